@@ -1,0 +1,55 @@
+"""Audit trail: every login, permission change, token and later every sensitive action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.actor import Actor
+from core.models import AuditEvent
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor: Actor | None = None,
+    org_id: int | None = None,
+    actor_label: str | None = None,
+    target_type: str = "",
+    target_id: object = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str = "",
+) -> AuditEvent:
+    """Append one event in the caller's transaction, so it commits or rolls back with the act.
+
+    Failed logins are the exception: callers commit those on their own (see `core.auth`).
+    """
+    event = AuditEvent(
+        org_id=org_id if org_id is not None else (actor.org_id if actor else None),
+        actor_user_id=actor.user_id if actor else None,
+        actor_label=actor_label or (actor.label if actor else "anonymous"),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id) if target_id != "" else "",
+        before=before,
+        after=after,
+        detail=detail,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events(
+    session: Session, org_id: int, *, action: str | None = None, limit: int = 100
+) -> list[AuditEvent]:
+    """Newest first, scoped to one org."""
+    stmt = select(AuditEvent).where(AuditEvent.org_id == org_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    stmt = stmt.order_by(AuditEvent.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
