@@ -104,6 +104,23 @@ def load_settings(
     return settings
 
 
+def setting_env_names(cls: type = Settings, prefix: str = "ORDERHUB_") -> list[str]:
+    """Every environment variable `load_settings` reads for a setting (same rule as `_build`).
+
+    `orderhub config show` uses it to say which variables shaped the effective settings.
+    """
+    hints = get_type_hints(cls)
+    names: list[str] = []
+    for f in fields(cls):
+        if f.name == "source":
+            continue
+        if is_dataclass(hints[f.name]):
+            names += setting_env_names(hints[f.name], f"{prefix}{f.name.upper()}_")
+        else:
+            names.append(f"{prefix}{f.name.upper()}")
+    return names
+
+
 def _build(cls: type, data: dict[str, Any], env: dict[str, str], prefix: str, where: str) -> Any:
     hints = get_type_hints(cls)
     known = {f.name for f in fields(cls)}
