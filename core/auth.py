@@ -1,0 +1,344 @@
+"""Login, lockout, TOTP, sessions and API tokens.
+
+Failed attempts are counted with an atomic UPDATE (two processes guessing at once cannot
+lose a count) and committed even though the login raises, so lockout holds across
+processes and restarts. Every outcome is audited: success, failure, locked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core import audit, authz, clock, passwords, tokens, totp
+from core.actor import Actor
+from core.app import App
+from core.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    SecondFactorRequired,
+    ValidationError,
+)
+from core.models import ApiToken, Org, User
+
+GENERIC_FAILURE = "wrong user name or password"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    actor: Actor
+    session_token: tokens.IssuedToken
+
+
+def login(
+    app: App, username: str, password: str, totp_code: str | None = None, *, source: str = ""
+) -> LoginResult:
+    """Check password (and TOTP when enrolled); return a session token, or raise and audit."""
+    auth = app.settings.auth
+    now = clock.now()
+    with app.tx() as session:
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None:
+            passwords.burn_time(auth)
+            audit.record(
+                session,
+                "login.failure",
+                actor_label=username[:100],
+                detail=f"unknown user name; {source}".strip("; "),
+            )
+            failure: Exception = AuthenticationFailed(GENERIC_FAILURE)
+        elif user.locked_until is not None and user.locked_until > now:
+            audit.record(
+                session,
+                "login.locked",
+                org_id=user.org_id,
+                actor_label=username,
+                target_type="user",
+                target_id=user.id,
+                detail=source,
+            )
+            failure = _locked_error(user.locked_until, auth.lockout_threshold)
+        elif not passwords.verify_password(user.password_hash, password, auth):
+            failure = _count_failure(session, app, user, "wrong password", source)
+        elif user.totp_enabled and not totp_code:
+            raise SecondFactorRequired("enter the 6-digit code from your authenticator app")
+        elif user.totp_enabled and not _accept_totp(session, user, totp_code or "", now):
+            failure = _count_failure(session, app, user, "wrong TOTP code", source)
+        else:
+            _check_can_log_in(session, user)
+            return _succeed(session, app, user, password, source)
+    raise failure
+
+
+def _locked_error(until: datetime, threshold: int) -> AccountLocked:
+    return AccountLocked(
+        f"account locked after {threshold} failed logins; try again after "
+        f"{clock.local_text(until)} (Asia/Shanghai) or ask an administrator to unlock it",
+        locked_until=until.isoformat(),
+    )
+
+
+def _count_failure(session: Session, app: App, user: User, why: str, source: str) -> Exception:
+    """Count one failure atomically; lock the account when the threshold is reached."""
+    auth = app.settings.auth
+    count = session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar_one()
+    audit.record(
+        session,
+        "login.failure",
+        org_id=user.org_id,
+        actor_label=user.username,
+        target_type="user",
+        target_id=user.id,
+        detail=f"{why}; {source}".strip("; "),
+    )
+    if count >= auth.lockout_threshold:
+        until = clock.now() + timedelta(minutes=auth.lockout_minutes)
+        session.execute(
+            update(User).where(User.id == user.id).values(locked_until=until, failed_logins=0)
+        )
+        audit.record(
+            session,
+            "user.locked",
+            org_id=user.org_id,
+            actor_label=user.username,
+            target_type="user",
+            target_id=user.id,
+            after={"locked_until": until.isoformat()},
+        )
+        return _locked_error(until, auth.lockout_threshold)
+    left = auth.lockout_threshold - count
+    return AuthenticationFailed(f"{GENERIC_FAILURE} ({left} attempt(s) left before lockout)")
+
+
+def _accept_totp(session: Session, user: User, code: str, now: datetime) -> bool:
+    step = totp.matching_step(user.totp_secret or "", code, now)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def _check_can_log_in(session: Session, user: User) -> None:
+    if user.status == "pending_verification":
+        raise AuthenticationFailed("account not verified yet: enter the code that was sent")
+    if user.status != "active":
+        raise AuthenticationFailed("this account is disabled; ask an administrator")
+    org = session.get(Org, user.org_id)
+    if org is None or org.status != "active":
+        raise AuthenticationFailed("this merchant account is not active")
+
+
+def _succeed(session: Session, app: App, user: User, password: str, source: str) -> LoginResult:
+    auth = app.settings.auth
+    user.failed_logins = 0
+    user.locked_until = None
+    if passwords.needs_rehash(user.password_hash, auth):
+        user.password_hash = passwords.hash_password(password, auth)
+    issued = tokens.issue(
+        session,
+        org_id=user.org_id,
+        user_id=user.id,
+        kind="session",
+        name=source or "login",
+        lifetime=timedelta(hours=auth.session_hours),
+    )
+    actor = Actor(org_id=user.org_id, user_id=user.id, label=user.username, token_id=issued.id)
+    audit.record(
+        session, "login.success", actor=actor, target_type="user", target_id=user.id, detail=source
+    )
+    return LoginResult(actor, issued)
+
+
+def authenticate(app: App, token: str) -> Actor:
+    """The actor behind a session or API token; raises AuthenticationFailed otherwise."""
+    with app.tx() as session:
+        row = tokens.find_valid(session, token)
+        user = session.get(User, row.user_id)
+        if user is None or user.status != "active":
+            raise AuthenticationFailed("this account is disabled; ask an administrator")
+        now = clock.now()
+        # Write last-use at most once a minute: a busy API client must not turn reads into writes.
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+            row.last_used_at = now
+        return Actor(org_id=row.org_id, user_id=row.user_id, label=user.username, token_id=row.id)
+
+
+def logout(app: App, actor: Actor) -> None:
+    """Revoke the session token the actor is using."""
+    if actor.token_id is None:
+        return
+    with app.tx() as session:
+        row = session.get(ApiToken, actor.token_id)
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = clock.now()
+            audit.record(session, "logout", actor=actor, target_type="token", target_id=row.id)
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+def create_api_token(
+    app: App, actor: Actor, name: str, *, username: str | None = None, days: int | None = None
+) -> tokens.IssuedToken:
+    """A long-lived API token for the actor, or (with user.manage) for another user."""
+    if not name.strip():
+        raise ValidationError("token name is required (what will use it?)", field="name")
+    lifetime_days = days if days is not None else app.settings.auth.api_token_days
+    if not 1 <= lifetime_days <= 3650:
+        raise ValidationError("token lifetime must be 1 to 3650 days", field="days")
+    with app.tx() as session:
+        target = _token_owner(session, actor, username)
+        issued = tokens.issue(
+            session,
+            org_id=actor.org_id,
+            user_id=target.id,
+            kind="api",
+            name=name.strip(),
+            lifetime=timedelta(days=lifetime_days),
+        )
+        audit.record(
+            session,
+            "token.create",
+            actor=actor,
+            target_type="token",
+            target_id=issued.id,
+            after={
+                "user": target.username,
+                "name": issued.name,
+                "expires_at": issued.expires_at.isoformat(),
+            },
+        )
+        return issued
+
+
+def _token_owner(session: Session, actor: Actor, username: str | None) -> User:
+    if username is None and actor.user_id is not None:
+        authz.permissions_of(session, actor)  # active user in an active org
+        user = session.get(User, actor.user_id)
+        assert user is not None
+        return user
+    if username is None:
+        raise ValidationError(
+            "the system actor must name the user the token is for", field="username"
+        )
+    if actor.is_system or _self_name(session, actor) != username:
+        authz.require(session, actor, "user.manage")
+    return user_in_org(session, actor, username)
+
+
+def _self_name(session: Session, actor: Actor) -> str | None:
+    user = session.get(User, actor.user_id) if actor.user_id else None
+    return user.username if user else None
+
+
+def list_tokens(app: App, actor: Actor, *, username: str | None = None) -> list[ApiToken]:
+    """Own tokens for everyone; all users' tokens with user.manage."""
+    with app.tx() as session:
+        stmt = select(ApiToken).where(ApiToken.org_id == actor.org_id)
+        if username is not None or not authz.has(session, actor, "user.manage"):
+            owner = user_in_org(session, actor, username) if username else None
+            user_id = owner.id if owner else actor.user_id
+            if user_id != actor.user_id:
+                authz.require(session, actor, "user.manage")
+            stmt = stmt.where(ApiToken.user_id == user_id)
+        return list(session.scalars(stmt.order_by(ApiToken.id)))
+
+
+def revoke_token(app: App, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one of the org's tokens: your own, or anyone's with user.manage."""
+    with app.tx() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None or row.org_id != actor.org_id:
+            raise NotFound(f"no token with id {token_id}")
+        if row.user_id != actor.user_id:
+            authz.require(session, actor, "user.manage")
+        else:
+            authz.permissions_of(session, actor)
+        if row.revoked_at is not None:
+            raise Conflict(f"token {token_id} was already revoked")
+        row.revoked_at = clock.now()
+        audit.record(
+            session,
+            "token.revoke",
+            actor=actor,
+            target_type="token",
+            target_id=row.id,
+            before={"name": row.name},
+        )
+        return row
+
+
+def user_in_org(session: Session, actor: Actor, username: str) -> User:
+    """A user of the actor's org by name; other orgs' users are simply not found."""
+    user = session.scalars(
+        select(User).where(User.username == username, User.org_id == actor.org_id)
+    ).one_or_none()
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+# ---------------------------------------------------------------- TOTP
+
+
+@dataclass(frozen=True)
+class TotpEnrollment:
+    secret: str
+    uri: str
+
+
+def start_totp(app: App, actor: Actor) -> TotpEnrollment:
+    """Create a new secret for the actor; it takes effect after `confirm_totp`."""
+    with app.tx() as session:
+        user = _self(session, actor)
+        if user.totp_enabled:
+            raise Conflict("two-factor login is already on; turn it off first to re-enrol")
+        secret = totp.new_secret()
+        user.totp_secret = secret
+        user.totp_last_step = None
+        return TotpEnrollment(secret, totp.provisioning_uri(secret, user.username))
+
+
+def confirm_totp(app: App, actor: Actor, code: str) -> None:
+    with app.tx() as session:
+        user = _self(session, actor)
+        if not user.totp_secret:
+            raise Conflict("start two-factor enrolment first")
+        if not _accept_totp(session, user, code, clock.now()):
+            raise ValidationError("that code does not match; check the phone's clock", field="code")
+        user.totp_enabled = True
+        audit.record(session, "totp.enable", actor=actor, target_type="user", target_id=user.id)
+
+
+def disable_totp(app: App, actor: Actor, username: str | None = None) -> None:
+    """Turn TOTP off for yourself, or (user.manage) for someone who lost their phone."""
+    with app.tx() as session:
+        if username is None:
+            user = _self(session, actor)
+        else:
+            authz.require(session, actor, "user.manage")
+            user = user_in_org(session, actor, username)
+        user.totp_enabled = False
+        user.totp_secret = None
+        user.totp_last_step = None
+        audit.record(session, "totp.disable", actor=actor, target_type="user", target_id=user.id)
+
+
+def _self(session: Session, actor: Actor) -> User:
+    if actor.user_id is None:
+        raise PermissionDenied("the system actor has no login of its own")
+    authz.permissions_of(session, actor)
+    user = session.get(User, actor.user_id)
+    assert user is not None
+    return user

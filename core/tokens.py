@@ -1,0 +1,71 @@
+"""Bearer tokens for login sessions and the HTTP API: issued once, stored as a hash.
+
+Text form `oh_<public_id>_<secret>`: the public id finds the row without a scan, the
+secret (256 random bits) is compared by SHA-256 in constant time. A leaked database
+therefore holds no usable token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.errors import AuthenticationFailed
+from core.models import ApiToken
+
+PREFIX = "oh_"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """The clear token is only ever in this object; show it once and forget it."""
+
+    id: int
+    token: str
+    kind: str
+    name: str
+    expires_at: datetime
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def issue(
+    session: Session, *, org_id: int, user_id: int, kind: str, name: str, lifetime: timedelta
+) -> IssuedToken:
+    public_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    row = ApiToken(
+        org_id=org_id,
+        user_id=user_id,
+        kind=kind,
+        name=name,
+        public_id=public_id,
+        secret_hash=_digest(secret),
+        expires_at=clock.now() + lifetime,
+    )
+    session.add(row)
+    session.flush()
+    return IssuedToken(row.id, f"{PREFIX}{public_id}_{secret}", kind, name, row.expires_at)
+
+
+def find_valid(session: Session, token: str) -> ApiToken:
+    """The live token row for this text, or AuthenticationFailed saying why not."""
+    if not token.startswith(PREFIX) or token.count("_") < 2:
+        raise AuthenticationFailed("malformed token: expected oh_<id>_<secret>")
+    public_id, secret = token[len(PREFIX) :].split("_", 1)
+    row = session.query(ApiToken).filter_by(public_id=public_id).one_or_none()
+    if row is None or not hmac.compare_digest(row.secret_hash, _digest(secret)):
+        raise AuthenticationFailed("unknown token")
+    if row.revoked_at is not None:
+        raise AuthenticationFailed("token was revoked; log in again or create a new token")
+    if row.expires_at <= clock.now():
+        raise AuthenticationFailed(f"token expired at {clock.local_text(row.expires_at)}")
+    return row
