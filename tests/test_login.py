@@ -1,0 +1,197 @@
+"""Login, lockout and its expiry, TOTP, sessions and API tokens — on both backends."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core import accounts, auth, totp
+from core.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    SecondFactorRequired,
+)
+from core.models import ApiToken, AuditEvent
+from tests.conftest import ADMIN_PASSWORD
+
+
+def _actions(app, org_id=None) -> list[str]:
+    with app.tx() as s:
+        stmt = select(AuditEvent.action).order_by(AuditEvent.id)
+        if org_id is not None:
+            stmt = stmt.where(AuditEvent.org_id == org_id)
+        return list(s.scalars(stmt))
+
+
+def test_login_issues_a_session_token_that_authenticates(app, acme) -> None:
+    result = auth.login(app, "boss", ADMIN_PASSWORD, source="tests")
+    assert result.session_token.token.startswith("oh_")
+    actor = auth.authenticate(app, result.session_token.token)
+    assert (actor.org_id, actor.user_id, actor.label) == (acme.org_id, acme.admin_id, "boss")
+    assert "login.success" in _actions(app, acme.org_id)
+
+
+def test_wrong_password_and_unknown_user_are_audited_alike(app, acme) -> None:
+    with pytest.raises(AuthenticationFailed, match="wrong user name or password"):
+        auth.login(app, "boss", "not-the-password")
+    with pytest.raises(AuthenticationFailed, match="wrong user name or password"):
+        auth.login(app, "nobody", "whatever-at-all")
+    with app.tx() as s:
+        failures = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "login.failure").order_by(AuditEvent.id)
+        ).all()
+    assert [(f.actor_label, f.org_id) for f in failures] == [
+        ("boss", acme.org_id),
+        ("nobody", None),
+    ]
+
+
+def test_five_failures_lock_the_account_until_it_expires(app, acme, frozen_clock) -> None:
+    for left in (4, 3, 2, 1):
+        with pytest.raises(AuthenticationFailed, match=f"{left} attempt"):
+            auth.login(app, "boss", "wrong-password-x")
+    with pytest.raises(AccountLocked, match="locked after 5 failed logins") as info:
+        auth.login(app, "boss", "wrong-password-x")
+    assert "10:15" in str(info.value)  # 02:00 UTC + 15 min, shown in Asia/Shanghai
+    # Even the right password is refused while locked, and says so.
+    with pytest.raises(AccountLocked):
+        auth.login(app, "boss", ADMIN_PASSWORD)
+    frozen_clock[0] += timedelta(minutes=14, seconds=59)
+    with pytest.raises(AccountLocked):
+        auth.login(app, "boss", ADMIN_PASSWORD)
+    frozen_clock[0] += timedelta(seconds=2)
+    auth.login(app, "boss", ADMIN_PASSWORD)
+    actions = _actions(app, acme.org_id)
+    assert actions.count("login.failure") == 5
+    assert "user.locked" in actions and actions.count("login.locked") == 2
+
+
+def test_lockout_threshold_and_duration_are_configurable(app, acme, frozen_clock) -> None:
+    from dataclasses import replace
+
+    app.settings = replace(
+        app.settings, auth=replace(app.settings.auth, lockout_threshold=2, lockout_minutes=1)
+    )
+    with pytest.raises(AuthenticationFailed):
+        auth.login(app, "boss", "wrong-password-x")
+    with pytest.raises(AccountLocked):
+        auth.login(app, "boss", "wrong-password-x")
+    frozen_clock[0] += timedelta(minutes=1, seconds=1)
+    auth.login(app, "boss", ADMIN_PASSWORD)
+
+
+def test_admin_can_unlock_and_success_resets_the_count(app, acme) -> None:
+    acme.staff("wang", "print_operator")
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            auth.login(app, "wang", "wrong-password-x")
+    accounts.unlock_user(app, acme.admin, "wang")
+    auth.login(app, "wang", ADMIN_PASSWORD)
+    with pytest.raises(AuthenticationFailed, match="4 attempt"):
+        auth.login(app, "wang", "wrong-password-x")
+
+
+def test_totp_enrolment_and_login(app, acme, frozen_clock) -> None:
+    enrol = auth.start_totp(app, acme.admin)
+    step = totp.step_of(frozen_clock[0])
+    with pytest.raises(Exception, match="does not match"):
+        auth.confirm_totp(
+            app, acme.admin, "000000" if totp.code_at(enrol.secret, step) != "000000" else "111111"
+        )
+    auth.confirm_totp(app, acme.admin, totp.code_at(enrol.secret, step))
+    with pytest.raises(SecondFactorRequired):
+        auth.login(app, "boss", ADMIN_PASSWORD)
+    # The code just used for enrolment cannot be replayed.
+    with pytest.raises(AuthenticationFailed):
+        auth.login(app, "boss", ADMIN_PASSWORD, totp.code_at(enrol.secret, step))
+    frozen_clock[0] += timedelta(seconds=30)
+    auth.login(app, "boss", ADMIN_PASSWORD, totp.code_at(enrol.secret, step + 1))
+    assert "totp.enable" in _actions(app, acme.org_id)
+
+
+def test_totp_secret_is_encrypted_at_rest(app, acme) -> None:
+    enrol = auth.start_totp(app, acme.admin)
+    with app.engine.connect() as conn:
+        raw = conn.exec_driver_sql("SELECT totp_secret FROM users WHERE username='boss'").scalar()
+    assert raw.startswith("fernet:") and enrol.secret not in raw
+
+
+def test_tokens_are_stored_hashed_and_can_be_revoked(app, acme) -> None:
+    issued = auth.create_api_token(app, acme.admin, "erp-sync", days=30)
+    with app.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT public_id, secret_hash FROM api_tokens").all()
+    secret = issued.token.split("_", 2)[2]
+    assert all(secret not in (r[0] + r[1]) for r in rows)
+    actor = auth.authenticate(app, issued.token)
+    assert actor.user_id == acme.admin_id
+    auth.revoke_token(app, acme.admin, issued.id)
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        auth.authenticate(app, issued.token)
+    with pytest.raises(Conflict):
+        auth.revoke_token(app, acme.admin, issued.id)
+    assert {"token.create", "token.revoke"} <= set(_actions(app, acme.org_id))
+
+
+def test_token_expiry_and_malformed_tokens(app, acme, frozen_clock) -> None:
+    issued = auth.create_api_token(app, acme.admin, "short", days=1)
+    frozen_clock[0] += timedelta(days=1, seconds=1)
+    with pytest.raises(AuthenticationFailed, match="expired"):
+        auth.authenticate(app, issued.token)
+    with pytest.raises(AuthenticationFailed, match="malformed"):
+        auth.authenticate(app, "Bearer nonsense")
+    with pytest.raises(AuthenticationFailed, match="unknown token"):
+        auth.authenticate(app, issued.token[:-3] + "xyz")
+
+
+def test_tokens_for_others_need_user_manage(app, acme) -> None:
+    wang = acme.staff("wang", "print_operator")
+    own = auth.create_api_token(app, wang, "scanner")
+    assert own.kind == "api"
+    with pytest.raises(PermissionDenied, match=r"user\.manage"):
+        auth.create_api_token(app, wang, "sneaky", username="boss")
+    boss_token = auth.create_api_token(app, acme.admin, "for-wang", username="wang")
+    assert auth.authenticate(app, boss_token.token).user_id == wang.user_id
+    assert [t.name for t in auth.list_tokens(app, wang)] == ["scanner", "for-wang"]
+    with pytest.raises(PermissionDenied):
+        auth.revoke_token(app, wang, auth.create_api_token(app, acme.admin, "mine").id)
+
+
+def test_disabling_a_user_ends_their_sessions_at_once(app, acme) -> None:
+    acme.staff("wang", "print_operator")
+    token = auth.login(app, "wang", ADMIN_PASSWORD).session_token.token
+    accounts.set_user_enabled(app, acme.admin, "wang", enabled=False)
+    with pytest.raises(AuthenticationFailed):
+        auth.authenticate(app, token)
+    with pytest.raises(AuthenticationFailed, match="disabled"):
+        auth.login(app, "wang", ADMIN_PASSWORD)
+    with pytest.raises(Conflict, match="own account"):
+        accounts.set_user_enabled(app, acme.admin, "boss", enabled=False)
+
+
+def test_password_change_ends_other_sessions(app, acme) -> None:
+    first = auth.login(app, "boss", ADMIN_PASSWORD)
+    second = auth.login(app, "boss", ADMIN_PASSWORD)
+    accounts.change_password(app, second.actor, ADMIN_PASSWORD, "Another-Good-Pass-7")
+    with pytest.raises(AuthenticationFailed):
+        auth.authenticate(app, first.session_token.token)
+    auth.authenticate(app, second.session_token.token)
+    auth.login(app, "boss", "Another-Good-Pass-7")
+    with app.tx() as s:
+        assert s.scalars(select(ApiToken).where(ApiToken.revoked_at.is_not(None))).first()
+
+
+def test_logout_revokes_the_session(app, acme) -> None:
+    result = auth.login(app, "boss", ADMIN_PASSWORD)
+    auth.logout(app, result.actor)
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        auth.authenticate(app, result.session_token.token)
+
+
+def test_unknown_user_in_own_org_is_not_found(app, acme) -> None:
+    with pytest.raises(NotFound):
+        accounts.unlock_user(app, acme.admin, "ghost")

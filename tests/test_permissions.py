@@ -1,0 +1,146 @@
+"""Roles and permissions: templates, custom roles, every permission, changes without re-login."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core import accounts, auth, authz, roles
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.models import AuditEvent
+from core.permissions import BUILTIN_ROLES, PERMISSIONS
+from tests.conftest import ADMIN_PASSWORD
+
+REQUIRED = {
+    "order.view",
+    "order.edit",
+    "order.import",
+    "order.audit",
+    "print.run",
+    "print.reprint",
+    "ship.confirm",
+    "shop.bind",
+    "shop.unbind",
+    "stock.view",
+    "stock.adjust",
+    "report.view",
+    "finance.view",
+    "pii.view",
+    "settings.manage",
+    "user.manage",
+}
+
+
+def test_the_issue_permissions_and_templates_exist() -> None:
+    assert set(PERMISSIONS) >= REQUIRED
+    assert [t.name for t in BUILTIN_ROLES] == ["管理员", "打单员", "仓库管理员", "财务", "只读"]
+    admin = BUILTIN_ROLES[0]
+    assert admin.permissions == frozenset(PERMISSIONS)
+    read_only = BUILTIN_ROLES[-1]
+    assert all(p.endswith(".view") for p in read_only.permissions)
+
+
+def test_every_org_gets_the_builtin_roles(app, acme) -> None:
+    names = {r.name: r for r in roles.list_roles(app, acme.admin)}
+    assert set(names) == {"管理员", "打单员", "仓库管理员", "财务", "只读"}
+    assert "pii.view" not in names["打单员"].permissions
+
+
+@pytest.mark.parametrize("permission", sorted(REQUIRED))
+def test_each_permission_is_granted_by_a_role_and_only_then(app, acme, permission) -> None:
+    roles.create_role(app, acme.admin, "only-" + permission, (permission,))
+    user = acme.staff("u" + permission.replace(".", "-"), "only-" + permission)
+    with app.tx() as s:
+        authz.require(s, user, permission)
+        for other in REQUIRED - {permission}:
+            with pytest.raises(PermissionDenied, match=other.replace(".", r"\.")):
+                authz.require(s, user, other)
+
+
+@pytest.mark.parametrize("template", BUILTIN_ROLES, ids=lambda t: t.key)
+def test_builtin_roles_grant_exactly_their_template(app, acme, template) -> None:
+    user = acme.staff("tpl-" + template.key.replace("_", "-"), template.name)
+    with app.tx() as s:
+        assert authz.permissions_of(s, user) == template.permissions
+
+
+def test_user_management_needs_user_manage(app, acme) -> None:
+    clerk = acme.staff("clerk", "print_operator")
+    for call in (
+        lambda: accounts.add_user(app, clerk, "newbie", ADMIN_PASSWORD),
+        lambda: accounts.list_users(app, clerk),
+        lambda: accounts.set_user_enabled(app, clerk, "boss", enabled=False),
+        lambda: accounts.admin_reset_password(app, clerk, "boss", "Another-Good-Pass-7"),
+        lambda: roles.create_role(app, clerk, "mine", ("pii.view",)),
+        lambda: roles.assign(app, clerk, "clerk", "管理员"),
+        lambda: roles.list_roles(app, clerk),
+    ):
+        with pytest.raises(PermissionDenied, match=r"user\.manage"):
+            call()
+
+
+def test_permission_change_applies_on_the_next_action_without_new_login(app, acme) -> None:
+    acme.staff("wang", "print_operator")
+    token = auth.login(app, "wang", ADMIN_PASSWORD).session_token.token
+    actor = auth.authenticate(app, token)
+    with pytest.raises(PermissionDenied):
+        accounts.list_users(app, actor)
+    roles.create_role(app, acme.admin, "组长", ("user.manage",), based_on="打单员")
+    roles.assign(app, acme.admin, "wang", "组长")
+    # Same token, same Actor object: allowed now.
+    assert {u.username for u in accounts.list_users(app, auth.authenticate(app, token))} == {
+        "boss",
+        "wang",
+    }
+    roles.revoke(app, acme.admin, "组长", "user.manage")
+    with pytest.raises(PermissionDenied):
+        accounts.list_users(app, actor)
+
+
+def test_custom_roles_grant_revoke_and_audit(app, acme) -> None:
+    role = roles.create_role(app, acme.admin, "夜班打单", based_on="print_operator")
+    assert "print.run" in role.permissions
+    roles.grant(app, acme.admin, "夜班打单", "print.reprint")
+    roles.revoke(app, acme.admin, "夜班打单", "order.edit")
+    with app.tx() as s:
+        events = s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.in_(["role.grant", "role.revoke"]))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert "print.reprint" in events[0].after["permissions"]
+    assert "print.reprint" not in events[0].before["permissions"]
+    assert "order.edit" in events[1].before["permissions"]
+    assert "order.edit" not in events[1].after["permissions"]
+
+
+def test_builtin_roles_are_protected_and_bad_names_are_clear(app, acme) -> None:
+    with pytest.raises(Conflict, match="based on it"):
+        roles.grant(app, acme.admin, "打单员", "pii.view")
+    with pytest.raises(Conflict, match="cannot be deleted"):
+        roles.delete_role(app, acme.admin, "管理员")
+    with pytest.raises(ValidationError, match=r"unknown permission 'order\.fly'"):
+        roles.create_role(app, acme.admin, "x", ("order.fly",))
+    with pytest.raises(NotFound, match="no role named 'nope'"):
+        roles.grant(app, acme.admin, "nope", "order.view")
+    with pytest.raises(Conflict, match="already exists"):
+        roles.create_role(app, acme.admin, "财务")
+
+
+def test_the_last_user_manager_cannot_be_removed(app, acme) -> None:
+    with pytest.raises(Conflict, match=r"last active user with user\.manage"):
+        roles.unassign(app, acme.admin, "boss", "管理员")
+    acme.staff("deputy", "管理员")
+    roles.unassign(app, acme.admin, "boss", "管理员")
+    with pytest.raises(PermissionDenied):
+        accounts.list_users(app, acme.admin)
+
+
+def test_role_in_use_cannot_be_deleted(app, acme) -> None:
+    roles.create_role(app, acme.admin, "temp", ("order.view",))
+    acme.staff("temp-user", "temp")
+    with pytest.raises(Conflict, match="temp-user"):
+        roles.delete_role(app, acme.admin, "temp")
+    roles.unassign(app, acme.admin, "temp-user", "temp")
+    roles.delete_role(app, acme.admin, "temp")
+    assert "temp" not in {r.name for r in roles.list_roles(app, acme.admin)}
