@@ -99,3 +99,18 @@ class PluginError(OrderhubError):
 
     code = "plugin_error"
     http_status = 500
+
+
+class ExternalError(OrderhubError):
+    """A platform, carrier or device failed or did not answer in time.
+
+    `retryable` tells outboxes and print jobs whether the same call may succeed later (rate
+    limit, timeout, gateway 5xx) or will fail again until someone fixes something.
+    """
+
+    code = "external_error"
+    http_status = 502
+
+    def __init__(self, message: str, *, retryable: bool = False, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.retryable = retryable
