@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
+from core.errors import ValidationError
 from core.models import AuditEvent
+
+if TYPE_CHECKING:
+    from core.app import App
 
 
 def record(
@@ -53,3 +57,16 @@ def events(
         stmt = stmt.where(AuditEvent.action == action)
     stmt = stmt.order_by(AuditEvent.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+def list_events(
+    app: App, actor: Actor, *, action: str | None = None, limit: int = 100
+) -> list[AuditEvent]:
+    """The org's audit trail, newest first; reading it needs settings.manage."""
+    from core import authz
+
+    if not 1 <= limit <= 10_000:
+        raise ValidationError("limit must be 1 to 10000", field="limit")
+    with app.tx() as session:
+        authz.require(session, actor, "settings.manage")
+        return events(session, actor.org_id, action=action, limit=limit)
