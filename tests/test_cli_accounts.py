@@ -1,0 +1,124 @@
+"""`orderhub user|role|token|audit` end to end through the real command line entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from cli.main import main
+from core import auth
+from tests.conftest import TEST_KEY
+
+
+@pytest.fixture
+def cli_env(monkeypatch, settings, tmp_path, acme):
+    monkeypatch.setenv("ORDERHUB_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("ORDERHUB_SECRET_KEY", TEST_KEY)
+    monkeypatch.setenv("ORDERHUB_PLUGINS_ONLY", "orderhub")
+    monkeypatch.setenv("ORDERHUB_AUTH_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("ORDERHUB_AUTH_ARGON2_MEMORY_KIB", "1024")
+    monkeypatch.setenv("ORDERHUB_AUTH_ARGON2_PARALLELISM", "1")
+    return acme
+
+
+def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_user_role_and_token_commands(cli_env, capsys, monkeypatch, app) -> None:
+    code, out, err = run(
+        capsys,
+        "--json",
+        "user",
+        "add",
+        "wang",
+        "--role",
+        "打单员",
+        "--password-stdin",
+        stdin="Wang-Password-1\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+    assert json.loads(out)["roles"] == ["打单员"]
+
+    code, out, _ = run(capsys, "--json", "user", "list")
+    users = {u["username"]: u for u in json.loads(out)}
+    assert users["wang"]["status"] == "active" and users["boss"]["roles"] == ["管理员"]
+
+    assert run(capsys, "role", "create", "夜班", "order.view", "--based-on", "打单员")[0] == 0
+    assert run(capsys, "role", "grant", "夜班", "print.reprint")[0] == 0
+    assert run(capsys, "role", "assign", "wang", "夜班")[0] == 0
+    code, out, _ = run(capsys, "--json", "role", "list")
+    night = next(r for r in json.loads(out) if r["name"] == "夜班")
+    assert "print.reprint" in night["permissions"]
+
+    code, out, err = run(capsys, "--json", "token", "create", "wang", "--name", "scanner")
+    assert code == 0, err
+    token = json.loads(out)
+    assert auth.authenticate(app, token["token"]).label == "wang"
+    code, out, _ = run(capsys, "--json", "token", "list")
+    assert all("token" not in row for row in json.loads(out))
+    assert run(capsys, "token", "revoke", str(token["id"]))[0] == 0
+
+    code, out, _ = run(capsys, "--json", "audit", "--limit", "20")
+    actions = {e["action"] for e in json.loads(out)}
+    assert {
+        "user.create",
+        "role.create",
+        "role.grant",
+        "user.role_assign",
+        "token.create",
+        "token.revoke",
+    } <= actions
+    assert all(
+        e["actor"].startswith("cli:") for e in json.loads(out) if e["action"] != "org.create"
+    )
+
+
+def test_user_disable_reset_password_and_unlock(cli_env, capsys, monkeypatch, app) -> None:
+    run(
+        capsys,
+        "user",
+        "add",
+        "li",
+        "--password-stdin",
+        stdin="Li-Password-11\n",
+        monkeypatch=monkeypatch,
+    )
+    code, _, err = run(
+        capsys,
+        "user",
+        "reset-password",
+        "li",
+        "--password-stdin",
+        stdin="Li-Password-22\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+    auth.login(app, "li", "Li-Password-22")
+    assert run(capsys, "user", "unlock", "li")[0] == 0
+    assert run(capsys, "user", "disable", "li")[0] == 0
+    code, out, _ = run(capsys, "user", "list")
+    assert "disabled" in out and "li" in out
+
+
+def test_errors_are_one_clear_line_and_exit_1(cli_env, capsys, monkeypatch) -> None:
+    code, out, err = run(
+        capsys, "user", "add", "zhao", "--password-stdin", stdin="123\n", monkeypatch=monkeypatch
+    )
+    assert code == 1
+    assert err.strip() == "orderhub: error: password is too short: 3 characters, at least 10 needed"
+    code, _, err = run(capsys, "role", "grant", "打单员", "pii.view")
+    assert code == 1 and "built-in role 打单员 cannot be changed" in err
+    code, _, err = run(capsys, "user", "disable", "ghost")
+    assert code == 1 and "no user named 'ghost'" in err
+    code, _, err = run(capsys, "role", "create", "x", "order.fly")
+    assert code == 1 and "unknown permission 'order.fly'" in err
+    assert "Traceback" not in err
