@@ -110,7 +110,7 @@ def test_user_disable_reset_password_and_unlock(cli_env, capsys, monkeypatch, ap
 
 
 def test_errors_are_one_clear_line_and_exit_1(cli_env, capsys, monkeypatch) -> None:
-    code, out, err = run(
+    code, _, err = run(
         capsys, "user", "add", "zhao", "--password-stdin", stdin="123\n", monkeypatch=monkeypatch
     )
     assert code == 1
