@@ -65,6 +65,13 @@ def add_org_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--org", help="org (merchant account) name; default: the only one")
 
 
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    """`--json` after the sub-command too; SUPPRESS keeps `orderhub --json CMD` working."""
+    parser.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print data as JSON"
+    )
+
+
 def emit(
     args: argparse.Namespace,
     data: Any,

@@ -1,0 +1,169 @@
+"""Settings: TOML file, ORDERHUB_* environment on top, defaults under both; secrets masked."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from core.config import load_settings, mask_secret, setting_env_names, settings_as_dict
+from core.errors import ConfigurationError
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "absent.toml", env={})
+    assert settings.source == "defaults"
+    assert settings.auth.lockout_threshold == 5
+    assert settings.effective_database_url.startswith("sqlite:///")
+    assert settings.effective_key_file == settings.data_dir / "secret.keys"
+
+
+def test_file_values_then_environment_wins(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "orderhub.toml",
+        'log_level = "DEBUG"\ndata_dir = "/srv/oh"\n'
+        "[auth]\nlockout_threshold = 7\nsession_hours = 8\n"
+        '[plugins]\ndisabled = ["a", "b"]\n',
+    )
+    env = {
+        "ORDERHUB_AUTH_LOCKOUT_THRESHOLD": "3",
+        "ORDERHUB_DATABASE_URL": "postgresql://oh:pw@db/oh",
+        "ORDERHUB_PLUGINS_DISABLED": "c, d",
+        "ORDERHUB_PLUGINS_TRACE": "yes",
+    }
+    settings = load_settings(path, env=env)
+    assert settings.source == str(path)
+    assert settings.log_level == "DEBUG"  # file only
+    assert settings.data_dir == Path("/srv/oh")
+    assert settings.auth.session_hours == 8  # file only
+    assert settings.auth.lockout_threshold == 3  # env beats file
+    assert settings.auth.lockout_minutes == 15  # default
+    assert settings.plugins.disabled == ("c", "d")  # env list, comma separated
+    assert settings.plugins.trace is True
+    assert settings.database_url == "postgresql://oh:pw@db/oh"
+    assert not settings.is_sqlite
+
+
+def test_orderhub_config_env_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "elsewhere.toml", "[auth]\nlockout_minutes = 30\n")
+    settings = load_settings(env={"ORDERHUB_CONFIG": str(path)})
+    assert settings.source == str(path)
+    assert settings.auth.lockout_minutes == 30
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("colour = 'red'\n", "colour"),
+        ("[auth]\nlockout_treshold = 3\n", "lockout_treshold"),
+    ],
+)
+def test_unknown_key_is_named(tmp_path: Path, text: str, named: str) -> None:
+    path = write(tmp_path / "orderhub.toml", text)
+    with pytest.raises(ConfigurationError) as err:
+        load_settings(path, env={})
+    assert named in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_section_that_is_not_a_table(tmp_path: Path) -> None:
+    path = write(tmp_path / "orderhub.toml", "auth = 3\n")
+    with pytest.raises(ConfigurationError, match=r"\[auth\] must be a table"):
+        load_settings(path, env={})
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "broken.toml", "[auth\nlockout_threshold = \n")
+    with pytest.raises(ConfigurationError) as err:
+        load_settings(path, env={})
+    assert str(path) in str(err.value)
+    assert "not valid TOML" in str(err.value)
+
+
+def test_wrong_type_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="ORDERHUB_AUTH_LOCKOUT_THRESHOLD"):
+        load_settings(tmp_path / "absent.toml", env={"ORDERHUB_AUTH_LOCKOUT_THRESHOLD": "many"})
+
+
+def test_secrets_are_masked(tmp_path: Path) -> None:
+    env = {
+        "ORDERHUB_SECRET_KEY": "c2VjcmV0LWtleS1ub3QtdG8tYmUtc2hvd24tYW55d2hlcmU=",
+        "ORDERHUB_DATABASE_URL": "postgresql://oh:hunter2-pw@db.internal:5432/oh",
+    }
+    shown = settings_as_dict(load_settings(tmp_path / "absent.toml", env=env))
+    text = json.dumps(shown)
+    assert "hunter2-pw" not in text
+    assert env["ORDERHUB_SECRET_KEY"] not in text
+    assert shown["secret_key"] == "****"
+    assert shown["database_url"] == "postgresql://oh:****@db.internal:5432/oh"
+    assert shown["effective_database_url"] == shown["database_url"]
+
+
+def test_mask_keeps_urls_without_password() -> None:
+    assert mask_secret("database_url", "postgresql://postgres@h/db") == "postgresql://postgres@h/db"
+    assert mask_secret("database_url", "sqlite:////x/orderhub.db") == "sqlite:////x/orderhub.db"
+    assert mask_secret("secret_key", "") == ""
+
+
+def test_every_environment_name_changes_its_setting(tmp_path: Path) -> None:
+    """`setting_env_names` (used by `config show`) matches what `load_settings` reads."""
+    absent = tmp_path / "absent.toml"
+    defaults = settings_as_dict(load_settings(absent, env={}))
+    sections = {k for k, v in defaults.items() if isinstance(v, dict)}
+    names = setting_env_names()
+    assert "ORDERHUB_DATABASE_URL" in names and "ORDERHUB_AUTH_LOCKOUT_THRESHOLD" in names
+    for name in names:
+        key = name.removeprefix("ORDERHUB_").lower()
+        head, _, rest = key.partition("_")
+        path = (head, rest) if head in sections else (key,)
+        before = _at(defaults, path)
+        changed = settings_as_dict(load_settings(absent, env={name: _other(before)}))
+        assert _at(changed, path) != before, name
+
+
+def _at(values: dict, path: tuple[str, ...]) -> object:
+    for part in path:
+        values = values[part]
+    return values
+
+
+def _other(value: object) -> str:
+    """An environment value that differs from `value` once read back."""
+    if isinstance(value, bool):
+        return "false" if value else "true"
+    if isinstance(value, int):
+        return str(value + 1)
+    if isinstance(value, list):
+        return "x,y"
+    return "sqlite:////elsewhere/oh.db" if str(value).startswith("sqlite") else "/elsewhere/x"
+
+
+def test_config_show_reports_sources_and_masks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "orderhub.toml", "[auth]\nsession_hours = 9\n")
+    monkeypatch.setenv("ORDERHUB_CONFIG", str(path))
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", "postgresql://oh:s3cret-pw@db/oh")
+    monkeypatch.delenv("ORDERHUB_SECRET_KEY", raising=False)
+
+    assert main(["config", "show", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["config_file"] == str(path) and shown["config_file_found"] is True
+    assert "ORDERHUB_DATABASE_URL" in shown["environment"]
+    assert shown["settings"]["auth"]["session_hours"] == 9
+    assert shown["settings"]["database_url"] == "postgresql://oh:****@db/oh"
+
+    assert main(["config", "show"]) == 0
+    text = capsys.readouterr().out
+    assert "s3cret-pw" not in text
+    assert f"# config file: {path} (read)" in text
+    body = tomllib.loads(text)  # text output is TOML a merchant can copy from
+    assert body["auth"]["session_hours"] == 9
