@@ -94,6 +94,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     _empty_pg_tables(url)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, *unmigrated* database on each backend (for migration and `init` tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need ORDERHUB_TEST_PG_URL (always run in CI)")
+    admin_url = make_url(normalise_url(PG_URL))
+    name = f"orderhub_fresh_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def _empty_pg_tables(url: str) -> None:
     engine = create_db_engine(url)
     with engine.begin() as conn:
