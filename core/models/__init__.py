@@ -11,15 +11,21 @@ from core.models.accounts import (
 )
 from core.models.audit import Alert, AuditEvent
 from core.models.base import Base
+from core.models.orders import Order, OrderLine
+from core.models.shops import Shop, SyncRun
 
 __all__ = [
     "Alert",
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Order",
+    "OrderLine",
     "Org",
     "Role",
     "RolePermission",
+    "Shop",
+    "SyncRun",
     "User",
     "UserRole",
     "VerificationCode",

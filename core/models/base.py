@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -54,3 +55,19 @@ class EncryptedText(TypeDecorator[str]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), str: String(255)}
+
+
+class EncryptedJSON(TypeDecorator[object]):
+    """JSON encrypted as a whole: raw platform payloads and import rows hold buyer data."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: object | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return current_keyring().encrypt(text)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> object | None:
+        return None if value is None else json.loads(current_keyring().decrypt(value))

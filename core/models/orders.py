@@ -1,0 +1,93 @@
+"""Orders and their lines, as synced from a platform or imported from a file.
+
+Amounts are integer fen. Receiver province/city/district stay in clear for filters;
+name, phone and address are encrypted at rest, with masked copies for lists and a keyed
+hash of the phone for exact search (invariant 8). `platform_updated_at` guards against
+going backwards when an older copy of an order arrives late (invariant 1).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core import clock
+from core.models.base import Base, EncryptedJSON, EncryptedText
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "platform_order_no"),
+        Index("ix_orders_org_status_paid", "org_id", "hub_status", "paid_at"),
+        Index("ix_orders_org_phone_hash", "org_id", "receiver_phone_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    platform_order_no: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), default="sync")  # sync | import | manual
+    # Hub status is derived from platform state plus our own workflow (see core.orders).
+    hub_status: Mapped[str] = mapped_column(String(20), default="pending")
+    platform_status: Mapped[str] = mapped_column(String(20), default="")
+    refund_status: Mapped[str] = mapped_column(String(20), default="none")
+    after_sales_status: Mapped[int | None] = mapped_column(default=None)
+    on_hold: Mapped[bool] = mapped_column(default=False)
+    hold_reason: Mapped[str] = mapped_column(String(255), default="")
+    created_at_platform: Mapped[datetime | None] = mapped_column(default=None)
+    paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    shipped_at: Mapped[datetime | None] = mapped_column(default=None)
+    promised_ship_by: Mapped[datetime | None] = mapped_column(default=None)
+    platform_updated_at: Mapped[datetime | None] = mapped_column(default=None)
+    goods_amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    seller_discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    platform_discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    postage_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    pay_amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    buyer_memo: Mapped[str] = mapped_column(Text, default="")
+    seller_remark: Mapped[str] = mapped_column(Text, default="")
+    flag_color: Mapped[str] = mapped_column(String(10), default="")  # red|yellow|green|blue|purple
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    exception_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    receiver_province: Mapped[str] = mapped_column(String(50), default="")
+    receiver_city: Mapped[str] = mapped_column(String(50), default="")
+    receiver_district: Mapped[str] = mapped_column(String(50), default="")
+    receiver_name: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    receiver_phone: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    receiver_address: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    receiver_name_masked: Mapped[str] = mapped_column(String(100), default="")
+    receiver_phone_masked: Mapped[str] = mapped_column(String(50), default="")
+    receiver_address_masked: Mapped[str] = mapped_column(String(500), default="")
+    receiver_phone_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # True when receiver fields are platform ciphertext (print through the platform component).
+    receiver_is_platform_encrypted: Mapped[bool] = mapped_column(default=False)
+    raw: Mapped[dict | None] = mapped_column(EncryptedJSON(), default=None)
+    first_seen_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        cascade="all, delete-orphan", order_by="OrderLine.line_no", lazy="selectin"
+    )
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (UniqueConstraint("order_id", "line_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    line_no: Mapped[int]
+    platform_goods_id: Mapped[str] = mapped_column(String(64), default="")
+    platform_sku_id: Mapped[str] = mapped_column(String(64), default="")
+    outer_id: Mapped[str] = mapped_column(String(100), default="")
+    outer_goods_id: Mapped[str] = mapped_column(String(100), default="")
+    title: Mapped[str] = mapped_column(String(500), default="")
+    spec: Mapped[str] = mapped_column(String(255), default="")
+    quantity: Mapped[int] = mapped_column(default=1)
+    unit_price_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    is_gift: Mapped[bool] = mapped_column(default=False)
