@@ -1,0 +1,63 @@
+"""`orderhub status`: is this installation ready, and what is it connected to?
+
+Exit code 1 when the schema is not at head or a problem was found, so scripts and
+health checks can rely on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, emit, settings_from
+from core.installation import StatusReport, status_report
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "status",
+        help="database, keys, schema revision, counts and plugins",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_json_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    report = status_report(settings_from(args))
+    if getattr(args, "json", False):
+        emit(args, report.as_dict())
+    else:
+        _print_report(report)
+    return EXIT_OK if report.schema_up_to_date and not report.problems else EXIT_ERROR
+
+
+def _print_report(report: StatusReport) -> None:
+    print(f"backend:   {report.backend}")
+    print(f"database:  {report.database_url}")
+    print(f"data dir:  {report.data_dir}")
+    if report.key_file is None:
+        print("keys:      from ORDERHUB_SECRET_KEY")
+    elif report.key_file_exists:
+        print(f"key file:  {report.key_file} (mode {report.key_file_mode})")
+    else:
+        print(f"key file:  {report.key_file} (missing)")
+    print(f"schema:    {report.revision or '-'} (head {report.head}): {report.schema}")
+    if report.orgs is not None:
+        print(f"orgs:      {report.orgs}")
+        print(f"users:     {report.users}")
+    if report.plugins is None:
+        print("plugins:   not loaded (see problems)")
+    else:
+        print(f"plugins:   {len(report.plugins)} loaded")
+        for plugin in report.plugins:
+            print("  " + _plugin_line(plugin))
+    for problem in report.problems:
+        print(f"problem:   {problem}")
+
+
+def _plugin_line(plugin: dict) -> str:
+    """One plugin: its name, then whatever else describe() reported, compactly."""
+    name = plugin.get("name", "?")
+    rest = ", ".join(f"{k}={v}" for k, v in plugin.items() if k != "name" and v not in ("", None))
+    return f"{name}  {rest}".rstrip()
