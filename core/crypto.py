@@ -44,32 +44,49 @@ class Keyring:
     def keys(self) -> list[str]:
         return list(self._keys)
 
+    @property
+    def fingerprints(self) -> list[str]:
+        """Short public ids of the keys (same order), safe to print and to store in manifests."""
+        return [fingerprint(k) for k in self._keys]
+
     def encrypt(self, plaintext: str) -> str:
         return _PREFIX + self._multi.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
     def decrypt(self, ciphertext: str) -> str:
-        if not ciphertext.startswith(_PREFIX):
-            raise ConfigurationError("value is not an orderhub ciphertext")
+        token = _token(ciphertext)
         try:
-            return self._multi.decrypt(ciphertext[len(_PREFIX) :].encode("ascii")).decode("utf-8")
+            return self._multi.decrypt(token).decode("utf-8")
         except InvalidToken as exc:
             raise ConfigurationError(
-                "cannot decrypt a stored secret: none of the configured keys fits "
+                "cannot decrypt a stored secret: none of the configured keys "
+                f"({len(self._keys)}) fits, or the stored value was altered "
                 "(was the key file replaced instead of rotated?)"
             ) from exc
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt under the newest key (no-op in meaning, new bytes)."""
-        token = ciphertext[len(_PREFIX) :].encode("ascii")
-        return _PREFIX + self._multi.rotate(token).decode("ascii")
+        try:
+            return _PREFIX + self._multi.rotate(_token(ciphertext)).decode("ascii")
+        except InvalidToken as exc:
+            raise ConfigurationError(
+                "cannot re-encrypt a stored secret: none of the configured keys fits it, "
+                "or the stored value was altered"
+            ) from exc
 
     def is_current(self, ciphertext: str) -> bool:
         """True when the newest key already decrypts it (no rotation needed)."""
-        try:
-            self._fernets[0].decrypt(ciphertext[len(_PREFIX) :].encode("ascii"))
-            return True
-        except InvalidToken:
-            return False
+        return self.key_index(ciphertext) == 0
+
+    def key_index(self, ciphertext: str) -> int | None:
+        """Position of the key that decrypts it (0 = newest), None when no key fits."""
+        token = _token(ciphertext)
+        for index, fernet in enumerate(self._fernets):
+            try:
+                fernet.decrypt(token)
+            except InvalidToken:
+                continue
+            return index
+        return None
 
     def keyed_hash(self, value: str, purpose: str) -> str:
         """Deterministic HMAC for exact-match search on encrypted fields (e.g. a phone).
@@ -80,8 +97,25 @@ class Keyring:
         return hmac.new(base, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def _token(ciphertext: str) -> bytes:
+    """The Fernet token inside an orderhub ciphertext, or a typed error saying what is wrong."""
+    if not isinstance(ciphertext, str) or not ciphertext.startswith(_PREFIX):
+        raise ConfigurationError(
+            "value is not an orderhub ciphertext (expected the 'fernet:' prefix)"
+        )
+    try:
+        return ciphertext[len(_PREFIX) :].encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise ConfigurationError("stored secret is damaged: not a valid Fernet token") from exc
+
+
 def generate_key() -> str:
     return Fernet.generate_key().decode("ascii")
+
+
+def fingerprint(key: str) -> str:
+    """A 12-hex-digit id of a key: tells keys apart without revealing them."""
+    return hashlib.sha256(("orderhub-key-id:" + key).encode("ascii")).hexdigest()[:12]
 
 
 def read_key_file(path: Path) -> list[str]:
@@ -90,15 +124,35 @@ def read_key_file(path: Path) -> list[str]:
 
 
 def write_key_file(path: Path, keys: list[str]) -> None:
-    """Write keys with mode 0600 from the first byte (never world-readable, even briefly)."""
+    """Write keys atomically with mode 0600 from the first byte (never readable by others).
+
+    A stale temporary file is removed first so `O_EXCL` guarantees we own a fresh 0600 file.
+    File and directory are fsynced before and after the rename: callers re-encrypt data under
+    a new key right after this, and a key that a power cut loses would lose that data.
+    """
+    Keyring(keys)  # refuse to write keys that could not be loaded again
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write("# orderhub encryption keys, newest first. Keep this file secret and backed up.\n")
         fh.write("\n".join(keys) + "\n")
-    os.chmod(tmp, 0o600)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(tmp, 0o600)  # in case the umask or a filesystem ignored the open mode
     os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":  # directories cannot be opened for fsync on Windows
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def create_key_file(path: Path) -> bool:
