@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from core.actor import Actor
 from core.app import App, open_app
@@ -112,6 +113,10 @@ def run_handler(args: argparse.Namespace) -> int:
         return int(args.handler(args) or 0)
     except OrderhubError as exc:
         print(f"orderhub: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OperationalError as exc:  # the database is down, unreachable or refuses us
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        print(f"orderhub: error: database: {reason}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("orderhub: interrupted", file=sys.stderr)

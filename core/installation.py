@@ -233,7 +233,8 @@ def _database_state(
                     conn.scalar(select(func.count()).select_from(User)),
                 )
     except SQLAlchemyError as exc:
-        problems.append(f"database {mask_secret('database_url', url)}: {_first_line(exc)}")
+        shown = mask_secret("database_url", str(make_url(url).set(drivername=backend)))
+        problems.append(f"database {shown}: {_first_line(exc)}")
         return None, None, None, "unknown (database not reachable)"
     finally:
         engine.dispose()

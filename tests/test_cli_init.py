@@ -221,3 +221,18 @@ def test_global_json_flag_works_before_the_command(
 ) -> None:
     assert main(["--json", "config", "show"]) == 0
     assert "settings" in json.loads(capsys.readouterr().out)
+
+
+def test_unreachable_database_is_one_line_not_a_traceback(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", "postgresql://oh:pw-never-shown@127.0.0.1:1/x")
+    assert main(["init"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("orderhub: error: database: ") and err.count("\n") == 1
+
+    assert main(["status"]) == 1
+    out = capsys.readouterr().out
+    assert "database not reachable" in out
+    assert "problem:   database postgresql://oh:****@127.0.0.1:1/x: " in out
+    assert "pw-never-shown" not in out
