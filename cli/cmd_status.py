@@ -49,7 +49,9 @@ def _print_report(report: StatusReport) -> None:
     if report.plugins is None:
         print("plugins:   not loaded (see problems)")
     else:
-        print(f"plugins:   {len(report.plugins)} loaded")
+        failed = sum(1 for p in report.plugins if p["kind"] == "(failed)")
+        loaded = len(report.plugins) - failed
+        print(f"plugins:   {loaded} loaded" + (f", {failed} failed" if failed else ""))
         for plugin in report.plugins:
             print("  " + _plugin_line(plugin))
     for problem in report.problems:
@@ -57,7 +59,6 @@ def _print_report(report: StatusReport) -> None:
 
 
 def _plugin_line(plugin: dict) -> str:
-    """One plugin: its name, then whatever else describe() reported, compactly."""
-    name = plugin.get("name", "?")
-    rest = ", ".join(f"{k}={v}" for k, v in plugin.items() if k != "name" and v not in ("", None))
-    return f"{name}  {rest}".rstrip()
+    """kind, name, where it comes from; failures are repeated under problems."""
+    origin = f"{plugin['distribution']} {plugin['version']}".strip()
+    return f"{plugin['kind']:<15} {plugin['name']:<16} {origin}"

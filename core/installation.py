@@ -252,16 +252,18 @@ def _schema_verdict(revision: str | None, head: str | None) -> str:
 
 
 def _plugins(settings: Settings, problems: list[str]) -> list[dict[str, Any]] | None:
-    """Load plugins the way every process does and describe them."""
+    """Load plugins the way every process does and describe them; failures are problems."""
     try:
         app = open_app(settings)
     except ConfigurationError as exc:
         problems.append(str(exc))
         return None
     try:
-        return list(app.plugins.describe())  # type: ignore[attr-defined]
+        rows = [row.as_dict() for row in app.plugins.describe()]
     finally:
         app.close()
+    problems += [f"plugin {row['name']}: {row['error']}" for row in rows if row["error"]]
+    return rows
 
 
 def _first_line(exc: BaseException) -> str:
