@@ -1,0 +1,51 @@
+"""The built-in `log` notifier: writes each notification to the `orderhub.notify` logger and
+stores it as an alert (kind `notification.<kind>`).
+
+It is the default so a fresh install works without mail or SMS: an operator reads
+registration and password-reset codes from the log or the alerts screen and passes them on.
+It registers through the `orderhub` entry point like any third-party plugin.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.contracts.notifier import Notification, Notifier
+from core.errors import ConfigurationError
+from core.hookspecs import hookimpl
+
+log = logging.getLogger("orderhub.notify")
+
+
+class LogNotifier(Notifier):
+    """Log + alert. Only operators see the message, so it does not deliver directly."""
+
+    name = "log"
+    SUPPORTS_DIRECT_DELIVERY = False
+
+    def send(self, notification: Notification) -> None:
+        """Log first (survives a database failure), then store the alert."""
+        log.info(
+            "%s notification for %s (org %s): %s\n%s",
+            notification.kind,
+            notification.recipient,
+            notification.org_id if notification.org_id is not None else "-",
+            notification.subject,
+            notification.body,
+        )
+        if self.services is None:
+            raise ConfigurationError(
+                "the log notifier needs core services to store its alert; "
+                "send through core.notify.notify(app, notification)"
+            )
+        self.services.raise_alert(
+            notification.org_id,
+            f"notification.{notification.kind}",
+            "info",
+            f"To {notification.recipient}: {notification.subject}\n{notification.body}",
+        )
+
+
+@hookimpl
+def register_notifiers() -> list[type[Notifier]]:
+    return [LogNotifier]
