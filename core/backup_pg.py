@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
 from core.backup_sqlite import Snapshot
@@ -82,7 +82,7 @@ def existing_tables(engine: Engine) -> dict[str, int]:
     except OperationalError as exc:  # no such database, refused connection, bad login
         raise ConfigurationError(
             f"cannot connect to the target database {_masked(engine)}: create it first "
-            f"(CREATE DATABASE) and check the URL: {_scrub(str(exc.orig), {})}"
+            f"(CREATE DATABASE) and check the URL: {redact(str(exc.orig), {})}"
         ) from exc
 
 
@@ -132,7 +132,15 @@ def pg_conninfo(url: str) -> tuple[str, dict[str, str]]:
     env: dict[str, str] = {}
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
-    plain = parsed.set(drivername="postgresql", password=None)
+    # Not `URL.set(password=None)`: there None means "unchanged" and the password stays.
+    plain = URL.create(
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
     return plain.render_as_string(hide_password=False), env
 
 
@@ -150,11 +158,11 @@ def _run(argv: list[str], extra_env: dict[str, str], what: str) -> None:
     except subprocess.TimeoutExpired as exc:
         raise ConfigurationError(f"{what} did not finish in {TIMEOUT_SECONDS} s") from exc
     if done.returncode != 0:
-        detail = _scrub(done.stderr.strip() or done.stdout.strip(), extra_env)
+        detail = redact(done.stderr.strip() or done.stdout.strip(), extra_env)
         raise ConfigurationError(f"{what} failed (exit {done.returncode}): {detail[-2000:]}")
 
 
-def _scrub(message: str, extra_env: dict[str, str]) -> str:
+def redact(message: str, extra_env: dict[str, str]) -> str:
     """Belt and braces: no password in an error message, whatever the tool printed."""
     secret = extra_env.get("PGPASSWORD")
     if secret:
