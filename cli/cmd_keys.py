@@ -13,6 +13,7 @@ generate   prints a fresh key for ORDERHUB_SECRET_KEY; it is not stored anywhere
 from __future__ import annotations
 
 import argparse
+import sys
 
 from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, emit, settings_from
 from core import crypto, keys
@@ -72,7 +73,10 @@ def run_status(args: argparse.Namespace) -> int:
         if status.old:
             print(f"{status.old} value(s) under an older key: run `orderhub keys reencrypt`")
     if status.unreadable:
-        print(f"orderhub: error: {status.unreadable} value(s) cannot be decrypted by any key")
+        print(
+            f"orderhub: error: {status.unreadable} value(s) cannot be decrypted by any key",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     return EXIT_OK
 

@@ -16,7 +16,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import NamedTuple
 
-from core.errors import ValidationError
+from core.errors import Conflict, ValidationError
 
 PAGES_PER_STEP = 256
 MAX_RESTARTS = 5
@@ -89,7 +89,13 @@ def existing_tables(path: Path) -> dict[str, int]:
     """
     if not path.exists():
         return {}
-    return counts_of(path)[0]
+    try:
+        return counts_of(path)[0]
+    except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+        raise Conflict(
+            f"restore target {path} exists and is not an empty SQLite database ({exc}); "
+            "nothing was changed"
+        ) from exc
 
 
 def counts_of(path: Path) -> tuple[dict[str, int], str | None]:

@@ -180,6 +180,29 @@ def test_restore_into_a_migrated_but_empty_database_is_refused(
         backups.restore(_target(settings, restore_url), report.path)
 
 
+def test_restore_refuses_a_target_holding_anything_else(
+    app: App, settings: Settings, restore_url: str, tmp_path: Path
+) -> None:
+    report = backups.backup(app, tmp_path / "b.backup")
+    if restore_url.startswith("sqlite"):
+        target = Path(make_url(restore_url).database or "")
+        target.parent.mkdir(parents=True)
+        target.write_bytes(b"not a database at all, but somebody's file")
+        with pytest.raises(Conflict, match="not an empty SQLite database"):
+            backups.restore(_target(settings, restore_url), report.path)
+        assert target.read_bytes() == b"not a database at all, but somebody's file"
+        return
+    engine = create_db_engine(restore_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE stray (x integer)"))
+        with pytest.raises(Conflict, match=r"empty tables stray"):
+            backups.restore(_target(settings, restore_url), report.path)
+        assert sa.inspect(engine).get_table_names() == ["stray"]
+    finally:
+        engine.dispose()
+
+
 def test_a_corrupted_backup_is_refused_by_checksum_before_anything_is_written(
     app: App, settings: Settings, restore_url: str, tmp_path: Path
 ) -> None:

@@ -244,3 +244,15 @@ def test_cli_keys_generate_prints_a_usable_key(capsys: pytest.CaptureFixture[str
     assert main(["keys", "generate"]) == 0
     key = capsys.readouterr().out.strip()
     assert crypto.Keyring([key]).decrypt(crypto.Keyring([key]).encrypt("ok")) == "ok"
+
+
+def test_cli_keys_status_fails_when_a_value_cannot_be_read(
+    cli_env: Path, file_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_users(file_app, SECRETS[:1])
+    foreign = crypto.Keyring([crypto.generate_key()]).encrypt("lost")
+    with file_app.engine.begin() as conn:
+        conn.execute(text("UPDATE users SET totp_secret = :v"), {"v": foreign})
+    assert main(["keys", "status"]) == 1
+    captured = capsys.readouterr()
+    assert "1 value(s) cannot be decrypted" in captured.err
