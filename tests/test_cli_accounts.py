@@ -83,30 +83,31 @@ def test_user_role_and_token_commands(cli_env, capsys, monkeypatch, app) -> None
 
 
 def test_user_disable_reset_password_and_unlock(cli_env, capsys, monkeypatch, app) -> None:
-    run(
+    code, _, err = run(
         capsys,
         "user",
         "add",
-        "li",
+        "lisi",
         "--password-stdin",
         stdin="Li-Password-11\n",
         monkeypatch=monkeypatch,
     )
+    assert code == 0, err
     code, _, err = run(
         capsys,
         "user",
         "reset-password",
-        "li",
+        "lisi",
         "--password-stdin",
         stdin="Li-Password-22\n",
         monkeypatch=monkeypatch,
     )
     assert code == 0, err
-    auth.login(app, "li", "Li-Password-22")
-    assert run(capsys, "user", "unlock", "li")[0] == 0
-    assert run(capsys, "user", "disable", "li")[0] == 0
+    auth.login(app, "lisi", "Li-Password-22")
+    assert run(capsys, "user", "unlock", "lisi")[0] == 0
+    assert run(capsys, "user", "disable", "lisi")[0] == 0
     code, out, _ = run(capsys, "user", "list")
-    assert "disabled" in out and "li" in out
+    assert any(line.split()[:1] == ["lisi"] and "disabled" in line for line in out.splitlines())
 
 
 def test_errors_are_one_clear_line_and_exit_1(cli_env, capsys, monkeypatch) -> None:
