@@ -1,0 +1,1 @@
+"""Pinduoduo (拼多多) sales platform plugin: signed gateway client, mapping, OAuth."""
