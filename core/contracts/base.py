@@ -24,7 +24,7 @@ from core.contracts.types import AlertInfo
 from core.errors import NotSupported, PluginError
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
+NO_SETTINGS: Mapping[str, Any] = MappingProxyType({})
 
 
 class PluginServices(Protocol):
@@ -48,7 +48,7 @@ class Contract:
     OPTIONAL_OPERATIONS: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def __init__(
-        self, settings: Mapping[str, Any] = _EMPTY, services: PluginServices | None = None
+        self, settings: Mapping[str, Any] = NO_SETTINGS, services: PluginServices | None = None
     ) -> None:
         """Keep a read-only copy of `settings`; `services` is None only outside a running app."""
         self.settings: Mapping[str, Any] = MappingProxyType(dict(settings))
