@@ -44,8 +44,8 @@ class Order(Base):
     promised_ship_by: Mapped[datetime | None] = mapped_column(default=None)
     platform_updated_at: Mapped[datetime | None] = mapped_column(default=None)
     goods_amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    seller_discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    platform_discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Every discount together (seller + platform); the split stays in the raw payload.
+    discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     postage_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     pay_amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     buyer_memo: Mapped[str] = mapped_column(Text, default="")

@@ -76,8 +76,7 @@ def upgrade() -> None:
             "platform_updated_at", core.models.base.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("goods_amount_fen", sa.BigInteger(), nullable=False),
-        sa.Column("seller_discount_fen", sa.BigInteger(), nullable=False),
-        sa.Column("platform_discount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("discount_fen", sa.BigInteger(), nullable=False),
         sa.Column("postage_fen", sa.BigInteger(), nullable=False),
         sa.Column("pay_amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("buyer_memo", sa.Text(), nullable=False),

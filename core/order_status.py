@@ -1,0 +1,73 @@
+"""Hub status: where an order is in *our* workflow, derived from platform state.
+
+The platform says paid/shipped/received/cancelled and whether a refund runs; our workflow
+adds 待审 → 已审 → 已打印. A platform update can move an order forward (shipped elsewhere,
+cancelled, refunded) but never drags our workflow back: an audited order stays audited
+while the platform still says "awaiting shipment". A refund that starts after audit or
+print puts the order on hold (拦截) so nobody ships it by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.contracts.types import OrderStatus, RefundStatus
+
+PENDING = "pending"  # 待审
+AUDITED = "audited"  # 已审
+PRINTED = "printed"  # 已打印
+SHIPPED = "shipped"  # 已发货
+COMPLETED = "completed"  # 已签收
+CANCELLED = "cancelled"  # 已取消
+REFUNDED = "refunded"  # 已退款 (closed before shipping)
+
+HUB_STATUSES = (PENDING, AUDITED, PRINTED, SHIPPED, COMPLETED, CANCELLED, REFUNDED)
+WORKFLOW = (PENDING, AUDITED, PRINTED)
+# Past audit a refund means a package may already be on its way to the packing table.
+HOLD_ON_REFUND = (AUDITED, PRINTED)
+REFUND_EXCEPTION = "refund_in_progress"
+
+
+@dataclass(frozen=True)
+class Derived:
+    hub_status: str
+    hold: bool  # newly put on hold by this update
+    hold_reason: str
+    exception_reasons: tuple[str, ...]
+
+
+def derive(
+    current: str | None,
+    status: OrderStatus,
+    refund: RefundStatus,
+    reasons: tuple[str, ...] = (),
+) -> Derived:
+    """The hub status after the platform reported `status`/`refund` for an order now at
+    `current` (None for an order seen for the first time)."""
+    current = current or PENDING
+    refunding = refund in (RefundStatus.IN_PROGRESS, RefundStatus.REFUNDED)
+    hold = refunding and current in HOLD_ON_REFUND
+    reason = ""
+    if hold:
+        reason = (
+            "退款已成功，拦截 / refunded after " + current
+            if refund is RefundStatus.REFUNDED
+            else "退款中，拦截 / refund started after " + current
+        )
+    exceptions = tuple(r for r in reasons if r != REFUND_EXCEPTION)
+    if refunding and current == PENDING:
+        exceptions = (*exceptions, REFUND_EXCEPTION)
+
+    if status is OrderStatus.CANCELLED:
+        hub = CANCELLED
+    elif status is OrderStatus.DELIVERED:
+        hub = COMPLETED
+    elif status is OrderStatus.SHIPPED:
+        hub = SHIPPED
+    elif refund is RefundStatus.REFUNDED and current == PENDING:
+        hub = REFUNDED
+    elif current in WORKFLOW:
+        hub = current
+    else:
+        hub = current  # shipped/completed/cancelled/refunded never go back to the workflow
+    return Derived(hub, hold, reason, exceptions)
