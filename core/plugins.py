@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -32,6 +30,14 @@ from core import hookspecs
 from core.config import PluginSettings
 from core.contracts import CONTRACTS, Contract, validate_contract
 from core.errors import PluginError
+from core.plugin_records import (
+    PluginRecord,
+    PluginRow,
+    classes_by_name,
+    describe_rows,
+    distribution_of,
+    normalize_dist_name,
+)
 
 if TYPE_CHECKING:
     from pluggy._hooks import HookImpl
@@ -78,54 +84,6 @@ def hook_names() -> list[str]:
 EVENT_HOOKS = frozenset(set(hook_names()) - set(REGISTRATION_HOOKS.values()))
 
 
-def normalize_dist_name(name: str) -> str:
-    """PEP 503 form, so `only=("Orderhub_Example",)` matches `orderhub-example`."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-@dataclass(frozen=True)
-class PluginRecord:
-    """One plugin (an entry point, or an in-process registration) that loaded or failed."""
-
-    name: str
-    distribution: str
-    distribution_version: str
-    target: str  # what the entry point names, e.g. "plugins.notifiers.log"
-    provides: Mapping[str, tuple[type[Contract], ...]] = field(default_factory=dict)
-    error: PluginError | None = None
-
-    @property
-    def origin(self) -> str:
-        version = f" {self.distribution_version}" if self.distribution_version else ""
-        return f"plugin {self.name!r} ({self.target}) from {self.distribution}{version}"
-
-
-@dataclass(frozen=True)
-class PluginRow:
-    """One line of `orderhub plugins`: a provided class, or a plugin that failed."""
-
-    name: str
-    kind: str
-    version: str
-    distribution: str
-    distribution_version: str
-    plugin: str
-    capabilities: Mapping[str, Any]
-    error: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "version": self.version,
-            "distribution": self.distribution,
-            "distribution_version": self.distribution_version,
-            "plugin": self.plugin,
-            "capabilities": dict(self.capabilities),
-            "error": self.error,
-        }
-
-
 def tracing_requested(settings: PluginSettings, env: Mapping[str, str] | None = None) -> bool:
     """`settings.plugins.trace`, or ORDERHUB_TRACE_PLUGINS=1 in the environment."""
     env = os.environ if env is None else env
@@ -164,7 +122,7 @@ class PluginHost:
         dists_seen: set[str] = set()
         names_seen: set[str] = set()
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            dist, version = _distribution_of(ep)
+            dist, version = distribution_of(ep)
             key = (normalize_dist_name(dist), ep.name)
             if key in seen:  # the same distribution found twice on sys.path
                 continue
@@ -382,19 +340,8 @@ class PluginHost:
     def import_formats(self) -> dict[str, type[ImportFormat]]:
         return self._classes("import_format")  # type: ignore[return-value]
 
-    def _providers(self, kind: str) -> list[tuple[type[Contract], PluginRecord]]:
-        return [(cls, rec) for rec in self._records.values() for cls in rec.provides.get(kind, ())]
-
     def _classes(self, kind: str) -> dict[str, type[Contract]]:
-        """`{name: class}` for one kind; two different classes with one name → PluginError."""
-        found: dict[str, tuple[type[Contract], PluginRecord]] = {}
-        for cls, record in self._providers(kind):
-            if cls.name in found and found[cls.name][0] is not cls:
-                raise PluginError(
-                    _duplicate_message(kind, cls.name, found[cls.name], (cls, record))
-                )
-            found.setdefault(cls.name, (cls, record))
-        return {name: cls for name, (cls, _) in found.items()}
+        return classes_by_name(self._records.values(), kind)
 
     def _duplicate_problems(self) -> list[str]:
         problems = []
@@ -407,47 +354,7 @@ class PluginHost:
 
     def describe(self) -> list[PluginRow]:
         """Every provided class (by kind, then name) and every failed plugin, for listing."""
-        rows: list[PluginRow] = []
-        for kind in CONTRACTS:
-            providers = sorted(self._providers(kind), key=lambda p: (p[0].name, p[1].name))
-            counts: dict[str, int] = {}
-            for cls, _ in providers:
-                counts[cls.name] = counts.get(cls.name, 0) + 1
-            for cls, record in providers:
-                clash = counts[cls.name] > 1
-                rows.append(
-                    PluginRow(
-                        name=cls.name,
-                        kind=kind,
-                        version=cls.version or record.distribution_version,
-                        distribution=record.distribution,
-                        distribution_version=record.distribution_version,
-                        plugin=record.name,
-                        capabilities=cls.capabilities(),
-                        error=f"another {kind} is also named {cls.name!r}" if clash else "",
-                    )
-                )
-        for record in self._failed:
-            rows.append(
-                PluginRow(
-                    name=record.name,
-                    kind="(failed)",
-                    version=record.distribution_version,
-                    distribution=record.distribution,
-                    distribution_version=record.distribution_version,
-                    plugin=record.name,
-                    capabilities={},
-                    error=str(record.error),
-                )
-            )
-        return rows
-
-
-def _distribution_of(ep: EntryPoint) -> tuple[str, str]:
-    dist = ep.dist
-    if dist is None:
-        return "(unknown distribution)", ""
-    return dist.metadata["Name"] or dist.name, dist.version or ""
+        return describe_rows(list(self._records.values()), self._failed)
 
 
 def _check_forgotten_markers(obj: object, record: PluginRecord) -> None:
@@ -460,22 +367,6 @@ def _check_forgotten_markers(obj: object, record: PluginRecord) -> None:
                 f"{record.origin} defines {name}() without @hookimpl; "
                 "add `from core.hookspecs import hookimpl` and decorate it"
             )
-
-
-def _duplicate_message(
-    kind: str,
-    name: str,
-    first: tuple[type[Contract], PluginRecord],
-    second: tuple[type[Contract], PluginRecord],
-) -> str:
-    def label(entry: tuple[type[Contract], PluginRecord]) -> str:
-        cls, record = entry
-        return f"{cls.__module__}.{cls.__qualname__} from {record.origin}"
-
-    return (
-        f"two {kind} plugins are named {name!r}: {label(first)} and {label(second)}; "
-        "remove one or list its plugin in plugins.disabled"
-    )
 
 
 __all__: list[str] = [
