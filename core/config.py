@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -22,6 +23,8 @@ from core.errors import ConfigurationError
 
 APP_NAME = "orderhub"
 SECRET_FIELDS = {"secret_key", "database_url"}
+SECRET_WORDS = ("secret", "token", "password", "key")
+TABLES_ENV = "ORDERHUB_PLATFORMS__"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,21 @@ class PluginSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    """Order sync defaults; each shop may override its interval (1–60 minutes)."""
+
+    interval_minutes: int = 5
+    # Each window starts this much before the last cursor, to catch late platform writes.
+    overlap_seconds: int = 300
+    # A shop whose syncs fail this many times in a row raises an alert.
+    alert_after_failures: int = 3
+    # How long a worker's claim on a shop lasts without renewal (crashed workers time out).
+    lease_seconds: int = 120
+    # How far back a shop's first sync reaches.
+    initial_days: int = 3
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
     database_url: str = ""
@@ -60,7 +78,15 @@ class Settings:
     log_level: str = "INFO"
     auth: AuthSettings = field(default_factory=AuthSettings)
     plugins: PluginSettings = field(default_factory=PluginSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    # Per-platform app settings, e.g. [platforms.pinduoduo] client_id / client_secret /
+    # gateway_url. Environment: ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET=….
+    platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "defaults"
+
+    def platform_settings(self, name: str) -> Mapping[str, Any]:
+        """The options of one platform plugin (empty when none are configured)."""
+        return self.platforms.get(name, {})
 
     @property
     def effective_database_url(self) -> str:
@@ -114,7 +140,9 @@ def setting_env_names(cls: type = Settings, prefix: str = "ORDERHUB_") -> list[s
     for f in fields(cls):
         if f.name == "source":
             continue
-        if is_dataclass(hints[f.name]):
+        if f.name == "platforms":
+            names.append(TABLES_ENV + "<PLATFORM>__<OPTION>")
+        elif is_dataclass(hints[f.name]):
             names += setting_env_names(hints[f.name], f"{prefix}{f.name.upper()}_")
         else:
             names.append(f"{prefix}{f.name.upper()}")
@@ -132,6 +160,9 @@ def _build(cls: type, data: dict[str, Any], env: dict[str, str], prefix: str, wh
         if f.name == "source":
             continue
         hint = hints[f.name]
+        if f.name == "platforms":
+            values[f.name] = _plugin_tables(data.get(f.name, {}), env, where)
+            continue
         if is_dataclass(hint):
             section = data.get(f.name, {})
             if not isinstance(section, dict):
@@ -144,6 +175,23 @@ def _build(cls: type, data: dict[str, Any], env: dict[str, str], prefix: str, wh
         elif f.name in data:
             values[f.name] = _coerce(hint, data[f.name], f"{where}: {f.name}")
     return cls(**values)
+
+
+def _plugin_tables(data: Any, env: dict[str, str], where: str) -> dict[str, dict[str, Any]]:
+    """`[platforms.NAME]` tables from the file, overridden by ORDERHUB_PLATFORMS__NAME__KEY."""
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ConfigurationError(f"{where}: [platforms] must hold one table per platform")
+    tables = {name: dict(options) for name, options in data.items()}
+    for variable, value in env.items():
+        if not variable.startswith(TABLES_ENV):
+            continue
+        parts = variable[len(TABLES_ENV) :].split("__")
+        if len(parts) != 2 or not all(parts):
+            raise ConfigurationError(
+                f"{variable}: expected ORDERHUB_PLATFORMS__<PLATFORM>__<OPTION>"
+            )
+        tables.setdefault(parts[0].lower(), {})[parts[1].lower()] = value
+    return tables
 
 
 def _coerce(hint: Any, raw: Any, where: str) -> Any:
@@ -168,7 +216,7 @@ def _coerce(hint: Any, raw: Any, where: str) -> Any:
 
 def mask_secret(name: str, value: Any) -> Any:
     """Mask secrets for display: keys entirely, the password inside a database URL."""
-    if name == "secret_key":
+    if name == "secret_key" or (name != "database_url" and any(w in name for w in SECRET_WORDS)):
         return "****" if value else ""
     if name == "database_url" and value and "@" in str(value) and "://" in str(value):
         scheme, rest = str(value).split("://", 1)
@@ -183,7 +231,12 @@ def settings_as_dict(settings: Settings) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(settings):
         value = getattr(settings, f.name)
-        if is_dataclass(value):
+        if f.name == "platforms":
+            out[f.name] = {
+                name: {k: mask_secret(k, v) for k, v in options.items()}
+                for name, options in value.items()
+            }
+        elif is_dataclass(value):
             out[f.name] = {sf.name: _plain(getattr(value, sf.name)) for sf in fields(value)}
         else:
             out[f.name] = _plain(mask_secret(f.name, value))

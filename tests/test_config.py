@@ -121,6 +121,8 @@ def test_every_environment_name_changes_its_setting(tmp_path: Path) -> None:
     names = setting_env_names()
     assert "ORDERHUB_DATABASE_URL" in names and "ORDERHUB_AUTH_LOCKOUT_THRESHOLD" in names
     for name in names:
+        if "<" in name:  # the per-platform tables: tested in test_platform_tables_*
+            continue
         key = name.removeprefix("ORDERHUB_").lower()
         head, _, rest = key.partition("_")
         path = (head, rest) if head in sections else (key,)
@@ -167,3 +169,21 @@ def test_config_show_reports_sources_and_masks(
     assert f"# config file: {path} (read)" in text
     body = tomllib.loads(text)  # text output is TOML a merchant can copy from
     assert body["auth"]["session_hours"] == 9
+
+
+def test_platform_tables_come_from_file_and_env_with_secrets_masked(tmp_path: Path) -> None:
+    config = tmp_path / "orderhub.toml"
+    config.write_text(
+        '[platforms.pinduoduo]\nclient_id = "123"\nclient_secret = "s3cret"\n', encoding="utf-8"
+    )
+    env = {"ORDERHUB_PLATFORMS__PINDUODUO__GATEWAY_URL": "http://127.0.0.1:8765/api/router"}
+    settings = load_settings(config, env=env)
+    assert settings.platform_settings("pinduoduo") == {
+        "client_id": "123",
+        "client_secret": "s3cret",
+        "gateway_url": "http://127.0.0.1:8765/api/router",
+    }
+    shown = settings_as_dict(settings)["platforms"]["pinduoduo"]
+    assert shown["client_secret"] == "****" and shown["client_id"] == "123"
+    with pytest.raises(ConfigurationError, match="ORDERHUB_PLATFORMS__<PLATFORM>__<OPTION>"):
+        load_settings(config, env={"ORDERHUB_PLATFORMS__PINDUODUO": "x"})
