@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import crypto
 from core.config import Settings, load_settings
 from core.db import create_db_engine, make_session_factory, transaction
+
+if TYPE_CHECKING:
+    from core.plugins import PluginHost
 
 log = logging.getLogger("orderhub")
 
@@ -27,7 +31,7 @@ class App:
     engine: Engine
     sessions: sessionmaker[Session]
     keyring: crypto.Keyring
-    plugins: object = field(default=None)  # core.plugins.PluginHost, set by open_app
+    plugins: PluginHost = field(default=None)  # type: ignore[assignment]  # set by open_app
 
     @contextmanager
     def tx(self) -> Iterator[Session]:

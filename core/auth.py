@@ -42,6 +42,7 @@ def login(
     """Check password (and TOTP when enrolled); return a session token, or raise and audit."""
     auth = app.settings.auth
     now = clock.now()
+    failure: Exception | None = None
     with app.tx() as session:
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         if user is None:
@@ -52,7 +53,7 @@ def login(
                 actor_label=username[:100],
                 detail=f"unknown user name; {source}".strip("; "),
             )
-            failure: Exception = AuthenticationFailed(GENERIC_FAILURE)
+            failure = AuthenticationFailed(GENERIC_FAILURE)
         elif user.locked_until is not None and user.locked_until > now:
             audit.record(
                 session,
@@ -72,7 +73,16 @@ def login(
             failure = _count_failure(session, app, user, "wrong TOTP code", source)
         else:
             _check_can_log_in(session, user)
-            return _succeed(session, app, user, password, source)
+            result = _succeed(session, app, user, password, source)
+    if failure is None:
+        app.plugins.emit(
+            "user_logged_in",
+            org_id=result.actor.org_id,
+            user_id=result.actor.user_id,
+            username=result.actor.label,
+            method="password+totp" if totp_code else "password",
+        )
+        return result
     raise failure
 
 

@@ -195,3 +195,20 @@ def test_logout_revokes_the_session(app, acme) -> None:
 def test_unknown_user_in_own_org_is_not_found(app, acme) -> None:
     with pytest.raises(NotFound):
         accounts.unlock_user(app, acme.admin, "ghost")
+
+
+def test_successful_logins_fire_the_user_logged_in_event(app, acme) -> None:
+    from core.hookspecs import hookimpl
+
+    seen: list[tuple] = []
+
+    class Listener:
+        @hookimpl
+        def user_logged_in(self, org_id, user_id, username, method):
+            seen.append((org_id, user_id, username, method))
+
+    app.plugins.register(Listener(), "listener")
+    with pytest.raises(AuthenticationFailed):
+        auth.login(app, "boss", "wrong-password-x")
+    auth.login(app, "boss", ADMIN_PASSWORD)
+    assert seen == [(acme.org_id, acme.admin_id, "boss", "password")]
