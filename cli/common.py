@@ -11,6 +11,8 @@ import argparse
 import getpass
 import json
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -121,6 +123,11 @@ def run_handler(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("orderhub: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` that stopped reading: quietly stop, as the shell expects.
+        # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 def read_password(prompt: str, given: str | None, stdin_flag: bool = False) -> str:
