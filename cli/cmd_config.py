@@ -9,13 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from cli.common import EXIT_OK, add_json_option, emit
-from core.config import default_config_path, load_settings, setting_env_names, settings_as_dict
+from core.config import (
+    TABLES_ENV,
+    default_config_path,
+    load_settings,
+    setting_env_names,
+    settings_as_dict,
+)
 
 _DERIVED = ("effective_database_url", "effective_key_file")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +46,7 @@ def run_show(args: argparse.Namespace) -> int:
     data = {
         "config_file": str(path),
         "config_file_found": settings.source != "defaults",
-        "environment": [name for name in setting_env_names() if name in os.environ],
+        "environment": _applied_env(),
         "settings": {k: v for k, v in values.items() if k != "source" and k not in _DERIVED},
         **{k: values[k] for k in _DERIVED},
     }
@@ -54,20 +62,31 @@ def run_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _applied_env() -> list[str]:
+    """The ORDERHUB_* variables `load_settings` used, in settings order."""
+    known = setting_env_names()
+    tables = sorted(name for name in os.environ if name.startswith(TABLES_ENV))
+    return [name for name in known if name in os.environ] + tables
+
+
 def _toml(settings: dict[str, Any]) -> str:
-    """Top-level keys, then one [table] per section; JSON scalars are valid TOML values."""
-    lines: list[str] = []
-    tables: list[str] = []
-    for key, value in settings.items():
+    return "\n".join(_toml_table(settings, ())).strip()
+
+
+def _toml_table(values: dict[str, Any], path: tuple[str, ...]) -> list[str]:
+    """Scalars of one table, then its sub-tables as `[a.b]`; JSON scalars are valid TOML."""
+    lines = [f"[{'.'.join(_key(p) for p in path)}]"] if path else []
+    for key, value in values.items():
+        if value is None:
+            lines.append(f"# {_key(key)} = (not set)")
+        elif not isinstance(value, dict):
+            lines.append(f"{_key(key)} = {json.dumps(value, ensure_ascii=False)}")
+    for key, value in values.items():
         if isinstance(value, dict):
-            tables.append(f"\n[{key}]")
-            tables += [f"{k} = {_value(v)}" for k, v in value.items()]
-        elif value is not None:
-            lines.append(f"{key} = {_value(value)}")
-        else:
-            lines.append(f"# {key} = (not set)")
-    return "\n".join(lines + tables)
+            lines += ["", *_toml_table(value, (*path, key))]
+    return lines
 
 
-def _value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _key(name: str) -> str:
+    """A bare TOML key when possible, else a quoted one."""
+    return name if _BARE_KEY.fullmatch(name) else json.dumps(name, ensure_ascii=False)

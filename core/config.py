@@ -216,7 +216,9 @@ def _coerce(hint: Any, raw: Any, where: str) -> Any:
 
 def mask_secret(name: str, value: Any) -> Any:
     """Mask secrets for display: keys entirely, the password inside a database URL."""
-    if name == "secret_key" or (name != "database_url" and any(w in name for w in SECRET_WORDS)):
+    # `key_file` is a path, not a secret, though its name contains "key".
+    clear = name in ("database_url", "key_file")
+    if name == "secret_key" or (not clear and any(w in name for w in SECRET_WORDS)):
         return "****" if value else ""
     if name == "database_url" and value and "@" in str(value) and "://" in str(value):
         scheme, rest = str(value).split("://", 1)

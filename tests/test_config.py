@@ -187,3 +187,22 @@ def test_platform_tables_come_from_file_and_env_with_secrets_masked(tmp_path: Pa
     assert shown["client_secret"] == "****" and shown["client_id"] == "123"
     with pytest.raises(ConfigurationError, match="ORDERHUB_PLATFORMS__<PLATFORM>__<OPTION>"):
         load_settings(config, env={"ORDERHUB_PLATFORMS__PINDUODUO": "x"})
+
+
+def test_key_file_path_is_not_masked(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "absent.toml", env={"ORDERHUB_KEY_FILE": "/etc/oh.keys"})
+    assert settings_as_dict(settings)["key_file"] == "/etc/oh.keys"
+
+
+def test_config_show_writes_platform_tables_as_toml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "orderhub.toml", '[platforms.pinduoduo]\nclient_id = "123"\n')
+    monkeypatch.setenv("ORDERHUB_CONFIG", str(path))
+    monkeypatch.setenv("ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET", "s3cret-value")
+    assert main(["config", "show"]) == 0
+    text = capsys.readouterr().out
+    assert "s3cret-value" not in text
+    assert "ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET" in text.splitlines()[1]
+    body = tomllib.loads(text)
+    assert body["platforms"]["pinduoduo"] == {"client_id": "123", "client_secret": "****"}
