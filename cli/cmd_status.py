@@ -46,14 +46,11 @@ def _print_report(report: StatusReport) -> None:
     if report.orgs is not None:
         print(f"orgs:      {report.orgs}")
         print(f"users:     {report.users}")
-    if report.plugins is None:
-        print("plugins:   not loaded (see problems)")
-    else:
-        failed = sum(1 for p in report.plugins if p["kind"] == "(failed)")
-        loaded = len(report.plugins) - failed
-        print(f"plugins:   {loaded} loaded" + (f", {failed} failed" if failed else ""))
-        for plugin in report.plugins:
-            print("  " + _plugin_line(plugin))
+    failed = sum(1 for p in report.plugins if p["kind"] == "(failed)")
+    loaded = len(report.plugins) - failed
+    print(f"plugins:   {loaded} loaded" + (f", {failed} failed" if failed else ""))
+    for plugin in report.plugins:
+        print("  " + _plugin_line(plugin))
     for problem in report.problems:
         print(f"problem:   {problem}")
 

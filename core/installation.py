@@ -159,7 +159,7 @@ class StatusReport:
     orgs: int | None
     users: int | None
     problems: list[str] = field(default_factory=list)
-    plugins: list[dict[str, Any]] | None = None  # None: not loaded (keys unusable)
+    plugins: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def schema_up_to_date(self) -> bool:
@@ -175,10 +175,9 @@ def status_report(settings: Settings) -> StatusReport:
     backend = make_url(url).get_backend_name()
     problems: list[str] = []
     key_exists, key_mode = _key_file_state(settings, problems)
-    keys_usable = not problems  # opening the app (for plugins) needs the keys
     head = migrate.head_revision()
     revision, orgs, users, schema = _database_state(url, backend, head, problems)
-    plugins = _plugins(settings, problems) if keys_usable else None
+    plugins = _plugins(settings, problems)
     return StatusReport(
         backend=backend,
         database_url=mask_secret("database_url", settings.effective_database_url),
@@ -251,17 +250,13 @@ def _schema_verdict(revision: str | None, head: str | None) -> str:
     return "needs `orderhub init`"
 
 
-def _plugins(settings: Settings, problems: list[str]) -> list[dict[str, Any]] | None:
-    """Load plugins the way every process does and describe them; failures are problems."""
-    try:
-        app = open_app(settings)
-    except ConfigurationError as exc:
-        problems.append(str(exc))
-        return None
-    try:
-        rows = [row.as_dict() for row in app.plugins.describe()]
-    finally:
-        app.close()
+def _plugins(settings: Settings, problems: list[str]) -> list[dict[str, Any]]:
+    """Load plugins as every process does (no database or keys needed) and describe them."""
+    from core.plugins import PluginHost  # late, as in core.app: plugins import core
+
+    host = PluginHost(None, settings.plugins)
+    host.load()
+    rows = [row.as_dict() for row in host.describe()]
     problems += [f"plugin {row['name']}: {row['error']}" for row in rows if row["error"]]
     return rows
 
