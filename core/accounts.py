@@ -1,15 +1,9 @@
-"""Merchant accounts and their users: first org, self-registration, sub-accounts, passwords.
+"""Merchant accounts and their users: the first org, sub-accounts (子账号), passwords.
 
-One-time codes (registration, password reset) go out through the notifier plugins
-(`core.notify`); only a keyed hash of each code is stored, it expires, and it allows a
-few attempts only.
+Self-registration and password reset by code live in `core.registration`.
 """
 
 from __future__ import annotations
-
-import secrets
-from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,7 +13,7 @@ from core.actor import Actor
 from core.app import App
 from core.auth import user_in_org
 from core.errors import AuthenticationFailed, Conflict, ValidationError
-from core.models import ApiToken, Org, User, UserRole, VerificationCode
+from core.models import ApiToken, Org, User, UserRole
 from core.roles import ensure_builtin_roles, refuse_last_manager, role_in_org
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
@@ -38,7 +32,7 @@ def create_org_with_admin(
 ) -> tuple[Org, User]:
     """An active org with the built-in roles and an admin (used by `orderhub init`)."""
     with app.tx() as session:
-        org, user = _new_org(session, app, org_name, admin_username, password, contact, "active")
+        org, user = new_org(session, app, org_name, admin_username, password, contact, "active")
         audit.record(
             session,
             "org.create",
@@ -51,7 +45,7 @@ def create_org_with_admin(
         return org, user
 
 
-def _new_org(
+def new_org(
     session: Session,
     app: App,
     org_name: str,
@@ -115,194 +109,7 @@ def validate_username(username: str) -> str:
     return name
 
 
-# ---------------------------------------------------------------- registration
-
-
-@dataclass(frozen=True)
-class Registration:
-    org_id: int
-    user_id: int
-    username: str
-    code_sent_to: str
-
-
-def register_org(
-    app: App, org_name: str, admin_username: str, password: str, contact: str
-) -> Registration:
-    """A new org and admin, both pending until the code sent to `contact` is entered."""
-    if not contact.strip():
-        raise ValidationError(
-            "a contact (e-mail or phone) is needed to send the code", field="contact"
-        )
-    with app.tx() as session:
-        org, user = _new_org(
-            session, app, org_name, admin_username, password, contact, "pending_verification"
-        )
-        audit.record(
-            session,
-            "org.register",
-            org_id=org.id,
-            actor_label=user.username,
-            target_type="org",
-            target_id=org.id,
-            after={"name": org.name},
-        )
-        code = _new_code(session, app, user, "register")
-        result = Registration(org.id, user.id, user.username, user.contact)
-    _send_code(app, user, code, "register")
-    return result
-
-
-def verify_registration(app: App, username: str, code: str) -> None:
-    with app.tx() as session:
-        user = _pending_user(session, username)
-        _use_code(session, app, user, "register", code)
-        user.status = "active"
-        org = session.get(Org, user.org_id)
-        assert org is not None
-        org.status = "active"
-        audit.record(
-            session,
-            "org.verify",
-            org_id=org.id,
-            actor_label=user.username,
-            target_type="org",
-            target_id=org.id,
-        )
-
-
-def resend_registration_code(app: App, username: str) -> None:
-    with app.tx() as session:
-        user = _pending_user(session, username)
-        code = _new_code(session, app, user, "register")
-    _send_code(app, user, code, "register")
-
-
-def _pending_user(session: Session, username: str) -> User:
-    user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
-    if user is None or user.status != "pending_verification":
-        raise AuthenticationFailed("no registration waiting for verification under that name")
-    return user
-
-
-# ---------------------------------------------------------------- one-time codes
-
-
-def _code_hash(app: App, user: User, purpose: str, code: str) -> str:
-    return app.keyring.keyed_hash(f"{user.id}:{purpose}:{code}", "one-time-code")
-
-
-def _new_code(session: Session, app: App, user: User, purpose: str) -> str:
-    """Invalidate older codes of the same purpose and issue a fresh 6-digit one."""
-    now = clock.now()
-    session.execute(
-        update(VerificationCode)
-        .where(
-            VerificationCode.user_id == user.id,
-            VerificationCode.purpose == purpose,
-            VerificationCode.used_at.is_(None),
-        )
-        .values(used_at=now)
-    )
-    code = f"{secrets.randbelow(10**6):06d}"
-    minutes = app.settings.auth.verification_code_minutes
-    session.add(
-        VerificationCode(
-            org_id=user.org_id,
-            user_id=user.id,
-            purpose=purpose,
-            code_hash=_code_hash(app, user, purpose, code),
-            expires_at=now + timedelta(minutes=minutes),
-        )
-    )
-    session.flush()
-    return code
-
-
-def _use_code(session: Session, app: App, user: User, purpose: str, code: str) -> None:
-    row = session.scalars(
-        select(VerificationCode)
-        .where(
-            VerificationCode.user_id == user.id,
-            VerificationCode.purpose == purpose,
-            VerificationCode.used_at.is_(None),
-        )
-        .order_by(VerificationCode.id.desc())
-    ).first()
-    if row is None or row.expires_at <= clock.now():
-        raise AuthenticationFailed("the code has expired or was never sent; ask for a new one")
-    if row.attempts >= app.settings.auth.verification_code_attempts:
-        raise AuthenticationFailed("too many wrong codes; ask for a new one")
-    if row.code_hash != _code_hash(app, user, purpose, code.strip()):
-        # Counted in its own statement and committed by the caller's error path below.
-        row.attempts += 1
-        session.commit()
-        raise AuthenticationFailed("wrong code")
-    row.used_at = clock.now()
-
-
-def _send_code(app: App, user: User, code: str, purpose: str) -> None:
-    from core.contracts.notifier import Notification
-    from core.notify import notify
-
-    minutes = app.settings.auth.verification_code_minutes
-    what = {
-        "register": "注册验证码 / registration code",
-        "password_reset": "重置密码验证码 / password reset code",
-    }[purpose]
-    notify(
-        app,
-        Notification(
-            org_id=user.org_id,
-            recipient=user.contact or user.username,
-            kind=purpose,
-            subject=f"orderhub {what}",
-            body=f"{what}: {code} (user {user.username}, valid {minutes} minutes)",
-        ),
-    )
-
-
 # ---------------------------------------------------------------- passwords
-
-
-def request_password_reset(app: App, username: str) -> None:
-    """Send a reset code if the user exists; say nothing either way (no user enumeration)."""
-    with app.tx() as session:
-        user = session.scalars(
-            select(User).where(User.username == username.strip().lower())
-        ).first()
-        if user is None or user.status == "disabled":
-            return
-        code = _new_code(session, app, user, "password_reset")
-        audit.record(
-            session,
-            "password.reset_requested",
-            org_id=user.org_id,
-            actor_label=user.username,
-            target_type="user",
-            target_id=user.id,
-        )
-    _send_code(app, user, code, "password_reset")
-
-
-def reset_password_with_code(app: App, username: str, code: str, new_password: str) -> None:
-    with app.tx() as session:
-        user = session.scalars(
-            select(User).where(User.username == username.strip().lower())
-        ).first()
-        if user is None:
-            raise AuthenticationFailed("wrong code")
-        passwords.check_policy(new_password, user.username, app.settings.auth)
-        _use_code(session, app, user, "password_reset", code)
-        _set_password(session, app, user, new_password)
-        audit.record(
-            session,
-            "password.reset_by_code",
-            org_id=user.org_id,
-            actor_label=user.username,
-            target_type="user",
-            target_id=user.id,
-        )
 
 
 def change_password(app: App, actor: Actor, old_password: str, new_password: str) -> None:
@@ -314,11 +121,11 @@ def change_password(app: App, actor: Actor, old_password: str, new_password: str
         ):
             raise AuthenticationFailed("current password is wrong")
         passwords.check_policy(new_password, user.username, app.settings.auth)
-        _set_password(session, app, user, new_password, keep_token=actor.token_id)
+        set_password(session, app, user, new_password, keep_token=actor.token_id)
         audit.record(session, "password.change", actor=actor, target_type="user", target_id=user.id)
 
 
-def _set_password(
+def set_password(
     session: Session, app: App, user: User, password: str, keep_token: int | None = None
 ) -> None:
     """New hash, lockout cleared, every *session* ended (API tokens stay: scripts keep running)."""
@@ -418,7 +225,7 @@ def admin_reset_password(app: App, actor: Actor, username: str, new_password: st
         authz.require(session, actor, "user.manage")
         user = user_in_org(session, actor, username)
         passwords.check_policy(new_password, user.username, app.settings.auth)
-        _set_password(session, app, user, new_password)
+        set_password(session, app, user, new_password)
         audit.record(
             session, "user.password_reset", actor=actor, target_type="user", target_id=user.id
         )

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core import accounts, auth
+from core import accounts, auth, registration
 from core.errors import AuthenticationFailed, Conflict, ValidationError
 from core.models import Alert, VerificationCode
 
@@ -26,18 +26,18 @@ def _last_code(app, kind: str) -> str:
 
 
 def test_register_verify_then_login(app) -> None:
-    reg = accounts.register_org(app, "小美百货", "xiaomei", GOOD, "xiaomei@example.com")
+    reg = registration.register_org(app, "小美百货", "xiaomei", GOOD, "xiaomei@example.com")
     with pytest.raises(AuthenticationFailed, match="not verified"):
         auth.login(app, "xiaomei", GOOD)
     code = _last_code(app, "register")
-    accounts.verify_registration(app, "xiaomei", code)
+    registration.verify_registration(app, "xiaomei", code)
     result = auth.login(app, "xiaomei", GOOD)
     assert result.actor.org_id == reg.org_id
     assert {u.username for u in accounts.list_users(app, result.actor)} == {"xiaomei"}
 
 
 def test_codes_are_hashed_limited_and_expire(app, frozen_clock) -> None:
-    accounts.register_org(app, "shop-b", "owner-b", GOOD, "13800000000")
+    registration.register_org(app, "shop-b", "owner-b", GOOD, "13800000000")
     code = _last_code(app, "register")
     with app.tx() as s:
         stored = s.scalars(select(VerificationCode.code_hash)).all()
@@ -45,37 +45,37 @@ def test_codes_are_hashed_limited_and_expire(app, frozen_clock) -> None:
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
         with pytest.raises(AuthenticationFailed, match="wrong code"):
-            accounts.verify_registration(app, "owner-b", wrong)
+            registration.verify_registration(app, "owner-b", wrong)
     with pytest.raises(AuthenticationFailed, match="too many"):
-        accounts.verify_registration(app, "owner-b", code)
-    accounts.resend_registration_code(app, "owner-b")
+        registration.verify_registration(app, "owner-b", code)
+    registration.resend_registration_code(app, "owner-b")
     fresh = _last_code(app, "register")
     frozen_clock[0] += timedelta(minutes=16)
     with pytest.raises(AuthenticationFailed, match="expired"):
-        accounts.verify_registration(app, "owner-b", fresh)
-    accounts.resend_registration_code(app, "owner-b")
-    accounts.verify_registration(app, "owner-b", _last_code(app, "register"))
+        registration.verify_registration(app, "owner-b", fresh)
+    registration.resend_registration_code(app, "owner-b")
+    registration.verify_registration(app, "owner-b", _last_code(app, "register"))
 
 
 def test_registration_validates_input_and_writes_nothing_on_error(app, acme) -> None:
     with pytest.raises(ValidationError, match="too short"):
-        accounts.register_org(app, "new-org", "newowner", "short", "a@b.c")
+        registration.register_org(app, "new-org", "newowner", "short", "a@b.c")
     with pytest.raises(Conflict, match="already exists"):
-        accounts.register_org(app, "acme", "other", GOOD, "a@b.c")
+        registration.register_org(app, "acme", "other", GOOD, "a@b.c")
     with pytest.raises(ValidationError, match="contact"):
-        accounts.register_org(app, "new-org", "newowner", GOOD, " ")
+        registration.register_org(app, "new-org", "newowner", GOOD, " ")
     with pytest.raises(ValidationError, match="not '!'"):
-        accounts.register_org(app, "new-org", "new!owner", GOOD, "a@b.c")
-    accounts.register_org(app, "new-org", "newowner", GOOD, "a@b.c")  # nothing half-written
+        registration.register_org(app, "new-org", "new!owner", GOOD, "a@b.c")
+    registration.register_org(app, "new-org", "newowner", GOOD, "a@b.c")  # nothing half-written
 
 
 def test_password_reset_by_code(app, acme) -> None:
-    accounts.request_password_reset(app, "boss")
-    accounts.request_password_reset(app, "nobody-here")  # silent: no user enumeration
+    registration.request_password_reset(app, "boss")
+    registration.request_password_reset(app, "nobody-here")  # silent: no user enumeration
     code = _last_code(app, "password_reset")
     with pytest.raises(ValidationError, match="only digits"):
-        accounts.reset_password_with_code(app, "boss", code, "12345678901")
-    accounts.reset_password_with_code(app, "boss", code, "Brand-New-Pass-1")
+        registration.reset_password_with_code(app, "boss", code, "12345678901")
+    registration.reset_password_with_code(app, "boss", code, "Brand-New-Pass-1")
     auth.login(app, "boss", "Brand-New-Pass-1")
     with pytest.raises(AuthenticationFailed):
-        accounts.reset_password_with_code(app, "boss", code, "Brand-New-Pass-2")
+        registration.reset_password_with_code(app, "boss", code, "Brand-New-Pass-2")

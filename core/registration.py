@@ -1,0 +1,126 @@
+"""Self-registration of a new org (verified by a one-time code) and password reset by code.
+
+Both flows are open to anonymous callers, so they never reveal whether a user name exists
+and every code is single-use, expiring and attempt-limited (`core.one_time_codes`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, passwords
+from core.accounts import new_org, set_password
+from core.app import App
+from core.errors import AuthenticationFailed, ValidationError
+from core.models import Org, User
+from core.one_time_codes import consume_code, issue_code, send_code
+
+
+@dataclass(frozen=True)
+class Registration:
+    org_id: int
+    user_id: int
+    username: str
+    code_sent_to: str
+
+
+def register_org(
+    app: App, org_name: str, admin_username: str, password: str, contact: str
+) -> Registration:
+    """A new org and admin, both pending until the code sent to `contact` is entered."""
+    if not contact.strip():
+        raise ValidationError(
+            "a contact (e-mail or phone) is needed to send the code", field="contact"
+        )
+    with app.tx() as session:
+        org, user = new_org(
+            session, app, org_name, admin_username, password, contact, "pending_verification"
+        )
+        audit.record(
+            session,
+            "org.register",
+            org_id=org.id,
+            actor_label=user.username,
+            target_type="org",
+            target_id=org.id,
+            after={"name": org.name},
+        )
+        code = issue_code(session, app, user, "register")
+        result = Registration(org.id, user.id, user.username, user.contact)
+    send_code(app, user, code, "register")
+    return result
+
+
+def verify_registration(app: App, username: str, code: str) -> None:
+    with app.tx() as session:
+        user = _pending_user(session, username)
+        consume_code(session, app, user, "register", code)
+        user.status = "active"
+        org = session.get(Org, user.org_id)
+        assert org is not None
+        org.status = "active"
+        audit.record(
+            session,
+            "org.verify",
+            org_id=org.id,
+            actor_label=user.username,
+            target_type="org",
+            target_id=org.id,
+        )
+
+
+def resend_registration_code(app: App, username: str) -> None:
+    with app.tx() as session:
+        user = _pending_user(session, username)
+        code = issue_code(session, app, user, "register")
+    send_code(app, user, code, "register")
+
+
+def _pending_user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
+    if user is None or user.status != "pending_verification":
+        raise AuthenticationFailed("no registration waiting for verification under that name")
+    return user
+
+
+def request_password_reset(app: App, username: str) -> None:
+    """Send a reset code if the user exists; say nothing either way (no user enumeration)."""
+    with app.tx() as session:
+        user = session.scalars(
+            select(User).where(User.username == username.strip().lower())
+        ).first()
+        if user is None or user.status == "disabled":
+            return
+        code = issue_code(session, app, user, "password_reset")
+        audit.record(
+            session,
+            "password.reset_requested",
+            org_id=user.org_id,
+            actor_label=user.username,
+            target_type="user",
+            target_id=user.id,
+        )
+    send_code(app, user, code, "password_reset")
+
+
+def reset_password_with_code(app: App, username: str, code: str, new_password: str) -> None:
+    with app.tx() as session:
+        user = session.scalars(
+            select(User).where(User.username == username.strip().lower())
+        ).first()
+        if user is None:
+            raise AuthenticationFailed("wrong code")
+        passwords.check_policy(new_password, user.username, app.settings.auth)
+        consume_code(session, app, user, "password_reset", code)
+        set_password(session, app, user, new_password)
+        audit.record(
+            session,
+            "password.reset_by_code",
+            org_id=user.org_id,
+            actor_label=user.username,
+            target_type="user",
+            target_id=user.id,
+        )
