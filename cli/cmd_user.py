@@ -1,11 +1,11 @@
-"""`orderhub user add|list|disable|enable|reset-password|unlock` — sub-accounts (子账号)."""
+"""`orderhub user add|list|disable|enable|unlock|reset-password|disable-2fa` — sub-accounts."""
 
 from __future__ import annotations
 
 import argparse
 
 from cli.common import add_org_option, cli_actor, emit, open_cli_app, read_password
-from core import accounts, clock
+from core import accounts, auth, clock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ("disable", _disable, "disable a user (ends all their sessions and tokens)"),
         ("enable", _enable, "enable a disabled user"),
         ("unlock", _unlock, "clear a lockout after failed logins"),
+        ("disable-2fa", _disable_2fa, "turn off TOTP for a user who lost their phone"),
     ):
         p = verbs.add_parser(verb, help=text)
         p.add_argument("username")
@@ -110,6 +111,13 @@ def _unlock(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     user = accounts.unlock_user(app, cli_actor(app, args.org), args.username)
     emit(args, {"username": user.username, "locked": False})
+    return 0
+
+
+def _disable_2fa(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    auth.disable_totp(app, cli_actor(app, args.org), args.username)
+    emit(args, {"username": args.username, "totp": False})
     return 0
 
 

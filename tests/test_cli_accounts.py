@@ -105,6 +105,7 @@ def test_user_disable_reset_password_and_unlock(cli_env, capsys, monkeypatch, ap
     assert code == 0, err
     auth.login(app, "lisi", "Li-Password-22")
     assert run(capsys, "user", "unlock", "lisi")[0] == 0
+    assert run(capsys, "user", "disable-2fa", "lisi")[0] == 0
     assert run(capsys, "user", "disable", "lisi")[0] == 0
     code, out, _ = run(capsys, "user", "list")
     assert any(line.split()[:1] == ["lisi"] and "disabled" in line for line in out.splitlines())
@@ -123,3 +124,39 @@ def test_errors_are_one_clear_line_and_exit_1(cli_env, capsys, monkeypatch) -> N
     code, _, err = run(capsys, "role", "create", "x", "order.fly")
     assert code == 1 and "unknown permission 'order.fly'" in err
     assert "Traceback" not in err
+
+
+def test_org_register_verify_and_list(cli_env, capsys, monkeypatch, app) -> None:
+    import re
+
+    from sqlalchemy import select
+
+    from core.models import Alert
+
+    code, out, err = run(
+        capsys,
+        "--json",
+        "org",
+        "register",
+        "新店",
+        "xindian",
+        "--contact",
+        "xd@example.com",
+        "--password-stdin",
+        stdin="Xin-Dian-Pass-1\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+    assert json.loads(out)["code_sent_to"] == "xd@example.com"
+    with app.tx() as s:
+        message = s.scalars(
+            select(Alert.message).where(Alert.kind == "notification.register")
+        ).one()
+    sent = re.search(r"\b(\d{6})\b", message).group(1)
+    code, _, err = run(
+        capsys, "org", "verify", "xindian", "000000" if sent != "000000" else "111111"
+    )
+    assert code == 1 and "wrong code" in err
+    assert run(capsys, "org", "verify", "xindian", sent)[0] == 0
+    code, out, _ = run(capsys, "--json", "org", "list")
+    assert {o["name"]: o["status"] for o in json.loads(out)} == {"acme": "active", "新店": "active"}
