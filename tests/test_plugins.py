@@ -144,8 +144,10 @@ def test_app_fixture_loads_builtin_plugins_only(site: Path, app) -> None:
 
 def test_load_is_idempotent(site: Path) -> None:
     host = loaded_host(WITH_EXAMPLE)
+    before = [r.name for r in host.loaded]
     host.load()
-    assert len(host.loaded) == 2
+    assert [r.name for r in host.loaded] == before
+    assert {"example", "notifier-log"} <= set(before)
 
 
 # ---------------------------------------------------------------- broken plugins
