@@ -11,6 +11,7 @@ from core.models.accounts import (
 )
 from core.models.audit import Alert, AuditEvent
 from core.models.base import Base
+from core.models.oauth import OAuthState
 from core.models.orders import Order, OrderLine
 from core.models.shops import Shop, SyncRun
 
@@ -19,6 +20,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "OAuthState",
     "Order",
     "OrderLine",
     "Org",
