@@ -21,7 +21,7 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from core import crypto, migrate, passwords
 from core.app import open_app
@@ -172,7 +172,11 @@ class StatusReport:
 def status_report(settings: Settings) -> StatusReport:
     """Backend, keys, schema revision against head, counts and the loaded plugins."""
     url = normalise_url(settings.effective_database_url)
-    backend = make_url(url).get_backend_name()
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError as exc:
+        shown = mask_secret("database_url", settings.effective_database_url)
+        raise ConfigurationError(f"database URL {shown!r} is not valid: {exc}") from exc
     problems: list[str] = []
     key_exists, key_mode = _key_file_state(settings, problems)
     head = migrate.head_revision()
@@ -232,8 +236,7 @@ def _database_state(
                     conn.scalar(select(func.count()).select_from(User)),
                 )
     except SQLAlchemyError as exc:
-        shown = mask_secret("database_url", str(make_url(url).set(drivername=backend)))
-        problems.append(f"database {shown}: {_first_line(exc)}")
+        problems.append(f"database not reachable: {_first_line(exc)}")
         return None, None, None, "unknown (database not reachable)"
     finally:
         engine.dispose()

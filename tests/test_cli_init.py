@@ -235,5 +235,14 @@ def test_unreachable_database_is_one_line_not_a_traceback(
     assert main(["status"]) == 1
     out = capsys.readouterr().out
     assert "database not reachable" in out
-    assert "problem:   database postgresql://oh:****@127.0.0.1:1/x: " in out
+    assert "database:  postgresql://oh:****@127.0.0.1:1/x\n" in out
+    assert "problem:   database not reachable: " in out
     assert "pw-never-shown" not in out
+
+
+def test_status_names_an_invalid_database_url(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", "not a url")
+    assert main(["status"]) == 1
+    assert "database URL 'not a url' is not valid" in capsys.readouterr().err
