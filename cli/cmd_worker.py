@@ -1,0 +1,63 @@
+"""`orderhub worker [--once] [--worker-id ID] [--poll SECONDS]` — run the sync schedule.
+
+Syncs every shop when it is due (each shop's interval, 1–60 minutes, default 5) and
+sleeps in between. Several workers may run against one PostgreSQL database, on one or
+several machines: each shop is leased to one worker at a time. On SQLite run one worker
+(the embedded database takes one writer at a time; more would only take turns).
+
+SIGTERM or Ctrl-C finishes the window in hand, releases the shops and exits; a second
+one exits at once. `--once` runs one round of due shops and exits (cron-style).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from cli.common import EXIT_ERROR, EXIT_OK, open_cli_app
+from core.sync import Worker
+from core.sync.worker import stop_on_signals
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "worker",
+        help="run the sync schedule (one process per machine; several on PostgreSQL)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--once", action="store_true", help="one round of due shops, then exit")
+    parser.add_argument(
+        "--worker-id",
+        help="name in leases and the sync log; must be unique among running workers "
+        "(default host:pid)",
+    )
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often to look for due shops when idle (default 5)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    _log_to_stderr(app.settings.log_level)
+    worker = Worker(app, args.worker_id, poll_seconds=args.poll)
+    with stop_on_signals(worker.control):
+        totals = worker.run(once=args.once)
+    return EXIT_ERROR if args.once and totals.failed else EXIT_OK
+
+
+def _log_to_stderr(level: str) -> None:
+    """Progress lines for people and service managers (journald, docker logs)."""
+    logger = logging.getLogger("orderhub")
+    logger.setLevel(getattr(logging, str(level).upper(), logging.INFO))
+    if not any(getattr(h, "_orderhub_worker", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._orderhub_worker = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False

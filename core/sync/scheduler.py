@@ -1,0 +1,263 @@
+"""Passes over shops: the scheduled loop's step (`run_due`), manual sync and backfill.
+
+A pass holds the shop's lease from start to end: it plans the windows against the
+platform's clock, fetches and commits them one by one (each commit renews the lease and
+moves the cursor), and then releases the shop with its next sync time (`runs`). Any
+failure stops the pass at the failing window; the windows before it stay committed, the
+cursor stays at the last committed window, and the next pass starts there.
+
+`Control` carries a worker's stop request: passes check it between windows, so a
+shutdown finishes the window in hand, releases the lease and leaves the shop due at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from core import audit, authz, clock
+from core.actor import Actor
+from core.app import App
+from core.contracts.platform import SalesPlatform
+from core.errors import NotFound, OrderhubError, PermissionDenied
+from core.models import Shop
+from core.sync import lease as leases
+from core.sync import runs
+from core.sync.engine import ShopFeed, WindowReport, fetch_window, store_window
+from core.sync.windows import Plan, WindowRules, plan_backfill, plan_pass
+
+log = logging.getLogger("orderhub.sync")
+
+
+@dataclass
+class Control:
+    """Stop requests and progress callbacks shared by a worker and its passes."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    on_window: Callable[[WindowReport], object] | None = None
+
+    def stopping(self) -> bool:
+        return self.stop.is_set()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, but wake at once on a stop request."""
+        self.stop.wait(seconds)
+
+
+@dataclass
+class PassReport:
+    """One pass over one shop. `status`: ok, failed, stopped (shutdown) or lost (another
+    worker took the lease over: nothing more was written)."""
+
+    shop_id: int
+    shop_name: str
+    kind: str
+    status: str = "ok"
+    windows: list[WindowReport] = field(default_factory=list)
+    error: str = ""
+    failures: int = 0
+    more: bool = False
+
+    @property
+    def seen(self) -> int:
+        return sum(w.seen for w in self.windows)
+
+    @property
+    def new(self) -> int:
+        return sum(w.new for w in self.windows)
+
+    @property
+    def updated(self) -> int:
+        return sum(w.updated for w in self.windows)
+
+
+def window_rules(app: App, platform: type[SalesPlatform] | SalesPlatform) -> WindowRules:
+    """The platform's window limits with the installation's overlap and first reach."""
+    sync = app.settings.sync
+    return WindowRules(
+        max_window=platform.MAX_WINDOW,
+        min_lag=platform.MIN_LAG,
+        overlap=timedelta(seconds=sync.overlap_seconds),
+        initial=timedelta(days=sync.initial_days),
+    )
+
+
+def run_due(app: App, worker_id: str, control: Control | None = None) -> list[PassReport]:
+    """Sync every shop that is due, one at a time, each under a lease; return the passes.
+
+    Several workers (PostgreSQL) each take the next due shop nobody holds, so they share
+    the shops without ever syncing one shop twice at once.
+    """
+    control = control or Control()
+    reports: list[PassReport] = []
+    while not control.stopping():
+        lease = leases.claim_next_due(app, worker_id)
+        if lease is None:
+            break
+        reports.append(run_pass(app, lease, kind="scheduled", control=control))
+    return reports
+
+
+def sync_shop(
+    app: App,
+    actor: Actor,
+    shop_id: int,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    worker_id: str | None = None,
+    control: Control | None = None,
+) -> PassReport:
+    """Sync one shop now (manual), or backfill `[since, until)`; the actor needs
+    `order.import` or `shop.bind` in the shop's org. A backfill is audited.
+
+    Raises `Conflict` when a worker is syncing the shop at this moment.
+    """
+    backfill = since is not None or until is not None
+    if backfill and (since is None or until is None):
+        raise ValueError("a backfill needs both since and until")
+    with app.tx() as session:
+        held = authz.permissions_of(session, actor)
+        if not held & {"order.import", "shop.bind"}:
+            raise PermissionDenied(
+                f"{actor.label} lacks permission order.import or shop.bind to sync a shop",
+                permission="order.import",
+            )
+        shop = session.get(Shop, shop_id)
+        if shop is None or shop.org_id != actor.org_id:
+            raise NotFound(f"no shop with id {shop_id}")
+        if backfill:
+            audit.record(
+                session,
+                "shop.backfill",
+                actor=actor,
+                target_type="shop",
+                target_id=shop_id,
+                detail=f"{since.isoformat()} – {until.isoformat()}",  # type: ignore[union-attr]
+            )
+    lease = leases.claim_shop(app, shop_id, worker_id or leases.default_worker_id())
+    kind = "backfill" if backfill else "manual"
+    return run_pass(app, lease, kind=kind, since=since, until=until, control=control)
+
+
+def request_sync(app: App, actor: Actor, shop_id: int) -> None:
+    """ "Sync now": make the shop due at once for the workers (`order.import` or
+    `shop.bind`)."""
+    with app.tx() as session:
+        held = authz.permissions_of(session, actor)
+        if not held & {"order.import", "shop.bind"}:
+            raise PermissionDenied(
+                f"{actor.label} lacks permission order.import or shop.bind to sync a shop",
+                permission="order.import",
+            )
+        shop = session.get(Shop, shop_id)
+        if shop is None or shop.org_id != actor.org_id:
+            raise NotFound(f"no shop with id {shop_id}")
+        session.execute(
+            update(Shop.__table__)
+            .where(Shop.__table__.c.id == shop_id)
+            .values(next_sync_at=clock.now())
+        )
+
+
+def run_pass(
+    app: App,
+    lease: leases.Lease,
+    *,
+    kind: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    control: Control | None = None,
+) -> PassReport:
+    """One pass over the leased shop; always ends with the lease released (or lost)."""
+    from core.shop_tokens import using_platform  # late: it imports the notifier machinery
+
+    control = control or Control()
+    state = runs.load_state(app, lease.shop_id)
+    report = PassReport(state.id, state.name, kind)
+    backfill = since is not None
+    keeper = _LeaseKeeper(app, lease)
+    current: WindowReport | None = None
+    plan = Plan(())
+    pass_started = clock.now()
+    try:
+        with using_platform(app, state.platform) as platform:
+            feed = ShopFeed(app, state.id, platform, wait=control.wait, heartbeat=keeper.beat)
+            rules = window_rules(app, platform)
+            platform_now = feed.platform_now()
+            if backfill:
+                plan = plan_backfill(since, until, platform_now, rules)  # type: ignore[arg-type]
+            else:
+                plan = plan_pass(state.cursor, platform_now, rules)
+            report.more = plan.more
+            cursor = state.cursor
+            for window in plan.windows:
+                if control.stopping():
+                    report.status = "stopped"
+                    break
+                current = WindowReport(state.id, window, kind)
+                fetched = fetch_window(feed, window)
+                keeper.lease, current = store_window(
+                    app,
+                    keeper.lease,
+                    org_id=state.org_id,
+                    cursor=cursor,
+                    window=window,
+                    fetched=fetched,
+                    report=current,
+                    backfill=backfill,
+                )
+                cursor = current.cursor
+                report.windows.append(current)
+                current = None
+                if control.on_window is not None:
+                    control.on_window(report.windows[-1])
+    except leases.LeaseLost as exc:
+        log.warning("shop %s: %s; stopping this pass", state.id, exc)
+        report.status = "lost"
+        return report
+    except Exception as exc:  # any failure, a plugin's bug included, is this shop's failure
+        report.status = "failed"
+        report.error = runs.error_text(exc)
+        if not isinstance(exc, OrderhubError):
+            log.exception("shop %s: unexpected error during sync", state.id)
+        failures = runs.record_failure(
+            app,
+            keeper.lease,
+            state,
+            kind=kind,
+            error=report.error,
+            window_start=current.window.start if current else None,
+            window_end=current.window.end if current else None,
+            started_at=current.started_at if current else pass_started,
+            counted=not backfill,
+        )
+        if failures is None:
+            report.status = "lost"
+        report.failures = failures or 0
+        return report
+    if report.status == "stopped":
+        runs.stop_pass(app, keeper.lease, state)
+    elif backfill:
+        leases.release(app, keeper.lease)
+    elif not runs.finish_pass(app, keeper.lease, state, more=plan.more):
+        report.status = "lost"
+    return report
+
+
+class _LeaseKeeper:
+    """Renews the lease between pages when a window takes longer than a third of it."""
+
+    def __init__(self, app: App, lease: leases.Lease) -> None:
+        self.app = app
+        self.lease = lease
+        self.every = timedelta(seconds=max(1, app.settings.sync.lease_seconds) / 3)
+
+    def beat(self) -> None:
+        if self.lease.expires_at - clock.now() < 2 * self.every:
+            self.lease = leases.renew_now(self.app, self.lease)

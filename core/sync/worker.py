@@ -1,0 +1,143 @@
+"""The schedule loop behind `orderhub worker`.
+
+Each round syncs every due shop (`scheduler.run_due`) and then sleeps `poll_seconds`.
+SIGTERM or SIGINT asks it to stop: the window in hand is finished and committed, the
+shop is released (due again at once) and the loop ends; a second signal interrupts at
+once (the leases then time out after `[sync] lease_seconds`). A worker killed outright
+(SIGKILL, power cut) leaves its leases to expire the same way, and committed windows are
+never lost — the next pass resumes at the shop's cursor.
+
+Worker ids must be unique among running workers: the default `host:pid` is. A worker
+started again under an explicit `--worker-id` takes back the leases its previous life
+held instead of waiting for them to expire.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import FrameType
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.app import App
+from core.sync import lease as leases
+from core.sync.scheduler import Control, PassReport, run_due
+
+log = logging.getLogger("orderhub.worker")
+
+#: Seconds to wait after the database could not be reached before trying again.
+DATABASE_RETRY_SECONDS = 5.0
+
+
+@dataclass
+class WorkerTotals:
+    rounds: int = 0
+    passes: int = 0
+    failed: int = 0
+    windows: int = 0
+    seen: int = 0
+    new: int = 0
+    updated: int = 0
+    reports: list[PassReport] = field(default_factory=list)
+
+    def add(self, report: PassReport) -> None:
+        self.passes += 1
+        self.failed += report.status == "failed"
+        self.windows += len(report.windows)
+        self.seen += report.seen
+        self.new += report.new
+        self.updated += report.updated
+
+
+class Worker:
+    """Runs the schedule until stopped. `control` is shared with the passes it runs."""
+
+    def __init__(
+        self,
+        app: App,
+        worker_id: str | None = None,
+        *,
+        poll_seconds: float = 5.0,
+        control: Control | None = None,
+    ) -> None:
+        self.app = app
+        self.worker_id = worker_id or leases.default_worker_id()
+        self.poll_seconds = max(0.05, poll_seconds)
+        self.control = control or Control()
+        self.totals = WorkerTotals()
+
+    def run(self, *, once: bool = False) -> WorkerTotals:
+        """Loop until stopped (or one round with `once`); leases are released on the way
+        out, whatever ends the loop."""
+        taken_back = leases.release_all(self.app, self.worker_id)
+        if taken_back:
+            log.info("worker %s took back %d lease(s) of its previous run", self.worker_id,
+                     taken_back)  # fmt: skip
+        log.info("worker %s started", self.worker_id)
+        try:
+            while not self.control.stopping():
+                self._round()
+                if once:
+                    break
+                self.control.wait(self.poll_seconds)
+        finally:
+            released = leases.release_all(self.app, self.worker_id)
+            log.info(
+                "worker %s stopped after %d pass(es), %d order(s) seen%s",
+                self.worker_id, self.totals.passes, self.totals.seen,
+                f"; released {released} lease(s)" if released else "",
+            )  # fmt: skip
+        return self.totals
+
+    def _round(self) -> None:
+        self.totals.rounds += 1
+        try:
+            reports = run_due(self.app, self.worker_id, self.control)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            log.error("worker %s: database error: %s; retrying in %.0f s", self.worker_id,
+                      reason, DATABASE_RETRY_SECONDS)  # fmt: skip
+            self.control.wait(DATABASE_RETRY_SECONDS)
+            return
+        for report in reports:
+            self.totals.add(report)
+            log.info(
+                "shop %s (%s): %s, %d window(s), %d seen, %d new, %d updated%s",
+                report.shop_id, report.shop_name, report.status, len(report.windows),
+                report.seen, report.new, report.updated,
+                f": {report.error}" if report.error else "",
+            )  # fmt: skip
+
+
+@contextmanager
+def stop_on_signals(control: Control) -> Iterator[None]:
+    """While inside: the first SIGTERM/SIGINT asks `control` to stop (the window in hand
+    is finished), a second one interrupts at once (`KeyboardInterrupt`). The previous
+    handlers come back on the way out. Outside the main thread (where Python allows no
+    handlers) this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        if len(received) > 1:
+            raise KeyboardInterrupt
+        log.warning(
+            "%s received: finishing the current window, then stopping (again to abort)",
+            signal.Signals(signum).name,
+        )
+        control.stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
