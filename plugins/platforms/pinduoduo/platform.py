@@ -131,21 +131,23 @@ class PinduoduoPlatform(SalesPlatform):
         `use_has_next=true` (no count, cheaper). `with_total` forces either form.
         `has_next` is computed from the total when known, else taken from the gateway.
 
-        The window is sent as whole Unix seconds (start rounded down, end up; orders on a
-        boundary may appear in two windows, which core's upsert absorbs) and may not span
-        more than 30 minutes (`ValidationError`). A page with an unreadable order raises
+        The window is sent as whole Unix seconds, both ends rounded down: Pinduoduo's
+        update times are whole seconds, so nothing in `[start, end)` is lost, and the
+        next window starts where this one ended (an order on the boundary may appear in
+        both, which core's upsert absorbs). Windows longer than 30 minutes raise
+        `ValidationError` before any call. A page with an unreadable order raises
         `ValidationError` naming the order and field. Raises `TokenExpired` on 10019.
         """
         if page < 1:
             raise ValidationError(f"pages are numbered from 1, got {page}", field="page")
-        start, end = math.floor(window.start.timestamp()), math.ceil(window.end.timestamp())
-        if end - start > self.MAX_WINDOW.total_seconds():
+        if window.duration > self.MAX_WINDOW:
             raise ValidationError(
                 f"Pinduoduo order windows may span at most "
                 f"{int(self.MAX_WINDOW.total_seconds() // 60)} minutes; "
-                f"{window.start.isoformat()} – {window.end.isoformat()} spans {end - start} s",
+                f"{window.start.isoformat()} – {window.end.isoformat()} spans {window.duration}",
                 field="window",
             )
+        start, end = math.floor(window.start.timestamp()), math.floor(window.end.timestamp())
         with_total = page == 1 if with_total is None else with_total
         body = self.transport.call(
             INCREMENT,
