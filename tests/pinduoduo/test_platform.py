@@ -28,6 +28,7 @@ from core.errors import (
 from plugins.platforms.pinduoduo.errors import TokenExpired
 from plugins.platforms.pinduoduo.platform import PinduoduoPlatform
 from plugins.platforms.pinduoduo.settings import PinduoduoSettings
+from tests.pinduoduo.conftest import NoLimit, platform_settings
 from tests.pinduoduo.fixtures import load
 from tests.pinduoduo.scripted_gateway import error_body
 
@@ -227,11 +228,13 @@ def test_confirm_shipment_is_idempotent(platform: PinduoduoPlatform, gateway) ->
     ]  # fmt: skip
 
 
-def test_confirm_shipment_after_a_lost_answer(platform: PinduoduoPlatform, gateway, sleeps) -> None:
+def test_confirm_shipment_after_a_lost_answer(gateway, sleeps) -> None:
     """The first send went through but its answer timed out; the retry is refused as a
     duplicate, and the read-back shows our tracking number: success."""
+    settings = platform_settings(gateway, read_timeout=0.2)
+    platform = PinduoduoPlatform(settings, limiter=NoLimit(), sleep=sleeps)
     ok = {"logistics_online_send_response": {"is_success": True}}
-    gateway.answer("pdd.logistics.online.send", ok, delay=2.5)  # > read_timeout (2 s)
+    gateway.answer("pdd.logistics.online.send", ok, delay=0.5)  # > read_timeout
     gateway.answer("pdd.logistics.online.send", error_body(10000, "参数错误", "订单已发货"))
     extra = dict(load("order_shipped_refunding"), refund_status=1)
     gateway.answer("pdd.order.information.get", {"order_info_get_response": {"order_info": extra}})
@@ -240,6 +243,7 @@ def test_confirm_shipment_after_a_lost_answer(platform: PinduoduoPlatform, gatew
                             tracking_number="YT7485920364799")  # fmt: skip
     assert platform.confirm_shipment(TOKEN, confirmation) is None
     assert len(sleeps.waits) == 1
+    platform.close()
 
 
 def test_refunding_order_is_a_conflict(platform: PinduoduoPlatform, gateway) -> None:

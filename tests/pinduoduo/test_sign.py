@@ -110,6 +110,15 @@ def test_non_text_values_are_refused_rather_than_rendered_differently() -> None:
         stringify(object())
 
 
+class _NoWait:
+    def acquire(self, api: str, shop: str | None) -> float:
+        return 0.0
+
+
+#: One transport for the property test (building an HTTP client per example is slow);
+#: `signed_params` never sends, it only builds and signs the form.
+SIGNING = GatewayTransport(PinduoduoSettings(client_id="cid", client_secret="x"), _NoWait())
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.text(max_size=10),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(names, inner, max_size=4),
@@ -120,13 +129,8 @@ json_values = st.recursive(
 @given(st.lists(st.dictionaries(names, json_values, max_size=4), max_size=4), secrets)
 def test_json_params_are_signed_exactly_as_sent(data_list: list[dict], secret: str) -> None:
     """The transport signs the compact JSON text it puts in the form, nothing else."""
-    transport = GatewayTransport(
-        PinduoduoSettings(client_id="cid", client_secret=secret), limiter=_NoWait()
-    )
-    try:
-        fields = transport.signed_params("pdd.open.decrypt.batch", {"data_list": data_list}, "tok")
-    finally:
-        transport.close()
+    SIGNING.settings = PinduoduoSettings(client_id="cid", client_secret=secret)
+    fields = SIGNING.signed_params("pdd.open.decrypt.batch", {"data_list": data_list}, "tok")
     sent = fields["data_list"]
     assert json.loads(sent) == data_list
     assert sent == json.dumps(data_list, ensure_ascii=False, separators=(",", ":"))
@@ -152,8 +156,3 @@ def test_signed_params_carry_the_common_parameters() -> None:
     assert fields["sign"] == reference_sign(fields, "sec")
     with pytest.raises(ValueError, match="client_id"):
         transport.signed_params("pdd.time.get", {"client_id": "other"}, None)
-
-
-class _NoWait:
-    def acquire(self, api: str, shop: str | None) -> float:
-        return 0.0
