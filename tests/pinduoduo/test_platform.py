@@ -283,8 +283,31 @@ def test_redelivery_changes_a_shipped_order(platform: PinduoduoPlatform, gateway
     assert gateway.requests[0]["redelivery_type"] == "2"
     gateway.answer("pdd.logistics.online.send", error_body(10000, "参数错误", "订单未发货"))
     gateway.answer("pdd.order.information.get", load("order_info"))
-    with pytest.raises(Conflict, match="cannot change the shipment"):
+    with pytest.raises(Conflict, match=r"will not change the shipment of .* \(待发货\)"):
         platform.confirm_shipment(TOKEN, shipment(redelivery=True, tracking_number="ZT1"))
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [({"risk_control_status": 1}, "风控审核中"), ({"confirm_status": 0}, "未成交"),
+     ({"order_tag_list": [{"name": "ship_hold", "value": 1}]}, "暂停发货")],
+)  # fmt: skip
+def test_orders_the_platform_holds_back_are_conflicts(
+    platform: PinduoduoPlatform, gateway, change: dict, reason: str
+) -> None:
+    held = dict(load("order_awaiting_shipment"), **change)
+    gateway.answer("pdd.logistics.online.send", error_body(10000, "参数错误", "订单不能发货"))
+    gateway.answer("pdd.order.information.get", {"order_info_get_response": {
+        "order_info": held}})  # fmt: skip
+    with pytest.raises(Conflict, match=reason):
+        platform.confirm_shipment(TOKEN, shipment())
+
+
+def test_shipping_someone_elses_order_is_not_found(platform: PinduoduoPlatform, gateway) -> None:
+    gateway.answer(None, load("error_order_not_found"))
+    gateway.answer(None, load("error_order_not_found"))
+    with pytest.raises(NotFound, match="240601-338104320801429"):
+        platform.confirm_shipment(TOKEN, shipment())
 
 
 def test_authorize_url(platform: PinduoduoPlatform, gateway) -> None:

@@ -214,7 +214,7 @@ def order_from_payload(payload: Mapping[str, Any]) -> PlatformOrder:
             seller_remark=text(payload, "remark"),
             remark_flag=remark_flag(payload.get("remark_tag")),
             tags=tags_from_payload(payload),
-            raw=dict(payload),
+            raw=payload,  # PlatformOrder keeps a read-only copy
         )
     except ValidationError as exc:
         if exc.details.get("order_number"):

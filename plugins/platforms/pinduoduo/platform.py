@@ -265,11 +265,14 @@ class PinduoduoPlatform(SalesPlatform):
     def confirm_shipment(self, access_token: str, shipment: ShipmentConfirmation) -> None:
         """`pdd.logistics.online.send` (redelivery_type 1 first shipment, 2 change).
 
-        Idempotent: when the gateway refuses, the order is read back; already shipped with
-        this tracking number → success (a retried or repeated confirmation). Refunding,
-        refunded, cancelled or otherwise unshippable → `Conflict` carrying the gateway's
-        reason. Other refusals stay a non-retryable `ExternalError` naming the order;
-        throttling and outages stay retryable. Raises `TokenExpired` on 10019.
+        Idempotent: when the gateway refuses, the order is read back; already carrying
+        this tracking number → success (a retried or repeated confirmation). A state that
+        forbids the shipment (shipped with another number, in after-sale, refunded,
+        cancelled, not 成交, under risk review, on hold; for a change: not 已发货待签收) →
+        `Conflict` carrying the gateway's reason. Other refusals (unknown carrier, bad
+        tracking number) stay a non-retryable `ExternalError` naming the order; an order
+        that is not this shop's → `NotFound`; throttling and outages stay retryable.
+        Raises `TokenExpired` on 10019.
         """
         number = shipment.order_number
         params = {
@@ -285,7 +288,7 @@ class PinduoduoPlatform(SalesPlatform):
                 raise
             self._settle_refused_shipment(access_token, shipment, exc)
             return
-        if body.get("is_success") is not True:
+        if body.get("is_success") not in (True, "true", 1):
             refusal = ExternalError(
                 f"Pinduoduo {SEND} failed for order {number}: is_success is "
                 f"{body.get('is_success')!r}",
@@ -297,33 +300,39 @@ class PinduoduoPlatform(SalesPlatform):
     def _settle_refused_shipment(
         self, access_token: str, shipment: ShipmentConfirmation, refusal: ExternalError
     ) -> None:
+        """Read the order back to tell a repeat (success) from a state conflict from a
+        plain refusal (bad carrier or tracking number: re-raised as it came)."""
         number = shipment.order_number
         info = self._order_info(access_token, number)
-        if shipment.tracking_number in _tracking_numbers(info):
+        if shipment.tracking_number.strip() in _tracking_numbers(info):
             return
         order = mapping.order_from_payload(info)
-        if (
-            order.status is not OrderStatus.AWAITING_SHIPMENT
-            or order.refund_status is not RefundStatus.NONE
-        ) and not shipment.redelivery:
+        blocker = _shipping_blocker(order, info, redelivery=shipment.redelivery)
+        if blocker:
+            action = "change the shipment of" if shipment.redelivery else "ship"
             raise Conflict(
-                f"Pinduoduo will not ship order {number} ({order.platform_status}): "
-                f"{refusal.message}",
-                order_number=number,
+                f"Pinduoduo will not {action} order {number} ({blocker}): {refusal.message}",
                 platform_status=order.platform_status,
-                **{k: v for k, v in refusal.details.items() if k != "order_number"},
-            )
-        if shipment.redelivery and order.status not in (
-            OrderStatus.SHIPPED,
-            OrderStatus.DELIVERED,
-        ):
-            raise Conflict(
-                f"Pinduoduo cannot change the shipment of order {number} "
-                f"({order.platform_status}): {refusal.message}",
-                order_number=number,
-                platform_status=order.platform_status,
+                **{**refusal.details, "order_number": number},
             )
         raise refusal
+
+
+def _shipping_blocker(order: PlatformOrder, info: Mapping[str, Any], *, redelivery: bool) -> str:
+    """Why the order's state forbids this shipment ("" when the state allows it)."""
+    if redelivery:
+        return "" if order.status is OrderStatus.SHIPPED else order.platform_status
+    if order.status is not OrderStatus.AWAITING_SHIPMENT:
+        return order.platform_status
+    if order.refund_status is not RefundStatus.NONE:
+        return order.platform_status
+    if str(info.get("confirm_status", 1)) != "1":
+        return "未成交"
+    if mapping.RISK_CONTROL_TAG in order.tags:
+        return "风控审核中"
+    if "ship_hold" in order.tags:
+        return "暂停发货"
+    return ""
 
 
 def _tracking_numbers(info: Mapping[str, Any]) -> set[str]:
