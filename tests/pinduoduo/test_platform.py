@@ -117,6 +117,11 @@ def test_sub_second_windows_round_down_at_both_ends(platform: PinduoduoPlatform,
     [sent] = gateway.requests
     assert int(sent["end_updated_at"]) - int(sent["start_updated_at"]) == 1800
     assert sent["start_updated_at"] == str(int(START.timestamp()))
+    gateway.answer(INCREMENT, page_body([], total=0))
+    tiny = OrderWindow(START + half, START + half + timedelta(milliseconds=100))
+    platform.fetch_orders(TOKEN, tiny, 1)
+    sent = gateway.requests[-1]
+    assert int(sent["end_updated_at"]) - int(sent["start_updated_at"]) == 1  # start < end
 
 
 def test_an_unreadable_order_fails_the_page_naming_it(platform: PinduoduoPlatform, gateway) -> None:

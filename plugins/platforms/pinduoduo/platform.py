@@ -148,6 +148,7 @@ class PinduoduoPlatform(SalesPlatform):
                 field="window",
             )
         start, end = math.floor(window.start.timestamp()), math.floor(window.end.timestamp())
+        end = max(end, start + 1)  # a sub-second window still needs start < end
         with_total = page == 1 if with_total is None else with_total
         body = self.transport.call(
             INCREMENT,
