@@ -1,0 +1,118 @@
+"""What an order import did (or, on a dry run, would do), row by row — and the words
+imports share (`RECEIVER_MASKED_TAG`), importable by format plugins without the service.
+
+Kept apart from `core.importing` so front ends can render a report without the service.
+Issues are capped: a 100,000-row export with one masked receiver per row would otherwise
+carry 100,000 identical warnings; the counts stay exact and `issues_left_off` says how many
+were not kept. Errors are kept before warnings, so a long report never hides an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.contracts import ImportIssue
+
+MAX_ISSUES = 1000
+#: Tag on an order whose receiver is known only masked (`张**`, `138****5678`): our own
+#: labels cannot be printed for it. Formats may set it; core's import adds it otherwise.
+RECEIVER_MASKED_TAG = "receiver_masked"
+
+
+@dataclass
+class ImportReport:
+    """Counts are of data rows (the header is row 1, blank rows are not counted)."""
+
+    filename: str
+    format: str
+    shop_id: int
+    dry_run: bool = False
+    partial: bool = False
+    rows: int = 0  # data rows read
+    valid: int = 0  # rows without errors, each a distinct order
+    invalid: int = 0  # rows with at least one error
+    duplicates: int = 0  # rows repeating an earlier row's order exactly
+    masked: int = 0  # valid orders whose receiver is only known masked
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    warnings: int = 0
+    imported: bool = False  # True when the import was committed
+    issues: list[ImportIssue] = field(default_factory=list)
+    issues_left_off: int = 0
+
+    def add_issues(self, issues: list[ImportIssue]) -> None:
+        for issue in issues:
+            if issue.severity == "error":
+                self.errors += 1
+            else:
+                self.warnings += 1
+            if len(self.issues) < MAX_ISSUES:
+                self.issues.append(issue)
+                continue
+            self.issues_left_off += 1
+            if issue.severity == "error":  # make room: drop the last kept warning
+                index = next(
+                    (i for i in range(len(self.issues) - 1, -1, -1)
+                     if self.issues[i].severity == "warning"),
+                    None,
+                )  # fmt: skip
+                if index is not None:
+                    del self.issues[index]
+                    self.issues.append(issue)
+
+    @property
+    def outcome(self) -> str:
+        """dry_run | imported | rejected (errors, nothing stored) | empty (no rows)."""
+        if self.dry_run:
+            return "dry_run"
+        if self.rows == 0:
+            return "empty"
+        return "imported" if self.imported else "rejected"
+
+    def summary(self) -> str:
+        """One line of counts, no buyer data (what the log and the audit detail say)."""
+        verb = "would be " if self.dry_run else ""
+        parts = [
+            f"{self.rows} rows",
+            f"{self.new} {verb}new",
+            f"{self.updated} {verb}updated",
+            f"{self.unchanged} unchanged",
+        ]
+        if self.invalid:
+            parts.append(f"{self.invalid} with errors")
+        if self.duplicates:
+            parts.append(f"{self.duplicates} duplicates")
+        if self.masked:
+            parts.append(f"{self.masked} masked receivers")
+        return f"{self.outcome}: " + ", ".join(parts)
+
+    def audit_view(self) -> dict[str, Any]:
+        """Counts and names only: the audit trail never holds buyer data."""
+        return {
+            "file": self.filename,
+            "format": self.format,
+            "shop_id": self.shop_id,
+            "outcome": self.outcome,
+            "partial": self.partial,
+            **{k: getattr(self, k) for k in COUNTS},
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: counts, outcome and the kept issues."""
+        return {
+            **self.audit_view(),
+            "dry_run": self.dry_run,
+            "imported": self.imported,
+            "issues": [
+                {"row": i.row, "column": i.column, "severity": i.severity, "message": i.message}
+                for i in sorted(self.issues, key=lambda i: i.row)
+            ],
+            "issues_left_off": self.issues_left_off,
+        }
+
+
+COUNTS = ("rows", "valid", "invalid", "duplicates", "masked", "new", "updated", "unchanged",
+          "errors", "warnings")  # fmt: skip

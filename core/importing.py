@@ -1,0 +1,391 @@
+"""Order import from files (CSV/XLSX): validate every row, then store all of it or nothing.
+
+An `ImportFormat` plugin reads the file (`pdd-export`, `mapped`, …); this service decides
+what is stored. Rules, in the order a merchant meets them:
+
+- `order.import` is needed, and the shop must be the actor's (another org's shop is "not
+  found"). The format is the one asked for, or the only one whose `sniff` accepts the file.
+- Every row is checked, and the report names row, column and problem. Core adds checks
+  every format shares: an order number twice with different content (error) or the same
+  content (counted once), values longer than the database keeps (error), and a receiver
+  known only masked (`张**`): stored, tagged `receiver_masked` and warned about, because our
+  own labels cannot be printed for it.
+- **All or nothing.** The whole import is one database transaction: batches are upserted
+  as rows stream in, and any row error — or any failure at all, up to a killed process —
+  rolls the transaction back, so no half-imported file is ever visible. With `partial`
+  exactly the rows without errors are stored. `dry_run` only reads: it classifies valid
+  rows as new / updated / unchanged against what is stored and writes nothing.
+- **Idempotent.** Orders go through `order_store.upsert_orders` (source "import"), keyed by
+  (shop, order number) and never going backwards on the order's update time, which formats
+  derive from the row's own times — so importing the same file again changes nothing.
+- An audit event `order.import` (file name, format, counts, shop) is written with the
+  import, or alone when a file is rejected; neither it nor the log carries buyer data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+import tomllib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, authz, order_store
+from core.actor import Actor
+from core.app import App
+from core.contracts import ImportFormat, ImportIssue, PlatformOrder
+from core.errors import NotFound, ValidationError
+from core.import_report import RECEIVER_MASKED_TAG, ImportReport
+from core.models import Order, OrderLine, Shop
+
+log = logging.getLogger("orderhub.importing")
+
+MASKED_WARNING = (
+    "receiver masked — cannot print self-rendered labels: name, phone or address holds "
+    "* masks; print it through the platform's print component, or import the full receiver"
+)
+#: Orders per upsert: big enough for multi-row INSERTs, small enough to keep memory flat.
+BATCH_SIZE = 1000
+HEAD_BYTES = 64 * 1024
+SPOOL_BYTES = 16 * 1024 * 1024
+ORDERS = Order.__table__
+
+
+def _limits() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Column lengths for the strings `_too_long` checks, in the same order."""
+    o, line = ORDERS.c, OrderLine.__table__.c
+    order = (o.platform_order_no, o.platform_status, o.flag_color, o.receiver_province,
+             o.receiver_city, o.receiver_district, o.receiver_name_masked,
+             o.receiver_phone_masked, o.receiver_address_masked)  # fmt: skip
+    lines = (line.platform_sku_id, line.platform_goods_id, line.outer_id, line.title, line.spec)
+    return tuple(c.type.length for c in order), tuple(c.type.length for c in lines)
+
+
+ORDER_FIELDS = ("order number", "platform status", "flag colour", "receiver province",
+                "receiver city", "receiver district", "masked receiver name",
+                "masked receiver phone", "masked receiver address")  # fmt: skip
+LINE_FIELDS = ("line SKU id", "line goods id", "line outer id", "line title", "line spec")
+ORDER_LIMITS, LINE_LIMITS = _limits()
+
+
+def import_orders(
+    app: App,
+    actor: Actor,
+    shop_id: int,
+    path_or_stream: str | os.PathLike[str] | BinaryIO,
+    filename: str | None = None,
+    format: str | None = None,  # the user-facing name of the option (--format)
+    mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    dry_run: bool = False,
+    partial: bool = False,
+) -> ImportReport:
+    """Import one file into a shop and report on every row (see the module docstring).
+
+    Raises `ValidationError` for a file that cannot be read at all (wrong kind, encoding,
+    a required column missing, no or several matching formats), `PermissionDenied`
+    without `order.import`, and `NotFound` for a shop outside the actor's org.
+    """
+    name = _display_name(path_or_stream, filename)
+    with app.tx() as session:
+        authz.require(session, actor, "order.import")
+        shop = session.get(Shop, shop_id)
+        if shop is None or shop.org_id != actor.org_id:
+            raise NotFound(f"no shop with id {shop_id}")
+    settings = {"mapping": load_mapping(mapping)} if mapping is not None else {}
+    with _opened(path_or_stream) as stream:
+        start = stream.tell()
+        head = stream.read(HEAD_BYTES)
+        stream.seek(start)
+        chosen = choose_format(app, name, head, format, settings)
+        report = ImportReport(name, chosen.name, shop_id, dry_run=dry_run, partial=partial)
+        _Run(app, actor, shop_id, report).run(chosen, stream)
+    log.info("order import %s into shop %s: %s", name, shop_id, report.summary())
+    return report
+
+
+def choose_format(
+    app: App, filename: str, head: bytes, name: str | None, settings: Mapping[str, Any]
+) -> ImportFormat:
+    """The format called `name`, else `mapped` when a mapping is given, else the single
+    registered format whose `sniff` accepts the file."""
+    formats = app.plugins.import_formats()
+    known = ", ".join(sorted(formats)) or "none installed"
+    if name is None and settings.get("mapping") is not None:
+        name = "mapped"
+    if name is not None:
+        if name not in formats:
+            raise ValidationError(f"unknown import format {name!r}; known: {known}", field="format")
+        return formats[name](settings, app.plugins.services)
+    matches = []
+    for cls in formats.values():
+        instance = cls(settings, app.plugins.services)
+        try:
+            if instance.sniff(filename, head):
+                matches.append(instance)
+        except Exception:  # a broken third-party sniff must not stop the others
+            log.exception("import format %r failed to sniff %s", cls.name, filename)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ValidationError(
+            f"{filename}: no import format recognises this file; choose one with --format "
+            f"(known: {known}), or give a column mapping with --mapping",
+            field="format",
+        )
+    raise ValidationError(
+        f"{filename}: several import formats could read this file "
+        f"({', '.join(sorted(m.name for m in matches))}); choose one with --format",
+        field="format",
+    )
+
+
+def load_mapping(mapping: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
+    """A column mapping from a TOML or JSON file (or an already loaded mapping)."""
+    if isinstance(mapping, Mapping):
+        return dict(mapping)
+    path = Path(mapping)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(
+            f"mapping file {path}: cannot read it ({exc})", field="mapping"
+        ) from None
+    as_json = path.suffix.lower() == ".json" or (
+        path.suffix.lower() != ".toml" and text.lstrip().startswith("{")
+    )
+    try:
+        data = json.loads(text) if as_json else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        kind = "JSON" if as_json else "TOML"
+        raise ValidationError(
+            f"mapping file {path}: not valid {kind}: {exc}", field="mapping"
+        ) from None
+    if not isinstance(data, dict):
+        raise ValidationError(f"mapping file {path}: must hold a table/object", field="mapping")
+    return data
+
+
+class _Run:
+    """One import: streams rows, checks them, upserts batches in one transaction."""
+
+    def __init__(self, app: App, actor: Actor, shop_id: int, report: ImportReport) -> None:
+        self.app = app
+        self.actor = actor
+        self.shop_id = shop_id
+        self.report = report
+        self.seen: dict[str, tuple[int, int]] = {}  # order number → (row, content hash)
+        self.batch: list[PlatformOrder] = []
+        hook = app.plugins.pm.hook.order_synced
+        self.events: list[tuple[int, PlatformOrder, bool]] | None = (
+            [] if hook.get_hookimpls() else None  # keep orders for events only if heard
+        )
+
+    @property
+    def writing(self) -> bool:
+        """Whether batches are stored: never on a dry run, and no more once an error makes
+        an all-or-nothing import fail (it is rolled back anyway)."""
+        r = self.report
+        return not r.dry_run and (r.partial or r.invalid == 0)
+
+    def run(self, chosen: ImportFormat, stream: BinaryIO) -> None:
+        report = self.report
+        session = self.app.sessions()
+        try:
+            for item in chosen.parse(stream, report.filename):
+                self._take(session, item.row, item.order, list(item.issues))
+            self._flush(session)
+            if report.dry_run:
+                session.rollback()
+                return
+            report.imported = report.partial or report.invalid == 0
+            if not report.imported:
+                session.rollback()
+            self._audit(session)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            report.imported = False
+            raise
+        finally:
+            session.close()
+        if report.imported and self.events:
+            for order_id, order, created in self.events:
+                self.app.plugins.emit(
+                    "order_synced", org_id=self.actor.org_id, shop_id=self.shop_id,
+                    order_id=order_id, order=order, created=created,
+                )  # fmt: skip
+
+    def _take(
+        self, session: Session, row: int, order: PlatformOrder | None, issues: list[ImportIssue]
+    ) -> None:
+        report = self.report
+        report.rows += 1
+        duplicate = False
+        if order is not None and not _has_error(issues):
+            order, duplicate = self._check(row, order, issues)
+        report.add_issues(issues)
+        if order is None or _has_error(issues):
+            report.invalid += 1
+            return
+        if duplicate:
+            report.duplicates += 1
+            return
+        report.valid += 1
+        if RECEIVER_MASKED_TAG in order.tags:
+            report.masked += 1
+        self.batch.append(order)
+        if len(self.batch) >= BATCH_SIZE:
+            self._flush(session)
+
+    def _check(
+        self, row: int, order: PlatformOrder, issues: list[ImportIssue]
+    ) -> tuple[PlatformOrder, bool]:
+        """Core's checks for every format: lengths, duplicates in the file, masked receiver."""
+        issues += _too_long(row, order)
+        if _has_error(issues):
+            return order, False
+        fingerprint = hash(order)  # every field but `raw`
+        first = self.seen.get(order.order_number)
+        if first is not None:
+            if first[1] == fingerprint:
+                issues.append(ImportIssue(
+                    row, f"same order as row {first[0]}; imported once", severity="warning"
+                ))  # fmt: skip
+                return order, True
+            issues.append(ImportIssue(
+                row, f"order {order.order_number} is also in row {first[0]} with different content"
+            ))  # fmt: skip
+            return order, False
+        self.seen[order.order_number] = (row, fingerprint)
+        r = order.receiver
+        masked = not r.encrypted and (
+            (r.name_masked and not r.name)
+            or (r.phone_masked and not r.phone)
+            or (r.address_masked and not r.address)
+        )
+        if masked:
+            issues.append(ImportIssue(row, MASKED_WARNING, severity="warning"))
+            if RECEIVER_MASKED_TAG not in order.tags:
+                order = dataclasses.replace(order, tags=(*order.tags, RECEIVER_MASKED_TAG))
+        return order, False
+
+    def _flush(self, session: Session) -> None:
+        orders, self.batch = self.batch, []
+        if not orders or not (self.writing or self.report.dry_run):
+            return
+        if self.report.dry_run:
+            self._classify(session, orders)
+            return
+        result = order_store.upsert_orders(
+            session, self.app.keyring, org_id=self.actor.org_id, shop_id=self.shop_id,
+            orders=orders, source="import",
+        )  # fmt: skip
+        self.report.new += result.new
+        self.report.updated += result.updated
+        self.report.unchanged += result.unchanged
+        if self.events is not None:
+            self.events += [
+                (result.stored[o.order_number], o, o.order_number in result.created)
+                for o in orders
+                if o.order_number in result.stored
+            ]
+
+    def _classify(self, session: Session, orders: list[PlatformOrder]) -> None:
+        """What `upsert_orders` would do, from a read: new, newer (updated) or not."""
+        stored = dict(
+            session.execute(
+                select(ORDERS.c.platform_order_no, ORDERS.c.platform_updated_at).where(
+                    ORDERS.c.shop_id == self.shop_id,
+                    ORDERS.c.platform_order_no.in_([o.order_number for o in orders]),
+                )
+            ).all()
+        )
+        for order in orders:
+            if order.order_number not in stored:
+                self.report.new += 1
+            elif (
+                stored[order.order_number] is None or order.updated_at > stored[order.order_number]
+            ):
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+
+    def _audit(self, session: Session) -> None:
+        """In the import's transaction; after a rejection, alone (the rollback came first)."""
+        r = self.report
+        audit.record(
+            session,
+            "order.import",
+            actor=self.actor,
+            target_type="shop",
+            target_id=self.shop_id,
+            after=r.audit_view(),
+            detail=f"{r.filename}: {r.summary()}",
+        )
+
+
+def _has_error(issues: list[ImportIssue]) -> bool:
+    return any(i.severity == "error" for i in issues)
+
+
+def _too_long(row: int, order: PlatformOrder) -> list[ImportIssue]:
+    """Strings longer than their database column (PostgreSQL would refuse the batch)."""
+    r = order.receiver
+    values = (order.order_number, order.platform_status, order.remark_flag, r.province,
+              r.city, r.district, r.name_masked, r.phone_masked, r.address_masked)  # fmt: skip
+    found = [
+        ImportIssue(row, f"{what} is longer than {limit} characters")
+        for what, value, limit in zip(ORDER_FIELDS, values, ORDER_LIMITS, strict=True)
+        if len(value) > limit
+    ]
+    for line in order.lines:
+        texts = (line.sku_id, line.goods_id, line.outer_id, line.title, line.spec)
+        found += [
+            ImportIssue(row, f"{what} is longer than {limit} characters")
+            for what, value, limit in zip(LINE_FIELDS, texts, LINE_LIMITS, strict=True)
+            if len(value) > limit
+        ]
+    return found
+
+
+def _display_name(source: object, filename: str | None) -> str:
+    """The file's base name only: a full path may name the user's folders."""
+    if filename:
+        return os.path.basename(filename) or filename
+    if isinstance(source, str | os.PathLike):
+        return os.path.basename(os.fspath(source))
+    return os.path.basename(str(getattr(source, "name", "") or "")) or "upload"
+
+
+@contextmanager
+def _opened(source: str | os.PathLike[str] | BinaryIO) -> Iterator[BinaryIO]:
+    """A seekable binary stream: the file at a path, the stream itself, or a spooled copy
+    of a stream that cannot seek (a pipe, an upload)."""
+    if isinstance(source, str | os.PathLike):
+        try:
+            handle = open(source, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise ValidationError(f"cannot open {source}: {exc.strerror}", field="file") from None
+        with handle:
+            yield handle
+        return
+    try:
+        seekable = source.seekable()
+    except (AttributeError, ValueError):
+        seekable = False
+    if seekable:
+        yield source
+        return
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        while chunk := source.read(1024 * 1024):
+            spool.write(chunk)
+        spool.seek(0)
+        yield spool  # type: ignore[misc]
