@@ -1,0 +1,275 @@
+"""Checking a stored template and turning its JSON elements into typed `Layout` elements.
+
+Every problem is collected (a template editor wants them all at once) and raised as one
+`ValidationError` whose message names the template, the element index and type, and the
+key that is wrong; `details["problems"]` lists them as `{element, key, message}` dicts.
+Nothing is drawn from a template that did not pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from core.contracts.renderer import TemplateSpec
+from core.errors import ValidationError
+from core.templates.elements import (
+    ALIGNS,
+    ELEMENT_TYPES,
+    BarcodeElement,
+    BoxElement,
+    Column,
+    Element,
+    ImageElement,
+    ItemsElement,
+    LineElement,
+    QrElement,
+    TextElement,
+)
+from core.templates.fields import KINDS, LIST_FIELDS
+from core.templates.images import ImageProblem, decode_image
+from core.templates.reader import EDGE_TOLERANCE_MM, ElementReader, Problem
+
+MAX_FONT_PT = 200.0
+
+_BOX = ("x", "y", "width", "height")
+_TEXT = ("field", "text", "format", "mask", "font_size", "bold", "max_lines", "wrap", "align")
+_TEXT = (*_TEXT, "shrink", "line_spacing", "border", "invert")
+_ITEMS = ("field", "columns", "font_size", "header", "row_height", "group_by", "overflow", "grid")
+KEYS: dict[str, tuple[str, ...]] = {
+    "text": _BOX + _TEXT,
+    "sort_code": _BOX + _TEXT,
+    "custom_area": _BOX + _TEXT,
+    "barcode": (*_BOX, "field", "text", "symbology", "show_text", "text_size", "max_module_mm"),
+    "qrcode": ("x", "y", "size", "width", "height", "field", "text", "format", "ecc"),
+    "line": ("x1", "y1", "x2", "y2", "thickness"),
+    "box": (*_BOX, "thickness", "fill"),
+    "image": (*_BOX, "data", "fit"),
+    "items": _BOX + _ITEMS,
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A template that passed validation, with its typed elements in drawing order."""
+
+    spec: TemplateSpec
+    elements: tuple[Element, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def parse_layout(spec: TemplateSpec) -> Layout:
+    """Validate `spec` and build its elements; raise `ValidationError` listing every problem."""
+    problems: list[dict[str, Any]] = []
+    if spec.kind not in KINDS:
+        problems.append(
+            {"element": None, "key": "kind", "message": f"kind must be one of {', '.join(KINDS)}"}
+        )
+        _raise(spec, problems)
+    elements: list[Element] = []
+    for index, raw in enumerate(spec.elements):
+        reader = _Reader(spec, index, raw, problems)
+        element = reader.element()
+        if element is not None:
+            elements.append(element)
+    if problems:
+        _raise(spec, problems)
+    return Layout(spec, tuple(elements))
+
+
+def _raise(spec: TemplateSpec, problems: list[dict[str, Any]]) -> None:
+    def where(p: dict[str, Any]) -> str:
+        if p["element"] is None:
+            return f"{p['key']}: "
+        return f"element {p['element']} ({p.get('type') or '?'}) {p['key']}: "
+
+    text = "; ".join(where(p) + p["message"] for p in problems)
+    first = problems[0]
+    raise ValidationError(
+        f"template {spec.name!r}: {text}",
+        template=spec.name,
+        element=first["element"],
+        field=first["key"],
+        problems=problems,
+    )
+
+
+class _Reader(ElementReader):
+    """Reads one element mapping; records problems instead of stopping at the first."""
+
+    def __init__(
+        self, spec: TemplateSpec, index: int, raw: object, problems: list[dict[str, Any]]
+    ) -> None:
+        super().__init__(spec, index, raw)
+        self.problems = problems
+        self.ok = True
+
+    def problem(self, key: str, message: str) -> None:
+        self.ok = False
+        self.problems.append(
+            {"element": self.index, "type": self.type, "key": key, "message": message}
+        )
+
+    def element(self) -> Element | None:
+        if not self.raw:
+            self.problem("type", "an element must be a JSON object with a 'type'")
+            return None
+        if self.type not in ELEMENT_TYPES:
+            got = self.raw.get("type")
+            self.problem(
+                "type", f"unknown element type {got!r}; use one of {', '.join(ELEMENT_TYPES)}"
+            )
+            return None
+        for key in self.raw:
+            if key != "type" and key not in KEYS[self.type]:
+                self.problem(key, f"unknown key {key!r} for a {self.type} element")
+        try:
+            element = getattr(self, f"_{self.type}")()
+        except Problem as problem:
+            self.problem(problem.key, problem.message)
+            return None
+        return element if self.ok else None
+
+    # -- element builders ----------------------------------------------------------------
+
+    def _text(self) -> TextElement:
+        return TextElement(
+            index=self.index,
+            element_type=self.type,
+            **self.box(),
+            content=self.binding(),
+            font_size=self.positive("font_size", 10.0, MAX_FONT_PT),
+            bold=self.flag("bold", False),
+            max_lines=self.count("max_lines", 0),
+            wrap=self.flag("wrap", True),
+            align=self.choice("align", ALIGNS, "left"),
+            shrink=self.flag("shrink", False),
+            line_spacing=self.positive("line_spacing", 1.15, 3.0),
+            border=self.flag("border", False),
+            invert=self.flag("invert", False),
+        )
+
+    _sort_code = _text
+    _custom_area = _text
+
+    def _barcode(self) -> BarcodeElement:
+        self.choice("symbology", ("code128",), "code128")
+        return BarcodeElement(
+            index=self.index,
+            **self.box(),
+            content=self.binding(allow_format=False),
+            show_text=self.flag("show_text", True),
+            text_size=self.positive("text_size", 8.0, MAX_FONT_PT),
+            max_module_mm=self.positive("max_module_mm", 0.5, 5.0),
+        )
+
+    def _qrcode(self) -> QrElement:
+        size = self.raw.get("size")
+        side = self.positive("size") if size is not None else self.positive("width")
+        if size is None and self.raw.get("height", side) != side:
+            raise Problem("height", "a QR code is square: give size, or equal width and height")
+        x, y = self.number("x"), self.number("y")
+        self.on_media(x + side, y + side)
+        return QrElement(
+            index=self.index,
+            x=x,
+            y=y,
+            width=side,
+            height=side,
+            content=self.binding(),
+            ecc=self.choice("ecc", ("L", "M", "Q", "H"), "M"),
+        )
+
+    def _line(self) -> LineElement:
+        x1, y1, x2, y2 = (self.number(k) for k in ("x1", "y1", "x2", "y2"))
+        thickness = self.positive("thickness", 0.3, 50.0)
+        self.on_media(max(x1, x2), max(y1, y2))
+        return LineElement(
+            index=self.index,
+            x=min(x1, x2),
+            y=min(y1, y2),
+            width=abs(x2 - x1),
+            height=abs(y2 - y1),
+            x1=x1,
+            y1=y1,
+            x2=x2,
+            y2=y2,
+            thickness=thickness,
+        )
+
+    def _box(self) -> BoxElement:
+        return BoxElement(
+            index=self.index,
+            **self.box(),
+            thickness=self.positive("thickness", 0.3, 50.0),
+            fill=self.flag("fill", False),
+        )
+
+    def _image(self) -> ImageElement:
+        geometry = self.box()
+        if "data" not in self.raw:
+            raise Problem("data", "data (the image as base64) is required")
+        try:
+            data = decode_image(self.raw["data"])
+        except ImageProblem as exc:
+            raise Problem("data", str(exc)) from None
+        fit = self.choice("fit", ("contain", "stretch"), "contain")
+        return ImageElement(index=self.index, **geometry, data=data, fit=fit)
+
+    def _items(self) -> ItemsElement:
+        geometry = self.box()
+        lists = LIST_FIELDS[self.spec.kind]
+        field = self.get("field", next(iter(lists), None))
+        if field not in lists:
+            raise Problem(
+                "field",
+                f"unknown list field {field!r} for a {self.spec.kind} "
+                f"template; use {', '.join(lists) or 'none (this kind has no list)'}",
+            )
+        rows = lists[field]
+        columns = self.columns(rows, geometry["width"])
+        group_by = self.get("group_by", "")
+        if group_by and group_by not in rows:
+            raise Problem("group_by", f"unknown row field {group_by!r}; use {', '.join(rows)}")
+        return ItemsElement(
+            index=self.index,
+            **geometry,
+            field=field,
+            columns=columns,
+            font_size=self.positive("font_size", 9.0, MAX_FONT_PT),
+            header=self.flag("header", True),
+            row_height=self.number("row_height", 0.0),
+            group_by=group_by,
+            overflow=self.choice("overflow", ("truncate", "paginate"), "truncate"),
+            grid=self.flag("grid", True),
+        )
+
+    def columns(self, rows: Mapping[str, str], width: float) -> tuple[Column, ...]:
+        raw = self.raw.get("columns")
+        if not isinstance(raw, list) or not raw:
+            raise Problem("columns", "columns must be a non-empty list of {field, title, width}")
+        columns = []
+        for n, col in enumerate(raw):
+            where = f"columns[{n}]"
+            if not isinstance(col, Mapping) or col.get("field") not in rows:
+                got = col.get("field") if isinstance(col, Mapping) else col
+                raise Problem(where, f"unknown row field {got!r}; use {', '.join(rows)}")
+            extra = set(col) - {"field", "title", "width", "align"}
+            if extra:
+                raise Problem(where, f"unknown keys {', '.join(sorted(extra))}")
+            w = col.get("width")
+            if isinstance(w, bool) or not isinstance(w, int | float) or not w > 0:
+                raise Problem(where, f"width must be a positive number of mm, not {w!r}")
+            align = col.get("align", "left")
+            if align not in ALIGNS:
+                raise Problem(where, f"align must be one of {', '.join(ALIGNS)}, not {align!r}")
+            title = col.get("title", rows[col["field"]])
+            columns.append(Column(col["field"], str(title), float(w), align))
+        total = sum(c.width for c in columns)
+        if total > width + EDGE_TOLERANCE_MM:
+            raise Problem("columns", f"columns are {total:g} mm wide in a {width:g} mm table")
+        return tuple(columns)
