@@ -11,12 +11,13 @@ Port 0 picks a free port; `url` is known once `start()` returns.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import pickle
+import select
 import socket
+import subprocess
+import sys
 import threading
 import time
-from multiprocessing.connection import Connection
-from typing import Any
 
 import uvicorn
 
@@ -80,8 +81,11 @@ class SandboxServer(_Endpoints):
     def start(self) -> SandboxServer:
         if self._thread is not None:
             raise RuntimeError("the sandbox server is already running")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say they
+        # are TCP, and without it every answer waits ~40 ms for a delayed ACK (Nagle).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
@@ -125,20 +129,23 @@ class SandboxServer(_Endpoints):
         self.stop()
 
 
-def _child(config: SandboxConfig, host: str, port: int, prerender: bool, conn: Connection) -> None:
+def _child_main() -> None:
+    """`python -m plugins.platforms.pinduoduo.sandbox.server`: read the pickled
+    (config, host, port, prerender) from stdin, serve, print the port, stop at stdin EOF."""
+    config, host, port, prerender = pickle.load(sys.stdin.buffer)
     server = SandboxServer(config, host=host, port=port, prerender=prerender)
     server.start()
-    conn.send(server.port)
+    print(server.port, flush=True)
     try:
-        conn.recv()  # any message, or the parent going away, means stop
-    except EOFError:
-        pass
+        sys.stdin.buffer.read()  # returns when the parent closes our stdin (or dies)
     finally:
         server.stop()
 
 
 class SandboxProcess(_Endpoints):
-    """The sandbox in a child process; drive it over HTTP (`/_sandbox/…`)."""
+    """The sandbox in a child process (its own interpreter, so its own GIL); drive it over
+    HTTP, e.g. `/_sandbox/grants`. A plain subprocess, not multiprocessing, so a script
+    using it needs no `if __name__ == "__main__"` guard."""
 
     def __init__(
         self,
@@ -150,38 +157,45 @@ class SandboxProcess(_Endpoints):
     ) -> None:
         self.config = config or SandboxConfig()
         self.host, self.port, self.prerender = host, port, prerender
-        self._process: Any = None
-        self._conn: Connection | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 120) -> SandboxProcess:
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        self._process = context.Process(
-            target=_child, args=(self.config, self.host, self.port, self.prerender, child),
-            name="pdd-sandbox", daemon=True,
+        process = subprocess.Popen(
+            [sys.executable, "-m", "plugins.platforms.pinduoduo.sandbox.server"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
-        self._process.start()
-        child.close()
-        if not parent.poll(timeout):
-            self._process.kill()
-            raise RuntimeError("the sandbox process did not start in time")
-        self.port = parent.recv()
-        self._conn = parent
+        self._process = process
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(pickle.dumps((self.config, self.host, self.port, self.prerender)))
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], timeout)
+        line = process.stdout.readline() if ready else b""
+        if not line.strip().isdigit():
+            self.stop()
+            error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise RuntimeError(f"the sandbox process did not start: {error.strip()[-2000:]}")
+        self.port = int(line)
         return self
 
     def stop(self) -> None:
-        if self._process is None:
+        process, self._process = self._process, None
+        if process is None:
             return
-        with contextlib.suppress(BrokenPipeError, OSError):
-            self._conn.send("stop")
-        self._process.join(timeout=20)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-        self._process = None
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def __enter__(self) -> SandboxProcess:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+if __name__ == "__main__":
+    _child_main()
