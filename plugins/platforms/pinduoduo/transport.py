@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -92,6 +93,10 @@ class GatewayTransport:
                 pool=settings.connect_timeout,
             ),
             headers={"Accept": "application/json"},
+            # Like curl and Go: no Nagle delay between a request's head and its body.
+            transport=httpx.HTTPTransport(
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            ),
         )
         self._sleep = sleep
         self._rng = rng or random.Random()
