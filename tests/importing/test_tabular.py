@@ -1,0 +1,190 @@
+"""core.tabular: encodings, row numbers, formulas, XLSX — through read_table and friends."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core import tabular
+from core.errors import ValidationError
+from tests.importing.builders import xlsx_from_csv_text
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TEXT = '订单号,收货人,金额（元）\r\n231125-1,王小明,12.90\r\n231125-2,"李,雷",\t3.00\r\n'
+
+
+def read(data: bytes, filename: str = "orders.csv") -> tuple[tabular.Table, list]:
+    table = tabular.read_table(io.BytesIO(data), filename)
+    return table, list(table.rows)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8-sig", "utf-8-sig"), ("utf-8", "utf-8"), ("gbk", "gb18030"), ("gb18030", "gb18030")],
+)
+def test_text_encodings_are_detected(encoding: str, expected: str) -> None:
+    table, rows = read(TEXT.encode(encoding))
+    assert table.encoding == expected
+    assert table.header == ("订单号", "收货人", "金额（元）")
+    assert [r.cells for r in rows] == [
+        ("231125-1", "王小明", "12.90"),
+        ("231125-2", "李,雷", "\t3.00"),
+    ]
+    assert [r.number for r in rows] == [2, 3]
+
+
+def test_header_keys_match_full_and_half_width_parentheses() -> None:
+    assert tabular.header_key(" 金额（元）\t") == tabular.header_key("金额(元)") == "金额(元)"
+    assert tabular.header_key("\ufeff商家编码 - SKU维度") == "商家编码-SKU维度"
+
+
+def test_latin1_and_binary_are_refused_with_a_clear_error() -> None:
+    latin1 = "Bestellnummer,Empfänger,Straße\r\nA1,Jürgen Müller,Hauptstraße 5\r\n".encode(
+        "latin-1"
+    )
+    with pytest.raises(ValidationError, match="neither UTF-8 nor GBK"):
+        read(latin1)
+    with pytest.raises(ValidationError, match="NUL bytes"):
+        read(b"\x00\x01\x02binary\x00")
+
+
+def test_a_gbk_file_damaged_after_the_head_names_the_row() -> None:
+    good = ("订单号,收货人\r\n" + "".join(f"{i},王小明\r\n" for i in range(8000))).encode("gbk")
+    assert len(good) > tabular.HEAD_BYTES
+    table = tabular.read_table(io.BytesIO(good + b"9,\x81\r\n"), "x.csv")  # lone lead byte
+    with pytest.raises(ValidationError, match=r"after row \d+ the bytes are not valid GBK"):
+        list(table.rows)
+
+
+def test_empty_and_header_less_files() -> None:
+    with pytest.raises(ValidationError, match="empty"):
+        read(b"")
+    with pytest.raises(ValidationError, match="empty"):
+        read(b"\r\n \r\n")
+    table, rows = read("订单号,收货人\r\n".encode())
+    assert table.header == ("订单号", "收货人") and rows == []
+
+
+def test_row_numbers_count_blank_rows_and_multiline_cells_like_a_spreadsheet() -> None:
+    text = '\r\n订单号,留言\r\nA,"第一行\n第二行"\r\n\r\nB,x\r\n'
+    table, rows = read(text.encode())
+    assert table.header_number == 2
+    assert [(r.number, r.blank) for r in rows] == [(3, False), (4, True), (5, False)]
+
+
+def test_huge_cells_and_nul_bytes_inside_rows_are_row_errors() -> None:
+    huge = "订单号,留言\r\nA," + "x" * (tabular.MAX_CELL_CHARS + 1) + "\r\n"
+    table = tabular.read_table(io.BytesIO(huge.encode()), "x.csv")
+    with pytest.raises(ValidationError, match="row 2: a cell is longer than"):
+        list(table.rows)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", "=HYPERLINK(\"http://evil\",\"点我\")", " =A1", "+SUM(A1:A3)", "-2*3", "+1+1",
+     "@SUM(1,2)", "-A1", "=cmd|' /C calc'!A0", "\t=1+1"],
+)  # fmt: skip
+def test_formula_like_text_is_recognised(text: str) -> None:
+    assert tabular.looks_like_formula(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["-5.00", "+86 138 1234 5678", "@店主 发顺丰", "-不要辣", "12.90", "=", "", "a=b", "-", "+"],
+)
+def test_ordinary_text_is_not_a_formula(text: str) -> None:
+    assert not tabular.looks_like_formula(text)
+
+
+def test_csv_rows_mark_formula_cells() -> None:
+    _, rows = read("订单号,备注,金额\r\nA,=1+1,-5.00\r\nB,@店主,+SUM(A1)\r\n".encode())
+    assert [set(r.formulas) for r in rows] == [{1}, {2}]
+
+
+def test_xlsx_formulas_are_marked_never_evaluated() -> None:
+    formulas = {(2, 2): "=1+1", (3, 3): '=HYPERLINK("http://x","y")'}
+    data = xlsx_from_csv_text("订单号,金额,备注\nA,1.00,x\nB,2.00,y\n", formulas=formulas)
+    table, rows = read(data, "orders.xlsx")
+    assert table.kind == "xlsx" and table.encoding_label == "XLSX"
+    assert rows[0].cells == ("A", "=1+1", "x") and rows[0].formulas == {1}
+    assert rows[1].formulas == {2}
+
+
+def test_xlsx_cell_values_become_export_text() -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["订单号", "金额", "数量", "时间", "空"])
+    sheet.append(["A", 12.9, 2, datetime(2023, 11, 25, 9, 15, 2), None])
+    sheet["A4"] = "after a gap"
+    out = io.BytesIO()
+    book.save(out)
+    _, rows = read(out.getvalue(), "o.xlsx")
+    assert rows[0].cells[:4] == ("A", "12.9", "2", "2023-11-25 09:15:02")
+    assert [r.number for r in rows] == [2, 3, 4] and rows[1].blank
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "o.xls", "legacy Excel"),
+        (b"PK\x03\x04 not really a zip", "o.xlsx", "not a readable XLSX"),
+        ("订单号\r\n1\r\n".encode(), "o.xlsx", "not one"),
+    ],
+)
+def test_broken_workbooks_are_clear_errors(data: bytes, name: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        read(data, name)
+
+
+def test_a_non_seekable_stream_is_read_whole() -> None:
+    class Pipe(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.inner = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def seekable(self) -> bool:
+            return False
+
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+            chunk = self.inner.read(min(len(buffer), 1000))  # short reads, like a pipe
+            buffer[: len(chunk)] = chunk
+            return len(chunk)
+
+    body = "".join(f"{i},王小明\r\n" for i in range(20000))
+    table = tabular.read_table(Pipe(("订单号,收货人\r\n" + body).encode("gbk")), "x.csv")
+    assert table.encoding == "gb18030"
+    assert sum(1 for _ in table.rows) == 20000
+
+
+def test_times_are_beijing_time_in_export_and_spreadsheet_forms() -> None:
+    expected = datetime(2023, 11, 25, 1, 15, 2, tzinfo=UTC)
+    assert tabular.parse_time("2023-11-25 09:15:02", SHANGHAI) == expected
+    assert tabular.parse_time(" 2023/11/25 9:15:02\t", SHANGHAI) == expected
+    assert tabular.parse_time("2023-11-25T01:15:02Z", SHANGHAI) == expected
+    assert tabular.parse_time("2023-11-25 09:15", SHANGHAI) == expected.replace(second=0)
+    assert tabular.parse_time("25.11.2023 09:15:02", SHANGHAI, "%d.%m.%Y %H:%M:%S") == expected
+    assert tabular.parse_time("1700874902", SHANGHAI, "unix") == expected
+    for bad in ("", "2023-13-40 99:00:00", "yesterday", "2023-11-25 25:61:00"):
+        with pytest.raises(ValueError):
+            tabular.parse_time(bad, SHANGHAI)
+
+
+def test_counts() -> None:
+    assert tabular.parse_count("\t2 ") == 2
+    assert tabular.parse_count("3.0") == 3
+    for bad in ("", "1.5", "-1", "２", "abc", "1e3"):
+        with pytest.raises(ValueError):
+            tabular.parse_count(bad)
+
+
+def test_sniff_header_reads_the_first_line_only_for_text() -> None:
+    assert tabular.sniff_header("o.csv", TEXT.encode("gbk")) == ("订单号", "收货人", "金额(元)")
+    assert tabular.sniff_header("o.xlsx", b"PK\x03\x04....") is None
+    assert tabular.sniff_header("o.csv", b"\x00\x01") is None
