@@ -90,9 +90,9 @@ class ShopFeed:
     """The platform calls of one shop's pass: the shop's token, refreshed once when the
     platform says it expired, and a bounded retry of retryable failures.
 
-    `wait(seconds)` sleeps between retries (a worker passes its stop event's wait, so a
-    shutdown does not sit out a back-off); `heartbeat()` runs after every page (lease
-    renewal on long windows).
+    `wait(seconds)` sleeps `retry_delay` between retries (a worker passes its stop event's
+    wait, so a shutdown does not sit out a back-off); `heartbeat()` runs after every page
+    (lease renewal on long windows).
     """
 
     def __init__(
@@ -103,6 +103,7 @@ class ShopFeed:
         *,
         wait: Callable[[float], object] = time.sleep,
         heartbeat: Callable[[], object] = lambda: None,
+        retry_delay: float = PAGE_RETRY_DELAY,
     ) -> None:
         from core.shop_tokens import access_token_for  # late: shop_tokens imports more of core
 
@@ -111,6 +112,7 @@ class ShopFeed:
         self.platform = platform
         self._wait = wait
         self._heartbeat = heartbeat
+        self._retry_delay = retry_delay
         self._token = access_token_for(app, shop_id)
 
     def page(self, window: OrderWindow, number: int) -> OrderPage:
@@ -139,10 +141,10 @@ class ShopFeed:
                 if not exc.retryable or attempt >= PAGE_ATTEMPTS:
                     raise
                 log.warning(
-                    "shop %s: %s; trying again in %.0f s", self.shop_id, exc, PAGE_RETRY_DELAY
+                    "shop %s: %s; trying again in %.1f s", self.shop_id, exc, self._retry_delay
                 )
                 attempt += 1
-                self._wait(PAGE_RETRY_DELAY)
+                self._wait(self._retry_delay)
 
     def _refresh(self) -> None:
         from core.shop_tokens import refresh_tokens

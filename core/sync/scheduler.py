@@ -28,7 +28,13 @@ from core.errors import NotFound, OrderhubError, PermissionDenied
 from core.models import Shop
 from core.sync import lease as leases
 from core.sync import runs
-from core.sync.engine import ShopFeed, WindowReport, fetch_window, store_window
+from core.sync.engine import (
+    PAGE_RETRY_DELAY,
+    ShopFeed,
+    WindowReport,
+    fetch_window,
+    store_window,
+)
 from core.sync.windows import Plan, WindowRules, plan_backfill, plan_pass
 
 log = logging.getLogger("orderhub.sync")
@@ -40,6 +46,8 @@ class Control:
 
     stop: threading.Event = field(default_factory=threading.Event)
     on_window: Callable[[WindowReport], object] | None = None
+    #: Seconds before the engine's own retry of a page (the client has retried already).
+    retry_delay: float = PAGE_RETRY_DELAY
 
     def stopping(self) -> bool:
         return self.stop.is_set()
@@ -187,7 +195,10 @@ def run_pass(
     pass_started = clock.now()
     try:
         with using_platform(app, state.platform) as platform:
-            feed = ShopFeed(app, state.id, platform, wait=control.wait, heartbeat=keeper.beat)
+            feed = ShopFeed(
+                app, state.id, platform, wait=control.wait, heartbeat=keeper.beat,
+                retry_delay=control.retry_delay,
+            )  # fmt: skip
             rules = window_rules(app, platform)
             platform_now = feed.platform_now()
             if backfill:
