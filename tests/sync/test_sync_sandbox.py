@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -50,7 +51,7 @@ def test_windows_and_cursor_are_logged(rig: Rig) -> None:
     runs = rig.runs(shop_id)
     assert [r.status for r in runs] == ["ok"] * len(report.windows) and runs
     assert all(r.window_end - r.window_start <= timedelta(minutes=30) for r in runs)
-    assert all(a.window_end == b.window_start for a, b in zip(runs, runs[1:], strict=False))
+    assert all(a.window_end == b.window_start for a, b in itertools.pairwise(runs))
     assert sum(r.seen for r in runs) == report.seen and sum(r.new for r in runs) == report.new
     assert all(r.pages >= 1 and r.duration_ms is not None and r.worker for r in runs)
     shop = rig.shop(shop_id)

@@ -3,6 +3,7 @@ backfill never moving the cursor back."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,7 +31,7 @@ RULES = WindowRules(
 
 
 def contiguous(windows) -> bool:
-    return all(a.end == b.start for a, b in zip(windows, windows[1:], strict=False))
+    return all(a.end == b.start for a, b in itertools.pairwise(windows))
 
 
 def test_new_shop_reaches_back_initial_days_and_stops_min_lag_behind() -> None:
@@ -99,7 +100,7 @@ def test_backfill_splits_the_range_and_clips_it_to_the_horizon() -> None:
 
 
 def test_backfill_range_errors_are_clear() -> None:
-    with pytest.raises(ValidationError, match="ends .* before it starts"):
+    with pytest.raises(ValidationError, match=r"ends .* before it starts"):
         plan_backfill(NOW - timedelta(hours=1), NOW - timedelta(hours=2), NOW, RULES)
     with pytest.raises(ValidationError, match="after the latest time"):
         plan_backfill(NOW - timedelta(minutes=1), NOW + timedelta(hours=1), NOW, RULES)
