@@ -2,22 +2,18 @@
 
 The sandbox is the double of Pinduoduo's router (signatures, tokens, windows, paging,
 ciphertext, shipment rules, faults); nothing here is mocked. It runs in-process under
-uvicorn in a thread, so tests can look at its ground truth and change its state.
+uvicorn in a thread (`SandboxServer`), so tests can read its ground truth and change it.
 """
 
 from __future__ import annotations
 
 import random
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from core import clock
 from core.contracts import (
@@ -33,50 +29,21 @@ from plugins.platforms.pinduoduo import mapping
 from plugins.platforms.pinduoduo.errors import TokenExpired
 from plugins.platforms.pinduoduo.platform import PinduoduoPlatform
 from plugins.platforms.pinduoduo.ratelimit import RateLimiter
-from plugins.platforms.pinduoduo.sandbox.app import create_sandbox_app
 from plugins.platforms.pinduoduo.sandbox.config import SandboxConfig
 from plugins.platforms.pinduoduo.sandbox.data_logistics import CARRIERS_BY_CODE
+from plugins.platforms.pinduoduo.sandbox.server import SandboxServer
 from plugins.platforms.pinduoduo.sandbox.state import Sandbox
 from plugins.platforms.pinduoduo.settings import PinduoduoSettings
 
 REDIRECT = "https://hub.example.cn/oauth/pinduoduo/callback"
 
 
-class LoopbackSandbox:
-    """A sandbox gateway served by uvicorn on 127.0.0.1:<free port> in a daemon thread.
-
-    The listening socket sets TCP_NODELAY: uvicorn writes a response's head and body
-    separately, and with Nagle on, the body waits for the client's delayed ACK — about
-    40 ms per call on Linux loopback instead of about 1 ms.
-    """
-
-    def __init__(self, config: SandboxConfig) -> None:
-        self.app = create_sandbox_app(config)
-        self.sandbox: Sandbox = self.app.state.sandbox
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
-        )
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the sandbox gateway did not start")
-            time.sleep(0.01)
+class LoopbackSandbox(SandboxServer):
+    """The sandbox's own in-thread server, plus client settings tuned for tests."""
 
     def settings(self, **overrides: object) -> dict[str, object]:
         return {
-            "client_id": self.sandbox.config.client_id,
-            "client_secret": self.sandbox.config.client_secret,
-            "gateway_url": f"{self.base}/api/router",
-            "auth_url": f"{self.base}/service-market/auth",
+            **self.client_settings(),
             "connect_timeout": 2,
             "read_timeout": 5,
             "max_attempts": 4,
@@ -85,17 +52,11 @@ class LoopbackSandbox:
             **overrides,
         }
 
-    def close(self) -> None:
-        self.sandbox.stopping.set()
-        self.server.should_exit = True
-        self.thread.join(10)
-
 
 @pytest.fixture(scope="module")
 def loopback() -> Iterator[LoopbackSandbox]:
-    server = LoopbackSandbox(SandboxConfig(seed=11, shops=2, orders=300))
-    yield server
-    server.close()
+    with LoopbackSandbox(SandboxConfig(seed=11, shops=2, orders=300)) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
