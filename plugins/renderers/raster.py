@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
@@ -31,23 +32,24 @@ WHITE, BLACK = 255, 0
 _DARK_RUN = re.compile(rb"\x01+")  # dark modules in a QR matrix row
 BOLD_STROKE_EM = 0.025  # fake bold: outline width in em (the font has no bold face)
 
-_glyphs: dict[tuple[str, int, bool], tuple[Image.Image | None, int, int]] = {}
+#: (char, px, bold) → (mask core, left, top, width, height), or None for blank glyphs.
+Glyph = tuple[Any, int, int, int, int] | None
+_glyphs: dict[tuple[str, int, bool], Glyph] = {}
 
 
-def glyph(char: str, px: int, bold: bool) -> tuple[Image.Image | None, int, int]:
-    """The ink mask of `char` at `px` pixels per em and where it sits relative to the pen
-    (left, top from the ascender line); None for blank characters."""
+def glyph(char: str, px: int, bold: bool) -> Glyph:
+    """The ink mask of `char` at `px` pixels per em (as Pillow's core image, ready for the
+    fast paste below), its offset from the pen (left, top from the ascender line) and size;
+    None for blank characters."""
     key = (char, px, bold)
-    hit = _glyphs.get(key)
-    if hit is not None:
-        return hit
+    if key in _glyphs:
+        return _glyphs[key]
     font = pil_font(px)
     stroke = round(px * BOLD_STROKE_EM) if bold else 0
     double = bold and stroke == 0  # small text: double-strike, a 1-dot outline is too heavy
     left, top, right, bottom = font.getbbox(char, stroke_width=stroke)
-    if right <= left or bottom <= top or char.isspace():
-        entry: tuple[Image.Image | None, int, int] = (None, 0, 0)
-    else:
+    entry: Glyph = None
+    if right > left and bottom > top and not char.isspace():
         mask = Image.new("1", (right - left + double, bottom - top), 0)
         draw = ImageDraw.Draw(mask)
         for shift in (0, 1) if double else (0,):
@@ -55,7 +57,7 @@ def glyph(char: str, px: int, bold: bool) -> tuple[Image.Image | None, int, int]
                 (shift - left, -top), char, font=font, fill=255, stroke_width=stroke,
                 stroke_fill=255,
             )  # fmt: skip
-        entry = (mask, left, top)
+        entry = (mask.im, left, top, mask.width, mask.height)
     if len(_glyphs) > 50_000:  # a bound, not a policy: real labels use a few thousand
         _glyphs.clear()
     _glyphs[key] = entry
@@ -109,29 +111,36 @@ class RasterCanvas:
                 self.logo(op)
 
     def text(self, op: TextOp) -> None:
+        """Glyph by glyph from the cache. Pillow's core `paste` is called directly: with
+        ~400 glyphs a label, `Image.paste`'s Python checks cost more than the copying."""
         px = max(1, round(op.size_pt * self.px_per_pt))
-        paste, advance = self.image.paste, METRICS.advance
+        paste, advance = self.image.im.paste, METRICS.advance
         per_mm, colour = self.per_mm, WHITE if op.white else BLACK
+        cache = _glyphs
         for n, line in enumerate(op.lines):
             pen = (op.x + op.line_x[n]) * per_mm + self.dx
             top = round((op.y + n * op.line_height + op.ascender_offset) * per_mm) + self.dy
             for char in line:
-                mask, left, gtop = glyph(char, px, op.bold)
-                if mask is not None:
-                    paste(colour, (round(pen) + left, top + gtop), mask)
+                entry = cache.get((char, px, op.bold), False)
+                if entry is False:
+                    entry = glyph(char, px, op.bold)
+                if entry is not None:
+                    mask, left, gtop, w, h = entry
+                    x, y = round(pen) + left, top + gtop
+                    paste(colour, (x, y, x + w, y + h), mask)
                 pen += advance(char) * px
 
     def barcode(self, op: BarcodeOp) -> None:
         x0, y0 = self.x(op.x), self.y(op.y)
         y1 = y0 + round(op.height * self.per_mm)
         m = op.module_dots
-        fill = self.image.paste
+        fill = self.image.im.paste
         for start, width in op.bars:
             fill(BLACK, (x0 + start * m, y0, x0 + (start + width) * m, y1))
 
     def qr(self, op: QrOp) -> None:
         x0, y0, m = self.x(op.x), self.y(op.y), op.module_dots
-        fill = self.image.paste
+        fill = self.image.im.paste
         for r, row in enumerate(op.matrix):
             for run in _DARK_RUN.finditer(row):
                 start, end = run.span()

@@ -102,12 +102,18 @@ def fit(
         if max_lines:
             capacity = min(capacity, max_lines)
         max_em = width / size_mm
-        lines = wrap(text, max_em) if wrap_lines else text.split("\n")
-        fits = len(lines) <= capacity and all(width_em(line) <= max_em + 1e-9 for line in lines)
+        if wrap_lines:  # wrapped lines fit the width by construction
+            lines = wrap(text, max_em)
+            fits = len(lines) <= capacity
+        else:
+            lines = text.split("\n")
+            fits = len(lines) <= capacity and all(width_em(ln) <= max_em + 1e-9 for ln in lines)
         if fits or not shrink or size_pt <= MIN_SIZE_PT:
             break
         size_pt = max(MIN_SIZE_PT, size_pt - 0.5)
     if len(lines) > capacity:
         lines = lines[:capacity]
         lines[-1] = ellipsize(lines[-1], max_em)
-    return [ellipsize(ln, max_em) if width_em(ln) > max_em + 1e-9 else ln for ln in lines], size_pt
+    if not wrap_lines:
+        lines = [ellipsize(ln, max_em) if width_em(ln) > max_em + 1e-9 else ln for ln in lines]
+    return lines, size_pt

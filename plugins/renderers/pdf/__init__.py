@@ -12,14 +12,15 @@ Output is deterministic (reportlab's invariant mode): the same request, the same
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+import numpy as np
 from PIL import Image
 from reportlab import rl_config
+from reportlab.lib.rl_accel import escapePDF
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -44,7 +45,6 @@ from plugins.renderers.ops import (
 )
 from plugins.renderers.plan import Planner
 
-_DARK_RUN = re.compile(rb"\x01+")  # dark modules in a QR matrix row
 MM = 72 / 25.4  # points per millimetre
 # reportlab wraps compressed streams in ASCII85 by default, in pure Python without its C
 # accelerator: the slowest part of a 1,000-page batch. PDF readers need no ASCII armour.
@@ -75,7 +75,7 @@ class _Page:
 
     def __init__(self, canvas: Canvas, height_mm: float, dx: float, dy: float) -> None:
         self.c, self.h, self.dx, self.dy = canvas, height_mm, dx, dy
-        self.font = register_font()
+        self.ttf = pdfmetrics.getFont(register_font())
 
     def px(self, x_mm: float) -> float:
         return (x_mm + self.dx) * MM
@@ -99,26 +99,33 @@ class _Page:
                 self.image(op)
 
     def text(self, op: TextOp) -> None:
-        c = self.c
-        size_mm = op.size_pt * PT_MM
-        t = c.beginText()
-        t.setFont(self.font, op.size_pt)
+        """One BT…ET per operation, written directly: reportlab's text object spends more
+        time formatting than encoding. The font's own `splitString` still maps characters
+        to its embedded subsets, so subsetting works exactly as through the text object."""
+        doc, font = self.c._doc, self.ttf
+        size = f"{op.size_pt:g}"
+        code = ["BT"]
         if op.white:
-            t.setFillGray(1)
+            code.append("1 g")
         if op.bold:
-            c.setLineWidth(op.size_pt * BOLD_STROKE_EM)
-            c.setStrokeGray(1 if op.white else 0)
-            t.setTextRenderMode(2)
+            code.append(f"{op.size_pt * BOLD_STROKE_EM:.3f} w {1 if op.white else 0} G 2 Tr")
+        size_mm = op.size_pt * PT_MM
+        current = -1
         for n, line in enumerate(op.lines):
             baseline = op.y + n * op.line_height + op.ascender_offset + ASCENT * size_mm
-            t.setTextOrigin(self.px(op.x + op.line_x[n]), self.py(baseline))
-            t.textOut(line)
+            code.append(f"1 0 0 1 {self.px(op.x + op.line_x[n]):.3f} {self.py(baseline):.3f} Tm")
+            for subset, chunk in font.splitString(line, doc):
+                if subset != current:
+                    code.append(f"{font.getSubsetInternalName(subset, doc)} {size} Tf")
+                    current = subset
+                code.append(f"({escapePDF(chunk)}) Tj")
         # Render mode and fill colour outlive BT…ET in PDF: put them back for the next op.
         if op.bold:
-            t.setTextRenderMode(0)
+            code.append("0 Tr")
         if op.white:
-            t.setFillGray(0)
-        c.drawText(t)
+            code.append("0 g")
+        code.append("ET")
+        self.c.addLiteral(" ".join(code))
 
     def _modules(self, x: float, top: float, module: float, rects: list[str]) -> None:
         """Fill `rects` given in whole modules ("col row width height re", rows counted
@@ -141,13 +148,16 @@ class _Page:
         )
 
     def qr(self, op: QrOp) -> None:
-        rects = []
-        for r, row in enumerate(op.matrix):
-            for run in _DARK_RUN.finditer(row):
-                start, end = run.span()
-                rects.append(f"{start} {r} {end - start} 1 re")
-        module = op.module_dots / dots_per_mm(op.dpi) * MM
-        self._modules(self.px(op.x), self.py(op.y), module, rects)
+        """An inline 1-bit image mask scaled to whole modules: one operator instead of a
+        rectangle per run of dark modules (image masks are never interpolated)."""
+        n = len(op.matrix)
+        bits = np.packbits(np.frombuffer(b"".join(op.matrix), dtype=np.uint8).reshape(n, n), axis=1)
+        side = n * op.module_dots / dots_per_mm(op.dpi) * MM
+        x, top = self.px(op.x), self.py(op.y)
+        self.c.addLiteral(
+            f"q 0 g {side:.4f} 0 0 {side:.4f} {x:.3f} {top - side:.3f} cm "
+            f"BI /W {n} /H {n} /IM true /BPC 1 /D [1 0] /F /AHx ID {bits.tobytes().hex()}> EI Q"
+        )
 
     def line(self, op: LineOp) -> None:
         self.c.setLineWidth(op.thickness * MM)
