@@ -38,7 +38,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, authz, order_store
+from core import audit, authz, order_store, tabular
 from core.actor import Actor
 from core.app import App
 from core.contracts import ImportFormat, ImportIssue, PlatformOrder
@@ -135,6 +135,7 @@ def choose_format(
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        _check_readable(filename, head)
         raise ValidationError(
             f"{filename}: no import format recognises this file; choose one with --format "
             f"(known: {known}), or give a column mapping with --mapping",
@@ -145,6 +146,14 @@ def choose_format(
         f"({', '.join(sorted(m.name for m in matches))}); choose one with --format",
         field="format",
     )
+
+
+def _check_readable(filename: str, head: bytes) -> None:
+    """When no format matched because of the bytes themselves (an encoding we do not read,
+    binary data), say that instead. (The header is not quoted: in a file without one, the
+    first row would be a buyer's order.)"""
+    if head[:4] != tabular.XLSX_MAGIC:
+        tabular.detect_encoding(head, complete=len(head) < HEAD_BYTES, filename=filename)
 
 
 def load_mapping(mapping: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
