@@ -14,6 +14,7 @@ from core.contracts import OrderStatus, RefundStatus
 from core.errors import ValidationError
 from plugins.platforms.pinduoduo import mapping
 from plugins.platforms.pinduoduo.oauth import grant_from_payload
+from plugins.platforms.pinduoduo.transport import parse_json
 from tests.pinduoduo.fixtures import load
 
 
@@ -162,9 +163,9 @@ def test_beijing_text_round_trips(moment: datetime) -> None:
 def test_json_money_reaches_exact_fen(fen: int) -> None:
     """Money the gateway sends as a JSON number (parsed to float) lands on the exact fen."""
     body = f'{{"pay_amount": {fen // 100}.{fen % 100:02d}, "goods_amount": {fen // 100}}}'
-    payload = json.loads(body)
-    assert mapping.money(payload, "pay_amount", "X", required=True) == fen
-    assert mapping.money(payload, "goods_amount", "X", required=True) == fen // 100 * 100
+    for payload in (json.loads(body), parse_json(body.encode())):  # stdlib and the client's
+        assert mapping.money(payload, "pay_amount", "X", required=True) == fen
+        assert mapping.money(payload, "goods_amount", "X", required=True) == fen // 100 * 100
 
 
 @pytest.mark.parametrize(
