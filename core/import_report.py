@@ -9,12 +9,13 @@ were not kept. Errors are kept before warnings, so a long report never hides an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.contracts import ImportIssue
 
 MAX_ISSUES = 1000
+MAX_MESSAGE = 300  # characters of one issue's message
 #: Tag on an order whose receiver is known only masked (`张**`, `138****5678`): our own
 #: labels cannot be printed for it. Formats may set it; core's import adds it otherwise.
 RECEIVER_MASKED_TAG = "receiver_masked"
@@ -45,6 +46,8 @@ class ImportReport:
 
     def add_issues(self, issues: list[ImportIssue]) -> None:
         for issue in issues:
+            if len(issue.message) > MAX_MESSAGE:  # a format quoted a huge cell back at us
+                issue = replace(issue, message=issue.message[: MAX_MESSAGE - 1] + "…")
             if issue.severity == "error":
                 self.errors += 1
             else:
