@@ -13,6 +13,8 @@ from core.models.audit import Alert, AuditEvent
 from core.models.base import Base
 from core.models.oauth import OAuthState
 from core.models.orders import Order, OrderLine
+from core.models.packages import CarrierAccount, Package, PackageLine, Waybill
+from core.models.printing import Printer, PrintJob, PrintJobItem, Template, TemplateVersion
 from core.models.shops import Shop, SyncRun
 
 __all__ = [
@@ -20,15 +22,24 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "CarrierAccount",
     "OAuthState",
     "Order",
     "OrderLine",
     "Org",
+    "Package",
+    "PackageLine",
+    "PrintJob",
+    "PrintJobItem",
+    "Printer",
     "Role",
     "RolePermission",
     "Shop",
     "SyncRun",
+    "Template",
+    "TemplateVersion",
     "User",
     "UserRole",
     "VerificationCode",
+    "Waybill",
 ]
