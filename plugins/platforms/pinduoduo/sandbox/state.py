@@ -219,10 +219,12 @@ class Sandbox:
     def set_faults(self, spec: FaultSpec | str) -> None:
         self.faults.configure(FaultSpec.parse(spec) if isinstance(spec, str) else spec)
 
-    def reset(self, **changes: Any) -> None:
-        """Start over: regenerate from the (changed) config; tokens and waybills go too."""
+    def reset(self, config: SandboxConfig | None = None, **changes: Any) -> None:
+        """Start over from `config` (default: the current one) with `changes`: regenerate
+        the orders; tokens, waybills, faults and the clock offset go too."""
         with self.lock:
-            self._populate(replace(self.config, **changes))
+            self.clock = SandboxClock()
+            self._populate(replace(config or self.config, **changes))
             self.changes += 1
 
     def summary(self) -> dict[str, Any]:
