@@ -68,6 +68,13 @@ def parse_beijing(text: str) -> int:
     return int(naive.replace(tzinfo=UTC).timestamp()) - BEIJING_OFFSET
 
 
+_DATE_CODE: dict[int, str] = {}
+
+
 def date_code(ts: int) -> str:
-    """`yymmdd` of a Beijing date, the prefix of an order number."""
-    return time.strftime("%y%m%d", time.gmtime(ts + BEIJING_OFFSET))
+    """`yymmdd` of a Beijing date, the prefix of an order number (cached per day)."""
+    day = (ts + BEIJING_OFFSET) // 86400
+    code = _DATE_CODE.get(day)
+    if code is None:
+        code = _DATE_CODE[day] = time.strftime("%y%m%d", time.gmtime(day * 86400))
+    return code

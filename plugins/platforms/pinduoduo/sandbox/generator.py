@@ -56,6 +56,11 @@ _COUNTS, _COUNTS_CUM = (1, 2, 3), list(accumulate((80, 15, 5)))
 _REFUNDS, _REFUNDS_CUM = (4, 3, 2, 1), list(accumulate((45, 15, 20, 20)))
 _REMARK_TAGS = (1, 2, 3, 4, 5, None)
 _CLOSED_AFTER_SALES = (6, 11)  # a closed after-sale was rejected or withdrawn, never "none"
+# Shared by every order that has them (100k orders × 5 small dicts is real memory); a
+# change replaces an order's list instead of editing it (orders.set_tag).
+_DEFAULT_TAGS = tuple({"name": name, "value": 0} for name in ORDER_TAGS)
+_ONE_DAY_TAGS = tuple({"name": n, "value": int(n == "delivery_one_day")} for n in ORDER_TAGS)
+_NONE = ()  # the empty lists of the wire object, shared likewise
 
 
 class Dice:
@@ -237,9 +242,7 @@ class OrderFactory:
         capital_free = min(between(10, 200), goods_amount // 10) if rand() < 0.03 else 0
         discount = seller + platform + capital_free
         postage = 0 if rand() < 0.85 else pick((500, 600, 800, 1000))
-        tags = [{"name": name, "value": 0} for name in ORDER_TAGS]
-        if rand() < 0.05:
-            tags[2]["value"] = 1  # delivery_one_day
+        tags = _ONE_DAY_TAGS if rand() < 0.05 else _DEFAULT_TAGS
         data = {
             "order_sn": self.order_sn(created),
             "created_time": beijing_text(created),
@@ -262,15 +265,16 @@ class OrderFactory:
             "seller_discount": seller / 100, "capital_free_discount": capital_free / 100,
             "postage": postage / 100, "order_change_amount": change / 100,
             "duo_duo_pay_reduction": 0, "trade_in_national_subsidy_amount": 0,
-            "service_fee_detail": [],
-            "item_list": items, "gift_list": [],
+            "service_fee_detail": _NONE,
+            "item_list": items, "gift_list": _NONE,
             "country": "中国", "country_id": 1,
             "province": d.province, "province_id": d.province_id,
             "city": d.city, "city_id": d.city_id, "town": d.town, "town_id": d.town_id,
             "buyer_memo": pick(BUYER_MEMOS) if rand() < 0.15 else "",
             "remark": "", "remark_tag": None, "remark_tag_name": "",
             "logistics_id": 0, "tracking_number": "",
-            "extra_delivery_list": [], "gift_delivery_list": [], "resend_delivery_list": [],
+            "extra_delivery_list": _NONE, "gift_delivery_list": _NONE,
+            "resend_delivery_list": _NONE,
             "order_tag_list": tags,
             "pay_type": "", "pay_no": "", "inner_transaction_id": "",
             "open_address_id": buyer.open_address_id,

@@ -162,11 +162,12 @@ def set_remark(order: SandboxOrder, remark: str, tag: int | None) -> None:
 
 
 def set_tag(order: SandboxOrder, name: str, value: int) -> None:
-    for tag in order.data["order_tag_list"]:
-        if tag["name"] == name:
-            tag["value"] = value
-            return
-    order.data["order_tag_list"].append({"name": name, "value": value})
+    """Replace (never edit) the tag list: seeded orders share theirs."""
+    tags = [t if t["name"] != name else {"name": name, "value": value}
+            for t in order.data["order_tag_list"]]  # fmt: skip
+    if all(t["name"] != name for t in tags):
+        tags.append({"name": name, "value": value})
+    order.data["order_tag_list"] = tags
 
 
 def wants_ship_hold(order: SandboxOrder) -> bool:
