@@ -32,6 +32,7 @@ import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from operator import gt
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -350,13 +351,17 @@ def _too_long(row: int, order: PlatformOrder) -> list[ImportIssue]:
     r = order.receiver
     values = (order.order_number, order.platform_status, order.remark_flag, r.province,
               r.city, r.district, r.name_masked, r.phone_masked, r.address_masked)  # fmt: skip
+    lines = [(ln.sku_id, ln.goods_id, ln.outer_id, ln.title, ln.spec) for ln in order.lines]
+    if not any(map(gt, map(len, values), ORDER_LIMITS)) and not any(
+        any(map(gt, map(len, texts), LINE_LIMITS)) for texts in lines
+    ):
+        return []  # the common case, checked without building anything
     found = [
         ImportIssue(row, f"{what} is longer than {limit} characters")
         for what, value, limit in zip(ORDER_FIELDS, values, ORDER_LIMITS, strict=True)
         if len(value) > limit
     ]
-    for line in order.lines:
-        texts = (line.sku_id, line.goods_id, line.outer_id, line.title, line.spec)
+    for texts in lines:
         found += [
             ImportIssue(row, f"{what} is longer than {limit} characters")
             for what, value, limit in zip(LINE_FIELDS, texts, LINE_LIMITS, strict=True)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import tabular
 from core.errors import ValidationError
@@ -188,3 +190,17 @@ def test_sniff_header_reads_the_first_line_only_for_text() -> None:
     assert tabular.sniff_header("o.csv", TEXT.encode("gbk")) == ("订单号", "收货人", "金额(元)")
     assert tabular.sniff_header("o.xlsx", b"PK\x03\x04....") is None
     assert tabular.sniff_header("o.csv", b"\x00\x01") is None
+
+
+ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    when=st.datetimes(min_value=datetime(1980, 1, 1), max_value=datetime(2040, 1, 1)),
+    zone=st.sampled_from(ZONES),
+)
+def test_cached_hour_offsets_convert_exactly_even_across_dst(when: datetime, zone: str) -> None:
+    text = when.strftime("%Y-%m-%d %H:%M:%S")
+    exact = when.replace(microsecond=0, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    assert tabular.parse_time(text, ZoneInfo(zone)) == exact

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from operator import itemgetter
 from types import MappingProxyType
 
 from core import tabular
@@ -127,10 +128,14 @@ class RowReader:
         self.header = table.header
         self.width = len(table.header)
         self.columns = columns
-        self.items = tuple((field, columns.get(field, -1)) for field in COLUMNS)
+        # Absent optional columns read the "" appended to every row (index -1).
+        self.fields = tuple(COLUMNS)
+        self.pick = itemgetter(*(columns.get(field, -1) for field in COLUMNS))
         self.heading = {field: table.header[i] for field, i in columns.items()}
         self.used = frozenset(columns.values())
         self.kept = tuple(i for i, key in enumerate(table.keys) if key not in NOT_KEPT)
+        self.kept_headers = tuple(table.header[i] for i in self.kept)
+        self.pick_kept = itemgetter(*self.kept) if len(self.kept) > 1 else None
         self.fen: dict[str, int] = {}  # money text → fen, for texts that parsed
 
     def read(self, row: tabular.TableRow) -> ImportRow:
@@ -141,7 +146,8 @@ class RowReader:
         issues = self._structure(row, cells) if row.formulas or len(cells) > self.width else []
         if issues and any(i.severity == "error" for i in issues):
             return ImportRow(n, None, issues)  # one clear message, not parse errors on top
-        v = {field: cells[i] if i >= 0 else "" for field, i in self.items}
+        cells.append("")  # what absent optional columns read
+        v = dict(zip(self.fields, self.pick(cells), strict=True))
         number = v["order_number"]
         if not number:
             self._error(issues, n, "order_number", "order number (订单号) is empty")
@@ -290,11 +296,12 @@ class RowReader:
     def _raw(self, number: int, cells: list[str], formulas: frozenset[int]) -> dict[str, object]:
         """The row as the export wrote it (non-empty cells, no formulas, no identity
         documents), for support and for re-mapping after a fix."""
+        values = self.pick_kept(cells) if self.pick_kept else [cells[i] for i in self.kept]
         raw: dict[str, object] = {"_row": number}
-        header = self.header
-        for i in self.kept:
-            if cells[i] and i not in formulas:
-                raw[header[i]] = cells[i]
+        raw.update((h, c) for h, c in zip(self.kept_headers, values, strict=True) if c)
+        for i in formulas:
+            if i < self.width:
+                raw.pop(self.header[i], None)
         return raw
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from types import MappingProxyType
 
 from core.contracts import OrderStatus, RefundStatus
@@ -38,6 +39,7 @@ REFUND_RANK = MappingProxyType(
 _SEPARATORS = re.compile(r"[，,、;；/]")
 
 
+@lru_cache(maxsize=512)  # a handful of distinct texts repeat over every row
 def status_from_text(text: str) -> tuple[OrderStatus, RefundStatus]:
     """`已发货，待签收` → shipped; `未发货，退款成功` → awaiting shipment + refunded."""
     parts = [p for p in _SEPARATORS.split("".join(text.split())) if p]
@@ -50,6 +52,7 @@ def status_from_text(text: str) -> tuple[OrderStatus, RefundStatus]:
                      if text.strip() else "订单状态 is empty")  # fmt: skip
 
 
+@lru_cache(maxsize=512)
 def refund_from_text(text: str) -> RefundStatus:
     """售后状态 words → refund status; unknown words are an error, never a guess that
     could let a refunding order be printed."""
