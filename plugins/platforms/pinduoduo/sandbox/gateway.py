@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 from plugins.platforms.pinduoduo.sandbox.auth import Token
 from plugins.platforms.pinduoduo.sandbox.errors import ApiError
 from plugins.platforms.pinduoduo.sign import SIGN_PARAM, sign_params, stringify
@@ -191,7 +193,7 @@ def encode_success(key: str, body: Mapping[str, Any], request_id: str) -> bytes:
         elif isinstance(value, Raw):
             encoded = bytes(value)
         else:
-            encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+            encoded = orjson.dumps(value)
         parts.append(b'"' + name.encode() + b'":' + encoded)
     parts.append(b'"request_id":"' + request_id.encode() + b'"')
     return b'{"' + key.encode() + b'":{' + b",".join(parts) + b"}}"

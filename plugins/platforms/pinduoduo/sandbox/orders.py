@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from plugins.platforms.pinduoduo.sandbox.ciphers import (
     Cipher,
     mask_address,
@@ -21,6 +23,7 @@ from plugins.platforms.pinduoduo.sandbox.clock import beijing_text
 from plugins.platforms.pinduoduo.sandbox.data_catalogue import REMARK_TAG_NAMES
 from plugins.platforms.pinduoduo.sandbox.data_logistics import Carrier
 
+_NO_CIPHERTEXT = {"receiver_name": "", "receiver_phone": "", "receiver_address": "", "address": ""}
 SHIP_BY_SECONDS = 48 * 3600  # Pinduoduo's default promise: ship within 48 h of 成交
 
 # order_status
@@ -39,7 +42,16 @@ AFTER_SALES_FOR_REFUND = {
 class SandboxOrder:
     """A platform order as the sandbox keeps it; `json` is rendered once per change."""
 
-    __slots__ = ("_json", "confirm_ts", "data", "owner_id", "pii", "sn", "updated_ts")
+    __slots__ = (
+        "_json",
+        "_sealed",
+        "confirm_ts",
+        "data",
+        "owner_id",
+        "pii",
+        "sn",
+        "updated_ts",
+    )
 
     def __init__(
         self,
@@ -57,6 +69,8 @@ class SandboxOrder:
         self.updated_ts = updated_ts
         self.confirm_ts = confirm_ts
         self._json: bytes | None = None
+        # Ciphertexts of `pii` (which never changes), made on the first render that needs them.
+        self._sealed: dict[str, str] | None = None
 
     @property
     def order_status(self) -> int:
@@ -80,29 +94,34 @@ class SandboxOrder:
         self._json = None
 
     def render(self, cipher: Cipher) -> bytes:
-        """The wire JSON of this order (cached until the next change)."""
+        """The wire JSON of this order (cached until the next change); orjson writes the
+        same compact UTF-8 JSON as `json.dumps(separators=(",", ":"), ensure_ascii=False)`,
+        ten times faster."""
         if self._json is None:
-            self._json = json.dumps(
-                self.wire(cipher), ensure_ascii=False, separators=(",", ":")
-            ).encode()
+            # The copy matters at 100k orders: orjson's own result keeps an oversized
+            # allocation alive (3× the memory); an exact-size copy lets it go.
+            self._json = bytes(memoryview(orjson.dumps(self.wire(cipher))))
         return self._json
 
     def wire(self, cipher: Cipher) -> dict[str, Any]:
         out = dict(self.data)
-        name, phone, detail = self.pii
-        full = self.full_address()
         if self.receiver_visible():
-            out["receiver_name"] = cipher.encrypt(name)
-            out["receiver_phone"] = cipher.encrypt_phone(phone)
-            out["receiver_address"] = cipher.encrypt(detail)
-            out["address"] = cipher.encrypt(full)
+            if self._sealed is None:
+                name, phone, detail = self.pii
+                self._sealed = {
+                    "receiver_name": cipher.encrypt(name),
+                    "receiver_phone": cipher.encrypt_phone(phone),
+                    "receiver_address": cipher.encrypt(detail),
+                    "address": cipher.encrypt(self.full_address()),
+                }
+            out.update(self._sealed)
         else:
-            out["receiver_name"] = out["receiver_phone"] = ""
-            out["receiver_address"] = out["address"] = ""
+            out.update(_NO_CIPHERTEXT)
+        name, phone, detail = self.pii
         out["receiver_name_mask"] = mask_name(name)
         out["receiver_phone_mask"] = mask_phone(phone)
         out["receiver_address_mask"] = mask_address(detail)
-        out["address_mask"] = mask_address(full)
+        out["address_mask"] = mask_address(self.full_address())
         out["updated_at"] = beijing_text(self.updated_ts)
         return out
 
