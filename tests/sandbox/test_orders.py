@@ -136,6 +136,14 @@ def test_the_seeded_orders_are_realistic_and_consistent(gw: Gateway) -> None:
     assert any(len(o["item_list"]) > 1 for o in orders)
     assert any(o["buyer_memo"] for o in orders) and any(o["remark_tag"] for o in orders)
     assert len({o["province"] for o in orders}) >= 15
+    # Returning buyers: the same merge key means the same receiver (orders to merge).
+    truth = gw.server.sandbox.ground_truth()
+    by_key: dict[str, set] = {}
+    for t in truth:
+        by_key.setdefault(t["order"]["open_address_id"], set()).add(
+            tuple(sorted(t["receiver"].items()))
+        )
+    assert len(by_key) < len(truth) and all(len(r) == 1 for r in by_key.values())
     for o in orders:
         fen = {
             k: round(o[k] * 100)
