@@ -3,8 +3,8 @@
 The file is checked row by row first; a file with errors imports nothing unless
 `--partial` is given (then exactly the rows without errors are imported). `--dry-run`
 reports what would be new, updated or unchanged and writes nothing. Re-importing the same
-file changes nothing. Exit codes: 0 imported (or a clean dry run), 1 rejected or the file
-could not be read, 2 usage.
+file changes nothing. Exit codes: 0 imported (or a dry run that would import), 1 rejected
+(or a dry run that would be) or the file could not be read, 2 usage.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ def _import(args: argparse.Namespace) -> int:
         emit(args, report.as_dict())
     else:
         _print(report)
-    return EXIT_OK if report.outcome in ("imported", "dry_run", "empty") else EXIT_ERROR
+    would_reject = report.invalid and not report.partial  # a dry run answers like the real one
+    return EXIT_ERROR if report.outcome == "rejected" or would_reject else EXIT_OK
 
 
 def resolve_shop(app: App, actor: Actor, text: str) -> int:
@@ -111,5 +112,8 @@ def _print(report: ImportReport) -> None:
         )
     elif report.dry_run:
         print("dry run: nothing was written")
+        if report.invalid and not report.partial:
+            print(f"{report.invalid} rows have errors: the import would be rejected "
+                  "(or use --partial)")  # fmt: skip
     elif report.outcome == "empty":
         print("no order rows below the header: nothing to import")

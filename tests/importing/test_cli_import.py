@@ -59,6 +59,8 @@ def test_rejected_file_exits_1_and_partial_imports_the_rest(cli_env, capsys, app
     assert "error: row 3, 商品数量(件): '两件' is not a whole number" in out
     assert "nothing imported: 1 rows have errors" in out and order_count(app) == 0
 
+    code, out, _ = run(capsys, "import", str(path), "--shop", str(shop), "--dry-run")
+    assert code == 1 and "the import would be rejected" in out and order_count(app) == 0
     code, out, _ = run(capsys, "import", str(path), "--shop", str(shop), "--partial")
     assert code == 0 and "1 new" in out
     assert set(stored_orders(app, shop)) == {"231125-1"}
