@@ -37,7 +37,7 @@ def test_waybill_number_uses_subset_c_for_its_digits() -> None:
     assert code128.CODE_C in values
     # Y T 7 in B, then 12 digits as 6 pairs: 1 start + 3 + 1 switch + 6 + 1 check.
     assert len(values) == 12
-    bars, total = code128.bar_runs("YT7500012345678")
+    _bars, total = code128.bar_runs("YT7500012345678")
     assert total == 11 * len(values) + 13
     assert decode_code128(scanline(code128.modules("YT7500012345678"))) == "YT7500012345678"
 
@@ -47,7 +47,9 @@ def test_all_digits_start_in_subset_c() -> None:
     assert decode_code128(scanline(code128.modules("6901234567892"), 3)) == "6901234567892"
 
 
-@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=30))
+@given(
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=30)
+)
 def test_round_trip_printable_ascii(data: str) -> None:
     assert decode_code128(scanline(code128.modules(data))) == data
 
@@ -73,7 +75,7 @@ def test_decoder_reads_python_barcode_output() -> None:
 def test_decoder_rejects_a_wrong_check_value() -> None:
     modules = code128.modules("SF1234567890123")
     values = code128.encode_values("SF1234567890123")
-    wrong = values[:-1] + [(values[-1] + 1) % 103]
+    wrong = [*values[:-1], (values[-1] + 1) % 103]
     bad = "".join(as_modules(code128.PATTERNS[v]) for v in [*wrong, code128.STOP])
     assert bad != modules
     with pytest.raises(DecodeError):

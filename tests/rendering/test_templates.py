@@ -39,7 +39,9 @@ from core.templates.elements import FieldRef, TextElement
 from core.templates.samples import sample_label
 
 
-def spec(*elements: dict[str, Any], kind: str = "label", w: float = 76, h: float = 130) -> TemplateSpec:
+def spec(
+    *elements: dict[str, Any], kind: str = "label", w: float = 76, h: float = 130
+) -> TemplateSpec:
     return TemplateSpec(name="t1", kind=kind, width_mm=w, height_mm=h, elements=elements)
 
 
@@ -63,7 +65,9 @@ def png_bytes(size: tuple[int, int], noise: bool = False) -> bytes:
 
 def test_unknown_element_type_names_template_element_and_type() -> None:
     message, found = problems(TEXT | {"text": "ok"}, {"type": "circle", "x": 1})
-    assert message.startswith("template 't1': element 1 (circle) type: unknown element type 'circle'")
+    assert message.startswith(
+        "template 't1': element 1 (circle) type: unknown element type 'circle'"
+    )
     assert found == [
         {"element": 1, "type": "circle", "key": "type", "message": found[0]["message"]}
     ]
@@ -129,9 +133,24 @@ def test_bad_values() -> None:
         TEXT | {"text": "a", "bold": "yes"},
         TEXT | {"text": "a", "max_lines": 1.5},
         {"type": "qrcode", "x": 1, "y": 1, "width": 10, "height": 12, "text": "q"},
-        {"type": "barcode", "x": 1, "y": 1, "width": 50, "height": 10, "text": "1", "symbology": "ean13"},
+        {
+            "type": "barcode",
+            "x": 1,
+            "y": 1,
+            "width": 50,
+            "height": 10,
+            "text": "1",
+            "symbology": "ean13",
+        },
     )
-    assert [p["key"] for p in found] == ["font_size", "align", "bold", "max_lines", "height", "symbology"]
+    assert [p["key"] for p in found] == [
+        "font_size",
+        "align",
+        "bold",
+        "max_lines",
+        "height",
+        "symbology",
+    ]
 
 
 def test_mask_rules() -> None:
@@ -186,7 +205,9 @@ def test_oversized_and_broken_images_are_refused() -> None:
     assert "not valid base64" in messages[1]
     assert "not a PNG or JPEG image" in messages[2]
     assert "2000×1001 pixels" in messages[3]
-    ok = parse_layout(spec(image | {"data": "data:image/png;base64," + encode_image(png_bytes((40, 20)))}))
+    ok = parse_layout(
+        spec(image | {"data": "data:image/png;base64," + encode_image(png_bytes((40, 20)))})
+    )
     assert ok.elements[0].static
 
 
@@ -220,7 +241,7 @@ def test_import_errors_name_the_source() -> None:
     exported = json.loads(template_to_json(builtin_template("product-label-50x30")))
     with pytest.raises(ValidationError, match="format_version 2 is not supported"):
         template_from_dict(exported | {"format_version": 2})
-    with pytest.raises(ValidationError, match="unknown key.*colour"):
+    with pytest.raises(ValidationError, match=r"unknown key.*colour"):
         template_from_dict(exported | {"colour": "red"})
     with pytest.raises(ValidationError, match="width_mm must be a number"):
         template_from_dict(exported | {"width_mm": "50"})
@@ -228,7 +249,9 @@ def test_import_errors_name_the_source() -> None:
     with pytest.raises(ValidationError) as caught:
         template_from_dict(exported, source="product.json")
     assert caught.value.details["element"] == 0
-    assert "template 'product-label-50x30': element 0 (text) field: unknown field" in str(caught.value)
+    assert "template 'product-label-50x30': element 0 (text) field: unknown field" in str(
+        caught.value
+    )
 
 
 def test_builtins_cover_the_issue_list() -> None:
@@ -294,7 +317,9 @@ def test_party_from_contact() -> None:
         address="~enc~", encrypted=True, name_masked="张*", phone_masked="*******1234",
         address_masked="科技南****",
     )  # fmt: skip
-    assert Party.from_contact(encrypted) == Party("张*", "*******1234", "广东省 深圳市 南山区 科技南****")
+    assert Party.from_contact(encrypted) == Party(
+        "张*", "*******1234", "广东省 深圳市 南山区 科技南****"
+    )
 
 
 def test_label_data_mapping() -> None:
@@ -309,7 +334,9 @@ def test_label_data_mapping() -> None:
     with pytest.raises(ValidationError, match="waybill number"):
         LabelData(waybill_number=" ", receiver=Party(), sender=Party())
     with pytest.raises(ValidationError, match="package 3 of 2"):
-        LabelData(waybill_number="1", receiver=Party(), sender=Party(), package_index=3, package_count=2)
+        LabelData(
+            waybill_number="1", receiver=Party(), sender=Party(), package_index=3, package_count=2
+        )
     with pytest.raises(ValidationError, match="quantity must be positive"):
         ItemLine("x", 0)
 
