@@ -131,6 +131,10 @@ def test_missing_mapped_headers_are_a_file_error() -> None:
         (lambda m: m["times"].update(timezone="Mars/Olympus"), "times.timezone"),
         (lambda m: m["status_values"].update(x="sent"), "status_values.x"),
         (lambda m: m.update(lines="rows"), "lines"),
+        (
+            lambda m: m["columns"].update(goods_amount=m["columns"].pop("unit_price")),
+            "columns.unit_price",
+        ),
         (lambda m: m.update(money={"unit": "jiao"}), "money.unit"),
     ],
 )

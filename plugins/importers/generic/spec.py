@@ -128,6 +128,8 @@ def spec_from(data: object) -> MappingSpec:
     lines = data.get("lines", "order")
     if lines not in ("order", "line"):
         raise _bad("lines", f'must be "order" or "line", not {lines!r}')
+    if lines == "line" and "unit_price" not in given:
+        raise _bad("columns.unit_price", 'is needed with lines = "line" (each row is one line)')
     times = data.get("times", {})
     if not isinstance(times, Mapping):
         raise _bad("times", "must be a table with format and timezone")
