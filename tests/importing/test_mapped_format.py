@@ -112,6 +112,12 @@ def test_xlsx_and_one_row_per_order() -> None:
     assert items[0].ok and items[1].order is not None  # W1 twice: core decides (conflict)
 
 
+def test_extra_cells_are_an_error() -> None:
+    rows = ROWS.replace("杯套,SLV-1", "杯套,SLV-1,extra")
+    first, _ = parse((HEADER + rows).encode())
+    assert first.order is None and "unquoted comma" in first.issues[0].message
+
+
 def test_missing_mapped_headers_are_a_file_error() -> None:
     with pytest.raises(ValidationError, match="missing columns 单价, 留言"):
         parse("单号,数量,运费,商品,编码,收件人,电话,省份,城市,区县,地址,状态,付款时间\r\n".encode())

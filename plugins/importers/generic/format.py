@@ -139,6 +139,12 @@ class _Reader:
             )
             for i in sorted(row.formulas)
         ]
+        width = len(self.header)
+        if len(cells) > width and any(cells[width:]):
+            issues.append(ImportIssue(
+                row.number, f"the row has {len(cells)} cells but the header has {width}: "
+                "does a value hold an unquoted comma?",
+            ))  # fmt: skip
         constants, columns = self.spec.constants, self.columns
 
         def get(field: str) -> str:
