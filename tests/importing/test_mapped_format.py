@@ -113,9 +113,9 @@ def test_xlsx_and_one_row_per_order() -> None:
 
 
 def test_extra_cells_are_an_error() -> None:
-    rows = ROWS.replace("杯套,SLV-1", "杯套,SLV-1,extra")
-    first, _ = parse((HEADER + rows).encode())
-    assert first.order is None and "unquoted comma" in first.issues[0].message
+    rows = ROWS.replace("T恤,TS-1", "T恤,TS-1,extra")
+    _, second = parse((HEADER + rows).encode())
+    assert second.order is None and "unquoted comma" in second.issues[0].message
 
 
 def test_missing_mapped_headers_are_a_file_error() -> None:
