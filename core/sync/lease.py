@@ -59,14 +59,18 @@ def lease_length(app: App) -> timedelta:
     return timedelta(seconds=max(1, app.settings.sync.lease_seconds))
 
 
-def free_or_mine(owner: str, now: datetime):  # type: ignore[no-untyped-def]
-    """SQL condition: nobody holds the shop, the holder's lease expired, or it is `owner`."""
+def free(now: datetime):  # type: ignore[no-untyped-def]
+    """SQL condition: nobody holds the shop, or the holder's lease expired."""
     return or_(
         SHOPS.c.lease_owner.is_(None),
         SHOPS.c.lease_expires_at.is_(None),
         SHOPS.c.lease_expires_at < now,
-        SHOPS.c.lease_owner == owner,
     )
+
+
+def free_or_mine(owner: str, now: datetime):  # type: ignore[no-untyped-def]
+    """SQL condition: the shop is free (see `free`) or already leased to `owner`."""
+    return or_(free(now), SHOPS.c.lease_owner == owner)
 
 
 def due_condition(now: datetime):  # type: ignore[no-untyped-def]
@@ -79,20 +83,27 @@ def due_condition(now: datetime):  # type: ignore[no-untyped-def]
 
 
 def claim_next_due(app: App, owner: str) -> Lease | None:
-    """Lease the most overdue shop that no live worker holds, or None when none is due."""
+    """Lease the most overdue shop that no live worker holds, or None when none is due.
+
+    A shop `owner` itself holds is not offered again: a worker holds at most the shop it
+    is syncing, and leftovers of an earlier life are dropped by `release_all` at start.
+    """
     now = clock.now()
     expires = now + lease_length(app)
     with app.tx() as session:
+        postgres = _is_postgres(session)
         query = (
             select(SHOPS.c.id)
-            .where(due_condition(now), free_or_mine(owner, now))
+            .where(due_condition(now), free(now))
             .order_by(SHOPS.c.next_sync_at.is_not(None), SHOPS.c.next_sync_at, SHOPS.c.id)
-            .limit(8)
+            # PostgreSQL: the first unlocked row is the one to take; SQLite: a few
+            # candidates, in case another process took the first meanwhile.
+            .limit(1 if postgres else 8)
         )
-        if _is_postgres(session):
+        if postgres:
             query = query.with_for_update(skip_locked=True, of=SHOPS)
         for shop_id in session.scalars(query).all():
-            if _take(session, shop_id, owner, now, expires, extra=due_condition(now)):
+            if _take(session, shop_id, owner, expires, free(now), due_condition(now)):
                 return Lease(shop_id, owner, expires)
     return None
 
@@ -103,7 +114,7 @@ def claim_shop(app: App, shop_id: int, owner: str) -> Lease:
     now = clock.now()
     expires = now + lease_length(app)
     with app.tx() as session:
-        if _take(session, shop_id, owner, now, expires):
+        if _take(session, shop_id, owner, expires, free_or_mine(owner, now)):
             return Lease(shop_id, owner, expires)
         holder = session.execute(
             select(SHOPS.c.lease_owner, SHOPS.c.lease_expires_at).where(SHOPS.c.id == shop_id)
@@ -162,19 +173,12 @@ def release_all(app: App, owner: str) -> int:
         return result.rowcount
 
 
-def _take(
-    session: Session,
-    shop_id: int,
-    owner: str,
-    now: datetime,
-    expires: datetime,
-    extra=None,  # type: ignore[no-untyped-def]
-) -> bool:
-    conditions = [SHOPS.c.id == shop_id, free_or_mine(owner, now)]
-    if extra is not None:
-        conditions.append(extra)
+def _take(session: Session, shop_id: int, owner: str, expires: datetime, *conditions) -> bool:  # type: ignore[no-untyped-def]
+    """The conditional UPDATE that takes a lease: True when this call won it."""
     result = session.execute(
-        update(SHOPS).where(*conditions).values(lease_owner=owner, lease_expires_at=expires)
+        update(SHOPS)
+        .where(SHOPS.c.id == shop_id, *conditions)
+        .values(lease_owner=owner, lease_expires_at=expires)
     )
     return result.rowcount == 1
 
