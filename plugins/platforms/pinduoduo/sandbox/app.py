@@ -46,7 +46,6 @@ def create_sandbox_app(config: SandboxConfig | None = None, *, sandbox: Sandbox 
         except ApiError as error:
             return _json(error.body(sandbox.request_id()))
         api_type = params.get("type", "")
-        sandbox.tick()
         fault = sandbox.faults.roll(api_type)
         if fault in HTTP_KINDS:
             page = _HTTP_PAGES[fault]

@@ -133,7 +133,11 @@ class Gateway:
         request_id = sandbox.request_id()
         try:
             with sandbox.lock:
-                api, token, now = self._check_common(params)
+                # Catch up on due activity under the same lock as the `now` this call uses,
+                # so no change stamped at or before `now` can still be pending.
+                now = sandbox.now()
+                sandbox.tick(now)
+                api, token = self._check_common(params, now)
                 body = api.handler(Call(sandbox, api.name, params, token, now))
                 if token is not None:
                     token.calls += 1
@@ -141,7 +145,7 @@ class Gateway:
         except ApiError as error:
             return api_type, error.body(request_id)
 
-    def _check_common(self, params: dict[str, str]) -> tuple[Api, Token | None, int]:
+    def _check_common(self, params: dict[str, str], now: int) -> tuple[Api, Token | None]:
         sandbox = self.sandbox
         config = sandbox.config
         for name in ("type", "client_id"):
