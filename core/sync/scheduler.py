@@ -35,7 +35,13 @@ from core.sync.engine import (
     fetch_window,
     store_window,
 )
-from core.sync.windows import Plan, WindowRules, plan_backfill, plan_pass
+from core.sync.windows import (
+    MAX_WINDOWS_PER_PASS,
+    Plan,
+    WindowRules,
+    plan_backfill,
+    plan_pass,
+)
 
 log = logging.getLogger("orderhub.sync")
 
@@ -204,7 +210,9 @@ def run_pass(
             if backfill:
                 plan = plan_backfill(since, until, platform_now, rules)  # type: ignore[arg-type]
             else:
-                plan = plan_pass(state.cursor, platform_now, rules)
+                # Scheduled passes take turns with other shops; a manual one goes all the way.
+                limit = MAX_WINDOWS_PER_PASS if kind == "scheduled" else None
+                plan = plan_pass(state.cursor, platform_now, rules, limit=limit)
             report.more = plan.more
             cursor = state.cursor
             for window in plan.windows:

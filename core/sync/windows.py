@@ -76,9 +76,9 @@ def plan_pass(
     platform_now: datetime,
     rules: WindowRules,
     *,
-    limit: int = MAX_WINDOWS_PER_PASS,
+    limit: int | None = MAX_WINDOWS_PER_PASS,
 ) -> Plan:
-    """The windows of a scheduled (or manual, no range) pass.
+    """The windows of a scheduled (or manual, no range) pass; at most `limit` of them.
 
     From `cursor - overlap` (or `platform_now - initial` for a shop never synced) up to
     `horizon(platform_now)`. Nothing to do (an empty plan) when the cursor is already

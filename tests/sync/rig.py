@@ -8,7 +8,7 @@ ground truth, order by order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -183,3 +183,39 @@ def mismatches(rig: Rig, owner_id: str, *, before: datetime | None = None) -> li
     if before is None:
         problems += [f"{sn}: stored but unknown to the platform" for sn in set(stored) - set(gt)]
     return problems
+
+
+def stale_before(rig: Rig, owner_id: str, cursor: datetime) -> list[str]:
+    """The fast form of `mismatches(before=cursor)` for checks repeated many times:
+    compares the platform's `updated_at` only — the upsert stores a version exactly
+    when it is newer, so an equal `updated_at` means the latest version is stored."""
+    limit = cursor.timestamp()
+    with rig.sandbox.lock:
+        latest = {
+            o.sn: o.updated_ts
+            for o in rig.sandbox.store.shop_orders(owner_id)
+            if o.updated_ts < limit
+        }
+    with rig.app.tx() as session:
+        stored = dict(
+            session.execute(
+                select(Order.platform_order_no, Order.platform_updated_at).where(
+                    Order.shop_id == rig.shop_ids[owner_id]
+                )
+            ).all()
+        )
+    problems = []
+    for sn, ts in latest.items():
+        have = stored.get(sn)
+        if have is None or int(clock.as_utc(have).timestamp()) != ts:
+            problems.append(f"{sn}: stored {have}, latest {datetime.fromtimestamp(ts, UTC)}")
+    return problems
+
+
+def quiet(rig: Rig) -> None:
+    """Stop everything that changes the sandbox's orders or answers (faults, moving data,
+    background activity), so a last sync can be compared with a still picture."""
+    rig.sandbox.set_faults("")
+    rig.sandbox.set_moving(0)
+    with rig.sandbox.lock:
+        rig.sandbox.activity.orders_per_hour = rig.sandbox.activity.updates_per_hour = 0.0
