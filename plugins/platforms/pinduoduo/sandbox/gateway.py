@@ -155,7 +155,6 @@ class Gateway:
             raise ApiError(
                 10016, "client_id不存在或已下线", sub_msg="client已下线或client_id不正确"
             )
-        now = sandbox.now()
         raw_ts = params.get("timestamp", "")
         if not raw_ts.isdigit():
             raise ApiError.common_param("timestamp", "timestamp必须是以秒为单位的Unix时间")
@@ -185,7 +184,7 @@ class Gateway:
                 token.expires_at = now
                 raise ApiError(10019, "access_token已过期")
         sandbox.limiter.check(api.name, token.owner_id if token else None)
-        return api, token, now
+        return api, token
 
 
 def encode_success(key: str, body: Mapping[str, Any], request_id: str) -> bytes:

@@ -73,10 +73,10 @@ class Sandbox:
     def now(self) -> int:
         return self.clock.now()
 
-    def tick(self) -> None:
-        """Let simulated time catch up: apply the background activity that fell due."""
+    def tick(self, now: int | None = None) -> None:
+        """Let simulated time catch up: apply the background activity due by `now`."""
         with self.lock:
-            self.activity.catch_up(self, self.now())
+            self.activity.catch_up(self, self.now() if now is None else now)
             self.changes += 1
 
     def advance(self, seconds: int) -> int:
