@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -179,9 +180,13 @@ def test_receiver_ciphertext_only_while_awaiting_shipment(gw: Gateway) -> None:
         fields = ("receiver_name", "receiver_address", "address")
         if o["order_status"] == 1 and o["risk_control_status"] == 0:
             assert all(o[f].startswith("~") and o[f].endswith("~1~~") for f in fields)
-            assert o["receiver_phone"].startswith("$") and o["receiver_phone"].endswith("$1$$")
+            for phone_field in ("receiver_phone", "contact_mobile"):
+                assert re.fullmatch(r"\$[A-Za-z0-9+/]{12}\$[A-Za-z0-9+/=]+\$1\$\$", o[phone_field])
+            assert all(
+                re.fullmatch(r"~[A-Za-z0-9+/=]+~[A-Za-z0-9+/]{12}~1~~", o[f]) for f in fields
+            )
         else:
-            assert all(o[f] == "" for f in (*fields, "receiver_phone"))
+            assert all(o[f] == "" for f in (*fields, "receiver_phone", "contact_mobile"))
         name, phone = truth["receiver"]["name"], truth["receiver"]["phone"]
         assert o["receiver_name_mask"] == name[0] + "*" * (len(name) - 1)
         assert o["receiver_phone_mask"] == phone[:3] + "****" + phone[-4:]

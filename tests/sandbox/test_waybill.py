@@ -108,11 +108,14 @@ def test_refusals_name_the_problem(gw: Gateway, token: str) -> None:
     not_mine = waybill_request(gw, token, "YTO", ["a"])
     not_mine["trade_order_info_dtos"][0]["order_info"]["trade_order_list"] = [foreign]
     unsubscribed = {**waybill_request(gw, token, "YTO", ["a"]), "wp_code": "SF"}
+    bad_count = waybill_request(gw, token, "YTO", ["a"])
+    bad_count["trade_order_info_dtos"][0]["package_info"]["items"][0]["count"] = "two"
     for request, words in (
         (too_many, "1–10"),
         (elsewhere, "网点地址"),
         (not_mine, "不属于当前店铺"),
         (unsubscribed, "未开通"),
+        (bad_count, "count>0"),
     ):
         error = gw.error(GET, token, param_waybill_cloud_print_apply_new_request=request)
         assert words in error["sub_msg"], (words, error)

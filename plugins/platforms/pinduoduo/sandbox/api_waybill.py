@@ -108,7 +108,7 @@ def _plan(call: Call, wp_code: str, dto: Any, n: int) -> dict[str, Any]:
         not isinstance(items, list)
         or not 1 <= len(items) <= MAX_ITEMS
         or not all(
-            isinstance(i, dict) and i.get("name") and int(i.get("count") or 0) > 0 for i in items
+            isinstance(i, dict) and i.get("name") and _positive(i.get("count")) for i in items
         )
     ):
         raise ApiError.param(f"{where}.package_info.items 需要 1–100 个 {{name, count>0}}")
@@ -138,6 +138,15 @@ def _plan(call: Call, wp_code: str, dto: Any, n: int) -> dict[str, Any]:
     return {"object_id": object_id, "order_sns": [str(s) for s in sns], "items": items,
             "recipient": recipient, "template_url": dto["template_url"],
             "weight": (dto.get("package_info") or {}).get("weight")}  # fmt: skip
+
+
+def _positive(value: Any) -> bool:
+    """A positive whole count, given as a number or as digits."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value > 0
+    return isinstance(value, str) and value.isdigit() and int(value) > 0
 
 
 def _contact(value: Any, where: str, decrypt: Any = None) -> dict[str, Any]:

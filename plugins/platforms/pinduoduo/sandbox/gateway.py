@@ -12,6 +12,7 @@ clock: advancing simulated time must not break clients that sign with local time
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ import orjson
 from plugins.platforms.pinduoduo.sandbox.auth import Token
 from plugins.platforms.pinduoduo.sandbox.errors import ApiError
 from plugins.platforms.pinduoduo.sign import SIGN_PARAM, sign_params, stringify
+
+log = logging.getLogger("orderhub.pinduoduo.sandbox")
 
 
 class RawList(list[bytes]):
@@ -144,6 +147,9 @@ class Gateway:
             return api_type, encode_success(api.response_key, body, request_id)
         except ApiError as error:
             return api_type, error.body(request_id)
+        except Exception as exc:  # a sandbox bug: answer like the platform's 50000, log loudly
+            log.exception("sandbox: %s failed on a request it should have handled", api_type)
+            return api_type, ApiError(50000, "系统错误", sub_msg=repr(exc)[:200]).body(request_id)
 
     def _check_common(self, params: dict[str, str], now: int) -> tuple[Api, Token | None]:
         sandbox = self.sandbox

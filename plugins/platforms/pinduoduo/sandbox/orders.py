@@ -23,7 +23,10 @@ from plugins.platforms.pinduoduo.sandbox.clock import beijing_text
 from plugins.platforms.pinduoduo.sandbox.data_catalogue import REMARK_TAG_NAMES
 from plugins.platforms.pinduoduo.sandbox.data_logistics import Carrier
 
-_NO_CIPHERTEXT = {"receiver_name": "", "receiver_phone": "", "receiver_address": "", "address": ""}
+_NO_CIPHERTEXT = {
+    "receiver_name": "", "receiver_phone": "", "receiver_address": "", "address": "",
+    "contact_mobile": "",
+}  # fmt: skip
 SHIP_BY_SECONDS = 48 * 3600  # Pinduoduo's default promise: ship within 48 h of 成交
 
 # order_status
@@ -113,6 +116,7 @@ class SandboxOrder:
                     "receiver_phone": cipher.encrypt_phone(phone),
                     "receiver_address": cipher.encrypt(detail),
                     "address": cipher.encrypt(self.full_address()),
+                    "contact_mobile": cipher.encrypt_phone(phone),
                 }
             out.update(self._sealed)
         else:
