@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from itertools import compress
 from operator import itemgetter
 from types import MappingProxyType
 
@@ -298,7 +299,7 @@ class RowReader:
         documents), for support and for re-mapping after a fix."""
         values = self.pick_kept(cells) if self.pick_kept else [cells[i] for i in self.kept]
         raw: dict[str, object] = {"_row": number}
-        raw.update((h, c) for h, c in zip(self.kept_headers, values, strict=True) if c)
+        raw.update(compress(zip(self.kept_headers, values, strict=True), values))  # non-empty
         for i in formulas:
             if i < self.width:
                 raw.pop(self.header[i], None)
