@@ -140,23 +140,21 @@ def _insert_new(
             tags=list(order.tags),
         )
         values.append(row)
-    inserted: dict[str, int] = {}
-    for start in range(0, len(values), INSERT_CHUNK):
-        stmt = _insert_ignoring_duplicates(session, values[start : start + INSERT_CHUNK])
-        returned = session.execute(stmt.returning(ORDERS.c.id, ORDERS.c.platform_order_no))
-        inserted.update({r.platform_order_no: r.id for r in returned})
+    # One cached statement executed for many rows: SQLAlchemy batches it into multi-row
+    # INSERT … RETURNING ("insertmanyvalues") without compiling a new statement per batch.
+    stmt = _insert_ignoring_duplicates(session).returning(ORDERS.c.id, ORDERS.c.platform_order_no)
+    returned = session.execute(stmt, values)
+    inserted = {r.platform_order_no: r.id for r in returned}
     by_number = {o.order_number: o for o in orders}
     _insert_lines(session, org_id, [(oid, by_number[n]) for n, oid in inserted.items()])
     return inserted
 
 
-def _insert_ignoring_duplicates(session: Session, values: list[dict]):  # type: ignore[no-untyped-def]
+def _insert_ignoring_duplicates(session: Session):  # type: ignore[no-untyped-def]
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return (
-        module.insert(ORDERS)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["shop_id", "platform_order_no"])
+    return module.insert(ORDERS).on_conflict_do_nothing(
+        index_elements=["shop_id", "platform_order_no"]
     )
 
 
@@ -197,17 +195,8 @@ def _order_values(keyring: Keyring, order: PlatformOrder, derived: order_status.
         or (masking.mask_address(receiver.address) if clear else ""),
         "receiver_phone_hash": phone_hash,
         "receiver_is_platform_encrypted": receiver.encrypted,
-        "raw": _plain(order.raw),
+        "raw": order.raw,  # EncryptedJSON serialises the mapping proxy as it is
     }
-
-
-def _plain(value: object) -> object:
-    """Mapping proxies and tuples from frozen dataclasses → JSON-ready dicts and lists."""
-    if hasattr(value, "items"):
-        return {str(k): _plain(v) for k, v in value.items()}  # type: ignore[union-attr]
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _insert_lines(session: Session, org_id: int, orders: list[tuple[int, PlatformOrder]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -66,8 +67,16 @@ class EncryptedJSON(TypeDecorator[object]):
     def process_bind_param(self, value: object | None, dialect: Any) -> str | None:
         if value is None:
             return None
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
         return current_keyring().encrypt(text)
 
     def process_result_value(self, value: str | None, dialect: Any) -> object | None:
         return None if value is None else json.loads(current_keyring().decrypt(value))
+
+
+def _json_default(value: object) -> object:
+    """Read-only mappings (a frozen `PlatformOrder.raw`) as objects; anything else as text.
+    Letting `json` meet them lazily saves copying every payload before it is encrypted."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    return str(value)
