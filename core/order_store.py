@@ -26,8 +26,6 @@ from core.models import Alert, Order, OrderLine
 
 ORDERS = Order.__table__
 LINES = OrderLine.__table__
-# Rows per multi-VALUES INSERT: ~40 columns each stays far below SQLite's variable limit.
-INSERT_CHUNK = 200
 
 
 @dataclass
