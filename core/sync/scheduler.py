@@ -28,13 +28,8 @@ from core.errors import NotFound, OrderhubError, PermissionDenied
 from core.models import Shop
 from core.sync import lease as leases
 from core.sync import runs
-from core.sync.engine import (
-    PAGE_RETRY_DELAY,
-    ShopFeed,
-    WindowReport,
-    fetch_window,
-    store_window,
-)
+from core.sync.engine import PAGE_RETRY_DELAY, ShopFeed, WindowReport, store_window
+from core.sync.prefetch import WindowReader
 from core.sync.windows import (
     MAX_WINDOWS_PER_PASS,
     Plan,
@@ -194,79 +189,111 @@ def run_pass(
     control = control or Control()
     state = runs.load_state(app, lease.shop_id)
     report = PassReport(state.id, state.name, kind)
-    backfill = since is not None
-    keeper = _LeaseKeeper(app, lease)
-    current: WindowReport | None = None
-    plan = Plan(())
-    pass_started = clock.now()
+    walk = _Walk(app, _LeaseKeeper(app, lease), state, report, control, backfill=since is not None)
     try:
         with using_platform(app, state.platform) as platform:
             feed = ShopFeed(
-                app, state.id, platform, wait=control.wait, heartbeat=keeper.beat,
-                retry_delay=control.retry_delay,
-            )  # fmt: skip
+                app, state.id, platform, wait=control.wait, retry_delay=control.retry_delay
+            )
             rules = window_rules(app, platform)
             platform_now = feed.platform_now()
-            if backfill:
+            if walk.backfill:
                 plan = plan_backfill(since, until, platform_now, rules)  # type: ignore[arg-type]
             else:
                 # Scheduled passes take turns with other shops; a manual one goes all the way.
                 limit = MAX_WINDOWS_PER_PASS if kind == "scheduled" else None
                 plan = plan_pass(state.cursor, platform_now, rules, limit=limit)
             report.more = plan.more
-            cursor = state.cursor
-            for window in plan.windows:
-                if control.stopping():
-                    report.status = "stopped"
-                    break
-                current = WindowReport(state.id, window, kind)
-                fetched = fetch_window(feed, window)
-                keeper.lease, current = store_window(
-                    app,
-                    keeper.lease,
-                    org_id=state.org_id,
-                    cursor=cursor,
-                    window=window,
-                    fetched=fetched,
-                    report=current,
-                    backfill=backfill,
-                )
-                cursor = current.cursor
-                report.windows.append(current)
-                current = None
-                if control.on_window is not None:
-                    control.on_window(report.windows[-1])
+            walk.run(feed, plan)
     except leases.LeaseLost as exc:
         log.warning("shop %s: %s; stopping this pass", state.id, exc)
         report.status = "lost"
         return report
     except Exception as exc:  # any failure, a plugin's bug included, is this shop's failure
+        walk.failed(exc)
+        return report
+    if report.status == "stopped":
+        runs.stop_pass(app, walk.keeper.lease, state)
+    elif walk.backfill:
+        leases.release(app, walk.keeper.lease)
+    elif not runs.finish_pass(app, walk.keeper.lease, state, more=report.more):
+        report.status = "lost"
+    return report
+
+
+class _Walk:
+    """The windows of one pass: read ahead by a `WindowReader`, committed here in order."""
+
+    def __init__(
+        self,
+        app: App,
+        keeper: _LeaseKeeper,
+        state: runs.ShopState,
+        report: PassReport,
+        control: Control,
+        *,
+        backfill: bool,
+    ) -> None:
+        self.app, self.keeper, self.state = app, keeper, state
+        self.report, self.control, self.backfill = report, control, backfill
+        self.current: WindowReport | None = None
+        self.started = clock.now()
+
+    def run(self, feed: ShopFeed, plan: Plan) -> None:
+        reader = WindowReader(
+            feed, plan.windows, idle=self.keeper.beat, every=self.keeper.every.total_seconds() / 2
+        )
+        cursor = self.state.cursor
+        try:
+            for item in reader:
+                if self.control.stopping():
+                    self.report.status = "stopped"
+                    return
+                self.current = WindowReport(
+                    self.state.id, item.window, self.report.kind, started_at=item.started_at
+                )
+                if item.error is not None:
+                    raise item.error
+                assert item.fetched is not None
+                self.keeper.lease, done = store_window(
+                    self.app,
+                    self.keeper.lease,
+                    org_id=self.state.org_id,
+                    cursor=cursor,
+                    window=item.window,
+                    fetched=item.fetched,
+                    report=self.current,
+                    backfill=self.backfill,
+                )
+                cursor = done.cursor
+                self.report.windows.append(done)
+                self.current = None
+                if self.control.on_window is not None:
+                    self.control.on_window(done)
+        finally:
+            reader.close()
+
+    def failed(self, exc: Exception) -> None:
+        """Log the failure against the window in hand (or the pass, before any window)."""
+        report, current = self.report, self.current
         report.status = "failed"
         report.error = runs.error_text(exc)
         if not isinstance(exc, OrderhubError):
-            log.exception("shop %s: unexpected error during sync", state.id)
+            log.exception("shop %s: unexpected error during sync", self.state.id)
         failures = runs.record_failure(
-            app,
-            keeper.lease,
-            state,
-            kind=kind,
+            self.app,
+            self.keeper.lease,
+            self.state,
+            kind=report.kind,
             error=report.error,
             window_start=current.window.start if current else None,
             window_end=current.window.end if current else None,
-            started_at=current.started_at if current else pass_started,
-            counted=not backfill,
+            started_at=current.started_at if current else self.started,
+            counted=not self.backfill,
         )
         if failures is None:
             report.status = "lost"
         report.failures = failures or 0
-        return report
-    if report.status == "stopped":
-        runs.stop_pass(app, keeper.lease, state)
-    elif backfill:
-        leases.release(app, keeper.lease)
-    elif not runs.finish_pass(app, keeper.lease, state, more=plan.more):
-        report.status = "lost"
-    return report
 
 
 class _LeaseKeeper:

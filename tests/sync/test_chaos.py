@@ -13,7 +13,6 @@ move back. At the end (faults off, one more sync) every order is stored once, la
 
 from __future__ import annotations
 
-import itertools
 import random
 import shutil
 import subprocess
@@ -32,6 +31,7 @@ from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.conftest import TEST_KEY
 from tests.sync.processes import WorkerProcess, clean_env, orderhub_command, write_config
 from tests.sync.rig import CLIENT_KNOBS, make_rig, mismatches, quiet, stale_before
+from tests.sync.test_workers import overlapping
 
 KILLS = 22
 SYNC = {"initial_days": 2, "lease_seconds": 30, "overlap_seconds": 300}
@@ -141,18 +141,13 @@ def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template
 
 
 def _check_runs(app) -> None:
-    """Committed windows of a shop never overlap in time, and the cursor is the end of
-    the latest committed window."""
+    """Runs of different worker lives never overlap on a shop, and the cursor is the end
+    of the latest committed window."""
     with app.tx() as session:
-        runs = session.scalars(select(SyncRun).order_by(SyncRun.shop_id, SyncRun.started_at))
-        by_shop: dict[int, list[SyncRun]] = {}
-        for run in runs:
-            by_shop.setdefault(run.shop_id, []).append(run)
-        for shop_id, shop_runs in by_shop.items():
-            for a, b in itertools.pairwise(shop_runs):
-                assert a.finished_at <= b.started_at, f"shop {shop_id}: runs {a.id}, {b.id}"
-            shop = session.get(Shop, shop_id)
-            ok = [r for r in shop_runs if r.status == "ok" and r.kind != "backfill"]
+        runs = session.scalars(select(SyncRun)).all()
+        assert overlapping(runs) == []
+        for shop in session.scalars(select(Shop)):
+            ok = [r for r in runs if r.shop_id == shop.id and r.status == "ok"]
             assert clock.as_utc(shop.sync_cursor) == max(clock.as_utc(r.window_end) for r in ok)
 
 

@@ -3,7 +3,6 @@ the in-process loop."""
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -41,13 +40,26 @@ def config_file(tmp_path: Path, settings: Settings, server: SandboxServer) -> Pa
 
 
 def runs_overlap(rig: Rig) -> list[str]:
-    """Pairs of sync runs of one shop whose [started, finished] intervals overlap."""
+    """Sync runs of one shop by *different* workers whose [started, finished] intervals
+    overlap. (One worker's own runs may overlap: it reads the next window while it
+    stores the current one.)"""
     with rig.app.tx() as session:
-        runs = session.scalars(select(SyncRun).order_by(SyncRun.shop_id, SyncRun.started_at)).all()
+        runs = session.scalars(select(SyncRun).order_by(SyncRun.started_at)).all()
+    return overlapping(runs)
+
+
+def overlapping(runs) -> list[str]:  # type: ignore[no-untyped-def]
+    busy_until: dict[tuple[int, str], tuple[object, int]] = {}  # (shop, worker) → (end, run)
     problems = []
-    for a, b in itertools.pairwise(runs):
-        if a.shop_id == b.shop_id and b.started_at < a.finished_at:
-            problems.append(f"shop {a.shop_id}: run {a.id} ({a.worker}) and {b.id} ({b.worker})")
+    for run in sorted(runs, key=lambda r: r.started_at):
+        for (shop_id, worker), (end, other) in busy_until.items():
+            if shop_id == run.shop_id and worker != run.worker and end > run.started_at:
+                problems.append(
+                    f"shop {shop_id}: run {other} ({worker}) and {run.id} ({run.worker})"
+                )
+        key = (run.shop_id, run.worker)
+        if key not in busy_until or busy_until[key][0] < run.finished_at:
+            busy_until[key] = (run.finished_at, run.id)
     return problems
 
 

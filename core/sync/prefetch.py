@@ -1,0 +1,108 @@
+"""Fetching the next window while the current one is stored.
+
+A pass spends its time in two places: waiting for the platform's pages (the gateway's
+time, the network) and storing orders (mapping, encryption, the upsert). A background
+thread reads the windows of a plan in order, one ahead of the thread that stores them, so
+the wait overlaps the storing. Nothing about correctness changes: each window is still
+paged by one thread from its last page back, and windows are still committed strictly
+in order, each with its cursor move — a window read ahead but never committed (a crash,
+a stop, a failure before it) is simply read again by the next pass.
+
+The reader never touches the database except through the shop's token refresh, which
+takes its own short transaction. Errors reach the storing thread in order: a window that
+could not be read fails the pass only after every window before it was committed.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from core import clock
+from core.contracts.platform import OrderWindow
+from core.sync.engine import FetchedWindow, ShopFeed, fetch_window
+
+_DONE = object()
+
+
+@dataclass
+class ReadWindow:
+    """A window as the reader left it: its orders, or the error that stopped it."""
+
+    window: OrderWindow
+    started_at: datetime
+    fetched: FetchedWindow | None = None
+    error: BaseException | None = None
+
+
+class WindowReader:
+    """Iterate `ReadWindow`s in plan order, the reading `ahead` windows early; the first
+    one with an `error` is the last.
+
+    `idle(seconds)` is called by the consuming thread each time it has waited `every`
+    seconds for a window (lease renewal while a slow window is read). `close()` stops the
+    reader after the window it is reading; its result is dropped.
+    """
+
+    def __init__(
+        self,
+        feed: ShopFeed,
+        windows: Sequence[OrderWindow],
+        *,
+        ahead: int = 1,
+        idle: Callable[[], object] = lambda: None,
+        every: float = 30.0,
+    ) -> None:
+        self._feed = feed
+        self._windows = list(windows)
+        self._queue: queue.Queue[ReadWindow | object] = queue.Queue(maxsize=max(1, ahead))
+        self._closed = threading.Event()
+        self._idle = idle
+        self._every = every
+        self._thread = threading.Thread(target=self._read, name="sync-reader", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for window in self._windows:
+            if self._closed.is_set():
+                break
+            item = ReadWindow(window, clock.now())
+            try:
+                item.fetched = fetch_window(self._feed, window)
+            except BaseException as exc:  # handed to the consumer, in order
+                item.error = exc
+            self._put(item)
+            if item.error is not None:
+                return
+        self._put(_DONE)
+
+    def _put(self, item: ReadWindow | object) -> None:
+        while not self._closed.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[ReadWindow]:
+        while True:
+            try:
+                item = self._queue.get(timeout=self._every)
+            except queue.Empty:
+                self._idle()
+                continue
+            if item is _DONE:
+                return
+            assert isinstance(item, ReadWindow)
+            yield item
+            if item.error is not None:
+                return
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop reading ahead; waits briefly for the reader (a page call in flight ends by
+        its own timeout; the thread is a daemon and never blocks the process's exit)."""
+        self._closed.set()
+        self._thread.join(timeout)
