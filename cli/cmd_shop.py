@@ -220,9 +220,10 @@ def _bind_with_listener(args: argparse.Namespace, app: App, actor: Actor) -> int
         print(f"Authorise orderhub for your shop by opening:\n\n  {start.url}\n", file=sys.stderr)
         if args.follow:
             _follow(start.url, listener, args.sandbox_shop)
-        elif args.open:
-            webbrowser.open(start.url)
-        print(f"Waiting up to {args.timeout} s for the platform's redirect …", file=sys.stderr)
+        else:
+            if args.open:
+                webbrowser.open(start.url)
+            print(f"Waiting up to {args.timeout} s for the platform's redirect …", file=sys.stderr)
         if not listener.wait(args.timeout):
             raise ExternalError(
                 f"no authorisation arrived within {args.timeout} s; run `orderhub shop bind` "
