@@ -116,10 +116,15 @@ class Rig:
         owner = self.owner(index)
         shop_id = self.shop_ids.get(owner) or self.bind(index)
         return carrier_accounts.create_account(
-            self.app, self.org.admin, name=name or f"{wp_code.lower()}-{index}",
-            carrier="pinduoduo-waybill", wp_code=wp_code, sender=SENDER, shop_id=shop_id,
+            self.app,
+            self.org.admin,
+            name=name or f"{wp_code.lower()}-{index}",
+            carrier="pinduoduo-waybill",
+            wp_code=wp_code,
+            sender=SENDER,
+            shop_id=shop_id,
             **options,
-        )  # fmt: skip
+        )
 
     # ---------------------------------------------------------------- ledgers
 
