@@ -26,6 +26,10 @@ from core.models import Alert, Order, OrderLine
 
 ORDERS = Order.__table__
 LINES = OrderLine.__table__
+# Rows per INSERT statement. Fixed-size pages keep the number of distinct SQL texts small:
+# SQLite's driver caches every prepared statement it sees, and a 1,000-row statement with
+# ~40 parameters a row is megabytes of memory per distinct size.
+INSERT_PAGE = 100
 
 
 @dataclass
@@ -141,7 +145,9 @@ def _insert_new(
     # One cached statement executed for many rows: SQLAlchemy batches it into multi-row
     # INSERT … RETURNING ("insertmanyvalues") without compiling a new statement per batch.
     stmt = _insert_ignoring_duplicates(session).returning(ORDERS.c.id, ORDERS.c.platform_order_no)
-    returned = session.execute(stmt, values)
+    returned = session.execute(
+        stmt.execution_options(insertmanyvalues_page_size=INSERT_PAGE), values
+    )
     inserted = {r.platform_order_no: r.id for r in returned}
     by_number = {o.order_number: o for o in orders}
     _insert_lines(session, org_id, [(oid, by_number[n]) for n, oid in inserted.items()])
