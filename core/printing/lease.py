@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -33,6 +33,8 @@ from core.errors import Conflict, NotFound, OrderhubError
 from core.models import PrintJob
 
 JOBS = PrintJob.__table__
+#: Where a statement runs: an ORM session or a plain connection (the hot path).
+Executor = Session | Connection
 LEASE_SECONDS = 60
 #: A job in one of these may be (re)started by a runner.
 RUNNABLE = ("queued", "running", "paused", "failed")
@@ -138,27 +140,47 @@ def claim_next(app: App, owner: str, seconds: int = LEASE_SECONDS) -> JobLease |
     return None
 
 
-def fence(session: Session, lease: JobLease, **deltas: int) -> str:
-    """Inside the caller's transaction: renew the lease, add `deltas` to the job's counters
-    (done_items=…, failed_items=…, uncertain_items=…) and return the job's status (the
-    caller sends nothing more unless it is `running`). `LeaseLost` (the caller rolls
-    back) when the lease is no longer ours."""
-    values: dict[str, object] = {"lease_expires_at": clock.now() + timedelta(seconds=lease.seconds)}
-    for name, delta in deltas.items():
-        if delta:
-            values[name] = getattr(JOBS.c, name) + delta
-    row = session.execute(
-        update(JOBS)
-        .where(JOBS.c.id == lease.job_id, JOBS.c.lease_owner == lease.owner)
-        .values(**values)
-        .returning(JOBS.c.status)
+_FENCE = (
+    update(JOBS)
+    .where(JOBS.c.id == bindparam("job"), JOBS.c.lease_owner == bindparam("owner"))
+    .values(
+        lease_expires_at=bindparam("until"),
+        done_items=JOBS.c.done_items + bindparam("add_done"),
+        failed_items=JOBS.c.failed_items + bindparam("add_failed"),
+        uncertain_items=JOBS.c.uncertain_items + bindparam("add_uncertain"),
+    )
+    .returning(JOBS.c.status)
+)
+
+
+def fence(
+    conn: Executor,
+    lease: JobLease,
+    *,
+    done_items: int = 0,
+    failed_items: int = 0,
+    uncertain_items: int = 0,
+) -> str:
+    """Inside the caller's transaction: renew the lease, add to the job's counters and
+    return the job's status (the caller sends nothing more unless it is `running`).
+    `LeaseLost` (the caller rolls back) when the lease is no longer ours."""
+    row = conn.execute(
+        _FENCE,
+        {
+            "job": lease.job_id,
+            "owner": lease.owner,
+            "until": clock.now() + timedelta(seconds=lease.seconds),
+            "add_done": done_items,
+            "add_failed": failed_items,
+            "add_uncertain": uncertain_items,
+        },
     ).first()
     if row is None:
         raise LeaseLost(f"runner {lease.owner} lost its lease on print job {lease.job_id}")
     return row[0]
 
 
-def release(session: Session, lease: JobLease, **values: object) -> bool:
+def release(session: Executor, lease: JobLease, **values: object) -> bool:
     """Give the job back, writing `values` (final status …) in the same fenced UPDATE."""
     result = session.execute(
         update(JOBS)
@@ -168,7 +190,7 @@ def release(session: Session, lease: JobLease, **values: object) -> bool:
     return result.rowcount == 1
 
 
-def _take(session: Session, job_id: int, owner: str, expires: datetime, condition) -> bool:  # type: ignore[no-untyped-def]
+def _take(session: Executor, job_id: int, owner: str, expires: datetime, condition) -> bool:  # type: ignore[no-untyped-def]
     result = session.execute(
         update(JOBS)
         .where(JOBS.c.id == job_id, JOBS.c.status.in_(RUNNABLE), condition)

@@ -13,7 +13,8 @@ in the same transaction (`step`).
 
 Every change is fenced by the job lease (`core.printing.lease.fence`), so a runner that
 lost its job writes nothing. A label marked done marks its waybill and package printed,
-and its orders `printed` (已打印).
+and its orders `printed` (已打印). `step` runs once per label, so its statements are
+built once (expanding bind parameters) and executed on a plain connection.
 """
 
 from __future__ import annotations
@@ -21,20 +22,91 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, exists, func, or_, select, update
 
 from core import clock
 from core.models import Order, Package, PackageLine, PrintJob, PrintJobItem, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
-from core.printing.lease import JobLease, fence
+from core.printing.lease import Executor, JobLease, fence
 
 ITEMS = PrintJobItem.__table__
+WAYBILLS = Waybill.__table__
+PACKAGES = Package.__table__
+ORDERS = Order.__table__
+LINES = PackageLine.__table__
 CRASH_NOTE = (
     "the runner stopped while sending this label (crash or kill): it may or may not have "
     "printed; choose reprint or skip"
 )
 OPEN_STATES = ("queued", "sending", "uncertain", "failed")
+
+_IDS = bindparam("ids", expanding=True)
+_LABELS = select(ITEMS.c.waybill_id).where(ITEMS.c.id.in_(_IDS), ITEMS.c.kind == "label")
+_LABEL_PACKAGES = select(ITEMS.c.package_id).where(ITEMS.c.id.in_(_IDS), ITEMS.c.kind == "label")
+_DONE = (
+    update(ITEMS)
+    .where(ITEMS.c.id.in_(_IDS), ITEMS.c.state == "sending")
+    .values(state="done", done_at=bindparam("at"))
+    .returning(ITEMS.c.id, ITEMS.c.kind)
+)
+_WAYBILLS_PRINTED = (
+    update(WAYBILLS)
+    .where(WAYBILLS.c.id.in_(_LABELS.scalar_subquery()), WAYBILLS.c.status == "allocated")
+    .values(status="printed", printed_at=bindparam("at"))
+)
+_PACKAGES_PRINTED = (
+    update(PACKAGES)
+    .where(
+        PACKAGES.c.id.in_(_LABEL_PACKAGES.scalar_subquery()),
+        PACKAGES.c.status.in_(("new", "waybill_allocated")),
+    )
+    .values(status="printed")
+)
+_ORDERS_PRINTED = (
+    update(ORDERS)
+    .where(
+        ORDERS.c.id.in_(
+            select(LINES.c.order_id).where(
+                LINES.c.package_id.in_(_LABEL_PACKAGES.scalar_subquery())
+            )
+        ),
+        ORDERS.c.hub_status.in_(("pending", "audited")),
+    )
+    .values(hub_status="printed")
+)
+_PRINTABLE = exists().where(
+    WAYBILLS.c.id == ITEMS.c.waybill_id, WAYBILLS.c.status.in_(PRINTABLE_WAYBILL_STATUSES)
+)
+_START = (
+    update(ITEMS)
+    .where(
+        ITEMS.c.id.in_(_IDS),
+        ITEMS.c.state == "queued",
+        or_(ITEMS.c.waybill_id.is_(None), _PRINTABLE),
+    )
+    .values(state="sending", sent_at=bindparam("at"), last_error="", attempts=ITEMS.c.attempts + 1)
+    .returning(ITEMS.c.id)
+)
+_UNPRINTABLE = (
+    select(ITEMS.c.id, WAYBILLS.c.number, WAYBILLS.c.status)
+    .join(WAYBILLS, WAYBILLS.c.id == ITEMS.c.waybill_id)
+    .where(ITEMS.c.id.in_(_IDS), WAYBILLS.c.status.not_in(PRINTABLE_WAYBILL_STATUSES))
+)
+_SET_REF = update(ITEMS).where(ITEMS.c.id == bindparam("item")).values(device_ref=bindparam("ref"))
+
+
+def _moving(sources: tuple[str, ...], state: str):  # type: ignore[no-untyped-def]
+    return (
+        update(ITEMS)
+        .where(ITEMS.c.id == bindparam("item"), ITEMS.c.state.in_(sources))
+        .values(state=state, last_error=bindparam("error"))
+    )
+
+
+_FAIL = _moving(("queued", "sending"), "failed")
+_REQUEUE = _moving(("sending",), "queued")
+_UNCERTAIN = _moving(("sending",), "uncertain")
+_NOTE = update(ITEMS).where(ITEMS.c.id == bindparam("item")).values(last_error=bindparam("error"))
 
 
 @dataclass
@@ -56,57 +128,75 @@ class StepResult:
     refused: dict[int, str]  # ids of `start` that failed their last check instead
 
 
-def step(session: Session, lease: JobLease, change: Step) -> StepResult:
+def step(conn: Connection, lease: JobLease, change: Step) -> StepResult:
     """Apply `change` fenced by the lease. Items move to `sending` only while the job is
     `running` and their waybill is still printable; others of `start` fail, named."""
     now = clock.now()
-    done = _move(session, change.done, ("sending",), state="done", done_at=now)
-    if done:
-        _mark_printed(session, done)
-    failed = _move_each(session, change.failed, ("queued", "sending"), "failed")
-    _move_each(session, change.requeue, ("sending",), "queued")
-    uncertain = _move_each(session, change.uncertain, ("sending",), "uncertain")
+    done = []
+    if change.done:
+        rows = conn.execute(_DONE, {"ids": list(change.done), "at": now}).all()
+        done = [r[0] for r in rows]
+        labels = sum(1 for r in rows if r[1] == "label")
+        if labels:
+            _mark_printed(conn, done, labels, now)
+    failed = _each(conn, _FAIL, change.failed)
+    _each(conn, _REQUEUE, change.requeue)
+    uncertain = _each(conn, _UNCERTAIN, change.uncertain)
     status = fence(
-        session, lease, done_items=len(done), failed_items=len(failed),
-        uncertain_items=len(uncertain),
-    )  # fmt: skip
+        conn, lease, done_items=len(done), failed_items=len(failed), uncertain_items=len(uncertain)
+    )
     started: tuple[int, ...] = ()
     refused: dict[int, str] = {}
     if change.start and status == "running":
-        refused = _unprintable(session, change.start)
-        if refused:
-            _move_each(session, refused, ("queued",), "failed")
-            fence(session, lease, failed_items=len(refused))
-        wanted = [i for i in change.start if i not in refused]
-        started = tuple(
-            _move(session, wanted, ("queued",), state="sending", sent_at=now, last_error="",
-                  attempts=ITEMS.c.attempts + 1)
-        )  # fmt: skip
-        for item_id in started:
-            if item_id in change.refs:
-                session.execute(
-                    update(ITEMS)
-                    .where(ITEMS.c.id == item_id)
-                    .values(device_ref=change.refs[item_id])
-                )
+        wanted = list(change.start)
+        started = tuple(r[0] for r in conn.execute(_START, {"ids": wanted, "at": now}))
+        if len(started) != len(wanted):
+            left = [i for i in wanted if i not in started]
+            refused = {i: f"waybill {n} is {s}; it cannot be printed" for i, n, s in
+                       conn.execute(_UNPRINTABLE, {"ids": left})}  # fmt: skip
+            if refused:
+                _each(conn, _FAIL, refused)
+                fence(conn, lease, failed_items=len(refused))
+        refs = [{"item": i, "ref": change.refs[i]} for i in started if i in change.refs]
+        if refs:
+            conn.execute(_SET_REF, refs)
     return StepResult(status, started, refused)
 
 
-def recover(session: Session, job_id: int) -> int:
+def _each(conn: Connection, statement, errors: Mapping[int, str]) -> list[int]:  # type: ignore[no-untyped-def]
+    moved = []
+    for item_id, error in errors.items():
+        if conn.execute(statement, {"item": item_id, "error": error[:2000]}).rowcount:
+            moved.append(item_id)
+    return moved
+
+
+def _mark_printed(conn: Connection, item_ids: list[int], labels: int, now) -> None:  # type: ignore[no-untyped-def]
+    """Waybills of finished labels → printed; their packages and orders → printed. A
+    waybill cancelled while its label was on the way is noted on the item."""
+    moved = conn.execute(_WAYBILLS_PRINTED, {"ids": item_ids, "at": now}).rowcount
+    if moved < labels:  # reprints (already printed), or voided meanwhile
+        for item_id, number, status in conn.execute(_UNPRINTABLE, {"ids": item_ids}):
+            error = f"printed, but waybill {number} is {status}: do not ship this label"
+            conn.execute(_NOTE, {"item": item_id, "error": error})
+    conn.execute(_PACKAGES_PRINTED, {"ids": item_ids})
+    conn.execute(_ORDERS_PRINTED, {"ids": item_ids})
+
+
+def recover(conn: Executor, job_id: int) -> int:
     """Items a dead runner left in `sending` become `uncertain` (call with the lease held,
     or with the job's lease known to be free/dead). Returns how many."""
-    moved = session.execute(
+    return conn.execute(
         update(ITEMS)
         .where(ITEMS.c.job_id == job_id, ITEMS.c.state == "sending")
         .values(state="uncertain", last_error=CRASH_NOTE)
     ).rowcount
-    return moved
 
 
-def requeue_failed(session: Session, job_id: int) -> int:
+def requeue_failed(conn: Executor, job_id: int) -> int:
     """Failed items go back to `queued` for another try — except labels whose waybill
     another job has printed or queued meanwhile (those are cancelled, named)."""
-    other = PrintJobItem.__table__.alias("other")
+    other = ITEMS.alias("other")
     taken = (
         select(other.c.id)
         .where(
@@ -117,130 +207,36 @@ def requeue_failed(session: Session, job_id: int) -> int:
         )
         .exists()
     )
-    session.execute(
+    conn.execute(
         update(ITEMS)
         .where(ITEMS.c.job_id == job_id, ITEMS.c.state == "failed", ITEMS.c.waybill_id.is_not(None))
         .where(ITEMS.c.reprint.is_(False), taken)
         .values(state="cancelled", last_error="its waybill was printed by another job meanwhile")
     )
-    return session.execute(
+    return conn.execute(
         update(ITEMS)
         .where(ITEMS.c.job_id == job_id, ITEMS.c.state == "failed")
         .values(state="queued")
     ).rowcount
 
 
-def recount(session: Session, job_id: int) -> dict[str, int]:
+def recount(conn: Executor, job_id: int) -> dict[str, int]:
     """Set the job's counters from its items (they are kept by deltas meanwhile)."""
     counts = dict(
-        session.execute(
+        conn.execute(
             select(ITEMS.c.state, func.count())
             .where(ITEMS.c.job_id == job_id)
             .group_by(ITEMS.c.state)
         ).all()
     )
-    session.execute(
-        update(PrintJob)
-        .where(PrintJob.id == job_id)
+    conn.execute(
+        update(PrintJob.__table__)
+        .where(PrintJob.__table__.c.id == job_id)
         .values(
             total_items=sum(counts.values()),
             done_items=counts.get("done", 0),
             failed_items=counts.get("failed", 0),
             uncertain_items=counts.get("uncertain", 0),
         )
-        .execution_options(synchronize_session=False)
     )
     return counts
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _move(session: Session, ids: Sequence[int], sources: tuple[str, ...], **values) -> list[int]:  # type: ignore[no-untyped-def]
-    if not ids:
-        return []
-    rows = session.execute(
-        update(ITEMS)
-        .where(ITEMS.c.id.in_(list(ids)), ITEMS.c.state.in_(sources))
-        .values(**values)
-        .returning(ITEMS.c.id)
-    ).all()
-    return [r[0] for r in rows]
-
-
-def _move_each(
-    session: Session, errors: Mapping[int, str], sources: tuple[str, ...], state: str
-) -> list[int]:
-    moved = []
-    for item_id, error in errors.items():
-        moved += _move(session, [item_id], sources, state=state, last_error=error[:2000])
-    return moved
-
-
-def _unprintable(session: Session, ids: Sequence[int]) -> dict[int, str]:
-    """Label items whose waybill is no longer printable (cancelled since the page was read)."""
-    rows = session.execute(
-        select(ITEMS.c.id, Waybill.number, Waybill.status)
-        .join(Waybill, Waybill.id == ITEMS.c.waybill_id)
-        .where(ITEMS.c.id.in_(list(ids)), Waybill.status.not_in(PRINTABLE_WAYBILL_STATUSES))
-    ).all()
-    return {i: f"waybill {n} is {s}; it cannot be printed" for i, n, s in rows}
-
-
-def _mark_printed(session: Session, item_ids: list[int]) -> None:
-    """Waybills of finished labels → printed; their packages and orders → printed."""
-    rows = session.execute(
-        select(ITEMS.c.waybill_id, ITEMS.c.package_id).where(
-            ITEMS.c.id.in_(item_ids), ITEMS.c.kind == "label", ITEMS.c.waybill_id.is_not(None)
-        )
-    ).all()
-    if not rows:
-        return
-    now = clock.now()
-    waybill_ids = [w for w, _ in rows]
-    package_ids = [p for _, p in rows]
-    session.execute(
-        update(Waybill)
-        .where(Waybill.id.in_(waybill_ids), Waybill.status == "allocated")
-        .values(status="printed", printed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(Package)
-        .where(Package.id.in_(package_ids), Package.status.in_(("new", "waybill_allocated")))
-        .values(status="printed")
-        .execution_options(synchronize_session=False)
-    )
-    voided = session.execute(
-        select(ITEMS.c.id, Waybill.number, Waybill.status)
-        .join(Waybill, Waybill.id == ITEMS.c.waybill_id)
-        .where(ITEMS.c.id.in_(item_ids), Waybill.status.not_in(PRINTABLE_WAYBILL_STATUSES))
-    ).all()
-    for item_id, number, status in voided:  # cancelled while its label was being sent
-        session.execute(
-            update(ITEMS)
-            .where(ITEMS.c.id == item_id)
-            .values(last_error=f"printed, but waybill {number} is {status}: do not ship it")
-        )
-    session.execute(
-        update(Order)
-        .where(
-            Order.id.in_(
-                select(PackageLine.order_id).where(PackageLine.package_id.in_(package_ids))
-            ),
-            Order.hub_status.in_(("pending", "audited")),
-        )
-        .values(hub_status="printed")
-        .execution_options(synchronize_session=False)
-    )
-
-
-def open_items(session: Session, job_id: int) -> dict[str, int]:
-    """Counts of unfinished items by state."""
-    return dict(
-        session.execute(
-            select(ITEMS.c.state, func.count())
-            .where(ITEMS.c.job_id == job_id, ITEMS.c.state.in_(OPEN_STATES))
-            .group_by(ITEMS.c.state)
-        ).all()
-    )

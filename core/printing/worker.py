@@ -183,8 +183,8 @@ class PrinterWorker:
         return True
 
     def _step(self, change: Step) -> StepResult:
-        with self.run.app.tx() as session:
-            return step(session, self.run.lease, change)
+        with self.run.app.engine.begin() as conn:
+            return step(conn, self.run.lease, change)
 
     # ------------------------------------------------------------------ rendering
 

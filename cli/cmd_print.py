@@ -1,0 +1,350 @@
+"""`orderhub print` — print labels, packing slips and pick lists in batches (打单).
+
+    orderhub print --orders 261120-01 261120-02 --printer 仓库一号
+    orderhub print --filter "status=audited shop=旗舰店 limit=500" --printer A --printer B
+    orderhub print --orders 261120-01 --printer A --reprint --reason "label torn"
+    orderhub print --filter "printed=yes paid_from=2026-11-20" --printer A --kind pick_list
+    orderhub print resume 42          # after a printer failure, a crash or Ctrl-C
+    orderhub print resolve 42 --skip  # uncertain labels: they did print
+    orderhub print resolve 42 --reprint --reason "not out of the printer"
+    orderhub print jobs | show 42 | pause 42 | cancel 42
+    orderhub print history --order 261120-01 | --waybill YT… | --user alice | --since 2026-11-20
+
+A batch packs the orders, draws missing waybills (`--carrier ACCOUNT` when the org has
+several), then prints in order, one thread per printer; the job is stored, so `resume`
+continues with exactly the unfinished labels. A label already printed is refused unless
+`--reprint --reason …` (needs print.reprint; audited); `--new-waybill` cancels the old
+waybill and prints a new one. Filter keys: status shop province city paid_from paid_to
+flag printed limit (see `core.printing.selection`).
+
+Exit status: 0 when the job is done, 1 on an error or failed items, 3 when the job is
+paused (a printer failed, labels are uncertain, or it was paused): fix, then `resume`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from cli.cmd_shop import acting_actor
+from cli.common import EXIT_ERROR, add_json_option, add_org_option, emit, open_cli_app
+from core import clock, packages, printing
+from core.app import App
+from core.errors import ValidationError
+from core.printing import history, selection, template_store
+
+EXIT_PAUSED = 3
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "print",
+        help="print labels, slips and pick lists in batches; resume, reprint, history",
+        description=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--orders", nargs="+", metavar="ORDER_NO", help="platform order numbers")
+    target.add_argument("--filter", metavar="TERMS", help='e.g. "status=audited limit=200"')
+    parser.add_argument("--printer", action="append", default=[], metavar="NAME")
+    parser.add_argument("--template", help="template name (default: by kind and media)")
+    parser.add_argument("--kind", default="label", choices=("label", "packing_slip", "pick_list"))
+    parser.add_argument("--carrier", metavar="ACCOUNT", help="carrier account for new waybills")
+    parser.add_argument("--reprint", action="store_true", help="print printed labels again")
+    parser.add_argument("--new-waybill", action="store_true", help="reprint on a new waybill")
+    parser.add_argument("--reason", default="", help="why (required with --reprint)")
+    parser.add_argument("--no-run", action="store_true", help="create the job, do not print")
+    _common(parser)
+    parser.set_defaults(handler=_print)
+
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+    resume = verbs.add_parser("resume", help="continue a job from its first unfinished item")
+    resume.add_argument("job", type=int)
+    resume.add_argument("--no-retry-failed", action="store_true", help="leave failed items")
+    resume.set_defaults(handler=_resume)
+
+    resolve = verbs.add_parser("resolve", help="settle uncertain labels: skip or reprint")
+    resolve.add_argument("job", type=int)
+    choice = resolve.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--skip", action="store_true", help="they printed: do not send again")
+    choice.add_argument("--reprint", action="store_true", help="send them again (audited)")
+    resolve.add_argument("--reason", default="")
+    resolve.add_argument("--positions", type=_positions, help="e.g. 3,17 (default: all)")
+    resolve.set_defaults(handler=_resolve)
+
+    jobs = verbs.add_parser("jobs", help="list print jobs, newest first")
+    jobs.add_argument("--status")
+    jobs.add_argument("--limit", type=int, default=20)
+    jobs.set_defaults(handler=_jobs)
+
+    show = verbs.add_parser("show", help="a job's items")
+    show.add_argument("job", type=int)
+    show.add_argument("--state", action="append", default=[], help="only items in this state")
+    show.add_argument("--limit", type=int, default=200)
+    show.set_defaults(handler=_show)
+
+    for verb, helptext in (("pause", "stop after the current label"), ("cancel", "cancel")):
+        action = verbs.add_parser(verb, help=helptext)
+        action.add_argument("job", type=int)
+        action.set_defaults(handler=_pause if verb == "pause" else _cancel)
+
+    hist = verbs.add_parser("history", help="print history (底单) by order, waybill, user, time")
+    hist.add_argument("--order")
+    hist.add_argument("--waybill")
+    hist.add_argument("--user")
+    hist.add_argument("--since", type=_when, help="YYYY-MM-DD or ISO time (Beijing)")
+    hist.add_argument("--until", type=_when, help="YYYY-MM-DD (inclusive) or ISO time")
+    hist.add_argument("--limit", type=int, default=100)
+    hist.set_defaults(handler=_history)
+
+    tpl = verbs.add_parser("templates", help="list templates; import or export one")
+    tpl.add_argument("--import", dest="import_file", type=Path, metavar="FILE")
+    tpl.add_argument("--name", default="", help="with --import: store under this name")
+    tpl.add_argument("--export", metavar="NAME")
+    tpl.add_argument("--version", type=int, help="with --export: that version")
+    tpl.set_defaults(handler=_templates)
+
+    for p in verbs.choices.values():
+        _common(p)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    add_org_option(parser)
+    add_json_option(parser)
+    parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+# ---------------------------------------------------------------- printing
+
+
+def _print(args: argparse.Namespace) -> int:
+    if not args.orders and not args.filter:
+        raise ValidationError("name the orders: --orders N … or --filter TERMS")
+    if not args.printer:
+        raise ValidationError("name a printer: --printer NAME (see `orderhub printers list`)")
+    app = open_cli_app(args)
+    actor = acting_actor(app, args)
+    if args.orders:
+        order_ids = list(packages.packages_for_orders(app, actor, args.orders).values())
+    else:
+        with app.tx() as session:
+            order_ids = selection.select_order_ids(session, actor, args.filter)
+        if not order_ids:
+            raise ValidationError(f"no order matches the filter {args.filter!r}")
+    job = printing.create_job(
+        app, actor, order_ids, args.printer, kind=args.kind, template=args.template,
+        carrier_account=args.carrier, reprint=args.reprint, reason=args.reason,
+        new_waybill=args.new_waybill,
+    )  # fmt: skip
+    for refusal in job.refused:
+        _note(args, f"left out {refusal.what}: {refusal.reason}")
+    for warning in job.warnings:
+        _note(args, f"warning: {warning}")
+    _note(args, f"job {job.job_id}: {job.total} {job.kind} item(s) on {', '.join(job.printers)} "
+                f"({job.template}; {job.allocated} waybill(s) drawn)")  # fmt: skip
+    if args.no_run:
+        emit(args, {"job": job.job_id, "status": "queued", "total": job.total,
+                    "refused": [r.__dict__ for r in job.refused]})  # fmt: skip
+        return 0
+    return _run(app, args, actor, job.job_id, retry_failed=True, refused=len(job.refused))
+
+
+def _resume(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    actor = acting_actor(app, args)
+    return _run(app, args, actor, args.job, retry_failed=not args.no_retry_failed)
+
+
+def _run(app: App, args, actor, job_id: int, *, retry_failed: bool, refused: int = 0) -> int:  # type: ignore[no-untyped-def]
+    reporter = _Reporter(args)
+    result = printing.run_job(app, actor, job_id, on_progress=reporter, retry_failed=retry_failed)
+    data = {"job": result.job_id, "status": result.status, "done": result.done,
+            "failed": result.failed, "uncertain": result.uncertain, "total": result.total,
+            "sent_now": result.sent, "refused": refused, "error": result.error}  # fmt: skip
+    emit(args, data)
+    if result.status == "done":
+        return 0
+    if result.status == "paused":
+        return EXIT_PAUSED
+    return EXIT_ERROR
+
+
+class _Reporter:
+    """Progress on stderr: every failure at once, a count every ~5 %."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.quiet = args.quiet or getattr(args, "json", False)
+        self.args = args
+        self.last = -1
+
+    def __call__(self, event: printing.ProgressEvent) -> None:
+        if self.quiet:
+            return
+        if event.item_state in ("failed", "uncertain", "queued") or event.message:
+            where = f"item {event.position}: " if event.position else ""
+            state = f"[{event.item_state}] " if event.item_state else ""
+            print(f"{state}{where}{event.message}", file=sys.stderr)
+        step = max(1, event.total // 20)
+        if event.done != self.last and (event.done % step == 0 or event.done == event.total):
+            self.last = event.done
+            print(
+                f"job {event.job_id}: {event.done}/{event.total} printed, {event.failed} failed, "
+                f"{event.uncertain} uncertain",
+                file=sys.stderr,
+            )
+
+
+def _note(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text, file=sys.stderr)
+
+
+# ---------------------------------------------------------------- operator actions
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    actor = acting_actor(app, args)
+    printing.settle_crashed(app, actor, args.job)
+    result = printing.resolve_uncertain(
+        app, actor, args.job, "skip" if args.skip else "reprint", args.positions, args.reason
+    )
+    emit(args, {"job": args.job, "skipped": result.skipped, "reprint_items": result.reprinted})
+    return 0
+
+
+def _pause(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    emit(
+        args,
+        {"job": args.job, "status": printing.pause_job(app, acting_actor(app, args), args.job)},
+    )
+    return 0
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    emit(
+        args,
+        {"job": args.job, "status": printing.cancel_job(app, acting_actor(app, args), args.job)},
+    )
+    return 0
+
+
+# ---------------------------------------------------------------- listings
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    found = history.list_jobs(app, acting_actor(app, args), status=args.status, limit=args.limit)
+    data = [{"job": j.id, "kind": j.kind, "status": j.status, "done": j.done, "total": j.total,
+             "failed": j.failed, "uncertain": j.uncertain, "printers": list(j.printers),
+             "user": j.user, "created": clock.local_text(j.created_at), "error": j.error,
+             "running_on": j.running_on} for j in found]  # fmt: skip
+    rows = [(d["job"], d["kind"], d["status"], f"{d['done']}/{d['total']}", d["failed"],
+             d["uncertain"], ",".join(d["printers"]), d["user"], d["created"], d["error"][:60])
+            for d in data]  # fmt: skip
+    headers = (
+        "JOB",
+        "KIND",
+        "STATUS",
+        "DONE",
+        "FAILED",
+        "UNCERTAIN",
+        "PRINTERS",
+        "USER",
+        "CREATED",
+        "NOTE",
+    )
+    emit(args, data, rows, headers)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    actor = acting_actor(app, args)
+    info = history.get_job(app, actor, args.job)
+    items = history.job_items(app, actor, args.job, states=tuple(args.state), limit=args.limit)
+    data = [{"position": i.position, "kind": i.kind, "state": i.state, "orders": list(i.orders),
+             "waybill": i.waybill, "printer": i.printer, "attempts": i.attempts,
+             "reprint": i.reprint, "error": i.error} for i in items]  # fmt: skip
+    if not getattr(args, "json", False):
+        summary = f"job {info.id} ({info.kind}) {info.status}: {info.done}/{info.total} done, "
+        print(summary + f"{info.failed} failed, {info.uncertain} uncertain {info.error}".rstrip())
+    rows = [
+        (d["position"], d["state"], ",".join(d["orders"]), d["waybill"], d["printer"],
+         d["attempts"], "reprint" if d["reprint"] else "", d["error"][:80])
+        for d in data
+    ]  # fmt: skip
+    emit(args, data, rows, ("POS", "STATE", "ORDERS", "WAYBILL", "PRINTER", "TRIES", "", "NOTE"))
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    until = args.until
+    if until is not None and getattr(until, "_whole_day", False):
+        until = until + timedelta(days=1)
+    rows = history.print_history(
+        app, acting_actor(app, args), order_number=args.order, waybill_number=args.waybill,
+        user=args.user, since=args.since, until=until, limit=args.limit,
+    )  # fmt: skip
+    data = [{"at": clock.local_text(r.at) if r.at else "", "job": r.job_id,
+             "position": r.position, "kind": r.kind, "state": r.state, "waybill": r.waybill,
+             "orders": list(r.orders), "printer": r.printer, "template": r.template,
+             "user": r.user, "reprint": r.reprint, "reason": r.reason} for r in rows]  # fmt: skip
+    table = [(d["at"], d["job"], d["kind"], d["state"], d["waybill"], ",".join(d["orders"]),
+              d["printer"], d["user"], ("reprint: " + d["reason"]) if d["reprint"] else "")
+             for d in data]  # fmt: skip
+    headers = ("AT", "JOB", "KIND", "STATE", "WAYBILL", "ORDERS", "PRINTER", "USER", "")
+    emit(args, data, table, headers)
+    return 0
+
+
+def _templates(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    actor = acting_actor(app, args)
+    if args.import_file:
+        info = template_store.import_template(
+            app, actor, args.import_file.read_bytes(), name=args.name
+        )
+        emit(args, dict(template_store.as_mapping(info)))
+        return 0
+    if args.export:
+        sys.stdout.write(template_store.export_template(app, actor, args.export, args.version))
+        return 0
+    found = [dict(template_store.as_mapping(t)) for t in template_store.list_templates(app, actor)]
+    rows = [(t["name"], t["kind"], t["version"], t["size_mm"], "built-in" if t["builtin"] else "")
+            for t in found]  # fmt: skip
+    emit(args, found, rows, ("NAME", "KIND", "VERSION", "SIZE", ""))
+    return 0
+
+
+# ---------------------------------------------------------------- argument types
+
+
+def _positions(text: str) -> list[int]:
+    try:
+        return [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("positions are whole numbers, e.g. 3,17") from None
+
+
+class _Day(datetime):
+    """A date given without a time: `--until` includes the whole day."""
+
+    _whole_day = True
+
+
+def _when(text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return _Day.combine(day, time(), tzinfo=clock.SHANGHAI)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give YYYY-MM-DD or an ISO time") from None
+    return value if value.tzinfo else value.replace(tzinfo=clock.SHANGHAI)
