@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from cli.common import EXIT_ERROR, EXIT_OK, open_cli_app
 from core.sync import Worker
@@ -44,20 +46,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    _log_to_stderr(app.settings.log_level)
     worker = Worker(app, args.worker_id, poll_seconds=args.poll)
-    with stop_on_signals(worker.control):
+    with _log_to_stderr(app.settings.log_level), stop_on_signals(worker.control):
         totals = worker.run(once=args.once)
     return EXIT_ERROR if args.once and totals.failed else EXIT_OK
 
 
-def _log_to_stderr(level: str) -> None:
-    """Progress lines for people and service managers (journald, docker logs)."""
+@contextmanager
+def _log_to_stderr(level: str) -> Iterator[None]:
+    """Progress lines for people and service managers (journald, docker logs), while the
+    worker runs; the logger is left as it was afterwards."""
     logger = logging.getLogger("orderhub")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    saved = (logger.level, logger.propagate)
     logger.setLevel(getattr(logging, str(level).upper(), logging.INFO))
-    if not any(getattr(h, "_orderhub_worker", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._orderhub_worker = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-        logger.propagate = False
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
