@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from core import audit, authz, clock
 from core.actor import Actor
 from core.app import App
-from core.carrier_accounts import CarrierSession, CarrierTarget
+from core.carrier_session import CarrierSession, CarrierTarget
 from core.contracts.carrier import WaybillRef
 from core.errors import OrderhubError
 from core.models import CarrierAccount, Package, Waybill

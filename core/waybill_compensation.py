@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING
 from core import waybill_store as db
 from core.actor import Actor
 from core.app import App
-from core.carrier_accounts import AccountInfo, CarrierSession
+from core.carrier_accounts import AccountInfo
+from core.carrier_session import CarrierSession
 from core.contracts.carrier import WaybillRef, WaybillRequest, WaybillResult
 from core.errors import OrderhubError
 
 if TYPE_CHECKING:
-    from core.waybills import AllocationReport
+    from core.waybill_batches import AllocationReport
 
 log = logging.getLogger("orderhub.waybills")
 ALERT_KIND = "waybill.cancel_failed"

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from core import audit, authz, clock
 from core.actor import Actor
 from core.app import App
-from core.carrier_accounts import CarrierTarget, carrier_session, require_any
+from core.carrier_accounts import require_any
+from core.carrier_session import CarrierTarget, carrier_session
 from core.contracts.carrier import WaybillRef
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import CarrierAccount, Order, Package, PackageLine, Waybill

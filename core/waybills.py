@@ -36,84 +36,38 @@ carrier it looks like), on the report and on the waybill row.
 
 from __future__ import annotations
 
-import logging
-import os
-import socket
-import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from core import audit, authz
+from core import authz
 from core import waybill_cancel as cancelling
 from core import waybill_store as db
 from core.actor import Actor
 from core.app import App
-from core.carrier_accounts import AccountInfo, CarrierSession, CarrierTarget, account_row
-from core.contracts.carrier import WaybillRequest, WaybillResult
-from core.errors import (
-    AuthenticationFailed,
-    ConfigurationError,
-    NotSupported,
-    OrderhubError,
-    PluginError,
-    ValidationError,
+from core.carrier_accounts import AccountInfo, account_row
+from core.carrier_session import CarrierTarget
+from core.errors import ValidationError
+from core.models import Package
+from core.waybill_batches import (
+    AllocationReport,
+    PackageOutcome,
+    claim_token,
+    release_claims,
+    run,
 )
-from core.waybill_compensation import compensate
 from core.waybill_requests import request_ids
 
-log = logging.getLogger("orderhub.waybills")
-
 MAX_PACKAGES = 10_000
-#: A failure of one of these stops the rest of the allocation (the next batch would fail
-#: the same way: an account to re-authorise, a setting to fix, a broken plugin).
-FATAL = (AuthenticationFailed, ConfigurationError, NotSupported, PluginError)
 
-
-@dataclass(frozen=True)
-class PackageOutcome:
-    """`allocated` | `kept` | `busy` (another allocation holds it) | `failed`."""
-
-    package_id: int
-    outcome: str
-    number: str = ""
-    waybill_id: int | None = None
-    error: str = ""
-    retryable: bool = False
-    warning: str = ""
-
-
-@dataclass
-class AllocationReport:
-    account: str
-    outcomes: list[PackageOutcome] = field(default_factory=list)
-    compensated: list[str] = field(default_factory=list)  # numbers cancelled at the carrier
-    cancelled: list[cancelling.CancelOutcome] = field(default_factory=list)  # reallocate
-    aborted: str = ""
-
-    def of(self, outcome: str) -> list[PackageOutcome]:
-        return [o for o in self.outcomes if o.outcome == outcome]
-
-    @property
-    def allocated(self) -> list[PackageOutcome]:
-        return self.of("allocated")
-
-    @property
-    def kept(self) -> list[PackageOutcome]:
-        return self.of("kept")
-
-    @property
-    def failed(self) -> list[PackageOutcome]:
-        return self.of("failed")
-
-    @property
-    def busy(self) -> list[PackageOutcome]:
-        return self.of("busy")
-
-    @property
-    def warnings(self) -> list[str]:
-        return [f"package {o.package_id}: {o.warning}" for o in self.outcomes if o.warning]
+__all__ = [
+    "AllocationReport",
+    "PackageOutcome",
+    "allocate",
+    "cancel",
+    "claim_token",
+    "reallocate",
+]
 
 
 # ---------------------------------------------------------------- public services
@@ -137,7 +91,7 @@ def allocate(
         authz.require(session, actor, "print.run")
         account, target = _account(session, actor, carrier_account)
         extra = _typed(session, ids, typed_numbers)
-    return _run(app, actor, account, target, ids, extra)
+    return run(app, actor, account, target, ids, extra)
 
 
 def reallocate(
@@ -169,8 +123,9 @@ def reallocate(
         )
     with app.tx() as session:
         extra = _typed(session, ready, typed_numbers)
-    _run(app, actor, account, target, ready, extra, token=token, report=report)
-    report.outcomes.sort(key=lambda o: ids.index(o.package_id))
+    run(app, actor, account, target, ready, extra, token=token, report=report)
+    position = {package_id: n for n, package_id in enumerate(ids)}
+    report.outcomes.sort(key=lambda o: position[o.package_id])
     return report
 
 
@@ -189,256 +144,7 @@ def cancel(
     return cancelling.cancel(app, actor, ids, reason.strip())
 
 
-def claim_token() -> str:
-    """Who holds a package claim: host, process and a random part (≤ 64 characters)."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
-
-
 # ---------------------------------------------------------------- the batches
-
-
-def _run(
-    app: App,
-    actor: Actor,
-    account: AccountInfo,
-    target: CarrierTarget,
-    ids: list[int],
-    extra: Mapping[str, object],
-    *,
-    token: str | None = None,
-    report: AllocationReport | None = None,
-) -> AllocationReport:
-    token = token or claim_token()
-    report = report or AllocationReport(account=account.name)
-    calls = CarrierSession(app, target, extra)
-    try:
-        size = calls.cls.MAX_BATCH
-        for start in range(0, len(ids), size):
-            chunk = ids[start : start + size]
-            if report.aborted:
-                report.outcomes += [
-                    PackageOutcome(p, "failed", error=f"not attempted: {report.aborted}")
-                    for p in chunk
-                ]
-                continue
-            _batch(app, actor, account, calls, chunk, token, report)
-    finally:
-        calls.close()
-    return report
-
-
-def _batch(
-    app: App,
-    actor: Actor,
-    account: AccountInfo,
-    calls: CarrierSession,
-    chunk: list[int],
-    token: str,
-    report: AllocationReport,
-) -> None:
-    claimed = _prepare(app, actor, account, chunk, token)
-    settled = _settled_outcomes(claimed)
-    requests = claimed.requests
-    results: dict[int, WaybillResult] = {}
-    if requests:
-        try:
-            answer = calls.call(lambda c: c.allocate(list(requests.values())))
-            results = _by_package(requests, answer)
-        except Exception as exc:  # a plugin may raise anything; each is a batch failure
-            error = (
-                exc
-                if isinstance(exc, OrderhubError)
-                else PluginError(
-                    f"carrier plugin {account.carrier!r} failed: {type(exc).__name__}: {exc}"
-                )
-            )
-            _release(app, requests, token)
-            retryable = bool(getattr(error, "retryable", False))
-            settled.update(
-                {
-                    p: PackageOutcome(p, "failed", error=str(error), retryable=retryable)
-                    for p in requests
-                }
-            )
-            if isinstance(error, FATAL):
-                report.aborted = str(error)
-            report.outcomes += [settled[p] for p in chunk if p in settled]
-            return
-    warnings = {p: _warning(app, calls, account, r) for p, r in results.items() if r.waybill}
-    warnings = {p: w for p, w in warnings.items() if w}
-    settled.update(_store(app, actor, account, calls, requests, results, warnings, token, report))
-    report.outcomes += [settled[p] for p in chunk if p in settled]
-
-
-def _prepare(
-    app: App, actor: Actor, account: AccountInfo, chunk: list[int], token: str
-) -> db.Claimed:
-    from core.models import Package
-    from core.waybill_requests import build_requests
-
-    out = db.Claimed()
-    with app.tx() as session:
-        claimed = db.claim(session, actor.org_id, chunk, token)
-        packages = {
-            p.id: p
-            for p in session.scalars(
-                select(Package).where(Package.id.in_(chunk), Package.org_id == actor.org_id)
-            )
-        }
-        out.refused.update({p: f"no package with id {p}" for p in chunk if p not in packages})
-        active = db.active_waybills(session, packages)
-        for package_id, waybill in active.items():
-            if waybill.status == "cancelling":
-                out.refused[package_id] = (
-                    f"waybill {waybill.number} of package {package_id} is being cancelled; "
-                    "cancel it again to finish (`orderhub waybill cancel`)"
-                )
-            else:
-                out.kept[package_id] = waybill
-        free = [p for i, p in packages.items() if i not in active]
-        for package in free:
-            if package.id not in claimed:
-                out.busy[package.id] = package.allocation_claim_until  # type: ignore[assignment]
-        candidates = [p for p in free if p.id in claimed]
-        out.refused.update(db.refusals(session, candidates))
-        buildable = [p for p in candidates if p.id not in out.refused]
-        for package_id, built in build_requests(session, account, buildable).items():
-            if isinstance(built, WaybillRequest):
-                out.requests[package_id] = built
-            else:
-                out.refused[package_id] = built
-        db.release(session, [p for p in claimed if p not in out.requests], token)
-    return out
-
-
-def _settled_outcomes(claimed: db.Claimed) -> dict[int, PackageOutcome]:
-    from core import clock
-
-    settled = {p: PackageOutcome(p, "failed", error=e) for p, e in claimed.refused.items()}
-    for package_id, waybill in claimed.kept.items():
-        settled[package_id] = PackageOutcome(
-            package_id, "kept", waybill.number, waybill.id, warning=waybill.number_warning
-        )
-    for package_id, until in claimed.busy.items():
-        when = clock.local_text(until) if until else "soon"
-        settled[package_id] = PackageOutcome(
-            package_id,
-            "busy",
-            retryable=True,
-            error=f"another allocation is drawing a waybill for package {package_id} "
-            f"(its claim ends at {when})",
-        )
-    return settled
-
-
-def _by_package(
-    requests: dict[int, WaybillRequest], answer: list[WaybillResult]
-) -> dict[int, WaybillResult]:
-    """Match results to packages by request id; a missing answer is a retryable error."""
-    by_request = {r.request_id: r for r in answer if isinstance(r, WaybillResult)}
-    return {
-        package_id: by_request.get(request.request_id)
-        or WaybillResult(
-            request.request_id, error="the carrier returned no answer for it", retryable=True
-        )
-        for package_id, request in requests.items()
-    }
-
-
-def _store(
-    app: App,
-    actor: Actor,
-    account: AccountInfo,
-    calls: CarrierSession,
-    requests: dict[int, WaybillRequest],
-    results: dict[int, WaybillResult],
-    warnings: dict[int, str],
-    token: str,
-    report: AllocationReport,
-) -> dict[int, PackageOutcome]:
-    out: dict[int, PackageOutcome] = {}
-    for package_id, result in results.items():
-        if result.error:
-            out[package_id] = PackageOutcome(
-                package_id, "failed", error=result.error, retryable=result.retryable
-            )
-    try:
-        with app.tx() as session:
-            stored = db.store(
-                session,
-                org_id=actor.org_id,
-                account_id=account.id,
-                carrier=account.carrier,
-                user_id=actor.user_id,
-                requests=requests,
-                results=results,
-                warnings=warnings,
-            )
-            db.release(session, requests, token)
-            if stored.allocated:
-                audit.record(
-                    session,
-                    "waybill.allocate",
-                    actor=actor,
-                    target_type="carrier_account",
-                    target_id=account.id,
-                    after={
-                        "account": account.name,
-                        "waybills": {str(p): n for p, (_, n) in stored.allocated.items()},
-                    },
-                )
-    except Exception as exc:  # nothing was stored: compensate for every drawn number
-        log.exception("storing waybills of account %s failed", account.name)
-        drawn = [(p, r) for p, r in results.items() if r.waybill]
-        notes = compensate(
-            app,
-            actor,
-            account,
-            calls,
-            requests,
-            drawn,
-            f"drawn but not stored: {type(exc).__name__}",
-            report,
-        )
-        _release(app, requests, token)
-        for package_id, result in drawn:
-            out[package_id] = PackageOutcome(
-                package_id,
-                "failed",
-                retryable=True,
-                error=f"waybill {result.waybill.number} was drawn but could not be stored "  # type: ignore[union-attr]
-                f"({type(exc).__name__}: {exc}); {notes.get(package_id, '')}".rstrip("; "),
-            )
-        report.aborted = report.aborted or f"the database refused the waybills: {exc}"
-        return out
-    for package_id, (waybill_id, number) in stored.allocated.items():
-        out[package_id] = PackageOutcome(
-            package_id, "allocated", number, waybill_id, warning=warnings.get(package_id, "")
-        )
-    for package_id, number in stored.kept.items():
-        out[package_id] = PackageOutcome(package_id, "kept", number)
-    for package_id, why in stored.refused.items():
-        out[package_id] = PackageOutcome(package_id, "failed", error=why)
-    if stored.to_cancel:
-        compensate(
-            app,
-            actor,
-            account,
-            calls,
-            requests,
-            stored.to_cancel,
-            "drawn twice or for a package changed meanwhile",
-            report,
-        )
-    return out
-
-
-def _release(app: App, package_ids: Iterable[int], token: str) -> None:
-    try:
-        with app.tx() as session:
-            db.release(session, package_ids, token)
-    except Exception:  # the claim expires by itself; never hide the original failure
-        log.exception("could not release allocation claims")
 
 
 # ---------------------------------------------------------------- helpers
@@ -448,8 +154,6 @@ def _cancel_for_reallocation(
     app: App, actor: Actor, ids: list[int], token: str, reason: str, report: AllocationReport
 ) -> list[int]:
     """Claim `ids`, cancel their active waybills; return the packages ready to allocate."""
-    from core.models import Package
-
     with app.tx() as session:
         claimed = db.claim(session, actor.org_id, ids, token)
         found = set(
@@ -487,7 +191,7 @@ def _cancel_for_reallocation(
             report.outcomes.append(
                 PackageOutcome(outcome.package_id, "failed", outcome.number, error=outcome.error)
             )
-    _release(app, stuck, token)
+    release_claims(app, stuck, token)
     return [p for p in ids if p in claimed and p not in stuck]
 
 
@@ -523,19 +227,3 @@ def _package_ids(package_ids: Iterable[int]) -> list[int]:
             f"at most {MAX_PACKAGES} packages per allocation", field="package_ids"
         )
     return ids
-
-
-def _warning(app: App, calls: CarrierSession, account: AccountInfo, result: WaybillResult) -> str:
-    """A soft check of a returned number against its carrier's pattern ('' when fine)."""
-    from core.waybill_query import guess_carriers
-
-    waybill = result.waybill
-    assert waybill is not None
-    notes = []
-    if waybill.carrier_code.upper() != account.wp_code.upper():
-        notes.append(f"the carrier answered for {waybill.carrier_code}, not {account.wp_code}")
-    if calls.cls.tracking_number_matches(waybill.carrier_code, waybill.number) is False:
-        guesses = [c for c in guess_carriers(app, waybill.number) if c != waybill.carrier_code]
-        looks = f"; it looks like {'/'.join(guesses)}" if guesses else ""
-        notes.append(f"{waybill.number} does not look like a {waybill.carrier_code} number{looks}")
-    return "; ".join(notes)
