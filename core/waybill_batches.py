@@ -58,6 +58,10 @@ class PackageOutcome:
 
 @dataclass
 class AllocationReport:
+    """One outcome per package in the order asked; `compensated` lists numbers drawn but
+    cancelled at the carrier because they could not be kept; `cancelled` the old
+    waybills a re-allocation cancelled; `aborted` why later batches were not attempted."""
+
     account: str
     outcomes: list[PackageOutcome] = field(default_factory=list)
     compensated: list[str] = field(default_factory=list)  # numbers cancelled at the carrier
@@ -107,6 +111,8 @@ def run(
     token: str | None = None,
     report: AllocationReport | None = None,
 ) -> AllocationReport:
+    """Allocate for `ids` batch by batch (`MAX_BATCH` of the account's carrier plugin),
+    claiming with `token` (a fresh one by default); outcomes go into `report`."""
     token = token or claim_token()
     report = report or AllocationReport(account=account.name)
     calls = CarrierSession(app, target, extra)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core import audit, carrier_accounts, waybills
 from core.errors import Conflict, PermissionDenied, ValidationError
-from core.models import Package, Waybill
+from core.models import Package, Shop, Waybill
 from core.waybill_query import list_waybills, mark_printed
 
 
@@ -194,3 +194,21 @@ def test_account_creation_checks_subscription_and_resolves_logistics_id(rig) -> 
         rig.account("ZTO")
     with pytest.raises(Conflict, match="already exists"):
         rig.account("YTO")
+
+
+def test_a_token_that_expires_mid_allocation_is_refreshed_once(rig) -> None:
+    package_ids = rig.packages(count=21)
+    account = rig.account("YTO")
+    with rig.app.tx() as session:
+        before = session.get(Shop, account.shop_id).credentials["access_token"]
+    rig.sandbox.set_faults("token_expiry=2")  # the token dies after two calls with it
+    try:
+        report = waybills.allocate(rig.app, rig.org.admin, package_ids, account.name)
+    finally:
+        rig.sandbox.set_faults("")
+    assert [o.outcome for o in report.outcomes] == ["allocated"] * 21
+    with rig.app.tx() as session:
+        after = session.get(Shop, account.shop_id).credentials["access_token"]
+    assert after != before  # refreshed through the shop's refresh token, then retried
+    assert len(rig.platform_waybills()) == 21
+    rig.assert_ledgers_agree()
