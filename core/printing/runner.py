@@ -30,6 +30,7 @@ from core.models import Printer, PrintJob, PrintJobItem
 from core.printing import lease as leases
 from core.printing.printers import PrinterConfig
 from core.printing.progress import Progress, ProgressCallback
+from core.printing.render_pool import MIN_ITEMS, RenderPool, default_processes
 from core.printing.states import recount, recover, requeue_failed
 
 PAGE_SIZE = 50
@@ -60,6 +61,7 @@ class Run:
         self.page_size = PAGE_SIZE
         self.pdf_chunk = int((job.options or {}).get("pdf_chunk", PDF_CHUNK))
         self.progress = progress
+        self.pool: RenderPool | None = None
         self.stop = threading.Event()
         self.pause_reason = ""
         self.stopped_by = ""  # the job status an operator set (paused / cancelled)
@@ -98,8 +100,10 @@ def run_job(
     owner: str | None = None,
     lease_seconds: int = leases.LEASE_SECONDS,
     retry_failed: bool = True,
+    render_processes: int | None = None,
 ) -> RunResult:
-    """Print every unfinished item of job `job_id` (`print.run`); see the module docstring."""
+    """Print every unfinished item of job `job_id` (`print.run`); see the module docstring.
+    `render_processes`: render pool size (default: one per spare core; 0: render here)."""
     with app.tx() as session:
         authz.require(session, actor, "print.run")
     lease = leases.claim(app, actor.org_id, job_id, owner or leases.new_owner(), lease_seconds)
@@ -134,7 +138,14 @@ def run_job(
             progress.report(
                 "running", message=f"{recovered} item(s) left sending by a crash are uncertain"
             )
-        _run_printers(run, configs)
+        processes = default_processes() if render_processes is None else render_processes
+        if processes > 0 and counts.get("queued", 0) >= MIN_ITEMS:
+            run.pool = RenderPool(processes)
+        try:
+            _run_printers(run, configs)
+        finally:
+            if run.pool is not None:
+                run.pool.close()
         return _finish(run)
     except BaseException:
         _release_quietly(app, lease)

@@ -1,32 +1,35 @@
-"""One printer's share of a print job: read a page of queued items, render them one by
-one (or a few pages of PDF as one document), record `sending`, send, record `done`.
+"""One printer's share of a print job: read a page of queued items, prepare their
+documents, record `sending`, send, record `done` — in position order.
 
 Memory stays flat whatever the batch: items are read a page at a time by position (a
-keyset, so resuming starts at the first unfinished one), and a document is dropped once
-sent. A render failure fails that item only (named, with the reason) and the batch goes on;
-a printer failure stops this printer and pauses the job: the document goes back to
-`queued` when the driver says no byte of it left, and becomes `uncertain` when some may
-have (drivers flag that with `uncertain=True`; an unexpected exception from a plugin counts
-as uncertain too, since nobody can tell).
+keyset, so resuming starts at the first unfinished one), at most a few documents are in
+flight (rendered ahead, in the render pool when there is one, while the current one is
+recorded and sent), and a document is dropped once sent. A render failure fails that item
+only (named, with the reason) and the batch goes on; a printer failure stops this printer
+and pauses the job: the document goes back to `queued` when the driver says no byte of it
+left, and becomes `uncertain` when some may have (drivers flag that with
+`uncertain=True`; an unexpected exception from a plugin counts as uncertain too, since
+nobody can tell).
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from core import clock
-from core.contracts.renderer import RenderedDocument, Renderer, RenderRequest, TemplateSpec
+from core.contracts.renderer import TemplateSpec
 from core.errors import DeviceNotFound, ExternalError, OrderhubError, ValidationError
 from core.models import PrintJobItem
 from core.printing import documents as docs
 from core.printing import template_store
 from core.printing.lease import LeaseLost
-from core.printing.printers import PrinterConfig, driver_for, render_request, renderer_for
+from core.printing.printers import PrinterConfig, driver_for, renderer_for
+from core.printing.rendering import ChunkRenderer, Prepared
 from core.printing.states import Step, StepResult, step
 
 if TYPE_CHECKING:
@@ -36,15 +39,6 @@ log = logging.getLogger("orderhub.printing")
 ITEMS = PrintJobItem.__table__
 
 
-@dataclass
-class Prepared:
-    """A chunk ready to send: one document for `item_ids` (several only for PDF batches)."""
-
-    item_ids: list[int]
-    document: RenderedDocument
-    positions: dict[int, int]
-
-
 class PrinterWorker:
     """Sends the queued items of one job assigned to one printer, in position order."""
 
@@ -52,11 +46,8 @@ class PrinterWorker:
         self.run = run
         self.config = config
         self.specs: dict[int, TemplateSpec] = {}
-        self.renderer: Renderer | None = None
         self.pending: list[int] = []  # sent, `done` not yet committed
         self.chunk = run.chunk_for(config)
-
-    # ------------------------------------------------------------------ main loop
 
     def __call__(self) -> None:
         try:
@@ -69,15 +60,25 @@ class PrinterWorker:
 
     def _work(self) -> None:
         app = self.run.app
-        self.renderer = renderer_for(app, self.config)
+        renderer = ChunkRenderer(
+            self.config, renderer_for(app, self.config), self.specs, self._task_id, self.run.pool
+        )
+        ahead = 1 + (2 * self.run.pool.processes if self.run.pool is not None else 0)
+        window: deque[Prepared] = deque()
         with driver_for(app, self.config) as device:
             try:
-                for page in self._pages():
-                    for chunk in _chunks(page, self.chunk):
-                        if self.run.stopping:
-                            return
-                        if not self._print_chunk(device, chunk):
-                            return
+                for refs, sources, extra in self._pages():
+                    for start in range(0, len(refs), self.chunk):
+                        chunk = refs[start : start + self.chunk]
+                        window.append(renderer.prepare(chunk, sources, extra))
+                        while len(window) >= ahead:
+                            if self.run.stopping or not self._print(
+                                device, renderer, window.popleft()
+                            ):
+                                return
+                while window:
+                    if self.run.stopping or not self._print(device, renderer, window.popleft()):
+                        return
             finally:
                 if self.pending:
                     self._step(Step(done=self.pending))
@@ -128,54 +129,44 @@ class PrinterWorker:
 
     # ------------------------------------------------------------------ one chunk
 
-    def _print_chunk(self, device, chunk) -> bool:  # type: ignore[no-untyped-def]
-        refs, sources, extra = chunk
-        prepared, failed = self._render(refs, sources, extra)
-        refs_by_id = {r.id: r for r in refs}
-        device_refs = (
-            {i: self._task_id(refs_by_id[i]) for i in prepared.item_ids} if prepared else {}
-        )
+    def _print(self, device, renderer: ChunkRenderer, prepared: Prepared) -> bool:  # type: ignore[no-untyped-def]
+        """Record, send, and (in the next step) finish one prepared chunk."""
+        content = renderer.result(prepared)
+        refs = {i: self._task_id(prepared.refs[i]) for i in prepared.item_ids}
         result = self._step(
-            Step(done=self.pending, start=prepared.item_ids if prepared else (), failed=failed,
-                 refs=device_refs if not self.config.self_rendered else {})
+            Step(done=self.pending, start=prepared.item_ids, failed=prepared.failed,
+                 refs=refs if not self.config.self_rendered else {})
         )  # fmt: skip
         self.pending = []
-        for item_id, error in {**failed, **result.refused}.items():
-            self.run.progress.report(
-                "running", failed=1, printer=self.config.name,
-                position=refs_by_id[item_id].position, item_state="failed", message=error,
-            )  # fmt: skip
+        for item_id, error in {**prepared.failed, **result.refused}.items():
+            self._report(prepared.refs[item_id].position, "failed", error, failed=1)
         if result.status != "running":
             self.run.operator_stopped(result.status)
             return False
-        if not result.started or prepared is None:
+        if not result.started or content is None:
             return True
         if set(result.started) != set(prepared.item_ids):  # some refused at the last check
-            prepared, _ = self._render([refs_by_id[i] for i in result.started], sources, extra)
-            assert prepared is not None
-        return self._send(device, prepared, result)
+            content = renderer.subset(prepared, result.started)
+        return self._send(device, content, prepared.positions(), result)
 
-    def _send(self, device, prepared: Prepared, result: StepResult) -> bool:  # type: ignore[no-untyped-def]
+    def _send(self, device, content: bytes, positions: dict[int, int], result: StepResult) -> bool:  # type: ignore[no-untyped-def]
         try:
-            device.write(prepared.document.content)
+            device.write(content)
         except Exception as exc:  # every failure is classified; none is lost
             outcome, message, pause = classify(exc, self.config.name)
-            errors = dict.fromkeys(result.started, message)
-            change = Step(**{outcome: errors})
-            self._step(change)
+            self._step(Step(**{outcome: dict.fromkeys(result.started, message)}))
+            state = "queued" if outcome == "requeue" else outcome
             for item_id in result.started:
-                self.run.progress.report(
-                    "running", failed=1 if outcome == "failed" else 0,
-                    uncertain=1 if outcome == "uncertain" else 0, printer=self.config.name,
-                    position=prepared.positions[item_id], item_state=_state_of(outcome),
-                    message=message,
+                self._report(
+                    positions[item_id], state, message, failed=int(state == "failed"),
+                    uncertain=int(state == "uncertain"),
                 )  # fmt: skip
             if pause:
                 self.run.pause(message)
                 return False
             return True
         self.pending = list(result.started)
-        last = max(prepared.positions[i] for i in result.started)
+        last = max(positions[i] for i in result.started)
         self.run.progress.report(
             "running", done=len(result.started), printer=self.config.name, position=last,
             item_state="done",
@@ -186,72 +177,11 @@ class PrinterWorker:
         with self.run.app.engine.begin() as conn:
             return step(conn, self.run.lease, change)
 
-    # ------------------------------------------------------------------ rendering
-
-    def _render(self, refs, sources, extra) -> tuple[Prepared | None, dict[int, str]]:  # type: ignore[no-untyped-def]
-        """One document for `refs` (their items that can print), and why others cannot."""
-        failed: dict[int, str] = {}
-        parts: list[tuple[docs.ItemRef, object]] = []
-        now = clock.now()
-        for ref in refs:
-            try:
-                parts.append((ref, self._content(ref, sources, extra, now)))
-            except (OrderhubError, ValueError) as exc:
-                failed[ref.id] = _describe(ref, sources, str(exc))
-            except Exception as exc:  # a renderer bug fails the item, not the batch
-                log.exception("rendering item %s failed", ref.id)
-                failed[ref.id] = _describe(ref, sources, f"{type(exc).__name__}: {exc}")
-        if not parts:
-            return None, failed
-        ids = [ref.id for ref, _ in parts]
-        positions = {ref.id: ref.position for ref, _ in parts}
-        contents = [c for _, c in parts]
-        if isinstance(contents[0], bytes):
-            return Prepared(
-                ids, RenderedDocument(self.config.language, contents[0]), positions
-            ), failed
-        assert self.renderer is not None
-        try:
-            document = self.renderer.render_batch(contents)  # type: ignore[arg-type]
-        except Exception:  # find the culprit: render each, keep the good ones
-            good = []
-            for ref, request in parts:
-                try:
-                    self.renderer.render(request)  # type: ignore[arg-type]
-                    good.append((ref, request))
-                except Exception as exc:
-                    failed[ref.id] = _describe(ref, sources, f"{type(exc).__name__}: {exc}")
-            if not good:
-                return None, failed
-            ids = [ref.id for ref, _ in good]
-            positions = {ref.id: ref.position for ref, _ in good}
-            document = self.renderer.render_batch([r for _, r in good])  # type: ignore[misc]
-        return Prepared(ids, document, positions), failed
-
-    def _content(self, ref, sources, extra, now) -> RenderRequest | bytes:  # type: ignore[no-untyped-def]
-        source = sources.get(ref.package_id) if ref.package_id is not None else None
-        why = docs.problem(ref, source)
-        if why:
-            raise ValidationError(why)
-        if not self.config.self_rendered:
-            return docs.component_payload(source, self._task_id(ref))
-        spec = self.specs.get(ref.template_version_id)
-        if spec is None:
-            raise ValidationError(
-                extra.get(("spec_error", ref.template_version_id), "item has no template")
-            )
-        if ref.kind == "label":
-            data = docs.label_data(source, now).to_mapping()
-        elif ref.kind == "packing_slip":
-            data = docs.packing_slip_data(source, now).to_mapping()
-        elif ref.kind == "pick_list":
-            data = extra[("pick", ref.id)].to_mapping()
-        else:
-            raise ValidationError(f"items of kind {ref.kind!r} cannot be printed by a job")
-        request = render_request(self.config, spec, data)
-        if self.chunk == 1:  # render now: a failure is this item's, with its own message
-            return self.renderer.render(request).content  # type: ignore[union-attr]
-        return request
+    def _report(self, position: int, state: str, message: str, **counts: int) -> None:
+        self.run.progress.report(
+            "running", printer=self.config.name, position=position, item_state=state,
+            message=message, **counts,
+        )  # fmt: skip
 
     def _task_id(self, ref: docs.ItemRef) -> str:
         return f"orderhub-{self.run.job_id}-{ref.id}-{ref.attempts + 1}"
@@ -267,11 +197,8 @@ def classify(exc: BaseException, printer: str) -> tuple[str, str, bool]:
       folder that is not writable): `failed`, pause.
     """
     if not isinstance(exc, OrderhubError):
-        return (
-            "uncertain",
-            f"printer {printer}: {type(exc).__name__}: {exc}; it may have printed",
-            True,
-        )
+        text = f"printer {printer}: {type(exc).__name__}: {exc}; it may have printed"
+        return "uncertain", text, True
     message = f"printer {printer}: {exc.message}"
     if exc.details.get("uncertain"):
         return "uncertain", message, True
@@ -280,21 +207,3 @@ def classify(exc: BaseException, printer: str) -> tuple[str, str, bool]:
     if isinstance(exc, ValidationError):
         return "failed", message, False
     return "failed", message, True
-
-
-def _state_of(outcome: str) -> str:
-    return "queued" if outcome == "requeue" else outcome
-
-
-def _describe(ref: docs.ItemRef, sources: dict, error: str) -> str:
-    source = sources.get(ref.package_id)
-    if source is not None and source.orders:
-        numbers = ",".join(o.platform_order_no for o in source.orders)
-        return f"order {numbers} (item {ref.position}): {error}"
-    return f"item {ref.position}: {error}"
-
-
-def _chunks(page, size: int):  # type: ignore[no-untyped-def]
-    refs, sources, extra = page
-    for start in range(0, len(refs), size):
-        yield refs[start : start + size], sources, extra
