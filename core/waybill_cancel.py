@@ -8,6 +8,10 @@
    (released in orderhub only: the carrier has no cancel API, e.g. typed numbers); the
    package goes back to `new`. If the carrier refused, the waybill returns to what it was.
 
+Cancelling a `recycled` waybill again asks the carrier once more (when it can cancel):
+that is how a number drawn but never stored, whose compensating cancel the carrier
+refused, is finally voided (`core.waybill_compensation` raises an alert naming it).
+
 A crash between 2 and 3 leaves `cancelling`: running the cancel again repeats step 2
 (cancelling twice is no error at the carrier) and finishes. Cancelling an unprinted
 waybill needs `print.run`; a printed one (its label exists) needs `print.reprint`.
@@ -16,6 +20,7 @@ waybill needs `print.run`; a printed one (its label exists) needs `print.reprint
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -27,6 +32,7 @@ from core.carrier_session import CarrierSession, CarrierTarget
 from core.contracts.carrier import WaybillRef
 from core.errors import OrderhubError
 from core.models import CarrierAccount, Package, Waybill
+from core.waybill_store import active_numbers
 
 REASON_MAX = 500
 
@@ -41,6 +47,7 @@ class Pending:
     carrier_code: str
     number: str
     printed: bool
+    recycled: bool = False  # released earlier without the carrier: try the carrier again
 
 
 @dataclass(frozen=True)
@@ -73,8 +80,14 @@ def begin(
         if row is None:
             settled.append(CancelOutcome(waybill_id, "failed", error=f"no waybill {waybill_id}"))
             continue
-        if row.status in ("cancelled", "recycled"):
+        if row.status == "cancelled":
             settled.append(CancelOutcome(row.id, "already", row.number, row.package_id))
+            continue
+        if row.status == "recycled":
+            if "print.run" not in held or _active_elsewhere(session, row):
+                settled.append(CancelOutcome(row.id, "already", row.number, row.package_id))
+            else:
+                pending.append(_pending(row, printed=False, recycled=True))
             continue
         printed = row.printed_at is not None or row.status == "printed"
         needed = "print.reprint" if printed else "print.run"
@@ -100,17 +113,25 @@ def begin(
             if moved != 1:  # someone else cancelled it a moment ago
                 settled.append(CancelOutcome(row.id, "already", row.number, row.package_id))
                 continue
-        pending.append(
-            Pending(
-                row.id,
-                row.package_id,
-                row.carrier_account_id,
-                row.carrier_code,
-                row.number,
-                printed,
-            )
-        )
+        pending.append(_pending(row, printed=printed))
     return pending, settled
+
+
+def _pending(row: Waybill, *, printed: bool, recycled: bool = False) -> Pending:
+    return Pending(
+        row.id,
+        row.package_id,
+        row.carrier_account_id,
+        row.carrier_code,
+        row.number,
+        printed,
+        recycled,
+    )
+
+
+def _active_elsewhere(session: Session, row: Waybill) -> bool:
+    """Whether a recycled number was given to a package again (typed again by hand)."""
+    return bool(active_numbers(session, row.org_id, [(row.carrier_code, row.number)]))
 
 
 def at_carrier(app: App, pending: list[Pending]) -> dict[int, str | None]:
@@ -155,6 +176,9 @@ def finish(
     now = clock.now()
     for item in pending:
         error = carrier.get(item.waybill_id, "no answer from the carrier")
+        if item.recycled:
+            done.append(_finish_recycled(session, actor, item, error, reason, now))
+            continue
         if error:
             back = "printed" if item.printed else "allocated"
             session.execute(
@@ -196,6 +220,40 @@ def finish(
         done.append(CancelOutcome(item.waybill_id, status, item.number, item.package_id))
     session.flush()
     return done
+
+
+def _finish_recycled(
+    session: Session, actor: Actor, item: Pending, error: str | None, reason: str, now: datetime
+) -> CancelOutcome:
+    """A number released earlier without the carrier (its cancel had failed): the
+    carrier has now cancelled it, still cannot (""), or refused again."""
+    if error == "":
+        return CancelOutcome(item.waybill_id, "already", item.number, item.package_id)
+    if error:
+        return CancelOutcome(
+            item.waybill_id,
+            "failed",
+            item.number,
+            item.package_id,
+            f"the carrier did not cancel {item.number}: {error}",
+        )
+    session.execute(
+        update(Waybill)
+        .where(Waybill.id == item.waybill_id, Waybill.status == "recycled")
+        .values(status="cancelled", cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        session,
+        "waybill.cancel",
+        actor=actor,
+        target_type="waybill",
+        target_id=item.waybill_id,
+        before={"number": item.number, "status": "recycled"},
+        after={"status": "cancelled", "package_id": item.package_id},
+        detail=reason[:REASON_MAX],
+    )
+    return CancelOutcome(item.waybill_id, "cancelled", item.number, item.package_id)
 
 
 def cancel(app: App, actor: Actor, waybill_ids: list[int], reason: str = "") -> list[CancelOutcome]:

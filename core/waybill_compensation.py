@@ -110,8 +110,9 @@ def _alert(app: App, actor: Actor, account: AccountInfo, refused: list[str]) -> 
 
     message = (
         f"面单未能回收 / waybills drawn on carrier account {account.name} were not kept and "
-        f"the carrier would not cancel them: {'; '.join(refused)}. Cancel them in the "
-        "carrier's or platform's back office so they are not billed."
+        f"the carrier would not cancel them: {'; '.join(refused)}. Try again with "
+        "`orderhub waybill cancel NUMBER`, or cancel them in the platform's back office, "
+        "so they are not billed."
     )
     try:
         raise_alert(app, actor.org_id, ALERT_KIND, "warning", message)

@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 
 from core import waybills
 from core.errors import Conflict
-from core.models import Package, Waybill
+from core.models import Alert, Package, Waybill
 from core.waybill_query import mark_printed
 from core.waybill_store import CLAIM_SECONDS
 from tests.conftest import TEST_KEY
@@ -163,4 +163,38 @@ def test_an_interrupted_cancel_is_never_printed_and_finishes_when_repeated(rig) 
     rig.assert_ledgers_agree()
     fresh = waybills.allocate(rig.app, rig.org.admin, package_ids, account.name)
     assert [o.outcome for o in fresh.outcomes] == ["allocated", "kept"]
+    rig.assert_ledgers_agree()
+
+
+def test_a_compensation_the_carrier_refuses_is_recorded_alerted_and_retried(rig) -> None:
+    package_ids = rig.packages(count=2)
+    account = rig.account("YTO")
+    fault = FailOnce(rig.app.engine, "INSERT INTO waybills")
+    rig.sandbox.set_faults("503=1.0@pdd.waybill.cancel")  # the gateway is down for cancels
+    try:
+        report = waybills.allocate(rig.app, rig.org.admin, package_ids, account.name)
+    finally:
+        fault.remove()
+        rig.sandbox.set_faults("")
+    assert [o.outcome for o in report.outcomes] == ["failed", "failed"]
+    assert all("could not be cancelled at the carrier" in o.error for o in report.outcomes)
+    assert report.compensated == []
+    drawn = rig.platform_waybills()
+    assert set(drawn.values()) == {"allocated"}  # still live at the platform …
+    assert rig.our_waybills() == dict.fromkeys(drawn, "recycled")  # … and recorded here
+    with rig.app.tx() as session:
+        alerts = session.scalars(select(Alert).where(Alert.kind == "waybill.cancel_failed")).all()
+    assert len(alerts) == 1 and all(n in alerts[0].message for n in drawn)
+
+    # The alert's advice works: cancelling the recorded numbers again reaches the carrier.
+    with rig.app.tx() as session:
+        ids = session.scalars(select(Waybill.id).order_by(Waybill.id)).all()
+    outcomes = waybills.cancel(rig.app, rig.org.admin, ids, "compensation retried")
+    assert [o.outcome for o in outcomes] == ["cancelled", "cancelled"]
+    assert set(rig.platform_waybills().values()) == {"cancelled"}
+    rig.assert_ledgers_agree()
+    # and the packages draw fresh numbers under fresh object ids
+    again = waybills.allocate(rig.app, rig.org.admin, package_ids, account.name)
+    assert [o.outcome for o in again.outcomes] == ["allocated", "allocated"]
+    assert not {o.number for o in again.outcomes} & set(drawn)
     rig.assert_ledgers_agree()
