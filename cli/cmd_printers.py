@@ -51,6 +51,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     discover = verbs.add_parser("discover", help="printers the drivers can see right now")
     discover.add_argument("--driver", help="ask only this driver")
     discover.add_argument("--timeout", type=float, default=3.0, help="seconds per driver")
+    discover.add_argument(
+        "--set",
+        action="append",
+        default=None,
+        metavar="KEY=VALUE",
+        help="a driver setting (a component's url, a CUPS server)",
+    )
     discover.set_defaults(handler=_discover)
 
     test = verbs.add_parser("test", help="print a test page (rulers, offsets, dpi)")
@@ -180,7 +187,8 @@ def _where(settings: object) -> str:
 
 def _discover(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    results = printing.discover(app, cli_actor(app, args.org), args.driver, args.timeout)
+    settings = pairs(args.set, "--set", typed=False)
+    results = printing.discover(app, cli_actor(app, args.org), args.driver, args.timeout, settings)
     data = [
         {"driver": r.driver, "error": r.error,
          "printers": [{"name": p.name, "settings": dict(p.settings), "model": p.model,

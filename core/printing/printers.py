@@ -276,8 +276,15 @@ def get_printer(app: App, actor: Actor, name: str | int) -> PrinterConfig:
         return PrinterConfig.of(get_row(session, actor.org_id, name))
 
 
-def discover(app: App, actor: Actor, driver: str | None = None, timeout: float = 3.0) -> list:
-    """Ask every driver that can discover (or just `driver`) what it sees right now."""
+def discover(
+    app: App,
+    actor: Actor,
+    driver: str | None = None,
+    timeout: float = 3.0,
+    settings: Mapping[str, Any] | None = None,
+) -> list[DiscoveryResult]:
+    """Ask every driver that can discover (or just `driver`, built with `settings`, e.g.
+    a print component's URL or a CUPS server) what it sees right now."""
     with app.tx() as session:
         require_use(session, actor)
     drivers = app.plugins.printer_drivers()
@@ -288,7 +295,7 @@ def discover(app: App, actor: Actor, driver: str | None = None, timeout: float =
         if (driver and name != driver) or not cls.SUPPORTS_DISCOVERY:
             continue
         try:
-            with cls({}, app.plugins.services) as instance:
+            with cls(dict(settings or {}), app.plugins.services) as instance:
                 results.append(DiscoveryResult(name, instance.discover(timeout)))
         except OrderhubError as exc:
             results.append(DiscoveryResult(name, error=exc.message))

@@ -24,7 +24,9 @@ TEXT_TEMPLATE = "label-text-76x130"
 
 
 class PrintRig(Rig):
-    def printer(self, name: str, driver: str, language: str | None = None, **kw: Any) -> PrinterConfig:
+    def printer(
+        self, name: str, driver: str, language: str | None = None, **kw: Any
+    ) -> PrinterConfig:
         settings = kw.pop("settings", {})
         return printers.add_printer(
             self.app, self.org.admin, name=name, driver=driver, settings=settings,
@@ -33,7 +35,9 @@ class PrintRig(Rig):
 
     def network_printer(self, name: str, port: int, **kw: Any) -> PrinterConfig:
         settings = {"host": "127.0.0.1", "port": port, "connect_timeout": 1, "write_timeout": 5}
-        return self.printer(name, "network", "tspl", settings={**settings, **kw.pop("settings", {})}, **kw)
+        return self.printer(
+            name, "network", "tspl", settings={**settings, **kw.pop("settings", {})}, **kw
+        )
 
     def text_printer(self, name: str, port: int, **kw: Any) -> PrinterConfig:
         """A TSPL network printer whose labels carry their waybill number in clear."""
