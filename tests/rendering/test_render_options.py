@@ -146,11 +146,11 @@ def test_native_barcode_commands_replace_the_drawn_bars() -> None:
     [
         ("tspl", {"density": 20}, "density must be between 0 and 15"),
         ("tspl", {"colour": "red"}, "unknown setting"),
-        ("tspl", {"native_barcode": "yes"}, "native_barcode must be a bool"),
-        ("zpl", {"compress": 1}, "compress must be a bool"),
+        ("tspl", {"native_barcode": "yes"}, "native_barcode must be of type bool"),
+        ("zpl", {"compress": 1}, "compress must be of type bool"),
         ("escpos", {"band_rows": 5000}, "band_rows must be between 8 and 2303"),
         ("escpos", {"resident_font": "X"}, "unknown setting"),
-        ("pdf", {"compress": "no"}, "compress must be a bool"),
+        ("pdf", {"compress": "no"}, "compress must be of type bool"),
     ],
 )
 def test_bad_settings_are_configuration_errors(language: str, settings: dict, message: str) -> None:
