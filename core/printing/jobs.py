@@ -288,7 +288,7 @@ def _store(
                 {"job_id": job.id, "org_id": actor.org_id, "position": index + 1, "kind": kind,
                  "package_id": package_id, "order_id": first_orders.get(package_id),
                  "waybill_id": waybill.id if waybill else None, "printer_id": config.id,
-                 "template_version_id": version.id if config.self_rendered else None,
+                 "template_version_id": _version_for(config, version.id, before, template),
                  "state": "queued", "attempts": 0,
                  "reprint": bool(reprint and before and before.waybill_number == waybill.number),
                  "reprint_reason": reason if reprint else "",
@@ -320,6 +320,21 @@ def _store(
             job.id, kind, len(rows), [c.name for c in configs], f"{spec.name}@{spec.version}",
             refused, warnings=warnings,
         )  # fmt: skip
+
+
+def _version_for(
+    config: PrinterConfig,
+    job_version: int,
+    before: reprints.PriorLabel | None,
+    named: str | None,
+) -> int | None:
+    """A reprint renders with the template version its label was first printed with,
+    unless the operator named a template; a print component renders its own."""
+    if not config.self_rendered:
+        return None
+    if before is not None and before.template_version_id and not (named and named.strip()):
+        return before.template_version_id
+    return job_version
 
 
 def _template_name(

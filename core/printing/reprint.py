@@ -46,6 +46,7 @@ class PriorLabel:
     state: str
     waybill_number: str
     done_at: datetime | None
+    template_version_id: int | None = None
 
     @property
     def printed(self) -> bool:
@@ -85,6 +86,7 @@ def prior_labels(
             select(
                 PrintJobItem.package_id, PrintJobItem.id, PrintJobItem.job_id,
                 PrintJobItem.state, Waybill.number, PrintJobItem.done_at,
+                PrintJobItem.template_version_id,
             )
             .join(Waybill, Waybill.id == PrintJobItem.waybill_id)
             .where(
@@ -95,8 +97,8 @@ def prior_labels(
             )
             .order_by(PrintJobItem.id)
         )  # fmt: skip
-        for package_id, item_id, job_id, state, number, done_at in rows:
-            prior = PriorLabel(package_id, item_id, job_id, state, number, done_at)
+        for package_id, item_id, job_id, state, number, done_at, version in rows:
+            prior = PriorLabel(package_id, item_id, job_id, state, number, done_at, version)
             current = found.get(package_id)
             # A printed label outranks a queued one; among equals the newest wins.
             if current is None or prior.printed or not current.printed:

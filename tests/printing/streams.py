@@ -42,3 +42,13 @@ def partial(connections: Iterable[bytes]) -> int:
         if tail and not DOCUMENT.fullmatch(tail):
             count += 1
     return count
+
+
+def settle(listener, documents_expected: int, timeout: float = 10.0) -> Counter:  # type: ignore[no-untyped-def]
+    """`printed(…)` once the listener has read every document sent so far (a driver's
+    write returns when the printer's TCP stack has the bytes, a moment before the
+    listener's thread records them)."""
+    listener.wait_until(
+        lambda: sum(printed(listener.connections).values()) >= documents_expected, timeout
+    )
+    return printed(listener.connections)
