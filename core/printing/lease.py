@@ -114,9 +114,17 @@ def claim(app: App, org_id: int, job_id: int, owner: str, seconds: int = LEASE_S
             condition = or_(condition, JOBS.c.lease_owner == row.lease_owner)
         if _take(session, job_id, owner, now + timedelta(seconds=seconds), condition):
             return JobLease(job_id, org_id, owner, seconds)
-    until = clock.local_text(clock.as_utc(row.lease_expires_at))
+    with app.tx() as session:  # lost: say who won (read again, the first read is stale)
+        holder = session.execute(
+            select(JOBS.c.status, JOBS.c.lease_owner, JOBS.c.lease_expires_at).where(
+                JOBS.c.id == job_id
+            )
+        ).one()
+    if holder.lease_owner is None or holder.lease_expires_at is None:
+        raise Conflict(f"print job {job_id} was just run by another runner ({holder.status})")
+    until = clock.local_text(clock.as_utc(holder.lease_expires_at))
     raise Conflict(
-        f"print job {job_id} is being printed by runner {row.lease_owner} (lease until "
+        f"print job {job_id} is being printed by runner {holder.lease_owner} (lease until "
         f"{until}); wait for it to finish or pause it"
     )
 

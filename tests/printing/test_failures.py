@@ -195,8 +195,9 @@ def test_a_stored_template_that_does_not_validate_makes_no_job(rig, listener) ->
     rig.account("YTO")
     with rig.app.tx() as session:
         template = session.scalars(select(Template).where(Template.name == TEXT_TEMPLATE)).one()
+        bad = [{"type": "text", "x": 1}]
         session.add(TemplateVersion(template_id=template.id, version=2, width_mm=76,
-                                    height_mm=130, elements=[{"type": "text", "x": 1}]))  # fmt: skip
+                                    height_mm=130, elements=bad))  # fmt: skip
         template.current_version = 2
     with pytest.raises(ValidationError, match=r"element 0 \(text\)"):
         create_job(
