@@ -176,7 +176,7 @@ class _Reporter:
     """Progress on stderr: every failure at once, a count every ~5 %."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        self.quiet = args.quiet or getattr(args, "json", False)
+        self.quiet = args.quiet
         self.args = args
         self.last = -1
 

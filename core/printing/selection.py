@@ -3,7 +3,8 @@
 `status=audited shop=旗舰店 province=广东省 paid_from=2026-11-01 paid_to=2026-11-02 limit=500`
 — whitespace-separated `key=value` terms (quote values with spaces). Keys:
 
-- `status`: hub status, comma-separated (default `pending,audited`: not yet printed);
+- `status`: hub status, comma-separated (default `pending,audited`, plus `printed` when
+  `printed` is `yes` or `any`);
 - `shop`: shop name; `province`, `city`: receiver region, exact;
 - `paid_from`, `paid_to`: payment date in Beijing time, `YYYY-MM-DD` (`paid_to` inclusive);
 - `flag`: seller flag colour; `printed`: `no` (default: orders whose label is not printed
@@ -55,7 +56,9 @@ def parse_filter(text: str) -> dict[str, str]:
 def select_order_ids(session: Session, actor: Actor, text: str) -> list[int]:
     """Order ids of the actor's org matching filter `text` (see the module docstring)."""
     terms = parse_filter(text)
-    statuses = [s.strip() for s in terms.get("status", "pending,audited").split(",") if s.strip()]
+    printed = terms.get("printed", "no").lower()
+    default = "pending,audited" if printed == "no" else "pending,audited,printed"
+    statuses = [s.strip() for s in terms.get("status", default).split(",") if s.strip()]
     bad = [s for s in statuses if s not in HUB_STATUSES]
     if bad:
         raise ValidationError(
@@ -78,7 +81,6 @@ def select_order_ids(session: Session, actor: Actor, text: str) -> list[int]:
     if "paid_to" in terms:
         end = _day_start(terms["paid_to"], "paid_to") + timedelta(days=1)
         stmt = stmt.where(Order.paid_at < end)
-    printed = terms.get("printed", "no").lower()
     if printed not in ("no", "yes", "any"):
         raise ValidationError("filter: printed must be no, yes or any", field="filter")
     if printed != "any":
