@@ -91,8 +91,7 @@ class ShopFeed:
     platform says it expired, and a bounded retry of retryable failures.
 
     `wait(seconds)` sleeps `retry_delay` between retries (a worker passes its stop event's
-    wait, so a shutdown does not sit out a back-off); `heartbeat()` runs after every page
-    (lease renewal on long windows).
+    wait, so a shutdown does not sit out a back-off).
     """
 
     def __init__(
@@ -102,7 +101,6 @@ class ShopFeed:
         platform: SalesPlatform,
         *,
         wait: Callable[[float], object] = time.sleep,
-        heartbeat: Callable[[], object] = lambda: None,
         retry_delay: float = PAGE_RETRY_DELAY,
     ) -> None:
         from core.shop_tokens import access_token_for  # late: shop_tokens imports more of core
@@ -111,14 +109,11 @@ class ShopFeed:
         self.shop_id = shop_id
         self.platform = platform
         self._wait = wait
-        self._heartbeat = heartbeat
         self._retry_delay = retry_delay
         self._token = access_token_for(app, shop_id)
 
     def page(self, window: OrderWindow, number: int) -> OrderPage:
-        result = self._call(lambda token: self.platform.fetch_orders(token, window, number))
-        self._heartbeat()
-        return result
+        return self._call(lambda token: self.platform.fetch_orders(token, window, number))
 
     def platform_now(self) -> datetime:
         """The platform's clock when it tells it, else ours (`MIN_LAG` covers the skew)."""

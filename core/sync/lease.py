@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.app import App
-from core.errors import Conflict, OrderhubError
+from core.errors import Conflict, NotFound, OrderhubError
 from core.models import Shop
 
 SHOPS = Shop.__table__
@@ -120,7 +120,7 @@ def claim_shop(app: App, shop_id: int, owner: str) -> Lease:
             select(SHOPS.c.lease_owner, SHOPS.c.lease_expires_at).where(SHOPS.c.id == shop_id)
         ).first()
     if holder is None:
-        raise OrderhubError(f"shop {shop_id} does not exist")
+        raise NotFound(f"no shop with id {shop_id}")
     until = clock.local_text(clock.as_utc(holder.lease_expires_at))
     raise Conflict(
         f"shop {shop_id} is being synced by worker {holder.lease_owner} (lease until {until}); "

@@ -26,6 +26,8 @@ from core.contracts.platform import OrderWindow
 from core.sync.engine import FetchedWindow, ShopFeed, fetch_window
 
 _DONE = object()
+#: How often a consumer waiting for a window looks at its stop request.
+POLL_SECONDS = 0.2
 
 
 @dataclass
@@ -42,9 +44,10 @@ class WindowReader:
     """Iterate `ReadWindow`s in plan order, the reading `ahead` windows early; the first
     one with an `error` is the last.
 
-    `idle(seconds)` is called by the consuming thread each time it has waited `every`
-    seconds for a window (lease renewal while a slow window is read). `close()` stops the
-    reader after the window it is reading; its result is dropped.
+    `idle()` is called by the consuming thread each time it has waited `every` seconds
+    for a window (lease renewal while a slow window is read); iteration ends early when
+    `stopped()` turns true while it waits. `close()` stops the reader after the window it
+    is reading; its result is dropped.
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class WindowReader:
         ahead: int = 1,
         idle: Callable[[], object] = lambda: None,
         every: float = 30.0,
+        stopped: Callable[[], bool] = lambda: False,
     ) -> None:
         self._feed = feed
         self._windows = list(windows)
@@ -62,6 +66,7 @@ class WindowReader:
         self._closed = threading.Event()
         self._idle = idle
         self._every = every
+        self._stopped = stopped
         self._thread = threading.Thread(target=self._read, name="sync-reader", daemon=True)
         self._thread.start()
 
@@ -88,12 +93,19 @@ class WindowReader:
                 continue
 
     def __iter__(self) -> Iterator[ReadWindow]:
+        waited = 0.0
         while True:
             try:
-                item = self._queue.get(timeout=self._every)
+                item = self._queue.get(timeout=POLL_SECONDS)
             except queue.Empty:
-                self._idle()
+                if self._stopped():
+                    return
+                waited += POLL_SECONDS
+                if waited >= self._every:
+                    self._idle()
+                    waited = 0.0
                 continue
+            waited = 0.0
             if item is _DONE:
                 return
             assert isinstance(item, ReadWindow)

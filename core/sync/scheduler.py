@@ -241,7 +241,11 @@ class _Walk:
 
     def run(self, feed: ShopFeed, plan: Plan) -> None:
         reader = WindowReader(
-            feed, plan.windows, idle=self.keeper.beat, every=self.keeper.every.total_seconds() / 2
+            feed,
+            plan.windows,
+            idle=self.keeper.beat,
+            every=self.keeper.every.total_seconds() / 2,
+            stopped=self.control.stopping,
         )
         cursor = self.state.cursor
         try:
@@ -270,6 +274,8 @@ class _Walk:
                 self.current = None
                 if self.control.on_window is not None:
                     self.control.on_window(done)
+            if len(self.report.windows) < len(plan.windows):  # the reader stopped early
+                self.report.status = "stopped"
         finally:
             reader.close()
 
