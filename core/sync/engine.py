@@ -11,10 +11,17 @@ this module follows whenever the platform reports a total (`OrderPage.total`):
 
 Reading backwards, an order leaving the window only shifts orders that are *newer* than
 it onto pages that are still to be read (they may be read twice, which the upsert
-absorbs), so none is skipped. Orders *entering* a past window are late writes: when page
-1's total at the end of a sweep is higher than at its start, the window is swept again
-(at most `MAX_SWEEPS` times); beyond that the next pass's overlap reads it again. A
-platform that reports no total is paged forwards until `has_next` is False.
+absorbs), so none is skipped (tests/sync: paging forwards fails the same test).
+
+Orders *entering* a window that ends minutes in the past are late writes (the platform
+publishing a change after the time it stamps on it). When page 1's total at the end of a
+sweep is higher than at its start, the window is swept again (at most `MAX_SWEEPS`
+times). A late write can still slip past a sweep — one landing on a page already read,
+or one that merely moves inside the window, leaving the total unchanged — so late
+writes are caught by time, not by paging: the next pass reads the last `overlap_seconds`
+before the cursor again, and anything published later than that needs a backfill
+(`orderhub sync --since … --until …`). A platform that reports no total is paged
+forwards until `has_next` is False.
 
 Storing. Orders, the cursor move and the `SyncRun` row are one transaction, fenced by the
 shop lease (`lease.renew` in the same transaction), so the cursor never passes a window

