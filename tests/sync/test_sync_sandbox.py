@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core import clock
 from core.contracts.platform import OrderWindow
+from core.hookspecs import hookimpl
 from core.models import AuditEvent, Shop
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.sync.rig import FAST, Rig, make_rig, mismatches, stored_states
@@ -173,3 +174,33 @@ def test_shop_row_is_left_unleased_after_every_kind_of_pass(rig: Rig) -> None:
     with rig.app.tx() as session:
         shop = session.get(Shop, shop_id)
         assert (shop.lease_owner, shop.lease_expires_at) == (None, None)
+
+
+class SyncListener:
+    """An in-process plugin that records `order_synced` events."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[int, str, bool]] = []
+
+    @hookimpl
+    def order_synced(self, order_id: int, order, created: bool) -> None:  # type: ignore[no-untyped-def]
+        self.events.append((order_id, order.order_number, created))
+
+
+def test_order_synced_events_follow_the_commit(rig: Rig) -> None:
+    listener = SyncListener()
+    rig.app.plugins.register(listener, "sync-listener")
+    rig.settle()
+    owner_id = rig.sandbox.shops[0].owner_id
+    shop_id = rig.bind(owner_id)
+    first = rig.sync(shop_id)
+    assert len(listener.events) == first.new > 0
+    assert all(created for _, _, created in listener.events)
+    stored = {sn: True for sn in stored_states(rig.app, shop_id)}
+    assert {sn for _, sn, _ in listener.events} == set(stored)
+    sn = listener.events[0][1]
+    rig.sandbox.update(sn, buyer_memo="请发顺丰")
+    rig.settle()
+    listener.events.clear()
+    second = rig.sync(shop_id)
+    assert second.updated == 1 and [(e[1], e[2]) for e in listener.events] == [(sn, False)]
