@@ -57,7 +57,8 @@ def read_settings(
             value, kind_ok = float(value), True
         if not kind_ok:
             raise ConfigurationError(
-                f"renderer {owner!r}: setting {key} must be of type {spec.kind.__name__}, not {value!r}"
+                f"renderer {owner!r}: setting {key} must be of type {spec.kind.__name__}, "
+                f"not {value!r}"
             )
         if spec.choices and value not in spec.choices:
             allowed = ", ".join(map(str, spec.choices))
