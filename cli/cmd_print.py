@@ -115,6 +115,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     add_json_option(parser)
     parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--render-processes", type=int, metavar="N",
+        help="render on N worker processes (default: one per spare core; 0: in this one)",
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- printing
