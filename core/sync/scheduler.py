@@ -187,7 +187,11 @@ def run_pass(
     from core.shop_tokens import using_platform  # late: it imports the notifier machinery
 
     control = control or Control()
-    state = runs.load_state(app, lease.shop_id)
+    try:
+        state = runs.load_state(app, lease.shop_id)
+    except Exception:
+        leases.release(app, lease)
+        raise
     report = PassReport(state.id, state.name, kind)
     walk = _Walk(app, _LeaseKeeper(app, lease), state, report, control, backfill=since is not None)
     try:

@@ -104,6 +104,10 @@ class Worker:
                       reason, DATABASE_RETRY_SECONDS)  # fmt: skip
             self.control.wait(DATABASE_RETRY_SECONDS)
             return
+        except Exception:  # a bug must not stop the schedule for every other shop
+            log.exception("worker %s: unexpected error; carrying on", self.worker_id)
+            self.control.wait(DATABASE_RETRY_SECONDS)
+            return
         for report in reports:
             self.totals.add(report)
             log.info(

@@ -179,3 +179,27 @@ def test_worker_loop_syncs_due_shops_and_stops_on_request(settings) -> None:
                 assert mismatches(rig, owner_id) == []
         finally:
             rig.app.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_one_broken_shop_does_not_stop_the_others(settings) -> None:
+    config = SandboxConfig(seed=10, shops=1, orders=50, history_days=0.5)
+    with SandboxServer(config) as server:
+        rig = make_rig(settings, server, **SYNC)
+        try:
+            rig.settle()
+            (good,) = rig.bind_all()
+            with rig.app.tx() as session:
+                broken = Shop(org_id=rig.org.org_id, platform="nosuch", platform_shop_id="1",
+                              name="旧平台店铺")  # fmt: skip
+                session.add(broken)
+                session.flush()
+                broken_id = broken.id
+            totals = Worker(rig.app, "w", control=Control(retry_delay=0.01)).run(once=True)
+            assert (totals.passes, totals.failed) == (2, 1)
+            (failed,) = rig.runs(broken_id)
+            assert failed.status == "failed" and "unknown platform 'nosuch'" in failed.error
+            assert mismatches(rig, rig.sandbox.shops[0].owner_id) == []
+            assert rig.shop(good).consecutive_failures == 0
+        finally:
+            rig.app.close()
