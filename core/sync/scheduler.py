@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from core import audit, authz, clock
 from core.actor import Actor
 from core.app import App
 from core.contracts.platform import SalesPlatform
-from core.errors import NotFound, OrderhubError, PermissionDenied
+from core.errors import Conflict, NotFound, OrderhubError, PermissionDenied, ValidationError
 from core.models import Shop
 from core.sync import lease as leases
 from core.sync import runs
@@ -39,6 +40,9 @@ from core.sync.windows import (
 )
 
 log = logging.getLogger("orderhub.sync")
+
+#: Either lets an actor sync a shop by hand: whoever imports orders or binds shops.
+SYNC_PERMISSIONS = frozenset({"order.import", "shop.bind"})
 
 
 @dataclass
@@ -125,21 +129,19 @@ def sync_shop(
     """Sync one shop now (manual), or backfill `[since, until)`; the actor needs
     `order.import` or `shop.bind` in the shop's org. A backfill is audited.
 
-    Raises `Conflict` when a worker is syncing the shop at this moment.
+    Raises `Conflict` when the shop is not active (unbound, or waiting to be authorised
+    again) or a worker is syncing it at this moment.
     """
     backfill = since is not None or until is not None
     if backfill and (since is None or until is None):
-        raise ValueError("a backfill needs both since and until")
+        raise ValidationError("a backfill needs both since and until", field="until")
     with app.tx() as session:
-        held = authz.permissions_of(session, actor)
-        if not held & {"order.import", "shop.bind"}:
-            raise PermissionDenied(
-                f"{actor.label} lacks permission order.import or shop.bind to sync a shop",
-                permission="order.import",
+        shop = _shop_for(session, actor, shop_id)
+        if shop.status != "active":
+            raise Conflict(
+                f"shop {shop.id} ({shop.name}) is {shop.status.replace('_', ' ')}; "
+                f"bind it again (`orderhub shop bind --platform {shop.platform}`) to sync it"
             )
-        shop = session.get(Shop, shop_id)
-        if shop is None or shop.org_id != actor.org_id:
-            raise NotFound(f"no shop with id {shop_id}")
         if backfill:
             audit.record(
                 session,
@@ -158,20 +160,25 @@ def request_sync(app: App, actor: Actor, shop_id: int) -> None:
     """ "Sync now": make the shop due at once for the workers (`order.import` or
     `shop.bind`)."""
     with app.tx() as session:
-        held = authz.permissions_of(session, actor)
-        if not held & {"order.import", "shop.bind"}:
-            raise PermissionDenied(
-                f"{actor.label} lacks permission order.import or shop.bind to sync a shop",
-                permission="order.import",
-            )
-        shop = session.get(Shop, shop_id)
-        if shop is None or shop.org_id != actor.org_id:
-            raise NotFound(f"no shop with id {shop_id}")
+        _shop_for(session, actor, shop_id)
         session.execute(
             update(Shop.__table__)
             .where(Shop.__table__.c.id == shop_id)
             .values(next_sync_at=clock.now())
         )
+
+
+def _shop_for(session: Session, actor: Actor, shop_id: int) -> Shop:
+    """The shop, if the actor may sync it: another org's shop is simply not found."""
+    if not authz.permissions_of(session, actor) & SYNC_PERMISSIONS:
+        raise PermissionDenied(
+            f"{actor.label} lacks permission order.import or shop.bind to sync a shop",
+            permission="order.import",
+        )
+    shop = session.get(Shop, shop_id)
+    if shop is None or shop.org_id != actor.org_id:
+        raise NotFound(f"no shop with id {shop_id}")
+    return shop
 
 
 def run_pass(

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from core import clock
 from core.contracts.platform import OrderWindow
-from core.errors import Conflict
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import Shop, SyncRun
 from core.sync import lease as leases
+from core.sync import request_sync, sync_shop
 from core.sync.engine import FetchedWindow, WindowReport, store_window
 
 
@@ -136,3 +137,25 @@ def test_racing_workers_never_claim_one_shop_twice(app, acme, workers: int) -> N
     assert sorted(everything) == sorted(shop_ids)  # each exactly once
     for name, shops in claimed.items():
         assert all(holder(app, s)[0] == name for s in shops)
+
+
+def test_who_may_sync_which_shop(app, acme, globex, frozen_clock) -> None:
+    (shop_id,) = add_shops(app, acme, 1, next_sync_at=clock.now() + timedelta(hours=1))
+    finance = acme.staff("kuaiji", "finance")
+    with pytest.raises(PermissionDenied, match=r"order\.import or shop\.bind"):
+        sync_shop(app, finance, shop_id)
+    with pytest.raises(PermissionDenied):
+        request_sync(app, finance, shop_id)
+    with pytest.raises(NotFound):  # another org's shop does not exist for globex
+        request_sync(app, globex.admin, shop_id)
+    printer = acme.staff("dayin", "print_operator")  # has order.import
+    request_sync(app, printer, shop_id)
+    assert leases.claim_next_due(app, "w").shop_id == shop_id  # due now
+
+
+def test_an_unbound_shop_is_not_synced_by_hand(app, acme) -> None:
+    (shop_id,) = add_shops(app, acme, 1, status="unbound")
+    with pytest.raises(Conflict, match="unbound; bind it again"):
+        sync_shop(app, acme.admin, shop_id)
+    with pytest.raises(ValidationError, match="both since and until"):
+        sync_shop(app, acme.admin, shop_id, since=clock.now())
