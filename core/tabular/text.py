@@ -135,6 +135,14 @@ class _CsvState:
             except csv.Error as exc:
                 raise self._csv_error(exc) from None
             self.number += 1
+            if any("\x00" in cell for cell in record):
+                # Python's csv passes NUL through, PostgreSQL text refuses it: stop here.
+                raise ValidationError(
+                    f"{self.filename}: row {self.number}: a NUL byte: this is not a text CSV "
+                    "file",
+                    field="file",
+                    row=self.number,
+                )
             yield record
 
     def _csv_error(self, exc: csv.Error) -> ValidationError:

@@ -79,6 +79,13 @@ def _xlsx_rows(book, sheet, filename: str) -> Iterator[TableRow]:  # type: ignor
                     text = cell_text(value)
                     if text[:1] in _FORMULA_START and looks_like_formula(text):
                         formulas.add(index)  # text a spreadsheet would run once exported
+                    if "\x00" in text:
+                        # PostgreSQL text cannot hold NUL; no real export carries one.
+                        raise ValidationError(
+                            f"{filename}: row {number}: a cell contains a NUL character",
+                            field="file",
+                            row=number,
+                        )
                     if len(text) > MAX_CELL_CHARS:
                         raise ValidationError(
                             f"{filename}: row {number}: a cell is longer than "

@@ -204,3 +204,11 @@ def test_cached_hour_offsets_convert_exactly_even_across_dst(when: datetime, zon
     text = when.strftime("%Y-%m-%d %H:%M:%S")
     exact = when.replace(microsecond=0, tzinfo=ZoneInfo(zone)).astimezone(UTC)
     assert tabular.parse_time(text, ZoneInfo(zone)) == exact
+
+
+def test_a_nul_byte_past_the_sniffed_head_is_a_row_error() -> None:
+    """Python's csv module passes NUL through; PostgreSQL text would refuse it later."""
+    body = "订单号,商品\n" + "".join(f"{n},杯子\n" for n in range(20_000)) + "20000,a\x00b\n"
+    table = tabular.read_table(io.BytesIO(body.encode("utf-8")), "big.csv")
+    with pytest.raises(ValidationError, match="row 20002: a NUL byte"):
+        list(table.rows)
