@@ -28,8 +28,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.cmd_sandbox import STATE_FILE_NAME, _wait_for_signal
-from cli.cmd_shop import _follow
+from cli.cmd_sandbox import STATE_FILE_NAME, wait_for_signal
+from cli.cmd_shop import follow_consent_page
 from cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, cli_actor, settings_from
 from cli.oauth_callback import CallbackListener
 from core import carrier_accounts, clock, printing, shops
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         code = _demo(args, load_settings(config_path), sandbox.port, data_dir)
         if args.keep_running and code == EXIT_OK:
             print(f"\nThe sandbox keeps running on {sandbox.url}; Ctrl-C stops it.", flush=True)
-            _wait_for_signal()
+            wait_for_signal()
         return code
     finally:
         sandbox.stop()
@@ -195,7 +195,7 @@ def _bind(app: App, actor: Actor) -> shops.ShopInfo:
     try:
         start = shops.start_authorization(app, actor, "pinduoduo", listener.redirect_uri)
         listener.start(start.state)
-        _follow(start.url, listener, None)
+        follow_consent_page(start.url, listener, None)
         if not listener.wait(BIND_TIMEOUT):
             raise ExternalError("the sandbox's consent page did not redirect back", retryable=True)
     finally:

@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         ) from exc
     try:
         _announce(args, server)
-        _wait_for_signal()
+        wait_for_signal()
     finally:
         server.stop()
     return EXIT_OK
@@ -177,7 +177,7 @@ def _announce(args: argparse.Namespace, server) -> None:
     print("\nCtrl-C stops the sandbox.", flush=True)
 
 
-def _wait_for_signal() -> None:
+def wait_for_signal() -> None:
     stop = threading.Event()
 
     def handle(signum: int, frame: object) -> None:

@@ -219,7 +219,7 @@ def _bind_with_listener(args: argparse.Namespace, app: App, actor: Actor) -> int
         listener.start(start.state)
         print(f"Authorise orderhub for your shop by opening:\n\n  {start.url}\n", file=sys.stderr)
         if args.follow:
-            _follow(start.url, listener, args.sandbox_shop)
+            follow_consent_page(start.url, listener, args.sandbox_shop)
         else:
             if args.open:
                 webbrowser.open(start.url)
@@ -240,7 +240,7 @@ def _bind_with_listener(args: argparse.Namespace, app: App, actor: Actor) -> int
     return _bound(args, listener.outcome.result)  # type: ignore[arg-type]
 
 
-def _follow(url: str, listener: CallbackListener, sandbox_shop: str | None) -> None:
+def follow_consent_page(url: str, listener: CallbackListener, sandbox_shop: str | None) -> None:
     """Fetch the authorisation URL and follow redirects into our own listener.
 
     The sandbox's consent page approves at once when the URL names a shop (`owner_id`);
