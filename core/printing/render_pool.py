@@ -22,12 +22,16 @@ import json
 import logging
 import multiprocessing
 import os
+import sys
+import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from core.contracts.renderer import Renderer, RenderRequest, TemplateSpec
-from core.templates import template_from_dict, template_to_dict
+from core.templates import template_from_json, template_to_json
 
 log = logging.getLogger("orderhub.printing")
 
@@ -47,12 +51,23 @@ class RenderTask:
 
     renderer: tuple[str, str, str]  # module, class name, options as JSON
     spec_key: str
-    spec: dict[str, Any]
+    spec: str  # the template as exported JSON (a string pickles as one copy)
     datas: tuple[dict[str, Any], ...]
     language: str
     dpi: int
     offset_x_mm: float
     offset_y_mm: float
+
+
+_spec_texts: dict[str, tuple[TemplateSpec, str]] = {}
+
+
+def _spec_json(key: str, spec: TemplateSpec) -> str:
+    """The template's JSON, made once per template (a print job uses one or a few)."""
+    cached = _spec_texts.get(key)
+    if cached is None or cached[0] is not spec:
+        cached = _spec_texts[key] = (spec, template_to_json(spec))
+    return cached[1]
 
 
 def task_for(renderer: Renderer, key: str, requests: list[RenderRequest]) -> RenderTask:
@@ -61,7 +76,7 @@ def task_for(renderer: Renderer, key: str, requests: list[RenderRequest]) -> Ren
     return RenderTask(
         renderer=(cls.__module__, cls.__qualname__, json.dumps(dict(renderer.settings))),
         spec_key=key,
-        spec=template_to_dict(first.template),
+        spec=_spec_json(key, first.template),
         datas=tuple(_plain(r.data) for r in requests),
         language=first.language,
         dpi=first.dpi,
@@ -78,7 +93,8 @@ class RenderPool:
         self._executor = ProcessPoolExecutor(
             max_workers=processes, mp_context=multiprocessing.get_context("spawn")
         )
-        self._ready = [self._executor.submit(_warm_up) for _ in range(processes)]
+        with _main_not_rerun():  # the workers start here, one per warm-up task
+            self._ready = [self._executor.submit(_warm_up) for _ in range(processes)]
         self.broken = False
 
     @property
@@ -91,6 +107,35 @@ class RenderPool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Start workers without re-running the program's `__main__` in them.
+
+    A spawned process normally imports the parent's main script first (so an unguarded
+    script would run again in each worker); the workers here need only the renderer and
+    core's templates, so the main module's origin is hidden while they start."""
+    main = sys.modules.get("__main__")
+    with _MAIN_LOCK:
+        if main is None:
+            yield
+            return
+        saved_spec = getattr(main, "__spec__", None)
+        had_file = hasattr(main, "__file__")
+        saved_file = getattr(main, "__file__", None)
+        main.__spec__ = None
+        if had_file:
+            del main.__file__
+        try:
+            yield
+        finally:
+            main.__spec__ = saved_spec
+            if had_file:
+                main.__file__ = saved_file
 
 
 def inline(renderer: Renderer, requests: list[RenderRequest]) -> bytes:
@@ -119,7 +164,7 @@ def render_task(task: RenderTask) -> bytes:
         renderer = _renderers[task.renderer] = cls(json.loads(options))
     spec = _specs.get(task.spec_key)
     if spec is None:
-        spec = _specs[task.spec_key] = template_from_dict(task.spec, source=task.spec_key)
+        spec = _specs[task.spec_key] = template_from_json(task.spec, source=task.spec_key)
     requests = [
         RenderRequest(spec, data, task.language, task.dpi, task.offset_x_mm, task.offset_y_mm)
         for data in task.datas

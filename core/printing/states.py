@@ -40,58 +40,84 @@ CRASH_NOTE = (
 )
 OPEN_STATES = ("queued", "sending", "uncertain", "failed")
 
-_IDS = bindparam("ids", expanding=True)
-_LABELS = select(ITEMS.c.waybill_id).where(ITEMS.c.id.in_(_IDS), ITEMS.c.kind == "label")
-_LABEL_PACKAGES = select(ITEMS.c.package_id).where(ITEMS.c.id.in_(_IDS), ITEMS.c.kind == "label")
-_DONE = (
-    update(ITEMS)
-    .where(ITEMS.c.id.in_(_IDS), ITEMS.c.state == "sending")
-    .values(state="done", done_at=bindparam("at"))
-    .returning(ITEMS.c.id, ITEMS.c.kind)
-)
-_WAYBILLS_PRINTED = (
-    update(WAYBILLS)
-    .where(WAYBILLS.c.id.in_(_LABELS.scalar_subquery()), WAYBILLS.c.status == "allocated")
-    .values(status="printed", printed_at=bindparam("at"))
-)
-_PACKAGES_PRINTED = (
-    update(PACKAGES)
-    .where(
-        PACKAGES.c.id.in_(_LABEL_PACKAGES.scalar_subquery()),
-        PACKAGES.c.status.in_(("new", "waybill_allocated")),
-    )
-    .values(status="printed")
-)
-_ORDERS_PRINTED = (
-    update(ORDERS)
-    .where(
-        ORDERS.c.id.in_(
-            select(LINES.c.order_id).where(
-                LINES.c.package_id.in_(_LABEL_PACKAGES.scalar_subquery())
+
+class _Statements:
+    """The hot statements for a list of item ids, or (`single`) for exactly one — the
+    common case, which then needs no expanding parameter at execution."""
+
+    def __init__(self, single: bool) -> None:
+        def chosen(column):  # type: ignore[no-untyped-def]
+            if single:
+                return column == bindparam("ids")
+            return column.in_(bindparam("ids", expanding=True))
+
+        labels = select(ITEMS.c.waybill_id).where(chosen(ITEMS.c.id), ITEMS.c.kind == "label")
+        label_packages = select(ITEMS.c.package_id).where(
+            chosen(ITEMS.c.id), ITEMS.c.kind == "label"
+        )
+        self.done = (
+            update(ITEMS)
+            .where(chosen(ITEMS.c.id), ITEMS.c.state == "sending")
+            .values(state="done", done_at=bindparam("at"))
+            .returning(ITEMS.c.id, ITEMS.c.kind)
+        )
+        self.waybills_printed = (
+            update(WAYBILLS)
+            .where(WAYBILLS.c.id.in_(labels.scalar_subquery()), WAYBILLS.c.status == "allocated")
+            .values(status="printed", printed_at=bindparam("at"))
+        )
+        self.packages_printed = (
+            update(PACKAGES)
+            .where(
+                PACKAGES.c.id.in_(label_packages.scalar_subquery()),
+                PACKAGES.c.status.in_(("new", "waybill_allocated")),
             )
-        ),
-        ORDERS.c.hub_status.in_(("pending", "audited")),
-    )
-    .values(hub_status="printed")
-)
-_PRINTABLE = exists().where(
-    WAYBILLS.c.id == ITEMS.c.waybill_id, WAYBILLS.c.status.in_(PRINTABLE_WAYBILL_STATUSES)
-)
-_START = (
-    update(ITEMS)
-    .where(
-        ITEMS.c.id.in_(_IDS),
-        ITEMS.c.state == "queued",
-        or_(ITEMS.c.waybill_id.is_(None), _PRINTABLE),
-    )
-    .values(state="sending", sent_at=bindparam("at"), last_error="", attempts=ITEMS.c.attempts + 1)
-    .returning(ITEMS.c.id)
-)
-_UNPRINTABLE = (
-    select(ITEMS.c.id, WAYBILLS.c.number, WAYBILLS.c.status)
-    .join(WAYBILLS, WAYBILLS.c.id == ITEMS.c.waybill_id)
-    .where(ITEMS.c.id.in_(_IDS), WAYBILLS.c.status.not_in(PRINTABLE_WAYBILL_STATUSES))
-)
+            .values(status="printed")
+        )
+        self.orders_printed = (
+            update(ORDERS)
+            .where(
+                ORDERS.c.id.in_(
+                    select(LINES.c.order_id).where(
+                        LINES.c.package_id.in_(label_packages.scalar_subquery())
+                    )
+                ),
+                ORDERS.c.hub_status.in_(("pending", "audited")),
+            )
+            .values(hub_status="printed")
+        )
+        printable = exists().where(
+            WAYBILLS.c.id == ITEMS.c.waybill_id, WAYBILLS.c.status.in_(PRINTABLE_WAYBILL_STATUSES)
+        )
+        self.start = (
+            update(ITEMS)
+            .where(
+                chosen(ITEMS.c.id),
+                ITEMS.c.state == "queued",
+                or_(ITEMS.c.waybill_id.is_(None), printable),
+            )
+            .values(
+                state="sending",
+                sent_at=bindparam("at"),
+                last_error="",
+                attempts=ITEMS.c.attempts + 1,
+            )
+            .returning(ITEMS.c.id)
+        )
+        self.unprintable = (
+            select(ITEMS.c.id, WAYBILLS.c.number, WAYBILLS.c.status)
+            .join(WAYBILLS, WAYBILLS.c.id == ITEMS.c.waybill_id)
+            .where(chosen(ITEMS.c.id), WAYBILLS.c.status.not_in(PRINTABLE_WAYBILL_STATUSES))
+        )
+
+
+_ONE, _MANY = _Statements(single=True), _Statements(single=False)
+
+
+def _ids(ids: Sequence[int]) -> tuple[_Statements, int | list[int]]:
+    return (_ONE, ids[0]) if len(ids) == 1 else (_MANY, list(ids))
+
+
 _SET_REF = update(ITEMS).where(ITEMS.c.id == bindparam("item")).values(device_ref=bindparam("ref"))
 
 
@@ -134,7 +160,8 @@ def step(conn: Connection, lease: JobLease, change: Step) -> StepResult:
     now = clock.now()
     done = []
     if change.done:
-        rows = conn.execute(_DONE, {"ids": list(change.done), "at": now}).all()
+        sql, ids = _ids(change.done)
+        rows = conn.execute(sql.done, {"ids": ids, "at": now}).all()
         done = [r[0] for r in rows]
         labels = sum(1 for r in rows if r[1] == "label")
         if labels:
@@ -149,11 +176,13 @@ def step(conn: Connection, lease: JobLease, change: Step) -> StepResult:
     refused: dict[int, str] = {}
     if change.start and status == "running":
         wanted = list(change.start)
-        started = tuple(r[0] for r in conn.execute(_START, {"ids": wanted, "at": now}))
+        sql, ids = _ids(wanted)
+        started = tuple(r[0] for r in conn.execute(sql.start, {"ids": ids, "at": now}))
         if len(started) != len(wanted):
             left = [i for i in wanted if i not in started]
+            sql, ids = _ids(left)
             refused = {i: f"waybill {n} is {s}; it cannot be printed" for i, n, s in
-                       conn.execute(_UNPRINTABLE, {"ids": left})}  # fmt: skip
+                       conn.execute(sql.unprintable, {"ids": ids})}  # fmt: skip
             if refused:
                 _each(conn, _FAIL, refused)
                 fence(conn, lease, failed_items=len(refused))
@@ -174,13 +203,14 @@ def _each(conn: Connection, statement, errors: Mapping[int, str]) -> list[int]: 
 def _mark_printed(conn: Connection, item_ids: list[int], labels: int, now) -> None:  # type: ignore[no-untyped-def]
     """Waybills of finished labels → printed; their packages and orders → printed. A
     waybill cancelled while its label was on the way is noted on the item."""
-    moved = conn.execute(_WAYBILLS_PRINTED, {"ids": item_ids, "at": now}).rowcount
+    sql, ids = _ids(item_ids)
+    moved = conn.execute(sql.waybills_printed, {"ids": ids, "at": now}).rowcount
     if moved < labels:  # reprints (already printed), or voided meanwhile
-        for item_id, number, status in conn.execute(_UNPRINTABLE, {"ids": item_ids}):
+        for item_id, number, status in conn.execute(sql.unprintable, {"ids": ids}):
             error = f"printed, but waybill {number} is {status}: do not ship this label"
             conn.execute(_NOTE, {"item": item_id, "error": error})
-    conn.execute(_PACKAGES_PRINTED, {"ids": item_ids})
-    conn.execute(_ORDERS_PRINTED, {"ids": item_ids})
+    conn.execute(sql.packages_printed, {"ids": ids})
+    conn.execute(sql.orders_printed, {"ids": ids})
 
 
 def recover(conn: Executor, job_id: int) -> int:
