@@ -51,40 +51,34 @@ class _Statements:
                 return column == bindparam("ids")
             return column.in_(bindparam("ids", expanding=True))
 
-        labels = select(ITEMS.c.waybill_id).where(chosen(ITEMS.c.id), ITEMS.c.kind == "label")
-        label_packages = select(ITEMS.c.package_id).where(
-            chosen(ITEMS.c.id), ITEMS.c.kind == "label"
-        )
         self.done = (
             update(ITEMS)
             .where(chosen(ITEMS.c.id), ITEMS.c.state == "sending")
             .values(state="done", done_at=bindparam("at"))
-            .returning(ITEMS.c.id, ITEMS.c.kind)
+            .returning(ITEMS.c.id, ITEMS.c.kind, ITEMS.c.waybill_id, ITEMS.c.package_id)
         )
+        # The next three take waybill / package ids (primary-key lookups, no subquery
+        # over the items), which the `done` update returned.
         self.waybills_printed = (
             update(WAYBILLS)
-            .where(WAYBILLS.c.id.in_(labels.scalar_subquery()), WAYBILLS.c.status == "allocated")
+            .where(chosen(WAYBILLS.c.id), WAYBILLS.c.status == "allocated")
             .values(status="printed", printed_at=bindparam("at"))
         )
         self.packages_printed = (
             update(PACKAGES)
-            .where(
-                PACKAGES.c.id.in_(label_packages.scalar_subquery()),
-                PACKAGES.c.status.in_(("new", "waybill_allocated")),
-            )
+            .where(chosen(PACKAGES.c.id), PACKAGES.c.status.in_(("new", "waybill_allocated")))
             .values(status="printed")
         )
         self.orders_printed = (
             update(ORDERS)
             .where(
-                ORDERS.c.id.in_(
-                    select(LINES.c.order_id).where(
-                        LINES.c.package_id.in_(label_packages.scalar_subquery())
-                    )
-                ),
+                ORDERS.c.id.in_(select(LINES.c.order_id).where(chosen(LINES.c.package_id))),
                 ORDERS.c.hub_status.in_(("pending", "audited")),
             )
             .values(hub_status="printed")
+        )
+        self.voided = select(WAYBILLS.c.id, WAYBILLS.c.number, WAYBILLS.c.status).where(
+            chosen(WAYBILLS.c.id), WAYBILLS.c.status.not_in(PRINTABLE_WAYBILL_STATUSES)
         )
         printable = exists().where(
             WAYBILLS.c.id == ITEMS.c.waybill_id, WAYBILLS.c.status.in_(PRINTABLE_WAYBILL_STATUSES)
@@ -163,9 +157,9 @@ def step(conn: Connection, lease: JobLease, change: Step) -> StepResult:
         sql, ids = _ids(change.done)
         rows = conn.execute(sql.done, {"ids": ids, "at": now}).all()
         done = [r[0] for r in rows]
-        labels = sum(1 for r in rows if r[1] == "label")
+        labels = {r[2]: (r[0], r[3]) for r in rows if r[1] == "label" and r[2] is not None}
         if labels:
-            _mark_printed(conn, done, labels, now)
+            _mark_printed(conn, labels, now)
     failed = _each(conn, _FAIL, change.failed)
     _each(conn, _REQUEUE, change.requeue)
     uncertain = _each(conn, _UNCERTAIN, change.uncertain)
@@ -200,17 +194,19 @@ def _each(conn: Connection, statement, errors: Mapping[int, str]) -> list[int]: 
     return moved
 
 
-def _mark_printed(conn: Connection, item_ids: list[int], labels: int, now) -> None:  # type: ignore[no-untyped-def]
-    """Waybills of finished labels → printed; their packages and orders → printed. A
-    waybill cancelled while its label was on the way is noted on the item."""
-    sql, ids = _ids(item_ids)
-    moved = conn.execute(sql.waybills_printed, {"ids": ids, "at": now}).rowcount
-    if moved < labels:  # reprints (already printed), or voided meanwhile
-        for item_id, number, status in conn.execute(sql.unprintable, {"ids": ids}):
+def _mark_printed(conn: Connection, labels: dict[int, tuple[int, int]], now) -> None:  # type: ignore[no-untyped-def]
+    """Waybills of finished labels (waybill id → item id, package id) → printed; their
+    packages and orders → printed. A waybill cancelled while its label was on the way is
+    noted on the item."""
+    sql, waybill_ids = _ids(list(labels))
+    moved = conn.execute(sql.waybills_printed, {"ids": waybill_ids, "at": now}).rowcount
+    if moved < len(labels):  # reprints (already printed), or voided meanwhile
+        for waybill_id, number, status in conn.execute(sql.voided, {"ids": waybill_ids}):
             error = f"printed, but waybill {number} is {status}: do not ship this label"
-            conn.execute(_NOTE, {"item": item_id, "error": error})
-    conn.execute(sql.packages_printed, {"ids": ids})
-    conn.execute(sql.orders_printed, {"ids": ids})
+            conn.execute(_NOTE, {"item": labels[waybill_id][0], "error": error})
+    sql, package_ids = _ids([p for _, p in labels.values()])
+    conn.execute(sql.packages_printed, {"ids": package_ids})
+    conn.execute(sql.orders_printed, {"ids": package_ids})
 
 
 def recover(conn: Executor, job_id: int) -> int:
