@@ -1,6 +1,7 @@
 """Print jobs: printers, templates in the database, batches that never double-print.
 
-- `printers`: the printer registry (add, list, update, calibrate, discover, test page);
+- `printers`: the printer registry (add, list, update, calibrate);
+  `printer_tools`: discovery and the test page;
 - `template_store`: built-in and imported templates as immutable versions;
 - `jobs`: a job from orders (packages, missing waybills, items in order);
 - `runner` (+ `worker`, `states`, `lease`, `progress`): sending items, resumable, leased;
@@ -16,14 +17,13 @@ The whole flow, as `orderhub print` runs it::
 
 from core.printing.history import get_job, job_items, list_jobs, print_history
 from core.printing.jobs import CreatedJob, Refusal, create_job
+from core.printing.printer_tools import DiscoveryResult, discover, print_test_page
 from core.printing.printers import (
     PrinterConfig,
     add_printer,
     calibrate,
-    discover,
     get_printer,
     list_printers,
-    print_test_page,
     update_printer,
 )
 from core.printing.progress import ProgressEvent
@@ -32,6 +32,7 @@ from core.printing.runner import RunResult, cancel_job, pause_job, run_job, sett
 
 __all__ = [
     "CreatedJob",
+    "DiscoveryResult",
     "PrinterConfig",
     "ProgressEvent",
     "Refusal",

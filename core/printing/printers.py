@@ -4,7 +4,7 @@ media, resolution, document language and calibration offsets.
 Settings are validated by building the driver (and the renderer for its language) the way
 a print job will, so a typo in a host name key or an unknown renderer option is refused
 when the printer is added, not at the first label of a batch. Nothing is opened here
-except by `test_page` and `discover`.
+(`core.printing.printer_tools` has discovery and the test page).
 
 `Printer.connection` holds the driver's settings; the key `render` inside it holds the
 renderer's options (TSPL gap, density, bitmap polarity …) and is not passed to the driver.
@@ -13,7 +13,7 @@ renderer's options (TSPL gap, density, bitmap polarity …) and is not passed to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from core import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.contracts.printer import PrinterDriver, PrinterInfo
+from core.contracts.printer import PrinterDriver
 from core.contracts.renderer import Renderer, RenderRequest
-from core.errors import Conflict, NotFound, NotSupported, OrderhubError, ValidationError
+from core.errors import Conflict, NotFound, NotSupported, ValidationError
 from core.models import Printer
 
 #: The language a print-component printer takes: the platform's own payload, no renderer.
@@ -95,15 +95,6 @@ class PrinterConfig:
             "settings": dict(self.settings),
             "render": dict(self.render),
         }
-
-
-@dataclass(frozen=True)
-class DiscoveryResult:
-    """What one driver found; `error` when it could not look (e.g. CUPS not running)."""
-
-    driver: str
-    printers: list[PrinterInfo] = field(default_factory=list)
-    error: str = ""
 
 
 # ---------------------------------------------------------------- building plugins
@@ -274,56 +265,6 @@ def get_printer(app: App, actor: Actor, name: str | int) -> PrinterConfig:
     with app.tx() as session:
         require_use(session, actor)
         return PrinterConfig.of(get_row(session, actor.org_id, name))
-
-
-def discover(
-    app: App,
-    actor: Actor,
-    driver: str | None = None,
-    timeout: float = 3.0,
-    settings: Mapping[str, Any] | None = None,
-) -> list[DiscoveryResult]:
-    """Ask every driver that can discover (or just `driver`, built with `settings`, e.g.
-    a print component's URL or a CUPS server) what it sees right now."""
-    with app.tx() as session:
-        require_use(session, actor)
-    drivers = app.plugins.printer_drivers()
-    if driver is not None and driver not in drivers:
-        raise ValidationError(f"unknown driver {driver!r}; known: {', '.join(sorted(drivers))}")
-    results: list[DiscoveryResult] = []
-    for name, cls in sorted(drivers.items()):
-        if (driver and name != driver) or not cls.SUPPORTS_DISCOVERY:
-            continue
-        try:
-            with cls(dict(settings or {}), app.plugins.services) as instance:
-                results.append(DiscoveryResult(name, instance.discover(timeout)))
-        except OrderhubError as exc:
-            results.append(DiscoveryResult(name, error=exc.message))
-    return results
-
-
-def print_test_page(app: App, actor: Actor, name: str) -> int:
-    """Print the test page (ruler, offsets) on printer `name`; returns the bytes sent."""
-    from core.printing.testpage import build_test_page
-
-    with app.tx() as session:
-        authz.require(session, actor, "print.run")
-        config = PrinterConfig.of(get_row(session, actor.org_id, name))
-    renderer = renderer_for(app, config)
-    if renderer is None:
-        raise NotSupported(
-            f"printer {config.name!r} is a print component: it prints platform templates "
-            "only; use the component's own test print"
-        )
-    spec = build_test_page(
-        printer=config.name, width_mm=config.media_width_mm, height_mm=config.media_height_mm,
-        dpi=config.dpi, language=config.language, offset_x_mm=config.offset_x_mm,
-        offset_y_mm=config.offset_y_mm,
-    )  # fmt: skip
-    document = renderer.render(render_request(config, spec, {}))
-    with driver_for(app, config) as device:
-        device.write(document.content)
-    return len(document.content)
 
 
 # ---------------------------------------------------------------- helpers

@@ -11,6 +11,7 @@ from core import audit
 from core.errors import (
     ConfigurationError,
     Conflict,
+    ExternalError,
     NotFound,
     NotSupported,
     PermissionDenied,
@@ -166,7 +167,7 @@ def test_the_test_page_reaches_the_printer_and_moves_with_the_offsets(app, acme)
 def test_the_test_page_of_an_unreachable_printer_names_it(app, acme) -> None:
     port = refused_port()
     network(app, acme.admin, port=port, settings={"connect_timeout": 1})
-    with pytest.raises(Exception, match=f"cannot connect to printer 127.0.0.1:{port}"):
+    with pytest.raises(ExternalError, match=f"cannot connect to printer 127.0.0.1:{port}"):
         print_test_page(app, acme.admin, "gp-1")
 
 
