@@ -20,14 +20,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, authz, carrier_accounts, packages, waybills
+from core import audit, authz, carrier_accounts, packages
 from core.actor import Actor
 from core.app import App
 from core.errors import Conflict, ValidationError
-from core.models import CarrierAccount, Order, PrintJob, PrintJobItem, Waybill
+from core.models import Order, PrintJob, PrintJobItem, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
+from core.printing import job_waybills, template_store
 from core.printing import reprint as reprints
-from core.printing import template_store
 from core.printing.printers import PrinterConfig, get_row
 from core.templates import builtin_templates
 
@@ -94,14 +94,17 @@ def create_job(
     account = None
     allocated = 0
     if kind == "label" and package_ids:
-        package_ids, account, allocated = _waybills(
-            app, actor, package_ids, carrier_account, reprint, reason, new_waybill, numbers, refused
-        )
+        left_out: list[tuple[str, str]] = []
+        package_ids, account, allocated = job_waybills.prepare(
+            app, actor, package_ids, carrier_account, reprint, reason, new_waybill, numbers,
+            left_out,
+        )  # fmt: skip
+        refused += [Refusal(what, why) for what, why in left_out]
     if not package_ids:
         first = "; ".join(f"{r.what}: {r.reason}" for r in refused[:5])
         raise ValidationError(f"nothing to print: {first}", refused=[r.__dict__ for r in refused])
     if reprint and any(not c.self_rendered for c in configs):
-        _refresh_print_data(app, actor, package_ids)
+        job_waybills.refresh_print_data(app, actor, package_ids)
     created = _store(app, actor, kind, package_ids, configs, template, account, reprint, reason,
                      numbers, refused, options or {})  # fmt: skip
     created.allocated = allocated
@@ -121,107 +124,6 @@ def _printer(session: Session, actor: Actor, name: str, kind: str) -> PrinterCon
             field="printers",
         )
     return config
-
-
-def _waybills(
-    app: App,
-    actor: Actor,
-    ids: list[int],
-    account_ref: str | int | None,
-    reprint: bool,
-    reason: str,
-    new_waybill: bool,
-    numbers: dict[int, str],
-    refused: list[Refusal],
-) -> tuple[list[int], carrier_accounts.AccountInfo | None, int]:
-    """Keep the packages that may print a label now, with a waybill each."""
-    with app.tx() as session:
-        prior = reprints.prior_labels(session, actor.org_id, ids)
-    keep = []
-    for package_id in ids:
-        before = prior.get(package_id)
-        what = numbers.get(package_id, f"package {package_id}")
-        if not reprint and before is not None:
-            refused.append(Refusal(what, before.describe()))
-        elif reprint and (before is None or not before.printed):
-            why = before.describe() if before else "its label was never printed; print it normally"
-            refused.append(Refusal(what, why))
-        else:
-            keep.append(package_id)
-    if not keep:
-        return [], None, 0
-    with app.tx() as session:
-        active = {
-            w.package_id
-            for w in session.scalars(
-                select(Waybill).where(
-                    Waybill.package_id.in_(keep), Waybill.status.in_(PRINTABLE_WAYBILL_STATUSES)
-                )
-            )
-        }
-    need = keep if new_waybill else [p for p in keep if p not in active]
-    if not need:
-        return keep, None, 0
-    account = _account(app, actor, account_ref, need)
-    if new_waybill:
-        report = waybills.reallocate(app, actor, need, account.id, reason=reason)
-    else:
-        report = waybills.allocate(app, actor, need, account.id)
-    bad = {o.package_id: o.error for o in report.outcomes if o.outcome in ("failed", "busy")}
-    refused += [Refusal(numbers.get(p, f"package {p}"), e) for p, e in bad.items()]
-    return [p for p in keep if p not in bad], account, len(report.allocated)
-
-
-def _account(
-    app: App, actor: Actor, ref: str | int | None, package_ids: list[int]
-) -> carrier_accounts.AccountInfo:
-    """The account to draw waybills from: the one named, else the packages' own, else the
-    org's only enabled one."""
-    if ref is not None and str(ref).strip():
-        return carrier_accounts.get_account(app, actor, ref)
-    with app.tx() as session:
-        from core.models import Package
-
-        used = set(
-            session.scalars(
-                select(Package.carrier_account_id).where(
-                    Package.id.in_(package_ids), Package.carrier_account_id.is_not(None)
-                )
-            )
-        )
-        enabled = list(
-            session.scalars(
-                select(CarrierAccount.id).where(
-                    CarrierAccount.org_id == actor.org_id, CarrierAccount.enabled.is_(True)
-                )
-            )
-        )
-    if len(used) == 1:
-        return carrier_accounts.get_account(app, actor, used.pop())
-    if len(enabled) == 1:
-        return carrier_accounts.get_account(app, actor, enabled[0])
-    raise ValidationError(
-        "some packages have no waybill yet: choose the carrier account to draw them from "
-        f"(--carrier NAME; the org has {len(enabled)} enabled)",
-        field="carrier_account",
-    )
-
-
-def _refresh_print_data(app: App, actor: Actor, package_ids: list[int]) -> None:
-    """A reprint on a print component: fetch the waybills' print data again."""
-    from core.waybill_query import reprint_data
-
-    with app.tx() as session:
-        ids = list(
-            session.scalars(
-                select(Waybill.id).where(
-                    Waybill.package_id.in_(package_ids),
-                    Waybill.status.in_(PRINTABLE_WAYBILL_STATUSES),
-                )
-            )
-        )
-    if ids:
-        reprint_data(app, actor, ids)
 
 
 def _store(
@@ -268,6 +170,8 @@ def _store(
             package_ids = [p for p in package_ids if p in waybill_of]
             if not package_ids:
                 raise ValidationError("nothing to print: no package has a waybill")
+            if any(c.self_rendered for c in configs):
+                warnings += _ciphertext_warning(session, package_ids)
         prior = reprints.prior_labels(session, actor.org_id, package_ids) if reprint else {}
         first_orders = _first_orders(session, package_ids)
         job = PrintJob(
@@ -320,6 +224,34 @@ def _store(
             job.id, kind, len(rows), [c.name for c in configs], f"{spec.name}@{spec.version}",
             refused, warnings=warnings,
         )  # fmt: skip
+
+
+def _ciphertext_warning(session: Session, package_ids: list[int]) -> list[str]:
+    """Labels orderhub renders for orders whose receiver only the platform can read
+    carry the platform's masked copies; say so (its print component prints them whole)."""
+    from core.models import PackageLine
+
+    count = 0
+    for start in range(0, len(package_ids), INSERT_CHUNK):
+        count += len(
+            set(
+                session.scalars(
+                    select(PackageLine.package_id)
+                    .join(Order, Order.id == PackageLine.order_id)
+                    .where(
+                        PackageLine.package_id.in_(package_ids[start : start + INSERT_CHUNK]),
+                        Order.receiver_is_platform_encrypted.is_(True),
+                    )
+                )
+            )
+        )
+    if not count:
+        return []
+    return [
+        f"{count} label(s) are for platform orders whose receiver is encrypted: a label "
+        "printer gets the masked name, phone and address; print them on a "
+        "pinduoduo-component printer for the full receiver"
+    ]
 
 
 def _version_for(

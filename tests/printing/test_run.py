@@ -27,6 +27,7 @@ def test_a_batch_prints_every_label_once_in_order(rig, listener) -> None:
         carrier_account=account.name,
     )  # fmt: skip
     assert (job.total, job.allocated, job.refused) == (12, 12, [])
+    assert "12 label(s) are for platform orders whose receiver is encrypted" in job.warnings[0]
     result = run_job(rig.app, rig.org.admin, job.job_id, on_progress=events.append)
     assert (result.status, result.done, result.sent) == ("done", 12, 12)
 

@@ -1,0 +1,120 @@
+"""The waybills of a label job: which packages may print now, and a waybill for each.
+
+A package whose label was printed (or waits in another job) is left out unless this is a
+reprint; a reprint of a package never printed is refused (print it normally). Packages
+without an active waybill get one from the carrier account named, the packages' own, or
+the org's only enabled one (`core.waybills.allocate`); a reprint on a new waybill cancels
+the old one at the carrier first (`core.waybills.reallocate`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core import carrier_accounts, waybills
+from core.actor import Actor
+from core.app import App
+from core.errors import ValidationError
+from core.models import CarrierAccount, Package, Waybill
+from core.models.packages import PRINTABLE_WAYBILL_STATUSES
+from core.printing import reprint as reprints
+
+
+def prepare(
+    app: App,
+    actor: Actor,
+    ids: list[int],
+    account_ref: str | int | None,
+    reprint: bool,
+    reason: str,
+    new_waybill: bool,
+    numbers: dict[int, str],
+    refused: list[tuple[str, str]],
+) -> tuple[list[int], carrier_accounts.AccountInfo | None, int]:
+    """Keep the packages that may print a label now, with a waybill each; the others are
+    appended to `refused` as (what, why)."""
+    with app.tx() as session:
+        prior = reprints.prior_labels(session, actor.org_id, ids)
+    keep = []
+    for package_id in ids:
+        before = prior.get(package_id)
+        what = numbers.get(package_id, f"package {package_id}")
+        if not reprint and before is not None:
+            refused.append((what, before.describe()))
+        elif reprint and (before is None or not before.printed):
+            why = before.describe() if before else "its label was never printed; print it normally"
+            refused.append((what, why))
+        else:
+            keep.append(package_id)
+    if not keep:
+        return [], None, 0
+    with app.tx() as session:
+        active = {
+            w.package_id
+            for w in session.scalars(
+                select(Waybill).where(
+                    Waybill.package_id.in_(keep), Waybill.status.in_(PRINTABLE_WAYBILL_STATUSES)
+                )
+            )
+        }
+    need = keep if new_waybill else [p for p in keep if p not in active]
+    if not need:
+        return keep, None, 0
+    account = _account(app, actor, account_ref, need)
+    if new_waybill:
+        report = waybills.reallocate(app, actor, need, account.id, reason=reason)
+    else:
+        report = waybills.allocate(app, actor, need, account.id)
+    bad = {o.package_id: o.error for o in report.outcomes if o.outcome in ("failed", "busy")}
+    refused += [(numbers.get(p, f"package {p}"), e) for p, e in bad.items()]
+    return [p for p in keep if p not in bad], account, len(report.allocated)
+
+
+def _account(
+    app: App, actor: Actor, ref: str | int | None, package_ids: list[int]
+) -> carrier_accounts.AccountInfo:
+    """The account to draw waybills from: the one named, else the packages' own, else the
+    org's only enabled one."""
+    if ref is not None and str(ref).strip():
+        return carrier_accounts.get_account(app, actor, ref)
+    with app.tx() as session:
+        used = set(
+            session.scalars(
+                select(Package.carrier_account_id).where(
+                    Package.id.in_(package_ids), Package.carrier_account_id.is_not(None)
+                )
+            )
+        )
+        enabled = list(
+            session.scalars(
+                select(CarrierAccount.id).where(
+                    CarrierAccount.org_id == actor.org_id, CarrierAccount.enabled.is_(True)
+                )
+            )
+        )
+    if len(used) == 1:
+        return carrier_accounts.get_account(app, actor, used.pop())
+    if len(enabled) == 1:
+        return carrier_accounts.get_account(app, actor, enabled[0])
+    raise ValidationError(
+        "some packages have no waybill yet: choose the carrier account to draw them from "
+        f"(--carrier NAME; the org has {len(enabled)} enabled)",
+        field="carrier_account",
+    )
+
+
+def refresh_print_data(app: App, actor: Actor, package_ids: list[int]) -> None:
+    """A reprint on a print component: fetch the waybills' print data again."""
+    from core.waybill_query import reprint_data
+
+    with app.tx() as session:
+        ids = list(
+            session.scalars(
+                select(Waybill.id).where(
+                    Waybill.package_id.in_(package_ids),
+                    Waybill.status.in_(PRINTABLE_WAYBILL_STATUSES),
+                )
+            )
+        )
+    if ids:
+        reprint_data(app, actor, ids)
