@@ -69,12 +69,12 @@ class _Statements:
             .where(chosen(PACKAGES.c.id), PACKAGES.c.status.in_(("new", "waybill_allocated")))
             .values(status="printed")
         )
+        # Orders in two steps, each by index: "id IN (subquery)" lets PostgreSQL scan
+        # every pending order when its statistics are fresh from a big import.
+        self.package_orders = select(LINES.c.order_id).where(chosen(LINES.c.package_id))
         self.orders_printed = (
             update(ORDERS)
-            .where(
-                ORDERS.c.id.in_(select(LINES.c.order_id).where(chosen(LINES.c.package_id))),
-                ORDERS.c.hub_status.in_(("pending", "audited")),
-            )
+            .where(chosen(ORDERS.c.id), ORDERS.c.hub_status.in_(("pending", "audited")))
             .values(hub_status="printed")
         )
         self.voided = select(WAYBILLS.c.id, WAYBILLS.c.number, WAYBILLS.c.status).where(
@@ -206,7 +206,10 @@ def _mark_printed(conn: Connection, labels: dict[int, tuple[int, int]], now) -> 
             conn.execute(_NOTE, {"item": labels[waybill_id][0], "error": error})
     sql, package_ids = _ids([p for _, p in labels.values()])
     conn.execute(sql.packages_printed, {"ids": package_ids})
-    conn.execute(sql.orders_printed, {"ids": package_ids})
+    orders = list(dict.fromkeys(conn.scalars(sql.package_orders, {"ids": package_ids})))
+    if orders:
+        sql, order_ids = _ids(orders)
+        conn.execute(sql.orders_printed, {"ids": order_ids})
 
 
 def recover(conn: Executor, job_id: int) -> int:
