@@ -128,7 +128,7 @@ def print_history(
 def _by_user(session: Session, actor: Actor, user: str):  # type: ignore[no-untyped-def]
     """Jobs run by a user (by username), or by a CLI/system label such as `cli:alice`."""
     user_id = session.scalar(
-        select(User.id).where(User.org_id == actor.org_id, User.username == user)
+        select(User.id).where(User.org_id == actor.org_id, User.username == user.lower())
     )
     if user_id is None:
         return PrintJob.actor_label == user

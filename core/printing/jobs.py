@@ -88,7 +88,10 @@ def create_job(
         configs = [_printer(session, actor, name, kind) for name in names]
     refused: list[Refusal] = []
     packing = packages.ensure_packages(app, actor, order_ids)
-    refused += [Refusal(r.order_number or f"order {r.order_id}", r.reason) for r in packing.refused]
+    refused += [
+        Refusal(f"order {r.order_number}" if r.order_number else f"order id {r.order_id}", r.reason)
+        for r in packing.refused
+    ]
     package_ids = list(dict.fromkeys(p.id for p in packing.packages))
     numbers = _order_numbers(app, packing.package_of_order)
     account = None

@@ -35,7 +35,10 @@ from core.models import PrintJob
 JOBS = PrintJob.__table__
 #: Where a statement runs: an ORM session or a plain connection (the hot path).
 Executor = Session | Connection
-LEASE_SECONDS = 60
+#: Longer than any driver's write timeout (the print component waits up to 60 s for a
+#: result): a runner renews its lease at every label, so only a dead or stalled one loses
+#: it. A crashed runner on this host is taken over at once (see `holder_is_dead`).
+LEASE_SECONDS = 180
 #: A job in one of these may be (re)started by a runner.
 RUNNABLE = ("queued", "running", "paused", "failed")
 

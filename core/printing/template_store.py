@@ -91,7 +91,11 @@ def seed_builtins(session: Session) -> None:
             continue
         current = _version_row(session, row.id, row.current_version)
         if current is None or current.checksum != digest:
-            _add_version(session, row, spec, digest, row.current_version + 1, None)
+            try:  # another process may be adding the same new version right now
+                with session.begin_nested():
+                    _add_version(session, row, spec, digest, row.current_version + 1, None)
+            except IntegrityError:
+                session.refresh(row)
 
 
 def _builtin_row(session: Session, name: str) -> Template | None:
