@@ -218,3 +218,23 @@ def test_the_print_component_failing_or_silent_pauses_the_job(rig, outcome, stat
     assert states(rig, job.job_id) == [state, "queued", "queued"]
     with rig.app.tx() as session:
         assert session.execute(text("SELECT count(*) FROM print_job_items")).scalar() == 3
+
+
+def test_one_printer_failing_pauses_the_whole_fan_out_and_resume_finishes(rig) -> None:
+    dead = refused_port()
+    with LoopbackPrinter() as alive:
+        rig.text_printer("gp-1", alive.port)
+        rig.network_printer("gp-2", dead, cjk_font="TSS24.BF2", render={"native_barcode": True})
+        rig.account("YTO")
+        order_ids = rig.load_orders(count=8)
+        job = create_job(rig.app, rig.org.admin, order_ids, ["gp-1", "gp-2"],
+                         template=TEXT_TEMPLATE)  # fmt: skip
+        result = run_job(rig.app, rig.org.admin, job.job_id)
+        assert result.status == "paused" and f"127.0.0.1:{dead}" in result.error
+        assert states(rig, job.job_id)[4:] == ["queued"] * 4  # the dead printer's share
+        update_printer(rig.app, rig.org.admin, "gp-2",
+                       settings={"host": "127.0.0.1", "port": alive.port})  # fmt: skip
+        again = run_job(rig.app, rig.org.admin, job.job_id)
+        received = streams.settle(alive, 8)
+    assert again.status == "done"
+    assert received == dict.fromkeys(numbers(rig), 1)  # each label once, whoever sent it
