@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core import clock
-from core.errors import Conflict
+from core.errors import Conflict, ValidationError
 from core.models import PrintJob, PrintJobItem
 from core.printing import cancel_job, create_job, job_items, pause_job, run_job
 from core.printing import lease as leases
@@ -125,3 +125,34 @@ def test_cancelling_frees_the_labels_for_another_job(rig, listener, job) -> None
         order_ids = list(session.scalars(select(PrintJobItem.order_id)))
     again = create_job(rig.app, rig.org.admin, order_ids, ["gp-1"], template=TEXT_TEMPLATE)
     assert run_job(rig.app, rig.org.admin, again.job_id).done == 6
+
+
+def test_two_operators_batching_the_same_orders_get_one_job_each_label(rig, listener) -> None:
+    rig.text_printer("gp-1", listener.port)
+    rig.account("YTO")
+    order_ids = rig.load_orders(count=6)
+    from core import packages, waybills
+
+    packed = packages.ensure_packages(rig.app, rig.org.admin, order_ids)
+    waybills.allocate(rig.app, rig.org.admin, list(packed.package_of_order.values()), "yto-0")
+    made, refused = [], []
+    barrier = threading.Barrier(2)
+
+    def operator() -> None:
+        barrier.wait()
+        try:
+            made.append(create_job(rig.app, rig.org.admin, order_ids, ["gp-1"],
+                                   template=TEXT_TEMPLATE))  # fmt: skip
+        except (Conflict, ValidationError) as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=operator) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    queued = sum(j.total for j in made)
+    assert queued == 6 and len(made) + len(refused) == 2, refused  # never two jobs for a label
+    for job in made:
+        run_job(rig.app, rig.org.admin, job.job_id)
+    assert set(streams.settle(listener, 6).values()) == {1}
