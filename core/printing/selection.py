@@ -10,8 +10,9 @@
 - `flag`: seller flag colour; `printed`: `no` (default: orders whose label is not printed
   yet), `yes`, or `any`; `limit`: at most this many orders (default 1000, max 10000).
 
-Orders on hold are never selected. The result is ordered by payment time, then id, so a
-batch prints oldest first.
+Orders on hold, or with a refund under way or done, are never selected (job creation would
+refuse them anyway; leaving them out keeps `limit=N` meaning N printable orders). The
+result is ordered by payment time, then id, so a batch prints oldest first.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.clock import SHANGHAI
+from core.contracts.types import RefundStatus
 from core.errors import ValidationError
 from core.models import Order, PackageLine, PrintJobItem, Shop
 from core.order_status import HUB_STATUSES
@@ -65,7 +67,10 @@ def select_order_ids(session: Session, actor: Actor, text: str) -> list[int]:
             f"filter: status {bad[0]!r} is not one of {', '.join(HUB_STATUSES)}", field="filter"
         )
     stmt = select(Order.id).where(
-        Order.org_id == actor.org_id, Order.hub_status.in_(statuses), Order.on_hold.is_(False)
+        Order.org_id == actor.org_id,
+        Order.hub_status.in_(statuses),
+        Order.on_hold.is_(False),
+        Order.refund_status == RefundStatus.NONE.value,
     )
     if "shop" in terms:
         stmt = stmt.join(Shop, Shop.id == Order.shop_id).where(Shop.name == terms["shop"])
