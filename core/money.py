@@ -42,8 +42,9 @@ def yuan_to_fen(value: object, *, field: str = "amount") -> int:
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise ValidationError(f"{field}: {text.strip()!r} is not an amount in yuan",
-                              field=field) from None
+        raise ValidationError(
+            f"{field}: {text.strip()!r} is not an amount in yuan", field=field
+        ) from None
     if not amount.is_finite():
         raise ValidationError(f"{field}: {text.strip()!r} is not a finite amount", field=field)
     if abs(amount) > MAX_YUAN:

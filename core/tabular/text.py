@@ -138,8 +138,7 @@ class _CsvState:
             if any("\x00" in cell for cell in record):
                 # Python's csv passes NUL through, PostgreSQL text refuses it: stop here.
                 raise ValidationError(
-                    f"{self.filename}: row {self.number}: a NUL byte: this is not a text CSV "
-                    "file",
+                    f"{self.filename}: row {self.number}: a NUL byte: this is not a text CSV file",
                     field="file",
                     row=self.number,
                 )
