@@ -9,6 +9,7 @@ prints the same bars.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -88,6 +89,22 @@ class ImageOp:
 
 
 Op = TextOp | BarcodeOp | QrOp | LineOp | RectOp | ImageOp
+
+#: Which canvas method draws each op: every output (PDF, raster) implements these names.
+_METHODS: dict[type, str] = {
+    TextOp: "text",
+    BarcodeOp: "barcode",
+    LineOp: "line",
+    RectOp: "rect",
+    QrOp: "qr",
+    ImageOp: "logo",
+}
+
+
+def draw_ops(canvas: object, ops: Sequence[Op]) -> None:
+    """Send each op to the canvas method of its kind, in order (later ops paint over)."""
+    for op in ops:
+        getattr(canvas, _METHODS[type(op)])(op)
 
 
 def dots_per_mm(dpi: int) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +27,7 @@ from plugins.renderers.ops import (
     QrOp,
     RectOp,
     TextOp,
+    draw_ops,
 )
 
 WHITE, BLACK = 255, 0
@@ -95,20 +97,8 @@ class RasterCanvas:
     def y(self, mm: float) -> int:
         return round(mm * self.per_mm) + self.dy
 
-    def draw(self, ops: list[Op] | tuple[Op, ...]) -> None:
-        for op in ops:
-            if isinstance(op, TextOp):
-                self.text(op)
-            elif isinstance(op, BarcodeOp):
-                self.barcode(op)
-            elif isinstance(op, LineOp):
-                self.line(op)
-            elif isinstance(op, RectOp):
-                self.rect(op)
-            elif isinstance(op, QrOp):
-                self.qr(op)
-            elif isinstance(op, ImageOp):
-                self.logo(op)
+    def draw(self, ops: Sequence[Op]) -> None:
+        draw_ops(self, ops)
 
     def text(self, op: TextOp) -> None:
         """Glyph by glyph from the cache. Pillow's core `paste` is called directly: with

@@ -42,6 +42,7 @@ from plugins.renderers.ops import (
     RectOp,
     TextOp,
     dots_per_mm,
+    draw_ops,
 )
 from plugins.renderers.plan import Planner
 
@@ -84,19 +85,7 @@ class _Page:
         return (self.h - y_mm - self.dy) * MM
 
     def draw(self, ops: Sequence[Op]) -> None:
-        for op in ops:
-            if isinstance(op, TextOp):
-                self.text(op)
-            elif isinstance(op, BarcodeOp):
-                self.barcode(op)
-            elif isinstance(op, LineOp):
-                self.line(op)
-            elif isinstance(op, RectOp):
-                self.rect(op)
-            elif isinstance(op, QrOp):
-                self.qr(op)
-            elif isinstance(op, ImageOp):
-                self.image(op)
+        draw_ops(self, ops)
 
     def text(self, op: TextOp) -> None:
         """One BT…ET per operation, written directly: reportlab's text object spends more
@@ -182,7 +171,7 @@ class _Page:
             0,
         )
 
-    def image(self, op: ImageOp) -> None:
+    def logo(self, op: ImageOp) -> None:
         self.c.drawImage(
             _logo(op.data),
             self.px(op.x),
