@@ -9,7 +9,7 @@ Plugins never see ORM rows; core maps these to and from its model.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -155,6 +155,10 @@ class PlatformOrder:
     `updated_at` is the platform's own update time: core uses it to make sure an update
     never goes backwards, so a plugin must pass the platform's value, never "now".
     `raw` keeps the original payload for support and for re-mapping after a bug fix.
+    `raw_personal` says whether `raw` may hold buyer personal data in clear: core then
+    encrypts it at rest. A plugin whose payloads carry only masked copies and platform
+    ciphertext sets it False, and core stores the payload compressed, without a second
+    encryption (the default, True, is the safe one).
     """
 
     order_number: str
@@ -176,6 +180,7 @@ class PlatformOrder:
     remark_flag: str = ""  # seller flag colour: red, yellow, green, blue, purple or ""
     tags: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    raw_personal: bool = field(default=True, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         required_text(self.order_number, "order_number")
@@ -191,6 +196,17 @@ class PlatformOrder:
         _set(self, "lines", tuple(self.lines))
         _set(self, "tags", tuple(self.tags))
         _set(self, "raw", frozen_mapping(self.raw))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle support (orders cross process boundaries in a parallel sync): the frozen
+        `raw` mapping does not pickle, so it travels as a dict and is frozen again."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["raw"] = dict(self.raw)
+        return (_platform_order, (values,))
+
+
+def _platform_order(values: dict[str, Any]) -> PlatformOrder:
+    return PlatformOrder(**values)
 
 
 @dataclass(frozen=True)
