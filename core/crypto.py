@@ -1,10 +1,18 @@
 """Field encryption for secrets at rest (platform tokens, TOTP seeds, buyer personal data).
 
-Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) with a keyring: the first key
-encrypts, every key decrypts, so a rotation adds a key in front and old ciphertext keeps
-working until `reencrypt` has moved it to the new key. Keys come from `ORDERHUB_SECRET_KEY`
-(comma-separated, newest first) or a key file created with mode 0600 on `orderhub init`
-(one key per line, newest first).
+A keyring of Fernet-format keys: the first key encrypts, every key decrypts, so a rotation
+adds a key in front and old ciphertext keeps working until `reencrypt` has moved it to
+the new key. Values are sealed with AES-128-GCM (from `cryptography`) under a key derived
+from each Fernet key with HKDF, as `aead:` + base64url(key id ‖ nonce ‖ ciphertext ‖ tag):
+one authenticated call, about five times cheaper than Fernet's CBC + HMAC + base64 — it
+matters when an import encrypts four fields of 100,000 orders. The key id (8 bytes of a
+hash of the key) picks the key without trial decryption. Nonces are 96 random bits: under
+one key that is safe for billions of values (NIST SP 800-38D's 2³² bound). Values written
+by earlier versions (`fernet:` + a Fernet token) still decrypt, and `rotate` rewrites them
+in the new form. `seal`/`unseal` are the same construction on bytes, for binary columns.
+
+Keys come from `ORDERHUB_SECRET_KEY` (comma-separated, newest first) or a key file
+created with mode 0600 on `orderhub init` (one key per line, newest first).
 
 A process-wide keyring is installed with `install_keyring`, because SQLAlchemy column types
 (`EncryptedText` in `core.models.base`) have no per-session context to carry one.
@@ -16,13 +24,23 @@ import hashlib
 import hmac
 import os
 import stat
+from base64 import urlsafe_b64decode, urlsafe_b64encode
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core.errors import ConfigurationError
 
-_PREFIX = "fernet:"
+_PREFIX = "aead:"
+_FERNET_PREFIX = "fernet:"  # written by orderhub before the AEAD form; still read
+_SEAL_VERSION = b"\x01"
+_KEY_ID_BYTES = 8
+_NONCE_BYTES = 12
+_SEAL_OVERHEAD = 1 + _KEY_ID_BYTES + _NONCE_BYTES + 16
 
 
 class Keyring:
@@ -39,6 +57,9 @@ class Keyring:
             ) from exc
         self._keys = list(keys)
         self._multi = MultiFernet(self._fernets)
+        self._key_ids = [_key_id(k) for k in self._keys]
+        self._aeads = [AESGCM(_aead_key(k)) for k in self._keys]
+        self._by_id = {kid: i for i, kid in reversed(list(enumerate(self._key_ids)))}
 
     @property
     def keys(self) -> list[str]:
@@ -50,35 +71,73 @@ class Keyring:
         return [fingerprint(k) for k in self._keys]
 
     def encrypt(self, plaintext: str) -> str:
-        return _PREFIX + self._multi.encrypt(plaintext.encode("utf-8")).decode("ascii")
+        return _PREFIX + urlsafe_b64encode(self.seal(plaintext.encode("utf-8"))).decode("ascii")
 
     def decrypt(self, ciphertext: str) -> str:
+        if isinstance(ciphertext, str) and ciphertext.startswith(_PREFIX):
+            return self.unseal(_sealed_bytes(ciphertext)).decode("utf-8")
         token = _token(ciphertext)
         try:
             return self._multi.decrypt(token).decode("utf-8")
         except InvalidToken as exc:
+            raise _unreadable(len(self._keys)) from exc
+
+    def seal(self, data: bytes) -> bytes:
+        """`data` encrypted and authenticated under the newest key (bytes in, bytes out)."""
+        nonce = os.urandom(_NONCE_BYTES)
+        return _SEAL_VERSION + self._key_ids[0] + nonce + self._aeads[0].encrypt(nonce, data, None)
+
+    def unseal(self, sealed: bytes) -> bytes:
+        index = self._sealed_key_index(sealed)
+        if index is None:
+            raise _unreadable(len(self._keys))
+        body = 1 + _KEY_ID_BYTES + _NONCE_BYTES
+        try:
+            return self._aeads[index].decrypt(sealed[1 + _KEY_ID_BYTES : body], sealed[body:], None)
+        except InvalidTag as exc:
+            raise _unreadable(len(self._keys)) from exc
+
+    def reseal(self, sealed: bytes) -> bytes:
+        """Sealed bytes under the newest key (same plaintext, new bytes)."""
+        return self.seal(self.unseal(sealed))
+
+    def sealed_key_index(self, sealed: bytes) -> int | None:
+        """Position of the key that opens `sealed` (0 = newest), None when none does."""
+        index = self._sealed_key_index(sealed)
+        if index is None:
+            return None
+        try:
+            self.unseal(sealed)
+        except ConfigurationError:
+            return None
+        return index
+
+    def _sealed_key_index(self, sealed: bytes) -> int | None:
+        if len(sealed) < _SEAL_OVERHEAD or sealed[:1] != _SEAL_VERSION:
             raise ConfigurationError(
-                "cannot decrypt a stored secret: none of the configured keys "
-                f"({len(self._keys)}) fits, or the stored value was altered "
-                "(was the key file replaced instead of rotated?)"
-            ) from exc
+                "stored secret is damaged: not a sealed orderhub value (unknown version or "
+                "too short)"
+            )
+        return self._by_id.get(bytes(sealed[1 : 1 + _KEY_ID_BYTES]))
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt under the newest key (no-op in meaning, new bytes)."""
         try:
-            return _PREFIX + self._multi.rotate(_token(ciphertext)).decode("ascii")
-        except InvalidToken as exc:
+            return self.encrypt(self.decrypt(ciphertext))
+        except ConfigurationError as exc:
             raise ConfigurationError(
                 "cannot re-encrypt a stored secret: none of the configured keys fits it, "
                 "or the stored value was altered"
             ) from exc
 
     def is_current(self, ciphertext: str) -> bool:
-        """True when the newest key already decrypts it (no rotation needed)."""
-        return self.key_index(ciphertext) == 0
+        """True when the value is in the current form under the newest key."""
+        return ciphertext.startswith(_PREFIX) and self.key_index(ciphertext) == 0
 
     def key_index(self, ciphertext: str) -> int | None:
         """Position of the key that decrypts it (0 = newest), None when no key fits."""
+        if isinstance(ciphertext, str) and ciphertext.startswith(_PREFIX):
+            return self.sealed_key_index(_sealed_bytes(ciphertext))
         token = _token(ciphertext)
         for index, fernet in enumerate(self._fernets):
             try:
@@ -99,14 +158,41 @@ class Keyring:
 
 def _token(ciphertext: str) -> bytes:
     """The Fernet token inside an orderhub ciphertext, or a typed error saying what is wrong."""
-    if not isinstance(ciphertext, str) or not ciphertext.startswith(_PREFIX):
+    if not isinstance(ciphertext, str) or not ciphertext.startswith(_FERNET_PREFIX):
         raise ConfigurationError(
-            "value is not an orderhub ciphertext (expected the 'fernet:' prefix)"
+            "value is not an orderhub ciphertext (expected the 'aead:' or 'fernet:' prefix)"
         )
     try:
-        return ciphertext[len(_PREFIX) :].encode("ascii")
+        return ciphertext[len(_FERNET_PREFIX) :].encode("ascii")
     except UnicodeEncodeError as exc:
         raise ConfigurationError("stored secret is damaged: not a valid Fernet token") from exc
+
+
+def _sealed_bytes(ciphertext: str) -> bytes:
+    try:
+        return urlsafe_b64decode(ciphertext[len(_PREFIX) :].encode("ascii"))
+    except (UnicodeEncodeError, ValueError) as exc:
+        raise ConfigurationError("stored secret is damaged: not valid base64") from exc
+
+
+def _unreadable(key_count: int) -> ConfigurationError:
+    return ConfigurationError(
+        "cannot decrypt a stored secret: none of the configured keys "
+        f"({key_count}) fits, or the stored value was altered "
+        "(was the key file replaced instead of rotated?)"
+    )
+
+
+def _key_id(key: str) -> bytes:
+    return hashlib.sha256(("orderhub-aead-id:" + key).encode("ascii")).digest()[:_KEY_ID_BYTES]
+
+
+def _aead_key(key: str) -> bytes:
+    """A 128-bit AES-GCM key derived from the whole Fernet key (HKDF-SHA256)."""
+    material = urlsafe_b64decode(key.encode("ascii") if isinstance(key, str) else key)
+    return HKDF(algorithm=hashes.SHA256(), length=16, salt=None, info=b"orderhub-aead-v1").derive(
+        material
+    )
 
 
 def generate_key() -> str:

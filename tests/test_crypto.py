@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -27,7 +28,7 @@ def test_round_trip_keeps_chinese_text() -> None:
     ring = crypto.Keyring([KEY_A])
     plain = "收件人：张三，浙江省杭州市西湖区文三路 100 号 🚚"
     ciphertext = ring.encrypt(plain)
-    assert ciphertext.startswith("fernet:")
+    assert ciphertext.startswith("aead:")
     assert plain not in ciphertext and "张三" not in ciphertext
     assert ring.decrypt(ciphertext) == plain
 
@@ -47,19 +48,57 @@ def test_round_trip_of_any_text(plain: str) -> None:
 def test_tampered_ciphertext_is_refused_with_a_clear_error() -> None:
     ring = crypto.Keyring([KEY_A])
     ciphertext = ring.encrypt("secret")
-    body = ciphertext[len("fernet:") :]
+    body = ciphertext[len("aead:") :]
     middle = len(body) // 2
     flipped = "A" if body[middle] != "A" else "B"
-    tampered = "fernet:" + body[:middle] + flipped + body[middle + 1 :]
+    tampered = "aead:" + body[:middle] + flipped + body[middle + 1 :]
     with pytest.raises(ConfigurationError, match="altered"):
         ring.decrypt(tampered)
 
 
-@pytest.mark.parametrize("bad", ["plain text", "fernet:非ASCII", "fernet:"])
+@pytest.mark.parametrize(
+    "bad", ["plain text", "fernet:非ASCII", "fernet:", "aead:", "aead:非ASCII", "aead:!!!!"]
+)
 def test_values_that_are_not_ciphertext_are_refused(bad: str) -> None:
     ring = crypto.Keyring([KEY_A])
     with pytest.raises(ConfigurationError):
         ring.decrypt(bad)
+
+
+def _fernet_value(key: str, plain: str) -> str:
+    """A value as orderhub wrote it before the AEAD form (a Fernet token)."""
+    return "fernet:" + Fernet(key.encode()).encrypt(plain.encode()).decode()
+
+
+def test_values_written_by_earlier_versions_still_decrypt_and_rotate_to_the_new_form() -> None:
+    ring = crypto.Keyring([KEY_B, KEY_A])
+    legacy = _fernet_value(KEY_A, "张三 13800138000")
+    assert ring.decrypt(legacy) == "张三 13800138000"
+    assert ring.key_index(legacy) == 1 and not ring.is_current(legacy)
+    current_key_legacy = _fernet_value(KEY_B, "x")
+    assert ring.key_index(current_key_legacy) == 0
+    assert not ring.is_current(current_key_legacy)  # the old form is rewritten too
+    rotated = ring.rotate(legacy)
+    assert rotated.startswith("aead:") and ring.is_current(rotated)
+    assert ring.decrypt(rotated) == "张三 13800138000"
+
+
+def test_sealed_bytes_round_trip_pick_their_key_and_refuse_tampering() -> None:
+    old, new = crypto.Keyring([KEY_A]), crypto.Keyring([KEY_B, KEY_A])
+    sealed = old.seal(b'{"name": "\xe5\xbc\xa0"}')
+    assert new.unseal(sealed) == b'{"name": "\xe5\xbc\xa0"}'
+    assert new.sealed_key_index(sealed) == 1
+    resealed = new.reseal(sealed)
+    assert new.sealed_key_index(resealed) == 0 and new.unseal(resealed) == old.unseal(sealed)
+    tampered = bytearray(sealed)
+    tampered[-1] ^= 1
+    with pytest.raises(ConfigurationError, match="altered"):
+        new.unseal(bytes(tampered))
+    assert new.sealed_key_index(bytes(tampered)) is None
+    with pytest.raises(ConfigurationError, match="damaged"):
+        new.unseal(b"\x02" + sealed[1:])
+    with pytest.raises(ConfigurationError, match="fits"):
+        crypto.Keyring([crypto.generate_key()]).unseal(sealed)
 
 
 def test_wrong_key_is_a_configuration_error_that_mentions_the_key() -> None:
@@ -178,7 +217,7 @@ def test_database_dump_contains_ciphertext_only(app: App, tmp_path: Path) -> Non
             dump = "\n".join(conn.iterdump())
         raw = b"".join(p.read_bytes() for p in (db_file, Path(f"{db_file}-wal")) if p.exists())
         assert MARKER.encode("utf-8") not in raw
-        assert b"fernet:" in raw
+        assert b"aead:" in raw
     else:
         conninfo, env = pg_conninfo(app.engine.url.render_as_string(hide_password=False))
         dump = subprocess.run(
@@ -191,10 +230,10 @@ def test_database_dump_contains_ciphertext_only(app: App, tmp_path: Path) -> Non
     assert "dumped" in dump  # the dump is real and has our row
     assert MARKER not in dump
     assert "明文" not in dump
-    assert "fernet:" in dump
+    assert "aead:" in dump
     with app.engine.connect() as conn:
         stored = conn.execute(
             text("SELECT totp_secret FROM users WHERE username = 'dumped'")
         ).scalar_one()
-    assert stored.startswith("fernet:")
+    assert stored.startswith("aead:")
     assert app.keyring.decrypt(stored) == MARKER

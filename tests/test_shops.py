@@ -130,7 +130,7 @@ def test_bind_creates_an_active_shop_with_encrypted_tokens(shop_app, sandbox, ac
 
     # In the raw table only ciphertext: no token, no refresh token, no scope text.
     raw = raw_row(shop_app, shop.id)
-    assert str(raw["credentials"]).startswith("fernet:")
+    assert str(raw["credentials"]).startswith("aead:")
     dump = " ".join(str(v) for v in raw.values())
     assert token not in dump and refresh not in dump and "pdd.order" not in dump
 
