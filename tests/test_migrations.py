@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -89,3 +90,58 @@ def test_audit_events_refuse_update_and_delete(engine: Engine, statement: str) -
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT action FROM audit_events")).all()
     assert [r.action for r in rows] == ["org.create"]
+
+
+def _seed_order(engine: Engine, raw: str) -> None:
+    """One org, shop and order at revision 0004; `raw` written as that revision's text."""
+    from sqlalchemy.orm import Session
+
+    from core.models import Order, Org, Shop
+
+    with Session(engine) as session:
+        org = Org(name="o")
+        session.add(org)
+        session.flush()
+        shop = Shop(org_id=org.id, platform="pinduoduo", platform_shop_id="1", name="s")
+        session.add(shop)
+        session.flush()
+        session.add(Order(id=1, org_id=org.id, shop_id=shop.id, platform_order_no="A-1"))
+        session.commit()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE orders SET raw = :raw"), {"raw": raw})
+
+
+def test_raw_payloads_survive_0005_up_and_down(engine: Engine) -> None:
+    """Text ciphertext written before 0005 reads after it; new forms go back to text."""
+    from sqlalchemy.orm import Session
+
+    from core.crypto import Keyring, current_keyring, generate_key, install_keyring
+    from core.models import Order
+    from core.models.base import Payload, json_text
+
+    try:
+        previous = current_keyring()
+    except Exception:
+        previous = None
+    install_keyring(Keyring([generate_key()]))
+    try:
+        migrate.upgrade(engine, "0004")
+        legacy = {"order_sn": "A-1", "receiver_name": "张三"}
+        _seed_order(engine, current_keyring().encrypt(json_text(legacy)))
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            order = session.get(Order, 1)
+            assert order is not None and order.raw == legacy
+            order.raw = Payload({"order_sn": "A-1", "v": 2}, personal=False)
+            session.commit()
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT raw FROM orders")).scalar_one()
+        assert bytes(stored).startswith(b'j{"order_sn":"A-1"')
+        _downgrade(engine, "0004")
+        with engine.connect() as conn:
+            back = conn.execute(text("SELECT raw FROM orders")).scalar_one()
+        back = back if isinstance(back, str) else bytes(back).decode("ascii")
+        assert back.startswith("aead:")
+        assert json.loads(current_keyring().decrypt(back)) == {"order_sn": "A-1", "v": 2}
+    finally:
+        install_keyring(previous)

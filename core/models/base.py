@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import DateTime, MetaData, String, Text, TypeDecorator
+from sqlalchemy import DateTime, LargeBinary, MetaData, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 from core import clock
 from core.crypto import current_keyring
+from core.errors import ConfigurationError
 
 # Stable constraint names so Alembic migrations can address constraints on every backend.
 NAMING = {
@@ -69,11 +71,80 @@ class EncryptedJSON(TypeDecorator[object]):
         if value is None:
             return None
         # orjson: several times the standard library on a 2 KB order payload, same JSON.
-        text = orjson.dumps(value, default=_json_default, option=_ORJSON_OPTIONS).decode()
-        return current_keyring().encrypt(text)
+        return current_keyring().encrypt(json_text(value))
 
     def process_result_value(self, value: str | None, dialect: Any) -> object | None:
         return None if value is None else json.loads(current_keyring().decrypt(value))
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A JSON payload to store in a `PayloadJSON` column, with what decides its protection:
+    `personal` is False only when the payload holds no buyer personal data in clear."""
+
+    data: Mapping[str, Any]
+    personal: bool = True
+
+
+CLEAR_TAG = b"j"  # JSON as it is: masked copies and platform ciphertext only
+SEALED_TAG = b"s"  # the keyring's AES-GCM seal of the JSON
+
+
+class PayloadJSON(TypeDecorator[object]):
+    """Raw platform and import payloads: kilobytes per order, written 100,000 at a time.
+
+    Stored as bytes: a tag, then the JSON in clear when the payload holds no personal data
+    in clear (a Pinduoduo order carries only masked copies and the platform's own
+    ciphertext, so a second encryption would protect nothing and cost a third of a sync),
+    or sealed with the keyring when it may (import rows). Bind a `Payload` to choose; a
+    bare mapping is treated as personal. Reads give the mapping back either way, and also
+    read the text ciphertext of `EncryptedJSON`, which this column held before migration
+    0005.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: object | None, dialect: Any) -> bytes | None:
+        return encode_payload(value)
+
+    def process_result_value(self, value: object | None, dialect: Any) -> object | None:
+        return decode_payload(value)
+
+
+def json_text(value: object) -> str:
+    """`value` as the JSON text the encrypted JSON columns store."""
+    return orjson.dumps(value, default=_json_default, option=_ORJSON_OPTIONS).decode()
+
+
+def encode_payload(value: object | None) -> bytes | None:
+    if value is None:
+        return None
+    personal = True
+    if isinstance(value, Payload):
+        value, personal = value.data, value.personal
+    data = orjson.dumps(value, default=_json_default, option=_ORJSON_OPTIONS)
+    if not personal:
+        return CLEAR_TAG + data
+    return SEALED_TAG + current_keyring().seal(data)
+
+
+def decode_payload(value: object | None) -> object | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # a legacy text value SQLite kept as TEXT
+        return json.loads(current_keyring().decrypt(value))
+    blob = bytes(value)  # type: ignore[call-overload]
+    tag = blob[:1]
+    if tag == CLEAR_TAG:
+        return orjson.loads(blob[1:])
+    if tag == SEALED_TAG:
+        return orjson.loads(current_keyring().unseal(blob[1:]))
+    if blob.startswith((b"aead:", b"fernet:")):  # legacy text ciphertext, as bytes
+        return json.loads(current_keyring().decrypt(blob.decode("ascii")))
+    raise ConfigurationError(
+        f"stored payload is damaged: unknown format (starts with {blob[:8]!r})"
+    )
 
 
 # Keys that are not strings become text, as with `json`; dates and times go through

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
-from core.models.base import Base, EncryptedJSON, EncryptedText
+from core.models.base import Base, EncryptedText, PayloadJSON
 
 
 class Order(Base):
@@ -65,7 +65,8 @@ class Order(Base):
     receiver_phone_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     # True when receiver fields are platform ciphertext (print through the platform component).
     receiver_is_platform_encrypted: Mapped[bool] = mapped_column(default=False)
-    raw: Mapped[dict | None] = mapped_column(EncryptedJSON(), default=None)
+    # Sealed only when it may hold personal data in clear (see PayloadJSON).
+    raw: Mapped[dict | None] = mapped_column(PayloadJSON(), default=None)
     first_seen_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
