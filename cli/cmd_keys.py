@@ -6,7 +6,8 @@ rotate     adds a new key in front of the key file (old keys stay) and re-encryp
 reencrypt  moves every secret still under an older key onto the newest one; safe to repeat.
            This is the second step when keys come from ORDERHUB_SECRET_KEY: put a new key
            (from `generate`) first in the variable, restart, then run it.
-status     how many keys there are and how many stored values each column has per key age.
+status     how many keys there are and how many stored values each column has per key age
+           (`clear`: order payloads kept unencrypted because they hold no personal data).
 generate   prints a fresh key for ORDERHUB_SECRET_KEY; it is not stored anywhere.
 """
 
@@ -68,8 +69,11 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"keys: {status.key_count} from {status.source} (newest first)")
         for index, fp in enumerate(status.fingerprints):
             print(f"  {fp}{'  (encrypts)' if index == 0 else ''}")
-        rows = [(f"{c.table}.{c.column}", c.current, c.old, c.unreadable) for c in status.columns]
-        emit(args, None, table=rows, headers=("column", "current", "old", "unreadable"))
+        rows = [
+            (f"{c.table}.{c.column}", c.current, c.old, c.clear, c.unreadable)
+            for c in status.columns
+        ]
+        emit(args, None, table=rows, headers=("column", "current", "old", "clear", "unreadable"))
         if status.old:
             print(f"{status.old} value(s) under an older key: run `orderhub keys reencrypt`")
     if status.unreadable:
@@ -126,9 +130,17 @@ def _print_rotation(args: argparse.Namespace, report: keys.RotationReport) -> No
     if not report.columns:
         return
     rows = [
-        (f"{c.table}.{c.column}", c.scanned, c.rotated, c.already_current, c.skipped_changed)
+        (
+            f"{c.table}.{c.column}",
+            c.scanned,
+            c.rotated,
+            c.already_current,
+            c.clear,
+            c.skipped_changed,
+        )
         for c in report.columns
     ]
-    emit(args, None, table=rows, headers=("column", "scanned", "rotated", "current", "changed"))
+    headers = ("column", "scanned", "rotated", "current", "clear", "changed")
+    emit(args, None, table=rows, headers=headers)
     if report.remaining:
         print(f"{report.remaining} value(s) changed meanwhile: run `orderhub keys reencrypt` again")

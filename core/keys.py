@@ -5,12 +5,16 @@ Two phases, because several processes (API, workers) may hold the old keyring:
 1. `rotate_keys` puts a fresh key in front of the key file (old keys stay, so every existing
    ciphertext keeps decrypting). With keys in `ORDERHUB_SECRET_KEY` we cannot edit the
    environment of running processes, so the user does that step and restarts.
-2. `reencrypt` rewrites each `EncryptedText` value that is not yet under the newest key.
-   Columns are discovered by type on `core.models.Base.metadata`, so tables added later are
-   covered without touching this module. Raw ciphertext is read and written with Core SQL
-   (bypassing the column type, which would decrypt/encrypt), in small committed batches, and
-   each UPDATE is guarded by the old value, so a row changed meanwhile is left alone rather
-   than overwritten; running it again picks up whatever is left. It is idempotent.
+2. `reencrypt` rewrites each stored secret that is not yet under the newest key: every
+   `EncryptedText`, `EncryptedJSON` (shop and carrier credentials, print data) and
+   `PayloadJSON` column (`orders.raw`; clear payloads have no key and are left alone, text
+   ciphertext from before migration 0005 is converted to the sealed form). Columns are
+   discovered by type on `core.models.Base.metadata`, so tables added later are covered
+   without touching this module; `core.key_codecs` knows each type's stored form. Stored
+   values are read and written with Core SQL (bypassing the column type, which would
+   decrypt/encrypt), in small committed batches, and each UPDATE is guarded by the old
+   value, so a row changed meanwhile is left alone rather than overwritten; running it
+   again picks up whatever is left. It is idempotent.
 
 Old keys are never dropped automatically: `Keyring.keyed_hash` derives search hashes from
 the oldest key, and an old process may still write with it until restarted.
@@ -27,8 +31,8 @@ import sqlalchemy as sa
 
 from core import crypto
 from core.errors import ConfigurationError
+from core.key_codecs import CODECS, Codec, State, codec_kind
 from core.models import Base
-from core.models.base import EncryptedText
 
 if TYPE_CHECKING:
     from core.app import App
@@ -40,16 +44,23 @@ BATCH_SIZE = 500
 
 @dataclass(frozen=True)
 class EncryptedColumn:
-    """One `EncryptedText` column and the primary key that addresses its rows."""
+    """One encrypted column, the primary key that addresses its rows, and its stored form
+    (`kind`: a `core.key_codecs.CODECS` key)."""
 
     table: str
     column: str
     primary_key: tuple[str, ...]
+    kind: str = "text"
+
+    @property
+    def codec(self) -> Codec:
+        return CODECS[self.kind]
 
 
 @dataclass
 class ColumnRotation:
-    """What re-encryption did to one column. `skipped_changed`: rows edited meanwhile."""
+    """What re-encryption did to one column. `skipped_changed`: rows edited meanwhile;
+    `clear`: payloads stored without encryption (no key to move them to)."""
 
     table: str
     column: str
@@ -57,6 +68,7 @@ class ColumnRotation:
     rotated: int = 0
     already_current: int = 0
     skipped_changed: int = 0
+    clear: int = 0
 
 
 @dataclass
@@ -79,13 +91,15 @@ class RotationReport:
 
 @dataclass
 class ColumnKeyStatus:
-    """Rows of one column by key age. `unreadable`: no configured key fits (lost key!)."""
+    """Rows of one column by key age. `unreadable`: no configured key fits (lost key!);
+    `clear`: payloads stored without encryption, which no key protects."""
 
     table: str
     column: str
     current: int = 0
     old: int = 0
     unreadable: int = 0
+    clear: int = 0
 
 
 @dataclass
@@ -105,12 +119,13 @@ class KeyStatus:
 
 
 def encrypted_columns(metadata: sa.MetaData | None = None) -> list[EncryptedColumn]:
-    """Every `EncryptedText` column of every table, found by type (future tables included)."""
+    """Every encrypted column of every table, found by type (future tables included)."""
     metadata = metadata if metadata is not None else Base.metadata
     found: list[EncryptedColumn] = []
     for table in metadata.sorted_tables:
         for column in table.columns:
-            if not isinstance(column.type, EncryptedText):
+            kind = codec_kind(column.type)
+            if kind is None:
                 continue
             pk = tuple(c.name for c in table.primary_key.columns)
             if not pk:
@@ -118,7 +133,7 @@ def encrypted_columns(metadata: sa.MetaData | None = None) -> list[EncryptedColu
                     f"{table.name}.{column.name} is encrypted but {table.name} has no primary "
                     "key, so its rows cannot be re-encrypted one by one"
                 )
-            found.append(EncryptedColumn(table.name, column.name, pk))
+            found.append(EncryptedColumn(table.name, column.name, pk, kind))
     return found
 
 
@@ -175,13 +190,8 @@ def key_status(app: App) -> KeyStatus:
         counts = ColumnKeyStatus(target.table, target.column)
         for rows in _batches(app.engine, target, BATCH_SIZE):
             for row in rows:
-                index = _key_index(keyring, row[-1])
-                if index == 0:
-                    counts.current += 1
-                elif index is None:
-                    counts.unreadable += 1
-                else:
-                    counts.old += 1
+                state = target.codec.state(keyring, row[-1])  # values name the counters
+                setattr(counts, state.value, getattr(counts, state.value) + 1)
         status.columns.append(counts)
     return status
 
@@ -196,55 +206,71 @@ def _reencrypt_column(
     engine: sa.Engine, keyring: crypto.Keyring, target: EncryptedColumn, batch_size: int
 ) -> ColumnRotation:
     result = ColumnRotation(target.table, target.column)
+    codec = target.codec
     raw = _raw_table(target)
-    value = raw.c[target.column]
+    statements: dict[type, sa.Update] = {}  # one guarded UPDATE per bind type
     for rows in _batches(engine, target, batch_size):
         updates: list[dict[str, Any]] = []
         for row in rows:
             result.scanned += 1
             old_value = row[-1]
             try:
-                if keyring.is_current(old_value):
-                    result.already_current += 1
-                    continue
-                new_value = keyring.rotate(old_value)
+                state, new_value = codec.rotate(keyring, old_value)
             except ConfigurationError as exc:
                 raise ConfigurationError(
                     f"{target.table}.{target.column} row {_pk_text(target, row)}: {exc}"
                 ) from exc
+            if state is State.CLEAR:
+                result.clear += 1
+                continue
+            if new_value is None:
+                result.already_current += 1
+                continue
             params = {f"pk_{name}": row[i] for i, name in enumerate(target.primary_key)}
             updates.append({**params, "old": old_value, "new": new_value})
         if not updates:
             continue
-        stmt = (
-            sa.update(raw)
-            .where(*[raw.c[name] == sa.bindparam(f"pk_{name}") for name in target.primary_key])
-            .where(value == sa.bindparam("old"))
-            .values({target.column: sa.bindparam("new")})
-        )
         with engine.begin() as conn:  # one transaction per batch: short locks, resumable
             for params in updates:
-                changed = conn.execute(stmt, params).rowcount
+                old_type = codec.bind_type(params["old"])
+                if type(old_type) not in statements:
+                    statements[type(old_type)] = _guarded_update(raw, target, old_type)
+                changed = conn.execute(statements[type(old_type)], params).rowcount
                 if changed == 1:
                     result.rotated += 1
                 else:
                     result.skipped_changed += 1
     log.info(
-        "re-encrypted %s.%s: %d rotated, %d already current, %d changed meanwhile",
+        "re-encrypted %s.%s: %d rotated, %d already current, %d clear, %d changed meanwhile",
         target.table,
         target.column,
         result.rotated,
         result.already_current,
+        result.clear,
         result.skipped_changed,
     )
     return result
 
 
+def _guarded_update(
+    raw: sa.TableClause, target: EncryptedColumn, old_type: sa.types.TypeEngine[Any]
+) -> sa.Update:
+    """UPDATE one row's value only if it still holds the value we read. The old value is
+    bound with the type it was read as: a legacy payload may be TEXT on SQLite, and TEXT
+    never equals the BLOB the column's own type would send."""
+    return (
+        sa.update(raw)
+        .where(*[raw.c[name] == sa.bindparam(f"pk_{name}") for name in target.primary_key])
+        .where(raw.c[target.column] == sa.bindparam("old", type_=old_type))
+        .values({target.column: sa.bindparam("new")})
+    )
+
+
 def _raw_table(target: EncryptedColumn) -> sa.TableClause:
-    """A lightweight table whose encrypted column is plain Text: no decrypt on read or encrypt
-    on write, so we move ciphertext exactly as stored."""
+    """A lightweight table whose encrypted column has a plain type (Text, or LargeBinary for
+    payloads): no decrypt on read or encrypt on write, so values move exactly as stored."""
     columns = [sa.column(name) for name in target.primary_key]
-    return sa.table(target.table, *columns, sa.column(target.column, sa.Text()))
+    return sa.table(target.table, *columns, sa.column(target.column, target.codec.stored_type()))
 
 
 def _batches(
@@ -276,13 +302,6 @@ def _after(pk_cols: list[sa.ColumnClause[Any]], last: tuple[Any, ...]) -> sa.Col
         equal = [pk_cols[j] == last[j] for j in range(i)]
         clauses.append(sa.and_(*equal, col > last[i]))
     return sa.or_(*clauses)
-
-
-def _key_index(keyring: crypto.Keyring, value: str) -> int | None:
-    try:
-        return keyring.key_index(value)
-    except ConfigurationError:  # not a ciphertext at all: as unreadable as a lost key
-        return None
 
 
 def _pk_text(target: EncryptedColumn, row: sa.Row[Any]) -> str:

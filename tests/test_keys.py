@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,12 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy import text
 
 from cli.main import main
-from core import crypto, keys
+from core import crypto, key_codecs, keys
 from core.app import App, open_app
 from core.config import Settings
 from core.errors import ConfigurationError
-from core.models import Org, User
-from core.models.base import EncryptedText
+from core.models import Order, Org, Shop, User
+from core.models.base import EncryptedJSON, EncryptedText, Payload, PayloadJSON, json_text
 
 SECRETS = ["JBSWY3DPEHPK3PXP", "种子二号", "third-秘密", "4444", "fifth"]
 
@@ -77,6 +78,29 @@ def test_encrypted_columns_are_found_by_type() -> None:
     )
     assert keys.encrypted_columns(metadata) == [
         keys.EncryptedColumn("future_shops", "access_token", ("shop_id", "region"))
+    ]
+
+
+def test_every_encrypted_column_type_is_found() -> None:
+    found = keys.encrypted_columns()
+    for table, column in [
+        ("shops", "credentials"),
+        ("carrier_accounts", "credentials"),
+        ("waybills", "print_data"),
+    ]:
+        assert keys.EncryptedColumn(table, column, ("id",), "text") in found
+    assert keys.EncryptedColumn("orders", "raw", ("id",), "payload") in found
+    metadata = sa.MetaData()
+    sa.Table(
+        "future_payloads",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("secret", EncryptedJSON()),
+        sa.Column("payload", PayloadJSON()),
+    )
+    assert keys.encrypted_columns(metadata) == [
+        keys.EncryptedColumn("future_payloads", "secret", ("id",), "text"),
+        keys.EncryptedColumn("future_payloads", "payload", ("id",), "payload"),
     ]
 
 
@@ -193,6 +217,217 @@ def test_a_value_no_key_can_read_is_reported_not_rewritten(file_app: App) -> Non
     assert _raw_secrets(file_app)["user1"] == foreign
 
 
+# --- every encrypted column kind: EncryptedJSON credentials, PayloadJSON order payloads -----
+
+TOKENS = {"access_token": "pdd-令牌-1", "refresh_token": "pdd-refresh-1"}
+PAYLOADS = {
+    "sealed": {"order_sn": "S-1", "receiver_name": "张三"},
+    "clear": {"order_sn": "C-1", "receiver_name": "张*"},
+    "legacy": {"order_sn": "L-1", "receiver_phone": "13800000000"},
+    "legacy_text": {"order_sn": "T-1", "receiver_address": "上海市"},  # SQLite only
+}
+
+
+def _add_shop_and_orders(app: App) -> dict[str, int]:
+    """A shop with platform tokens and one order per stored `raw` form; order ids by form.
+
+    `legacy` is the text ciphertext written before migration 0005, as bytes (as 0005 left it
+    on both backends); `legacy_text` the same kept as TEXT, which only SQLite can hold.
+    """
+    forms = [f for f in PAYLOADS if f != "legacy_text" or _is_sqlite(app)]
+    with app.tx() as session:
+        org = Org(name="raw-org")
+        session.add(org)
+        session.flush()
+        shop = Shop(org_id=org.id, platform="pinduoduo", platform_shop_id="9", name="店")
+        shop.credentials = TOKENS
+        session.add(shop)
+        session.flush()
+        orders = {}
+        for form in forms:
+            raw = Payload(PAYLOADS[form], personal=form != "clear")
+            orders[form] = Order(org_id=org.id, shop_id=shop.id, platform_order_no=form, raw=raw)
+        session.add_all(orders.values())
+        session.flush()
+        ids = {form: order.id for form, order in orders.items()}
+    for form in ("legacy", "legacy_text"):
+        if form in ids:
+            old_text = app.keyring.encrypt(json_text(PAYLOADS[form]))
+            _set_raw(app, ids[form], old_text.encode("ascii") if form == "legacy" else old_text)
+    return ids
+
+
+def _is_sqlite(app: App) -> bool:
+    return app.engine.dialect.name == "sqlite"
+
+
+def _set_raw(app: App, order_id: int, value: bytes | str) -> None:
+    with app.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE orders SET raw = :v WHERE id = :id"), {"v": value, "id": order_id}
+        )
+
+
+def _raw_payloads(app: App) -> dict[int, bytes | str]:
+    with app.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, raw FROM orders"))
+        return {i: v if isinstance(v, str) else bytes(v) for i, v in rows}
+
+
+def _raw_credentials(app: App) -> str:
+    with app.engine.connect() as conn:
+        return conn.execute(text("SELECT credentials FROM shops")).scalar_one()
+
+
+def _counts(status: keys.KeyStatus, table: str, column: str) -> tuple[int, int, int, int]:
+    """(current, old, clear, unreadable) of one column."""
+    c = next(c for c in status.columns if (c.table, c.column) == (table, column))
+    return c.current, c.old, c.clear, c.unreadable
+
+
+def _rotation(report: keys.RotationReport, table: str, column: str) -> keys.ColumnRotation:
+    return next(c for c in report.columns if (c.table, c.column) == (table, column))
+
+
+def test_rotation_covers_shop_credentials_and_order_payloads(file_app: App, test_key: str) -> None:
+    ids = _add_shop_and_orders(file_app)
+    sealed_count = len(ids) - 1  # every form but the clear one is (or becomes) sealed
+    before, credentials_before = _raw_payloads(file_app), _raw_credentials(file_app)
+    keys.rotate_keys(file_app, reencrypt_now=False)
+    status = keys.key_status(file_app)
+    assert _counts(status, "shops", "credentials") == (0, 1, 0, 0)
+    assert _counts(status, "orders", "raw") == (0, sealed_count, 1, 0)
+
+    report = keys.reencrypt(file_app, batch_size=2)
+
+    raw = _rotation(report, "orders", "raw")
+    assert (raw.scanned, raw.rotated, raw.already_current, raw.clear) == (
+        len(ids),
+        sealed_count,
+        0,
+        1,
+    )
+    assert _rotation(report, "shops", "credentials").rotated == 1
+    new_key = crypto.read_key_file(file_app.settings.effective_key_file)[0]
+    only_new, only_old = crypto.Keyring([new_key]), crypto.Keyring([test_key])
+    credentials = _raw_credentials(file_app)
+    assert credentials != credentials_before
+    assert json.loads(only_new.decrypt(credentials)) == TOKENS
+    with pytest.raises(ConfigurationError):
+        only_old.decrypt(credentials)
+    after = _raw_payloads(file_app)
+    assert after[ids["clear"]] == before[ids["clear"]]  # clear JSON: nothing to rotate
+    for form, order_id in ids.items():
+        if form == "clear":
+            continue
+        stored = after[order_id]
+        assert isinstance(stored, bytes) and stored[:1] == b"s"  # legacy forms converted
+        assert json.loads(only_new.unseal(stored[1:])) == PAYLOADS[form]
+        with pytest.raises(ConfigurationError):
+            only_old.unseal(stored[1:])
+    with file_app.tx() as session:
+        assert session.query(Shop).one().credentials == TOKENS
+        assert {o.id: o.raw for o in session.query(Order)} == {
+            order_id: PAYLOADS[form] for form, order_id in ids.items()
+        }
+    status = keys.key_status(file_app)
+    assert _counts(status, "shops", "credentials") == (1, 0, 0, 0)
+    assert _counts(status, "orders", "raw") == (sealed_count, 0, 1, 0)
+    again = _rotation(keys.reencrypt(file_app), "orders", "raw")
+    assert (again.rotated, again.already_current, again.clear) == (0, sealed_count, 1)
+    assert _raw_payloads(file_app) == after  # nothing rewritten the second time
+
+
+def test_a_legacy_payload_under_the_newest_key_is_still_converted(app: App) -> None:
+    ids = _add_shop_and_orders(app)
+    legacy_count = 2 if _is_sqlite(app) else 1
+    assert _counts(keys.key_status(app), "orders", "raw") == (1, legacy_count, 1, 0)
+    raw = _rotation(keys.reencrypt(app), "orders", "raw")
+    assert (raw.rotated, raw.already_current, raw.clear) == (legacy_count, 1, 1)
+    assert _raw_payloads(app)[ids["legacy"]][:1] == b"s"
+    assert _counts(keys.key_status(app), "orders", "raw") == (1 + legacy_count, 0, 1, 0)
+
+
+def test_a_payload_saved_meanwhile_is_not_overwritten(
+    file_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guarded UPDATE holds for bytes, and for legacy TEXT values on SQLite."""
+    ids = _add_shop_and_orders(file_app)
+    keys.rotate_keys(file_app, reencrypt_now=False)
+    saved: list[int] = []
+
+    class SavedMeanwhile(key_codecs.PayloadCodec):
+        def rotate(
+            self, keyring: crypto.Keyring, stored: object
+        ) -> tuple[key_codecs.State, object]:
+            if not saved:  # another process saves every order after this batch was read
+                with file_app.tx() as session:
+                    for order in session.query(Order):
+                        order.raw = Payload({"edited": order.id})
+                        saved.append(order.id)
+            return super().rotate(keyring, stored)
+
+    monkeypatch.setitem(key_codecs.CODECS, "payload", SavedMeanwhile())
+    report = keys.reencrypt(file_app)
+    raw = _rotation(report, "orders", "raw")
+    assert (raw.rotated, raw.skipped_changed, raw.clear) == (0, len(ids) - 1, 1)
+    assert report.remaining == len(ids) - 1
+    with file_app.tx() as session:
+        assert {o.id: o.raw for o in session.query(Order)} == {i: {"edited": i} for i in saved}
+
+
+def test_a_fernet_value_under_the_newest_key_counts_as_old(app: App, test_key: str) -> None:
+    """Status agrees with reencrypt, which rewrites `fernet:` values in the AES-GCM form."""
+    from cryptography.fernet import Fernet
+
+    _add_users(app, SECRETS[:1])
+    old_form = "fernet:" + Fernet(test_key).encrypt(SECRETS[0].encode()).decode("ascii")
+    with app.engine.begin() as conn:
+        conn.execute(text("UPDATE users SET totp_secret = :v"), {"v": old_form})
+    assert _counts(keys.key_status(app), "users", "totp_secret") == (0, 1, 0, 0)
+    assert keys.reencrypt(app).rotated == 1
+    assert _raw_secrets(app)["user0"].startswith("aead:")
+    assert _counts(keys.key_status(app), "users", "totp_secret") == (1, 0, 0, 0)
+
+
+def _tamper_text(value: str) -> str:
+    """One base64 character of the tag changed (the padding is at most two characters)."""
+    return value[:-6] + ("A" if value[-6] != "A" else "B") + value[-5:]
+
+
+@pytest.mark.parametrize("damage", ["credentials", "sealed", "unknown", "legacy"])
+def test_a_tampered_value_names_its_table_column_and_row(file_app: App, damage: str) -> None:
+    ids = _add_shop_and_orders(file_app)
+    if damage == "credentials":
+        where, row_id = ("shops", "credentials"), 1
+        with file_app.engine.begin() as conn:
+            tampered = _tamper_text(_raw_credentials(file_app))
+            conn.execute(text("UPDATE shops SET credentials = :v"), {"v": tampered})
+    else:
+        where, row_id = ("orders", "raw"), ids["legacy" if damage == "legacy" else "sealed"]
+        stored = _raw_payloads(file_app)[row_id]
+        assert isinstance(stored, bytes)
+        if damage == "sealed":
+            _set_raw(file_app, row_id, stored[:-1] + bytes([stored[-1] ^ 1]))
+        elif damage == "unknown":
+            _set_raw(file_app, row_id, b"x" + stored[1:])
+        else:
+            _set_raw(file_app, row_id, _tamper_text(stored.decode("ascii")).encode("ascii"))
+    assert _counts(keys.key_status(file_app), *where)[3] == 1
+    before = _raw_payloads(file_app), _raw_credentials(file_app)
+    keys.rotate_keys(file_app, reencrypt_now=False)
+    expected = re.escape(f"{where[0]}.{where[1]} row id={row_id}: ")
+    if damage == "unknown":
+        expected += "stored payload is damaged: unknown format"
+    with pytest.raises(ConfigurationError, match=expected):
+        keys.reencrypt(file_app)
+    tampered_after = _raw_payloads(file_app)[row_id] if where[0] == "orders" else None
+    if tampered_after is not None:
+        assert tampered_after == before[0][row_id]
+    else:
+        assert _raw_credentials(file_app) == before[1]
+
+
 # --- the command line --------------------------------------------------------------------
 
 
@@ -256,3 +491,22 @@ def test_cli_keys_status_fails_when_a_value_cannot_be_read(
     assert main(["keys", "status"]) == 1
     captured = capsys.readouterr()
     assert "1 value(s) cannot be decrypted" in captured.err
+
+
+def test_cli_keys_counts_and_rotates_every_column_kind(
+    cli_env: Path, file_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = _add_shop_and_orders(file_app)
+    assert main(["keys", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "shops.credentials" in out and "orders.raw" in out and "clear" in out
+    assert main(["keys", "rotate", "--json"]) == 0
+    columns = {
+        f"{c['table']}.{c['column']}": c for c in json.loads(capsys.readouterr().out)["columns"]
+    }
+    assert columns["shops.credentials"]["rotated"] == 1
+    assert (columns["orders.raw"]["rotated"], columns["orders.raw"]["clear"]) == (len(ids) - 1, 1)
+    assert main(["keys", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)["columns"]
+    raw = next(c for c in status if (c["table"], c["column"]) == ("orders", "raw"))
+    assert (raw["current"], raw["old"], raw["clear"]) == (len(ids) - 1, 0, 1)
