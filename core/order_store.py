@@ -6,8 +6,11 @@ workers racing on a new order end with one row; and an update only applies when 
 platform's `updated_at` is newer than the stored one (a guarded UPDATE, so a late, older
 copy of an order can never overwrite a newer one, even between processes).
 
-Written with SQLAlchemy Core in batches: a sync window of 100 orders costs a handful of
-statements, not hundreds of ORM flushes (see bench/sync_bench.py).
+Written in batches from prepared rows (`core.order_rows`): a batch of new orders is one
+`executemany` of the driver, inside a savepoint; if another worker inserted one of them
+meanwhile (the row count says so), the savepoint is rolled back and the batch goes
+through the exact path, one `INSERT … RETURNING` per order. Orders that exist already
+take the guarded UPDATE one by one — after the first sync that is the rare case.
 """
 
 from __future__ import annotations
@@ -15,21 +18,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core import clock, masking, order_status
-from core.contracts.types import PlatformOrder
+from core import clock, order_status
+from core.contracts.types import OrderStatus, PlatformOrder, RefundStatus
 from core.crypto import Keyring
-from core.models import Alert, Order, OrderLine
-
-ORDERS = Order.__table__
-LINES = OrderLine.__table__
-# Rows per INSERT statement. Fixed-size pages keep the number of distinct SQL texts small:
-# SQLite's driver caches every prepared statement it sees, and a 1,000-row statement with
-# ~40 parameters a row is megabytes of memory per distinct size.
-INSERT_PAGE = 100
+from core.models import Alert
+from core.order_rows import (
+    HOLD_COLUMNS,
+    LINE_COLUMNS,
+    LINES,
+    ORDER_COLUMNS,
+    ORDERS,
+    UPDATE_COLUMNS,
+    OrderEncoder,
+    PreparedOrder,
+)
 
 
 @dataclass
@@ -54,6 +59,15 @@ class UpsertResult:
         self.alerts += other.alerts
 
 
+def encoder_for(
+    session: Session, keyring: Keyring, *, org_id: int, shop_id: int, source: str
+) -> OrderEncoder:
+    """The encoder for this session's backend."""
+    return OrderEncoder(
+        session.get_bind().dialect, keyring, org_id=org_id, shop_id=shop_id, source=source
+    )
+
+
 def upsert_orders(
     session: Session,
     keyring: Keyring,
@@ -68,38 +82,67 @@ def upsert_orders(
     Runs in the caller's transaction: the sync engine commits it together with the shop's
     cursor (invariant 2). Duplicates inside `orders` are reduced to the newest copy.
     """
-    result = UpsertResult(seen=len(orders))
-    latest: dict[str, PlatformOrder] = {}
-    for order in orders:
-        kept = latest.get(order.order_number)
-        if kept is None or order.updated_at > kept.updated_at:
-            latest[order.order_number] = order
+    encoder = encoder_for(session, keyring, org_id=org_id, shop_id=shop_id, source=source)
+    return write_prepared(session, encoder, encoder.encode(orders))
+
+
+def write_prepared(
+    session: Session, encoder: OrderEncoder, prepared: Sequence[PreparedOrder]
+) -> UpsertResult:
+    """`upsert_orders` for orders already encoded (possibly in another process) by an
+    encoder for the same backend, org, shop and source."""
+    result = UpsertResult(seen=len(prepared))
+    latest: dict[str, PreparedOrder] = {}
+    for item in prepared:
+        kept = latest.get(item.number)
+        if kept is None or item.updated_at > kept.updated_at:
+            latest[item.number] = item
     if not latest:
         return result
+    shop_id = encoder.shop_id
+    _open_write_transaction(session)
     existing = _existing(session, shop_id, list(latest))
-    fresh = [o for n, o in latest.items() if n not in existing]
-    inserted = _insert_new(session, keyring, org_id, shop_id, fresh, source)
+    fresh = [p for n, p in latest.items() if n not in existing]
+    inserted = _insert_new(session, encoder, fresh)
     for number, order_id in inserted.items():
         result.new += 1
         result.stored[number] = order_id
         result.created.add(number)
     # Lost an insert race to another worker: treat as an update of their row.
-    raced = [o for o in fresh if o.order_number not in inserted]
+    raced = [p.number for p in fresh if p.number not in inserted]
     if raced:
-        existing.update(_existing(session, shop_id, [o.order_number for o in raced]))
-    for number, order in latest.items():
+        existing.update(_existing(session, shop_id, raced))
+    now = clock.now()
+    for number, item in latest.items():
         if number in inserted:
             continue
         row = existing[number]
-        if row.platform_updated_at is not None and order.updated_at <= row.platform_updated_at:
+        if row.platform_updated_at is not None and item.updated_at <= row.platform_updated_at:
             result.unchanged += 1
             continue
-        if _apply_update(session, keyring, org_id, row, order, result):
+        if _apply_update(session, encoder, row, item, now, result):
             result.updated += 1
             result.stored[number] = row.id
         else:
             result.unchanged += 1
     return result
+
+
+def _open_write_transaction(session: Session) -> None:
+    """On SQLite, make sure a real transaction with the write lock is open.
+
+    Python's sqlite3 module begins a transaction only before its first INSERT/UPDATE/
+    DELETE; a SAVEPOINT issued before that opens a transaction of its own, which RELEASE
+    then *commits* — a later rollback would leave the batch written. BEGIN IMMEDIATE also
+    takes the write lock before the look-up of existing orders, so no other process can
+    insert one of them in between. PostgreSQL needs neither.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")
 
 
 def _existing(session: Session, shop_id: int, numbers: list[str]) -> dict[str, object]:
@@ -117,159 +160,112 @@ def _existing(session: Session, shop_id: int, numbers: list[str]) -> dict[str, o
 
 
 def _insert_new(
-    session: Session,
-    keyring: Keyring,
-    org_id: int,
-    shop_id: int,
-    orders: list[PlatformOrder],
-    source: str,
+    session: Session, encoder: OrderEncoder, fresh: list[PreparedOrder]
 ) -> dict[str, int]:
-    if not orders:
+    """Order number → id of the orders this call inserted (not those a racer did)."""
+    if not fresh:
         return {}
-    now = clock.now()
-    values = []
-    for order in orders:
-        derived = order_status.derive(None, order.status, order.refund_status)
-        row = _order_values(keyring, order, derived)
-        row.update(
-            org_id=org_id,
-            shop_id=shop_id,
-            source=source,
-            first_seen_at=now,
-            updated_at=now,
-            on_hold=False,
-            hold_reason="",
-            tags=list(order.tags),
+    connection = session.connection()
+    marker = _placeholder(connection.dialect.paramstyle)
+    savepoint = connection.begin_nested()
+    count = connection.exec_driver_sql(_insert_sql(marker), [p.row for p in fresh]).rowcount
+    if count == len(fresh):
+        savepoint.commit()
+        ids = _ids(session, encoder.shop_id, [p.number for p in fresh])
+    else:  # someone else stored some of them meanwhile: find out exactly which are ours
+        savepoint.rollback()
+        ids = {}
+        statement = _insert_returning_sql(marker)
+        for item in fresh:
+            row = connection.exec_driver_sql(statement, item.row).first()
+            if row is not None:
+                ids[item.number] = row[0]
+    _insert_lines(connection, marker, [(ids[p.number], p.lines) for p in fresh if p.number in ids])
+    return ids
+
+
+def _ids(session: Session, shop_id: int, numbers: list[str]) -> dict[str, int]:
+    rows = session.execute(
+        select(ORDERS.c.platform_order_no, ORDERS.c.id).where(
+            ORDERS.c.shop_id == shop_id, ORDERS.c.platform_order_no.in_(numbers)
         )
-        values.append(row)
-    # One cached statement executed for many rows: SQLAlchemy batches it into multi-row
-    # INSERT … RETURNING ("insertmanyvalues") without compiling a new statement per batch.
-    stmt = _insert_ignoring_duplicates(session).returning(ORDERS.c.id, ORDERS.c.platform_order_no)
-    returned = session.execute(
-        stmt.execution_options(insertmanyvalues_page_size=INSERT_PAGE), values
     )
-    inserted = {r.platform_order_no: r.id for r in returned}
-    by_number = {o.order_number: o for o in orders}
-    _insert_lines(session, org_id, [(oid, by_number[n]) for n, oid in inserted.items()])
-    return inserted
+    return {number: order_id for number, order_id in rows}
 
 
-def _insert_ignoring_duplicates(session: Session):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(ORDERS).on_conflict_do_nothing(
-        index_elements=["shop_id", "platform_order_no"]
+def _placeholder(paramstyle: str) -> str:
+    return "?" if paramstyle == "qmark" else "%s"
+
+
+def _insert_sql(marker: str) -> str:
+    return (
+        f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(ORDER_COLUMNS))}) "
+        "ON CONFLICT (shop_id, platform_order_no) DO NOTHING"
     )
 
 
-def _order_values(keyring: Keyring, order: PlatformOrder, derived: order_status.Derived) -> dict:
-    receiver = order.receiver
-    clear = not receiver.encrypted
-    phone_hash = None
-    if clear and receiver.phone:
-        phone_hash = keyring.keyed_hash(masking.normalise_phone(receiver.phone), "receiver_phone")
-    return {
-        "platform_order_no": order.order_number,
-        "hub_status": derived.hub_status,
-        "platform_status": order.platform_status or order.status.value,
-        "refund_status": order.refund_status.value,
-        "exception_reasons": list(derived.exception_reasons),
-        "created_at_platform": order.created_at,
-        "paid_at": order.paid_at,
-        "promised_ship_by": order.ship_by,
-        "platform_updated_at": order.updated_at,
-        "goods_amount_fen": order.goods_fen,
-        "discount_fen": order.discount_fen,
-        "postage_fen": order.postage_fen,
-        "pay_amount_fen": order.paid_fen,
-        "buyer_memo": order.buyer_memo,
-        "seller_remark": order.seller_remark,
-        "flag_color": order.remark_flag,
-        "receiver_province": receiver.province,
-        "receiver_city": receiver.city,
-        "receiver_district": receiver.district,
-        "receiver_name": receiver.name or None,
-        "receiver_phone": receiver.phone or None,
-        "receiver_address": receiver.address or None,
-        "receiver_name_masked": receiver.name_masked
-        or (masking.mask_name(receiver.name) if clear else ""),
-        "receiver_phone_masked": receiver.phone_masked
-        or (masking.mask_phone(receiver.phone) if clear else ""),
-        "receiver_address_masked": receiver.address_masked
-        or (masking.mask_address(receiver.address) if clear else ""),
-        "receiver_phone_hash": phone_hash,
-        "receiver_is_platform_encrypted": receiver.encrypted,
-        "raw": order.raw,  # EncryptedJSON serialises the mapping proxy as it is
-    }
+def _insert_returning_sql(marker: str) -> str:
+    return _insert_sql(marker) + " RETURNING id"
 
 
-def _insert_lines(session: Session, org_id: int, orders: list[tuple[int, PlatformOrder]]) -> None:
-    rows = [
-        {
-            "order_id": order_id,
-            "org_id": org_id,
-            "line_no": index,
-            "platform_goods_id": line.goods_id,
-            "platform_sku_id": line.sku_id,
-            "outer_id": line.outer_id,
-            "outer_goods_id": "",
-            "title": line.title,
-            "spec": line.spec,
-            "quantity": line.quantity,
-            "unit_price_fen": line.unit_price_fen,
-            "is_gift": False,
-        }
-        for order_id, order in orders
-        for index, line in enumerate(order.lines, start=1)
-    ]
-    if rows:
-        session.execute(insert(LINES), rows)
+def _insert_lines(connection, marker: str, orders: list[tuple[int, tuple]]) -> None:  # type: ignore[no-untyped-def]
+    rows = [(order_id, *line) for order_id, lines in orders for line in lines]
+    if not rows:
+        return
+    columns = ("order_id", *LINE_COLUMNS)
+    connection.exec_driver_sql(
+        f"INSERT INTO order_lines ({', '.join(columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})",
+        rows,
+    )
 
 
 def _apply_update(
     session: Session,
-    keyring: Keyring,
-    org_id: int,
+    encoder: OrderEncoder,
     row: object,
-    order: PlatformOrder,
+    item: PreparedOrder,
+    now: object,
     result: UpsertResult,
 ) -> bool:
-    """Guarded update: applies only if the stored copy is still older than `order`."""
+    """Guarded update: applies only if the stored copy is still older than `item`."""
     derived = order_status.derive(
-        row.hub_status, order.status, order.refund_status, tuple(row.exception_reasons or ())
+        row.hub_status,
+        OrderStatus(item.status),
+        RefundStatus(item.refund_status),
+        tuple(row.exception_reasons or ()),
     )
-    values = _order_values(keyring, order, derived)
-    values["updated_at"] = clock.now()
-    values["tags"] = list(order.tags)
-    if derived.hold and not row.on_hold:
-        values["on_hold"] = True
-        values["hold_reason"] = derived.hold_reason
-    stmt = (
-        update(ORDERS)
-        .where(
-            ORDERS.c.id == row.id,
-            or_(
-                ORDERS.c.platform_updated_at.is_(None),
-                ORDERS.c.platform_updated_at < order.updated_at,
-            ),
-        )
-        .values(values)
-    )
-    if session.execute(stmt).rowcount != 1:
+    hold = derived.hold and not row.on_hold
+    values = encoder.update_row(item, derived, now, hold)
+    connection = session.connection()
+    marker = _placeholder(connection.dialect.paramstyle)
+    columns = UPDATE_COLUMNS + HOLD_COLUMNS if hold else UPDATE_COLUMNS
+    assignments = ", ".join(f"{c} = {marker}" for c in columns)
+    guard = item.row[ORDER_COLUMNS.index("platform_updated_at")]
+    changed = connection.exec_driver_sql(
+        f"UPDATE orders SET {assignments} WHERE id = {marker} "
+        f"AND (platform_updated_at IS NULL OR platform_updated_at < {marker})",
+        (*values, row.id, guard),
+    ).rowcount
+    if changed != 1:
         return False  # another worker stored a newer copy meanwhile
     session.execute(delete(LINES).where(LINES.c.order_id == row.id))
-    _insert_lines(session, org_id, [(row.id, order)])
-    if derived.hold and not row.on_hold:
+    _insert_lines(connection, marker, [(row.id, item.lines)])
+    if hold:
         alert = Alert(
-            org_id=org_id,
+            org_id=encoder.org_id,
             kind="order.refund_hold",
             severity="critical",
             message=(
-                f"订单 {order.order_number} {derived.hold_reason}: 已拦截，请勿发货 / "
-                f"order {order.order_number} is on hold, do not ship"
+                f"订单 {item.number} {derived.hold_reason}: 已拦截，请勿发货 / "
+                f"order {item.number} is on hold, do not ship"
             ),
         )
         session.add(alert)
         session.flush()
         result.alerts.append(alert.id)
     return True
+
+
+__all__ = ["UpsertResult", "encoder_for", "upsert_orders", "write_prepared"]

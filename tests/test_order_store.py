@@ -198,3 +198,47 @@ def test_concurrent_writers_store_each_order_once_and_newest_wins(app, shop) -> 
         lines = s.scalar(select(func.count()).select_from(OrderLine))
     assert memos == {"4-3"}  # newest updated_at: round 4, offset 3
     assert lines == 50
+
+
+def test_an_insert_race_lost_to_another_worker_keeps_their_row_and_updates_it(
+    app, shop, monkeypatch
+) -> None:
+    """Another worker inserts R2 between our look-up and our insert: the batch insert sees
+    the conflict, falls back to the exact path, inserts only R1 and R3 as new, and applies
+    our newer copy of R2 to their row (one row per order, lines not doubled)."""
+    store(app, shop, [make_order("R2", 0)])  # "their" row, an older copy
+    real_existing = order_store._existing
+    calls = []
+
+    def blind_first_look(session, shop_id, numbers):  # type: ignore[no-untyped-def]
+        calls.append(list(numbers))
+        return {} if len(calls) == 1 else real_existing(session, shop_id, numbers)
+
+    monkeypatch.setattr(order_store, "_existing", blind_first_look)
+    result = store(app, shop, [make_order("R1", 5), make_order("R2", 5), make_order("R3", 5)])
+    assert (result.new, result.updated, result.unchanged) == (2, 1, 0)
+    assert result.created == {"R1", "R3"}
+    assert calls[1] == ["R2"]  # the second look-up is of the raced order only
+    with app.tx() as s:
+        rows = s.execute(
+            select(Order.platform_order_no, func.count(OrderLine.id))
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .group_by(Order.platform_order_no)
+            .order_by(Order.platform_order_no)
+        ).all()
+        assert [tuple(r) for r in rows] == [("R1", 1), ("R2", 1), ("R3", 1)]
+        r2 = s.scalars(select(Order).where(Order.platform_order_no == "R2")).one()
+        assert r2.platform_updated_at == T0 + timedelta(minutes=5)
+
+
+def test_payloads_are_sealed_unless_the_plugin_says_they_hold_no_personal_data(app, shop) -> None:
+    store(app, shop, [make_order("P1"), make_order("P2", raw={"order_sn": "P2", "x": "~c~"},
+                                                   raw_personal=False)])  # fmt: skip
+    with app.engine.connect() as conn:
+        stored = dict(conn.exec_driver_sql("SELECT platform_order_no, raw FROM orders").all())
+    assert bytes(stored["P1"])[:1] == b"s" and "王小明".encode() not in bytes(stored["P1"])
+    assert bytes(stored["P2"]) == b'j{"order_sn":"P2","x":"~c~"}'
+    with app.tx() as s:
+        raws = {n: r for n, r in s.execute(select(Order.platform_order_no, Order.raw))}
+    assert raws["P1"] == {"order_sn": "P1", "receiver_name": "王小明"}
+    assert raws["P2"] == {"order_sn": "P2", "x": "~c~"}
