@@ -67,6 +67,11 @@ class SyncSettings:
     lease_seconds: int = 120
     # How far back a shop's first sync reaches.
     initial_days: int = 3
+    # Processes that read and prepare windows while the syncing process writes, for passes
+    # of at least `parallel_min_windows` windows (a first sync, a backfill, catching up).
+    # -1: one per CPU (at most 4); 0: read in a thread of the syncing process.
+    read_processes: int = -1
+    parallel_min_windows: int = 8
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,11 @@ class PayloadJSON(TypeDecorator[object]):
     def process_bind_param(self, value: object | None, dialect: Any) -> bytes | None:
         return encode_payload(value)
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """Bytes go to the driver as they are (both drivers take `bytes`): without the
+        impl's wrapping in a `memoryview`, prepared rows pickle to reader processes."""
+        return encode_payload
+
     def process_result_value(self, value: object | None, dialect: Any) -> object | None:
         return decode_payload(value)
 

@@ -45,6 +45,7 @@ from core.contracts.platform import OrderPage, OrderWindow, SalesPlatform
 from core.contracts.types import PlatformOrder
 from core.errors import AuthenticationFailed, ExternalError
 from core.models import Shop, SyncRun
+from core.order_rows import PreparedOrder
 from core.sync import lease as leases
 from core.sync.windows import cursor_after
 
@@ -88,9 +89,19 @@ class WindowReport:
 
 @dataclass
 class FetchedWindow:
+    """A window's orders as read: `orders` from a reader in this process, or `prepared`
+    rows (`core.order_rows`) from a reader process, with the orders themselves kept in
+    them only when a plugin listens to `order_synced`."""
+
     orders: list[PlatformOrder]
     pages: int
     sweeps: int
+    prepared: list[PreparedOrder] | None = None
+
+    def platform_orders(self) -> list[PlatformOrder]:
+        if self.prepared is None:
+            return self.orders
+        return [p.order for p in self.prepared if p.order is not None]
 
 
 class ShopFeed:
@@ -223,14 +234,13 @@ def store_window(
     new_cursor = cursor_after(cursor, window, backfill=backfill)
     with app.tx() as session:
         lease = leases.renew(session, lease, app.settings.sync.lease_seconds)
-        result = order_store.upsert_orders(
-            session,
-            app.keyring,
-            org_id=org_id,
-            shop_id=lease.shop_id,
-            orders=fetched.orders,
-            source="sync",
+        encoder = order_store.encoder_for(
+            session, app.keyring, org_id=org_id, shop_id=lease.shop_id, source="sync"
         )
+        prepared = fetched.prepared
+        if prepared is None:
+            prepared = encoder.encode(fetched.orders)
+        result = order_store.write_prepared(session, encoder, prepared)
         if new_cursor != cursor:
             session.execute(
                 update(SHOPS)
@@ -262,7 +272,7 @@ def store_window(
         session.flush()
         report.run_id = run.id
     if result.stored:
-        emit_synced(app, org_id, lease.shop_id, fetched.orders, result)
+        emit_synced(app, org_id, lease.shop_id, fetched.platform_orders(), result)
     return lease, report
 
 

@@ -13,6 +13,7 @@ shutdown finishes the window in hand, releases the lease and leaves the shop due
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,9 @@ from core.models import Shop
 from core.sync import lease as leases
 from core.sync import runs
 from core.sync.engine import PAGE_RETRY_DELAY, ShopFeed, WindowReport, store_window
+from core.sync.parallel import ParallelWindowReader, reader_count
 from core.sync.prefetch import WindowReader
+from core.sync.reader_process import ReaderSetup
 from core.sync.windows import (
     MAX_WINDOWS_PER_PASS,
     Plan,
@@ -251,13 +254,7 @@ class _Walk:
         self.started = clock.now()
 
     def run(self, feed: ShopFeed, plan: Plan) -> None:
-        reader = WindowReader(
-            feed,
-            plan.windows,
-            idle=self.keeper.beat,
-            every=self.keeper.every.total_seconds() / 2,
-            stopped=self.control.stopping,
-        )
+        reader = self._reader(feed, plan)
         cursor = self.state.cursor
         try:
             for item in reader:
@@ -290,6 +287,37 @@ class _Walk:
         finally:
             reader.close()
 
+    def _reader(self, feed: ShopFeed, plan: Plan) -> WindowReader | ParallelWindowReader:
+        """Reader processes for a long pass, a thread for a short one (see core.sync.parallel)."""
+        idle, every = self.keeper.beat, self.keeper.every.total_seconds() / 2
+        processes = reader_count(self.app.settings.sync, len(plan.windows))
+        if not processes:
+            return WindowReader(
+                feed, plan.windows, idle=idle, every=every, stopped=self.control.stopping
+            )
+        setup = ReaderSetup(
+            settings=self.app.settings,
+            shop_id=self.state.id,
+            org_id=self.state.org_id,
+            platform=self.state.platform,
+            parent_pid=os.getpid(),
+            rate_share=1 / processes,
+        )
+        log.info(
+            "shop %s: reading %d windows with %d reader processes",
+            self.state.id, len(plan.windows), processes,
+        )  # fmt: skip
+        return ParallelWindowReader(
+            feed,
+            plan.windows,
+            setup,
+            processes=processes,
+            keep=_listening(self.app),
+            idle=idle,
+            every=every,
+            stopped=self.control.stopping,
+        )
+
     def failed(self, exc: Exception) -> None:
         """Log the failure against the window in hand (or the pass, before any window)."""
         report, current = self.report, self.current
@@ -311,6 +339,11 @@ class _Walk:
         if failures is None:
             report.status = "lost"
         report.failures = failures or 0
+
+
+def _listening(app: App) -> bool:
+    """Whether a plugin listens to `order_synced` (readers then send the orders along)."""
+    return app.plugins is not None and bool(app.plugins.pm.hook.order_synced.get_hookimpls())
 
 
 class _LeaseKeeper:

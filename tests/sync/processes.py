@@ -61,6 +61,29 @@ def clean_env(config: Path) -> dict[str, str]:
     return env
 
 
+def child_pids(pid: int) -> set[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting for its (new) parent to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 class WorkerProcess:
     """`orderhub worker --worker-id ID --poll S`, its log in a file."""
 
@@ -101,6 +124,19 @@ class WorkerProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
+
+    def kill_with_children(self, timeout: float = 15) -> tuple[set[int], set[int]]:
+        """SIGKILL the worker alone, then wait for its child processes (sync readers) to
+        end on their own: (children it had, children still alive after `timeout`)."""
+        assert self.process is not None
+        children = child_pids(self.process.pid)
+        self.kill()
+        deadline = time.monotonic() + timeout
+        alive = children
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.1)
+            alive = {pid for pid in alive if _running(pid)}
+        return children, alive
 
     def terminate(self, timeout: float = 60) -> int:
         """SIGTERM and wait for the graceful exit; the exit code."""

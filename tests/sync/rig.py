@@ -96,7 +96,7 @@ def make_rig(settings: Settings, server: SandboxServer, org_name: str = "acme", 
     configured = replace(
         settings,
         platforms={"pinduoduo": platform_settings(server)},
-        sync=replace(SyncSettings(), **sync),
+        sync=replace(SyncSettings(read_processes=0), **sync),
     )
     app = open_app(configured)
     return Rig(app, server, OrgFixture(app, org_name, "boss"))

@@ -35,7 +35,14 @@ from tests.sync.rig import CLIENT_KNOBS, make_rig, mismatches, quiet, stale_befo
 from tests.sync.test_workers import overlapping
 
 KILLS = 22
-SYNC = {"initial_days": 2, "lease_seconds": 30, "overlap_seconds": 300}
+# Reader processes from the second window on: every kill lands on a parallel pass too.
+SYNC = {
+    "initial_days": 2,
+    "lease_seconds": 30,
+    "overlap_seconds": 300,
+    "read_processes": 2,
+    "parallel_min_windows": 2,
+}
 CHAOS_CLIENT = {**CLIENT_KNOBS, "read_timeout": 1.0, "max_attempts": 4}
 
 
@@ -98,7 +105,7 @@ def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template
             path = config_file(tmp_path, settings, server)
             worker = WorkerProcess(path, "chaos", tmp_path / "worker.log", poll=0.2)
             seen = cursors(rig.app)
-            moved = 0
+            moved = readers_seen = 0
             for kill in range(KILLS):
                 for shop_id in shop_ids:
                     request_sync(rig.app, rig.org.system, shop_id)
@@ -108,7 +115,9 @@ def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template
                 t1 = time.monotonic()
                 clock_before = cursors(rig.app)
                 time.sleep(dice.uniform(0.2, 2.0))
-                worker.kill()
+                children, orphans = worker.kill_with_children()
+                assert orphans == set(), f"kill {kill}: processes outlived the worker: {orphans}"
+                readers_seen += len(children)
                 now = cursors(rig.app)
                 for shop_id, cursor in now.items():
                     before = seen.get(shop_id)
@@ -125,6 +134,7 @@ def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template
                     f"kill {kill}: start {t1 - t0:.1f}s, check {time.monotonic() - t1:.1f}s, {now}"
                 )
             assert moved >= KILLS // 3, "many kills should land while windows are committed"
+            assert readers_seen > 0, "no kill landed while reader processes ran"
             faults = rig.sandbox.faults.report()["counts"]
             assert faults.get("total", 0) > 50, faults
 

@@ -1,0 +1,199 @@
+"""Reading a long pass's windows in other processes while this one writes.
+
+A first sync, a backfill or a shop catching up after an outage walks many windows. One
+process doing everything is CPU-bound: reading a window (HTTP, JSON, the plugin's mapping,
+encoding rows and encrypting buyer data) costs about twice what writing it does. Reader
+processes (`core.sync.reader_process`) take windows in plan order and hand back prepared
+rows; this process writes them strictly in order, each window with its cursor move, as
+the single-process path does — so invariant 2 holds unchanged: a window read but never
+committed (a crash, a stop, a failure before it) is simply read again by the next pass.
+
+Starting a reader costs about a second (a fresh interpreter opens the app), so until the
+first one is up a thread of this process reads the first windows itself. At most `ahead`
+windows wait, read but not written: memory stays bounded. The first window that fails to
+read is handed over in its place in the order and ends the iteration there.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from core import clock
+from core.config import SyncSettings
+from core.contracts.platform import OrderWindow
+from core.errors import ExternalError
+from core.sync import reader_process
+from core.sync.engine import FetchedWindow, ShopFeed, fetch_window
+from core.sync.prefetch import POLL_SECONDS, ReadWindow
+
+log = logging.getLogger("orderhub.sync")
+
+#: Readers at most when `[sync] read_processes` is left to the default (one per CPU).
+MAX_AUTO_READERS = 4
+
+
+def reader_count(sync: SyncSettings, windows: int) -> int:
+    """Reader processes for a pass of `windows` windows (0: read in a thread here)."""
+    if windows < max(2, sync.parallel_min_windows):
+        return 0
+    wanted = sync.read_processes
+    if wanted < 0:
+        wanted = min(MAX_AUTO_READERS, os.cpu_count() or 1)
+    return max(0, wanted)
+
+
+class ParallelWindowReader:
+    """Iterate `ReadWindow`s in plan order, read by `processes` reader processes (and a
+    local thread until the first of them is up). Same contract as `WindowReader`:
+    `idle()` runs every `every` seconds the consumer waits, iteration ends early when
+    `stopped()` turns true while it waits, `close()` stops everything at once."""
+
+    def __init__(
+        self,
+        feed: ShopFeed,
+        windows: Sequence[OrderWindow],
+        setup: reader_process.ReaderSetup,
+        *,
+        processes: int,
+        keep: bool = False,
+        idle: Callable[[], object] = lambda: None,
+        every: float = 30.0,
+        stopped: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self._feed = feed
+        self._windows = list(windows)
+        self._keep = keep
+        self._idle, self._every, self._stopped = idle, every, stopped
+        self._ahead = 2 * processes + 1
+        self._cond = threading.Condition()
+        self._next = 0  # next window to hand to a reader
+        self._yielded = 0  # windows handed to the consumer
+        self._results: dict[int, ReadWindow] = {}
+        self._closed = False
+        self._failed = False
+        self._pool_up = threading.Event()
+        self._pool = ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=reader_process.start,
+            initargs=(setup,),
+        )
+        self._threads = [threading.Thread(target=self._read_here, name="sync-reader", daemon=True)]
+        self._threads += [
+            threading.Thread(target=self._read_there, name=f"sync-reader-{n}", daemon=True)
+            for n in range(processes)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    # ------------------------------------------------------------------ readers
+
+    def _take(self) -> int | None:
+        """The next window's index for a reader, waiting while too many wait unwritten."""
+        with self._cond:
+            while True:
+                if self._closed or self._failed or self._next >= len(self._windows):
+                    return None
+                if self._next < self._yielded + self._ahead:
+                    self._next += 1
+                    return self._next - 1
+                self._cond.wait(POLL_SECONDS)
+
+    def _put(self, index: int, item: ReadWindow) -> None:
+        with self._cond:
+            self._results[index] = item
+            if item.error is not None:
+                self._failed = True
+            self._cond.notify_all()
+
+    def _read_here(self) -> None:
+        """Read windows in this process until a reader process is up."""
+        while not self._pool_up.is_set():
+            index = self._take()
+            if index is None:
+                return
+            item = ReadWindow(self._windows[index], clock.now())
+            try:
+                item.fetched = fetch_window(self._feed, item.window)
+            except BaseException as exc:  # handed to the consumer, in order
+                item.error = exc
+            self._put(index, item)
+
+    def _read_there(self) -> None:
+        try:
+            self._pool.submit(reader_process.ready).result()
+        except BaseException as exc:  # the pool could not start: fail the next window
+            if not self._closed:
+                self._fail_next(exc)
+            return
+        self._pool_up.set()
+        while (index := self._take()) is not None:
+            window = self._windows[index]
+            item = ReadWindow(window, clock.now())
+            try:
+                pages, sweeps, prepared = self._pool.submit(
+                    reader_process.read, window.start, window.end, self._keep
+                ).result()
+                item.fetched = FetchedWindow([], pages, sweeps, prepared)
+            except BaseException as exc:
+                item.error = _explained(exc)
+            self._put(index, item)
+
+    def _fail_next(self, exc: BaseException) -> None:
+        index = self._take()
+        if index is not None:
+            item = ReadWindow(self._windows[index], clock.now(), error=_explained(exc))
+            self._put(index, item)
+
+    # ------------------------------------------------------------------ consumer
+
+    def __iter__(self) -> Iterator[ReadWindow]:
+        waited = 0.0
+        while self._yielded < len(self._windows):
+            with self._cond:
+                item = self._results.pop(self._yielded, None)
+                if item is None:
+                    self._cond.wait(POLL_SECONDS)
+                    item = self._results.pop(self._yielded, None)
+                if item is not None:
+                    self._yielded += 1
+                    self._cond.notify_all()
+            if item is None:
+                if self._stopped():
+                    return
+                waited += POLL_SECONDS
+                if waited >= self._every:
+                    self._idle()
+                    waited = 0.0
+                continue
+            waited = 0.0
+            yield item
+            if item.error is not None:
+                return
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop reading: pending windows are dropped, reader processes are ended."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        processes = list(getattr(self._pool, "_processes", {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:  # a reader in the middle of a window need not finish it
+            if process.is_alive():
+                process.terminate()
+        for thread in self._threads:
+            thread.join(timeout)
+
+
+def _explained(exc: BaseException) -> BaseException:
+    """A reader process that died (killed, out of memory) says so in the sync log."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if isinstance(exc, BrokenProcessPool):
+        return ExternalError(f"a sync reader process stopped unexpectedly ({exc})", retryable=True)
+    return exc

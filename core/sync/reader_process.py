@@ -1,0 +1,117 @@
+"""The child side of a parallel sync pass: read one window, return it as prepared rows.
+
+Each reader process opens its own app (database, keyring, plugins) once, builds the shop's
+feed (its token, refreshed like the parent's when the platform says it expired) and an
+encoder for the parent's backend, and then reads the windows it is handed: every page,
+the plugin's mapping, and `core.order_rows` encoding — the CPU-heavy part of a sync — so
+that the parent only writes. It never writes orders; only a token refresh touches the
+database, in its own short transaction.
+
+A reader must not outlive its parent: a worker killed with SIGKILL leaves no orphan
+reading on. On Linux the kernel sends SIGKILL to the reader when its parent dies
+(PR_SET_PDEATHSIG); everywhere a watchdog thread also notices the parent is gone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.config import Settings
+from core.errors import ExternalError
+
+PR_SET_PDEATHSIG = 1
+WATCH_SECONDS = 1.0
+
+
+@dataclass
+class ReaderSetup:
+    """What a reader process needs to open: picklable, sent once per process."""
+
+    settings: Settings
+    shop_id: int
+    org_id: int
+    platform: str
+    parent_pid: int
+    #: This process's share of the platform's rate limits (1 / number of readers).
+    rate_share: float = 1.0
+
+
+_state: dict[str, Any] = {}
+
+
+def start(setup: ReaderSetup) -> None:
+    """Pool initializer: tie the process to its parent, then open app, feed and encoder."""
+    _die_with_parent(setup.parent_pid)
+    from core.app import open_app
+    from core.order_rows import OrderEncoder
+    from core.shop_tokens import platform_for
+    from core.sync.engine import ShopFeed
+
+    app = open_app(setup.settings)
+    platform = platform_for(app, setup.platform)
+    share = getattr(platform, "share_rate_limits", None)
+    if callable(share) and setup.rate_share < 1:
+        share(setup.rate_share)
+    _state.update(
+        app=app,
+        platform=platform,
+        feed=ShopFeed(app, setup.shop_id, platform),
+        encoder=OrderEncoder(
+            app.engine.dialect, app.keyring, org_id=setup.org_id, shop_id=setup.shop_id,
+            source="sync",
+        ),
+    )  # fmt: skip
+
+
+def ready() -> int:
+    """A no-op task: its completion says a reader is up (returns its pid)."""
+    return os.getpid()
+
+
+def read(start_at: datetime, end_at: datetime, keep: bool) -> tuple[int, int, list[Any]]:
+    """(pages, sweeps, prepared orders) of one window; errors come back picklable."""
+    from core.contracts.platform import OrderWindow
+    from core.sync.engine import fetch_window
+
+    try:
+        fetched = fetch_window(_state["feed"], OrderWindow(start_at, end_at))
+        prepared = _state["encoder"].encode(fetched.orders, keep=keep)
+    except BaseException as exc:  # the parent re-raises it; make sure it can travel
+        raise _transportable(exc) from None
+    return fetched.pages, fetched.sweeps, prepared
+
+
+def _transportable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return ExternalError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: the watchdog below still works
+            pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _watch(parent_pid: int) -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        if os.getppid() != parent_pid:
+            os._exit(1)
