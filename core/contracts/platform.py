@@ -252,6 +252,12 @@ class SalesPlatform(Contract, ABC):
         `SUPPORTS_SERVER_TIME`."""
         self.not_supported("reading the platform clock")
 
+    def share_rate_limits(self, share: float) -> None:
+        """This instance is one of several processes reading for one sync pass (`share` =
+        1 / their number): a plugin that limits its call rate client-side scales its
+        limits by `share`, so that together they stay within the platform's published
+        limits. The default does nothing (no client-side limits to scale)."""
+
     # ---------------------------------------------------------------- shipping
 
     @abstractmethod

@@ -58,9 +58,8 @@ def start(setup: ReaderSetup) -> None:
 
     app = open_app(setup.settings)
     platform = platform_for(app, setup.platform)
-    share = getattr(platform, "share_rate_limits", None)
-    if callable(share) and setup.rate_share < 1:
-        share(setup.rate_share)
+    if setup.rate_share < 1:
+        platform.share_rate_limits(setup.rate_share)
     _state.update(
         app=app,
         platform=platform,
