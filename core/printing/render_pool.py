@@ -22,15 +22,12 @@ import json
 import logging
 import multiprocessing
 import os
-import sys
-import threading
-from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from core.contracts.renderer import Renderer, RenderRequest, TemplateSpec
+from core.processes import main_not_rerun
 from core.templates import template_from_json, template_to_json
 
 log = logging.getLogger("orderhub.printing")
@@ -93,7 +90,7 @@ class RenderPool:
         self._executor = ProcessPoolExecutor(
             max_workers=processes, mp_context=multiprocessing.get_context("spawn")
         )
-        with _main_not_rerun():  # the workers start here, one per warm-up task
+        with main_not_rerun():  # the workers start here, one per warm-up task
             self._ready = [self._executor.submit(_warm_up) for _ in range(processes)]
         self.broken = False
 
@@ -107,35 +104,6 @@ class RenderPool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-_MAIN_LOCK = threading.Lock()
-
-
-@contextmanager
-def _main_not_rerun() -> Iterator[None]:
-    """Start workers without re-running the program's `__main__` in them.
-
-    A spawned process normally imports the parent's main script first (so an unguarded
-    script would run again in each worker); the workers here need only the renderer and
-    core's templates, so the main module's origin is hidden while they start."""
-    main = sys.modules.get("__main__")
-    with _MAIN_LOCK:
-        if main is None:
-            yield
-            return
-        saved_spec = getattr(main, "__spec__", None)
-        had_file = hasattr(main, "__file__")
-        saved_file = getattr(main, "__file__", None)
-        main.__spec__ = None
-        if had_file:
-            del main.__file__
-        try:
-            yield
-        finally:
-            main.__spec__ = saved_spec
-            if had_file:
-                main.__file__ = saved_file
 
 
 def inline(renderer: Renderer, requests: list[RenderRequest]) -> bytes:

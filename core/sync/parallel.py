@@ -21,12 +21,13 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from core import clock
 from core.config import SyncSettings
 from core.contracts.platform import OrderWindow
 from core.errors import ExternalError
+from core.processes import main_not_rerun
 from core.sync import reader_process
 from core.sync.engine import FetchedWindow, ShopFeed, fetch_window
 from core.sync.prefetch import POLL_SECONDS, ReadWindow
@@ -83,10 +84,14 @@ class ParallelWindowReader:
             initializer=reader_process.start,
             initargs=(setup,),
         )
+        with main_not_rerun():  # every reader starts here, one per warm-up task
+            self._started = [self._pool.submit(reader_process.ready) for _ in range(processes)]
         self._threads = [threading.Thread(target=self._read_here, name="sync-reader", daemon=True)]
         self._threads += [
-            threading.Thread(target=self._read_there, name=f"sync-reader-{n}", daemon=True)
-            for n in range(processes)
+            threading.Thread(
+                target=self._read_there, args=(started,), name=f"sync-reader-{n}", daemon=True
+            )
+            for n, started in enumerate(self._started)
         ]
         for thread in self._threads:
             thread.start()
@@ -124,9 +129,9 @@ class ParallelWindowReader:
                 item.error = exc
             self._put(index, item)
 
-    def _read_there(self) -> None:
+    def _read_there(self, started: Future[int]) -> None:
         try:
-            self._pool.submit(reader_process.ready).result()
+            started.result()
         except BaseException as exc:  # the pool could not start: fail the next window
             if not self._closed:
                 self._fail_next(exc)
