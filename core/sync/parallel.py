@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -78,6 +79,9 @@ class ParallelWindowReader:
         self._closed = False
         self._failed = False
         self._pool_up = threading.Event()
+        self._opened = time.perf_counter()
+        #: Seconds the writer waited for the next window: near 0 means the readers keep up.
+        self.starved_s = 0.0
         self._pool = ProcessPoolExecutor(
             processes,
             mp_context=multiprocessing.get_context("spawn"),
@@ -160,6 +164,7 @@ class ParallelWindowReader:
     def __iter__(self) -> Iterator[ReadWindow]:
         waited = 0.0
         while self._yielded < len(self._windows):
+            began = time.perf_counter()
             with self._cond:
                 item = self._results.pop(self._yielded, None)
                 if item is None:
@@ -168,6 +173,7 @@ class ParallelWindowReader:
                 if item is not None:
                     self._yielded += 1
                     self._cond.notify_all()
+            self.starved_s += time.perf_counter() - began
             if item is None:
                 if self._stopped():
                     return
@@ -186,6 +192,11 @@ class ParallelWindowReader:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+        log.info(
+            "read %d of %d windows in %.1f s; the writer waited %.1f s for them",
+            self._yielded, len(self._windows), time.perf_counter() - self._opened,
+            self.starved_s,
+        )  # fmt: skip
         processes = list(getattr(self._pool, "_processes", {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:  # a reader in the middle of a window need not finish it
