@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigurationError
+from core.models.base import json_text
 
 
 def normalise_url(url: str) -> str:
@@ -38,11 +39,13 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(
+            url, echo=echo, connect_args={"timeout": 30}, json_serializer=json_text
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=json_text)
     raise ConfigurationError(
         f"database URL {url!r}: only sqlite and postgresql are supported, not {backend}"
     )

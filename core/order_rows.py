@@ -90,6 +90,8 @@ class OrderEncoder:
         self.org_id, self.shop_id, self.source = org_id, shop_id, source
         self._order_processors = _processors(ORDERS, ORDER_COLUMNS, dialect)
         self._line_processors = _processors(LINES, LINE_COLUMNS, dialect)
+        self._processed = [(i, p) for i, p in enumerate(self._order_processors) if p]
+        self._line_processed = [(i, p) for i, p in enumerate(self._line_processors) if p]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_encoder, (self.dialect.name, self.keyring.keys, self.org_id, self.shop_id,
@@ -188,16 +190,20 @@ class OrderEncoder:
         return tuple(row[i] for i in positions)
 
     def lines(self, order: PlatformOrder) -> tuple[tuple[Any, ...], ...]:
-        processors = self._line_processors
+        processed = self._line_processed
         rows = []
         for index, line in enumerate(order.lines, start=1):
-            values = (self.org_id, index, line.goods_id, line.sku_id, line.outer_id, "",
-                      line.title, line.spec, line.quantity, line.unit_price_fen, False)  # fmt: skip
-            rows.append(tuple(p(v) if p else v for p, v in zip(processors, values, strict=True)))
+            values = [self.org_id, index, line.goods_id, line.sku_id, line.outer_id, "",
+                      line.title, line.spec, line.quantity, line.unit_price_fen, False]  # fmt: skip
+            for position, processor in processed:
+                values[position] = processor(values[position])
+            rows.append(tuple(values))
         return tuple(rows)
 
     def _row(self, values: list[Any]) -> tuple[Any, ...]:
-        return tuple(p(v) if p else v for p, v in zip(self._order_processors, values, strict=True))
+        for index, processor in self._processed:
+            values[index] = processor(values[index])
+        return tuple(values)
 
 
 def _processors(

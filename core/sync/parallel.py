@@ -202,6 +202,8 @@ class ParallelWindowReader:
         for process in processes:  # a reader in the middle of a window need not finish it
             if process.is_alive():
                 process.terminate()
+        for process in processes:
+            process.join(timeout)
         for thread in self._threads:
             thread.join(timeout)
 
