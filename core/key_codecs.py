@@ -5,7 +5,8 @@ the column types (they would decrypt on read and encrypt on write). So it needs,
 what the stored value looks like; that knowledge lives here, one codec per storage form:
 
 - `text`: `EncryptedText` and `EncryptedJSON` — text ciphertext (`aead:`, or the older
-  `fernet:`), rotated with `Keyring.rotate`.
+  `fernet:`), rotated with `Keyring.rotate`; or the platform's own ciphertext behind
+  `platform:` (no key of ours protects it: nothing to rotate).
 - `payload`: `PayloadJSON` — bytes: `CLEAR_TAG` + JSON (no key protects it: nothing to
   rotate), `SEALED_TAG` + `Keyring.seal` bytes (rotated with `reseal`), or the text
   ciphertext of `EncryptedJSON` that the column held before migration 0005 (a str on
@@ -27,7 +28,14 @@ import sqlalchemy as sa
 
 from core import crypto
 from core.errors import ConfigurationError
-from core.models.base import CLEAR_TAG, SEALED_TAG, EncryptedJSON, EncryptedText, PayloadJSON
+from core.models.base import (
+    CLEAR_TAG,
+    PLATFORM_PREFIX,
+    SEALED_TAG,
+    EncryptedJSON,
+    EncryptedText,
+    PayloadJSON,
+)
 
 _LEGACY_PREFIXES = (b"aead:", b"fernet:")  # text ciphertext written before migration 0005
 
@@ -72,10 +80,14 @@ class TextCodec:
         return sa.Text()
 
     def state(self, keyring: crypto.Keyring, stored: object) -> State:
+        if isinstance(stored, str) and stored.startswith(PLATFORM_PREFIX):
+            return State.CLEAR
         return _text_state(keyring, stored, legacy=False)
 
     def rotate(self, keyring: crypto.Keyring, stored: object) -> tuple[State, object | None]:
         text = _as_text(stored)
+        if text.startswith(PLATFORM_PREFIX):
+            return State.CLEAR, None
         if keyring.is_current(text):
             return State.CURRENT, None
         return State.OLD, keyring.rotate(text)

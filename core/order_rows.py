@@ -26,7 +26,7 @@ from core import clock, masking, order_status
 from core.contracts.types import PlatformOrder
 from core.crypto import Keyring
 from core.models import Order, OrderLine
-from core.models.base import Payload
+from core.models.base import Payload, PlatformCiphertext
 
 ORDERS = Order.__table__
 LINES = OrderLine.__table__
@@ -154,9 +154,9 @@ class OrderEncoder:
             receiver.province,
             receiver.city,
             receiver.district,
-            receiver.name or None,
-            receiver.phone or None,
-            receiver.address or None,
+            _sealable(receiver.name, receiver.encrypted),
+            _sealable(receiver.phone, receiver.encrypted),
+            _sealable(receiver.address, receiver.encrypted),
             receiver.name_masked or (masking.mask_name(receiver.name) if clear else ""),
             receiver.phone_masked or (masking.mask_phone(receiver.phone) if clear else ""),
             receiver.address_masked or (masking.mask_address(receiver.address) if clear else ""),
@@ -204,6 +204,14 @@ class OrderEncoder:
         for index, processor in self._processed:
             values[index] = processor(values[index])
         return tuple(values)
+
+
+def _sealable(value: str, platform_encrypted: bool) -> str | None:
+    """A receiver field for its `EncryptedText` column: the platform's ciphertext is kept
+    as it is (see `PlatformCiphertext`), anything else is encrypted with our keys."""
+    if not value:
+        return None
+    return PlatformCiphertext(value) if platform_encrypted else value
 
 
 def _processors(

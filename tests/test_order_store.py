@@ -242,3 +242,35 @@ def test_payloads_are_sealed_unless_the_plugin_says_they_hold_no_personal_data(a
         raws = {n: r for n, r in s.execute(select(Order.platform_order_no, Order.raw))}
     assert raws["P1"] == {"order_sn": "P1", "receiver_name": "王小明"}
     assert raws["P2"] == {"order_sn": "P2", "x": "~c~"}
+
+
+def test_platform_ciphertext_is_kept_as_the_platform_sent_it(app, shop) -> None:
+    """Receiver fields the platform encrypted are stored as they are (marked), not
+    encrypted a second time; they read back unchanged, and key rotation leaves them."""
+    from core import keys
+
+    sealed = Contact(
+        name="~AgAAAAFq3Yx~",
+        phone="$13800$AgAAAAE2r9$1$$",
+        province="浙江省",
+        city="杭州市",
+        district="西湖区",
+        address="~AgAAAAJ7c2Fk~",
+        encrypted=True,
+        name_masked="王*",
+        phone_masked="138****5678",
+        address_masked="文三路**号",
+    )
+    store(app, shop, [make_order("E1", receiver=sealed, raw={"order_sn": "E1"})])
+    with app.engine.connect() as conn:
+        name, phone = conn.exec_driver_sql("SELECT receiver_name, receiver_phone FROM orders").one()
+    assert (name, phone) == ("platform:~AgAAAAFq3Yx~", "platform:$13800$AgAAAAE2r9$1$$")
+    with app.tx() as s:
+        order = s.scalars(select(Order)).one()
+        assert (order.receiver_name, order.receiver_address) == ("~AgAAAAFq3Yx~", "~AgAAAAJ7c2Fk~")
+        assert order.receiver_is_platform_encrypted and order.receiver_phone_hash is None
+    status = {(c.table, c.column): c for c in keys.key_status(app).columns}
+    name_status = status[("orders", "receiver_name")]
+    assert name_status.clear == 1 and name_status.unreadable == 0
+    rotated = keys.reencrypt(app)
+    assert all(c.rotated == 0 for c in rotated.columns if c.table == "orders")

@@ -63,17 +63,36 @@ class UTCDateTime(TypeDecorator[datetime]):
         return process
 
 
+class PlatformCiphertext(str):
+    """A value the platform encrypted (Pinduoduo's `~…~` receiver fields): opaque to
+    orderhub, decryptable only through the platform's API with the shop's token. Bound to
+    an `EncryptedText` column it is stored as it is, behind `PLATFORM_PREFIX`, instead of
+    being encrypted a second time; it reads back as the same text."""
+
+
+PLATFORM_PREFIX = "platform:"
+
+
 class EncryptedText(TypeDecorator[str]):
-    """A string encrypted with the installed keyring; the database only ever sees ciphertext."""
+    """A string encrypted with the installed keyring; the database only ever sees ciphertext
+    (ours, or the platform's own for a `PlatformCiphertext`)."""
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
-        return None if value is None else current_keyring().encrypt(value)
+        if value is None:
+            return None
+        if type(value) is PlatformCiphertext:
+            return PLATFORM_PREFIX + value
+        return current_keyring().encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        return None if value is None else current_keyring().decrypt(value)
+        if value is None:
+            return None
+        if value.startswith(PLATFORM_PREFIX):
+            return value[len(PLATFORM_PREFIX) :]
+        return current_keyring().decrypt(value)
 
 
 class Base(DeclarativeBase):
