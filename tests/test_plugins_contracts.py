@@ -3,6 +3,7 @@ capabilities describe what a class offers."""
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import pairwise
 from types import MappingProxyType
@@ -87,11 +88,56 @@ def test_platform_order_refuses_wrong_units(changes: dict, message: str) -> None
         order(**changes)
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"refund_status": "gone"}, "refund_status must be one of none"),
+        ({"created_at": "2026-11-27"}, "created_at must be a datetime"),
+        ({"paid_at": datetime(2026, 11, 27, 2, 0)}, "paid_at must be timezone-aware"),
+        ({"ship_by": 1790000000}, "ship_by must be a datetime"),
+        ({"discount_fen": -5}, "discount_fen must not be negative"),
+        ({"postage_fen": 5.0}, "postage_fen must be an integer amount"),
+        # Several wrong: the first in field order is named, as before the fast check.
+        ({"status": "paid", "goods_fen": -1}, "status must be one of"),
+        ({"updated_at": datetime(2026, 1, 1), "paid_fen": 1.5}, "updated_at must be timezone"),
+    ],
+)
+def test_every_field_is_still_checked_after_the_well_formed_test(
+    changes: dict, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        order(**changes)
+
+
+def test_well_formed_order_keeps_its_values_and_still_copies_raw() -> None:
+    raw = {"order_sn": "x", "item_list": [1]}
+    lines = (PlatformOrderLine("sku-1", "保温杯", 2, 1990),)
+    o = order(lines=lines, tags=("vip",), paid_at=T0, raw=raw)
+    assert o.created_at is T0 and o.paid_at is T0 and o.lines is lines
+    assert o.status is OrderStatus.AWAITING_SHIPMENT  # from the text value, as before
+    raw["order_sn"] = "changed"
+    assert o.raw == {"order_sn": "x", "item_list": [1]} and isinstance(o.raw, MappingProxyType)
+    listed = order(lines=list(lines), tags=["vip"], status=OrderStatus.SHIPPED)
+    assert listed.lines == lines and isinstance(listed.tags, tuple)
+
+
+def test_platform_order_pickles_with_raw_and_raw_personal() -> None:
+    o = order(raw={"order_sn": "x", "item_list": [{"sku_id": "1"}]}, raw_personal=False)
+    back = pickle.loads(pickle.dumps(o))
+    assert back == o and back.lines == o.lines and back.receiver == o.receiver
+    assert back.raw == o.raw and isinstance(back.raw, MappingProxyType)
+    assert back.raw_personal is False and back.created_at.tzinfo is UTC
+
+
 def test_order_line_quantity_and_price() -> None:
     with pytest.raises(ValidationError, match="quantity must be positive"):
         PlatformOrderLine("sku", "t", 0, 100)
     with pytest.raises(ValidationError, match="unit_price_fen"):
         PlatformOrderLine("sku", "t", 1, 1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="quantity must be an int, not True"):
+        PlatformOrderLine("sku", "t", True, 100)
+    with pytest.raises(ValidationError, match="unit_price_fen must not be negative"):
+        PlatformOrderLine("sku", "t", 1, -1)
 
 
 def test_order_window_checks_and_splits_exactly() -> None:
