@@ -62,6 +62,28 @@ GIFT_PREFIX = "【赠品】"
 #: Tags derived from flags outside `order_tag_list` (documented in `order_from_payload`).
 RISK_CONTROL_TAG = "risk_control"
 PRE_SALE_TAG = "pre_sale"
+#: Order fields that hold buyer personal data or payment secrets, which the platform sends
+#: only as ciphertext (empty once the order has shipped): the receiver fields and
+#: `contact_mobile` of pinduoduo.md §3.4, the other fields §3.4 lists as encrypted (pay and
+#: customs declaration numbers, merge-shipment address keys), and the ID-card name and
+#: number (decrypt data types 10/11 in §4; the export's 身份证姓名/身份证号码 columns, §9),
+#: whose order-field names our notes do not give: `id_card_name`/`id_card_num` are checked
+#: in case the gateway sends them. Anything else in one of these fields is clear text.
+PERSONAL_FIELDS = (
+    "receiver_name",
+    "receiver_phone",
+    "receiver_address",
+    "address",
+    "contact_mobile",
+    "id_card_name",
+    "id_card_num",
+    "pay_no",
+    "inner_transaction_id",
+    "open_address_id",
+    "open_address_id_2",
+)
+#: The same inside list entries: virtual goods' card numbers and secrets (§3.4).
+PERSONAL_LIST_FIELDS = (("card_info_list", ("card_no", "mask_password")),)
 
 
 # ---------------------------------------------------------------------- orders
@@ -95,6 +117,8 @@ def order_from_payload(payload: Mapping[str, Any]) -> PlatformOrder:
       with `encrypted=True` when they look like ciphertext; masked copies from `*_mask`.
     - tags: names of `order_tag_list` entries whose value is 1, plus `risk_control`
       (`risk_control_status` 1, under review: must not ship) and `pre_sale` (`is_pre_sale`).
+    - raw: the payload; `raw_personal` is False when its `PERSONAL_FIELDS` hold only
+      ciphertext or nothing (see `has_personal_data`).
 
     Fields are read in the order of `PlatformOrder`'s, so a payload with several bad
     fields is always refused for the same (first) one.
@@ -152,6 +176,7 @@ def order_from_payload(payload: Mapping[str, Any]) -> PlatformOrder:
             remark_flag="" if flag is None else remark_flag(flag),
             tags=tags_from_payload(payload),
             raw=payload,  # PlatformOrder keeps a read-only copy
+            raw_personal=has_personal_data(payload),
         )
     except ValidationError as exc:
         if exc.details.get("order_number"):
@@ -160,6 +185,42 @@ def order_from_payload(payload: Mapping[str, Any]) -> PlatformOrder:
         raise ValidationError(
             f"Pinduoduo order {number}: {exc.message}", field=field, order_number=number
         ) from None
+
+
+def has_personal_data(payload: Mapping[str, Any]) -> bool:
+    """Whether the payload holds buyer personal data in clear: a `PERSONAL_FIELDS` (or
+    `PERSONAL_LIST_FIELDS`) value that is neither empty (None or "") nor platform
+    ciphertext. A value of an unexpected shape counts as clear: the safe side."""
+    get = payload.get
+    for value in map(get, PERSONAL_FIELDS):  # `_in_clear`, inline: 11 fields an order
+        if value is None or (
+            isinstance(value, str)
+            and (value == "" or (len(value) > 2 and value[0] in "~$" and value[-1] == value[0]))
+        ):
+            continue
+        return True
+    for list_name, names in PERSONAL_LIST_FIELDS:
+        entries = get(list_name)
+        if not entries:
+            continue
+        if not isinstance(entries, list):
+            return True
+        for entry in entries:
+            if isinstance(entry, Mapping):
+                if any(_in_clear(entry.get(name)) for name in names):
+                    return True
+            elif _in_clear(entry):
+                return True
+    return False
+
+
+def _in_clear(value: object) -> bool:
+    """Neither empty (None or "") nor ciphertext (`is_ciphertext`)."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return not (value == "" or (len(value) > 2 and value[0] in "~$" and value[-1] == value[0]))
+    return True
 
 
 def discount_fen(payload: Mapping[str, Any], number: str) -> int:
