@@ -51,12 +51,18 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 40 MB of WAL before a commit checkpoints by itself (SQLite's default is 4 MB): bulk
+    # writes run `core.checkpoints.background_checkpoints` and should rarely get there.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,7 @@ from core.plugin_records import (
     describe_rows,
     distribution_of,
     normalize_dist_name,
+    providers,
 )
 
 if TYPE_CHECKING:
@@ -110,9 +111,10 @@ class PluginHost:
 
     # ------------------------------------------------------------------ loading
 
-    def load(self) -> None:
+    def load(self, names: Collection[str] | None = None) -> None:
         """Load every allowed entry point of group `orderhub`, once. Never raises for a
-        broken plugin: see the module docstring for the failure policy."""
+        broken plugin: see the module docstring for the failure policy. `names` limits it
+        to those entry points (a helper process that needs one platform, not renderers)."""
         if self._loaded:
             return
         self._loaded = True
@@ -129,6 +131,8 @@ class PluginHost:
             seen.add(key)
             dists_seen.add(key[0])
             names_seen.add(ep.name)
+            if names is not None and ep.name not in names:
+                continue
             if only and key[0] not in only:
                 log.debug("plugin %r from %s skipped: not in plugins.only", ep.name, dist)
                 continue
@@ -339,6 +343,14 @@ class PluginHost:
 
     def import_formats(self) -> dict[str, type[ImportFormat]]:
         return self._classes("import_format")  # type: ignore[return-value]
+
+    def entry_point_of(self, kind: str, name: str) -> str | None:
+        """The entry point that provided class `name` of `kind`; None when it was
+        registered in process (it cannot be loaded by name elsewhere) or is unknown."""
+        for cls, record in providers(self._records.values(), kind):
+            if cls.name == name:
+                return None if record.distribution == IN_PROCESS else record.name
+        return None
 
     def _classes(self, kind: str) -> dict[str, type[Contract]]:
         return classes_by_name(self._records.values(), kind)

@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from core import audit, authz, clock
 from core.actor import Actor
 from core.app import App
+from core.checkpoints import background_checkpoints
 from core.contracts.platform import SalesPlatform
 from core.errors import Conflict, NotFound, OrderhubError, PermissionDenied, ValidationError
 from core.models import Shop
@@ -255,6 +257,11 @@ class _Walk:
 
     def run(self, feed: ShopFeed, plan: Plan) -> None:
         reader = self._reader(feed, plan)
+        bulk = isinstance(reader, ParallelWindowReader)
+        with background_checkpoints(self.app.engine) if bulk else nullcontext():
+            self._store_all(reader, plan)
+
+    def _store_all(self, reader: WindowReader | ParallelWindowReader, plan: Plan) -> None:
         cursor = self.state.cursor
         try:
             for item in reader:
@@ -302,6 +309,9 @@ class _Walk:
             platform=self.state.platform,
             parent_pid=os.getpid(),
             rate_share=1 / processes,
+            entry_point=self.app.plugins.entry_point_of("platform", self.state.platform)
+            if self.app.plugins is not None
+            else None,
         )
         log.info(
             "shop %s: reading %d windows with %d reader processes",
