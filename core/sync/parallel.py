@@ -21,8 +21,10 @@ import multiprocessing
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
 
 from core import clock
 from core.config import SyncSettings
@@ -71,7 +73,8 @@ class ParallelWindowReader:
         self._windows = list(windows)
         self._keep = keep
         self._idle, self._every, self._stopped = idle, every, stopped
-        self._ahead = 2 * processes + 1
+        self._in_flight = 2 * processes  # each reader has one window queued behind its own
+        self._ahead = 3 * processes + 1
         self._cond = threading.Condition()
         self._next = 0  # next window to hand to a reader
         self._yielded = 0  # windows handed to the consumer
@@ -90,20 +93,18 @@ class ParallelWindowReader:
         )
         with main_not_rerun():  # every reader starts here, one per warm-up task
             self._started = [self._pool.submit(reader_process.ready) for _ in range(processes)]
-        self._threads = [threading.Thread(target=self._read_here, name="sync-reader", daemon=True)]
-        self._threads += [
-            threading.Thread(
-                target=self._read_there, args=(started,), name=f"sync-reader-{n}", daemon=True
-            )
-            for n, started in enumerate(self._started)
+        self._threads = [
+            threading.Thread(target=self._read_here, name="sync-reader", daemon=True),
+            threading.Thread(target=self._dispatch, name="sync-dispatch", daemon=True),
         ]
         for thread in self._threads:
             thread.start()
 
     # ------------------------------------------------------------------ readers
 
-    def _take(self) -> int | None:
-        """The next window's index for a reader, waiting while too many wait unwritten."""
+    def _take(self, *, wait: bool = True) -> int | None:
+        """The next window's index for a reader, waiting (unless not `wait`) while too many
+        wait unwritten; None when there is none (now, or at all)."""
         with self._cond:
             while True:
                 if self._closed or self._failed or self._next >= len(self._windows):
@@ -111,6 +112,8 @@ class ParallelWindowReader:
                 if self._next < self._yielded + self._ahead:
                     self._next += 1
                     return self._next - 1
+                if not wait:
+                    return None
                 self._cond.wait(POLL_SECONDS)
 
     def _put(self, index: int, item: ReadWindow) -> None:
@@ -133,21 +136,31 @@ class ParallelWindowReader:
                 item.error = exc
             self._put(index, item)
 
-    def _read_there(self, started: Future[int]) -> None:
-        try:
-            started.result()
-        except BaseException as exc:  # the pool could not start: fail the next window
+    def _dispatch(self) -> None:
+        """Hand windows to the reader processes once one is up, keeping `_in_flight` of
+        them submitted (so no reader idles between windows), results collected in order."""
+        done, _ = wait(self._started, return_when=FIRST_COMPLETED)
+        failure = next((f.exception() for f in done if f.exception() is not None), None)
+        if failure is not None:  # the pool could not start: fail the next window
             if not self._closed:
-                self._fail_next(exc)
+                self._fail_next(failure)
             return
         self._pool_up.set()
-        while (index := self._take()) is not None:
-            window = self._windows[index]
-            item = ReadWindow(window, clock.now())
+        queued: deque[tuple[int, ReadWindow, Future[Any]]] = deque()
+        while True:
+            while len(queued) < self._in_flight:
+                index = self._take(wait=not queued)
+                if index is None:
+                    break
+                window = self._windows[index]
+                future = self._pool.submit(reader_process.read, window.start, window.end,
+                                           self._keep)  # fmt: skip
+                queued.append((index, ReadWindow(window, clock.now()), future))
+            if not queued:
+                return
+            index, item, future = queued.popleft()
             try:
-                pages, sweeps, prepared = self._pool.submit(
-                    reader_process.read, window.start, window.end, self._keep
-                ).result()
+                pages, sweeps, prepared = future.result()
                 item.fetched = FetchedWindow([], pages, sweeps, prepared)
             except BaseException as exc:
                 item.error = _explained(exc)
