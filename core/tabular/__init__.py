@@ -21,7 +21,8 @@ format gets the same answers to the questions files raise:
   read-only (streaming) mode.
 
 Modules: `model` (Table, TableRow, header and formula rules), `text` (CSV and encodings),
-`xlsx` (workbooks), `cells` (times and counts). Import from `core.tabular` itself.
+`xlsx` (workbooks), `cells` (times — one at a time, or a file's many with `TimeReader` — and
+counts). Import from `core.tabular` itself.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import io
 from typing import BinaryIO
 
 from core.errors import ValidationError
-from core.tabular.cells import parse_count, parse_time
+from core.tabular.cells import TimeReader, parse_count, parse_time
 from core.tabular.model import (
     ENCODING_NAMES,
     MAX_CELL_CHARS,
@@ -55,6 +56,7 @@ __all__ = [
     "XLSX_MAGIC",
     "Table",
     "TableRow",
+    "TimeReader",
     "cell_text",
     "detect_encoding",
     "header_key",

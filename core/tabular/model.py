@@ -51,7 +51,9 @@ class TableRow(NamedTuple):
 
     @property
     def blank(self) -> bool:
-        return not "".join(self.cells).strip()
+        """No cell holds anything but whitespace. (Asked of every row: a loop that stops
+        at the first filled cell, usually the first, instead of joining the row.)"""
+        return all(not cell or cell.isspace() for cell in self.cells)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """CSV text: the encoding (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 with BOM), then rows
-decoded and split as they are read, with csv and codec failures turned into errors that
-name the row.
+decoded and split as they are read (csv's records; `lines` splits the simple lines itself),
+with csv and codec failures turned into errors that name the row.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from core.errors import ValidationError
+from core.tabular.lines import Lines, may_hold_formula, split_line
 from core.tabular.model import (
     _MAYBE_FORMULA,
     _NO_FORMULAS,
@@ -87,7 +88,9 @@ def _delimiter(text: str) -> str:
 def csv_table(stream: BinaryIO, filename: str, encoding: str, head: bytes) -> Table:
     text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
     sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
-    reader = csv.reader(text, delimiter=_delimiter(sample))
+    delimiter = _delimiter(sample)
+    lines = Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter)
     state = _CsvState(filename, encoding)
     header: list[str] | None = None
     try:
@@ -106,7 +109,7 @@ def csv_table(stream: BinaryIO, filename: str, encoding: str, head: bytes) -> Ta
         encoding,
         tuple(c.strip() for c in header),
         state.number,
-        _csv_rows(reader, text, state),
+        _csv_rows(text, lines, reader, state, delimiter),
     )
 
 
@@ -119,32 +122,36 @@ class _CsvState:
         self.number = 0
 
     def records(self, reader: Iterator[list[str]]) -> Iterator[list[str]]:
-        while True:
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                raise ValidationError(
-                    f"{self.filename}: after row {self.number} the bytes are not valid "
-                    f"{ENCODING_NAMES.get(self.encoding, self.encoding)} (byte "
-                    f"0x{exc.object[exc.start]:02x}); the file mixes encodings or is damaged",
-                    field="file",
-                    row=self.number + 1,
-                ) from None
-            except csv.Error as exc:
-                raise self._csv_error(exc) from None
-            self.number += 1
-            if any("\x00" in cell for cell in record):
-                # Python's csv passes NUL through, PostgreSQL text refuses it: stop here.
-                raise ValidationError(
-                    f"{self.filename}: row {self.number}: a NUL byte: this is not a text CSV file",
-                    field="file",
-                    row=self.number,
-                )
-            yield record
+        """The header's records (the rows go through `_csv_rows`, which checks alike)."""
+        try:
+            for record in reader:
+                self.number += 1
+                if any("\x00" in cell for cell in record):
+                    raise self.nul_error()
+                yield record
+        except UnicodeDecodeError as exc:
+            raise self.decode_error(exc) from None
+        except csv.Error as exc:
+            raise self.csv_error(exc) from None
 
-    def _csv_error(self, exc: csv.Error) -> ValidationError:
+    def nul_error(self) -> ValidationError:
+        """Python's csv passes NUL through, PostgreSQL text refuses it: stop at that row."""
+        return ValidationError(
+            f"{self.filename}: row {self.number}: a NUL byte: this is not a text CSV file",
+            field="file",
+            row=self.number,
+        )
+
+    def decode_error(self, exc: UnicodeDecodeError) -> ValidationError:
+        return ValidationError(
+            f"{self.filename}: after row {self.number} the bytes are not valid "
+            f"{ENCODING_NAMES.get(self.encoding, self.encoding)} (byte "
+            f"0x{exc.object[exc.start]:02x}); the file mixes encodings or is damaged",
+            field="file",
+            row=self.number + 1,
+        )
+
+    def csv_error(self, exc: csv.Error) -> ValidationError:
         text = str(exc)
         problem = next((hint for key, hint in _CSV_ERROR_HINTS if key in text.lower()), text)
         row = self.number + 1
@@ -152,13 +159,44 @@ class _CsvState:
 
 
 def _csv_rows(
-    reader: Iterator[list[str]], text: io.TextIOWrapper, state: _CsvState
+    text: io.TextIOWrapper,
+    lines: Lines,
+    reader: Iterator[list[str]],
+    state: _CsvState,
+    delimiter: str,
 ) -> Iterator[TableRow]:
+    """The rows below the header, csv's records: a line `split_line` can read is split
+    by `str.split`, any other goes to `reader`, which may read on (a quoted line break).
+    This loop runs once per row of a 100,000-row export, so the NUL and formula checks
+    are fast scans of the line, and a record's cells are looked at one by one only when
+    a scan says a cell might be a formula."""
+    limit = csv.field_size_limit()
+    number = state.number
     try:
-        for record in state.records(reader):
+        for line in text:
+            record = split_line(line, delimiter, limit)
+            if record is not None:
+                nul = "\x00" in line
+                maybe = may_hold_formula(line, delimiter)
+            else:
+                lines.put_back(line)
+                record = next(reader)  # this line and the lines its quoted field spans
+                joined = "\x1f" + "\x1f".join(record)
+                nul = "\x00" in joined
+                maybe = _MAYBE_FORMULA.search(joined) is not None
+            number += 1
+            if nul:
+                state.number = number
+                raise state.nul_error()
             formulas = _NO_FORMULAS
-            if _MAYBE_FORMULA.search("\x1f" + "\x1f".join(record)):  # one C scan per row
+            if maybe:
                 formulas = frozenset(i for i, c in enumerate(record) if looks_like_formula(c))
-            yield TableRow(state.number, tuple(record), formulas)
+            yield TableRow(number, tuple(record), formulas)
+    except UnicodeDecodeError as exc:
+        state.number = number
+        raise state.decode_error(exc) from None
+    except csv.Error as exc:
+        state.number = number
+        raise state.csv_error(exc) from None
     finally:
         text.detach()  # leave the caller's stream open; it is theirs to close

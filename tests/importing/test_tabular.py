@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -212,3 +213,65 @@ def test_a_nul_byte_past_the_sniffed_head_is_a_row_error() -> None:
     table = tabular.read_table(io.BytesIO(body.encode("utf-8")), "big.csv")
     with pytest.raises(ValidationError, match="row 20002: a NUL byte"):
         list(table.rows)
+
+
+#: Characters that exercise csv's rules: delimiters, quotes (escaped, around fields, in the
+#: middle of text), line breaks inside quotes, formula starts, wide characters.
+CSV_BITS = st.sampled_from(
+    [",", '"', '""', "\t", " ", "a", "中", "=", "+", "-", "@", "\r", "\n", '"a,b"', ',"-A1",',
+     "-A1", " -2*3", "=x", "@f(", "1-2"]
+)  # fmt: skip
+CSV_LINES = st.lists(
+    st.lists(CSV_BITS, max_size=10).map(lambda bits: "".join(bits) + "\r\n"),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=CSV_LINES, delimiter=st.sampled_from([",", "\t"]))
+def test_rows_are_the_records_csv_reads_whatever_the_quoting(
+    lines: list[str], delimiter: str
+) -> None:
+    """Simple lines are split without the csv module (core.tabular.lines): the records,
+    row numbers and formula marks must be exactly what csv.reader gives."""
+    header = delimiter.join(["订单号", "备注", "金额"]) + "\r\n"
+    text = header + "".join(lines)
+    expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[1:]
+    _, rows = read(text.encode("utf-8"))
+    assert [list(r.cells) for r in rows] == expected
+    assert [set(r.formulas) for r in rows] == [
+        {i for i, c in enumerate(record) if tabular.looks_like_formula(c)} for record in expected
+    ]
+    numbers = [r.number for r in rows]
+    assert numbers == list(range(2, 2 + len(rows)))
+
+
+ODD_TIMES = ["", " ", "2023-02-30 10:00:00", "2023-11-25 25:61:00", "x" * 19, "2023-11-25 09:15+08",
+             "2023/11/25 9:15", "2023-11-25T01:15:02Z", "2023-11-25 09:15:02",
+             " 2023-11-25 09:15:02\t", "0001-01-01 12:00:00"]  # fmt: skip
+EXPORT_TIMES = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)).map(
+    lambda d: d.strftime("%Y-%m-%d %H:%M:%S")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(st.one_of(EXPORT_TIMES, st.sampled_from(ODD_TIMES)), max_size=6),
+    zone=st.sampled_from(ZONES),
+)
+def test_the_time_reader_answers_what_parse_time_answers(texts: list[str], zone: str) -> None:
+    values, errors = tabular.TimeReader(ZoneInfo(zone)).read(texts)
+    expected_errors = []
+    for i, text in enumerate(texts):
+        if not text.strip():
+            assert values[i] is None
+            continue
+        try:
+            expected = tabular.parse_time(text, ZoneInfo(zone))
+        except ValueError as exc:
+            assert values[i] is None
+            expected_errors.append((i, str(exc)))
+            continue
+        assert values[i] == expected and values[i].tzinfo is UTC
+    assert errors == expected_errors
