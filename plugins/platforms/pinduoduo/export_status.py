@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import lru_cache
 from types import MappingProxyType
+from typing import NamedTuple
 
 from core.contracts import OrderStatus, RefundStatus
 
@@ -72,3 +74,37 @@ def platform_status_text(status: OrderStatus, refund: RefundStatus) -> str:
     main = CANONICAL_STATUS.get(status, "异常")
     extra = CANONICAL_REFUND.get(refund)
     return f"{main}，{extra}" if extra else main
+
+
+class RowStatus(NamedTuple):
+    """What a row's 订单状态 and 售后状态 texts say together, or why they do not."""
+
+    status: OrderStatus | None
+    refund: RefundStatus | None  # the further along of the two columns' refund states
+    status_error: str  # "" or the message for 订单状态
+    after_sale_error: str  # "" or the message for 售后状态
+    platform_status: str  # `platform_status_text` of the pair
+    progress: timedelta  # the update time's tie-break: further along is later
+
+
+@lru_cache(maxsize=1024)  # the pair repeats over every row: one lookup instead of five steps
+def row_status(status_text: str, after_sale_text: str) -> RowStatus:
+    """Both status columns of an export row at once (see `status_from_text`,
+    `refund_from_text`): the same answers and the same error messages."""
+    status = refund = None
+    status_error = after_sale_error = ""
+    try:
+        status, refund = status_from_text(status_text)
+    except ValueError as exc:
+        status_error = str(exc)
+    try:
+        after_sale = refund_from_text(after_sale_text)
+        if refund is not None:
+            refund = max(refund, after_sale, key=REFUND_RANK.__getitem__)
+    except ValueError as exc:
+        after_sale_error = str(exc)
+    if status is None or refund is None:
+        return RowStatus(status, refund, status_error, after_sale_error, "", timedelta())
+    progress = timedelta(microseconds=STATUS_RANK[status] * 10 + REFUND_RANK[refund])
+    text = platform_status_text(status, refund)
+    return RowStatus(status, refund, status_error, after_sale_error, text, progress)
