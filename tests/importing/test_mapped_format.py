@@ -195,3 +195,11 @@ def test_mapped_import_finds_nothing_half_written(app, acme, shop) -> None:
     errors = [i for i in report.issues if i.severity == "error"]
     assert report.outcome == "rejected" and [(i.row, i.column) for i in errors] == [(5, "数量")]
     assert order_count(app) == 0
+
+
+def test_mapped_orders_keep_raw_personal_whatever_the_receiver() -> None:
+    """The mapped format cannot know which of a merchant's columns hold personal data, so
+    its raw copies are always treated as personal (encrypted at rest)."""
+    first, second = parse((HEADER + ROWS).encode())
+    assert second.order.receiver.name_masked == "李**"  # masked, and still
+    assert first.order.raw_personal is True and second.order.raw_personal is True

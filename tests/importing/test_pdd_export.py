@@ -213,3 +213,40 @@ def test_sniff_and_template() -> None:
     assert FORMAT.sniff("x.xlsx", b"PK\x03\x04")
     template = FORMAT.blank_template()
     assert template.startswith(b"\xef\xbb\xbf") and parse(template) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "personal"),
+    [
+        ({"收货人": "王**", "手机": "138****5678", "街道": "文三路****"}, False),
+        ({"收货人": "", "手机": "", "街道": ""}, False),  # nothing to protect either
+        ({"收货人": "王**", "手机": "", "街道": "文三路****"}, False),
+        ({"收货人": "王小明", "手机": "138****5678", "街道": "文三路****"}, True),
+        ({"收货人": "王**", "手机": "13812345678", "街道": "文三路****"}, True),
+        ({"收货人": "王**", "手机": "138****5678", "街道": "文三路90号"}, True),
+        ({}, True),  # the builders' row: a clear receiver
+    ],
+)
+def test_raw_is_personal_unless_every_receiver_column_is_masked(changes, personal) -> None:  # type: ignore[no-untyped-def]
+    """`raw` keeps the row's cells: it may be stored unencrypted only when no receiver
+    cell in it is in clear (`PlatformOrder.raw_personal`)."""
+    (item,) = parse(csv_bytes([row(**changes)]))
+    assert item.ok and item.order.raw_personal is personal
+
+
+def test_an_unread_receiver_column_kept_in_raw_counts_too() -> None:
+    """An export with both 街道 and 详细地址 reads 街道 but keeps 详细地址 in `raw`."""
+    masked = {"收货人": "王**", "手机": "138****5678", "街道": "文三路****"}
+    header = [*HEADER, "详细地址"]
+    clear, hidden = parse(
+        csv_bytes([row("231125-1", **masked, 详细地址="浙江省杭州市西湖区文三路90号"),
+                   row("231125-2", **masked, 详细地址="文三路****")], header=header)
+    )  # fmt: skip
+    assert clear.order.raw["详细地址"] == "浙江省杭州市西湖区文三路90号"
+    assert clear.order.raw_personal is True and hidden.order.raw_personal is False
+
+
+def test_the_fixture_marks_masked_rows_impersonal() -> None:
+    orders = {i.order.order_number: i.order for i in parse(fixture_text().encode("utf-8-sig"))}
+    assert orders["231125-512345678901234"].raw_personal is False  # 张**, 138****5678
+    assert orders["231125-512345678901235"].raw_personal is True  # 李雷 in clear

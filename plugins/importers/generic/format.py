@@ -222,6 +222,8 @@ class _Reader:
                 seller_remark=first.get("seller_remark"),
                 remark_flag=flag,
                 raw={"rows": [{"_row": r.number, **r.raw} for r in group]},
+                # raw_personal stays True: which of a merchant's columns hold personal
+                # data, this format cannot know, so the raw rows are encrypted at rest.
             )
         except ValidationError as exc:
             return ImportRow(n, None, [*issues, ImportIssue(n, exc.message)])

@@ -9,6 +9,9 @@ Performance matters here (100,000 rows in well under 10 s): a row's fields are t
 a few groups by C calls; money and quantity texts, which repeat (prices), are parsed once
 each, and so is the pair of status texts; times go through `tabular.TimeReader`.
 
+`raw` keeps the row's other columns for support; whether it holds the receiver in clear
+(`PlatformOrder.raw_personal`) is judged from the receiver columns it keeps: an export
+whose receivers are all masked gives orders whose raw copy needs no encryption.
 """
 
 from __future__ import annotations
@@ -86,6 +89,9 @@ RECEIVER = ("receiver_name", "receiver_phone", "province", "city", "district", "
 LINE = ("sku_id", "title", "goods_id", "outer_id", "spec")
 #: Columns never kept in the raw copy: identity documents and the buyer's own phone.
 NOT_KEPT = frozenset(tabular.header_key(h) for h in ("身份证姓名", "身份证号码", "用户购买手机号"))
+#: Fields whose columns hold the buyer's personal data (any of their accepted headers).
+PERSONAL = ("receiver_name", "receiver_phone", "street")
+PERSONAL_KEYS = frozenset(tabular.header_key(h) for f in PERSONAL for h in COLUMNS[f])
 FLAG_TAGS = (
     ("under_review", RISK_CONTROL_TAG),
     ("lottery", "lottery"),
@@ -145,6 +151,11 @@ class RowReader:
         self.kept = tuple(i for i, key in enumerate(table.keys) if key not in NOT_KEPT)
         self.kept_headers = tuple(table.header[i] for i in self.kept)
         self.pick_kept = itemgetter(*self.kept) if len(self.kept) > 1 else None
+        # Every kept column that can hold the receiver, mapped or not (an export with both
+        # 街道 and 详细地址 keeps both in `raw`): what `raw_personal` looks at.
+        self.personal_headers = tuple(
+            {table.header[i] for i in self.kept if table.keys[i] in PERSONAL_KEYS}
+        )
         self.fen: dict[str, int] = {}  # money text → fen, for texts that parsed
         self.counts: dict[str, int] = {}  # quantity text → pieces, for texts in range
         self.flag_tags: dict[tuple[str, ...], tuple[str, ...]] = {}  # flag texts → tags
@@ -228,6 +239,7 @@ class RowReader:
                 seller_remark=remark,
                 tags=tags,
                 raw=raw,
+                raw_personal=self._personal(raw),
             )
         except ValidationError as exc:
             field = str(exc.details.get("field", ""))
@@ -315,6 +327,16 @@ class RowReader:
             if i < self.width:
                 raw.pop(self.header[i], None)
         return raw
+
+    def _personal(self, raw: dict[str, object]) -> bool:
+        """Whether `raw` holds a receiver value in clear: False only when every receiver
+        column it keeps is empty or masked (`张**`, `138****5678`) — then core may store
+        the copy without encrypting it (`PlatformOrder.raw_personal`)."""
+        for header in self.personal_headers:
+            value = raw.get(header)
+            if value is not None and "*" not in value:  # type: ignore[operator]
+                return True
+        return False
 
 
 def _has_error(issues: list[ImportIssue]) -> bool:
