@@ -66,6 +66,18 @@ class ImportReport:
                     del self.issues[index]
                     self.issues.append(issue)
 
+    def add_warning(self, row: int, message: str, column: str = "") -> None:
+        """One warning, as `add_issues` would count it — built only when it is kept: a
+        100,000-row export of masked receivers warns on every row, and past the cap a
+        warning is only a count."""
+        self.warnings += 1
+        if len(self.issues) >= MAX_ISSUES:
+            self.issues_left_off += 1
+            return
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 1] + "…"
+        self.issues.append(ImportIssue(row, message, column, "warning"))
+
     @property
     def outcome(self) -> str:
         """dry_run | imported | rejected (errors, nothing stored) | empty (no rows)."""

@@ -6,10 +6,10 @@ what is stored. Rules, in the order a merchant meets them:
 - `order.import` is needed, and the shop must be the actor's (another org's shop is "not
   found"). The format is the one asked for, or the only one whose `sniff` accepts the file.
 - Every row is checked, and the report names row, column and problem. Core adds checks
-  every format shares: an order number twice with different content (error) or the same
-  content (counted once), values longer than the database keeps (error), and a receiver
-  known only masked (`张**`): stored, tagged `receiver_masked` and warned about, because our
-  own labels cannot be printed for it.
+  every format shares (`core.import_checks`): an order number twice with different content
+  (error) or the same content (counted once), values longer than the database keeps
+  (error), and a receiver known only masked (`张**`): stored, tagged `receiver_masked` and
+  warned about, because our own labels cannot be printed for it.
 - **All or nothing.** The whole import is one database transaction: batches are upserted
   as rows stream in, and any row error — or any failure at all, up to a killed process —
   rolls the transaction back, so no half-imported file is ever visible. With `partial`
@@ -24,7 +24,6 @@ what is stored. Rules, in the order a merchant meets them:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -32,7 +31,6 @@ import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from operator import gt
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -42,17 +40,14 @@ from sqlalchemy.orm import Session
 from core import audit, authz, order_store, tabular
 from core.actor import Actor
 from core.app import App
-from core.contracts import ImportFormat, ImportIssue, PlatformOrder
+from core.contracts import ImportFormat, PlatformOrder
 from core.errors import NotFound, ValidationError
-from core.import_report import RECEIVER_MASKED_TAG, ImportReport
+from core.import_checks import Limits, RowChecker
+from core.import_report import ImportReport
 from core.models import Order, OrderLine, Shop
 
 log = logging.getLogger("orderhub.importing")
 
-MASKED_WARNING = (
-    "receiver masked — cannot print self-rendered labels: name, phone or address holds "
-    "* masks; print it through the platform's print component, or import the full receiver"
-)
 #: Orders per upsert: big enough for multi-row INSERTs, small enough to keep memory flat.
 BATCH_SIZE = 1000
 HEAD_BYTES = 64 * 1024
@@ -60,21 +55,17 @@ SPOOL_BYTES = 16 * 1024 * 1024
 ORDERS = Order.__table__
 
 
-def _limits() -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Column lengths for the strings `_too_long` checks, in the same order."""
+def _limits() -> Limits:
+    """Column lengths for the strings `RowChecker` measures, in the same order."""
     o, line = ORDERS.c, OrderLine.__table__.c
     order = (o.platform_order_no, o.platform_status, o.flag_color, o.receiver_province,
              o.receiver_city, o.receiver_district, o.receiver_name_masked,
              o.receiver_phone_masked, o.receiver_address_masked)  # fmt: skip
     lines = (line.platform_sku_id, line.platform_goods_id, line.outer_id, line.title, line.spec)
-    return tuple(c.type.length for c in order), tuple(c.type.length for c in lines)
+    return Limits(tuple(c.type.length for c in order), tuple(c.type.length for c in lines))
 
 
-ORDER_FIELDS = ("order number", "platform status", "flag colour", "receiver province",
-                "receiver city", "receiver district", "masked receiver name",
-                "masked receiver phone", "masked receiver address")  # fmt: skip
-LINE_FIELDS = ("line SKU id", "line goods id", "line outer id", "line title", "line spec")
-ORDER_LIMITS, LINE_LIMITS = _limits()
+LIMITS = _limits()
 
 
 def import_orders(
@@ -183,35 +174,53 @@ def load_mapping(mapping: str | os.PathLike[str] | Mapping[str, Any]) -> dict[st
     return data
 
 
+def checked_batches(
+    chosen: ImportFormat, stream: BinaryIO, report: ImportReport, limits: Limits
+) -> Iterator[list[PlatformOrder]]:
+    """The file's orders as the format reads them and core's checks pass them, in batches
+    of `BATCH_SIZE`, counting every row into `report`. Only batches that will be stored
+    (or classified, on a dry run) are yielded: once an error makes an all-or-nothing
+    import fail, the rest is only checked — it is rolled back anyway."""
+    checker = RowChecker(report, limits)
+    take = checker.take
+    batch: list[PlatformOrder] = []
+    for item in chosen.parse(stream, report.filename):
+        order = take(item)
+        if order is not None:
+            batch.append(order)
+            if len(batch) >= BATCH_SIZE:
+                if _wanted(report):
+                    yield batch
+                batch = []
+    if batch and _wanted(report):
+        yield batch
+
+
+def _wanted(report: ImportReport) -> bool:
+    """Whether valid orders are stored: never on a dry run (but classified), and no more
+    once an error makes an all-or-nothing import fail."""
+    return report.dry_run or report.partial or report.invalid == 0
+
+
 class _Run:
-    """One import: streams rows, checks them, upserts batches in one transaction."""
+    """One import: stores the checked batches in one transaction, then audits."""
 
     def __init__(self, app: App, actor: Actor, shop_id: int, report: ImportReport) -> None:
         self.app = app
         self.actor = actor
         self.shop_id = shop_id
         self.report = report
-        self.seen: dict[str, tuple[int, int]] = {}  # order number → (row, content hash)
-        self.batch: list[PlatformOrder] = []
         hook = app.plugins.pm.hook.order_synced
         self.events: list[tuple[int, PlatformOrder, bool]] | None = (
             [] if hook.get_hookimpls() else None  # keep orders for events only if heard
         )
 
-    @property
-    def writing(self) -> bool:
-        """Whether batches are stored: never on a dry run, and no more once an error makes
-        an all-or-nothing import fail (it is rolled back anyway)."""
-        r = self.report
-        return not r.dry_run and (r.partial or r.invalid == 0)
-
     def run(self, chosen: ImportFormat, stream: BinaryIO) -> None:
         report = self.report
         session = self.app.sessions()
         try:
-            for item in chosen.parse(stream, report.filename):
-                self._take(session, item.row, item.order, list(item.issues))
-            self._flush(session)
+            for batch in checked_batches(chosen, stream, report, LIMITS):
+                self._store(session, batch)
             if report.dry_run:
                 session.rollback()
                 return
@@ -233,64 +242,7 @@ class _Run:
                     order_id=order_id, order=order, created=created,
                 )  # fmt: skip
 
-    def _take(
-        self, session: Session, row: int, order: PlatformOrder | None, issues: list[ImportIssue]
-    ) -> None:
-        report = self.report
-        report.rows += 1
-        duplicate = False
-        if order is not None and not _has_error(issues):
-            order, duplicate = self._check(row, order, issues)
-        report.add_issues(issues)
-        if order is None or _has_error(issues):
-            report.invalid += 1
-            return
-        if duplicate:
-            report.duplicates += 1
-            return
-        report.valid += 1
-        if RECEIVER_MASKED_TAG in order.tags:
-            report.masked += 1
-        self.batch.append(order)
-        if len(self.batch) >= BATCH_SIZE:
-            self._flush(session)
-
-    def _check(
-        self, row: int, order: PlatformOrder, issues: list[ImportIssue]
-    ) -> tuple[PlatformOrder, bool]:
-        """Core's checks for every format: lengths, duplicates in the file, masked receiver."""
-        issues += _too_long(row, order)
-        if _has_error(issues):
-            return order, False
-        fingerprint = hash(order)  # every field but `raw`
-        first = self.seen.get(order.order_number)
-        if first is not None:
-            if first[1] == fingerprint:
-                issues.append(ImportIssue(
-                    row, f"same order as row {first[0]}; imported once", severity="warning"
-                ))  # fmt: skip
-                return order, True
-            issues.append(ImportIssue(
-                row, f"order {order.order_number} is also in row {first[0]} with different content"
-            ))  # fmt: skip
-            return order, False
-        self.seen[order.order_number] = (row, fingerprint)
-        r = order.receiver
-        masked = not r.encrypted and (
-            (r.name_masked and not r.name)
-            or (r.phone_masked and not r.phone)
-            or (r.address_masked and not r.address)
-        )
-        if masked:
-            issues.append(ImportIssue(row, MASKED_WARNING, severity="warning"))
-            if RECEIVER_MASKED_TAG not in order.tags:
-                order = dataclasses.replace(order, tags=(*order.tags, RECEIVER_MASKED_TAG))
-        return order, False
-
-    def _flush(self, session: Session) -> None:
-        orders, self.batch = self.batch, []
-        if not orders or not (self.writing or self.report.dry_run):
-            return
+    def _store(self, session: Session, orders: list[PlatformOrder]) -> None:
         if self.report.dry_run:
             self._classify(session, orders)
             return
@@ -340,34 +292,6 @@ class _Run:
             after=r.audit_view(),
             detail=f"{r.filename}: {r.summary()}",
         )
-
-
-def _has_error(issues: list[ImportIssue]) -> bool:
-    return any(i.severity == "error" for i in issues)
-
-
-def _too_long(row: int, order: PlatformOrder) -> list[ImportIssue]:
-    """Strings longer than their database column (PostgreSQL would refuse the batch)."""
-    r = order.receiver
-    values = (order.order_number, order.platform_status, order.remark_flag, r.province,
-              r.city, r.district, r.name_masked, r.phone_masked, r.address_masked)  # fmt: skip
-    lines = [(ln.sku_id, ln.goods_id, ln.outer_id, ln.title, ln.spec) for ln in order.lines]
-    if not any(map(gt, map(len, values), ORDER_LIMITS)) and not any(
-        any(map(gt, map(len, texts), LINE_LIMITS)) for texts in lines
-    ):
-        return []  # the common case, checked without building anything
-    found = [
-        ImportIssue(row, f"{what} is longer than {limit} characters")
-        for what, value, limit in zip(ORDER_FIELDS, values, ORDER_LIMITS, strict=True)
-        if len(value) > limit
-    ]
-    for texts in lines:
-        found += [
-            ImportIssue(row, f"{what} is longer than {limit} characters")
-            for what, value, limit in zip(LINE_FIELDS, texts, LINE_LIMITS, strict=True)
-            if len(value) > limit
-        ]
-    return found
 
 
 def _display_name(source: object, filename: str | None) -> str:
