@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+import httpx
 import pytest
 
 from core.contracts import (
@@ -28,6 +29,7 @@ from core.errors import (
 from plugins.platforms.pinduoduo.errors import TokenExpired
 from plugins.platforms.pinduoduo.platform import PinduoduoPlatform
 from plugins.platforms.pinduoduo.settings import PinduoduoSettings
+from plugins.platforms.pinduoduo.sign import sign_params
 from tests.pinduoduo.conftest import NoLimit, platform_settings
 from tests.pinduoduo.fixtures import load
 from tests.pinduoduo.scripted_gateway import error_body
@@ -202,6 +204,33 @@ def test_decrypt_batches_of_100_keep_order_and_item_errors(
     assert result[-1].error == "Pinduoduo returned no answer for this value"
     sizes = [len(json.loads(c["data_list"])) for c in gateway.requests]
     assert sizes == [100, 23]
+
+
+def test_the_form_goes_out_as_httpx_would_encode_it() -> None:
+    """The transport encodes the form itself (cheaper than httpx's `data=`): the bytes,
+    content type and signature must be exactly what `data=` would have sent."""
+    requests: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json={"open_decrypt_batch_response": {}})
+
+    settings = {"client_id": "app-1", "client_secret": "s3cret",
+                "gateway_url": "https://gw.example.cn/api/router",
+                "auth_url": "https://auth.example.cn/auth"}  # fmt: skip
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    with PinduoduoPlatform(settings, http=http, limiter=NoLimit()) as platform:
+        platform.decrypt(TOKEN, [EncryptedValue("单 1&2=3", "~a+b/c=~1~~")])
+    sent = requests[0]
+    fields = dict(parse_qsl(sent.content.decode(), keep_blank_values=True))
+    assert json.loads(fields["data_list"]) == [
+        {"data_tag": "单 1&2=3", "encrypted_data": "~a+b/c=~1~~"}
+    ]
+    assert sent.content == httpx.Request("POST", sent.url, data=fields).content
+    assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert sent.headers["content-length"] == str(len(sent.content))
+    assert str(sent.url) == "https://gw.example.cn/api/router"
+    assert fields["sign"] == sign_params(fields, "s3cret")
 
 
 def shipment(**overrides: object) -> ShipmentConfirmation:

@@ -176,7 +176,7 @@ class PinduoduoPlatform(SalesPlatform):
             has_next = body["has_next"]
         else:
             has_next = len(orders) >= self.PAGE_SIZE
-        mapped = tuple(mapping.order_from_payload(order) for order in orders)
+        mapped = tuple([mapping.order_from_payload(order) for order in orders])
         return OrderPage(orders=mapped, page=page, has_next=has_next, total=total)
 
     @classmethod
