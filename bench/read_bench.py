@@ -16,8 +16,9 @@ POST it (httpx over loopback), parse the JSON answer and map each order to a
   process (signing, HTTP, parsing; no mapping); its CPU figure is the client's only;
 - `fetch_orders`: the same pages through `PinduoduoPlatform.fetch_orders` (call + map).
 
-Orders come from the sandbox's own generator (one shop, a day of history, the usual mix of
-statuses: ciphertext while 待发货, empty receiver fields after shipping). Rounds repeat the
+Orders come from the sandbox's own generator (one shop, 100,000 orders a day as in
+`bench/sync_bench.py`, so pages are full; the usual mix of statuses: ciphertext while 待发货,
+empty receiver fields after shipping). Rounds repeat the
 whole measurement; the best (lowest CPU) round is printed, and the first for `map`.
 """
 
@@ -46,7 +47,14 @@ from plugins.platforms.pinduoduo.sandbox.ciphers import Cipher  # noqa: E402
 from plugins.platforms.pinduoduo.sandbox.generator import OrderFactory, make_shops  # noqa: E402
 from plugins.platforms.pinduoduo.transport import parse_json  # noqa: E402
 
-SEED, DAYS, PAGE = 42, 1.0, 100
+SEED, PAGE = 42, 100
+#: Orders per day of history: bench/sync_bench.py's 100,000 in a day, so windows hold
+#: thousands of orders and pages are full, as in the sync the figures are for.
+DENSITY = 100_000
+
+
+def history_days(orders: int) -> float:
+    return max(orders / DENSITY, 0.01)
 
 
 class NoLimit:
@@ -68,7 +76,7 @@ def offline_pages(count: int) -> list[bytes]:
     them (its `order_sn_increment_get_response` envelope around the orders' wire JSON)."""
     cipher = Cipher(str(SEED))
     factory = OrderFactory(SEED, make_shops(SEED, 1), cipher)
-    orders = factory.seed_orders(count, int(time.time()), DAYS)
+    orders = factory.seed_orders(count, int(time.time()), history_days(count))
     wire = [o.render(cipher) for o in orders]
     pages = []
     for start in range(0, len(wire), PAGE):
@@ -109,14 +117,15 @@ def bench_offline(orders: int, rounds: int) -> dict[str, tuple[float, float]]:
 
 
 def bench_fetch(orders: int, rounds: int) -> dict[str, tuple[float, float]]:
-    config = SandboxConfig(seed=SEED, shops=1, orders=orders, history_days=DAYS, rate_limits=False)
+    days = history_days(orders)
+    config = SandboxConfig(seed=SEED, shops=1, orders=orders, history_days=days, rate_limits=False)
     with SandboxProcess(config, prerender=True) as sandbox:
         grant = httpx.post(f"{sandbox.control_url}/grants", json={}, timeout=30).json()
         token = grant["access_token"]
         settings = {**sandbox.client_settings(), "rate_limit_enabled": False, "read_timeout": 60}
         with PinduoduoPlatform(settings, limiter=NoLimit()) as platform:
             now = platform.server_time()
-            windows = _windows(now - timedelta(days=DAYS, hours=1), now)
+            windows = _windows(now - timedelta(days=days, hours=1), now)
             calls: list[tuple[float, float, int]] = []
             fetches: list[tuple[float, float, int]] = []
             for _ in range(rounds):
