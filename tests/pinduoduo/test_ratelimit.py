@@ -242,3 +242,30 @@ def test_one_limiter_per_app_shared_across_instances() -> None:
     assert other is not first
     off = limiter_for(PinduoduoSettings.from_mapping({**base, "rate_limit_enabled": "false"}))
     assert off.acquire(API, "a") == 0.0 and not isinstance(off, RateLimiter)
+
+
+def test_reader_processes_of_one_pass_share_the_published_limits() -> None:
+    """`share_rate_limits(1/n)`: each of n readers keeps 1/n of every limit (at least one
+    call per period), so together they stay within what the platform publishes."""
+    from plugins.platforms.pinduoduo.platform import PinduoduoPlatform
+
+    settings = {
+        "client_id": "c",
+        "client_secret": "s",
+        "gateway_url": "http://127.0.0.1:9/api/router",
+        "rate_limits": {API: {"shop": "3000/60", "total": "25/1"}},
+    }
+    platform = PinduoduoPlatform(settings)
+    whole = platform.transport.limiter
+    platform.share_rate_limits(1 / 3)
+    third = platform.transport.limiter
+    assert third is not whole and isinstance(third, RateLimiter)
+    config = PinduoduoSettings.from_mapping(settings)
+    assert third is limiter_for(config, 1 / 3)  # shared by the instances of the process
+    limits = third._limits_for(API)
+    assert limits["shop"] == (Limit(1000, 60.0),) and limits["total"] == (Limit(8, 1.0),)
+    tiny = limiter_for(config, 1 / 100)._limits_for(API)
+    assert tiny["total"] == (Limit(1, 1.0),)  # never zero calls
+    platform.share_rate_limits(1.0)  # a whole share changes nothing
+    assert platform.transport.limiter is third
+    platform.close()

@@ -86,6 +86,12 @@ class PinduoduoPlatform(SalesPlatform):
             self.config, limiter or limiter_for(self.config), http=http, sleep=sleep
         )
 
+    def share_rate_limits(self, share: float) -> None:
+        """One of several processes reading for one sync pass: each keeps `share` of the
+        published limits (pinduoduo.md §8), so together they stay within them."""
+        if 0 < share < 1:
+            self.transport.limiter = limiter_for(self.config, share)
+
     def close(self) -> None:
         """Close the HTTP connections this instance opened."""
         self.transport.close()

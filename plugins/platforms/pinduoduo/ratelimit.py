@@ -165,23 +165,40 @@ _SHARED: dict[tuple[object, ...], RateLimiter] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def limiter_for(settings: PinduoduoSettings) -> RateLimiter | _NoLimit:
+def limiter_for(settings: PinduoduoSettings, share: float = 1.0) -> RateLimiter | _NoLimit:
     """The process-wide limiter of this app (gateway + client id + limits).
 
     Platform instances are short-lived (core builds one per task), but the budget belongs
     to the app, so the buckets must outlive them: this is the one piece of state the
-    plugin deliberately shares across instances.
+    plugin deliberately shares across instances. `share` < 1: this process is one of
+    several reading for one sync pass, and gets that share of every limit (at least one
+    call per period).
     """
     if not settings.rate_limit_enabled:
         return _NoLimit()
     limits = tuple(
         sorted((api, tuple(sorted(scopes.items()))) for api, scopes in settings.rate_limits.items())
     )
-    key = (settings.gateway_url, settings.client_id, limits, settings.rate_limit_max_wait)
+    key = (settings.gateway_url, settings.client_id, limits, settings.rate_limit_max_wait, share)
     with _SHARED_LOCK:
         limiter = _SHARED.get(key)
         if limiter is None:
             limiter = _SHARED[key] = RateLimiter(
-                settings.limits_for, max_wait=settings.rate_limit_max_wait
+                _shared_limits(settings, share), max_wait=settings.rate_limit_max_wait
             )
         return limiter
+
+
+def _shared_limits(
+    settings: PinduoduoSettings, share: float
+) -> Callable[[str], Mapping[str, tuple[Limit, ...]]]:
+    if share >= 1:
+        return settings.limits_for
+
+    def limits_for(api: str) -> Mapping[str, tuple[Limit, ...]]:
+        return {
+            scope: tuple(Limit(max(1, int(limit.count * share)), limit.seconds) for limit in limits)
+            for scope, limits in settings.limits_for(api).items()
+        }
+
+    return limits_for
