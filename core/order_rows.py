@@ -90,7 +90,11 @@ class OrderEncoder:
         self.org_id, self.shop_id, self.source = org_id, shop_id, source
         self._order_processors = _processors(ORDERS, ORDER_COLUMNS, dialect)
         self._line_processors = _processors(LINES, LINE_COLUMNS, dialect)
-        self._processed = [(i, p) for i, p in enumerate(self._order_processors) if p]
+        stamped = (_INDEX["first_seen_at"], _INDEX["updated_at"])  # "now": encoded once a batch
+        self._processed = [
+            (i, p) for i, p in enumerate(self._order_processors) if p and i not in stamped
+        ]
+        self._stamp = self._order_processors[_INDEX["updated_at"]]
         self._line_processed = [(i, p) for i, p in enumerate(self._line_processors) if p]
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -100,10 +104,11 @@ class OrderEncoder:
     def encode(self, orders: Iterable[PlatformOrder], *, keep: bool = False) -> list[PreparedOrder]:
         """`orders` as prepared rows stamped now; `keep` keeps each `PlatformOrder` too."""
         now = clock.now()
+        stamp = self._stamp(now) if self._stamp else now
         out = []
         for order in orders:
             derived = order_status.derive(None, order.status, order.refund_status)
-            values = self.values(order, derived, now)
+            values = self.values(order, derived, stamp)
             out.append(
                 PreparedOrder(
                     order.order_number,
@@ -117,10 +122,9 @@ class OrderEncoder:
             )
         return out
 
-    def values(
-        self, order: PlatformOrder, derived: order_status.Derived, now: datetime
-    ) -> list[Any]:
-        """Python values of `ORDER_COLUMNS` (before the backend's processors)."""
+    def values(self, order: PlatformOrder, derived: order_status.Derived, now: Any) -> list[Any]:
+        """Values of `ORDER_COLUMNS` before the backend's processors — but for `now` (the
+        first-seen and updated stamps), which comes already encoded."""
         receiver = order.receiver
         clear = not receiver.encrypted
         phone_hash = None
