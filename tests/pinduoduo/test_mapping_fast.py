@@ -163,6 +163,36 @@ def test_fixture_orders_alike_on_both_paths() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("change", "title", "error"),
+    [
+        ({"goods_name": True}, "True", None),  # True == 1, but its text is not "1"
+        ({"goods_name": 1.0}, "1.0", None),
+        ({"goods_name": 1}, "1", None),
+        ({"goods_count": True}, None, "goods_count is not a number"),
+        ({"goods_count": 1.0}, None, "goods_count is not a number"),
+        ({"goods_price": True}, None, "goods_price is not an amount"),
+        ({"sku_id": True}, None, "sku_id is not an id"),
+        ({"sku_id": 1.0}, None, "sku_id is not an id"),
+    ],
+)
+def test_remembered_lines_never_stand_in_for_other_values(
+    change: dict[str, Any], title: str | None, error: str | None
+) -> None:
+    payload = load("order_awaiting_shipment")
+    payload["item_list"][0].update(goods_name="1", goods_count=1, goods_price=1, sku_id=1)
+    first = mapping.order_from_payload(payload).lines[0]
+    again = mapping.order_from_payload(load("order_awaiting_shipment") | {
+        "item_list": [dict(payload["item_list"][0])]}).lines[0]  # fmt: skip
+    assert again == first and (first.title, first.quantity, first.sku_id) == ("1", 1, "1")
+    payload["item_list"][0].update(change)
+    if error:
+        with pytest.raises(ValidationError, match=error):
+            mapping.order_from_payload(payload)
+    else:
+        assert mapping.order_from_payload(payload).lines[0].title == title
+
+
 def test_memoised_amounts_do_not_hide_bad_ones() -> None:
     payload = load("order_awaiting_shipment")
     mapping.order_from_payload(payload)  # 5.0 (postage) is now memoised

@@ -323,26 +323,57 @@ def lines_from_payload(payload: Mapping[str, Any], number: str) -> tuple[Platfor
     return tuple(lines)
 
 
+#: Lines already built, by the values they were built from: a shop sells the same SKUs at
+#: the same prices over and over, and a `PlatformOrderLine` is immutable, so orders may
+#: share one (≈ 4 µs a line saved). Only exact JSON types go into a key (ids str or int,
+#: texts str or None, numbers int or float), so equal keys mean equal inputs: no `True`
+#: standing in for `1`, no `1` for `1.0` where that changes the line.
+_LINES: dict[tuple[object, ...], PlatformOrderLine] = {}
+_LINE_CACHE_SIZE = 4096  # cleared when full
+_NUMBER_TYPES = frozenset({int, float})
+_ID_TYPES = frozenset({str, int, type(None)})
+_TEXT_TYPES = frozenset({str, type(None)})
+
+
 def _fast_line(item: dict[str, Any], prefix: str) -> PlatformOrderLine | None:
     """`line_from_payload` of a line of the usual JSON types, or None (then that decides)."""
     get = item.get
-    quantity = get("goods_count")
-    price = fast_fen(get("goods_price"))
-    sku = fast_id(get("sku_id"))
-    goods = get("goods_id")
-    goods = "" if goods is None else fast_id(goods)
-    if type(quantity) is not int or quantity <= 0 or price is None or not sku or goods is None:
+    quantity, price = get("goods_count"), get("goods_price")
+    if type(quantity) is not int or quantity <= 0:
         return None
+    sku, goods = get("sku_id"), get("goods_id")
     title, outer_id, spec = get("goods_name"), get("outer_id"), get("goods_spec")
-    return PlatformOrderLine(
-        sku,  # sku_id, title, quantity, unit_price_fen
+    key = None
+    if (
+        type(price) in _NUMBER_TYPES
+        and type(sku) in _ID_TYPES
+        and type(goods) in _ID_TYPES
+        and type(title) in _TEXT_TYPES
+        and type(outer_id) in _TEXT_TYPES
+        and type(spec) in _TEXT_TYPES
+    ):
+        key = (prefix, quantity, price, sku, goods, title, outer_id, spec)
+        line = _LINES.get(key)
+        if line is not None:
+            return line
+    fen, sku_id = fast_fen(price), fast_id(sku)
+    goods_id = "" if goods is None else fast_id(goods)
+    if fen is None or not sku_id or goods_id is None:
+        return None
+    line = PlatformOrderLine(
+        sku_id,  # sku_id, title, quantity, unit_price_fen
         prefix if title is None else prefix + str(title),
         quantity,
-        price,
-        goods_id=goods,
+        fen,
+        goods_id=goods_id,
         outer_id="" if outer_id is None else str(outer_id),
         spec="" if spec is None else str(spec),
     )
+    if key is not None:
+        if len(_LINES) >= _LINE_CACHE_SIZE:
+            _LINES.clear()
+        _LINES[key] = line
+    return line
 
 
 def line_from_payload(item: object, where: str, number: str, prefix: str) -> PlatformOrderLine:
