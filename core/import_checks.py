@@ -15,10 +15,16 @@ masked, issues); storing adds new/updated/unchanged.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from operator import gt
+from typing import BinaryIO
 
-from core.contracts import ImportIssue, ImportRow, PlatformOrder
+from core.contracts import ImportFormat, ImportIssue, ImportRow, PlatformOrder
 from core.import_report import RECEIVER_MASKED_TAG, ImportReport
+
+#: Orders per upsert: big enough for multi-row INSERTs, small enough to keep memory flat
+#: (and, between processes, what one message carries).
+BATCH_SIZE = 1000
 
 MASKED_WARNING = (
     "receiver masked — cannot print self-rendered labels: name, phone or address holds "
@@ -120,6 +126,34 @@ class RowChecker:
                 if len(value) > limit
             ]
         return found
+
+
+def checked_batches(
+    chosen: ImportFormat, stream: BinaryIO, report: ImportReport, limits: Limits
+) -> Iterator[list[PlatformOrder]]:
+    """The file's orders as the format reads them and core's checks pass them, in batches
+    of `BATCH_SIZE`, counting every row into `report`. Only batches that will be stored
+    (or classified, on a dry run) are yielded: once an error makes an all-or-nothing
+    import fail, the rest is only checked — it is rolled back anyway."""
+    checker = RowChecker(report, limits)
+    take = checker.take
+    batch: list[PlatformOrder] = []
+    for item in chosen.parse(stream, report.filename):
+        order = take(item)
+        if order is not None:
+            batch.append(order)
+            if len(batch) >= BATCH_SIZE:
+                if _wanted(report):
+                    yield batch
+                batch = []
+    if batch and _wanted(report):
+        yield batch
+
+
+def _wanted(report: ImportReport) -> bool:
+    """Whether valid orders are stored: never on a dry run (but classified), and no more
+    once an error makes an all-or-nothing import fail."""
+    return report.dry_run or report.partial or report.invalid == 0
 
 
 def _has_error(issues: list[ImportIssue]) -> bool:

@@ -78,6 +78,13 @@ class ImportReport:
             message = message[: MAX_MESSAGE - 1] + "…"
         self.issues.append(ImportIssue(row, message, column, "warning"))
 
+    def merge_reading(self, other: ImportReport) -> None:
+        """Take over what another report counted while reading the file (a reader
+        process's): rows, validity, duplicates, masked receivers, issues."""
+        for name in READING:
+            setattr(self, name, getattr(other, name))
+        self.issues = list(other.issues)
+
     @property
     def outcome(self) -> str:
         """dry_run | imported | rejected (errors, nothing stored) | empty (no rows)."""
@@ -131,3 +138,6 @@ class ImportReport:
 
 COUNTS = ("rows", "valid", "invalid", "duplicates", "masked", "new", "updated", "unchanged",
           "errors", "warnings")  # fmt: skip
+#: What reading and checking the rows counts (storing counts new, updated, unchanged).
+READING = ("rows", "valid", "invalid", "duplicates", "masked", "errors", "warnings",
+           "issues_left_off")  # fmt: skip

@@ -20,6 +20,8 @@ what is stored. Rules, in the order a merchant meets them:
   derive from the row's own times — so importing the same file again changes nothing.
 - An audit event `order.import` (file name, format, counts, shop) is written with the
   import, or alone when a file is rejected; neither it nor the log carries buyer data.
+- Big files (`import_pipeline.PARALLEL_MIN_ROWS` rows and more) are read in a second
+  process while this one stores (`core.import_pipeline`): the same rules, on two cores.
 """
 
 from __future__ import annotations
@@ -27,29 +29,31 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, authz, order_store, tabular
+from core import audit, authz, import_pipeline, order_store, tabular
 from core.actor import Actor
 from core.app import App
 from core.contracts import ImportFormat, PlatformOrder
 from core.errors import NotFound, ValidationError
-from core.import_checks import Limits, RowChecker
+from core.import_checks import BATCH_SIZE as BATCH_SIZE  # orders per upsert, re-exported
+from core.import_checks import Limits, checked_batches
 from core.import_report import ImportReport
 from core.models import Order, OrderLine, Shop
+from core.order_rows import OrderEncoder
 
 log = logging.getLogger("orderhub.importing")
 
-#: Orders per upsert: big enough for multi-row INSERTs, small enough to keep memory flat.
-BATCH_SIZE = 1000
 HEAD_BYTES = 64 * 1024
 SPOOL_BYTES = 16 * 1024 * 1024
 ORDERS = Order.__table__
@@ -78,12 +82,18 @@ def import_orders(
     mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     dry_run: bool = False,
     partial: bool = False,
+    parallel: bool | None = None,
 ) -> ImportReport:
     """Import one file into a shop and report on every row (see the module docstring).
 
+    `parallel`: read the file in a second process while this one stores what it read
+    (`core.import_pipeline`; same results). None decides by the file's size; True and
+    False force it (True still reads in-process a format no other process can load).
+
     Raises `ValidationError` for a file that cannot be read at all (wrong kind, encoding,
     a required column missing, no or several matching formats), `PermissionDenied`
-    without `order.import`, and `NotFound` for a shop outside the actor's org.
+    without `order.import`, `NotFound` for a shop outside the actor's org, and
+    `ImportFailed` when the reader process died (nothing is imported then either).
     """
     name = _display_name(path_or_stream, filename)
     with app.tx() as session:
@@ -98,7 +108,12 @@ def import_orders(
         stream.seek(start)
         chosen = choose_format(app, name, head, format, settings)
         report = ImportReport(name, chosen.name, shop_id, dry_run=dry_run, partial=partial)
-        _Run(app, actor, shop_id, report).run(chosen, stream)
+        run = _Run(app, actor, shop_id, report)
+        if parallel is False or (parallel is None and not _worth_a_reader(stream)):
+            run.run(chosen, stream)
+        else:
+            with _on_disk(path_or_stream, stream) as path:
+                run.run(chosen, stream, path)
     log.info("order import %s into shop %s: %s", name, shop_id, report.summary())
     return report
 
@@ -174,34 +189,6 @@ def load_mapping(mapping: str | os.PathLike[str] | Mapping[str, Any]) -> dict[st
     return data
 
 
-def checked_batches(
-    chosen: ImportFormat, stream: BinaryIO, report: ImportReport, limits: Limits
-) -> Iterator[list[PlatformOrder]]:
-    """The file's orders as the format reads them and core's checks pass them, in batches
-    of `BATCH_SIZE`, counting every row into `report`. Only batches that will be stored
-    (or classified, on a dry run) are yielded: once an error makes an all-or-nothing
-    import fail, the rest is only checked — it is rolled back anyway."""
-    checker = RowChecker(report, limits)
-    take = checker.take
-    batch: list[PlatformOrder] = []
-    for item in chosen.parse(stream, report.filename):
-        order = take(item)
-        if order is not None:
-            batch.append(order)
-            if len(batch) >= BATCH_SIZE:
-                if _wanted(report):
-                    yield batch
-                batch = []
-    if batch and _wanted(report):
-        yield batch
-
-
-def _wanted(report: ImportReport) -> bool:
-    """Whether valid orders are stored: never on a dry run (but classified), and no more
-    once an error makes an all-or-nothing import fail."""
-    return report.dry_run or report.partial or report.invalid == 0
-
-
 class _Run:
     """One import: stores the checked batches in one transaction, then audits."""
 
@@ -215,12 +202,29 @@ class _Run:
             [] if hook.get_hookimpls() else None  # keep orders for events only if heard
         )
 
-    def run(self, chosen: ImportFormat, stream: BinaryIO) -> None:
+    def run(self, chosen: ImportFormat, stream: BinaryIO, path: str | None = None) -> None:
+        """Read in this process, or — given the file's `path` — in a reader process that
+        sends the same batches (`core.import_pipeline`)."""
         report = self.report
         session = self.app.sessions()
         try:
-            for batch in checked_batches(chosen, stream, report, LIMITS):
-                self._store(session, batch)
+            encoder = order_store.encoder_for(
+                session, self.app.keyring, org_id=self.actor.org_id, shop_id=self.shop_id,
+                source="import",
+            )  # fmt: skip
+            job = None
+            if path is not None:
+                keep = self.events is not None
+                job = import_pipeline.reader_job(chosen, path, report, LIMITS, encoder, keep)
+            if job is None:
+                for batch in checked_batches(chosen, stream, report, LIMITS):
+                    self._store(session, encoder, batch)
+            else:
+                with import_pipeline.Reader(job) as reader:
+                    for kind, batch in reader.batches():
+                        self._store(session, encoder, batch, kind)
+                assert reader.reading is not None
+                report.merge_reading(reader.reading)
             if report.dry_run:
                 session.rollback()
                 return
@@ -242,40 +246,44 @@ class _Run:
                     order_id=order_id, order=order, created=created,
                 )  # fmt: skip
 
-    def _store(self, session: Session, orders: list[PlatformOrder]) -> None:
+    def _store(
+        self, session: Session, encoder: OrderEncoder, batch: list[Any], kind: str = "orders"
+    ) -> None:
+        """One batch: `orders` (PlatformOrders) or `prepared` (the same, encoded by the
+        reader process: `upsert_orders` is `encode` then `write_prepared`) are upserted;
+        on a dry run `orders` or `seen` (number, update time) pairs are classified."""
         if self.report.dry_run:
-            self._classify(session, orders)
+            seen = batch if kind == "seen" else [(o.order_number, o.updated_at) for o in batch]
+            self._classify(session, seen)
             return
-        result = order_store.upsert_orders(
-            session, self.app.keyring, org_id=self.actor.org_id, shop_id=self.shop_id,
-            orders=orders, source="import",
-        )  # fmt: skip
+        prepared = (
+            batch if kind == "prepared" else encoder.encode(batch, keep=self.events is not None)
+        )
+        result = order_store.write_prepared(session, encoder, prepared)
         self.report.new += result.new
         self.report.updated += result.updated
         self.report.unchanged += result.unchanged
         if self.events is not None:
             self.events += [
-                (result.stored[o.order_number], o, o.order_number in result.created)
-                for o in orders
-                if o.order_number in result.stored
+                (result.stored[p.number], p.order, p.number in result.created)
+                for p in prepared
+                if p.number in result.stored and p.order is not None
             ]
 
-    def _classify(self, session: Session, orders: list[PlatformOrder]) -> None:
+    def _classify(self, session: Session, seen: list[tuple[str, datetime]]) -> None:
         """What `upsert_orders` would do, from a read: new, newer (updated) or not."""
         stored = dict(
             session.execute(
                 select(ORDERS.c.platform_order_no, ORDERS.c.platform_updated_at).where(
                     ORDERS.c.shop_id == self.shop_id,
-                    ORDERS.c.platform_order_no.in_([o.order_number for o in orders]),
+                    ORDERS.c.platform_order_no.in_([number for number, _ in seen]),
                 )
             ).all()
         )
-        for order in orders:
-            if order.order_number not in stored:
+        for number, updated_at in seen:
+            if number not in stored:
                 self.report.new += 1
-            elif (
-                stored[order.order_number] is None or order.updated_at > stored[order.order_number]
-            ):
+            elif stored[number] is None or updated_at > stored[number]:
                 self.report.updated += 1
             else:
                 self.report.unchanged += 1
@@ -301,6 +309,28 @@ def _display_name(source: object, filename: str | None) -> str:
     if isinstance(source, str | os.PathLike):
         return os.path.basename(os.fspath(source))
     return os.path.basename(str(getattr(source, "name", "") or "")) or "upload"
+
+
+def _worth_a_reader(stream: BinaryIO) -> bool:
+    """A big file, and a second core to read it on."""
+    return (os.cpu_count() or 1) > 1 and import_pipeline.worth_a_reader(stream)
+
+
+@contextmanager
+def _on_disk(source: str | os.PathLike[str] | BinaryIO, stream: BinaryIO) -> Iterator[str]:
+    """A path the reader process can open: the file's own, or a temporary copy of the
+    stream from where it stands (an upload, a pipe), removed afterwards."""
+    if isinstance(source, str | os.PathLike):
+        yield os.path.abspath(source)
+        return
+    start = stream.tell()
+    with tempfile.NamedTemporaryFile(prefix="orderhub-import-", delete=False) as copy:
+        shutil.copyfileobj(stream, copy, 1024 * 1024)
+    stream.seek(start)  # should the format have to be read here after all
+    try:
+        yield copy.name
+    finally:
+        os.unlink(copy.name)
 
 
 @contextmanager

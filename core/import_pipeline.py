@@ -1,0 +1,342 @@
+"""Big imports on two cores: a reader process parses and checks the file while this
+process stores what it has read.
+
+Reading a 100,000-row export (decode, split, map, validate: `ImportFormat.parse` and
+`core.import_checks`) and storing it (`order_store`: encode the column values, encrypt,
+write) each take seconds of one core. With a reader process they overlap: the reader
+sends checked batches of `BATCH_SIZE` orders through a pipe while the importing process
+stores the previous one, all in its single transaction. Nothing else changes: the reader
+runs the very code the one-process import runs (`checked_batches`), so the batches, the
+report's counts and issues, and what is stored are the same; all or nothing stays the
+transaction's job. When the importer is the slower side, the reader also encodes some
+batches (`OrderEncoder`, as `upsert_orders` would; see `_Balance`), so both cores work.
+
+- **Bounded memory.** The pipe holds at most what the OS buffers: a reader that is ahead
+  waits in `send` until the importer takes the next batch, so at most a batch or two of
+  orders exist at a time, whatever the file's size.
+- **Failures.** An error raised in the reader (a file-level `ValidationError` such as a
+  missing column, or a format's bug) comes back and is raised here, as the one-process
+  import would raise it. A reader that dies (killed, out of memory) closes the pipe: the
+  import fails with `ImportFailed` and its transaction is rolled back — nothing is
+  committed.
+- **No orphans.** The reader dies with its parent: on Linux the kernel kills it when the
+  parent goes (PR_SET_PDEATHSIG, even after SIGKILL), and everywhere a watchdog thread
+  also notices the parent is gone, as does a `send` into a pipe nobody reads.
+- **Small files stay in one process** (`worth_a_reader`): starting a reader costs a
+  Python start-up, more than reading a few thousand rows.
+
+The reader is started with `spawn` (safe beside the threads of a server). It imports the
+format's module and core's pure import code, the database layer's column types only once
+it encodes a batch, and never connects to the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import importlib
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from core.contracts import ImportFormat
+from core.errors import OrderhubError, PluginError
+from core.import_checks import Limits, checked_batches
+from core.import_report import ImportReport
+from core.processes import main_not_rerun
+
+if TYPE_CHECKING:
+    from core.order_rows import OrderEncoder
+
+log = logging.getLogger("orderhub.importing")
+
+#: Files with fewer rows than this are read in the importing process itself.
+PARALLEL_MIN_ROWS = 2000
+#: A workbook's rows are compressed XML: about this many bytes per export row, or more.
+XLSX_BYTES_PER_ROW = 100
+XLSX_MAGIC = b"PK\x03\x04"
+BATCH_KINDS = frozenset({"orders", "prepared", "seen"})
+PR_SET_PDEATHSIG = 1
+WATCH_SECONDS = 1.0
+JOIN_SECONDS = 10.0
+
+
+class ImportFailed(OrderhubError):
+    """The import could not run to its end for a reason outside the file (its reader
+    process died); nothing was imported."""
+
+    code = "import_failed"
+    http_status = 500
+
+
+def worth_a_reader(stream: BinaryIO) -> bool:
+    """Whether the file has `PARALLEL_MIN_ROWS` rows or more, judged cheaply: line breaks
+    counted up to that many (a quoted line break counts too: it is an estimate), or a
+    workbook's size. The stream is left where it was."""
+    start = stream.tell()
+    try:
+        if stream.read(4) == XLSX_MAGIC:
+            return stream.seek(0, os.SEEK_END) - start >= PARALLEL_MIN_ROWS * XLSX_BYTES_PER_ROW
+        stream.seek(start)
+        breaks = 0
+        while chunk := stream.read(256 * 1024):
+            breaks += chunk.count(b"\n")
+            if breaks > PARALLEL_MIN_ROWS:  # the header's line break is not a row
+                return True
+        return False
+    finally:
+        stream.seek(start)
+
+
+def reader_job(
+    chosen: ImportFormat,
+    path: str,
+    report: ImportReport,
+    limits: Limits,
+    encoder: OrderEncoder,
+    keep: bool,
+) -> ReaderJob | None:
+    """What a reader process needs, or None when `chosen` cannot be rebuilt in one (a
+    format class defined where no import can find it, settings that do not pickle)."""
+    cls = type(chosen)
+    try:
+        module = importlib.import_module(cls.__module__)
+        found: object = module
+        for name in cls.__qualname__.split("."):
+            found = getattr(found, name)
+        settings = dict(chosen.settings)
+        pickle.dumps(settings)
+    except Exception:  # any reason at all means: read it here
+        found = None
+    if found is not cls:
+        log.info("import format %r is read in-process: its class cannot be imported", cls.name)
+        return None
+    return ReaderJob(
+        path=path,
+        filename=report.filename,
+        format_module=cls.__module__,
+        format_class=cls.__qualname__,
+        settings=settings,
+        dry_run=report.dry_run,
+        partial=report.partial,
+        limits=limits,
+        parent_pid=os.getpid(),
+        encoder=pickle.dumps(encoder, pickle.HIGHEST_PROTOCOL),
+        keep=keep,
+    )
+
+
+@dataclass(frozen=True)
+class ReaderJob:
+    """Everything the reader process needs (picklable; the encoder travels as its
+    backend's name and the keyring's keys)."""
+
+    path: str
+    filename: str
+    format_module: str
+    format_class: str
+    settings: Mapping[str, Any]
+    dry_run: bool
+    partial: bool
+    limits: Limits
+    parent_pid: int
+    #: The importer's `OrderEncoder`, pickled (its backend's name and the keyring's keys):
+    #: unpickled only when the reader first encodes, so that a reader that never does —
+    #: a dry run, a fast importer — never loads the database layer.
+    encoder: bytes
+    keep: bool  # prepared orders keep their PlatformOrder (for `order_synced` listeners)
+
+
+class Reader:
+    """The reader process, from the importing side: start it with `with`, take its
+    batches, then `reading` holds what it counted. Leaving the block ends the process,
+    whatever happened."""
+
+    def __init__(self, job: ReaderJob) -> None:
+        self.job = job
+        self.reading: ImportReport | None = None
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._pipe: Connection | None = None
+
+    def __enter__(self) -> Reader:
+        context = multiprocessing.get_context("spawn")
+        receiving, sending = context.Pipe(duplex=False)
+        process = context.Process(
+            target=read_file, args=(self.job, sending), name="orderhub-import-reader",
+            daemon=True,
+        )  # fmt: skip
+        with main_not_rerun():
+            process.start()
+        sending.close()  # the reader's end is the only one left: its death is our EOF
+        self._process, self._pipe = process, receiving
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        process, pipe = self._process, self._pipe
+        assert process is not None and pipe is not None
+        if self.reading is None:  # not finished: whatever went wrong, stop it now
+            process.kill()
+        process.join(JOIN_SECONDS)
+        if process.is_alive():  # pragma: no cover - a reader that ignores SIGKILL
+            log.error("import reader %s did not stop", process.pid)
+        pipe.close()
+
+    def batches(self) -> Iterator[tuple[str, list[Any]]]:
+        """The checked batches in file order, each as (kind, items): `orders` (the
+        PlatformOrders), `prepared` (the same, encoded: `PreparedOrder`s) or, on a dry
+        run, `seen` ((order number, update time) pairs). An error of the reader's is
+        raised here."""
+        assert self._pipe is not None
+        while True:
+            try:
+                kind, payload = self._pipe.recv()
+            except (EOFError, OSError):
+                raise self._died() from None
+            if kind in BATCH_KINDS:
+                yield kind, payload
+            elif kind == "done":
+                self.reading = payload
+                return
+            else:
+                exc, trace = payload
+                if not isinstance(exc, OrderhubError):  # a bug, not a bad file: keep its trace
+                    log.error("import reader failed:\n%s", trace)
+                raise exc
+
+    def _died(self) -> ImportFailed:
+        process = self._process
+        assert process is not None
+        process.join(JOIN_SECONDS)
+        code = process.exitcode
+        how = f"exit code {code}"
+        if code is not None and code < 0:
+            try:
+                how = f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"killed by signal {-code}"
+        return ImportFailed(
+            f"{self.job.filename}: the import's reader process stopped ({how}); nothing "
+            "was imported — try again, and if it happens again, with less memory in use",
+            file=self.job.filename,
+        )
+
+
+# ------------------------------------------------------------------ in the reader process
+
+
+def read_file(job: ReaderJob, pipe: Connection) -> None:
+    """The reader process: parse and check the file, send batches, then the counts."""
+    _die_with_parent(job.parent_pid)
+    try:
+        module = importlib.import_module(job.format_module)
+        cls: Any = module
+        for name in job.format_class.split("."):
+            cls = getattr(cls, name)
+        # Parsing is pure (docs/plugins.md): the format gets its settings, no services.
+        chosen: ImportFormat = cls(job.settings, None)
+        report = ImportReport(job.filename, chosen.name, 0, dry_run=job.dry_run,
+                              partial=job.partial)  # fmt: skip
+        gc.freeze()  # what is loaded by now lives as long as the process: never scan it
+        balance = _Balance()
+        encoder: OrderEncoder | None = None
+        with open(job.path, "rb") as stream:
+            for batch in checked_batches(chosen, stream, report, job.limits):
+                if job.dry_run:
+                    message: tuple[str, Any] = ("seen", [(o.order_number, o.updated_at)
+                                                         for o in batch])  # fmt: skip
+                elif balance.encode_next():
+                    encoder = encoder or _encoder(job.encoder)
+                    began = time.perf_counter()
+                    message = ("prepared", encoder.encode(batch, keep=job.keep))
+                    balance.encoded(time.perf_counter() - began)
+                else:
+                    message = ("orders", batch)
+                data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+                began = time.perf_counter()
+                pipe.send_bytes(data)  # waits while the importer stores the batch before
+                balance.waited(time.perf_counter() - began)
+        pipe.send(("done", report))
+    except (BrokenPipeError, ConnectionResetError):
+        os._exit(1)  # the importing side is gone: nobody to tell
+    except BaseException as exc:  # the importing side raises it, as if it had read the file
+        failure = (_transportable(exc, job.format_class), traceback.format_exc())
+        try:
+            pipe.send(("error", failure))
+        except OSError:
+            os._exit(1)
+    finally:
+        pipe.close()
+
+
+class _Balance:
+    """Which batches the reader encodes itself (`OrderEncoder.encode`: column values,
+    encryption — the costliest step of storing), so that both processes stay busy.
+
+    Time the reader spends waiting in `send` is time the importer was still storing the
+    batch before: the reader had a core to spare. That time is banked, and a batch is
+    encoded here whenever the bank holds what encoding one costs (measured); otherwise
+    it travels as PlatformOrders and the importer encodes it. Either way the importer
+    writes exactly what `upsert_orders` would."""
+
+    def __init__(self) -> None:
+        self.bank = 0.0
+        self.cost: float | None = None  # seconds to encode a batch, once measured
+
+    def encode_next(self) -> bool:
+        if self.cost is None:  # at the first spare moment, encode one to learn the cost
+            return self.bank > 0
+        return self.bank >= self.cost
+
+    def encoded(self, seconds: float) -> None:
+        self.cost = seconds if self.cost is None else (self.cost + seconds) / 2
+        self.bank = max(0.0, self.bank - seconds)
+
+    def waited(self, seconds: float) -> None:
+        self.bank += seconds
+
+
+def _encoder(pickled: bytes) -> OrderEncoder:
+    """The importer's encoder, and its keyring installed (encrypted columns use it)."""
+    from core.crypto import install_keyring
+
+    encoder: OrderEncoder = pickle.loads(pickled)
+    install_keyring(encoder.keyring)
+    return encoder
+
+
+def _transportable(exc: BaseException, format_class: str) -> BaseException:
+    """`exc` if it survives pickling (orderhub's errors do), else one that says what it was."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # whatever breaks, the message still travels
+        return PluginError(f"import format {format_class} failed: {type(exc).__name__}: {exc}")
+    return exc
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: the kernel kills this process when its parent dies. Everywhere: a watchdog
+    thread exits when the parent is gone."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # no prctl: the watchdog works
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _watch(parent_pid: int) -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        if os.getppid() != parent_pid:
+            os._exit(1)
