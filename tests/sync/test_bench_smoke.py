@@ -25,3 +25,5 @@ def test_sync_bench_runs_end_to_end() -> None:
     assert figures["orders_per_s"] > 0 and figures["plain_rows_per_s"] > 0
     assert figures["plain_ratio"] > 0 and isinstance(figures["pass"], bool)
     assert figures["target_orders_per_s"] == 10_000
+    assert figures["readers_cpu_s"] > 0  # the shipped defaults read the pass in processes
+    assert figures["sandbox_cpu_s"] >= 0
