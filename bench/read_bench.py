@@ -14,7 +14,8 @@ POST it (httpx over loopback), parse the JSON answer and map each order to a
   caches cold; best round: warm, as in a long sync);
 - `call`: `GatewayTransport.call` of every page of every window against a sandbox child
   process (signing, HTTP, parsing; no mapping); its CPU figure is the client's only;
-- `fetch_orders`: the same pages through `PinduoduoPlatform.fetch_orders` (call + map).
+- `fetch_orders`: the same pages through `PinduoduoPlatform.fetch_orders` (call + map),
+  each page asked right after its `call`, so the two see the same machine.
 
 Orders come from the sandbox's own generator (one shop, 100,000 orders a day as in
 `bench/sync_bench.py`, so pages are full; the usual mix of statuses: ciphertext while 待发货,
@@ -117,6 +118,9 @@ def bench_offline(orders: int, rounds: int) -> dict[str, tuple[float, float]]:
 
 
 def bench_fetch(orders: int, rounds: int) -> dict[str, tuple[float, float]]:
+    """Every page of every window, each asked twice in a row: once through the transport
+    alone, once through `fetch_orders`. Interleaving page by page lets both see the same
+    machine (the load of a shared VM drifts between whole passes)."""
     days = history_days(orders)
     config = SandboxConfig(seed=SEED, shops=1, orders=orders, history_days=days, rate_limits=False)
     with SandboxProcess(config, prerender=True) as sandbox:
@@ -125,69 +129,56 @@ def bench_fetch(orders: int, rounds: int) -> dict[str, tuple[float, float]]:
         settings = {**sandbox.client_settings(), "rate_limit_enabled": False, "read_timeout": 60}
         with PinduoduoPlatform(settings, limiter=NoLimit()) as platform:
             now = platform.server_time()
-            windows = _windows(now - timedelta(days=days, hours=1), now)
-            calls: list[tuple[float, float, int]] = []
-            fetches: list[tuple[float, float, int]] = []
+            pages = _pages(platform, token, now - timedelta(days=days, hours=1), now)
+            calls: list[tuple[float, float]] = []
+            fetches: list[tuple[float, float]] = []
             for _ in range(rounds):
-                calls.append(_call_all(platform, token, windows))
-                fetches.append(_fetch_all(platform, token, windows))
-    call, fetch = min(calls), min(fetches)
-    if call[2] < orders or fetch[2] != call[2]:
-        raise SystemExit(f"fetched {call[2]} / {fetch[2]} orders, expected {orders}")
+                totals = [0.0, 0.0, 0.0, 0.0]
+                fetched = 0
+                for window, page in pages:
+                    cpu, wall, body = timed(lambda w=window, p=page: _call(platform, token, w, p))
+                    totals[0] += cpu
+                    totals[1] += wall
+                    cpu, wall, result = timed(
+                        lambda w=window, p=page: platform.fetch_orders(token, w, p)
+                    )
+                    totals[2] += cpu
+                    totals[3] += wall
+                    if len(result.orders) != len(body["order_sn_list"]):
+                        raise SystemExit(f"page {page} of {window} changed between two reads")
+                    fetched += len(result.orders)
+                calls.append((totals[0], totals[1]))
+                fetches.append((totals[2], totals[3]))
+    if fetched < orders:
+        raise SystemExit(f"fetched {fetched} orders, expected {orders}")
     # Adjacent windows share their boundary second, so a few orders come twice: per
     # order means per order fetched.
-    per = 1e6 / call[2]
-    return {"call": _scaled(call[:2], per), "fetch_orders": _scaled(fetch[:2], per)}
+    per = 1e6 / fetched
+    return {"call": _scaled(min(calls), per), "fetch_orders": _scaled(min(fetches), per)}
 
 
-def _windows(start: datetime, end: datetime) -> list[OrderWindow]:
+def _pages(
+    platform: PinduoduoPlatform, token: str, start: datetime, end: datetime
+) -> list[tuple[OrderWindow, int]]:
+    """(window, page) of every page of every 30-minute window in [start, end)."""
     whole = OrderWindow(start.astimezone(UTC), end.astimezone(UTC))
-    return whole.split(PinduoduoPlatform.MAX_WINDOW)
+    pages = []
+    for window in whole.split(PinduoduoPlatform.MAX_WINDOW):
+        total = platform.fetch_orders(token, window, 1).total or 0
+        pages += [(window, page) for page in range(1, platform.page_count(total) + 1)]
+    return pages
 
 
-def _call_all(
-    platform: PinduoduoPlatform, token: str, windows: list[OrderWindow]
-) -> tuple[float, float, int]:
-    """Every page of every window through the transport alone: (CPU s, wall s, orders)."""
-    cpu = wall = 0.0
-    seen = 0
-    for window in windows:
-        start = math.floor(window.start.timestamp())
-        end = max(math.floor(window.end.timestamp()), start + 1)
-        page, pages = 1, 1
-        while page <= pages:
-            params = {
-                "start_updated_at": start, "end_updated_at": end, "order_status": 5,
-                "refund_status": 5, "is_lucky_flag": 0, "page": page, "page_size": PAGE,
-                "use_has_next": page != 1,
-            }  # fmt: skip
-            c, w, body = timed(
-                lambda p=params: platform.transport.call(INCREMENT, p, access_token=token)
-            )
-            cpu, wall = cpu + c, wall + w
-            seen += len(body["order_sn_list"])
-            if page == 1:
-                pages = math.ceil(body["total_count"] / PAGE)
-            page += 1
-    return cpu, wall, seen
-
-
-def _fetch_all(
-    platform: PinduoduoPlatform, token: str, windows: list[OrderWindow]
-) -> tuple[float, float, int]:
-    """Every page of every window through `fetch_orders`: (CPU s, wall s, orders)."""
-    cpu = wall = 0.0
-    seen = 0
-    for window in windows:
-        page, pages = 1, 1
-        while page <= pages:
-            c, w, result = timed(lambda p=page: platform.fetch_orders(token, window, p))  # noqa: B023
-            cpu, wall = cpu + c, wall + w
-            seen += len(result.orders)
-            if page == 1:
-                pages = platform.page_count(result.total or 0)
-            page += 1
-    return cpu, wall, seen
+def _call(platform: PinduoduoPlatform, token: str, window: OrderWindow, page: int) -> Any:
+    """The transport's part of `fetch_orders`: the same call, its answer not mapped."""
+    start = math.floor(window.start.timestamp())
+    end = max(math.floor(window.end.timestamp()), start + 1)
+    params = {
+        "start_updated_at": start, "end_updated_at": end, "order_status": 5,
+        "refund_status": 5, "is_lucky_flag": 0, "page": page, "page_size": PAGE,
+        "use_has_next": page != 1,
+    }  # fmt: skip
+    return platform.transport.call(INCREMENT, params, access_token=token)
 
 
 def _scaled(figures: tuple[float, float], per: float) -> tuple[float, float]:
