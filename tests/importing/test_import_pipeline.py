@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -76,6 +78,21 @@ def test_small_files_are_read_in_process_and_big_ones_in_a_reader() -> None:
     assert import_pipeline.worth_a_reader(stream) and stream.tell() == 0
     workbook = io.BytesIO(xlsx_from_csv_text(",".join(HEADER) + "\r\n"))
     assert not import_pipeline.worth_a_reader(workbook)
+
+
+def test_orders_cross_the_pipe_unchanged() -> None:
+    """The reader sends PlatformOrders by their state (not `__reduce__`): every field,
+    `raw` and `raw_personal` included, arrives as it left."""
+    from plugins.platforms.pinduoduo.export_format import PinduoduoExportFormat
+
+    data = csv_bytes([row("231125-1"), row("231125-2", **MASKED, 售后状态="退款中")])
+    orders = [i.order for i in PinduoduoExportFormat().parse(io.BytesIO(data), "o.csv")]
+    kind, back = pickle.loads(import_pipeline._dumps(("orders", orders)))
+    assert kind == "orders" and back == orders and list(map(hash, back)) == list(map(hash, orders))
+    for sent, got in zip(orders, back, strict=True):
+        assert dict(got.raw) == dict(sent.raw) and isinstance(got.raw, MappingProxyType)
+        assert got.raw_personal is sent.raw_personal and got.status is sent.status
+    assert [o.raw_personal for o in back] == [True, False]
 
 
 def test_a_reader_process_imports_exactly_what_one_process_does(app, acme, shop) -> None:
