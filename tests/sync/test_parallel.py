@@ -65,7 +65,6 @@ def test_reader_processes_store_every_order_once_with_windows_in_order(rig: Rig)
         since=platform_now - timedelta(days=3),
         until=platform_now - timedelta(minutes=4),
     )  # a backfill: many windows
-    # fmt: skip
     assert again.status == "ok" and again.updated == 1 and again.new == 0
     assert mismatches(rig, owner_id) == []
 
