@@ -38,7 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core import audit, authz, import_pipeline, order_store, tabular
@@ -70,6 +70,12 @@ def _limits() -> Limits:
 
 
 LIMITS = _limits()
+#: A batch's stored update times, one statement for every batch: the numbers are bound as
+#: one expanding parameter, not compiled into the statement as 1,000 literals.
+STORED = select(ORDERS.c.platform_order_no, ORDERS.c.platform_updated_at).where(
+    ORDERS.c.shop_id == bindparam("shop_id"),
+    ORDERS.c.platform_order_no.in_(bindparam("numbers", expanding=True)),
+)
 
 
 def import_orders(
@@ -272,14 +278,8 @@ class _Run:
 
     def _classify(self, session: Session, seen: list[tuple[str, datetime]]) -> None:
         """What `upsert_orders` would do, from a read: new, newer (updated) or not."""
-        stored = dict(
-            session.execute(
-                select(ORDERS.c.platform_order_no, ORDERS.c.platform_updated_at).where(
-                    ORDERS.c.shop_id == self.shop_id,
-                    ORDERS.c.platform_order_no.in_([number for number, _ in seen]),
-                )
-            ).all()
-        )
+        numbers = [number for number, _ in seen]
+        stored = dict(session.execute(STORED, {"shop_id": self.shop_id, "numbers": numbers}).all())
         for number, updated_at in seen:
             if number not in stored:
                 self.report.new += 1
