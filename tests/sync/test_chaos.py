@@ -141,6 +141,7 @@ def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template
             # Calm returns: no faults, no movement; one more sync settles everything.
             quiet(rig)
             rig.settle()
+            _wait_for_leases_to_lapse(rig.app)  # the last killed worker may hold one
             done = _run_cli(path, "sync")
             assert done.returncode == 0, done.stdout + done.stderr
             for owner in rig.shop_ids:
@@ -149,6 +150,21 @@ def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template
             _check_runs(rig.app)
         finally:
             rig.app.close()
+
+
+def _wait_for_leases_to_lapse(app) -> None:
+    """A SIGKILLed worker cannot release its lease: it lapses after `lease_seconds`."""
+    deadline = time.monotonic() + SYNC["lease_seconds"] + 10
+    while time.monotonic() < deadline:
+        with app.tx() as session:
+            held = [
+                s.id for s in session.scalars(select(Shop))
+                if s.lease_expires_at is not None and clock.as_utc(s.lease_expires_at) > clock.now()
+            ]  # fmt: skip
+        if not held:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"leases of shops {held} did not lapse")
 
 
 def _check_runs(app) -> None:
