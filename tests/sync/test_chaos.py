@@ -136,7 +136,9 @@ def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template
             assert moved >= KILLS // 3, "many kills should land while windows are committed"
             assert readers_seen > 0, "no kill landed while reader processes ran"
             faults = rig.sandbox.faults.report()["counts"]
-            assert faults.get("total", 0) > 50, faults
+            # Enough faults to matter: 22 short lives (each spawning its reader processes) on a
+            # busy 2-CPU machine make ~150-300 gateway calls, a fifth of them faulty.
+            assert faults.get("total", 0) >= 25, faults
 
             # Calm returns: no faults, no movement; one more sync settles everything.
             quiet(rig)
