@@ -11,9 +11,9 @@ report's counts and issues, and what is stored are the same; all or nothing stay
 transaction's job. When the importer is the slower side, the reader also encodes some
 batches (`OrderEncoder`, as `upsert_orders` would; see `_Balance`), so both cores work.
 
-- **Bounded memory.** The pipe holds at most what the OS buffers: a reader that is ahead
-  waits in `send` until the importer takes the next batch, so at most a batch or two of
-  orders exist at a time, whatever the file's size.
+- **Bounded memory.** The reader writes at most `SEND_AHEAD` batches ahead of the
+  importer and then waits for it, so at most a few batches of orders exist at a time,
+  whatever the file's size.
 - **Failures.** An error raised in the reader (a file-level `ValidationError` such as a
   missing column, or a format's bug) comes back and is raised here, as the one-process
   import would raise it. A reader that dies (killed, out of memory) closes the pipe: the
@@ -42,6 +42,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import sys
 import threading
@@ -74,6 +75,8 @@ BATCH_KINDS = frozenset({"orders", "prepared", "seen"})
 PR_SET_PDEATHSIG = 1
 WATCH_SECONDS = 1.0
 JOIN_SECONDS = 10.0
+#: Messages (batches) the reader may have written ahead of the importer's reading.
+SEND_AHEAD = 3
 
 
 class ImportFailed(OrderhubError):
@@ -242,6 +245,7 @@ class Reader:
 def read_file(job: ReaderJob, pipe: Connection) -> None:
     """The reader process: parse and check the file, send batches, then the counts."""
     _die_with_parent(job.parent_pid)
+    sender = _Sender(pipe)
     try:
         module = importlib.import_module(job.format_module)
         cls: Any = module
@@ -266,32 +270,72 @@ def read_file(job: ReaderJob, pipe: Connection) -> None:
                     balance.encoded(time.perf_counter() - began)
                 else:
                     message = ("orders", batch)
-                data = _dumps(message)
-                began = time.perf_counter()
-                pipe.send_bytes(data)  # waits while the importer stores the batch before
-                balance.waited(time.perf_counter() - began)
-        pipe.send_bytes(_dumps(("done", report)))
+                balance.waited(sender.put(_dumps(message)))
+        sender.put(_dumps(("done", report)))
+        sender.close()
     except (BrokenPipeError, ConnectionResetError):
         os._exit(1)  # the importing side is gone: nobody to tell
     except BaseException as exc:  # the importing side raises it, as if it had read the file
         failure = (_transportable(exc, job.format_class), traceback.format_exc())
         try:
-            pipe.send_bytes(_dumps(("error", failure)))
+            sender.put(_dumps(("error", failure)))
+            sender.close()
         except OSError:
             os._exit(1)
     finally:
         pipe.close()
 
 
+class _Sender:
+    """Writes the reader's messages to the pipe from a thread, up to `SEND_AHEAD` of them
+    ahead of the importer (bounded memory: a few batches): the reader parses on while a
+    batch is in the pipe, and a slow batch on either side does not stall the other."""
+
+    def __init__(self, pipe: Connection) -> None:
+        self.pipe = pipe
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=SEND_AHEAD)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._send, name="import-sender", daemon=True)
+        self.thread.start()
+
+    def put(self, data: bytes) -> float:
+        """Queue `data`; returns the seconds spent waiting for room (the importer was
+        still busy). Raises what sending raised (a broken pipe: the importer is gone)."""
+        began = time.perf_counter()
+        while True:
+            if self.failure is not None:
+                raise self.failure
+            try:
+                self.queue.put(data, timeout=WATCH_SECONDS)
+            except queue.Full:
+                continue
+            return time.perf_counter() - began
+
+    def close(self) -> None:
+        """Wait until everything queued is written."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def _send(self) -> None:
+        try:
+            while (data := self.queue.get()) is not None:
+                self.pipe.send_bytes(data)
+        except BaseException as exc:  # handed to the reader's thread by `put`/`close`
+            self.failure = exc
+
+
 class _Balance:
     """Which batches the reader encodes itself (`OrderEncoder.encode`: column values,
     encryption — the costliest step of storing), so that both processes stay busy.
 
-    Time the reader spends waiting in `send` is time the importer was still storing the
-    batch before: the reader had a core to spare. That time is banked, and a batch is
-    encoded here whenever the bank holds what encoding one costs (measured); otherwise
-    it travels as PlatformOrders and the importer encodes it. Either way the importer
-    writes exactly what `upsert_orders` would."""
+    Time the reader spends waiting for room to send (`SEND_AHEAD` batches are queued
+    already) is time the importer was the slower side: the reader had a core to spare.
+    That time is banked, and a batch is encoded here whenever the bank holds what
+    encoding one costs (measured); otherwise it travels as PlatformOrders and the
+    importer encodes it. Either way the importer writes exactly what `upsert_orders`
+    would."""
 
     def __init__(self) -> None:
         self.bank = 0.0
