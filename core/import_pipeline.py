@@ -32,9 +32,7 @@ it encodes a batch, and never connects to the database.
 
 from __future__ import annotations
 
-import contextlib
 import copyreg
-import ctypes
 import gc
 import importlib
 import io
@@ -44,7 +42,6 @@ import os
 import pickle
 import queue
 import signal
-import sys
 import threading
 import time
 import traceback
@@ -59,7 +56,7 @@ from core.contracts import ImportFormat, OrderStatus, PlatformOrder, RefundStatu
 from core.errors import OrderhubError, PluginError
 from core.import_checks import Limits, checked_batches
 from core.import_report import ImportReport
-from core.processes import main_not_rerun
+from core.processes import die_with_parent, main_not_rerun
 
 if TYPE_CHECKING:
     from core.order_rows import OrderEncoder
@@ -72,7 +69,6 @@ PARALLEL_MIN_ROWS = 2000
 XLSX_BYTES_PER_ROW = 100
 XLSX_MAGIC = b"PK\x03\x04"
 BATCH_KINDS = frozenset({"orders", "prepared", "seen"})
-PR_SET_PDEATHSIG = 1
 WATCH_SECONDS = 1.0
 JOIN_SECONDS = 10.0
 #: Messages (batches) the reader may have written ahead of the importer's reading.
@@ -244,7 +240,7 @@ class Reader:
 
 def read_file(job: ReaderJob, pipe: Connection) -> None:
     """The reader process: parse and check the file, send batches, then the counts."""
-    _die_with_parent(job.parent_pid)
+    die_with_parent(job.parent_pid)
     sender = _Sender(pipe)
     try:
         module = importlib.import_module(job.format_module)
@@ -414,21 +410,3 @@ def _transportable(exc: BaseException, format_class: str) -> BaseException:
     except Exception:  # whatever breaks, the message still travels
         return PluginError(f"import format {format_class} failed: {type(exc).__name__}: {exc}")
     return exc
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Linux: the kernel kills this process when its parent dies. Everywhere: a watchdog
-    thread exits when the parent is gone."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # no prctl: the watchdog works
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
-    threading.Thread(target=_watch, args=(parent_pid,), name="parent-watch", daemon=True).start()
-
-
-def _watch(parent_pid: int) -> None:
-    while True:
-        time.sleep(WATCH_SECONDS)
-        if os.getppid() != parent_pid:
-            os._exit(1)

@@ -6,12 +6,20 @@ library code, and the main script is often the `orderhub` command itself, whose 
 pulls in every command module: seconds per helper on a small machine, spent before the
 helper can even notice that its parent is gone. `main_not_rerun` hides the main module's
 origin while helpers start, so they import only what their tasks need.
+
+`die_with_parent` is the helper's side: a helper must not outlive the process it works
+for, even when that one is killed with SIGKILL and can clean nothing up.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,3 +47,27 @@ def main_not_rerun() -> Iterator[None]:
             main.__spec__ = saved_spec
             if had_file:
                 main.__file__ = saved_file
+
+
+PR_SET_PDEATHSIG = 1
+#: Seconds between the watchdog's looks at the parent.
+WATCH_SECONDS = 1.0
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Linux: the kernel kills this process when its parent dies (PR_SET_PDEATHSIG).
+    Everywhere: a watchdog thread exits when the parent is gone. Call it first thing in a
+    helper process, with the parent's pid as the parent saw it."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # no prctl: the watchdog works
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _watch(parent_pid: int) -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        if os.getppid() != parent_pid:
+            os._exit(1)

@@ -14,22 +14,15 @@ reading on. On Linux the kernel sends SIGKILL to the reader when its parent dies
 
 from __future__ import annotations
 
-import ctypes
 import os
 import pickle
-import signal
-import sys
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from core.config import Settings
 from core.errors import ExternalError
-
-PR_SET_PDEATHSIG = 1
-WATCH_SECONDS = 1.0
+from core.processes import die_with_parent
 
 
 @dataclass
@@ -53,7 +46,7 @@ _state: dict[str, Any] = {}
 
 def start(setup: ReaderSetup) -> None:
     """Pool initializer: tie the process to its parent, then open app, feed and encoder."""
-    _die_with_parent(setup.parent_pid)
+    die_with_parent(setup.parent_pid)
     from core.app import open_app
     from core.order_rows import OrderEncoder
     from core.shop_tokens import platform_for
@@ -99,22 +92,3 @@ def _transportable(exc: BaseException) -> BaseException:
     except Exception:
         return ExternalError(f"{type(exc).__name__}: {exc}")
     return exc
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):  # no prctl: the watchdog below still works
-            pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
-    threading.Thread(target=_watch, args=(parent_pid,), name="parent-watch", daemon=True).start()
-
-
-def _watch(parent_pid: int) -> None:
-    while True:
-        time.sleep(WATCH_SECONDS)
-        if os.getppid() != parent_pid:
-            os._exit(1)
