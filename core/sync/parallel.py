@@ -140,6 +140,8 @@ class ParallelWindowReader:
         """Hand windows to the reader processes once one is up, keeping `_in_flight` of
         them submitted (so no reader idles between windows), results collected in order."""
         done, _ = wait(self._started, return_when=FIRST_COMPLETED)
+        if self._closed or any(f.cancelled() for f in done):  # closed before a reader was up
+            return
         failure = next((f.exception() for f in done if f.exception() is not None), None)
         if failure is not None:  # the pool could not start: fail the next window
             if not self._closed:
