@@ -116,6 +116,22 @@ def test_a_reader_process_imports_exactly_what_one_process_does(app, acme, shop)
     assert orders_view(app, shop) == orders_view(app, other)
 
 
+def test_a_workbook_read_in_a_reader_process_imports_the_same(app, acme, shop) -> None:
+    workbook = xlsx_from_csv_text(big_file().decode("utf-8-sig"))
+    assert import_pipeline.worth_a_reader(io.BytesIO(workbook))
+    other = make_shop(app, acme.org_id, "对照店", "9003")
+
+    def load(shop_id: int, parallel: bool):  # type: ignore[no-untyped-def]
+        stream = io.BytesIO(workbook)
+        return importing.import_orders(app, acme.admin, shop_id, stream, "big.xlsx",
+                                       parallel=parallel)  # fmt: skip
+
+    apart, alone = load(shop, True), load(other, False)
+    assert apart.outcome == "imported" and apart.new == ROWS
+    assert report_view(apart) == report_view(alone)
+    assert orders_view(app, shop) == orders_view(app, other)
+
+
 def test_rows_with_errors_import_nothing_or_with_partial_exactly_the_rest(app, acme, shop) -> None:
     bad = {5: {"商品总价(元)": "39.9x"}, 2300: {"订单状态": "待成团"}}
     data = big_file(bad)
