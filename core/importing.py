@@ -38,8 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import String, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit, authz, import_pipeline, order_store, tabular
@@ -72,21 +71,9 @@ def _limits() -> Limits:
 
 LIMITS = _limits()
 #: A batch's stored update times, one statement for every batch, the numbers bound as one
-#: parameter (not compiled in as 1,000 literals). PostgreSQL gets them as one array
-#: (`= ANY`): its driver prepares a statement run five times, and the generic plan for
-#: `IN ($2, …, $1001)` scans every order of the shop and compares each with the whole
-#: list; with one array it looks the numbers up in the unique index, statistics or not.
+#: parameter (`order_store.shop_numbers`), not compiled in as 1,000 literals.
 _STORED = select(ORDERS.c.platform_order_no, ORDERS.c.platform_updated_at)
-STORED = {
-    "postgresql": _STORED.where(
-        ORDERS.c.shop_id == bindparam("shop_id"),
-        ORDERS.c.platform_order_no == any_(bindparam("numbers", type_=ARRAY(String))),
-    ),
-    "sqlite": _STORED.where(
-        ORDERS.c.shop_id == bindparam("shop_id"),
-        ORDERS.c.platform_order_no.in_(bindparam("numbers", expanding=True)),
-    ),
-}
+STORED = {name: _STORED.where(*order_store.shop_numbers(name)) for name in ("postgresql", "sqlite")}
 
 
 def import_orders(
