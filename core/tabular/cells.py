@@ -29,9 +29,12 @@ def parse_time(text: str, zone: tzinfo, fmt: str = "") -> datetime:
             pass  # reported below with the general message
         else:
             offset = _hour_offset(zone, value[:13])
-            if offset is not None:
-                return (naive - offset).replace(tzinfo=UTC)
-            return naive.replace(tzinfo=zone).astimezone(UTC)
+            try:
+                if offset is not None:
+                    return (naive - offset).replace(tzinfo=UTC)
+                return naive.replace(tzinfo=zone).astimezone(UTC)
+            except OverflowError:
+                raise _out_of_range(value) from None
     if not value:
         raise ValueError("time is empty")
     if fmt in ("unix", "unix_ms"):
@@ -61,7 +64,16 @@ def parse_time(text: str, zone: tzinfo, fmt: str = "") -> datetime:
         raise ValueError(f"{value!r} is not a time ({wanted})") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise _out_of_range(value) from None
+
+
+def _out_of_range(value: str) -> ValueError:
+    """A local time so close to year 1 or 9999 that UTC cannot hold it (seen in
+    spreadsheets as a blank date saved as `0001-01-01`)."""
+    return ValueError(f"{value!r} is out of range (in UTC it falls outside years 1–9999)")
 
 
 @lru_cache(maxsize=4096)
@@ -111,7 +123,7 @@ class TimeReader:
                     # Read as UTC, then moved by the zone's offset: no time-zone arithmetic.
                     try:  # noqa: SIM105 - suppress() costs a context manager per cell
                         when = datetime.fromisoformat(value + "+00:00") - offset
-                    except ValueError:
+                    except (ValueError, OverflowError):
                         pass  # parse_time below gives the message
             if when is None:
                 try:

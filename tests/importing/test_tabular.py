@@ -179,6 +179,15 @@ def test_times_are_beijing_time_in_export_and_spreadsheet_forms() -> None:
             tabular.parse_time(bad, SHANGHAI)
 
 
+@pytest.mark.parametrize("text", ["0001-01-01 00:00:00", "0001-01-01", "0001/1/1 3:00"])
+def test_a_time_utc_cannot_hold_is_a_clear_error(text: str) -> None:
+    """Spreadsheets save a blank date as year 1; Beijing time then falls before UTC's year 1."""
+    with pytest.raises(ValueError, match="out of range"):
+        tabular.parse_time(text, SHANGHAI)
+    values, errors = tabular.TimeReader(SHANGHAI).read([text])
+    assert values == [None] and "out of range" in errors[0][1]
+
+
 def test_counts() -> None:
     assert tabular.parse_count("\t2 ") == 2
     assert tabular.parse_count("3.0") == 3
@@ -249,7 +258,8 @@ def test_rows_are_the_records_csv_reads_whatever_the_quoting(
 
 ODD_TIMES = ["", " ", "2023-02-30 10:00:00", "2023-11-25 25:61:00", "x" * 19, "2023-11-25 09:15+08",
              "2023/11/25 9:15", "2023-11-25T01:15:02Z", "2023-11-25 09:15:02",
-             " 2023-11-25 09:15:02\t", "0001-01-01 12:00:00"]  # fmt: skip
+             " 2023-11-25 09:15:02\t", "0001-01-01 12:00:00", "0001-01-01 00:00:00",
+             "0001-01-01", "9999-12-31T23:00:00-08:00"]  # fmt: skip
 EXPORT_TIMES = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)).map(
     lambda d: d.strftime("%Y-%m-%d %H:%M:%S")
 )
