@@ -83,3 +83,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def open_write_transaction(session: Session) -> None:
+    """On SQLite, make sure a real transaction with the write lock is open; call it before
+    a `begin_nested()` that may be the transaction's first write.
+
+    Python's sqlite3 module begins a transaction only before its first INSERT/UPDATE/
+    DELETE; a SAVEPOINT issued before that opens a transaction of its own, which RELEASE
+    then *commits* — a later rollback would leave the savepoint's rows written. BEGIN
+    IMMEDIATE also takes the write lock before the caller's reads (the order store's
+    look-up of existing orders), so no other process can write in between. PostgreSQL
+    needs neither.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")

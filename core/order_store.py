@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core import clock, order_status
 from core.contracts.types import OrderStatus, PlatformOrder, RefundStatus
 from core.crypto import Keyring
+from core.db import open_write_transaction
 from core.models import Alert
 from core.order_rows import (
     HOLD_COLUMNS,
@@ -101,7 +102,7 @@ def write_prepared(
     if not latest:
         return result
     shop_id = encoder.shop_id
-    _open_write_transaction(session)
+    open_write_transaction(session)
     existing = _existing(session, shop_id, list(latest))
     fresh = [p for n, p in latest.items() if n not in existing]
     inserted = _insert_new(session, encoder, fresh)
@@ -127,23 +128,6 @@ def write_prepared(
         else:
             result.unchanged += 1
     return result
-
-
-def _open_write_transaction(session: Session) -> None:
-    """On SQLite, make sure a real transaction with the write lock is open.
-
-    Python's sqlite3 module begins a transaction only before its first INSERT/UPDATE/
-    DELETE; a SAVEPOINT issued before that opens a transaction of its own, which RELEASE
-    then *commits* — a later rollback would leave the batch written. BEGIN IMMEDIATE also
-    takes the write lock before the look-up of existing orders, so no other process can
-    insert one of them in between. PostgreSQL needs neither.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    driver = connection.connection.driver_connection
-    if not driver.in_transaction:
-        driver.execute("BEGIN IMMEDIATE")
 
 
 def _existing(session: Session, shop_id: int, numbers: list[str]) -> dict[str, object]:

@@ -29,6 +29,7 @@ from core import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.contracts.renderer import TemplateSpec
+from core.db import open_write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Template, TemplateVersion
 from core.templates import builtin_templates, template_from_dict, template_from_json
@@ -82,6 +83,7 @@ def seed_builtins(session: Session) -> None:
         digest = checksum(spec)
         row = _builtin_row(session, spec.name)
         if row is None:
+            open_write_transaction(session)
             try:
                 with session.begin_nested():
                     row = _new_template(session, None, spec)
@@ -91,6 +93,7 @@ def seed_builtins(session: Session) -> None:
             continue
         current = _version_row(session, row.id, row.current_version)
         if current is None or current.checksum != digest:
+            open_write_transaction(session)
             try:  # another process may be adding the same new version right now
                 with session.begin_nested():
                     _add_version(session, row, spec, digest, row.current_version + 1, None)

@@ -64,6 +64,20 @@ def test_a_changed_built_in_gets_a_new_version_and_the_old_one_stays(
         assert len(template_store.spec_of(session, new.id).elements) == len(spec.elements) - 1
 
 
+def test_a_seed_rolled_back_with_its_transaction_leaves_nothing(app, acme, monkeypatch) -> None:
+    """The new version is added in a savepoint; on SQLite that savepoint must sit inside
+    the caller's transaction (pysqlite would otherwise commit it on RELEASE)."""
+    before = counts(app)
+    shipped = dict(builtin_templates())
+    spec = shipped["label-76x130"]
+    shipped["label-76x130"] = replace(spec, elements=spec.elements[:-1])
+    monkeypatch.setattr(template_store, "builtin_templates", lambda: shipped)
+    with pytest.raises(RuntimeError), app.tx() as session:
+        template_store.seed_builtins(session)
+        raise RuntimeError("the caller's work failed after seeding")
+    assert counts(app) == before
+
+
 def test_an_import_is_validated_stored_versioned_and_exported_unchanged(app, acme) -> None:
     info = template_store.import_template(app, acme.admin, TEXT_LABEL)
     assert (info.name, info.kind, info.builtin, info.current_version) == (
