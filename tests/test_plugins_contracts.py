@@ -273,3 +273,11 @@ def test_every_contract_is_abstract_and_kinds_are_distinct() -> None:
     for contract in (SalesPlatform, Carrier, PrinterDriver, Renderer, ImportFormat):
         with pytest.raises(TypeError, match="abstract"):
             contract()  # type: ignore[abstract]
+
+
+def test_an_issue_names_its_column_once() -> None:
+    """Core's parsers prefix the field ("邮费(元): 'x' is not …"); the report adds the column."""
+    issue = ImportIssue(6, "邮费(元): 'x.00' is not an amount in yuan", column="邮费(元)")
+    assert issue.message == "'x.00' is not an amount in yuan"
+    assert ImportIssue(6, "邮费(元): ", column="邮费(元)").message == "邮费(元): "
+    assert ImportIssue(6, "运费: 'x' bad", column="邮费(元)").message == "运费: 'x' bad"

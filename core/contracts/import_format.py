@@ -33,6 +33,14 @@ class ImportIssue:
 
     def __post_init__(self) -> None:
         required_text(self.message, "message")
+        # Core's parsers name the field in their messages ("运费(元): 'x' is not an amount");
+        # the report shows the column beside the message already, so say it once.
+        if (
+            self.column
+            and self.message.startswith(self.column + ": ")
+            and self.message[len(self.column) + 2 :].strip()
+        ):
+            object.__setattr__(self, "message", self.message[len(self.column) + 2 :])
         if self.severity not in SEVERITIES:
             raise ValidationError(
                 f"issue severity must be one of {', '.join(SEVERITIES)}, not {self.severity!r}"
