@@ -15,8 +15,10 @@ import argparse
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from cli.common import EXIT_ERROR, EXIT_OK, open_cli_app
+from core import clock
 from core.sync import Worker
 from core.sync.worker import stop_on_signals
 
@@ -58,7 +60,7 @@ def _log_to_stderr(level: str) -> Iterator[None]:
     worker runs; the logger is left as it was afterwards."""
     logger = logging.getLogger("orderhub")
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_ShanghaiTimes("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     saved = (logger.level, logger.propagate)
     logger.setLevel(getattr(logging, str(level).upper(), logging.INFO))
     logger.addHandler(handler)
@@ -69,3 +71,13 @@ def _log_to_stderr(level: str) -> Iterator[None]:
         logger.removeHandler(handler)
         logger.setLevel(saved[0])
         logger.propagate = saved[1]
+
+
+class _ShanghaiTimes(logging.Formatter):
+    """Log times as operators read every other time: Beijing time, with the offset written
+    out so a line copied elsewhere (a ticket, another server's log) stays unambiguous —
+    whatever zone the machine itself is set to."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        when = datetime.fromtimestamp(record.created, clock.SHANGHAI)
+        return when.isoformat(sep=" ", timespec="milliseconds")

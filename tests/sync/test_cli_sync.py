@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -87,9 +88,11 @@ def test_usage_errors_are_one_line(rig: Rig, capsys) -> None:
     assert "is not an ISO time" in capsys.readouterr().err
 
 
-def test_worker_once_syncs_what_is_due(rig: Rig) -> None:
+def test_worker_once_syncs_what_is_due(rig: Rig, capsys) -> None:  # type: ignore[no-untyped-def]
     rig.bind_all()
     assert main(["worker", "--once", "--worker-id", "cli-test"]) == 0
+    started = next(line for line in capsys.readouterr().err.splitlines() if "started" in line)
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+08:00 INFO orderhub", started)
     for owner_id in rig.shop_ids:
         assert mismatches(rig, owner_id) == []
     runs = rig.runs()
