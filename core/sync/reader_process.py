@@ -14,6 +14,7 @@ reading on. On Linux the kernel sends SIGKILL to the reader when its parent dies
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from dataclasses import dataclass
@@ -66,6 +67,10 @@ def start(setup: ReaderSetup) -> None:
             source="sync",
         ),
     )  # fmt: skip
+    # The app, plugins and metadata live as long as the process: keep the collector off
+    # them. Each page parsed makes ~10,000 objects, enough to trigger a collection that
+    # would otherwise walk all of them again (≈ 1/6 of a reader's CPU, measured).
+    gc.freeze()
 
 
 def ready() -> int:

@@ -29,6 +29,7 @@ from core.app import App
 from core.checkpoints import background_checkpoints
 from core.contracts.platform import SalesPlatform
 from core.errors import Conflict, NotFound, OrderhubError, PermissionDenied, ValidationError
+from core.heap import frozen_heap
 from core.models import Shop
 from core.sync import lease as leases
 from core.sync import runs
@@ -258,7 +259,10 @@ class _Walk:
     def run(self, feed: ShopFeed, plan: Plan) -> None:
         reader = self._reader(feed, plan)
         bulk = isinstance(reader, ParallelWindowReader)
-        with background_checkpoints(self.app.engine) if bulk else nullcontext():
+        with (
+            background_checkpoints(self.app.engine) if bulk else nullcontext(),
+            frozen_heap() if bulk else nullcontext(),
+        ):
             self._store_all(reader, plan)
 
     def _store_all(self, reader: WindowReader | ParallelWindowReader, plan: Plan) -> None:
