@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from core import backup_pg, backup_sqlite, clock, crypto
+from core import backup_pg, backup_sqlite, clock, crypto, request_epoch
 from core.config import Settings
 from core.db import create_db_engine
 from core.errors import ConfigurationError, Conflict, NotSupported, ValidationError
@@ -228,6 +228,9 @@ def restore(target: App | Settings, path: Path | str) -> RestoreReport:
         else:
             backup_pg.restore(engine, path)
         engine.dispose()  # restored schema and sequences: start from fresh connections
+        # Package ids handed out after this backup was taken will be handed out again:
+        # carrier request ids must not repeat theirs (core.request_epoch).
+        request_epoch.renew(engine)
         counts, revision = backup_counts(engine)
     finally:
         if owned:

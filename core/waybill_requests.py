@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
+from core import request_epoch
 from core.carrier_accounts import AccountInfo
 from core.contracts.carrier import WaybillItem, WaybillRequest
 from core.contracts.types import Contact
@@ -34,10 +35,13 @@ ITEM_NAME_MAX = 100
 def request_ids(session: Session, package_ids: Iterable[int]) -> dict[int, str]:
     """The request id (PDD `object_id`) for each package's next waybill.
 
-    The package id while it has never had a waybill, then `<id>-<n>` once `n - 1` earlier
-    waybills exist (cancelled, recycled, or recorded for compensation). So a retry after
-    a crash repeats the id — a carrier that deduplicates returns the same number — while a
-    waybill requested after a cancellation gets a fresh id, never a voided number back.
+    `<epoch>-<package id>` while the package has never had a waybill, then
+    `<epoch>-<package id>-<n>` once `n - 1` earlier waybills exist (cancelled, recycled, or
+    recorded for compensation). So a retry after a crash repeats the id — a carrier that
+    deduplicates returns the same number — while a waybill requested after a cancellation
+    gets a fresh id, never a voided number back. The installation's epoch
+    (`core.request_epoch`) keeps ids apart when package ids come round again: in another
+    installation against the same shop, or after a restore of an older backup.
     """
     ids = list(package_ids)
     counts = dict(
@@ -47,7 +51,11 @@ def request_ids(session: Session, package_ids: Iterable[int]) -> dict[int, str]:
             .group_by(Waybill.package_id)
         ).all()
     )
-    return {pid: str(pid) if not counts.get(pid) else f"{pid}-{counts[pid] + 1}" for pid in ids}
+    epoch = request_epoch.current(session)
+    return {
+        pid: f"{epoch}-{pid}" if not counts.get(pid) else f"{epoch}-{pid}-{counts[pid] + 1}"
+        for pid in ids
+    }
 
 
 def build_requests(

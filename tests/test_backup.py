@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from cli.main import main
 from core import backup as backups
-from core import crypto, migrate
+from core import crypto, migrate, request_epoch
 from core.app import App, open_app
 from core.backup_pg import pg_conninfo, redact
 from core.config import Settings
@@ -101,6 +101,8 @@ def test_backup_while_writing_restores_a_consistent_snapshot(
     app: App, settings: Settings, restore_url: str, tmp_path: Path
 ) -> None:
     _seed(app)
+    with app.tx() as session:
+        source_epoch = request_epoch.current(session)
     writer = Writer(app)
     writer.start()
     assert writer.started_writing.wait(30)
@@ -148,6 +150,9 @@ def test_backup_while_writing_restores_a_consistent_snapshot(
             # Past every restored id. (PostgreSQL sequences are not MVCC: pg_dump saves the
             # value it reads when it gets there, which may be ahead of the snapshot; a gap.)
             assert alert.id > backed_up
+            # Package ids past the snapshot come round again: carrier request ids must not.
+            restored_epoch = request_epoch.current(session)
+            assert restored_epoch != source_epoch and len(restored_epoch) == 8
     finally:
         again.close()
 

@@ -145,3 +145,21 @@ def test_raw_payloads_survive_0005_up_and_down(engine: Engine) -> None:
         assert json.loads(current_keyring().decrypt(back)) == {"order_sn": "A-1", "v": 2}
     finally:
         install_keyring(previous)
+
+
+def _epoch(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT request_epoch FROM installation WHERE id = 1")
+        ).scalar_one()
+
+
+def test_0006_draws_an_epoch_of_its_own_for_each_database(engine: Engine) -> None:
+    """Carrier request ids start with it: a reinstall must not repeat the last one's."""
+    migrate.upgrade(engine)
+    first = _epoch(engine)
+    assert len(first) == 8 and int(first, 16) >= 0
+    _downgrade(engine, "0005")
+    assert "installation" not in _tables(engine)
+    migrate.upgrade(engine)
+    assert _epoch(engine) != first

@@ -11,6 +11,7 @@ from core.models.accounts import (
 )
 from core.models.audit import Alert, AuditEvent
 from core.models.base import Base
+from core.models.installation import Installation
 from core.models.oauth import OAuthState
 from core.models.orders import Order, OrderLine
 from core.models.packages import CarrierAccount, Package, PackageLine, Waybill
@@ -23,6 +24,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CarrierAccount",
+    "Installation",
     "OAuthState",
     "Order",
     "OrderLine",

@@ -4,10 +4,12 @@ errors, pattern warnings, permissions and audit."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
-from core import audit, carrier_accounts, waybills
+from core import audit, carrier_accounts, request_epoch, waybills
 from core.errors import Conflict, PermissionDenied, ValidationError
 from core.models import Package, Shop, Waybill
 from core.waybill_query import list_waybills, mark_printed
@@ -36,9 +38,12 @@ def test_allocates_in_batches_of_ten_and_stores_print_data(rig) -> None:
     with rig.app.engine.connect() as conn:
         raw = conn.exec_driver_sql("SELECT print_data FROM waybills LIMIT 1").scalar()
     assert "encryptedData" not in raw
-    # object_id = package id: the carrier saw our package ids
+    # object_id = <installation epoch>-<package id>: the carrier saw our package ids
+    with rig.app.tx() as session:
+        epoch = request_epoch.current(session)
+    assert re.fullmatch(r"[0-9a-f]{8}", epoch)
     objects = {w.object_id for w in rig.sandbox.waybills.waybills.values()}
-    assert objects == {str(p) for p in package_ids}
+    assert objects == {f"{epoch}-{p}" for p in package_ids}
 
 
 def test_allocation_is_idempotent(rig) -> None:
@@ -83,8 +88,10 @@ def test_reallocation_cancels_the_old_waybill_first(rig) -> None:
     assert {platform[n] for n in old} == {"cancelled"}
     assert {platform[n] for n in new} == {"allocated"}
     # the carrier saw a fresh object_id for the second waybill of a package
+    with rig.app.tx() as session:
+        epoch = request_epoch.current(session)
     assert rig.sandbox.waybills.waybills[report.allocated[0].number].object_id == (
-        f"{package_ids[0]}-2"
+        f"{epoch}-{package_ids[0]}-2"
     )
     rig.assert_ledgers_agree()
     events = _events(rig, "waybill.reallocate")
