@@ -29,12 +29,13 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_db import fresh_database  # noqa: E402 - a sibling module: bench/ is the script's dir
 
 HEADER = (  # noqa: SIM905 - the export's header line, as it reads
     "商品,订单号,订单状态,商品总价(元),店铺优惠折扣(元),平台优惠折扣(元),邮费(元),上门安装费(元),"
@@ -124,37 +125,6 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def database_url(backend: str, workdir: Path) -> tuple[str, object]:
-    """A fresh migrated database and a cleanup callable."""
-    from sqlalchemy import create_engine, text
-
-    from core import migrate
-    from core.db import create_db_engine, normalise_url
-
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.db'}"
-        cleanup = lambda: None  # noqa: E731
-    else:
-        admin_url = os.environ.get("ORDERHUB_TEST_PG_URL")
-        if not admin_url:
-            sys.exit("--backend postgres needs ORDERHUB_TEST_PG_URL")
-        name = f"orderhub_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-    engine = create_db_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url, cleanup
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -190,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         generate(export, args.size, args.encoding, args.masked)
         print(f"generated {args.size} rows, {export.stat().st_size / 2**20:.1f} MiB "
               f"({args.encoding}) in {time.perf_counter() - began:.1f} s")  # fmt: skip
-        url, cleanup = database_url(args.backend, workdir)
+        url, cleanup = fresh_database(args.backend, workdir)
         settings = Settings(
             data_dir=workdir, database_url=url, secret_key=crypto.generate_key(),
             plugins=PluginSettings(only=("orderhub",)), source="bench",
