@@ -25,7 +25,7 @@ from core.contracts import (
     TokenGrant,
 )
 from core.errors import AuthenticationFailed, Conflict, ExternalError, NotFound
-from plugins.platforms.pinduoduo import mapping
+from plugins.platforms.pinduoduo import mapping, small_answers
 from plugins.platforms.pinduoduo.errors import TokenExpired
 from plugins.platforms.pinduoduo.platform import PinduoduoPlatform
 from plugins.platforms.pinduoduo.ratelimit import RateLimiter
@@ -226,7 +226,7 @@ def test_order_statuses(pdd: PinduoduoPlatform, sandbox: Sandbox, shops: dict[st
     infos = pdd.fetch_order_statuses(shops[owner_id], numbers)
     assert [i.order_number for i in infos] == numbers
     for info, entry in zip(infos, entries, strict=False):
-        expected = mapping.status_info_from_payload(entry["order"])
+        expected = small_answers.status_info_from_payload(entry["order"])
         assert (info.status, info.refund_status) == (expected.status, expected.refund_status)
     assert (infos[-1].status, infos[-1].refund_status) == (
         OrderStatus.UNKNOWN, RefundStatus.UNKNOWN,

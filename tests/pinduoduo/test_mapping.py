@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from core.contracts import OrderStatus, RefundStatus
 from core.errors import ValidationError
-from plugins.platforms.pinduoduo import mapping
+from plugins.platforms.pinduoduo import mapping, small_answers
 from plugins.platforms.pinduoduo.oauth import grant_from_payload
 from plugins.platforms.pinduoduo.transport import parse_json
 from tests.pinduoduo.fixtures import load
@@ -250,7 +250,7 @@ def test_plain_receiver_is_not_marked_encrypted() -> None:
 
 def test_status_answers_use_camel_case_order_numbers() -> None:
     items = load("order_status")["order_status_get_response"]["order_status_list"]
-    infos = [mapping.status_info_from_payload(item) for item in items]
+    infos = [small_answers.status_info_from_payload(item) for item in items]
     assert [(i.order_number, i.status, i.refund_status) for i in infos] == [
         ("240601-338104320801429", OrderStatus.AWAITING_SHIPMENT, RefundStatus.NONE),
         ("240528-117430981552017", OrderStatus.SHIPPED, RefundStatus.IN_PROGRESS),
@@ -260,7 +260,7 @@ def test_status_answers_use_camel_case_order_numbers() -> None:
 
 def test_logistics_companies() -> None:
     items = load("logistics_companies")["logistics_companies_get_response"]["logistics_companies"]
-    companies = [mapping.logistics_company_from_payload(item) for item in items]
+    companies = [small_answers.logistics_company_from_payload(item) for item in items]
     assert [(c.id, c.code, c.name, c.available) for c in companies] == [
         ("85", "YTO", "圆通快递", True), ("115", "ZTO", "中通快递", True),
         ("44", "SF", "顺丰快递", True), ("3", "STO", "申通快递", False),
@@ -269,7 +269,7 @@ def test_logistics_companies() -> None:
 
 def test_decrypted_values_keep_per_item_errors() -> None:
     items = load("decrypt_batch")["open_decrypt_batch_response"]["data_decrypt_list"]
-    answers = [mapping.decrypted_from_payload(item) for item in items]
+    answers = [small_answers.decrypted_from_payload(item) for item in items]
     assert [(a.plaintext, a.error) for a in answers[:2]] == [("王芳", ""), ("13812345621", "")]
     assert answers[2].plaintext == "" and "订单已取消" in answers[2].error
     assert answers[2].tag == "240531-552901837702241"

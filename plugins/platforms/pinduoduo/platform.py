@@ -37,7 +37,7 @@ from core.contracts import (
 )
 from core.contracts.base import NO_SETTINGS, PluginServices
 from core.errors import Conflict, ExternalError, NotFound, ValidationError
-from plugins.platforms.pinduoduo import mapping, oauth
+from plugins.platforms.pinduoduo import mapping, oauth, small_answers
 from plugins.platforms.pinduoduo.errors import is_order_not_found
 from plugins.platforms.pinduoduo.ratelimit import limiter_for
 from plugins.platforms.pinduoduo.settings import PinduoduoSettings
@@ -231,7 +231,7 @@ class PinduoduoPlatform(SalesPlatform):
             )
             for item in body.get("order_status_list") or []:
                 if isinstance(item, Mapping):
-                    info = mapping.status_info_from_payload(item)
+                    info = small_answers.status_info_from_payload(item)
                     found[info.order_number] = info
         return [found[number] for number in wanted if number in found]
 
@@ -251,11 +251,13 @@ class PinduoduoPlatform(SalesPlatform):
         pairs = [(v.tag, v.ciphertext) for v in values]
         for chunk in _chunks(list(dict.fromkeys(pairs)), BATCH):
             body = self.transport.call(
-                DECRYPT, {"data_list": mapping.decrypt_request(chunk)}, access_token=access_token
+                DECRYPT,
+                {"data_list": small_answers.decrypt_request(chunk)},
+                access_token=access_token,
             )
             for item in body.get("data_decrypt_list") or []:
                 if isinstance(item, Mapping):
-                    answer = mapping.decrypted_from_payload(item)
+                    answer = small_answers.decrypted_from_payload(item)
                     answers[(answer.tag, answer.ciphertext)] = answer
         missing = "Pinduoduo returned no answer for this value"
         return [answers.get(pair) or DecryptedValue(*pair, error=missing) for pair in pairs]
@@ -267,7 +269,9 @@ class PinduoduoPlatform(SalesPlatform):
         the list, the API allows 1200 calls per 10 s for the whole app)."""
         body = self.transport.call(COMPANIES)
         items = body.get("logistics_companies") or []
-        return [mapping.logistics_company_from_payload(i) for i in items if isinstance(i, Mapping)]
+        return [
+            small_answers.logistics_company_from_payload(i) for i in items if isinstance(i, Mapping)
+        ]
 
     def confirm_shipment(self, access_token: str, shipment: ShipmentConfirmation) -> None:
         """`pdd.logistics.online.send` (redelivery_type 1 first shipment, 2 change).
