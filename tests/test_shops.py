@@ -1,4 +1,5 @@
-"""Shops: OAuth binding, tokens, sync settings and unbinding, on SQLite and PostgreSQL.
+"""Shops: OAuth binding, sync settings and unbinding, on SQLite and PostgreSQL (tokens:
+tests/test_shop_tokens.py).
 
 The platform is the real Pinduoduo client talking to the sandbox gateway over loopback
 HTTP. The test plays the merchant's browser: it opens the authorisation URL on the
@@ -10,17 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlencode, urlsplit
+from datetime import timedelta
 
-import httpx
 import pytest
 from sqlalchemy import select, text, update
 
-from core import audit, clock, shops
-from core.app import App, open_app
-from core.config import Settings, SyncSettings
+from core import clock, shops
+from core.app import App
+from core.config import Settings
 from core.contracts import OrderWindow
 from core.errors import (
     AuthenticationFailed,
@@ -29,14 +27,21 @@ from core.errors import (
     PermissionDenied,
     ValidationError,
 )
-from core.models import Alert, Order, Shop
+from core.models import Order, Shop
 from core.sync import sync_shop
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
-
-REDIRECT = "https://hub.example.cn/oauth/pinduoduo/callback"
-
-
-# ---------------------------------------------------------------- fixtures and helpers
+from tests.shop_rig import (
+    REDIRECT,
+    actions,
+    all_audit_text,
+    app_for,
+    approve,
+    bind,
+    owner,
+    raw_row,
+    real_now,
+    stored,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,71 +50,11 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-def app_for(settings: Settings, server: SandboxServer) -> App:
-    """An app whose `[platforms.pinduoduo]` points at `server` (configuration alone)."""
-    platform = {**server.client_settings(), "connect_timeout": 2, "read_timeout": 10}
-    return open_app(
-        replace(
-            settings,
-            platforms={"pinduoduo": platform},
-            sync=SyncSettings(initial_days=1, overlap_seconds=60),
-        )
-    )
-
-
 @pytest.fixture
 def shop_app(settings: Settings, sandbox: SandboxServer) -> Iterator[App]:
     application = app_for(settings, sandbox)
     yield application
     application.close()
-
-
-def owner(server: SandboxServer, index: int = 0) -> str:
-    return server.sandbox.shops[index].owner_id
-
-
-def approve(url: str, owner_id: str) -> tuple[str, str]:
-    """The merchant approves on the consent page; return (code, state) from the redirect."""
-    response = httpx.get(f"{url}&{urlencode({'owner_id': owner_id})}", follow_redirects=False)
-    assert response.status_code == 302, response.text
-    query = parse_qs(urlsplit(response.headers["location"]).query)
-    return query["code"][0], query["state"][0]
-
-
-def bind(app: App, actor, server: SandboxServer, index: int = 0) -> shops.ShopInfo:
-    start = shops.start_authorization(app, actor, "pinduoduo", REDIRECT)
-    code, state = approve(start.url, owner(server, index))
-    assert state == start.state
-    return shops.complete_authorization(app, code, state)
-
-
-def stored(app: App, shop_id: int) -> Shop:
-    with app.tx() as session:
-        return session.get(Shop, shop_id)
-
-
-def raw_row(app: App, shop_id: int) -> dict:
-    with app.engine.connect() as conn:
-        row = conn.execute(text("SELECT * FROM shops WHERE id = :id"), {"id": shop_id})
-        return dict(row.mappings().one())
-
-
-def all_audit_text(app: App, org_id: int) -> str:
-    with app.tx() as session:
-        events = audit.events(session, org_id, limit=1000)
-        return " ".join(f"{e.action} {e.before} {e.after} {e.detail}" for e in events)
-
-
-def actions(app: App, org_id: int, action: str) -> list:
-    with app.tx() as session:
-        return audit.events(session, org_id, action=action, limit=1000)
-
-
-def real_now(frozen_clock: list) -> datetime:
-    """Freeze the test clock at the wall clock, so the sandbox (which follows core's clock)
-    and its timestamp check agree with the client."""
-    frozen_clock[0] = datetime.now(UTC).replace(microsecond=0)
-    return frozen_clock[0]
 
 
 # ---------------------------------------------------------------- binding
@@ -369,109 +314,3 @@ def test_unbind_wipes_credentials_and_keeps_orders(shop_app, sandbox, acme) -> N
     rebound = bind(shop_app, acme.admin, sandbox)  # binding again resumes the same shop
     assert rebound.id == shop.id and rebound.sync_enabled and rebound.status == "active"
     assert rebound.sync_cursor == gone.sync_cursor
-
-
-# ---------------------------------------------------------------- tokens
-
-
-@pytest.fixture
-def short_lived(settings: Settings, frozen_clock: list) -> Iterator[tuple[App, SandboxServer]]:
-    """A sandbox whose access tokens live 2 minutes (refresh tokens an hour)."""
-    real_now(frozen_clock)
-    config = SandboxConfig(orders=5, token_ttl=120, refresh_token_ttl=3600, rate_limits=False)
-    with SandboxServer(config) as server:
-        application = app_for(settings, server)
-        yield application, server
-        application.close()
-
-
-def test_a_token_about_to_expire_is_refreshed_first(short_lived, acme, frozen_clock) -> None:
-    app, server = short_lived
-    shop = bind(app, acme.admin, server)
-    first = shops.access_token_for(app, shop.id)
-    assert shops.access_token_for(app, shop.id) == first  # 2 minutes left: no refresh yet
-
-    frozen_clock[0] += timedelta(seconds=61)  # within half the lifetime of expiry
-    second = shops.access_token_for(app, shop.id)
-    assert second != first
-    assert server.sandbox.auth.tokens[first].revoked  # the platform rotated it
-    assert len(actions(app, acme.org_id, "shop.token_refresh")) == 1
-
-    frozen_clock[0] += timedelta(seconds=200)  # past expiry: still refreshed before use
-    third = shops.access_token_for(app, shop.id)
-    with shops.using_platform(app, "pinduoduo") as platform:
-        now = clock.now()
-        platform.fetch_orders(third, OrderWindow(now - timedelta(minutes=30), now), 1)
-    assert stored(app, shop.id).token_expires_at == clock.now() + timedelta(seconds=120)
-
-
-def test_a_refused_refresh_marks_the_shop_and_alerts(short_lived, acme, frozen_clock) -> None:
-    app, server = short_lived
-    shop = bind(app, acme.admin, server)
-    frozen_clock[0] += timedelta(hours=2)  # the refresh token (1 hour) has expired too
-    with pytest.raises(AuthenticationFailed, match="authorisation expired") as caught:
-        shops.access_token_for(app, shop.id)
-    assert caught.value.code == "authentication_failed"  # not "token_expired": no retry loop
-    assert stored(app, shop.id).status == "auth_expired"
-    with app.tx() as session:
-        alerts = session.scalars(select(Alert).where(Alert.kind == "shop.auth_expired")).all()
-    assert len(alerts) == 1 and alerts[0].org_id == acme.org_id
-    assert "orderhub shop bind --platform pinduoduo" in alerts[0].message
-    with pytest.raises(AuthenticationFailed, match="authorised again"):
-        shops.refresh_tokens(app, shop.id)  # no second alert, no platform call
-    with app.tx() as session:
-        assert session.scalar(select(Alert.id).where(Alert.id != alerts[0].id)) is None
-    assert bind(app, acme.admin, server).status == "active"  # re-authorising heals it
-
-
-def test_a_refresh_the_platform_rejects_is_auth_expired(short_lived, acme) -> None:
-    app, server = short_lived
-    shop = bind(app, acme.admin, server)
-    with app.tx() as session:  # the grant was revoked on the platform's side
-        row = session.get(Shop, shop.id)
-        row.credentials = {**row.credentials, "refresh_token": "revoked-elsewhere"}
-        token = row.credentials["access_token"]
-    # Just bound: a plain refresh counts that as "someone else just refreshed" and skips.
-    assert shops.refresh_tokens(app, shop.id).credentials["access_token"] == token
-    with pytest.raises(AuthenticationFailed, match="refused to refresh"):
-        shops.refresh_tokens(app, shop.id, stale_token=token)
-    assert stored(app, shop.id).status == "auth_expired"
-
-
-def test_a_refresh_skips_when_another_worker_just_refreshed(short_lived, acme) -> None:
-    app, server = short_lived
-    shop = bind(app, acme.admin, server)
-    old = shops.access_token_for(app, shop.id)
-    new = shops.refresh_tokens(app, shop.id, stale_token=old).credentials["access_token"]
-    assert new != old
-    # A second worker that also saw `old` rejected: the stored token is already newer.
-    again = shops.refresh_tokens(app, shop.id, stale_token=old).credentials["access_token"]
-    assert again == new
-    assert len(actions(app, acme.org_id, "shop.token_refresh")) == 1
-
-
-def test_concurrent_refreshes_of_one_shop_refresh_once(short_lived, acme, frozen_clock) -> None:
-    """Eight workers find the token about to expire at the same moment: one refresh."""
-    app, server = short_lived
-    shop = bind(app, acme.admin, server)
-    frozen_clock[0] += timedelta(seconds=90)
-    barrier = threading.Barrier(8)
-    tokens: list[str] = []
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            tokens.append(shops.access_token_for(app, shop.id))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert len(set(tokens)) == 1
-    assert len(actions(app, acme.org_id, "shop.token_refresh")) == 1
-    assert not server.sandbox.auth.tokens[tokens[0]].revoked
