@@ -17,11 +17,11 @@ format gets the same answers to the questions files raise:
   elsewhere).
 - **Row numbers** are what a spreadsheet shows: the header is row 1, a CSV record with a
   line break inside quotes is one row, blank rows count.
-- **Memory** stays flat: CSV is decoded and split as it is read; XLSX uses openpyxl's
-  read-only (streaming) mode.
+- **Memory** stays flat: CSV is decoded and split as it is read; an XLSX sheet is streamed
+  from its XML (`xlsx_sheet`), the rest of the workbook read by openpyxl.
 
 Modules: `model` (Table, TableRow, header and formula rules), `text` (CSV and encodings),
-`xlsx` (workbooks), `cells` (times — one at a time, or a file's many with `TimeReader` — and
+`xlsx` (workbooks) and `xlsx_sheet` (a worksheet's cells), `cells` (times — one at a time, or a file's many with `TimeReader` — and
 counts). Import from `core.tabular` itself.
 """
 

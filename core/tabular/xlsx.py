@@ -1,5 +1,6 @@
-"""XLSX workbooks: the first worksheet, through openpyxl's read-only (streaming) mode, with
-formulas read as formulas (`data_only=False`) and marked, never evaluated.
+"""XLSX workbooks: the first worksheet, streamed (`core.tabular.xlsx_sheet`), with formulas
+read as formulas and marked, never evaluated. openpyxl reads the package around it:
+content types, workbook, shared strings and styles.
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import BinaryIO
+from typing import IO, BinaryIO
+from xml.parsers import expat
 
 from core.errors import ValidationError
 from core.tabular.model import (
@@ -18,44 +20,35 @@ from core.tabular.model import (
     TableRow,
     looks_like_formula,
 )
+from core.tabular.xlsx_sheet import Cell, DeclaresEntities, SheetFormats, sheet_rows
+
+#: What a damaged or hostile workbook raises while it is read (openpyxl or expat).
+_DAMAGE = (
+    zipfile.BadZipFile,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    OSError,
+    EOFError,
+    SyntaxError,
+    expat.ExpatError,
+)
 
 
 def xlsx_table(stream: BinaryIO, filename: str) -> Table:
-    """The first worksheet, read-only (streamed) and with formulas as formulas."""
-    import openpyxl  # late: only XLSX imports pay for it
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # style/extension notices about the workbook
-            book = openpyxl.load_workbook(stream, read_only=True, data_only=False, keep_links=False)
-            sheet = book.worksheets[0]
-            sheet.reset_dimensions()  # do not trust the stored dimension: read what is there
-    except (
-        zipfile.BadZipFile,
-        InvalidFileException,
-        KeyError,
-        IndexError,
-        ValueError,
-        TypeError,
-        OSError,
-        EOFError,
-        SyntaxError,
-    ) as exc:
-        raise ValidationError(
-            f"{filename}: not a readable XLSX workbook ({type(exc).__name__}: {exc})",
-            field="file",
-        ) from None
-    rows = _xlsx_rows(book, sheet, filename)
+    """The first worksheet, streamed, with formulas as formulas."""
+    archive, path, formats = _open_workbook(stream, filename)
+    rows = _xlsx_rows(archive, archive.open(path), formats, filename)
     try:
         header = next(r for r in rows if not r.blank)
     except StopIteration:
-        book.close()
+        rows.close()
         raise ValidationError(
             f"{filename}: the first worksheet has no header row", field="file"
         ) from None
     if header.formulas:
-        book.close()
+        rows.close()
         raise ValidationError(
             f"{filename}: the header row holds a formula; headers must be plain text",
             field="file",
@@ -64,51 +57,82 @@ def xlsx_table(stream: BinaryIO, filename: str) -> Table:
     return Table("xlsx", "", tuple(c.strip() for c in header.cells), header.number, rows)
 
 
-def _xlsx_rows(book, sheet, filename: str) -> Iterator[TableRow]:  # type: ignore[no-untyped-def]
+def _open_workbook(stream: BinaryIO, filename: str) -> tuple[zipfile.ZipFile, str, SheetFormats]:
+    """The archive, the first worksheet's part and what its cells need, read the way
+    `openpyxl.load_workbook(read_only=True)` reads them — without opening the sheets."""
+    from openpyxl.reader.excel import ExcelReader  # late: only XLSX imports pay for it
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-                texts: list[str] = []
-                formulas: set[int] = set()
-                for index, cell in enumerate(cells):
-                    value = cell.value
-                    if getattr(cell, "data_type", None) == "f":
-                        formulas.add(index)
-                        value = getattr(value, "text", value)  # ArrayFormula objects
-                    text = cell_text(value)
-                    if text[:1] in _FORMULA_START and looks_like_formula(text):
-                        formulas.add(index)  # text a spreadsheet would run once exported
-                    if "\x00" in text:
-                        # PostgreSQL text cannot hold NUL; no real export carries one.
-                        raise ValidationError(
-                            f"{filename}: row {number}: a cell contains a NUL character",
-                            field="file",
-                            row=number,
-                        )
-                    if len(text) > MAX_CELL_CHARS:
-                        raise ValidationError(
-                            f"{filename}: row {number}: a cell is longer than "
-                            f"{MAX_CELL_CHARS} characters",
-                            field="file",
-                            row=number,
-                        )
-                    texts.append(text)
-                yield TableRow(number, tuple(texts), frozenset(formulas))
-    except (
-        zipfile.BadZipFile,
-        KeyError,
-        ValueError,
-        TypeError,
-        OSError,
-        EOFError,
-        SyntaxError,
-    ) as exc:
+            warnings.simplefilter("ignore")  # style/extension notices about the workbook
+            reader = ExcelReader(stream, read_only=True, keep_vba=False, keep_links=False)
+            reader.read_manifest()
+            reader.read_strings()
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.parser.wb)
+            path = next(
+                rel.target
+                for _sheet, rel in reader.parser.find_sheets()
+                if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+            )
+    except (*_DAMAGE, InvalidFileException, StopIteration) as exc:
+        raise ValidationError(
+            f"{filename}: not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+            field="file",
+        ) from None
+    book = reader.parser.wb
+    formats = SheetFormats(
+        shared_strings=reader.shared_strings,
+        date_styles=frozenset(book._date_formats),
+        timedelta_styles=frozenset(book._timedelta_formats),
+        epoch=book.epoch,
+    )
+    return reader.archive, path, formats
+
+
+def _xlsx_rows(
+    archive: zipfile.ZipFile, source: IO[bytes], formats: SheetFormats, filename: str
+) -> Iterator[TableRow]:
+    try:
+        for number, cells in enumerate(sheet_rows(source, formats), start=1):
+            yield _table_row(number, cells, filename)
+    except DeclaresEntities as exc:
+        raise ValidationError(f"{filename}: {exc}; refused", field="file") from None
+    except _DAMAGE as exc:
         raise ValidationError(
             f"{filename}: the workbook is damaged ({type(exc).__name__}: {exc})", field="file"
         ) from None
     finally:
-        book.close()
+        source.close()
+        archive.close()
+
+
+def _table_row(number: int, cells: list[Cell], filename: str) -> TableRow:
+    texts: list[str] = []
+    formulas: set[int] = set()
+    for index, (value, formula) in enumerate(cells):
+        if formula:
+            formulas.add(index)
+        text = cell_text(value)
+        if text[:1] in _FORMULA_START and looks_like_formula(text):
+            formulas.add(index)  # text a spreadsheet would run once exported
+        if "\x00" in text:
+            # PostgreSQL text cannot hold NUL; no real export carries one.
+            raise ValidationError(
+                f"{filename}: row {number}: a cell contains a NUL character",
+                field="file",
+                row=number,
+            )
+        if len(text) > MAX_CELL_CHARS:
+            raise ValidationError(
+                f"{filename}: row {number}: a cell is longer than {MAX_CELL_CHARS} characters",
+                field="file",
+                row=number,
+            )
+        texts.append(text)
+    return TableRow(number, tuple(texts), frozenset(formulas))
 
 
 def cell_text(value: object) -> str:
