@@ -181,8 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         generate(export, args.size, args.encoding, args.masked)
         if args.format == "xlsx":
             export = to_workbook(export, args.encoding)
-        print(f"generated {args.size} rows, {export.stat().st_size / 2**20:.1f} MiB "
-              f"({args.format}, {args.encoding}) in {time.perf_counter() - began:.1f} s")  # fmt: skip
+        size_mib = export.stat().st_size / 2**20
+        print(f"generated {args.size} rows, {size_mib:.1f} MiB ({args.format}, "
+              f"{args.encoding}) in {time.perf_counter() - began:.1f} s")  # fmt: skip
         url, cleanup = fresh_database(args.backend, workdir)
         settings = Settings(
             data_dir=workdir, database_url=url, secret_key=crypto.generate_key(),

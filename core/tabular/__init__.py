@@ -21,8 +21,8 @@ format gets the same answers to the questions files raise:
   from its XML (`xlsx_sheet`), the rest of the workbook read by openpyxl.
 
 Modules: `model` (Table, TableRow, header and formula rules), `text` (CSV and encodings),
-`xlsx` (workbooks) and `xlsx_sheet` (a worksheet's cells), `cells` (times — one at a time, or a file's many with `TimeReader` — and
-counts). Import from `core.tabular` itself.
+`xlsx` (workbooks) and `xlsx_sheet` (a worksheet's cells), `cells` (times — one at a time,
+or a file's many with `TimeReader` — and counts). Import from `core.tabular` itself.
 """
 
 from __future__ import annotations

@@ -135,7 +135,19 @@ class _SheetReader:
 
     def end(self, name: str) -> None:
         if name == _CELL:
-            self._finish_cell()
+            attrs = self.cell
+            coordinate = attrs.get("r")
+            if coordinate:
+                self.column = _column(coordinate.rstrip(_DIGITS))
+            else:
+                self.column += 1
+            if self.formula is not None:
+                cell: Cell = (self._formula_value(coordinate), True)
+            elif self.inline is not None and attrs.get("t") == "inlineStr":
+                cell = ("".join(self.inline), False)  # the usual cell of generated files
+            else:
+                cell = (self._value(attrs.get("t", "n"), attrs.get("s")), False)
+            self.cells.append((self.column, cell))
         elif name == _VALUE:
             self.value = "".join(self.parts or ())
             self.parts = None
@@ -151,19 +163,6 @@ class _SheetReader:
         elif name == _PHONETIC:
             self.phonetic = False
 
-    def _finish_cell(self) -> None:
-        attrs = self.cell
-        coordinate = attrs.get("r")
-        if coordinate:
-            self.column = _column(coordinate.rstrip(_DIGITS))
-        else:
-            self.column += 1
-        if self.formula is not None:
-            cell: Cell = (self._formula_value(coordinate), True)
-        else:
-            cell = (self._value(attrs.get("t", "n"), attrs.get("s")), False)
-        self.cells.append((self.column, cell))
-
     def _value(self, kind: str, style: str | None) -> Any:
         """openpyxl's `WorkSheetParser.parse_cell`, for a cell without a formula."""
         if kind == "inlineStr":
@@ -172,7 +171,9 @@ class _SheetReader:
         if value is None:
             return None
         if kind == "n":
-            number: int | float = float(value) if any(c in value for c in ".Ee") else int(value)
+            number: int | float = (
+                float(value) if "." in value or "E" in value or "e" in value else int(value)
+            )
             style_id = int(style) if style else 0
             if style_id in self.formats.date_styles:
                 timedelta = style_id in self.formats.timedelta_styles
