@@ -110,29 +110,26 @@ def _xlsx_rows(
 
 
 def _table_row(number: int, cells: list[Cell], filename: str) -> TableRow:
-    texts: list[str] = []
-    formulas: set[int] = set()
-    for index, (value, formula) in enumerate(cells):
-        if formula:
-            formulas.add(index)
-        text = cell_text(value)
-        if text[:1] in _FORMULA_START and looks_like_formula(text):
-            formulas.add(index)  # text a spreadsheet would run once exported
-        if "\x00" in text:
-            # PostgreSQL text cannot hold NUL; no real export carries one.
-            raise ValidationError(
-                f"{filename}: row {number}: a cell contains a NUL character",
-                field="file",
-                row=number,
-            )
-        if len(text) > MAX_CELL_CHARS:
-            raise ValidationError(
-                f"{filename}: row {number}: a cell is longer than {MAX_CELL_CHARS} characters",
-                field="file",
-                row=number,
-            )
-        texts.append(text)
-    return TableRow(number, tuple(texts), frozenset(formulas))
+    """The row's texts (as a CSV export would hold them) and its formula cells: cells
+    holding a formula, and text a spreadsheet would run as one once exported."""
+    texts = tuple(value if type(value) is str else cell_text(value) for value, _ in cells)
+    formulas = {i for i, (_, formula) in enumerate(cells) if formula}
+    formulas.update(
+        i for i, text in enumerate(texts)
+        if text[:1] in _FORMULA_START and looks_like_formula(text)
+    )  # fmt: skip
+    if any("\x00" in text for text in texts):
+        # PostgreSQL text cannot hold NUL; no real export carries one.
+        raise ValidationError(
+            f"{filename}: row {number}: a cell contains a NUL character", field="file", row=number
+        )
+    if texts and max(map(len, texts)) > MAX_CELL_CHARS:
+        raise ValidationError(
+            f"{filename}: row {number}: a cell is longer than {MAX_CELL_CHARS} characters",
+            field="file",
+            row=number,
+        )
+    return TableRow(number, texts, frozenset(formulas))
 
 
 def cell_text(value: object) -> str:
