@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import copyreg
 import gc
-import importlib
 import io
 import logging
 import multiprocessing
@@ -56,7 +55,7 @@ from core.contracts import ImportFormat, OrderStatus, PlatformOrder, RefundStatu
 from core.errors import OrderhubError, PluginError
 from core.import_checks import Limits, checked_batches
 from core.import_report import ImportReport
-from core.processes import die_with_parent, main_not_rerun
+from core.processes import class_at, die_with_parent, main_not_rerun
 
 if TYPE_CHECKING:
     from core.order_rows import OrderEncoder
@@ -114,10 +113,7 @@ def reader_job(
     format class defined where no import can find it, settings that do not pickle)."""
     cls = type(chosen)
     try:
-        module = importlib.import_module(cls.__module__)
-        found: object = module
-        for name in cls.__qualname__.split("."):
-            found = getattr(found, name)
+        found = class_at(cls.__module__, cls.__qualname__)
         settings = dict(chosen.settings)
         pickle.dumps(settings)
     except Exception:  # any reason at all means: read it here
@@ -243,10 +239,7 @@ def read_file(job: ReaderJob, pipe: Connection) -> None:
     die_with_parent(job.parent_pid)
     sender = _Sender(pipe)
     try:
-        module = importlib.import_module(job.format_module)
-        cls: Any = module
-        for name in job.format_class.split("."):
-            cls = getattr(cls, name)
+        cls = class_at(job.format_module, job.format_class)
         # Parsing is pure (docs/plugins.md): the format gets its settings, no services.
         chosen: ImportFormat = cls(job.settings, None)
         report = ImportReport(job.filename, chosen.name, 0, dry_run=job.dry_run,

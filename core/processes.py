@@ -9,12 +9,16 @@ origin while helpers start, so they import only what their tasks need.
 
 `die_with_parent` is the helper's side: a helper must not outlive the process it works
 for, even when that one is killed with SIGKILL and can clean nothing up.
+
+`class_at` finds in a helper the plugin class the parent named by module and qualified name
+(a class object itself does not travel: only its address does).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import os
 import signal
 import sys
@@ -22,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _MAIN_LOCK = threading.Lock()
 
@@ -52,6 +57,15 @@ def main_not_rerun() -> Iterator[None]:
 PR_SET_PDEATHSIG = 1
 #: Seconds between the watchdog's looks at the parent.
 WATCH_SECONDS = 1.0
+
+
+def class_at(module: str, qualname: str) -> Any:
+    """The object `qualname` (dotted for nested classes) names in `module`, imported.
+    Raises ImportError or AttributeError when there is none."""
+    found: Any = importlib.import_module(module)
+    for name in qualname.split("."):
+        found = getattr(found, name)
+    return found
 
 
 def die_with_parent(parent_pid: int) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.contracts.renderer import Renderer, RenderRequest, TemplateSpec
-from core.processes import main_not_rerun
+from core.processes import class_at, main_not_rerun
 from core.templates import template_from_json, template_to_json
 
 log = logging.getLogger("orderhub.printing")
@@ -128,7 +128,7 @@ def render_task(task: RenderTask) -> bytes:
     renderer = _renderers.get(task.renderer)
     if renderer is None:
         module, name, options = task.renderer
-        cls = getattr(importlib.import_module(module), name)
+        cls = class_at(module, name)
         renderer = _renderers[task.renderer] = cls(json.loads(options))
     spec = _specs.get(task.spec_key)
     if spec is None:
