@@ -95,13 +95,16 @@ def test_worker_killed_at_random_moments_loses_nothing(tmp_path, sqlite_template
         new_orders_per_hour=300,
         mutate_per_page=1,
         mutate_mode="to_now",
-        faults=f"mixed=0.2,delay=2.5,seed={seed}",
     )
     settings = chaos_settings(tmp_path, sqlite_template)
     with SandboxServer(config) as server:
         rig = make_rig(settings, server, **SYNC)
         try:
+            # Bound before the faults start: an authorisation code works once, so a token
+            # exchange whose answer is lost cannot be retried (the merchant authorises
+            # again) — a binding failure, not what this test is about.
             shop_ids = rig.bind_all()
+            rig.sandbox.set_faults(f"mixed=0.2,delay=2.5,seed={seed}")
             path = config_file(tmp_path, settings, server)
             worker = WorkerProcess(path, "chaos", tmp_path / "worker.log", poll=0.2)
             seen = cursors(rig.app)
