@@ -61,7 +61,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # 40 MB of WAL before a commit checkpoints by itself (SQLite's default is 4 MB): bulk
-    # writes run `core.checkpoints.background_checkpoints` and should rarely get there.
+    # writes run `core.runtime.checkpoints.background_checkpoints` and should rarely get there.
     cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 

@@ -55,7 +55,7 @@ from core.contracts import ImportFormat, OrderStatus, PlatformOrder, RefundStatu
 from core.errors import OrderhubError, PluginError
 from core.import_checks import Limits, checked_batches
 from core.import_report import ImportReport
-from core.processes import class_at, die_with_parent, main_not_rerun
+from core.runtime.processes import class_at, die_with_parent, main_not_rerun
 
 if TYPE_CHECKING:
     from core.order_rows import OrderEncoder

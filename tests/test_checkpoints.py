@@ -1,4 +1,4 @@
-"""Background WAL checkpoints (core.checkpoints) keep SQLite's WAL small during bulk writes."""
+"""Background WAL checkpoints (core.runtime.checkpoints) keep SQLite's WAL small in bulk writes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from core.checkpoints import background_checkpoints
 from core.db import create_db_engine
+from core.runtime.checkpoints import background_checkpoints
 
 ROW = "x" * 4000
 

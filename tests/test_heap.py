@@ -1,4 +1,4 @@
-"""`core.heap.frozen_heap`: the collector ignores what existed before a bulk pass, and
+"""`core.runtime.heap.frozen_heap`: the collector ignores what existed before a bulk pass, and
 gets it back after the last pass ends (a long-running worker must not keep garbage)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from core.heap import frozen_heap
+from core.runtime.heap import frozen_heap
 
 
 def test_the_heap_is_frozen_inside_and_thawed_after() -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.contracts.renderer import Renderer, RenderRequest, TemplateSpec
-from core.processes import class_at, main_not_rerun
+from core.runtime.processes import class_at, main_not_rerun
 from core.templates import template_from_json, template_to_json
 
 log = logging.getLogger("orderhub.printing")

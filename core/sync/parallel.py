@@ -30,7 +30,7 @@ from core import clock
 from core.config import SyncSettings
 from core.contracts.platform import OrderWindow
 from core.errors import ExternalError
-from core.processes import main_not_rerun
+from core.runtime.processes import main_not_rerun
 from core.sync import reader_process
 from core.sync.engine import FetchedWindow, ShopFeed, fetch_window
 from core.sync.prefetch import POLL_SECONDS, ReadWindow

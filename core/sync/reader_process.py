@@ -23,7 +23,7 @@ from typing import Any
 
 from core.config import Settings
 from core.errors import ExternalError
-from core.processes import die_with_parent
+from core.runtime.processes import die_with_parent
 
 
 @dataclass

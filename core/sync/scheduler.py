@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 from core import audit, authz, clock
 from core.actor import Actor
 from core.app import App
-from core.checkpoints import background_checkpoints
 from core.contracts.platform import SalesPlatform
 from core.errors import Conflict, NotFound, OrderhubError, PermissionDenied, ValidationError
-from core.heap import frozen_heap
 from core.models import Shop
+from core.runtime.checkpoints import background_checkpoints
+from core.runtime.heap import frozen_heap
 from core.sync import lease as leases
 from core.sync import runs
 from core.sync.engine import PAGE_RETRY_DELAY, ShopFeed, WindowReport, store_window
