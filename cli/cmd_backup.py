@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, emit, settings_from
-from core import backup as backups
+from core.backup import service as backups
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from cli.main import main
-from core import backup as backups
 from core import crypto, migrate, request_epoch
 from core.app import App, open_app
-from core.backup_pg import pg_conninfo, redact
+from core.backup import service as backups
+from core.backup.postgres import pg_conninfo, redact
 from core.config import Settings
 from core.db import create_db_engine, normalise_url
 from core.errors import Conflict, NotSupported, ValidationError

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from core import crypto
 from core.app import App
-from core.backup_pg import find_pg_tool, pg_conninfo
+from core.backup.postgres import find_pg_tool, pg_conninfo
 from core.errors import ConfigurationError
 from core.models import Org, User
 

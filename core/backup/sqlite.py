@@ -1,4 +1,4 @@
-"""SQLite side of `core.backup`: the online backup API, forwards and in reverse.
+"""SQLite side of `core.backup.service`: the online backup API, forwards and in reverse.
 
 Why not copy the file: a copy taken while a writer commits (or with a WAL beside it) can be
 torn. The backup API copies pages of one consistent state. It copies `PAGES_PER_STEP` pages,
@@ -23,7 +23,7 @@ MAX_RESTARTS = 5
 
 
 class Snapshot(NamedTuple):
-    """What a backend copied, counted inside the copy itself (shared by `core.backup_pg`)."""
+    """What a backend copied, counted inside the copy itself (shared by `core.backup.postgres`)."""
 
     tables: dict[str, int]
     alembic_revision: str | None

@@ -6,8 +6,8 @@ same snapshot the copy was taken from, so restore can check every table), the SH
 file and the fingerprints (never the keys) of the encryption keys in use.
 
 - SQLite: the `sqlite3` online backup API, copying a few pages per step so writers are not
-  held up; see `core.backup_sqlite`.
-- PostgreSQL: `pg_dump --format=custom` from an exported snapshot; see `core.backup_pg`.
+  held up; see `core.backup.sqlite`.
+- PostgreSQL: `pg_dump --format=custom` from an exported snapshot; see `core.backup.postgres`.
 
 Restore goes only into an empty database (no silent overwrite), same backend only, and
 verifies the checksum before writing anything. The backup does not contain the key file:
@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from core import backup_pg, backup_sqlite, clock, crypto, request_epoch
+from core import clock, crypto, request_epoch
+from core.backup import postgres as backup_pg
+from core.backup import sqlite as backup_sqlite
 from core.config import Settings
 from core.db import create_db_engine
 from core.errors import ConfigurationError, Conflict, NotSupported, ValidationError

@@ -1,4 +1,4 @@
-"""PostgreSQL side of `core.backup`: `pg_dump` / `pg_restore`, driven from a snapshot.
+"""PostgreSQL side of `core.backup.service`: `pg_dump` / `pg_restore`, driven from a snapshot.
 
 The row counts in the manifest must describe exactly what the dump holds. So we open a
 REPEATABLE READ transaction, export its snapshot (`pg_export_snapshot`), count rows in it,
@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
-from core.backup_sqlite import Snapshot
+from core.backup.sqlite import Snapshot
 from core.db import normalise_url
 from core.errors import ConfigurationError
 
