@@ -17,8 +17,9 @@ import argparse
 import sys
 
 from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, emit, settings_from
-from core import crypto, keys
+from core import crypto
 from core.app import App, open_app
+from core.keys import rotation
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +55,7 @@ def _open(args: argparse.Namespace) -> App:
 def run_status(args: argparse.Namespace) -> int:
     app = _open(args)
     try:
-        status = keys.key_status(app)
+        status = rotation.key_status(app)
     finally:
         app.close()
     data = {
@@ -88,7 +89,7 @@ def run_status(args: argparse.Namespace) -> int:
 def run_rotate(args: argparse.Namespace) -> int:
     app = _open(args)
     try:
-        report = keys.rotate_keys(app, reencrypt_now=not args.add_only)
+        report = rotation.rotate_keys(app, reencrypt_now=not args.add_only)
     finally:
         app.close()
     _print_rotation(args, report)
@@ -100,7 +101,7 @@ def run_rotate(args: argparse.Namespace) -> int:
 def run_reencrypt(args: argparse.Namespace) -> int:
     app = _open(args)
     try:
-        report = keys.reencrypt(app)
+        report = rotation.reencrypt(app)
     finally:
         app.close()
     _print_rotation(args, report)
@@ -114,7 +115,7 @@ def run_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_rotation(args: argparse.Namespace, report: keys.RotationReport) -> None:
+def _print_rotation(args: argparse.Namespace, report: rotation.RotationReport) -> None:
     data = {
         "key_count": report.key_count,
         "new_key": report.new_key,

@@ -9,9 +9,10 @@ import re
 import pytest
 from sqlalchemy import text
 
-from core import crypto, key_codecs, keys
+from core import crypto
 from core.app import App
 from core.errors import ConfigurationError
+from core.keys import codecs, rotation
 from core.models import Order, Shop
 from core.models.base import Payload
 from tests.keys.rig import (
@@ -37,13 +38,13 @@ def _raw_credentials(app: App) -> str:
         return conn.execute(text("SELECT credentials FROM shops")).scalar_one()
 
 
-def _counts(status: keys.KeyStatus, table: str, column: str) -> tuple[int, int, int, int]:
+def _counts(status: rotation.KeyStatus, table: str, column: str) -> tuple[int, int, int, int]:
     """(current, old, clear, unreadable) of one column."""
     c = next(c for c in status.columns if (c.table, c.column) == (table, column))
     return c.current, c.old, c.clear, c.unreadable
 
 
-def _rotation(report: keys.RotationReport, table: str, column: str) -> keys.ColumnRotation:
+def _rotation(report: rotation.RotationReport, table: str, column: str) -> rotation.ColumnRotation:
     return next(c for c in report.columns if (c.table, c.column) == (table, column))
 
 
@@ -51,12 +52,12 @@ def test_rotation_covers_shop_credentials_and_order_payloads(file_app: App, test
     ids = add_shop_and_orders(file_app)
     sealed_count = len(ids) - 1  # every form but the clear one is (or becomes) sealed
     before, credentials_before = _raw_payloads(file_app), _raw_credentials(file_app)
-    keys.rotate_keys(file_app, reencrypt_now=False)
-    status = keys.key_status(file_app)
+    rotation.rotate_keys(file_app, reencrypt_now=False)
+    status = rotation.key_status(file_app)
     assert _counts(status, "shops", "credentials") == (0, 1, 0, 0)
     assert _counts(status, "orders", "raw") == (0, sealed_count, 1, 0)
 
-    report = keys.reencrypt(file_app, batch_size=2)
+    report = rotation.reencrypt(file_app, batch_size=2)
 
     raw = _rotation(report, "orders", "raw")
     assert (raw.scanned, raw.rotated, raw.already_current, raw.clear) == (
@@ -88,10 +89,10 @@ def test_rotation_covers_shop_credentials_and_order_payloads(file_app: App, test
         assert {o.id: o.raw for o in session.query(Order)} == {
             order_id: PAYLOADS[form] for form, order_id in ids.items()
         }
-    status = keys.key_status(file_app)
+    status = rotation.key_status(file_app)
     assert _counts(status, "shops", "credentials") == (1, 0, 0, 0)
     assert _counts(status, "orders", "raw") == (sealed_count, 0, 1, 0)
-    again = _rotation(keys.reencrypt(file_app), "orders", "raw")
+    again = _rotation(rotation.reencrypt(file_app), "orders", "raw")
     assert (again.rotated, again.already_current, again.clear) == (0, sealed_count, 1)
     assert _raw_payloads(file_app) == after  # nothing rewritten the second time
 
@@ -99,11 +100,11 @@ def test_rotation_covers_shop_credentials_and_order_payloads(file_app: App, test
 def test_a_legacy_payload_under_the_newest_key_is_still_converted(app: App) -> None:
     ids = add_shop_and_orders(app)
     legacy_count = 2 if is_sqlite(app) else 1
-    assert _counts(keys.key_status(app), "orders", "raw") == (1, legacy_count, 1, 0)
-    raw = _rotation(keys.reencrypt(app), "orders", "raw")
+    assert _counts(rotation.key_status(app), "orders", "raw") == (1, legacy_count, 1, 0)
+    raw = _rotation(rotation.reencrypt(app), "orders", "raw")
     assert (raw.rotated, raw.already_current, raw.clear) == (legacy_count, 1, 1)
     assert _raw_payloads(app)[ids["legacy"]][:1] == b"s"
-    assert _counts(keys.key_status(app), "orders", "raw") == (1 + legacy_count, 0, 1, 0)
+    assert _counts(rotation.key_status(app), "orders", "raw") == (1 + legacy_count, 0, 1, 0)
 
 
 def test_a_payload_saved_meanwhile_is_not_overwritten(
@@ -111,13 +112,13 @@ def test_a_payload_saved_meanwhile_is_not_overwritten(
 ) -> None:
     """The guarded UPDATE holds for bytes, and for legacy TEXT values on SQLite."""
     ids = add_shop_and_orders(file_app)
-    keys.rotate_keys(file_app, reencrypt_now=False)
+    rotation.rotate_keys(file_app, reencrypt_now=False)
     saved: list[int] = []
 
-    class SavedMeanwhile(key_codecs.PayloadCodec):
+    class SavedMeanwhile(codecs.PayloadCodec):
         def rotate(
             self, keyring: crypto.Keyring, stored: object
-        ) -> tuple[key_codecs.State, object]:
+        ) -> tuple[codecs.State, object]:
             if not saved:  # another process saves every order after this batch was read
                 with file_app.tx() as session:
                     for order in session.query(Order):
@@ -125,8 +126,8 @@ def test_a_payload_saved_meanwhile_is_not_overwritten(
                         saved.append(order.id)
             return super().rotate(keyring, stored)
 
-    monkeypatch.setitem(key_codecs.CODECS, "payload", SavedMeanwhile())
-    report = keys.reencrypt(file_app)
+    monkeypatch.setitem(codecs.CODECS, "payload", SavedMeanwhile())
+    report = rotation.reencrypt(file_app)
     raw = _rotation(report, "orders", "raw")
     assert (raw.rotated, raw.skipped_changed, raw.clear) == (0, len(ids) - 1, 1)
     assert report.remaining == len(ids) - 1
@@ -142,10 +143,10 @@ def test_a_fernet_value_under_the_newest_key_counts_as_old(app: App, test_key: s
     old_form = "fernet:" + Fernet(test_key).encrypt(SECRETS[0].encode()).decode("ascii")
     with app.engine.begin() as conn:
         conn.execute(text("UPDATE users SET totp_secret = :v"), {"v": old_form})
-    assert _counts(keys.key_status(app), "users", "totp_secret") == (0, 1, 0, 0)
-    assert keys.reencrypt(app).rotated == 1
+    assert _counts(rotation.key_status(app), "users", "totp_secret") == (0, 1, 0, 0)
+    assert rotation.reencrypt(app).rotated == 1
     assert raw_secrets(app)["user0"].startswith("aead:")
-    assert _counts(keys.key_status(app), "users", "totp_secret") == (1, 0, 0, 0)
+    assert _counts(rotation.key_status(app), "users", "totp_secret") == (1, 0, 0, 0)
 
 
 def _tamper_text(value: str) -> str:
@@ -171,14 +172,14 @@ def test_a_tampered_value_names_its_table_column_and_row(file_app: App, damage: 
             set_raw(file_app, row_id, b"x" + stored[1:])
         else:
             set_raw(file_app, row_id, _tamper_text(stored.decode("ascii")).encode("ascii"))
-    assert _counts(keys.key_status(file_app), *where)[3] == 1
+    assert _counts(rotation.key_status(file_app), *where)[3] == 1
     before = _raw_payloads(file_app), _raw_credentials(file_app)
-    keys.rotate_keys(file_app, reencrypt_now=False)
+    rotation.rotate_keys(file_app, reencrypt_now=False)
     expected = re.escape(f"{where[0]}.{where[1]} row id={row_id}: ")
     if damage == "unknown":
         expected += "stored payload is damaged: unknown format"
     with pytest.raises(ConfigurationError, match=expected):
-        keys.reencrypt(file_app)
+        rotation.reencrypt(file_app)
     tampered_after = _raw_payloads(file_app)[row_id] if where[0] == "orders" else None
     if tampered_after is not None:
         assert tampered_after == before[0][row_id]

@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import text
 
-from core import crypto, keys
+from core import crypto
 from core.app import App, open_app
 from core.config import Settings
 from core.errors import ConfigurationError
+from core.keys import rotation as keys
 from core.models import User
 from core.models.base import EncryptedJSON, EncryptedText, PayloadJSON
 from tests.keys.rig import (

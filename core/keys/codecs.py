@@ -1,6 +1,6 @@
 """How each encrypted column type stores a value, and how one value moves to the newest key.
 
-`core.keys` finds columns by type and rewrites stored values with Core SQL, never through
+`core.keys.rotation` finds columns by type and rewrites stored values with Core SQL, never through
 the column types (they would decrypt on read and encrypt on write). So it needs, per type,
 what the stored value looks like; that knowledge lives here, one codec per storage form:
 

@@ -10,7 +10,7 @@ Two phases, because several processes (API, workers) may hold the old keyring:
    `PayloadJSON` column (`orders.raw`; clear payloads have no key and are left alone, text
    ciphertext from before migration 0005 is converted to the sealed form). Columns are
    discovered by type on `core.models.Base.metadata`, so tables added later are covered
-   without touching this module; `core.key_codecs` knows each type's stored form. Stored
+   without touching this module; `core.keys.codecs` knows each type's stored form. Stored
    values are read and written with Core SQL (bypassing the column type, which would
    decrypt/encrypt), in small committed batches, and each UPDATE is guarded by the old
    value, so a row changed meanwhile is left alone rather than overwritten; running it
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from core import crypto
 from core.errors import ConfigurationError
-from core.key_codecs import CODECS, Codec, State, codec_kind
+from core.keys.codecs import CODECS, Codec, State, codec_kind
 from core.models import Base
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ BATCH_SIZE = 500
 @dataclass(frozen=True)
 class EncryptedColumn:
     """One encrypted column, the primary key that addresses its rows, and its stored form
-    (`kind`: a `core.key_codecs.CODECS` key)."""
+    (`kind`: a `core.keys.codecs.CODECS` key)."""
 
     table: str
     column: str
