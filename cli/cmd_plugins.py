@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, emit, settings_from
-from core.plugins import PluginHost
+from core.plugins.host import PluginHost
 
 HEADERS = ("NAME", "KIND", "VERSION", "DISTRIBUTION", "CAPABILITIES")
 

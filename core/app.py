@@ -20,7 +20,7 @@ from core.config import Settings, load_settings
 from core.db import create_db_engine, make_session_factory, transaction
 
 if TYPE_CHECKING:
-    from core.plugins import PluginHost
+    from core.plugins.host import PluginHost
 
 log = logging.getLogger("orderhub")
 
@@ -45,7 +45,7 @@ class App:
 
 def open_app(settings: Settings | None = None, *, load_plugins: bool = True) -> App:
     """Connect to the database, install the keyring, load plugins. Does not migrate."""
-    from core.plugins import PluginHost  # late: plugins import contracts that import core
+    from core.plugins.host import PluginHost  # late: plugins import contracts that import core
 
     settings = settings or load_settings()
     keyring = crypto.keyring_from(settings.secret_key, settings.effective_key_file)

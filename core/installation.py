@@ -255,7 +255,7 @@ def _schema_verdict(revision: str | None, head: str | None) -> str:
 
 def _plugins(settings: Settings, problems: list[str]) -> list[dict[str, Any]]:
     """Load plugins as every process does (no database or keys needed) and describe them."""
-    from core.plugins import PluginHost  # late, as in core.app: plugins import core
+    from core.plugins.host import PluginHost  # late, as in core.app: plugins import core
 
     host = PluginHost(None, settings.plugins)
     host.load()

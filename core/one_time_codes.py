@@ -1,7 +1,7 @@
 """One-time codes (registration, password reset): 6 digits, short-lived, few attempts.
 
 Only a keyed hash of each code is stored (a 6-digit code is trivial to brute-force from a
-plain hash), and codes reach people through the notifier plugins (`core.notify`).
+plain hash), and codes reach people through the notifier plugins (`core.plugins.notify`).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def consume_code(session: Session, app: App, user: User, purpose: str, code: str
 
 def send_code(app: App, user: User, code: str, purpose: str) -> None:
     from core.contracts.notifier import Notification
-    from core.notify import notify
+    from core.plugins.notify import notify
 
     minutes = app.settings.auth.verification_code_minutes
     what = {

@@ -155,7 +155,7 @@ def refresh_tokens(
         f"Authorise it again: `orderhub shop bind --platform {platform}` "
         "(or Settings → Shops → re-authorise)"
     )
-    from core.notify import raise_alert  # late: notify imports plugin machinery
+    from core.plugins.notify import raise_alert  # late: notify imports plugin machinery
 
     raise_alert(app, org_id, ALERT_KIND, "critical", message)
     raise AuthenticationFailed(message, shop_id=shop_id)

@@ -106,7 +106,7 @@ def compensate(
 
 
 def _alert(app: App, actor: Actor, account: AccountInfo, refused: list[str]) -> None:
-    from core.notify import raise_alert
+    from core.plugins.notify import raise_alert
 
     message = (
         f"面单未能回收 / waybills drawn on carrier account {account.name} were not kept and "

@@ -22,7 +22,7 @@ import core.contracts
 from core import hookspecs
 from core.contracts import CONTRACTS, Contract
 from core.contracts.base import PluginServices
-from core.plugins import hook_names
+from core.plugins.host import hook_names
 
 DOC = Path(__file__).parent.parent / "docs" / "plugins.md"
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$", re.MULTILINE)
@@ -147,7 +147,7 @@ def test_the_quick_start_module_compiles_and_registers() -> None:
     namespace: dict[str, object] = {"__name__": "my_sms"}
     exec(compile(module, "my_sms/__init__.py", "exec"), namespace)
     from core.config import PluginSettings
-    from core.plugins import PluginHost
+    from core.plugins.host import PluginHost
 
     host = PluginHost(None, PluginSettings(only=("orderhub",)))
     plugin = type(

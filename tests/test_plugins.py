@@ -20,7 +20,7 @@ import pytest
 from core.config import PluginSettings
 from core.contracts import Notification
 from core.errors import ConfigurationError, DeviceNotFound, PluginError
-from core.plugins import PluginHost
+from core.plugins.host import PluginHost
 
 EXAMPLE_DIR = Path(__file__).parent / "example_plugin"
 BUILTIN_ONLY = PluginSettings(only=("orderhub",))

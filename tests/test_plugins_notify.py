@@ -16,7 +16,7 @@ from core.contracts import AlertInfo, Notification, Notifier
 from core.errors import ConfigurationError, ExternalError, PluginError, ValidationError
 from core.hookspecs import hookimpl
 from core.models import Alert, Org
-from core.notify import notify, raise_alert
+from core.plugins.notify import notify, raise_alert
 
 
 @pytest.fixture

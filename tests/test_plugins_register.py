@@ -12,7 +12,7 @@ from core.config import PluginSettings
 from core.contracts import AlertInfo, Carrier, Notifier, PrinterDriver, WaybillResult
 from core.errors import PluginError
 from core.hookspecs import hookimpl
-from core.plugins import EVENT_HOOKS, REGISTRATION_HOOKS, PluginHost, hook_names
+from core.plugins.host import EVENT_HOOKS, REGISTRATION_HOOKS, PluginHost, hook_names
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 

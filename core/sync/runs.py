@@ -192,7 +192,7 @@ def record_failure(
 
 
 def _alert(app: App, state: ShopState, kind: str, severity: str, message: str) -> None:
-    from core.notify import raise_alert  # late: notify loads plugin machinery
+    from core.plugins.notify import raise_alert  # late: notify loads plugin machinery
 
     try:
         raise_alert(app, state.org_id, kind, severity, message)

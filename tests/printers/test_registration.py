@@ -9,7 +9,7 @@ import pytest
 
 from core.config import PluginSettings
 from core.contracts.printer import PrinterDriver
-from core.plugins import PluginHost
+from core.plugins.host import PluginHost
 
 SETTINGS = {
     "file": {"folder": "."},

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from core.config import PluginSettings
 from core.contracts.renderer import RenderRequest, TemplateSpec
 from core.errors import ConfigurationError, ValidationError
-from core.plugins import PluginHost
+from core.plugins.host import PluginHost
 from core.templates import ItemLine, builtin_template, sample_data, template_from_json
 from core.templates import template_to_json as to_json
 from core.templates.data import PickLine, PickListData

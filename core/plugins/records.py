@@ -1,6 +1,6 @@
 """What the plugin host knows about each plugin, and how it is listed.
 
-Kept apart from `core.plugins` (which loads and calls plugins) so the listing rules —
+Kept apart from `core.plugins.host` (which loads and calls plugins) so the listing rules —
 versions, clashes, failed plugins — read in one place. `orderhub plugins` and
 `orderhub status` print `PluginRow`s.
 """

@@ -30,7 +30,7 @@ from core import hookspecs
 from core.config import PluginSettings
 from core.contracts import CONTRACTS, Contract, validate_contract
 from core.errors import PluginError
-from core.plugin_records import (
+from core.plugins.records import (
     PluginRecord,
     PluginRow,
     classes_by_name,
@@ -321,7 +321,7 @@ class PluginHost:
     def services(self) -> PluginServices | None:
         """The core facade passed to plugin instances (None without an app, e.g. in docs)."""
         if self._services is None and self.app is not None:
-            from core.notify import CoreServices  # late: notify uses the host at run time
+            from core.plugins.notify import CoreServices  # late: notify uses the host at run time
 
             self._services = CoreServices(self.app)
         return self._services
