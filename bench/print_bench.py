@@ -97,7 +97,8 @@ def _app(url: str, data: Path):  # type: ignore[no-untyped-def]
 
 def seed(url: str, data: Path, count: int, port: int) -> None:
     """Orders, packages, waybills and two printers (tspl, pdf) for `count` labels."""
-    from core import accounts, carrier_accounts, migrate, packages, waybills
+    from core import carrier_accounts, migrate, packages, waybills
+    from core.accounts import users
     from core.contracts import Contact, OrderStatus, PlatformOrder, PlatformOrderLine, RefundStatus
     from core.db import create_db_engine
     from core.models import Shop
@@ -108,7 +109,7 @@ def seed(url: str, data: Path, count: int, port: int) -> None:
     migrate.upgrade(engine)
     engine.dispose()
     app = _app(url, data)
-    _, admin = accounts.create_org_with_admin(app, "bench", "boss", "Correct-Horse-9")
+    _, admin = users.create_org_with_admin(app, "bench", "boss", "Correct-Horse-9")
     from core.actor import Actor
 
     actor = Actor(org_id=admin.org_id, user_id=admin.id, label="boss")

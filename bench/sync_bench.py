@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from bench_db import fresh_database  # noqa: E402 - a sibling module: bench/ is the script's dir
 
 from core import crypto, shops  # noqa: E402
-from core.accounts import create_org_with_admin  # noqa: E402
+from core.accounts.users import create_org_with_admin  # noqa: E402
 from core.actor import Actor  # noqa: E402
 from core.app import open_app  # noqa: E402
 from core.config import AuthSettings, PluginSettings, Settings, SyncSettings  # noqa: E402

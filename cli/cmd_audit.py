@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from cli.common import add_org_option, cli_actor, emit, open_cli_app
-from core import audit, clock
+from core import clock
+from core.accounts import audit
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,7 +11,8 @@ import argparse
 from sqlalchemy import func, select
 
 from cli.common import emit, open_cli_app, read_password
-from core import clock, registration
+from core import clock
+from core.accounts import registration
 from core.models import Org, User
 
 

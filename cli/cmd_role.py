@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from cli.common import add_org_option, cli_actor, emit, open_cli_app
-from core import roles
-from core.permissions import PERMISSIONS
+from core.accounts import roles
+from core.accounts.permissions import PERMISSIONS
 
 
 def register(sub: argparse._SubParsersAction) -> None:

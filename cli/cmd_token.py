@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from cli.common import add_org_option, cli_actor, emit, open_cli_app
-from core import auth, clock
+from core import clock
+from core.accounts import auth
 
 
 def register(sub: argparse._SubParsersAction) -> None:

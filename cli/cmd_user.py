@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from cli.common import add_org_option, cli_actor, emit, open_cli_app, read_password
-from core import accounts, auth, clock
+from core import clock
+from core.accounts import auth
+from core.accounts import users as accounts
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, authz
+from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.carrier_session import CarrierTarget, carrier_class, carrier_session

@@ -41,7 +41,8 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, authz, import_pipeline, order_store, tabular
+from core import import_pipeline, order_store, tabular
+from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.contracts import ImportFormat, PlatformOrder

@@ -23,7 +23,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from core import crypto, migrate, passwords
+from core import crypto, migrate
+from core.accounts import passwords
 from core.app import open_app
 from core.config import AuthSettings, Settings, mask_secret
 from core.db import create_db_engine, normalise_url
@@ -81,7 +82,7 @@ def initialise(
     actor_label: str = "init",
 ) -> InitReport:
     """Data directory, key file, schema at head, then the first org and its admin if none."""
-    from core import accounts  # late: accounts imports the App this module also serves
+    from core.accounts import users  # late: users imports the App this module also serves
 
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = create_db_engine(settings.effective_database_url)
@@ -109,10 +110,10 @@ def initialise(
         crypto.keyring_from(settings.secret_key, settings.effective_key_file)
         return report
 
-    username = accounts.validate_username(admin_username)  # fail before asking for a password
+    username = users.validate_username(admin_username)  # fail before asking for a password
     app = open_app(settings)
     try:
-        org, user = accounts.create_org_with_admin(
+        org, user = users.create_org_with_admin(
             app, org_name, username, password_for(username), contact, actor_label
         )
     finally:

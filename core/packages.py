@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from core import audit, authz
+from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.errors import NotFound, ValidationError

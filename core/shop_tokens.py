@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from core import audit, clock
+from core import clock
+from core.accounts import audit
 from core.app import App
 from core.contracts.platform import SalesPlatform, TokenGrant
 from core.errors import AuthenticationFailed, Conflict, ExternalError, NotFound, ValidationError

@@ -25,7 +25,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, authz, clock, oauth_state
+from core import clock, oauth_state
+from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.contracts.platform import TokenGrant

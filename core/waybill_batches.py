@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from core import audit, clock
+from core import clock
 from core import waybill_store as db
+from core.accounts import audit
 from core.actor import Actor
 from core.app import App
 from core.carrier_accounts import AccountInfo

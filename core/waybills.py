@@ -40,9 +40,9 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 
-from core import authz
 from core import waybill_cancel as cancelling
 from core import waybill_store as db
+from core.accounts import authz
 from core.actor import Actor
 from core.app import App
 from core.carrier_accounts import AccountInfo, account_row

@@ -175,11 +175,11 @@ class OrgFixture:
     """An org with its admin, as `orderhub init` makes it, plus helpers to add staff."""
 
     def __init__(self, app: App, name: str, admin: str) -> None:
-        from core import accounts
+        from core.accounts import users
         from core.actor import Actor
 
         self.app = app
-        org, user = accounts.create_org_with_admin(app, name, admin, ADMIN_PASSWORD)
+        org, user = users.create_org_with_admin(app, name, admin, ADMIN_PASSWORD)
         self.org_id = org.id
         self.admin_id = user.id
         self.admin = Actor(org_id=org.id, user_id=user.id, label=user.username)
@@ -187,10 +187,10 @@ class OrgFixture:
 
     def staff(self, username: str, *roles: str, password: str = ADMIN_PASSWORD):
         """Add a user with the given roles and return their Actor (as after a login)."""
-        from core import accounts
+        from core.accounts import users
         from core.actor import Actor
 
-        user = accounts.add_user(self.app, self.admin, username, password, roles=roles)
+        user = users.add_user(self.app, self.admin, username, password, roles=roles)
         return Actor(org_id=self.org_id, user_id=user.id, label=user.username)
 
 

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from sqlalchemy import text
 
-from core import audit, shops
+from core import shops
+from core.accounts import audit
 from core.app import App, open_app
 from core.config import Settings, SyncSettings
 from core.models import Shop

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from cli.main import main
-from core import auth
+from core.accounts import auth
 from tests.conftest import TEST_KEY
 
 

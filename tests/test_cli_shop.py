@@ -12,7 +12,8 @@ import pytest
 
 from cli.main import main
 from cli.oauth_callback import CallbackListener
-from core import audit, shops
+from core import shops
+from core.accounts import audit
 from core.errors import AuthenticationFailed
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.conftest import TEST_KEY

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core import accounts, auth, totp
+from core.accounts import auth, totp
+from core.accounts import users as accounts
 from core.errors import (
     AccountLocked,
     AuthenticationFailed,

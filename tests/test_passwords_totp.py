@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import passwords, totp
+from core.accounts import passwords, totp
 from core.config import AuthSettings
 from core.errors import ValidationError
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core import accounts, auth, authz, roles
+from core.accounts import auth, authz, roles, users
+from core.accounts.permissions import BUILTIN_ROLES, PERMISSIONS
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import AuditEvent
-from core.permissions import BUILTIN_ROLES, PERMISSIONS
 from tests.conftest import ADMIN_PASSWORD
 
 REQUIRED = {
@@ -67,10 +67,10 @@ def test_builtin_roles_grant_exactly_their_template(app, acme, template) -> None
 def test_user_management_needs_user_manage(app, acme) -> None:
     clerk = acme.staff("clerk", "print_operator")
     for call in (
-        lambda: accounts.add_user(app, clerk, "newbie", ADMIN_PASSWORD),
-        lambda: accounts.list_users(app, clerk),
-        lambda: accounts.set_user_enabled(app, clerk, "boss", enabled=False),
-        lambda: accounts.admin_reset_password(app, clerk, "boss", "Another-Good-Pass-7"),
+        lambda: users.add_user(app, clerk, "newbie", ADMIN_PASSWORD),
+        lambda: users.list_users(app, clerk),
+        lambda: users.set_user_enabled(app, clerk, "boss", enabled=False),
+        lambda: users.admin_reset_password(app, clerk, "boss", "Another-Good-Pass-7"),
         lambda: roles.create_role(app, clerk, "mine", ("pii.view",)),
         lambda: roles.assign(app, clerk, "clerk", "管理员"),
         lambda: roles.list_roles(app, clerk),
@@ -84,17 +84,17 @@ def test_permission_change_applies_on_the_next_action_without_new_login(app, acm
     token = auth.login(app, "wang", ADMIN_PASSWORD).session_token.token
     actor = auth.authenticate(app, token)
     with pytest.raises(PermissionDenied):
-        accounts.list_users(app, actor)
+        users.list_users(app, actor)
     roles.create_role(app, acme.admin, "组长", ("user.manage",), based_on="打单员")
     roles.assign(app, acme.admin, "wang", "组长")
     # Same token, same Actor object: allowed now.
-    assert {u.username for u in accounts.list_users(app, auth.authenticate(app, token))} == {
+    assert {u.username for u in users.list_users(app, auth.authenticate(app, token))} == {
         "boss",
         "wang",
     }
     roles.revoke(app, acme.admin, "组长", "user.manage")
     with pytest.raises(PermissionDenied):
-        accounts.list_users(app, actor)
+        users.list_users(app, actor)
 
 
 def test_custom_roles_grant_revoke_and_audit(app, acme) -> None:
@@ -133,7 +133,7 @@ def test_the_last_user_manager_cannot_be_removed(app, acme) -> None:
     acme.staff("deputy", "管理员")
     roles.unassign(app, acme.admin, "boss", "管理员")
     with pytest.raises(PermissionDenied):
-        accounts.list_users(app, acme.admin)
+        users.list_users(app, acme.admin)
 
 
 def test_role_in_use_cannot_be_deleted(app, acme) -> None:

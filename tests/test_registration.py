@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core import accounts, auth, registration
+from core.accounts import auth, registration, users
 from core.errors import AuthenticationFailed, Conflict, ValidationError
 from core.models import Alert, VerificationCode
 
@@ -33,7 +33,7 @@ def test_register_verify_then_login(app) -> None:
     registration.verify_registration(app, "xiaomei", code)
     result = auth.login(app, "xiaomei", GOOD)
     assert result.actor.org_id == reg.org_id
-    assert {u.username for u in accounts.list_users(app, result.actor)} == {"xiaomei"}
+    assert {u.username for u in users.list_users(app, result.actor)} == {"xiaomei"}
 
 
 def test_codes_are_hashed_limited_and_expire(app, frozen_clock) -> None:

@@ -101,7 +101,7 @@ def test_binding_needs_shop_bind_at_start_and_at_the_callback(shop_app, sandbox,
         shops.start_authorization(shop_app, clerk, "pinduoduo", REDIRECT)
 
     # Permission taken away between the start and the callback: the callback refuses.
-    from core import roles
+    from core.accounts import roles
 
     binder_role = roles.create_role(shop_app, acme.admin, "店铺管理", ("shop.bind",))
     manager = acme.staff("manager", binder_role.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import accounts, auth, roles
+from core.accounts import auth, roles, users
 from core.errors import NotFound
 from tests.conftest import ADMIN_PASSWORD
 
@@ -14,14 +14,14 @@ def test_users_roles_and_tokens_of_another_org_are_not_found(app, acme, globex) 
     hank_token = auth.create_api_token(app, globex.admin, "hank-script")
     roles.create_role(app, globex.admin, "globex-only", ("order.view",))
 
-    assert {u.username for u in accounts.list_users(app, acme.admin)} == {"boss"}
+    assert {u.username for u in users.list_users(app, acme.admin)} == {"boss"}
     assert "globex-only" not in {r.name for r in roles.list_roles(app, acme.admin)}
     assert all(t.org_id == acme.org_id for t in auth.list_tokens(app, acme.admin))
 
     attempts = [
-        lambda: accounts.set_user_enabled(app, acme.admin, "hank-clerk", enabled=False),
-        lambda: accounts.admin_reset_password(app, acme.admin, "hank", "Another-Good-Pass-7"),
-        lambda: accounts.unlock_user(app, acme.admin, "hank"),
+        lambda: users.set_user_enabled(app, acme.admin, "hank-clerk", enabled=False),
+        lambda: users.admin_reset_password(app, acme.admin, "hank", "Another-Good-Pass-7"),
+        lambda: users.unlock_user(app, acme.admin, "hank"),
         lambda: roles.assign(app, acme.admin, "hank", "管理员"),
         lambda: roles.assign(app, acme.admin, "boss", "globex-only"),
         lambda: roles.grant(app, acme.admin, "globex-only", "pii.view"),
@@ -43,12 +43,12 @@ def test_users_roles_and_tokens_of_another_org_are_not_found(app, acme, globex) 
 
 def test_the_system_actor_is_bound_to_its_org_too(app, acme, globex) -> None:
     with pytest.raises(NotFound):
-        accounts.unlock_user(app, acme.system, "hank")
-    assert {u.username for u in accounts.list_users(app, globex.system)} == {"hank"}
+        users.unlock_user(app, acme.system, "hank")
+    assert {u.username for u in users.list_users(app, globex.system)} == {"hank"}
 
 
 def test_user_names_are_unique_across_orgs(app, acme, globex) -> None:
     from core.errors import Conflict
 
     with pytest.raises(Conflict, match="taken"):
-        accounts.add_user(app, globex.admin, "boss", ADMIN_PASSWORD)
+        users.add_user(app, globex.admin, "boss", ADMIN_PASSWORD)

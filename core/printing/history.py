@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core import authz
+from core.accounts import authz
 from core.actor import Actor
 from core.app import App
 from core.errors import NotFound, ValidationError

@@ -20,7 +20,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, authz, carrier_accounts, packages
+from core import carrier_accounts, packages
+from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.errors import Conflict, ValidationError

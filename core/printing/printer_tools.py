@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import authz
+from core.accounts import authz
 from core.actor import Actor
 from core.app import App
 from core.contracts.printer import PrinterInfo

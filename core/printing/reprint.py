@@ -25,7 +25,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, authz, clock
+from core import clock
+from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.errors import Conflict, NotFound, ValidationError

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from core import authz, clock
+from core import clock
+from core.accounts import authz
 from core.actor import Actor
 from core.app import App
 from core.errors import Conflict, NotFound

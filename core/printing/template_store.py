@@ -25,7 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, authz
+from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.contracts.renderer import TemplateSpec

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from core import audit, authz, clock
+from core import clock
+from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.contracts.platform import SalesPlatform

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from core import audit
+from core.accounts import audit
 from core.errors import (
     ConfigurationError,
     Conflict,

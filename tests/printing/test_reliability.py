@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from core import audit
+from core.accounts import audit
 from core.models import PrintJob, PrintJobItem, Waybill
 from core.printing import create_job, job_items, resolve_uncertain, settle_crashed
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer

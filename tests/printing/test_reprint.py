@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from core import audit
+from core.accounts import audit
 from core.errors import PermissionDenied, ValidationError
 from core.models import PrintJobItem, Waybill
 from core.printing import create_job, print_history, run_job, template_store

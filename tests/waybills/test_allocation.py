@@ -9,7 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core import audit, carrier_accounts, request_epoch, waybills
+from core import carrier_accounts, request_epoch, waybills
+from core.accounts import audit
 from core.errors import Conflict, PermissionDenied, ValidationError
 from core.models import Package, Shop, Waybill
 from core.waybill_query import list_waybills, mark_printed

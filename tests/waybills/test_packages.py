@@ -8,7 +8,8 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
-from core import audit, packages
+from core import packages
+from core.accounts import audit
 from core.errors import NotFound, PermissionDenied
 from core.models import Order, OrderLine, Package, PackageLine
 

@@ -30,7 +30,7 @@ def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction, so it commits or rolls back with the act.
 
-    Failed logins are the exception: callers commit those on their own (see `core.auth`).
+    Failed logins are the exception: callers commit those on their own (see `core.accounts.auth`).
     """
     event = AuditEvent(
         org_id=org_id if org_id is not None else (actor.org_id if actor else None),
@@ -63,7 +63,7 @@ def list_events(
     app: App, actor: Actor, *, action: str | None = None, limit: int = 100
 ) -> list[AuditEvent]:
     """The org's audit trail, newest first; reading it needs settings.manage."""
-    from core import authz
+    from core.accounts import authz
 
     if not 1 <= limit <= 10_000:
         raise ValidationError("limit must be 1 to 10000", field="limit")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit, authz
+from core.accounts import audit, authz
+from core.accounts.permissions import BUILTIN_BY_KEY, BUILTIN_ROLES, check_known
 from core.actor import Actor
 from core.app import App
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Role, RolePermission, User, UserRole
-from core.permissions import BUILTIN_BY_KEY, BUILTIN_ROLES, check_known
 
 
 def ensure_builtin_roles(session: Session, org_id: int) -> dict[str, Role]:
@@ -162,7 +162,7 @@ def delete_role(app: App, actor: Actor, role_name: str) -> None:
 
 def assign(app: App, actor: Actor, username: str, role_name: str) -> None:
     """Give a user a role; effective on their next action."""
-    from core.auth import user_in_org
+    from core.accounts.auth import user_in_org
 
     with app.tx() as session:
         authz.require(session, actor, "user.manage")
@@ -182,7 +182,7 @@ def assign(app: App, actor: Actor, username: str, role_name: str) -> None:
 
 
 def unassign(app: App, actor: Actor, username: str, role_name: str) -> None:
-    from core.auth import user_in_org
+    from core.accounts.auth import user_in_org
 
     with app.tx() as session:
         authz.require(session, actor, "user.manage")

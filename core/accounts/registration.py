@@ -1,7 +1,7 @@
 """Self-registration of a new org (verified by a one-time code) and password reset by code.
 
 Both flows are open to anonymous callers, so they never reveal whether a user name exists
-and every code is single-use, expiring and attempt-limited (`core.one_time_codes`).
+and every code is single-use, expiring and attempt-limited (`core.accounts.one_time_codes`).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, passwords
-from core.accounts import new_org, set_password
+from core.accounts import audit, passwords
+from core.accounts.one_time_codes import consume_code, issue_code, send_code
+from core.accounts.users import new_org, set_password
 from core.app import App
 from core.errors import AuthenticationFailed, ValidationError
 from core.models import Org, User
-from core.one_time_codes import consume_code, issue_code, send_code
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.accounts.permissions import PERMISSIONS
 from core.actor import Actor
 from core.errors import AuthenticationFailed, PermissionDenied
 from core.models import Org, RolePermission, User, UserRole
-from core.permissions import PERMISSIONS
 
 
 def permissions_of(session: Session, actor: Actor) -> frozenset[str]:

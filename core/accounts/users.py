@@ -1,6 +1,6 @@
 """Merchant accounts and their users: the first org, sub-accounts (子账号), passwords.
 
-Self-registration and password reset by code live in `core.registration`.
+Self-registration and password reset by code live in `core.accounts.registration`.
 """
 
 from __future__ import annotations
@@ -8,13 +8,14 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import audit, authz, clock, passwords
+from core import clock
+from core.accounts import audit, authz, passwords
+from core.accounts.auth import user_in_org
+from core.accounts.roles import ensure_builtin_roles, refuse_last_manager, role_in_org
 from core.actor import Actor
 from core.app import App
-from core.auth import user_in_org
 from core.errors import AuthenticationFailed, Conflict, ValidationError
 from core.models import ApiToken, Org, User, UserRole
-from core.roles import ensure_builtin_roles, refuse_last_manager, role_in_org
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 

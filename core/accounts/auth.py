@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import audit, authz, clock, passwords, tokens, totp
+from core import clock
+from core.accounts import audit, authz, passwords, tokens, totp
 from core.actor import Actor
 from core.app import App
 from core.errors import (
