@@ -40,11 +40,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench_db import fresh_database  # noqa: E402 - a sibling module: bench/ is the script's dir
 
-from core import crypto, shops  # noqa: E402
+from core import crypto  # noqa: E402
 from core.accounts.users import create_org_with_admin  # noqa: E402
 from core.actor import Actor  # noqa: E402
 from core.app import open_app  # noqa: E402
 from core.config import AuthSettings, PluginSettings, Settings, SyncSettings  # noqa: E402
+from core.shops import binding  # noqa: E402
 from core.sync import Control, sync_shop  # noqa: E402
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxProcess  # noqa: E402
 
@@ -118,9 +119,9 @@ def _prepare(work: Path, url: str, sandbox: SandboxProcess, days: float):  # typ
     app = open_app(settings)
     org, _user = create_org_with_admin(app, "bench", "boss", "Correct-Horse-9")
     admin = Actor(org_id=org.id, user_id=_user.id, label="boss")
-    start = shops.start_authorization(app, admin, "pinduoduo", REDIRECT)
+    start = binding.start_authorization(app, admin, "pinduoduo", REDIRECT)
     code = httpx.post(f"{sandbox.control_url}/codes", json={}, timeout=30).json()["code"]
-    shop = shops.complete_authorization(app, code, start.state)
+    shop = binding.complete_authorization(app, code, start.state)
     httpx.post(f"{sandbox.control_url}/clock/advance", json={"seconds": 600}, timeout=30)
     return app, shop.id, Actor.system(org.id, label="bench")
 

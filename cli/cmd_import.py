@@ -21,11 +21,12 @@ from cli.common import (
     emit,
     open_cli_app,
 )
-from core import importing, shops
+from core import importing
 from core.actor import Actor
 from core.app import App
 from core.errors import NotFound
 from core.import_report import ImportReport
+from core.shops import binding
 
 SHOWN_ISSUES = 50
 
@@ -80,7 +81,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def resolve_shop(app: App, actor: Actor, text: str) -> int:
     """A shop of the actor's org by id, exact name, or platform shop id (in that order)."""
-    found = shops.list_shops(app, actor)
+    found = binding.list_shops(app, actor)
     for match in (
         [s for s in found if text.isdigit() and s.id == int(text)],
         [s for s in found if s.name == text],

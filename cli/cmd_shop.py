@@ -37,11 +37,12 @@ from cli.common import (
     open_cli_app,
 )
 from cli.oauth_callback import CallbackListener
-from core import clock, shops
+from core import clock
 from core.actor import Actor
 from core.app import App
 from core.errors import ExternalError, NotFound, OrderhubError, ValidationError
-from core.shops import ShopInfo
+from core.shops import binding as shops
+from core.shops.binding import ShopInfo
 
 DEFAULT_TIMEOUT = 300  # seconds to wait for the redirect; the state itself lives 10 minutes
 MAX_TIMEOUT = 600

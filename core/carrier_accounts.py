@@ -30,7 +30,7 @@ from core.contracts.platform import LogisticsCompany
 from core.contracts.types import Contact
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import CarrierAccount, Shop
-from core.shop_tokens import access_token_for, using_platform
+from core.shops.tokens import access_token_for, using_platform
 
 NAME_MAX = 64
 READ_PERMISSIONS = ("print.run", "print.reprint", "settings.manage")

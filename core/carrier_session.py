@@ -25,7 +25,7 @@ from core.app import App
 from core.contracts.carrier import Carrier
 from core.errors import AuthenticationFailed, ValidationError
 from core.models import CarrierAccount, Shop
-from core.shop_tokens import access_token_for, refresh_tokens
+from core.shops.tokens import access_token_for, refresh_tokens
 
 T = TypeVar("T")
 

@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from sqlalchemy import text
 
-from core import shops
 from core.accounts import audit
 from core.app import App, open_app
 from core.config import Settings, SyncSettings
 from core.models import Shop
+from core.shops import binding
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
 
 REDIRECT = "https://hub.example.cn/oauth/pinduoduo/callback"
@@ -45,11 +45,11 @@ def approve(url: str, owner_id: str) -> tuple[str, str]:
     return query["code"][0], query["state"][0]
 
 
-def bind(app: App, actor, server: SandboxServer, index: int = 0) -> shops.ShopInfo:
-    start = shops.start_authorization(app, actor, "pinduoduo", REDIRECT)
+def bind(app: App, actor, server: SandboxServer, index: int = 0) -> binding.ShopInfo:
+    start = binding.start_authorization(app, actor, "pinduoduo", REDIRECT)
     code, state = approve(start.url, owner(server, index))
     assert state == start.state
-    return shops.complete_authorization(app, code, state)
+    return binding.complete_authorization(app, code, state)
 
 
 def stored(app: App, shop_id: int) -> Shop:

@@ -12,9 +12,9 @@ import pytest
 
 from cli.main import main
 from cli.oauth_callback import CallbackListener
-from core import shops
 from core.accounts import audit
 from core.errors import AuthenticationFailed
+from core.shops import binding
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.conftest import TEST_KEY
 
@@ -233,5 +233,5 @@ def test_service_and_cli_share_the_shop_view(cli_env, capsys, app) -> None:
     code, out, err = run(capsys, "--json", "shop", "bind", "--platform", "pinduoduo", "--follow")
     assert code == 0, err
     printed = json.loads(out)
-    (info,) = shops.list_shops(app, cli_env.admin)
+    (info,) = binding.list_shops(app, cli_env.admin)
     assert printed["id"] == info.id and "credentials" not in printed

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from core import clock, shops
+from core import clock
 from core.app import App
 from core.config import Settings
 from core.contracts import OrderWindow
@@ -28,6 +28,7 @@ from core.errors import (
     ValidationError,
 )
 from core.models import Order, Shop
+from core.shops import binding as shops
 from core.sync import sync_shop
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.shop_rig import (

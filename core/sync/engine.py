@@ -121,7 +121,7 @@ class ShopFeed:
         wait: Callable[[float], object] = time.sleep,
         retry_delay: float = PAGE_RETRY_DELAY,
     ) -> None:
-        from core.shop_tokens import access_token_for  # late: shop_tokens imports more of core
+        from core.shops.tokens import access_token_for  # late: shop_tokens imports more of core
 
         self.app = app
         self.shop_id = shop_id
@@ -160,7 +160,7 @@ class ShopFeed:
                 self._wait(self._retry_delay)
 
     def _refresh(self) -> None:
-        from core.shop_tokens import refresh_tokens
+        from core.shops.tokens import refresh_tokens
 
         log.info("shop %s: access token expired; refreshing it", self.shop_id)
         shop = refresh_tokens(self.app, self.shop_id, stale_token=self._token)

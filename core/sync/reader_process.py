@@ -50,7 +50,7 @@ def start(setup: ReaderSetup) -> None:
     die_with_parent(setup.parent_pid)
     from core.app import open_app
     from core.order_rows import OrderEncoder
-    from core.shop_tokens import platform_for
+    from core.shops.tokens import platform_for
     from core.sync.engine import ShopFeed
 
     app = open_app(setup.settings, load_plugins=False)

@@ -198,7 +198,7 @@ def run_pass(
     control: Control | None = None,
 ) -> PassReport:
     """One pass over the leased shop; always ends with the lease released (or lost)."""
-    from core.shop_tokens import using_platform  # late: it imports the notifier machinery
+    from core.shops.tokens import using_platform  # late: it imports the notifier machinery
 
     control = control or Control()
     try:

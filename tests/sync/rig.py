@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core import clock, shops
+from core import clock
 from core.app import App, open_app
 from core.config import Settings, SyncSettings
 from core.models import Order, OrderLine, Shop, SyncRun
+from core.shops import binding
 from core.sync import Control, PassReport, sync_shop
 from plugins.platforms.pinduoduo import mapping
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
@@ -52,9 +53,9 @@ class Rig:
 
     def bind(self, owner_id: str) -> int:
         """Bind a sandbox shop the way a merchant does: state, consent code, callback."""
-        start = shops.start_authorization(self.app, self.org.admin, "pinduoduo", REDIRECT_URI)
+        start = binding.start_authorization(self.app, self.org.admin, "pinduoduo", REDIRECT_URI)
         code = self.sandbox.issue_code(owner_id)
-        info = shops.complete_authorization(self.app, code, start.state)
+        info = binding.complete_authorization(self.app, code, start.state)
         self.shop_ids[owner_id] = info.id
         return info.id
 

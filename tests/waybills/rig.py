@@ -15,13 +15,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import carrier_accounts, packages, shops
+from core import carrier_accounts, packages
 from core.app import App, open_app
 from core.config import Settings
 from core.contracts import Contact
 from core.models import Order, Waybill
 from core.order_store import upsert_orders
-from core.shop_tokens import access_token_for
+from core.shops import binding
+from core.shops.tokens import access_token_for
 from plugins.platforms.pinduoduo.platform import PinduoduoPlatform
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
 from tests.conftest import OrgFixture
@@ -62,9 +63,9 @@ class Rig:
 
     def bind(self, index: int = 0) -> int:
         """Bind a sandbox shop as a merchant does (state, consent code, callback)."""
-        start = shops.start_authorization(self.app, self.org.admin, "pinduoduo", REDIRECT_URI)
+        start = binding.start_authorization(self.app, self.org.admin, "pinduoduo", REDIRECT_URI)
         code = self.sandbox.issue_code(self.owner(index))
-        info = shops.complete_authorization(self.app, code, start.state)
+        info = binding.complete_authorization(self.app, code, start.state)
         self.shop_ids[self.owner(index)] = info.id
         return info.id
 

@@ -4,7 +4,7 @@ Every service takes the `App` and an `Actor` and checks permission and org here,
 so the CLI, the API and the TUI cannot forget to. The exceptions are the OAuth callback
 (`complete_authorization`: the single-use state names the actor, whose permission is
 checked again) and the token functions the sync engine calls, `access_token_for` and
-`refresh_tokens` (defined in `core.shop_tokens`, re-exported here with `platform_for`).
+`refresh_tokens` (defined in `core.shops.tokens`, re-exported here with `platform_for`).
 
 Permissions: binding and re-authorising need `shop.bind`, unbinding `shop.unbind`;
 reading shops needs `order.view` or `shop.bind`; changing a shop's sync schedule needs
@@ -25,14 +25,15 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import clock, oauth_state
+from core import clock
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.contracts.platform import TokenGrant
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import Shop
-from core.shop_tokens import (
+from core.shops import oauth_state
+from core.shops.tokens import (
     access_token_for,
     platform_for,
     refresh_tokens,
