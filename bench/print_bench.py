@@ -97,12 +97,13 @@ def _app(url: str, data: Path):  # type: ignore[no-untyped-def]
 
 def seed(url: str, data: Path, count: int, port: int) -> None:
     """Orders, packages, waybills and two printers (tspl, pdf) for `count` labels."""
-    from core import carrier_accounts, migrate, packages, waybills
+    from core import carrier_accounts, migrate, waybills
     from core.accounts import users
     from core.contracts import Contact, OrderStatus, PlatformOrder, PlatformOrderLine, RefundStatus
     from core.db import create_db_engine
     from core.models import Shop
-    from core.order_store import upsert_orders
+    from core.orders import packages
+    from core.orders.store import upsert_orders
     from core.printing import add_printer
 
     engine = create_db_engine(url)

@@ -30,9 +30,10 @@ from pathlib import Path
 
 from cli.cmd_shop import acting_actor
 from cli.common import EXIT_ERROR, add_json_option, add_org_option, emit, open_cli_app
-from core import clock, packages, printing
+from core import clock, printing
 from core.app import App
 from core.errors import ValidationError
+from core.orders import packages
 from core.printing import history, selection, template_store
 
 EXIT_PAUSED = 3

@@ -15,8 +15,9 @@ import argparse
 import sys
 
 from cli.common import EXIT_ERROR, add_json_option, add_org_option, cli_actor, emit, open_cli_app
-from core import clock, packages, waybills
+from core import clock, waybills
 from core.errors import ValidationError
+from core.orders import packages
 from core.waybill_query import list_waybills, waybill_ids_by_number
 
 

@@ -58,7 +58,7 @@ from core.import_report import ImportReport
 from core.runtime.processes import class_at, die_with_parent, main_not_rerun
 
 if TYPE_CHECKING:
-    from core.order_rows import OrderEncoder
+    from core.orders.rows import OrderEncoder
 
 log = logging.getLogger("orderhub.importing")
 

@@ -41,7 +41,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import import_pipeline, order_store, tabular
+from core import import_pipeline, tabular
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
@@ -51,7 +51,8 @@ from core.import_checks import BATCH_SIZE as BATCH_SIZE  # orders per upsert, re
 from core.import_checks import Limits, checked_batches
 from core.import_report import ImportReport
 from core.models import Order, OrderLine, Shop
-from core.order_rows import OrderEncoder
+from core.orders import store as order_store
+from core.orders.rows import OrderEncoder
 
 log = logging.getLogger("orderhub.importing")
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from core import order_store
 from core.contracts.types import (
     Contact,
     OrderStatus,
@@ -17,6 +16,7 @@ from core.contracts.types import (
     RefundStatus,
 )
 from core.models import Alert, Order, OrderLine, Shop
+from core.orders import store as order_store
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 

@@ -1,6 +1,6 @@
 """Making a print job from orders: packages first, missing waybills next, then the items.
 
-`create_job` packs the orders (`core.packages.ensure_packages`, one package per order by
+`create_job` packs the orders (`core.orders.packages.ensure_packages`, one package per order by
 default), draws a waybill for every package of a label job that has none
 (`core.waybills.allocate`, in carrier batches) — or, for a reprint with a new waybill,
 cancels the old one and draws again (`core.waybills.reallocate`) — then stores the job and
@@ -20,13 +20,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import carrier_accounts, packages
+from core import carrier_accounts
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.errors import Conflict, ValidationError
 from core.models import Order, PrintJob, PrintJobItem, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
+from core.orders import packages
 from core.printing import job_waybills, template_store
 from core.printing import reprint as reprints
 from core.printing.printers import PrinterConfig, get_row

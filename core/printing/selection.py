@@ -28,7 +28,7 @@ from core.clock import SHANGHAI
 from core.contracts.types import RefundStatus
 from core.errors import ValidationError
 from core.models import Order, PackageLine, PrintJobItem, Shop
-from core.order_status import HUB_STATUSES
+from core.orders.status import HUB_STATUSES
 
 KEYS = ("status", "shop", "province", "city", "paid_from", "paid_to", "flag", "printed", "limit")
 DEFAULT_LIMIT = 1000

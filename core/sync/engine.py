@@ -39,13 +39,14 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from core import clock, order_store
+from core import clock
 from core.app import App
 from core.contracts.platform import OrderPage, OrderWindow, SalesPlatform
 from core.contracts.types import PlatformOrder
 from core.errors import AuthenticationFailed, ExternalError
 from core.models import Shop, SyncRun
-from core.order_rows import PreparedOrder
+from core.orders import store as order_store
+from core.orders.rows import PreparedOrder
 from core.sync import lease as leases
 from core.sync.windows import cursor_after
 
@@ -90,7 +91,7 @@ class WindowReport:
 @dataclass
 class FetchedWindow:
     """A window's orders as read: `orders` from a reader in this process, or `prepared`
-    rows (`core.order_rows`) from a reader process, with the orders themselves kept in
+    rows (`core.orders.rows`) from a reader process, with the orders themselves kept in
     them only when a plugin listens to `order_synced`."""
 
     orders: list[PlatformOrder]

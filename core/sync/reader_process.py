@@ -3,7 +3,7 @@
 Each reader process opens its own app (database, keyring, plugins) once, builds the shop's
 feed (its token, refreshed like the parent's when the platform says it expired) and an
 encoder for the parent's backend, and then reads the windows it is handed: every page,
-the plugin's mapping, and `core.order_rows` encoding — the CPU-heavy part of a sync — so
+the plugin's mapping, and `core.orders.rows` encoding — the CPU-heavy part of a sync — so
 that the parent only writes. It never writes orders; only a token refresh touches the
 database, in its own short transaction.
 
@@ -49,7 +49,7 @@ def start(setup: ReaderSetup) -> None:
     """Pool initializer: tie the process to its parent, then open app, feed and encoder."""
     die_with_parent(setup.parent_pid)
     from core.app import open_app
-    from core.order_rows import OrderEncoder
+    from core.orders.rows import OrderEncoder
     from core.shops.tokens import platform_for
     from core.sync.engine import ShopFeed
 

@@ -8,9 +8,10 @@ import json
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from core import clock, packages, waybills
+from core import clock, waybills
 from core.hookspecs import hookimpl
 from core.models import Order, OrderLine, Package, PrintJob, PrintJobItem, Waybill
+from core.orders import packages
 from core.printing import add_printer, create_job, documents, run_job
 from tests.printers.doubles.pdd_component import PddComponentDouble
 from tests.printers.doubles.tcp_printer import LoopbackPrinter

@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import carrier_accounts, packages
+from core import carrier_accounts
 from core.app import App, open_app
 from core.config import Settings
 from core.contracts import Contact
 from core.models import Order, Waybill
-from core.order_store import upsert_orders
+from core.orders import packages
+from core.orders.store import upsert_orders
 from core.shops import binding
 from core.shops.tokens import access_token_for
 from plugins.platforms.pinduoduo.platform import PinduoduoPlatform

@@ -8,10 +8,10 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
-from core import packages
 from core.accounts import audit
 from core.errors import NotFound, PermissionDenied
 from core.models import Order, OrderLine, Package, PackageLine
+from core.orders import packages
 
 
 def test_one_package_per_order_with_all_its_lines(rig) -> None:

@@ -6,7 +6,7 @@ workers racing on a new order end with one row; and an update only applies when 
 platform's `updated_at` is newer than the stored one (a guarded UPDATE, so a late, older
 copy of an order can never overwrite a newer one, even between processes).
 
-Written in batches from prepared rows (`core.order_rows`): a batch of new orders is one
+Written in batches from prepared rows (`core.orders.rows`): a batch of new orders is one
 `executemany` of the driver, inside a savepoint; if another worker inserted one of them
 meanwhile (the row count says so), the savepoint is rolled back and the batch goes
 through the exact path, one `INSERT … RETURNING` per order. Orders that exist already
@@ -22,12 +22,13 @@ from sqlalchemy import ColumnElement, String, any_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from core import clock, order_status
+from core import clock
 from core.contracts.types import OrderStatus, PlatformOrder, RefundStatus
 from core.crypto import Keyring
 from core.db import open_write_transaction
 from core.models import Alert
-from core.order_rows import (
+from core.orders import status as order_status
+from core.orders.rows import (
     HOLD_COLUMNS,
     LINE_COLUMNS,
     LINES,

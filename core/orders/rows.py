@@ -9,7 +9,7 @@ written from these values reads back through the ORM exactly as if the ORM had w
 and the writer can hand them to the driver's `executemany` untouched.
 
 Values that depend on the stored order (hub status, hold, exception reasons) are computed
-for a new order here; `core.order_store` recomputes them for the few orders that turn
+for a new order here; `core.orders.store` recomputes them for the few orders that turn
 out to exist already.
 """
 
@@ -22,11 +22,12 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from core import clock, masking, order_status
+from core import clock, masking
 from core.contracts.types import PlatformOrder
 from core.crypto import Keyring
 from core.models import Order, OrderLine
 from core.models.base import Payload, PlatformCiphertext
+from core.orders import status as order_status
 
 ORDERS = Order.__table__
 LINES = OrderLine.__table__

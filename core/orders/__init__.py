@@ -1,0 +1,11 @@
+"""Orders and the packages they ship in.
+
+- `store`: storing orders from platforms and imports, exactly once and never going
+  backwards (invariant 1);
+- `rows`: orders as database rows, encoded apart from the database (in reader processes
+  during a bulk sync);
+- `status`: the hub status, where an order is in our workflow, derived from the platform's;
+- `packages`: packages, the unit that gets one waybill and one label.
+
+`rows` and `status` are pure: helper processes import them without loading services.
+"""
