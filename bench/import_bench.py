@@ -168,10 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     parallel = {"auto": None, "on": True, "off": False}[args.parallel]
 
-    from core import crypto, importing
+    from core import crypto
     from core.actor import Actor
     from core.app import open_app
     from core.config import PluginSettings, Settings
+    from core.importing import service
     from core.models import Org, Shop
 
     with tempfile.TemporaryDirectory(prefix="orderhub-import-bench-") as tmp:
@@ -204,20 +205,20 @@ def main(argv: list[str] | None = None) -> int:
             began, dry_cpu = time.perf_counter(), time.process_time()
             if profile:
                 profile.enable()
-            dry = importing.import_orders(app, actor, shop_id, export, dry_run=True,
+            dry = service.import_orders(app, actor, shop_id, export, dry_run=True,
                                           parallel=False)  # fmt: skip
             if profile:
                 profile.disable()
             checked, dry_cpu = time.perf_counter() - began, time.process_time() - dry_cpu
             baseline = rss_mib()
             began, cpu, reader_cpu = time.perf_counter(), time.process_time(), children_cpu()
-            report = importing.import_orders(app, actor, shop_id, export, parallel=parallel)
+            report = service.import_orders(app, actor, shop_id, export, parallel=parallel)
             elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
             reader_cpu = children_cpu() - reader_cpu
             peak, reader_peak = rss_mib(), rss_mib(resource.RUSAGE_CHILDREN)
             began, again_cpu = time.perf_counter(), time.process_time()
             again_reader = children_cpu()
-            again = importing.import_orders(app, actor, shop_id, export, parallel=parallel)
+            again = service.import_orders(app, actor, shop_id, export, parallel=parallel)
             second, again_cpu = time.perf_counter() - began, time.process_time() - again_cpu
             again_reader = children_cpu() - again_reader
         finally:

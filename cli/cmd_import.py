@@ -21,11 +21,11 @@ from cli.common import (
     emit,
     open_cli_app,
 )
-from core import importing
 from core.actor import Actor
 from core.app import App
 from core.errors import NotFound
-from core.import_report import ImportReport
+from core.importing import service
+from core.importing.report import ImportReport
 from core.shops import binding
 
 SHOWN_ISSUES = 50
@@ -60,7 +60,7 @@ def _import(args: argparse.Namespace) -> int:
     actor = cli_actor(app, args.org)
     shop_id = resolve_shop(app, actor, args.shop)
     source = sys.stdin.buffer if args.file == "-" else args.file
-    report = importing.import_orders(
+    report = service.import_orders(
         app,
         actor,
         shop_id,

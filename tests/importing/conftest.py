@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from core import importing
+from core.importing import service
 from core.models import AuditEvent, Order, Shop
 
 
@@ -32,7 +32,7 @@ def other_shop(app, globex) -> int:
 
 
 def run_import(app, actor, shop_id: int, data: bytes, filename: str = "orders.csv", **options):
-    return importing.import_orders(app, actor, shop_id, io.BytesIO(data), filename, **options)
+    return service.import_orders(app, actor, shop_id, io.BytesIO(data), filename, **options)
 
 
 def order_count(app, shop_id: int | None = None) -> int:

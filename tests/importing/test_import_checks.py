@@ -1,4 +1,4 @@
-"""core.import_checks on its own (no database): each string the database limits is
+"""core.importing.checks on its own (no database): each string the database limits is
 measured against its own column, and an order that fits passes untouched."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from core.contracts import Contact, ImportRow, OrderStatus, PlatformOrder, PlatformOrderLine
-from core.import_checks import LINE_FIELDS, ORDER_FIELDS, RowChecker
-from core.import_report import ImportReport
-from core.importing import LIMITS
+from core.importing.checks import LINE_FIELDS, ORDER_FIELDS, RowChecker
+from core.importing.report import ImportReport
+from core.importing.service import LIMITS
 
 WHEN = datetime(2026, 11, 1, tzinfo=UTC)
 ORDER_ATTRIBUTES = ("order_number", "platform_status", "remark_flag", "receiver.province",

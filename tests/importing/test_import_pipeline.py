@@ -1,4 +1,4 @@
-"""Big imports read in a reader process (core.import_pipeline), on SQLite and PostgreSQL:
+"""Big imports read in a reader process (core.importing.pipeline), on SQLite and PostgreSQL:
 the same reports and stored orders as reading in-process, all or nothing when the reader
 fails or dies, and no reader outliving its parent."""
 
@@ -16,10 +16,11 @@ from types import MappingProxyType
 
 import pytest
 
-from core import import_pipeline, importing
 from core.errors import ValidationError
 from core.hookspecs import hookimpl
-from core.import_pipeline import ImportFailed
+from core.importing import pipeline as import_pipeline
+from core.importing import service
+from core.importing.pipeline import ImportFailed
 from tests.importing import reader_formats
 from tests.importing.builders import HEADER, csv_bytes, row, xlsx_from_csv_text
 from tests.importing.conftest import import_events, make_shop, order_count, stored_orders
@@ -45,7 +46,7 @@ def big_file(bad: dict[int, dict[str, str]] | None = None) -> bytes:
 
 
 def imported(app, actor, shop_id: int, data: bytes, **options):  # type: ignore[no-untyped-def]
-    return importing.import_orders(app, actor, shop_id, io.BytesIO(data), "big.csv", **options)
+    return service.import_orders(app, actor, shop_id, io.BytesIO(data), "big.csv", **options)
 
 
 def report_view(report) -> dict:  # type: ignore[no-untyped-def]
@@ -123,7 +124,7 @@ def test_a_workbook_read_in_a_reader_process_imports_the_same(app, acme, shop) -
 
     def load(shop_id: int, parallel: bool):  # type: ignore[no-untyped-def]
         stream = io.BytesIO(workbook)
-        return importing.import_orders(app, acme.admin, shop_id, stream, "big.xlsx",
+        return service.import_orders(app, acme.admin, shop_id, stream, "big.xlsx",
                                        parallel=parallel)  # fmt: skip
 
     apart, alone = load(shop, True), load(other, False)
@@ -191,7 +192,8 @@ def test_order_synced_listeners_hear_the_same_orders(app, acme, shop) -> None:
 SCRIPT = """
 import sys
 from pathlib import Path
-from core import crypto, importing, migrate
+from core import crypto, migrate
+from core.importing import service
 from core.actor import Actor
 from core.app import open_app
 from core.config import PluginSettings, Settings
@@ -217,7 +219,7 @@ with app.tx() as session:
     session.flush()
     org_id, shop_id = org.id, shop.id
 (work / "orders.csv").write_bytes(big_file())
-importing.import_orders(app, Actor.system(org_id, label="t"), shop_id, work / "orders.csv",
+service.import_orders(app, Actor.system(org_id, label="t"), shop_id, work / "orders.csv",
                         format="slow-export", parallel=True)
 """
 

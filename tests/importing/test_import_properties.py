@@ -9,10 +9,10 @@ import io
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from core import importing
 from core.contracts import ImportRow
 from core.errors import ValidationError
-from core.import_report import MAX_MESSAGE
+from core.importing import service
+from core.importing.report import MAX_MESSAGE
 from plugins.importers.generic.format import MappedFormat
 from plugins.platforms.pinduoduo.export_format import PinduoduoExportFormat
 from tests.importing.builders import HEADER, csv_text, row, xlsx_from_csv_text
@@ -129,7 +129,7 @@ def test_the_database_is_never_half_written(app, acme, shop, table, partial, as_
         data, name = text.encode("utf-8-sig"), "o.csv"
     before = order_count(app, shop)
     try:
-        report = importing.import_orders(
+        report = service.import_orders(
             app, acme.admin, shop, io.BytesIO(data), name, format="pdd-export", partial=partial
         )
     except ValidationError as exc:  # the file as a whole was unreadable: nothing written

@@ -1,4 +1,4 @@
-"""core.importing.import_orders on SQLite and PostgreSQL: all or nothing, --partial,
+"""core.importing.service.import_orders on SQLite and PostgreSQL: all or nothing, --partial,
 --dry-run, idempotent re-import, permissions, tenancy, audit."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from core import importing
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.hookspecs import hookimpl
-from core.import_report import RECEIVER_MASKED_TAG
+from core.importing import service as importing
+from core.importing.report import RECEIVER_MASKED_TAG
 from core.models import AuditEvent
 from tests.importing.builders import (
     FIXTURE,

@@ -10,7 +10,7 @@ import pytest
 
 from core.contracts import ImportRow, OrderStatus, RefundStatus
 from core.errors import ValidationError
-from core.import_report import RECEIVER_MASKED_TAG
+from core.importing.report import RECEIVER_MASKED_TAG
 from plugins.platforms.pinduoduo.export_format import PinduoduoExportFormat
 from plugins.platforms.pinduoduo.export_status import refund_from_text, status_from_text
 from tests.importing.builders import (

@@ -31,7 +31,7 @@ from core.contracts import (
     PlatformOrderLine,
 )
 from core.errors import ValidationError
-from core.import_report import RECEIVER_MASKED_TAG
+from core.importing.report import RECEIVER_MASKED_TAG
 from core.money import yuan_to_fen
 from plugins.platforms.pinduoduo.export_status import row_status
 from plugins.platforms.pinduoduo.mapping import RISK_CONTROL_TAG, is_ciphertext

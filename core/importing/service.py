@@ -6,7 +6,7 @@ what is stored. Rules, in the order a merchant meets them:
 - `order.import` is needed, and the shop must be the actor's (another org's shop is "not
   found"). The format is the one asked for, or the only one whose `sniff` accepts the file.
 - Every row is checked, and the report names row, column and problem. Core adds checks
-  every format shares (`core.import_checks`): an order number twice with different content
+  every format shares (`core.importing.checks`): an order number twice with different content
   (error) or the same content (counted once), values longer than the database keeps
   (error), and a receiver known only masked (`张**`): stored, tagged `receiver_masked` and
   warned about, because our own labels cannot be printed for it.
@@ -21,7 +21,7 @@ what is stored. Rules, in the order a merchant meets them:
 - An audit event `order.import` (file name, format, counts, shop) is written with the
   import, or alone when a file is rejected; neither it nor the log carries buyer data.
 - Big files (`import_pipeline.PARALLEL_MIN_ROWS` rows and more) are read in a second
-  process while this one stores (`core.import_pipeline`): the same rules, on two cores.
+  process while this one stores (`core.importing.pipeline`): the same rules, on two cores.
 """
 
 from __future__ import annotations
@@ -41,15 +41,16 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import import_pipeline, tabular
+from core import tabular
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.contracts import ImportFormat, PlatformOrder
 from core.errors import NotFound, ValidationError
-from core.import_checks import BATCH_SIZE as BATCH_SIZE  # orders per upsert, re-exported
-from core.import_checks import Limits, checked_batches
-from core.import_report import ImportReport
+from core.importing import pipeline as import_pipeline
+from core.importing.checks import BATCH_SIZE as BATCH_SIZE  # orders per upsert, re-exported
+from core.importing.checks import Limits, checked_batches
+from core.importing.report import ImportReport
 from core.models import Order, OrderLine, Shop
 from core.orders import store as order_store
 from core.orders.rows import OrderEncoder
@@ -93,7 +94,7 @@ def import_orders(
     """Import one file into a shop and report on every row (see the module docstring).
 
     `parallel`: read the file in a second process while this one stores what it read
-    (`core.import_pipeline`; same results). None decides by the file's size; True and
+    (`core.importing.pipeline`; same results). None decides by the file's size; True and
     False force it (True still reads in-process a format no other process can load).
 
     Raises `ValidationError` for a file that cannot be read at all (wrong kind, encoding,
@@ -210,7 +211,7 @@ class _Run:
 
     def run(self, chosen: ImportFormat, stream: BinaryIO, path: str | None = None) -> None:
         """Read in this process, or — given the file's `path` — in a reader process that
-        sends the same batches (`core.import_pipeline`)."""
+        sends the same batches (`core.importing.pipeline`)."""
         report = self.report
         session = self.app.sessions()
         try:

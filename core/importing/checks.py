@@ -1,7 +1,7 @@
 """The checks core adds to every import format's rows, apart from the database.
 
-`core.importing` runs them in its own process for small files; for big ones a reader
-process runs them next to the format's parser (`core.import_pipeline`), so this module
+`core.importing.service` runs them in its own process for small files; for big ones a reader
+process runs them next to the format's parser (`core.importing.pipeline`), so this module
 imports neither SQLAlchemy nor the models: the column lengths come in as arguments.
 
 Per row, in this order: the format's own issues; strings longer than their database column
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from core.contracts import ImportFormat, ImportIssue, ImportRow, PlatformOrder
-from core.import_report import RECEIVER_MASKED_TAG, ImportReport
+from core.importing.report import RECEIVER_MASKED_TAG, ImportReport
 
 #: Orders per upsert: big enough for multi-row INSERTs, small enough to keep memory flat
 #: (and, between processes, what one message carries).
@@ -38,7 +38,7 @@ LINE_FIELDS = ("line SKU id", "line goods id", "line outer id", "line title", "l
 @dataclasses.dataclass(frozen=True)
 class Limits:
     """Column lengths for the strings `RowChecker` measures, field for field with
-    `ORDER_FIELDS` and `LINE_FIELDS` (core.importing reads them off the model)."""
+    `ORDER_FIELDS` and `LINE_FIELDS` (core.importing.service reads them off the model)."""
 
     order: tuple[int, ...]
     line: tuple[int, ...]

@@ -1,7 +1,7 @@
 """What an order import did (or, on a dry run, would do), row by row — and the words
 imports share (`RECEIVER_MASKED_TAG`), importable by format plugins without the service.
 
-Kept apart from `core.importing` so front ends can render a report without the service.
+Kept apart from `core.importing.service` so front ends can render a report without the service.
 Issues are capped: a 100,000-row export with one masked receiver per row would otherwise
 carry 100,000 identical warnings; the counts stay exact and `issues_left_off` says how many
 were not kept. Errors are kept before warnings, so a long report never hides an error.

@@ -2,7 +2,7 @@
 process stores what it has read.
 
 Reading a 100,000-row export (decode, split, map, validate: `ImportFormat.parse` and
-`core.import_checks`) and storing it (`order_store`: encode the column values, encrypt,
+`core.importing.checks`) and storing it (`order_store`: encode the column values, encrypt,
 write) each take seconds of one core. With a reader process they overlap: the reader
 sends checked batches of `BATCH_SIZE` orders through a pipe while the importing process
 stores the previous one, all in its single transaction. Nothing else changes: the reader
@@ -53,8 +53,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from core.contracts import ImportFormat, OrderStatus, PlatformOrder, RefundStatus
 from core.errors import OrderhubError, PluginError
-from core.import_checks import Limits, checked_batches
-from core.import_report import ImportReport
+from core.importing.checks import Limits, checked_batches
+from core.importing.report import ImportReport
 from core.runtime.processes import class_at, die_with_parent, main_not_rerun
 
 if TYPE_CHECKING:
