@@ -97,7 +97,7 @@ def _app(url: str, data: Path):  # type: ignore[no-untyped-def]
 
 def seed(url: str, data: Path, count: int, port: int) -> None:
     """Orders, packages, waybills and two printers (tspl, pdf) for `count` labels."""
-    from core import carrier_accounts, migrate, waybills
+    from core import migrate
     from core.accounts import users
     from core.contracts import Contact, OrderStatus, PlatformOrder, PlatformOrderLine, RefundStatus
     from core.db import create_db_engine
@@ -105,6 +105,7 @@ def seed(url: str, data: Path, count: int, port: int) -> None:
     from core.orders import packages
     from core.orders.store import upsert_orders
     from core.printing import add_printer
+    from core.waybills import allocation, carrier_accounts
 
     engine = create_db_engine(url)
     migrate.upgrade(engine)
@@ -165,7 +166,7 @@ def seed(url: str, data: Path, count: int, port: int) -> None:
     for start in range(0, len(ids), 1000):
         part = ids[start : start + 1000]
         typed = {p: f"YT{7500000000000 + p}" for p in part}
-        report = waybills.allocate(app, actor, part, account.name, typed_numbers=typed)
+        report = allocation.allocate(app, actor, part, account.name, typed_numbers=typed)
         assert len(report.allocated) == len(part), report.failed[:3]
     settings = {"host": "127.0.0.1", "port": port, "write_timeout": 30}
     add_printer(app, actor, name="tspl", driver="network", settings=settings, language="tspl")

@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 
 from cli.common import add_json_option, add_org_option, cli_actor, emit, open_cli_app
-from core import carrier_accounts, clock
-from core.carrier_accounts import AccountInfo
+from core import clock
 from core.contracts import Contact
+from core.waybills import carrier_accounts
+from core.waybills.carrier_accounts import AccountInfo
 
 
 def register(sub: argparse._SubParsersAction) -> None:

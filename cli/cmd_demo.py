@@ -32,7 +32,7 @@ from cli.cmd_sandbox import STATE_FILE_NAME, wait_for_signal
 from cli.cmd_shop import follow_consent_page
 from cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, cli_actor, settings_from
 from cli.oauth_callback import CallbackListener
-from core import carrier_accounts, clock, printing
+from core import clock, printing
 from core.actor import Actor
 from core.app import App, open_app
 from core.config import default_config_path, load_settings
@@ -42,6 +42,7 @@ from core.installation import generate_password, initialise
 from core.printing import selection
 from core.shops import binding as shops
 from core.sync import sync_shop
+from core.waybills import carrier_accounts
 
 ORG, ADMIN = "demo", "admin"
 PRINTER, ACCOUNT = "demo-pdf", "demo-圆通"

@@ -15,10 +15,11 @@ import argparse
 import sys
 
 from cli.common import EXIT_ERROR, add_json_option, add_org_option, cli_actor, emit, open_cli_app
-from core import clock, waybills
+from core import clock
 from core.errors import ValidationError
 from core.orders import packages
-from core.waybill_query import list_waybills, waybill_ids_by_number
+from core.waybills import allocation
+from core.waybills.query import list_waybills, waybill_ids_by_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -82,11 +83,11 @@ def _allocate(args: argparse.Namespace) -> int:
         emit(args, {"outcomes": [], "refused": refused}, [], ("ORDER", "ERROR"))
         return EXIT_ERROR
     if args.reallocate:
-        report = waybills.reallocate(
+        report = allocation.reallocate(
             app, actor, package_ids, args.account, reason=args.reason, typed_numbers=typed
         )
     else:
-        report = waybills.allocate(app, actor, package_ids, args.account, typed_numbers=typed)
+        report = allocation.allocate(app, actor, package_ids, args.account, typed_numbers=typed)
     data = {
         "account": report.account,
         "outcomes": [
@@ -137,7 +138,7 @@ def _cancel(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     actor = cli_actor(app, args.org)
     ids = waybill_ids_by_number(app, actor, args.numbers)
-    outcomes = waybills.cancel(app, actor, ids, args.reason)
+    outcomes = allocation.cancel(app, actor, ids, args.reason)
     data = [
         {"number": o.number, "package_id": o.package_id, "outcome": o.outcome, "error": o.error}
         for o in outcomes

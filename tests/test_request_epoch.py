@@ -1,13 +1,13 @@
-"""`core.request_epoch`: one epoch per installation, kept while the database lives, new
+"""`core.waybills.request_epoch`: one epoch per installation, kept while the database lives, new
 after a restore, and drawn on first use where the row went missing."""
 
 from __future__ import annotations
 
 from sqlalchemy import delete
 
-from core import request_epoch
 from core.app import App
 from core.models import Installation
+from core.waybills import request_epoch
 
 
 def _current(app: App) -> str:

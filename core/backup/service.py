@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from core import clock, crypto, request_epoch
+from core import clock, crypto
 from core.backup import postgres as backup_pg
 from core.backup import sqlite as backup_sqlite
 from core.config import Settings
 from core.db import create_db_engine
 from core.errors import ConfigurationError, Conflict, NotSupported, ValidationError
+from core.waybills import request_epoch
 
 if TYPE_CHECKING:
     from core.app import App
@@ -231,7 +232,7 @@ def restore(target: App | Settings, path: Path | str) -> RestoreReport:
             backup_pg.restore(engine, path)
         engine.dispose()  # restored schema and sequences: start from fresh connections
         # Package ids handed out after this backup was taken will be handed out again:
-        # carrier request ids must not repeat theirs (core.request_epoch).
+        # carrier request ids must not repeat theirs (core.waybills.request_epoch).
         request_epoch.renew(engine)
         counts, revision = backup_counts(engine)
     finally:

@@ -51,7 +51,7 @@ class Package(Base):
     """The unit that gets one waybill and one label.
 
     `allocation_claim`/`allocation_claim_until` are a short lease taken while a waybill is
-    being requested from the carrier for this package (see `core.waybill_store`), so two
+    being requested from the carrier for this package (see `core.waybills.store`), so two
     operators allocating the same batch do not both call the carrier.
     """
 

@@ -23,7 +23,7 @@ from core.actor import Actor
 from core.app import App
 from core.errors import NotFound, ValidationError
 from core.models import Order, OrderLine, Package, PackageLine
-from core.waybill_store import order_problem
+from core.waybills.store import order_problem
 
 MAX_ORDERS = 10_000
 CHUNK = 500

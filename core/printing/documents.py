@@ -38,8 +38,8 @@ from core.templates import (
     PickListData,
     aggregate_pick_lines,
 )
-from core.waybill_requests import recipient_of
-from core.waybill_store import order_problem
+from core.waybills.requests import recipient_of
+from core.waybills.store import order_problem
 
 CHUNK = 500
 NO_CARRIER = "未分配快递 / no carrier"

@@ -3,21 +3,22 @@
 A package whose label was printed (or waits in another job) is left out unless this is a
 reprint; a reprint of a package never printed is refused (print it normally). Packages
 without an active waybill get one from the carrier account named, the packages' own, or
-the org's only enabled one (`core.waybills.allocate`); a reprint on a new waybill cancels
-the old one at the carrier first (`core.waybills.reallocate`).
+the org's only enabled one (`core.waybills.allocation.allocate`); a reprint on a new waybill cancels
+the old one at the carrier first (`core.waybills.allocation.reallocate`).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from core import carrier_accounts, waybills
 from core.actor import Actor
 from core.app import App
 from core.errors import ValidationError
 from core.models import CarrierAccount, Package, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
 from core.printing import reprint as reprints
+from core.waybills import allocation as waybills
+from core.waybills import carrier_accounts
 
 
 def prepare(
@@ -105,7 +106,7 @@ def _account(
 
 def refresh_print_data(app: App, actor: Actor, package_ids: list[int]) -> None:
     """A reprint on a print component: fetch the waybills' print data again."""
-    from core.waybill_query import reprint_data
+    from core.waybills.query import reprint_data
 
     with app.tx() as session:
         ids = list(

@@ -1,13 +1,13 @@
 """Making a print job from orders: packages first, missing waybills next, then the items.
 
-`create_job` packs the orders (`core.orders.packages.ensure_packages`, one package per order by
-default), draws a waybill for every package of a label job that has none
-(`core.waybills.allocate`, in carrier batches) — or, for a reprint with a new waybill,
-cancels the old one and draws again (`core.waybills.reallocate`) — then stores the job and
-its items in order, split over the printers in contiguous blocks. Orders that cannot be
-printed (on hold, refunded, no waybill to be had, already printed without `--reprint`) are
-left out and listed with the reason; one bad order does not stop the batch. Nothing is
-printed here: `core.printing.runner.run_job` does that.
+`create_job` packs the orders (`core.orders.packages.ensure_packages`, one package per
+order by default), draws a waybill for every package of a label job that has none
+(`core.waybills.allocation.allocate`, in carrier batches) — or, for a reprint with a new
+waybill, cancels the old one and draws again (`core.waybills.allocation.reallocate`) — then
+stores the job and its items in order, split over the printers in contiguous blocks. Orders
+that cannot be printed (on hold, refunded, no waybill to be had, already printed without
+`--reprint`) are left out and listed with the reason; one bad order does not stop the batch.
+Nothing is printed here: `core.printing.runner.run_job` does that.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import carrier_accounts
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
@@ -32,6 +31,7 @@ from core.printing import job_waybills, template_store
 from core.printing import reprint as reprints
 from core.printing.printers import PrinterConfig, get_row
 from core.templates import builtin_templates
+from core.waybills import carrier_accounts
 
 JOB_KINDS = ("label", "packing_slip", "pick_list")
 INSERT_CHUNK = 1000

@@ -4,7 +4,7 @@ A package whose label was printed (an item `done`, or `sending`/`uncertain`: it 
 printed) is refused by a normal print; so is one whose label waits in an unfinished job.
 A reprint needs `print.reprint` and a reason, and is either of the same waybill (its
 print data fetched again where the carrier can) or of a new one (the old waybill cancelled
-first through `core.waybills.reallocate`). Every reprinted package leaves an audit event.
+first through `core.waybills.allocation.reallocate`). Every reprinted package leaves an audit event.
 
 The database backs the per-waybill half of this up: the partial unique index
 `uq_print_job_items_first_print` allows one live first print per waybill, whatever process

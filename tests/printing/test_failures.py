@@ -22,7 +22,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text, update
 
-from core import clock, waybills
+from core import clock
 from core.errors import Conflict, ValidationError
 from core.models import Order, PrintJob, PrintJobItem, Template, TemplateVersion, Waybill
 from core.printing import (
@@ -33,6 +33,7 @@ from core.printing import (
     run_job,
     update_printer,
 )
+from core.waybills import allocation
 from tests.printers.doubles.pdd_component import PddComponentDouble
 from tests.printers.doubles.tcp_printer import LoopbackPrinter, refused_port
 from tests.printing import streams
@@ -177,7 +178,7 @@ def test_items_whose_order_or_waybill_changed_fail_naming_why(rig, listener) -> 
         order = session.get(Order, 2)
         order.on_hold, order.hold_reason = True, "买家要求改地址"
         third = session.scalar(select(Waybill.id).where(Waybill.package_id == 3))
-    waybills.cancel(rig.app, rig.org.admin, [third], "wrong size")
+    allocation.cancel(rig.app, rig.org.admin, [third], "wrong size")
     result = run_job(rig.app, rig.org.admin, job.job_id)
     assert (result.status, result.done, result.failed) == ("failed", 2, 2)
     failed = job_items(rig.app, rig.org.admin, job.job_id, states=("failed",))

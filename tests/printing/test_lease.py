@@ -131,11 +131,11 @@ def test_two_operators_batching_the_same_orders_get_one_job_each_label(rig, list
     rig.text_printer("gp-1", listener.port)
     rig.account("YTO")
     order_ids = rig.load_orders(count=6)
-    from core import waybills
     from core.orders import packages
+    from core.waybills import allocation
 
     packed = packages.ensure_packages(rig.app, rig.org.admin, order_ids)
-    waybills.allocate(rig.app, rig.org.admin, list(packed.package_of_order.values()), "yto-0")
+    allocation.allocate(rig.app, rig.org.admin, list(packed.package_of_order.values()), "yto-0")
     made, refused = [], []
     barrier = threading.Barrier(2)
 

@@ -8,11 +8,12 @@ import json
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from core import clock, waybills
+from core import clock
 from core.hookspecs import hookimpl
 from core.models import Order, OrderLine, Package, PrintJob, PrintJobItem, Waybill
 from core.orders import packages
 from core.printing import add_printer, create_job, documents, run_job
+from core.waybills import allocation
 from tests.printers.doubles.pdd_component import PddComponentDouble
 from tests.printers.doubles.tcp_printer import LoopbackPrinter
 from tests.printing import streams
@@ -118,8 +119,8 @@ def test_packing_slips_and_the_pick_list_print_through_the_same_jobs(rig, tmp_pa
     yto, zto = rig.account("YTO"), rig.account("YUNDA")
     packed = packages.ensure_packages(rig.app, rig.org.admin, order_ids)
     ids = [packed.package_of_order[o] for o in order_ids]
-    waybills.allocate(rig.app, rig.org.admin, ids[:4], yto.name)
-    waybills.allocate(rig.app, rig.org.admin, ids[4:], zto.name)
+    allocation.allocate(rig.app, rig.org.admin, ids[:4], yto.name)
+    allocation.allocate(rig.app, rig.org.admin, ids[4:], zto.name)
     slips = create_job(rig.app, rig.org.admin, order_ids, ["office"], kind="packing_slip")
     picks = create_job(rig.app, rig.org.admin, order_ids, ["office"], kind="pick_list")
     assert (slips.total, slips.template, picks.total) == (6, "packing-slip-a4@1", 1)

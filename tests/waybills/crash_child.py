@@ -18,9 +18,9 @@ import sys
 
 from sqlalchemy import event
 
-from core import waybills
 from core.actor import Actor
 from core.app import open_app
+from core.waybills import allocation as waybills
 
 
 def main() -> None:

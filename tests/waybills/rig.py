@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import carrier_accounts
 from core.app import App, open_app
 from core.config import Settings
 from core.contracts import Contact
@@ -24,6 +23,7 @@ from core.orders import packages
 from core.orders.store import upsert_orders
 from core.shops import binding
 from core.shops.tokens import access_token_for
+from core.waybills import carrier_accounts
 from plugins.platforms.pinduoduo.platform import PinduoduoPlatform
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
 from tests.conftest import OrgFixture

@@ -9,11 +9,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core import carrier_accounts, request_epoch, waybills
 from core.accounts import audit
 from core.errors import Conflict, PermissionDenied, ValidationError
 from core.models import Package, Shop, Waybill
-from core.waybill_query import list_waybills, mark_printed
+from core.waybills import allocation as waybills
+from core.waybills import carrier_accounts, request_epoch
+from core.waybills.query import list_waybills, mark_printed
 
 
 def test_allocates_in_batches_of_ten_and_stores_print_data(rig) -> None:

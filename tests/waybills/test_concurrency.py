@@ -13,10 +13,10 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from core import waybills
 from core.app import open_app
 from core.models import Package, Waybill
-from core.waybill_store import CLAIM_SECONDS
+from core.waybills import allocation
+from core.waybills.store import CLAIM_SECONDS
 from tests.waybills.rig import app_for, platform_settings
 
 
@@ -49,7 +49,7 @@ def test_two_allocations_at_once_give_one_waybill_each(rig, settings) -> None:
 
     def allocate(app):  # type: ignore[no-untyped-def]
         barrier.wait()
-        return waybills.allocate(app, rig.org.admin, package_ids, account.name)
+        return allocation.allocate(app, rig.org.admin, package_ids, account.name)
 
     try:
         runs = [run_in_thread(f"allocator-{n}", allocate, app) for n, app in enumerate(apps)]
@@ -72,7 +72,7 @@ def test_two_allocations_at_once_give_one_waybill_each(rig, settings) -> None:
     platform = rig.platform_waybills()
     assert len(platform) == 20 and set(platform.values()) == {"allocated"}
     rig.assert_ledgers_agree()
-    again = waybills.allocate(rig.app, rig.org.admin, package_ids, account.name)
+    again = allocation.allocate(rig.app, rig.org.admin, package_ids, account.name)
     assert [o.outcome for o in again.outcomes] == ["kept"] * 20
 
 
@@ -87,12 +87,12 @@ def test_a_claim_that_expired_while_the_gateway_was_slow(rig, frozen_clock) -> N
     account = rig.account("YTO")
     rig.sandbox.set_faults("timeout=1.0@pdd.waybill.get,delay=2")
     slow, box = run_in_thread(
-        "slow", waybills.allocate, rig.app, rig.org.admin, package_ids, account.name
+        "slow", allocation.allocate, rig.app, rig.org.admin, package_ids, account.name
     )
     wait_for(lambda: len(rig.platform_waybills()) == 10)  # processed, answer held back
     rig.sandbox.set_faults("")
     frozen_clock[0] += timedelta(seconds=CLAIM_SECONDS + 1)  # the slow one's claim expires
-    fast = waybills.allocate(rig.app, rig.org.admin, package_ids, account.name)
+    fast = allocation.allocate(rig.app, rig.org.admin, package_ids, account.name)
     slow.join(30)
     late = box["result"]
     # Whoever stored first allocated; the other found the very same numbers stored.
@@ -112,7 +112,7 @@ def test_a_package_held_while_its_waybill_was_drawn_gets_it_cancelled(rig) -> No
     account = rig.account("YTO")
     rig.sandbox.set_faults("timeout=1.0@pdd.waybill.get,delay=1.5")
     thread, box = run_in_thread(
-        "drawer", waybills.allocate, rig.app, rig.org.admin, package_ids, account.name
+        "drawer", allocation.allocate, rig.app, rig.org.admin, package_ids, account.name
     )
     wait_for(lambda: len(rig.platform_waybills()) == 3)
     rig.sandbox.set_faults("")
@@ -142,13 +142,13 @@ def test_answers_lost_in_transit_are_retried_with_the_same_object_ids(
     lossy_app = open_app(replace(settings, platforms={"pinduoduo": knobs}))
     rig.sandbox.set_faults("timeout=0.6@pdd.waybill.get,delay=0.8,seed=4")
     try:
-        report = waybills.allocate(lossy_app, rig.org.admin, package_ids, account.name)
+        report = allocation.allocate(lossy_app, rig.org.admin, package_ids, account.name)
         lost = rig.sandbox.faults.counts["timeout"]
     finally:
         rig.sandbox.set_faults("")
         lossy_app.close()
     done = report.allocated
-    retry = waybills.allocate(rig.app, rig.org.admin, package_ids, account.name)
+    retry = allocation.allocate(rig.app, rig.org.admin, package_ids, account.name)
     assert len(done) + len(retry.allocated) == 20
     assert len(rig.platform_waybills()) == 20  # one number per package, however many tries
     rig.assert_ledgers_agree()

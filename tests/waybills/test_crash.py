@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from core import waybills
 from core.errors import Conflict
 from core.models import Alert, Package, Waybill
-from core.waybill_query import mark_printed
-from core.waybill_store import CLAIM_SECONDS
+from core.waybills import allocation as waybills
+from core.waybills.query import mark_printed
+from core.waybills.store import CLAIM_SECONDS
 from tests.conftest import TEST_KEY
 from tests.waybills.rig import platform_settings
 

@@ -3,9 +3,9 @@ patterns, recycled (not cancelled) when given up; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from core import carrier_accounts, waybills
 from core.contracts import Contact
-from core.waybill_query import guess_carriers, list_waybills
+from core.waybills import allocation, carrier_accounts
+from core.waybills.query import guess_carriers, list_waybills
 
 SENDER = Contact(
     name="王仓管",
@@ -38,7 +38,7 @@ def test_typed_numbers_are_stored_with_soft_checks(rig) -> None:
         package_ids[1]: "73123456789012",  # looks like ZTO, typed on an SF account
         package_ids[3]: "not a number!",
     }
-    report = waybills.allocate(
+    report = allocation.allocate(
         rig.app, rig.org.admin, package_ids, account.name, typed_numbers=typed
     )
     outcome = {o.package_id: o for o in report.outcomes}
@@ -63,21 +63,21 @@ def test_a_number_is_active_on_one_package_and_can_be_typed_again_when_recycled(
     package_ids = rig.packages(count=2)
     account = manual_account(rig)
     number = "SF1234567890123"
-    first = waybills.allocate(
+    first = allocation.allocate(
         rig.app, rig.org.admin, package_ids[:1], account.id, typed_numbers={package_ids[0]: number}
     )
     assert first.outcomes[0].outcome == "allocated"
-    clash = waybills.allocate(
+    clash = allocation.allocate(
         rig.app, rig.org.admin, package_ids[1:], account.id, typed_numbers={package_ids[1]: number}
     )
     assert clash.outcomes[0].outcome == "failed"
     assert "already active on another package" in clash.outcomes[0].error
     # scanned on the wrong parcel: recycle it there, type it on the right one
-    recycled = waybills.cancel(
+    recycled = allocation.cancel(
         rig.app, rig.org.admin, [first.outcomes[0].waybill_id], "scanned on the wrong parcel"
     )
     assert [o.outcome for o in recycled] == ["recycled"]
-    moved = waybills.allocate(
+    moved = allocation.allocate(
         rig.app, rig.org.admin, package_ids[1:], account.id, typed_numbers={package_ids[1]: number}
     )
     assert moved.outcomes[0].outcome == "allocated"
@@ -88,14 +88,14 @@ def test_a_number_is_active_on_one_package_and_can_be_typed_again_when_recycled(
 def test_reallocating_a_manual_waybill_takes_the_new_number(rig) -> None:
     package_ids = rig.packages(count=1)
     account = manual_account(rig, "YTO")
-    waybills.allocate(
+    allocation.allocate(
         rig.app,
         rig.org.admin,
         package_ids,
         account.id,
         typed_numbers={package_ids[0]: "YT1000000000001"},
     )
-    report = waybills.reallocate(
+    report = allocation.reallocate(
         rig.app,
         rig.org.admin,
         package_ids,

@@ -5,7 +5,7 @@ retries and rate limits, and the gateway error table — so the waybill calls be
 every other Pinduoduo call, and pointing `[platforms.pinduoduo] gateway_url` at the
 sandbox is again the only difference between a test and production.
 
-Instance settings (core passes them, see `core.carrier_accounts`): `platform` (the
+Instance settings (core passes them, see `core.waybills.carrier_accounts`): `platform` (the
 `[platforms.pinduoduo]` app settings), `access_token` and `shop_id` (the shop's
 `owner_id`, sent as `user_id`); optional `need_encrypt` (default true).
 

@@ -10,7 +10,7 @@
 
 Cancelling a `recycled` waybill again asks the carrier once more (when it can cancel):
 that is how a number drawn but never stored, whose compensating cancel the carrier
-refused, is finally voided (`core.waybill_compensation` raises an alert naming it).
+refused, is finally voided (`core.waybills.compensation` raises an alert naming it).
 
 A crash between 2 and 3 leaves `cancelling`: running the cancel again repeats step 2
 (cancelling twice is no error at the carrier) and finishes. Cancelling an unprinted
@@ -29,11 +29,11 @@ from core import clock
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.carrier_session import CarrierSession, CarrierTarget
 from core.contracts.carrier import WaybillRef
 from core.errors import OrderhubError
 from core.models import CarrierAccount, Package, Waybill
-from core.waybill_store import active_numbers
+from core.waybills.carrier_session import CarrierSession, CarrierTarget
+from core.waybills.store import active_numbers
 
 REASON_MAX = 500
 

@@ -1,8 +1,8 @@
 """One allocation batch: claim the packages, call the carrier, store, compensate.
 
 The design (why the carrier is called outside any transaction, what a claim is, how a
-failed store is compensated and how a crash is survived) is explained in `core.waybills`,
-which drives these batches; the database steps are in `core.waybill_store`.
+failed store is compensated and how a crash is survived) is explained in `core.waybills.allocation`,
+which drives these batches; the database steps are in `core.waybills.store`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from core import clock
-from core import waybill_store as db
 from core.accounts import audit
 from core.actor import Actor
 from core.app import App
-from core.carrier_accounts import AccountInfo
-from core.carrier_session import CarrierSession, CarrierTarget
 from core.contracts.carrier import WaybillRequest, WaybillResult
 from core.errors import (
     AuthenticationFailed,
@@ -32,10 +29,13 @@ from core.errors import (
     PluginError,
 )
 from core.models import Package
-from core.waybill_cancel import CancelOutcome
-from core.waybill_compensation import compensate
-from core.waybill_query import guess_carriers
-from core.waybill_requests import build_requests
+from core.waybills import store as db
+from core.waybills.cancel import CancelOutcome
+from core.waybills.carrier_accounts import AccountInfo
+from core.waybills.carrier_session import CarrierSession, CarrierTarget
+from core.waybills.compensation import compensate
+from core.waybills.query import guess_carriers
+from core.waybills.requests import build_requests
 
 log = logging.getLogger("orderhub.waybills")
 

@@ -20,16 +20,16 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from core import waybill_store as db
 from core.actor import Actor
 from core.app import App
-from core.carrier_accounts import AccountInfo
-from core.carrier_session import CarrierSession
 from core.contracts.carrier import WaybillRef, WaybillRequest, WaybillResult
 from core.errors import OrderhubError
+from core.waybills import store as db
+from core.waybills.carrier_accounts import AccountInfo
+from core.waybills.carrier_session import CarrierSession
 
 if TYPE_CHECKING:
-    from core.waybill_batches import AllocationReport
+    from core.waybills.batches import AllocationReport
 
 log = logging.getLogger("orderhub.waybills")
 ALERT_KIND = "waybill.cancel_failed"

@@ -8,7 +8,7 @@ reports any, and resolves the platform's logistics company id for the carrier co
 (`SalesPlatform.logistics_companies`, matching `code` to `wp_code`), which ship-back needs.
 
 The carrier plugin instance for an account, and the settings it receives: see
-`core.carrier_session`.
+`core.waybills.carrier_session`.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.carrier_session import CarrierTarget, carrier_class, carrier_session
 from core.contracts.carrier import WaybillSubscription
 from core.contracts.platform import LogisticsCompany
 from core.contracts.types import Contact
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import CarrierAccount, Shop
 from core.shops.tokens import access_token_for, using_platform
+from core.waybills.carrier_session import CarrierTarget, carrier_class, carrier_session
 
 NAME_MAX = 64
 READ_PERMISSIONS = ("print.run", "print.reprint", "settings.manage")

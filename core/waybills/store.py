@@ -13,7 +13,7 @@ stop every other writer meanwhile).
   ours to cancel at the carrier.
 - `record_release`: a not-active row (`recycled`) for a number we are about to cancel
   at the carrier, written *before* the carrier call, so the package's next request id
-  changes (see `core.waybill_requests.request_ids`) even if we crash right after.
+  changes (see `core.waybills.requests.request_ids`) even if we crash right after.
 """
 
 from __future__ import annotations

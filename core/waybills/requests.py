@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from core import request_epoch
-from core.carrier_accounts import AccountInfo
 from core.contracts.carrier import WaybillItem, WaybillRequest
 from core.contracts.types import Contact
 from core.models import Order, OrderLine, Package, PackageLine, Shop, Waybill
+from core.waybills import request_epoch
+from core.waybills.carrier_accounts import AccountInfo
 
 #: Platform plugin name → `order_channels_type` of platform waybill services.
 ORDER_CHANNELS: Mapping[str, str] = {
@@ -40,7 +40,7 @@ def request_ids(session: Session, package_ids: Iterable[int]) -> dict[int, str]:
     recorded for compensation). So a retry after a crash repeats the id — a carrier that
     deduplicates returns the same number — while a waybill requested after a cancellation
     gets a fresh id, never a voided number back. The installation's epoch
-    (`core.request_epoch`) keeps ids apart when package ids come round again: in another
+    (`core.waybills.request_epoch`) keeps ids apart when package ids come round again: in another
     installation against the same shop, or after a restore of an older backup.
     """
     ids = list(package_ids)

@@ -5,7 +5,7 @@ active waybill one from the account's carrier; a package that has one keeps it (
 `reallocate(…)` (`print.reprint`, with a reason) cancels the active one at the carrier
 first, then allocates (invariant 3: the database holds at most one active waybill per
 package at every instant — a partial unique index, not only this code, guarantees it).
-`cancel(…)` recycles waybills (see `core.waybill_cancel`).
+`cancel(…)` recycles waybills (see `core.waybills.cancel`).
 
 Per batch (at most `Carrier.MAX_BATCH` packages): claim the packages (a short lease, so
 concurrent allocations do not both call the carrier), call the carrier with no database
@@ -40,23 +40,23 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 
-from core import waybill_cancel as cancelling
-from core import waybill_store as db
 from core.accounts import authz
 from core.actor import Actor
 from core.app import App
-from core.carrier_accounts import AccountInfo, account_row
-from core.carrier_session import CarrierTarget
 from core.errors import ValidationError
 from core.models import Package
-from core.waybill_batches import (
+from core.waybills import cancel as cancelling
+from core.waybills import store as db
+from core.waybills.batches import (
     AllocationReport,
     PackageOutcome,
     claim_token,
     release_claims,
     run,
 )
-from core.waybill_requests import request_ids
+from core.waybills.carrier_accounts import AccountInfo, account_row
+from core.waybills.carrier_session import CarrierTarget
+from core.waybills.requests import request_ids
 
 MAX_PACKAGES = 10_000
 

@@ -16,12 +16,12 @@ from core import clock
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.carrier_accounts import require_any
-from core.carrier_session import CarrierTarget, carrier_session
 from core.contracts.carrier import WaybillRef
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import CarrierAccount, Order, Package, PackageLine, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES, WAYBILL_STATUSES
+from core.waybills.carrier_accounts import require_any
+from core.waybills.carrier_session import CarrierTarget, carrier_session
 
 LIST_MAX = 1000
 
