@@ -23,7 +23,7 @@ from core.actor import Actor
 from core.app import App
 from core.errors import NotFound, ValidationError
 from core.models import Order, OrderLine, Package, PackageLine
-from core.waybills.store import order_problem
+from core.orders.status import blocking_reason
 
 MAX_ORDERS = 10_000
 CHUNK = 500
@@ -70,7 +70,7 @@ def ensure_packages(app: App, actor: Actor, order_ids: Iterable[int]) -> Packagi
             if order_id in existing:
                 packages[order_id] = existing[order_id]
                 continue
-            problem = order_problem(order) or _no_lines(order)
+            problem = blocking_reason(order) or _no_lines(order)
             if problem:
                 result.refused.append(OrderRefusal(order_id, order.platform_order_no, problem))
                 continue

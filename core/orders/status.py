@@ -10,8 +10,12 @@ print puts the order on hold (拦截) so nobody ships it by accident.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.contracts.types import OrderStatus, RefundStatus
+
+if TYPE_CHECKING:
+    from core.models import Order
 
 PENDING = "pending"  # 待审
 AUDITED = "audited"  # 已审
@@ -26,6 +30,10 @@ WORKFLOW = (PENDING, AUDITED, PRINTED)
 # Past audit a refund means a package may already be on its way to the packing table.
 HOLD_ON_REFUND = (AUDITED, PRINTED)
 REFUND_EXCEPTION = "refund_in_progress"
+#: An order in one of these hub statuses is never packed or given a waybill again.
+CLOSED = (CANCELLED, REFUNDED, SHIPPED, COMPLETED)
+#: Nor is one whose refund is under way or done.
+BLOCKING_REFUNDS = (RefundStatus.IN_PROGRESS.value, RefundStatus.REFUNDED.value)
 
 
 @dataclass(frozen=True)
@@ -71,3 +79,17 @@ def derive(
     else:
         hub = current  # shipped/completed/cancelled/refunded never go back to the workflow
     return Derived(hub, hold, reason, exceptions)
+
+
+def blocking_reason(order: Order) -> str:
+    """Why an order may not be packed or get a waybill ('' when it may): on hold, closed,
+    or with a refund under way."""
+    number = order.platform_order_no
+    if order.on_hold:
+        reason = f" ({order.hold_reason})" if order.hold_reason else ""
+        return f"order {number} is on hold{reason}"
+    if order.hub_status in CLOSED:
+        return f"order {number} is {order.hub_status}"
+    if order.refund_status in BLOCKING_REFUNDS:
+        return f"order {number} has a refund {order.refund_status.replace('_', ' ')}"
+    return ""

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, defer
 from core.contracts.types import Contact
 from core.models import CarrierAccount, Order, Package, PackageLine, Shop, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
+from core.orders.status import blocking_reason
 from core.templates import (
     ItemLine,
     LabelData,
@@ -39,7 +40,6 @@ from core.templates import (
     aggregate_pick_lines,
 )
 from core.waybills.requests import recipient_of
-from core.waybills.store import order_problem
 
 CHUNK = 500
 NO_CARRIER = "未分配快递 / no carrier"
@@ -172,7 +172,7 @@ def problem(ref: ItemRef, source: Source | None) -> str:
         why = f": {package.hold_reason}" if package.hold_reason else ""
         return f"package {package.id} is {package.status}{why}"
     for order in source.orders:
-        found = order_problem(order)
+        found = blocking_reason(order)
         if found and not (ref.reprint and order.hub_status in ("shipped", "completed")):
             return found
     if ref.kind != "label":

@@ -30,17 +30,11 @@ from core import clock
 from core.contracts.carrier import WaybillRequest, WaybillResult
 from core.models import Order, Package, PackageLine, Waybill
 from core.models.packages import ACTIVE_WAYBILL_STATUSES
+from core.orders.status import blocking_reason
 
 CLAIM_SECONDS = 300
 #: Package statuses that may receive a waybill (later statuses keep the one they have).
 ALLOCATABLE = ("new", "waybill_allocated", "printed")
-ORDER_BLOCKING_HUB = {
-    "cancelled": "cancelled",
-    "refunded": "refunded",
-    "shipped": "shipped",
-    "completed": "completed",
-}
-ORDER_BLOCKING_REFUND = ("in_progress", "refunded")
 WAYBILLS = Waybill.__table__
 
 
@@ -128,23 +122,10 @@ def refusals(session: Session, packages: list[Package]) -> dict[int, str]:
     for package_id, order in rows:
         if package_id in found:
             continue
-        problem = order_problem(order)
+        problem = blocking_reason(order)
         if problem:
             found[package_id] = f"package {package_id}: {problem}"
     return found
-
-
-def order_problem(order: Order) -> str:
-    """Why an order may not be packed or get a waybill ('' when it may)."""
-    number = order.platform_order_no
-    if order.on_hold:
-        reason = f" ({order.hold_reason})" if order.hold_reason else ""
-        return f"order {number} is on hold{reason}"
-    if order.hub_status in ORDER_BLOCKING_HUB:
-        return f"order {number} is {ORDER_BLOCKING_HUB[order.hub_status]}"
-    if order.refund_status in ORDER_BLOCKING_REFUND:
-        return f"order {number} has a refund {order.refund_status.replace('_', ' ')}"
-    return ""
 
 
 def store(
