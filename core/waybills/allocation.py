@@ -47,15 +47,10 @@ from core.errors import ValidationError
 from core.models import Package
 from core.waybills import cancel as cancelling
 from core.waybills import store as db
-from core.waybills.batches import (
-    AllocationReport,
-    PackageOutcome,
-    claim_token,
-    release_claims,
-    run,
-)
+from core.waybills.batches import claim_token, release_claims, run
 from core.waybills.carrier_accounts import AccountInfo, account_row
 from core.waybills.carrier_session import CarrierTarget
+from core.waybills.report import AllocationReport, PackageOutcome
 from core.waybills.requests import request_ids
 
 MAX_PACKAGES = 10_000

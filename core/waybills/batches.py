@@ -12,7 +12,6 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -30,11 +29,11 @@ from core.errors import (
 )
 from core.models import Package
 from core.waybills import store as db
-from core.waybills.cancel import CancelOutcome
 from core.waybills.carrier_accounts import AccountInfo
 from core.waybills.carrier_session import CarrierSession, CarrierTarget
 from core.waybills.compensation import compensate
 from core.waybills.query import guess_carriers
+from core.waybills.report import AllocationReport, PackageOutcome
 from core.waybills.requests import build_requests
 
 log = logging.getLogger("orderhub.waybills")
@@ -42,55 +41,6 @@ log = logging.getLogger("orderhub.waybills")
 #: A failure of one of these stops the rest of the allocation (the next batch would fail
 #: the same way: an account to re-authorise, a setting to fix, a broken plugin).
 FATAL = (AuthenticationFailed, ConfigurationError, NotSupported, PluginError)
-
-
-@dataclass(frozen=True)
-class PackageOutcome:
-    """`allocated` | `kept` | `busy` (another allocation holds it) | `failed`."""
-
-    package_id: int
-    outcome: str
-    number: str = ""
-    waybill_id: int | None = None
-    error: str = ""
-    retryable: bool = False
-    warning: str = ""
-
-
-@dataclass
-class AllocationReport:
-    """One outcome per package in the order asked; `compensated` lists numbers drawn but
-    cancelled at the carrier because they could not be kept; `cancelled` the old
-    waybills a re-allocation cancelled; `aborted` why later batches were not attempted."""
-
-    account: str
-    outcomes: list[PackageOutcome] = field(default_factory=list)
-    compensated: list[str] = field(default_factory=list)  # numbers cancelled at the carrier
-    cancelled: list[CancelOutcome] = field(default_factory=list)  # reallocate
-    aborted: str = ""
-
-    def of(self, outcome: str) -> list[PackageOutcome]:
-        return [o for o in self.outcomes if o.outcome == outcome]
-
-    @property
-    def allocated(self) -> list[PackageOutcome]:
-        return self.of("allocated")
-
-    @property
-    def kept(self) -> list[PackageOutcome]:
-        return self.of("kept")
-
-    @property
-    def failed(self) -> list[PackageOutcome]:
-        return self.of("failed")
-
-    @property
-    def busy(self) -> list[PackageOutcome]:
-        return self.of("busy")
-
-    @property
-    def warnings(self) -> list[str]:
-        return [f"package {o.package_id}: {o.warning}" for o in self.outcomes if o.warning]
 
 
 def claim_token() -> str:

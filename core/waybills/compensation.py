@@ -18,18 +18,16 @@ A carrier that refuses to cancel raises a `waybill.cancel_failed` alert naming t
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from core.actor import Actor
+from core.alerts.raising import raise_alert
 from core.app import App
 from core.contracts.carrier import WaybillRef, WaybillRequest, WaybillResult
 from core.errors import OrderhubError
 from core.waybills import store as db
 from core.waybills.carrier_accounts import AccountInfo
 from core.waybills.carrier_session import CarrierSession
-
-if TYPE_CHECKING:
-    from core.waybills.batches import AllocationReport
+from core.waybills.report import AllocationReport
 
 log = logging.getLogger("orderhub.waybills")
 ALERT_KIND = "waybill.cancel_failed"
@@ -106,7 +104,6 @@ def compensate(
 
 
 def _alert(app: App, actor: Actor, account: AccountInfo, refused: list[str]) -> None:
-    from core.plugins.notify import raise_alert
 
     message = (
         f"面单未能回收 / waybills drawn on carrier account {account.name} were not kept and "
