@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -30,10 +29,8 @@ from core.printing import template_store
 from core.printing.lease import LeaseLost
 from core.printing.printers import PrinterConfig, driver_for, renderer_for
 from core.printing.rendering import ChunkRenderer, Prepared
+from core.printing.run_state import Run
 from core.printing.states import Step, StepResult, step
-
-if TYPE_CHECKING:
-    from core.printing.runner import Run
 
 log = logging.getLogger("orderhub.printing")
 ITEMS = PrintJobItem.__table__
