@@ -14,7 +14,12 @@ from core.contracts.carrier import (
     WaybillResult,
     WaybillSubscription,
 )
-from core.contracts.import_format import ImportFormat, ImportIssue, ImportRow
+from core.contracts.import_format import (
+    RECEIVER_MASKED_TAG,
+    ImportFormat,
+    ImportIssue,
+    ImportRow,
+)
 from core.contracts.notifier import Notification, Notifier
 from core.contracts.platform import (
     DecryptedValue,
@@ -47,6 +52,7 @@ CONTRACTS: dict[str, type[Contract]] = {
 
 __all__ = [
     "CONTRACTS",
+    "RECEIVER_MASKED_TAG",
     "AlertInfo",
     "Carrier",
     "Contact",

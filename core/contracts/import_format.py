@@ -19,6 +19,9 @@ from core.contracts.types import PlatformOrder, required_text
 from core.errors import ValidationError
 
 SEVERITIES = ("error", "warning")
+#: Tag on an order whose receiver is known only masked (`张**`, `138****5678`): our own
+#: labels cannot be printed for it. Formats may set it; core's import adds it otherwise.
+RECEIVER_MASKED_TAG = "receiver_masked"
 
 
 @dataclass(frozen=True)

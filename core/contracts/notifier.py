@@ -1,6 +1,6 @@
 """`Notifier`: delivers a message to a person — one-time codes, alerts, reports.
 
-Core sends through `core.plugins.notify.notify(app, notification)`, which calls every notifier
+Core sends through `core.alerts.notify.notify(app, notification)`, which calls every notifier
 listed in `settings.plugins.notifiers` (default: the built-in `log` notifier, which writes
 to the log and the alerts table so an operator can pass codes on in a fresh install).
 """

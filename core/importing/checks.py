@@ -18,8 +18,8 @@ import dataclasses
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from core.contracts import ImportFormat, ImportIssue, ImportRow, PlatformOrder
-from core.importing.report import RECEIVER_MASKED_TAG, ImportReport
+from core.contracts import RECEIVER_MASKED_TAG, ImportFormat, ImportIssue, ImportRow, PlatformOrder
+from core.importing.report import ImportReport
 
 #: Orders per upsert: big enough for multi-row INSERTs, small enough to keep memory flat
 #: (and, between processes, what one message carries).

@@ -52,6 +52,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from core.contracts import ImportFormat, OrderStatus, PlatformOrder, RefundStatus
+from core.crypto import install_keyring
 from core.errors import OrderhubError, PluginError
 from core.importing.checks import Limits, checked_batches
 from core.importing.report import ImportReport
@@ -389,7 +390,6 @@ _REDUCERS: dict[type, Any] = {
 
 def _encoder(pickled: bytes) -> OrderEncoder:
     """The importer's encoder, and its keyring installed (encrypted columns use it)."""
-    from core.crypto import install_keyring
 
     encoder: OrderEncoder = pickle.loads(pickled)
     install_keyring(encoder.keyring)

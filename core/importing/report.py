@@ -1,5 +1,4 @@
-"""What an order import did (or, on a dry run, would do), row by row — and the words
-imports share (`RECEIVER_MASKED_TAG`), importable by format plugins without the service.
+"""What an order import did (or, on a dry run, would do), row by row.
 
 Kept apart from `core.importing.service` so front ends can render a report without the service.
 Issues are capped: a 100,000-row export with one masked receiver per row would otherwise
@@ -16,9 +15,6 @@ from core.contracts import ImportIssue
 
 MAX_ISSUES = 1000
 MAX_MESSAGE = 300  # characters of one issue's message
-#: Tag on an order whose receiver is known only masked (`张**`, `138****5678`): our own
-#: labels cannot be printed for it. Formats may set it; core's import adds it otherwise.
-RECEIVER_MASKED_TAG = "receiver_masked"
 
 
 @dataclass

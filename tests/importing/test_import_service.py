@@ -9,10 +9,10 @@ import json
 import pytest
 from sqlalchemy import select
 
+from core.contracts import RECEIVER_MASKED_TAG
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.hookspecs import hookimpl
 from core.importing import service as importing
-from core.importing.report import RECEIVER_MASKED_TAG
 from core.models import AuditEvent
 from tests.importing.builders import (
     FIXTURE,

@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.contracts import OrderStatus, RefundStatus
+from core.contracts import RECEIVER_MASKED_TAG, OrderStatus, RefundStatus
 from core.errors import ValidationError
 from core.importing import service as importing
-from core.importing.report import RECEIVER_MASKED_TAG
 from plugins.importers.generic.format import MappedFormat
 from plugins.importers.generic.spec import spec_from
 from tests.importing.builders import xlsx_from_csv_text

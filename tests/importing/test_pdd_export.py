@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.contracts import ImportRow, OrderStatus, RefundStatus
+from core.contracts import RECEIVER_MASKED_TAG, ImportRow, OrderStatus, RefundStatus
 from core.errors import ValidationError
-from core.importing.report import RECEIVER_MASKED_TAG
 from plugins.platforms.pinduoduo.export_format import PinduoduoExportFormat
 from plugins.platforms.pinduoduo.export_status import refund_from_text, status_from_text
 from tests.importing.builders import (

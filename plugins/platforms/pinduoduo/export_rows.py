@@ -24,6 +24,7 @@ from types import MappingProxyType
 from core import tabular
 from core.clock import SHANGHAI
 from core.contracts import (
+    RECEIVER_MASKED_TAG,
     Contact,
     ImportIssue,
     ImportRow,
@@ -31,7 +32,6 @@ from core.contracts import (
     PlatformOrderLine,
 )
 from core.errors import ValidationError
-from core.importing.report import RECEIVER_MASKED_TAG
 from core.money import yuan_to_fen
 from plugins.platforms.pinduoduo.export_status import row_status
 from plugins.platforms.pinduoduo.mapping import RISK_CONTROL_TAG, is_ciphertext
