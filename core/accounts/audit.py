@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.accounts import authz
 from core.actor import Actor
 from core.errors import ValidationError
 from core.models import AuditEvent
@@ -63,7 +64,6 @@ def list_events(
     app: App, actor: Actor, *, action: str | None = None, limit: int = 100
 ) -> list[AuditEvent]:
     """The org's audit trail, newest first; reading it needs settings.manage."""
-    from core.accounts import authz
 
     if not 1 <= limit <= 10_000:
         raise ValidationError("limit must be 1 to 10000", field="limit")

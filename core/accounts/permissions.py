@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.errors import ValidationError
+
 PERMISSIONS: dict[str, str] = {
     "order.view": "查看订单 / view orders",
     "order.edit": "编辑订单 / edit orders",
@@ -79,8 +81,6 @@ BUILTIN_BY_KEY = {t.key: t for t in BUILTIN_ROLES}
 
 def check_known(permission: str) -> str:
     """Return the permission if known; otherwise raise a ValidationError listing the valid ones."""
-    from core.errors import ValidationError
-
     if permission not in PERMISSIONS:
         raise ValidationError(
             f"unknown permission {permission!r}; known: {', '.join(sorted(PERMISSIONS))}",

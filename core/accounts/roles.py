@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.accounts import audit, authz
+from core.accounts.auth import user_in_org
 from core.accounts.permissions import BUILTIN_BY_KEY, BUILTIN_ROLES, check_known
 from core.actor import Actor
 from core.app import App
@@ -162,7 +163,6 @@ def delete_role(app: App, actor: Actor, role_name: str) -> None:
 
 def assign(app: App, actor: Actor, username: str, role_name: str) -> None:
     """Give a user a role; effective on their next action."""
-    from core.accounts.auth import user_in_org
 
     with app.tx() as session:
         authz.require(session, actor, "user.manage")
@@ -182,7 +182,6 @@ def assign(app: App, actor: Actor, username: str, role_name: str) -> None:
 
 
 def unassign(app: App, actor: Actor, username: str, role_name: str) -> None:
-    from core.accounts.auth import user_in_org
 
     with app.tx() as session:
         authz.require(session, actor, "user.manage")

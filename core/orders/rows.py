@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from core import clock, masking
@@ -227,10 +228,7 @@ def _processors(
 
 
 def _encoder(dialect_name: str, keys: list[str], org_id: int, shop_id: int, source: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from core.crypto import Keyring as _Keyring
 
     dialect = (postgresql.psycopg.dialect() if dialect_name == "postgresql"
                else sqlite.pysqlite.dialect())  # fmt: skip
-    return OrderEncoder(dialect, _Keyring(keys), org_id=org_id, shop_id=shop_id, source=source)
+    return OrderEncoder(dialect, Keyring(keys), org_id=org_id, shop_id=shop_id, source=source)

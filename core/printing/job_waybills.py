@@ -19,6 +19,7 @@ from core.models.packages import PRINTABLE_WAYBILL_STATUSES
 from core.printing import reprint as reprints
 from core.waybills import allocation as waybills
 from core.waybills import carrier_accounts
+from core.waybills.query import reprint_data
 
 
 def prepare(
@@ -106,7 +107,6 @@ def _account(
 
 def refresh_print_data(app: App, actor: Actor, package_ids: list[int]) -> None:
     """A reprint on a print component: fetch the waybills' print data again."""
-    from core.waybills.query import reprint_data
 
     with app.tx() as session:
         ids = list(

@@ -24,7 +24,7 @@ from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.errors import Conflict, ValidationError
-from core.models import Order, PrintJob, PrintJobItem, Waybill
+from core.models import Order, PackageLine, PrintJob, PrintJobItem, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
 from core.orders import packages
 from core.printing import job_waybills, template_store
@@ -234,7 +234,6 @@ def _store(
 def _ciphertext_warning(session: Session, package_ids: list[int]) -> list[str]:
     """Labels orderhub renders for orders whose receiver only the platform can read
     carry the platform's masked copies; say so (its print component prints them whole)."""
-    from core.models import PackageLine
 
     count = 0
     for start in range(0, len(package_ids), INSERT_CHUNK):
@@ -293,7 +292,6 @@ def _template_name(
 
 
 def _first_orders(session: Session, package_ids: list[int]) -> dict[int | None, int]:
-    from core.models import PackageLine
 
     found: dict[int | None, int] = {}
     for start in range(0, len(package_ids), INSERT_CHUNK):

@@ -20,6 +20,7 @@ from core.printing.printers import (
     renderer_for,
     require_use,
 )
+from core.printing.testpage import build_test_page
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,6 @@ def discover(
 
 def print_test_page(app: App, actor: Actor, name: str) -> int:
     """Print the test page (ruler, offsets) on printer `name`; returns the bytes sent."""
-    from core.printing.testpage import build_test_page
 
     with app.tx() as session:
         authz.require(session, actor, "print.run")

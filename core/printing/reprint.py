@@ -31,6 +31,7 @@ from core.actor import Actor
 from core.app import App
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import PrintJob, PrintJobItem, Waybill
+from core.printing.lease import holder_is_dead
 
 PRINTED_STATES = ("done", "sending", "uncertain")
 REASON_MAX = 500
@@ -226,7 +227,6 @@ def _audit_choice(
 
 
 def _check_not_running(job: PrintJob) -> None:
-    from core.printing.lease import holder_is_dead
 
     held = job.lease_owner and job.lease_expires_at and not holder_is_dead(job.lease_owner)
     if held and clock.as_utc(job.lease_expires_at) > clock.now():  # type: ignore[arg-type]

@@ -47,6 +47,7 @@ from core.errors import AuthenticationFailed, ExternalError
 from core.models import Shop, SyncRun
 from core.orders import store as order_store
 from core.orders.rows import PreparedOrder
+from core.shops.tokens import access_token_for, refresh_tokens
 from core.sync import lease as leases
 from core.sync.windows import cursor_after
 
@@ -122,7 +123,6 @@ class ShopFeed:
         wait: Callable[[float], object] = time.sleep,
         retry_delay: float = PAGE_RETRY_DELAY,
     ) -> None:
-        from core.shops.tokens import access_token_for  # late: shop_tokens imports more of core
 
         self.app = app
         self.shop_id = shop_id
@@ -161,7 +161,6 @@ class ShopFeed:
                 self._wait(self._retry_delay)
 
     def _refresh(self) -> None:
-        from core.shops.tokens import refresh_tokens
 
         log.info("shop %s: access token expired; refreshing it", self.shop_id)
         shop = refresh_tokens(self.app, self.shop_id, stale_token=self._token)

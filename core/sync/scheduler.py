@@ -32,6 +32,7 @@ from core.errors import Conflict, NotFound, OrderhubError, PermissionDenied, Val
 from core.models import Shop
 from core.runtime.checkpoints import background_checkpoints
 from core.runtime.heap import frozen_heap
+from core.shops.tokens import using_platform
 from core.sync import lease as leases
 from core.sync import runs
 from core.sync.engine import PAGE_RETRY_DELAY, ShopFeed, WindowReport, store_window
@@ -198,7 +199,6 @@ def run_pass(
     control: Control | None = None,
 ) -> PassReport:
     """One pass over the leased shop; always ends with the lease released (or lost)."""
-    from core.shops.tokens import using_platform  # late: it imports the notifier machinery
 
     control = control or Control()
     try:
