@@ -170,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from core import crypto
     from core.actor import Actor
-    from core.app import open_app
     from core.config import PluginSettings, Settings
     from core.importing import service
     from core.models import Org, Shop
+    from core.startup import open_app
 
     with tempfile.TemporaryDirectory(prefix="orderhub-import-bench-") as tmp:
         workdir = Path(tmp)

@@ -85,8 +85,8 @@ class CountingPrinter:
 
 
 def _app(url: str, data: Path):  # type: ignore[no-untyped-def]
-    from core.app import open_app
     from core.config import PluginSettings, Settings
+    from core.startup import open_app
 
     key = (data / "bench.key").read_text().strip()
     settings = Settings(

@@ -43,9 +43,9 @@ from bench_db import fresh_database  # noqa: E402 - a sibling module: bench/ is 
 from core import crypto  # noqa: E402
 from core.accounts.users import create_org_with_admin  # noqa: E402
 from core.actor import Actor  # noqa: E402
-from core.app import open_app  # noqa: E402
 from core.config import AuthSettings, PluginSettings, Settings, SyncSettings  # noqa: E402
 from core.shops import binding  # noqa: E402
+from core.startup import open_app  # noqa: E402
 from core.sync import Control, sync_shop  # noqa: E402
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxProcess  # noqa: E402
 

@@ -34,13 +34,14 @@ from cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, cli_actor, settings_from
 from cli.oauth_callback import CallbackListener
 from core import clock, printing
 from core.actor import Actor
-from core.app import App, open_app
+from core.app import App
 from core.config import default_config_path, load_settings
 from core.contracts import Contact
 from core.errors import ConfigurationError, ExternalError, OrderhubError
 from core.installation import generate_password, initialise
 from core.printing import selection
 from core.shops import binding as shops
+from core.startup import open_app
 from core.sync import sync_shop
 from core.waybills import carrier_accounts
 

@@ -18,8 +18,9 @@ import sys
 
 from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, emit, settings_from
 from core import crypto
-from core.app import App, open_app
+from core.app import App
 from core.keys import rotation
+from core.startup import open_app
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    host = PluginHost(None, settings_from(args).plugins)
+    host = PluginHost(settings_from(args).plugins)
     host.load()
     rows = host.describe()
     table = [

@@ -22,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from core.actor import Actor
-from core.app import App, open_app
+from core.app import App
 from core.config import Settings, load_settings
 from core.errors import NotFound, OrderhubError
+from core.startup import open_app
 
 EXIT_OK = 0
 EXIT_ERROR = 1

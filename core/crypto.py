@@ -276,5 +276,5 @@ def install_keyring(keyring: Keyring | None) -> None:
 
 def current_keyring() -> Keyring:
     if _installed is None:
-        raise ConfigurationError("encryption keys not loaded (call core.app.open_app first)")
+        raise ConfigurationError("encryption keys not loaded (call core.startup.open_app first)")
     return _installed

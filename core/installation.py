@@ -24,12 +24,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from core import crypto, migrate
-from core.accounts import passwords
-from core.app import open_app
+from core.accounts import passwords, users
 from core.config import AuthSettings, Settings, mask_secret
 from core.db import create_db_engine, normalise_url
 from core.errors import ConfigurationError, ValidationError
 from core.models import Org, User
+from core.plugins.host import PluginHost
+from core.startup import open_app
 
 # Given the admin's user name, returns the password to set. Called only when the first
 # org is really created, so a re-run never prompts.
@@ -82,7 +83,6 @@ def initialise(
     actor_label: str = "init",
 ) -> InitReport:
     """Data directory, key file, schema at head, then the first org and its admin if none."""
-    from core.accounts import users  # late: users imports the App this module also serves
 
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = create_db_engine(settings.effective_database_url)
@@ -256,9 +256,8 @@ def _schema_verdict(revision: str | None, head: str | None) -> str:
 
 def _plugins(settings: Settings, problems: list[str]) -> list[dict[str, Any]]:
     """Load plugins as every process does (no database or keys needed) and describe them."""
-    from core.plugins.host import PluginHost  # late, as in core.app: plugins import core
 
-    host = PluginHost(None, settings.plugins)
+    host = PluginHost(settings.plugins)
     host.load()
     rows = [row.as_dict() for row in host.describe()]
     problems += [f"plugin {row['name']}: {row['error']}" for row in rows if row["error"]]

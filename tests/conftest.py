@@ -21,9 +21,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from core import clock, crypto, migrate
-from core.app import App, open_app
+from core.app import App
 from core.config import AuthSettings, PluginSettings, Settings
 from core.db import create_db_engine, normalise_url
+from core.startup import open_app
 
 CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("ORDERHUB_TEST_PG_URL") or (

@@ -12,10 +12,11 @@ import httpx
 from sqlalchemy import text
 
 from core.accounts import audit
-from core.app import App, open_app
+from core.app import App
 from core.config import Settings, SyncSettings
 from core.models import Shop
 from core.shops import binding
+from core.startup import open_app
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
 
 REDIRECT = "https://hub.example.cn/oauth/pinduoduo/callback"

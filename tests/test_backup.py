@@ -16,13 +16,14 @@ from sqlalchemy.engine import make_url
 
 from cli.main import main
 from core import crypto, migrate
-from core.app import App, open_app
+from core.app import App
 from core.backup import service as backups
 from core.backup.postgres import pg_conninfo, redact
 from core.config import Settings
 from core.db import create_db_engine, normalise_url
 from core.errors import Conflict, NotSupported, ValidationError
 from core.models import Alert, Org, User
+from core.startup import open_app
 from core.waybills import request_epoch
 
 SEED_ALERTS = 300  # ~1.3 MB with the padding below: many backup steps on SQLite

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from cli.main import main
 from core import migrate
 from core.accounts.passwords import verify_password
-from core.app import open_app
 from core.config import Settings, load_settings
 from core.db import create_db_engine
 from core.models import AuditEvent, Org, User
+from core.startup import open_app
 
 PASSWORD = "correct-horse-battery"
 

@@ -149,7 +149,7 @@ def test_the_quick_start_module_compiles_and_registers() -> None:
     from core.config import PluginSettings
     from core.plugins.host import PluginHost
 
-    host = PluginHost(None, PluginSettings(only=("orderhub",)))
+    host = PluginHost(PluginSettings(only=("orderhub",)))
     plugin = type(
         "MySms", (), {"register_notifiers": staticmethod(namespace["register_notifiers"])}
     )

@@ -57,7 +57,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def loaded_host(settings: PluginSettings) -> PluginHost:
-    host = PluginHost(None, settings)
+    host = PluginHost(settings)
     host.load()
     return host
 

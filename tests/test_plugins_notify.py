@@ -10,13 +10,15 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from core.app import App, open_app
+from core.alerts.notify import notify
+from core.alerts.raising import raise_alert
+from core.app import App
 from core.config import PluginSettings, Settings
 from core.contracts import AlertInfo, Notification, Notifier
 from core.errors import ConfigurationError, ExternalError, PluginError, ValidationError
 from core.hookspecs import hookimpl
 from core.models import Alert, Org
-from core.plugins.notify import notify, raise_alert
+from core.startup import open_app
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
 @pytest.fixture
 def host() -> PluginHost:
-    return PluginHost(None, PluginSettings(only=("orderhub",)))
+    return PluginHost(PluginSettings(only=("orderhub",)))
 
 
 class Echo(Notifier):

@@ -1,7 +1,7 @@
 """One-time codes (registration, password reset): 6 digits, short-lived, few attempts.
 
 Only a keyed hash of each code is stored (a 6-digit code is trivial to brute-force from a
-plain hash), and codes reach people through the notifier plugins (`core.plugins.notify`).
+plain hash), and codes reach people through the notifier plugins (`core.alerts.notify`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.alerts.notify import notify
 from core.app import App
+from core.contracts.notifier import Notification
 from core.errors import AuthenticationFailed
 from core.models import User, VerificationCode
 
@@ -72,8 +74,6 @@ def consume_code(session: Session, app: App, user: User, purpose: str, code: str
 
 
 def send_code(app: App, user: User, code: str, purpose: str) -> None:
-    from core.contracts.notifier import Notification
-    from core.plugins.notify import notify
 
     minutes = app.settings.auth.verification_code_minutes
     what = {

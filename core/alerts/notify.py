@@ -1,12 +1,10 @@
-"""Sending notifications and raising alerts: the core side of the `Notifier` contract.
+"""Sending notifications through the notifier plugins: the core side of `Notifier`.
 
 `notify(app, notification)` sends through every notifier named in
 `settings.plugins.notifiers` (default `("log",)`: the built-in notifier that writes to the
 log and the alerts table — how one-time codes reach people in a fresh install). Call it
 after your transaction has committed: notifiers may write alerts in their own transaction,
 and on SQLite a second writer would wait for yours.
-
-`CoreServices` is the facade plugin instances receive as `services`.
 """
 
 from __future__ import annotations
@@ -15,67 +13,14 @@ import logging
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from core import clock
+from core.alerts.raising import raise_alert
 from core.contracts.notifier import Notification
-from core.contracts.types import AlertInfo
-from core.errors import (
-    ConfigurationError,
-    ExternalError,
-    OrderhubError,
-    PluginError,
-    ValidationError,
-)
-from core.models import Alert
+from core.errors import ConfigurationError, ExternalError, OrderhubError, PluginError
 
 if TYPE_CHECKING:
     from core.app import App
 
 log = logging.getLogger("orderhub.notify")
-
-SEVERITIES = ("info", "warning", "critical")
-KIND_MAX = 64  # alerts.kind column width
-
-
-class CoreServices:
-    """What core offers plugin instances (`core.contracts.PluginServices`)."""
-
-    def __init__(self, app: App) -> None:
-        self._app = app
-
-    def raise_alert(self, org_id: int | None, kind: str, severity: str, message: str) -> AlertInfo:
-        """Store an alert in its own transaction and fire `alert_raised`."""
-        return raise_alert(self._app, org_id, kind, severity, message)
-
-
-def raise_alert(app: App, org_id: int | None, kind: str, severity: str, message: str) -> AlertInfo:
-    """Write an `Alert` row (committed on return), then call the `alert_raised` hook.
-
-    `org_id` None means installation-wide. Hook failures are logged, never raised: the
-    alert is stored whatever a forwarding plugin does.
-    """
-    if severity not in SEVERITIES:
-        raise ValidationError(
-            f"alert severity must be one of {', '.join(SEVERITIES)}, not {severity!r}",
-            field="severity",
-        )
-    if not kind or len(kind) > KIND_MAX:
-        raise ValidationError(f"alert kind must be 1-{KIND_MAX} characters: {kind!r}")
-    with app.tx() as session:
-        alert = Alert(org_id=org_id, kind=kind, severity=severity, message=message)
-        session.add(alert)
-        session.flush()
-        info = AlertInfo(
-            id=alert.id,
-            org_id=alert.org_id,
-            kind=alert.kind,
-            severity=alert.severity,
-            message=alert.message,
-            created_at=clock.as_utc(alert.created_at),
-        )
-    if app.plugins is not None:
-        app.plugins.emit("alert_raised", alert=info)
-    return info
-
 
 def notify(app: App, notification: Notification) -> list[str]:
     """Send `notification` through each configured notifier; return those that delivered.

@@ -95,8 +95,7 @@ def tracing_requested(settings: PluginSettings, env: Mapping[str, str] | None = 
 class PluginHost:
     """A `pluggy.PluginManager("orderhub")` with the hook specs, plus contract checks."""
 
-    def __init__(self, app: Any, plugin_settings: PluginSettings) -> None:
-        self.app = app
+    def __init__(self, plugin_settings: PluginSettings) -> None:
         self.settings = plugin_settings
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
@@ -317,13 +316,14 @@ class PluginHost:
         """Plugins that failed to load; each has its `error`."""
         return list(self._failed)
 
+    def bind_services(self, services: PluginServices) -> None:
+        """Give plugin instances core's services facade (`core.startup.open_app` does)."""
+        self._services = services
+
     @property
     def services(self) -> PluginServices | None:
-        """The core facade passed to plugin instances (None without an app, e.g. in docs)."""
-        if self._services is None and self.app is not None:
-            from core.plugins.notify import CoreServices  # late: notify uses the host at run time
-
-            self._services = CoreServices(self.app)
+        """The core facade passed to plugin instances (None for a host that only lists
+        plugins, as `orderhub plugins` and the docs do)."""
         return self._services
 
     def platforms(self) -> dict[str, type[SalesPlatform]]:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.accounts import audit
+from core.alerts.raising import raise_alert
 from core.app import App
 from core.contracts.platform import SalesPlatform, TokenGrant
 from core.errors import AuthenticationFailed, Conflict, ExternalError, NotFound, ValidationError
@@ -156,7 +157,6 @@ def refresh_tokens(
         f"Authorise it again: `orderhub shop bind --platform {platform}` "
         "(or Settings → Shops → re-authorise)"
     )
-    from core.plugins.notify import raise_alert  # late: notify imports plugin machinery
 
     raise_alert(app, org_id, ALERT_KIND, "critical", message)
     raise AuthenticationFailed(message, shop_id=shop_id)

@@ -22,8 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from core.config import Settings
+from core.contracts.platform import OrderWindow
 from core.errors import ExternalError
+from core.orders.rows import OrderEncoder
 from core.runtime.processes import die_with_parent
+from core.shops.tokens import platform_for
+from core.startup import open_app
+from core.sync.engine import ShopFeed, fetch_window
 
 
 @dataclass
@@ -48,10 +53,6 @@ _state: dict[str, Any] = {}
 def start(setup: ReaderSetup) -> None:
     """Pool initializer: tie the process to its parent, then open app, feed and encoder."""
     die_with_parent(setup.parent_pid)
-    from core.app import open_app
-    from core.orders.rows import OrderEncoder
-    from core.shops.tokens import platform_for
-    from core.sync.engine import ShopFeed
 
     app = open_app(setup.settings, load_plugins=False)
     app.plugins.load(names=None if setup.entry_point is None else (setup.entry_point,))
@@ -80,8 +81,6 @@ def ready() -> int:
 
 def read(start_at: datetime, end_at: datetime, keep: bool) -> tuple[int, int, list[Any]]:
     """(pages, sweeps, prepared orders) of one window; errors come back picklable."""
-    from core.contracts.platform import OrderWindow
-    from core.sync.engine import fetch_window
 
     try:
         fetched = fetch_window(_state["feed"], OrderWindow(start_at, end_at))

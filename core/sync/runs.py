@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from core import clock
+from core.alerts.raising import raise_alert
 from core.app import App
 from core.errors import OrderhubError
 from core.models import Shop, SyncRun
@@ -192,7 +193,6 @@ def record_failure(
 
 
 def _alert(app: App, state: ShopState, kind: str, severity: str, message: str) -> None:
-    from core.plugins.notify import raise_alert  # late: notify loads plugin machinery
 
     try:
         raise_alert(app, state.org_id, kind, severity, message)

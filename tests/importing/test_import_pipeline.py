@@ -195,7 +195,7 @@ from pathlib import Path
 from core import crypto, migrate
 from core.importing import service
 from core.actor import Actor
-from core.app import open_app
+from core.startup import open_app
 from core.config import PluginSettings, Settings
 from core.db import create_db_engine
 from core.models import Org, Shop

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from core import crypto
-from core.app import App, open_app
+from core.app import App
 from core.config import Settings
+from core.startup import open_app
 
 
 @pytest.fixture

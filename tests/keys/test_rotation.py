@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy import text
 
 from core import crypto
-from core.app import App, open_app
+from core.app import App
 from core.config import Settings
 from core.errors import ConfigurationError
 from core.keys import rotation as keys
 from core.models import User
 from core.models.base import EncryptedJSON, EncryptedText, PayloadJSON
+from core.startup import open_app
 from tests.keys.rig import (
     SECRETS,
     add_users,

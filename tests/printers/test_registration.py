@@ -22,7 +22,7 @@ SETTINGS = {
 
 @pytest.fixture(scope="module")
 def drivers() -> dict[str, type[PrinterDriver]]:
-    host = PluginHost(None, PluginSettings(only=("orderhub",)))
+    host = PluginHost(PluginSettings(only=("orderhub",)))
     host.load()
     assert host.failed == []
     return host.printer_drivers()

@@ -27,7 +27,7 @@ PT_PER_MM = 72 / 25.4
 
 
 def test_renderers_come_in_through_the_entry_point_group() -> None:
-    host = PluginHost(None, PluginSettings(only=("orderhub",)))
+    host = PluginHost(PluginSettings(only=("orderhub",)))
     host.load()
     assert {name: cls for name, cls in host.renderers().items() if name in RENDERERS} == RENDERERS
     assert not host.failed

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core import clock
-from core.app import App, open_app
+from core.app import App
 from core.config import Settings, SyncSettings
 from core.models import Order, OrderLine, Shop, SyncRun
 from core.shops import binding
+from core.startup import open_app
 from core.sync import Control, PassReport, sync_shop
 from plugins.platforms.pinduoduo import mapping
 from plugins.platforms.pinduoduo.sandbox import SandboxServer

@@ -19,7 +19,7 @@ import sys
 from sqlalchemy import event
 
 from core.actor import Actor
-from core.app import open_app
+from core.startup import open_app
 from core.waybills import allocation as waybills
 
 

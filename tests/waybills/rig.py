@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.app import App, open_app
+from core.app import App
 from core.config import Settings
 from core.contracts import Contact
 from core.models import Order, Waybill
@@ -23,6 +23,7 @@ from core.orders import packages
 from core.orders.store import upsert_orders
 from core.shops import binding
 from core.shops.tokens import access_token_for
+from core.startup import open_app
 from core.waybills import carrier_accounts
 from plugins.platforms.pinduoduo.platform import PinduoduoPlatform
 from plugins.platforms.pinduoduo.sandbox import SandboxServer

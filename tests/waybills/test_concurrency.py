@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from core.app import open_app
 from core.models import Package, Waybill
+from core.startup import open_app
 from core.waybills import allocation
 from core.waybills.store import CLAIM_SECONDS
 from tests.waybills.rig import app_for, platform_settings

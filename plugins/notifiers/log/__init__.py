@@ -36,7 +36,7 @@ class LogNotifier(Notifier):
         if self.services is None:
             raise ConfigurationError(
                 "the log notifier needs core services to store its alert; "
-                "send through core.plugins.notify.notify(app, notification)"
+                "send through core.alerts.notify.notify(app, notification)"
             )
         self.services.raise_alert(
             notification.org_id,
