@@ -12,13 +12,14 @@ import re
 import subprocess
 
 from core.contracts.printer import PrinterInfo, PrinterState, PrinterStatus
-from core.errors import ConfigurationError, DeviceNotFound, ExternalError
+from core.errors import ConfigurationError, ExternalError
+from plugins.printers.spooler.cups_common import CupsQueueCheck
 
 _JOB_ID = re.compile(r"request id is (\S+)")
 _DEVICE = re.compile(r"^device for ([^:\s]+): (.*)$")
 
 
-class LpSpooler:
+class LpSpooler(CupsQueueCheck):
     """CUPS via `lp` / `lpstat`."""
 
     def __init__(self, server: str | None = None) -> None:
@@ -56,14 +57,6 @@ class LpSpooler:
                 f"{self.where} is not running ({self._said(result) or 'no answer'})",
                 retryable=True,
                 spooler=self.where,
-            )
-
-    def check_queue(self, queue: str, timeout: float) -> None:
-        names = [info.name for info in self.queues(timeout)]
-        if queue not in names:
-            raise DeviceNotFound(
-                f"no queue {queue!r} in {self.where}; queues: {', '.join(names) or 'none'}",
-                queue=queue,
             )
 
     def submit(self, queue: str, data: bytes, title: str, raw: bool, timeout: float) -> str:

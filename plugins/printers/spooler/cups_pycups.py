@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from core.contracts.printer import PrinterInfo, PrinterState, PrinterStatus
-from core.errors import DeviceNotFound, ExternalError
+from core.errors import ExternalError
+from plugins.printers.spooler.cups_common import CupsQueueCheck
 
 try:
     import cups
@@ -52,7 +53,7 @@ def _within(seconds: float, call: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-class PycupsSpooler:
+class PycupsSpooler(CupsQueueCheck):
     """CUPS via libcups' IPP client, without spawning processes."""
 
     def __init__(self, server: str | None = None) -> None:
@@ -76,14 +77,6 @@ class PycupsSpooler:
             ) from exc
         except (RuntimeError, cups.IPPError) as exc:
             raise ExternalError(f"{self.where}: {what} failed: {exc}", retryable=True) from exc
-
-    def check_queue(self, queue: str, timeout: float) -> None:
-        names = [info.name for info in self.queues(timeout)]
-        if queue not in names:
-            raise DeviceNotFound(
-                f"no queue {queue!r} in {self.where}; queues: {', '.join(names) or 'none'}",
-                queue=queue,
-            )
 
     def submit(self, queue: str, data: bytes, title: str, raw: bool, timeout: float) -> str:
         options = {"raw": "true"} if raw else {}
