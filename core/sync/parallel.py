@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from collections import deque
@@ -33,7 +34,7 @@ from core.errors import ExternalError
 from core.runtime.processes import main_not_rerun
 from core.sync import reader_process
 from core.sync.engine import FetchedWindow, ShopFeed, fetch_window
-from core.sync.prefetch import POLL_SECONDS, ReadWindow
+from core.sync.prefetch import POLL_SECONDS, ReadWindow, handed_over
 
 log = logging.getLogger("orderhub.sync")
 
@@ -177,30 +178,26 @@ class ParallelWindowReader:
     # ------------------------------------------------------------------ consumer
 
     def __iter__(self) -> Iterator[ReadWindow]:
-        waited = 0.0
-        while self._yielded < len(self._windows):
-            began = time.perf_counter()
-            with self._cond:
-                item = self._results.pop(self._yielded, None)
-                if item is None:
-                    self._cond.wait(POLL_SECONDS)
-                    item = self._results.pop(self._yielded, None)
-                if item is not None:
-                    self._yielded += 1
-                    self._cond.notify_all()
-            self.starved_s += time.perf_counter() - began
+        return handed_over(self._poll, idle=self._idle, every=self._every, stopped=self._stopped)
+
+    def _poll(self) -> ReadWindow | None:
+        """The next window in plan order, None after the last; `queue.Empty` if it did not
+        come within `POLL_SECONDS`. The time spent here counts in `starved_s`."""
+        if self._yielded >= len(self._windows):
+            return None
+        began = time.perf_counter()
+        with self._cond:
+            item = self._results.pop(self._yielded, None)
             if item is None:
-                if self._stopped():
-                    return
-                waited += POLL_SECONDS
-                if waited >= self._every:
-                    self._idle()
-                    waited = 0.0
-                continue
-            waited = 0.0
-            yield item
-            if item.error is not None:
-                return
+                self._cond.wait(POLL_SECONDS)
+                item = self._results.pop(self._yielded, None)
+            if item is not None:
+                self._yielded += 1
+                self._cond.notify_all()
+        self.starved_s += time.perf_counter() - began
+        if item is None:
+            raise queue.Empty
+        return item
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop reading: pending windows are dropped, reader processes are ended."""

@@ -11,6 +11,9 @@ a stop, a failure before it) is simply read again by the next pass.
 The reader never touches the database except through the shop's token refresh, which
 takes its own short transaction. Errors reach the storing thread in order: a window that
 could not be read fails the pass only after every window before it was committed.
+
+`handed_over`, the storing thread's side of the hand-over (waiting, renewing the lease while
+it waits, stopping on request), serves the reader processes of `core.sync.parallel` too.
 """
 
 from __future__ import annotations
@@ -38,6 +41,42 @@ class ReadWindow:
     started_at: datetime
     fetched: FetchedWindow | None = None
     error: BaseException | None = None
+
+
+def handed_over(
+    poll: Callable[[], ReadWindow | None],
+    *,
+    idle: Callable[[], object],
+    every: float,
+    stopped: Callable[[], bool],
+) -> Iterator[ReadWindow]:
+    """The consuming side of both window readers (`WindowReader`, and
+    `parallel.ParallelWindowReader`): the windows `poll` hands over, in plan order, up to
+    and including the first with an `error`.
+
+    `poll()` waits at most `POLL_SECONDS` for the next window and returns it, returns None
+    when there are no more, or raises `queue.Empty` when none came in time. While it keeps
+    coming back empty, `idle()` is called every `every` seconds, and the iteration ends as
+    soon as `stopped()` is true.
+    """
+    waited = 0.0
+    while True:
+        try:
+            item = poll()
+        except queue.Empty:
+            if stopped():
+                return
+            waited += POLL_SECONDS
+            if waited >= every:
+                idle()
+                waited = 0.0
+            continue
+        waited = 0.0
+        if item is None:
+            return
+        yield item
+        if item.error is not None:
+            return
 
 
 class WindowReader:
@@ -93,25 +132,15 @@ class WindowReader:
                 continue
 
     def __iter__(self) -> Iterator[ReadWindow]:
-        waited = 0.0
-        while True:
-            try:
-                item = self._queue.get(timeout=POLL_SECONDS)
-            except queue.Empty:
-                if self._stopped():
-                    return
-                waited += POLL_SECONDS
-                if waited >= self._every:
-                    self._idle()
-                    waited = 0.0
-                continue
-            waited = 0.0
-            if item is _DONE:
-                return
-            assert isinstance(item, ReadWindow)
-            yield item
-            if item.error is not None:
-                return
+        return handed_over(self._poll, idle=self._idle, every=self._every, stopped=self._stopped)
+
+    def _poll(self) -> ReadWindow | None:
+        """The next window, None after the last; `queue.Empty` if none came in time."""
+        item = self._queue.get(timeout=POLL_SECONDS)
+        if item is _DONE:
+            return None
+        assert isinstance(item, ReadWindow)
+        return item
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop reading ahead; waits briefly for the reader (a page call in flight ends by
