@@ -36,9 +36,8 @@ from core.contracts.carrier import (
 from core.errors import ConfigurationError, ExternalError, ValidationError
 from plugins.carriers.manual.patterns import COMMUNITY_PATTERNS
 from plugins.carriers.pinduoduo_waybill import mapping
-from plugins.platforms.pinduoduo.ratelimit import limiter_for
 from plugins.platforms.pinduoduo.settings import PinduoduoSettings
-from plugins.platforms.pinduoduo.transport import GatewayTransport, Limiter
+from plugins.platforms.pinduoduo.transport import Limiter, app_transport
 
 SEARCH = "pdd.waybill.search"
 GET = "pdd.waybill.get"
@@ -81,9 +80,7 @@ class PinduoduoWaybill(Carrier):
                 "(no access token or shop id was given)"
             )
         self.need_encrypt = str(self.settings.get("need_encrypt", True)).lower() != "false"
-        self.transport = GatewayTransport(
-            self.config, limiter or limiter_for(self.config), http=http, sleep=sleep
-        )
+        self.transport = app_transport(self.config, limiter=limiter, http=http, sleep=sleep)
         self._templates: dict[str, list[dict[str, Any]]] | None = None
 
     def close(self) -> None:

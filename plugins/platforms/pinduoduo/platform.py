@@ -41,7 +41,7 @@ from plugins.platforms.pinduoduo import mapping, oauth, small_answers
 from plugins.platforms.pinduoduo.errors import is_order_not_found
 from plugins.platforms.pinduoduo.ratelimit import limiter_for
 from plugins.platforms.pinduoduo.settings import PinduoduoSettings
-from plugins.platforms.pinduoduo.transport import GatewayTransport, Limiter
+from plugins.platforms.pinduoduo.transport import Limiter, app_transport
 
 INCREMENT = "pdd.order.number.list.increment.get"
 DETAIL = "pdd.order.information.get"
@@ -82,9 +82,7 @@ class PinduoduoPlatform(SalesPlatform):
     ) -> None:
         super().__init__(settings, services)
         self.config = PinduoduoSettings.from_mapping(self.settings)
-        self.transport = GatewayTransport(
-            self.config, limiter or limiter_for(self.config), http=http, sleep=sleep
-        )
+        self.transport = app_transport(self.config, limiter=limiter, http=http, sleep=sleep)
 
     def share_rate_limits(self, share: float) -> None:
         """One of several processes reading for one sync pass: each keeps `share` of the

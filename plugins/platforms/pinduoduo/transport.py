@@ -29,7 +29,7 @@ import orjson
 from core import clock
 from core.errors import ExternalError, OrderhubError
 from plugins.platforms.pinduoduo.errors import error_from_response
-from plugins.platforms.pinduoduo.ratelimit import shop_key
+from plugins.platforms.pinduoduo.ratelimit import limiter_for, shop_key
 from plugins.platforms.pinduoduo.settings import PinduoduoSettings
 from plugins.platforms.pinduoduo.sign import SIGN_PARAM, sign_params, stringify
 
@@ -246,3 +246,15 @@ class GatewayTransport:
 
     def _transport_error(self, api: str, what: str) -> OrderhubError:
         return ExternalError(f"Pinduoduo gateway: {api} {what}", retryable=True, api=api)
+
+
+def app_transport(
+    settings: PinduoduoSettings,
+    *,
+    limiter: Limiter | None = None,
+    http: httpx.Client | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> GatewayTransport:
+    """The transport of a plugin instance (the platform, the waybill carrier): the app's
+    process-wide limiter unless `limiter` is given; `http` and `sleep` as for the class."""
+    return GatewayTransport(settings, limiter or limiter_for(settings), http=http, sleep=sleep)
