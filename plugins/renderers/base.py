@@ -1,4 +1,6 @@
-"""What the raster renderers (PNG, TSPL, ZPL, ESC/POS) share: settings, pages, batches.
+"""What the built-in renderers share: settings and the `render`/`render_batch` prologue
+(`DocumentRenderer`, PDF too); and what the raster ones (PNG, TSPL, ZPL, ESC/POS) share:
+pages, batches.
 
 A page is the static layer (cached per template, dpi and offset) copied, with the
 data-bound operations drawn on it. Renderers whose printer has a resident CJK font, or
@@ -93,18 +95,44 @@ class RasterPage:
     dy: int
 
 
-class RasterRenderer(Renderer):
-    """Base of the renderers that send a 1-bit raster of the label."""
+class DocumentRenderer(Renderer):
+    """Base of the built-in renderers: `settings` checked against `SETTINGS` into
+    `options`, and a request or a batch rendered as one document by `_document`."""
 
     SUPPORTS_BATCH = True
     SETTINGS: ClassVar[Mapping[str, Setting]] = {}
-    MEDIA_TYPE: ClassVar[str] = "application/octet-stream"
 
     def __init__(
         self, settings: Mapping[str, Any] = NO_SETTINGS, services: PluginServices | None = None
     ) -> None:
         super().__init__(settings, services)
         self.options = read_settings(self.name, self.SETTINGS, self.settings)
+
+    def render(self, request: RenderRequest) -> RenderedDocument:
+        """One document: every page of `request`, `copies` times; see the module docstring
+        of each language for its structure."""
+        return self._document([request])
+
+    def render_batch(self, requests: Sequence[RenderRequest]) -> RenderedDocument:
+        """One document with the pages of every request, in order: one write to the
+        printer."""
+        if not requests:
+            raise ValidationError("nothing to render: the batch is empty", field="requests")
+        return self._document(requests)
+
+    @abstractmethod
+    def _document(self, requests: Sequence[RenderRequest]) -> RenderedDocument:
+        """The document of `requests` (one or more)."""
+
+    def _check_language(self, request: RenderRequest) -> None:
+        if not self.accepts(request.language):
+            self.not_supported(f"language {request.language!r}")
+
+
+class RasterRenderer(DocumentRenderer):
+    """Base of the renderers that send a 1-bit raster of the label."""
+
+    MEDIA_TYPE: ClassVar[str] = "application/octet-stream"
 
     # Subclasses with printer commands for text or barcodes override these two.
     def text_commands(self) -> bool:
@@ -113,17 +141,7 @@ class RasterRenderer(Renderer):
     def barcode_commands(self) -> bool:
         return False
 
-    def render(self, request: RenderRequest) -> RenderedDocument:
-        """One document; see the module docstring of each language for its structure."""
-        return self._document([request])
-
-    def render_batch(self, requests: Sequence[RenderRequest]) -> RenderedDocument:
-        """Several documents concatenated, in order: one write to the printer."""
-        return self._document(requests)
-
     def _document(self, requests: Sequence[RenderRequest]) -> RenderedDocument:
-        if not requests:
-            raise ValidationError("nothing to render: the batch is empty", field="requests")
         parts: list[bytes] = []
         pages = 0
         for request in requests:
@@ -141,10 +159,6 @@ class RasterRenderer(Renderer):
                 field="language",
             )
         return languages.pop()
-
-    def _check_language(self, request: RenderRequest) -> None:
-        if not self.accepts(request.language):
-            self.not_supported(f"language {request.language!r}")
 
     def pages(self, request: RenderRequest) -> list[RasterPage]:
         """Every page of `request`, drawn."""

@@ -15,7 +15,7 @@ import io
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image
@@ -26,11 +26,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from core.contracts.base import NO_SETTINGS, PluginServices
-from core.contracts.renderer import RenderedDocument, Renderer, RenderRequest
-from core.errors import ValidationError
+from core.contracts.renderer import RenderedDocument, RenderRequest
 from core.hookspecs import hookimpl
-from plugins.renderers.base import Setting, read_settings
+from plugins.renderers.base import DocumentRenderer, Setting
 from plugins.renderers.cache import layout_for, planner_for
 from plugins.renderers.fonts import ASCENT, FONT_PATH, PDF_FONT_NAME, PT_MM
 from plugins.renderers.ops import (
@@ -183,34 +181,16 @@ class _Page:
         )
 
 
-class PdfRenderer(Renderer):
+class PdfRenderer(DocumentRenderer):
     """Multi-page PDF documents; a batch is one document, one page per label."""
 
     name = "pdf"
     LANGUAGES = frozenset({"pdf"})
-    SUPPORTS_BATCH = True
     SETTINGS: ClassVar[Mapping[str, Setting]] = MappingProxyType({"compress": Setting(bool, True)})
 
-    def __init__(
-        self, settings: Mapping[str, Any] = NO_SETTINGS, services: PluginServices | None = None
-    ) -> None:
-        super().__init__(settings, services)
-        self.options = read_settings(self.name, self.SETTINGS, self.settings)
-
-    def render(self, request: RenderRequest) -> RenderedDocument:
-        """One PDF: every page of `request`, `copies` times."""
-        return self._document([request])
-
-    def render_batch(self, requests: Sequence[RenderRequest]) -> RenderedDocument:
-        """One PDF with the pages of every request, in order."""
-        return self._document(requests)
-
     def _document(self, requests: Sequence[RenderRequest]) -> RenderedDocument:
-        if not requests:
-            raise ValidationError("nothing to render: the batch is empty", field="requests")
         for request in requests:
-            if not self.accepts(request.language):
-                self.not_supported(f"language {request.language!r}")
+            self._check_language(request)
         first = requests[0].template
         buffer = io.BytesIO()
         canvas = Canvas(
