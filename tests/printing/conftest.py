@@ -7,26 +7,24 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.config import Settings
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
+from tests.conftest import OrgFixture
 from tests.printers.doubles.tcp_printer import LoopbackPrinter
 from tests.printing.rig import PrintRig
-from tests.waybills.rig import app_for
+from tests.waybills.rig import open_rig, serve_sandbox
 
 SANDBOX = SandboxConfig(orders=80, history_days=1.0, rate_limits=False, waybill_quantity=5000)
 
 
 @pytest.fixture(scope="module")
 def sandbox_server() -> Iterator[SandboxServer]:
-    with SandboxServer(SANDBOX) as server:
-        yield server
+    yield from serve_sandbox(SANDBOX)
 
 
 @pytest.fixture
-def rig(settings, sandbox_server, acme) -> Iterator[PrintRig]:
-    sandbox_server.sandbox.reset()
-    application = app_for(settings, sandbox_server)
-    yield PrintRig(application, sandbox_server, acme)
-    application.close()
+def rig(settings: Settings, sandbox_server: SandboxServer, acme: OrgFixture) -> Iterator[PrintRig]:
+    yield from open_rig(PrintRig, settings, sandbox_server, acme)
 
 
 @pytest.fixture

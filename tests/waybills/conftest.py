@@ -7,21 +7,19 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.config import Settings
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
-from tests.waybills.rig import Rig, app_for
+from tests.conftest import OrgFixture
+from tests.waybills.rig import Rig, open_rig, serve_sandbox
 
 SANDBOX = SandboxConfig(orders=60, history_days=1.0, rate_limits=False, waybill_quantity=500)
 
 
 @pytest.fixture(scope="module")
 def sandbox_server() -> Iterator[SandboxServer]:
-    with SandboxServer(SANDBOX) as server:
-        yield server
+    yield from serve_sandbox(SANDBOX)
 
 
 @pytest.fixture
-def rig(settings, sandbox_server, acme) -> Iterator[Rig]:
-    sandbox_server.sandbox.reset()
-    application = app_for(settings, sandbox_server)
-    yield Rig(application, sandbox_server, acme)
-    application.close()
+def rig(settings: Settings, sandbox_server: SandboxServer, acme: OrgFixture) -> Iterator[Rig]:
+    yield from open_rig(Rig, settings, sandbox_server, acme)

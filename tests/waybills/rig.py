@@ -5,13 +5,17 @@ account on the shop's waybill subscription.
 
 The comparison the crash and concurrency tests end with: the sandbox's waybill ledger
 (the platform's truth) against our rows.
+
+`serve_sandbox` and `open_rig` are the `sandbox_server` and `rig` fixtures of this folder
+and of tests/printing, each with its own sandbox size and rig class.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -26,7 +30,7 @@ from core.shops.tokens import access_token_for
 from core.startup import open_app
 from core.waybills import carrier_accounts
 from plugins.platforms.pinduoduo.platform import PinduoduoPlatform
-from plugins.platforms.pinduoduo.sandbox import SandboxServer
+from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.conftest import OrgFixture
 
 REDIRECT_URI = "http://127.0.0.1:8765/pdd/callback"
@@ -163,3 +167,23 @@ class Rig:
         active_ours = {n for n, s in ours.items() if s in ("allocated", "printed")}
         assert active_platform == active_ours
         assert max(self.active_by_package().values(), default=0) <= 1
+
+
+R = TypeVar("R", bound=Rig)
+
+
+def serve_sandbox(config: SandboxConfig) -> Iterator[SandboxServer]:
+    """A sandbox gateway for the fixture's scope (a module)."""
+    with SandboxServer(config) as server:
+        yield server
+
+
+def open_rig(
+    kind: type[R], settings: Settings, server: SandboxServer, org: OrgFixture
+) -> Iterator[R]:
+    """A rig of class `kind` for one test, on the sandbox reset to its first state (so the
+    test's package ids, which restart at 1, meet no waybill of an earlier test)."""
+    server.sandbox.reset()
+    application = app_for(settings, server)
+    yield kind(application, server, org)
+    application.close()
