@@ -28,10 +28,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.cmd_sandbox import STATE_FILE_NAME, wait_for_signal
-from cli.cmd_shop import follow_consent_page
-from cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, cli_actor, settings_from
-from cli.oauth_callback import CallbackListener
+from cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    SANDBOX_STATE_FILE,
+    cli_actor,
+    settings_from,
+    wait_for_signal,
+)
+from cli.oauth_callback import CallbackListener, follow_consent_page
 from core import clock, printing
 from core.actor import Actor
 from core.app import App
@@ -91,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             "point ORDERHUB_CONFIG and ORDERHUB_DATA_DIR at an empty place"
         )
     data_dir = settings_from(args).data_dir
-    state_file = data_dir / STATE_FILE_NAME
+    state_file = data_dir / SANDBOX_STATE_FILE
     _step(f"starting the Pinduoduo sandbox gateway ({args.orders} seeded orders)")
     sandbox = SandboxServer(
         SandboxConfig(
@@ -111,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         if args.keep_running and code == EXIT_OK:
             print(f"\nThe sandbox keeps running on {sandbox.url}; Ctrl-C stops it.", flush=True)
             wait_for_signal()
+            print("sandbox stopped", file=sys.stderr)
         return code
     finally:
         sandbox.stop()

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy import func, select
-
 from cli.common import emit, open_cli_app, read_password
 from core import clock
-from core.accounts import registration
-from core.models import Org, User
+from core.accounts import actors, registration
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,16 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    app = open_cli_app(args)
-    with app.tx() as session:
-        users = dict(session.execute(select(User.org_id, func.count()).group_by(User.org_id)).all())
-        orgs = list(session.scalars(select(Org).order_by(Org.id)))
+    orgs = actors.list_orgs(open_cli_app(args))
     data = [
         {
             "id": o.id,
             "name": o.name,
             "status": o.status,
-            "users": users.get(o.id, 0),
+            "users": o.users,
             "created": clock.local_text(o.created_at),
         }
         for o in orgs

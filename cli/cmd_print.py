@@ -28,8 +28,14 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from cli.cmd_shop import acting_actor
-from cli.common import EXIT_ERROR, add_json_option, add_org_option, emit, open_cli_app
+from cli.common import (
+    EXIT_ERROR,
+    acting_actor,
+    add_json_option,
+    add_org_option,
+    emit,
+    open_cli_app,
+)
 from core import clock, printing
 from core.app import App
 from core.errors import ValidationError

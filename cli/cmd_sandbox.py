@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
-from cli.common import EXIT_OK, add_json_option, settings_from
+from cli.common import (
+    EXIT_OK,
+    SANDBOX_STATE_FILE,
+    add_json_option,
+    settings_from,
+    wait_for_signal,
+)
 from core.errors import ConfigurationError
-
-STATE_FILE_NAME = "sandbox-state.json"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         const="",
         default=None,
         metavar="PATH",
-        help=f"keep state across restarts (default path: DATA_DIR/{STATE_FILE_NAME})",
+        help=f"keep state across restarts (default path: DATA_DIR/{SANDBOX_STATE_FILE})",
     )
     parser.add_argument("--client-id", default="sandbox-client-id", help="app client_id to accept")
     parser.add_argument(
@@ -133,13 +135,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         _announce(args, server)
         wait_for_signal()
+        print("sandbox stopped", file=sys.stderr)
     finally:
         server.stop()
     return EXIT_OK
 
 
 def _default_state_file(args: argparse.Namespace) -> Path:
-    return settings_from(args).data_dir / STATE_FILE_NAME
+    return settings_from(args).data_dir / SANDBOX_STATE_FILE
 
 
 def _announce(args: argparse.Namespace, server) -> None:
@@ -175,19 +178,3 @@ def _announce(args: argparse.Namespace, server) -> None:
     print(f"\nAuthorize a shop at:\n  {example}")
     print("  (add &owner_id=<shop> to approve at once; without it a page lists the shops)")
     print("\nCtrl-C stops the sandbox.", flush=True)
-
-
-def wait_for_signal() -> None:
-    stop = threading.Event()
-
-    def handle(signum: int, frame: object) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    print("sandbox stopped", file=sys.stderr)

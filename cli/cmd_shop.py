@@ -19,28 +19,23 @@ the org's users instead, so their permissions apply and the audit trail names th
 from __future__ import annotations
 
 import argparse
-import html
-import re
 import sys
 import webbrowser
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
-
-import httpx
-from sqlalchemy import select
+from urllib.parse import parse_qs, urlsplit
 
 from cli.common import (
     EXIT_USAGE,
+    acting_actor,
     add_json_option,
     add_org_option,
-    cli_actor,
     emit,
     open_cli_app,
 )
-from cli.oauth_callback import CallbackListener
+from cli.oauth_callback import CallbackListener, follow_consent_page
 from core import clock
 from core.actor import Actor
 from core.app import App
-from core.errors import ExternalError, NotFound, OrderhubError, ValidationError
+from core.errors import ExternalError, OrderhubError, ValidationError
 from core.shops import binding as shops
 from core.shops.binding import ShopInfo
 
@@ -111,22 +106,6 @@ def register(sub: argparse._SubParsersAction) -> None:
             metavar="USER",
             help="act as this user of the org (their permissions; audited under their name)",
         )
-
-
-def acting_actor(app: App, args: argparse.Namespace) -> Actor:
-    """The org's system actor, or with `--as USER` that user of the org."""
-    from core.models import User
-
-    system = cli_actor(app, args.org)
-    if not args.as_user:
-        return system
-    with app.tx() as session:
-        user = session.scalars(
-            select(User).where(User.username == args.as_user.strip().lower())
-        ).one_or_none()
-    if user is None or user.org_id != system.org_id:
-        raise NotFound(f"no user {args.as_user!r} in this org")
-    return Actor(org_id=user.org_id, user_id=user.id, label=user.username)
 
 
 def shop_data(shop: ShopInfo) -> dict[str, object]:
@@ -239,45 +218,6 @@ def _bind_with_listener(args: argparse.Namespace, app: App, actor: Actor) -> int
             raise error
         raise OrderhubError(f"binding failed: {error}") from error
     return _bound(args, listener.outcome.result)  # type: ignore[arg-type]
-
-
-def follow_consent_page(url: str, listener: CallbackListener, sandbox_shop: str | None) -> None:
-    """Fetch the authorisation URL and follow redirects into our own listener.
-
-    The sandbox's consent page approves at once when the URL names a shop (`owner_id`);
-    without `--sandbox-shop` it lists its demo shops, and the first approval link on the
-    same host is followed. Nothing here would get past the real platform's login.
-    """
-    if sandbox_shop:
-        url = f"{url}&{urlencode({'owner_id': sandbox_shop})}"
-    try:
-        with httpx.Client(follow_redirects=True, timeout=30) as client:
-            response = client.get(url)
-            link = None if listener.done.is_set() else _approval_link(url, response)
-            if link is not None:
-                response = client.get(link)
-    except httpx.HTTPError as exc:
-        raise ExternalError(
-            f"--follow could not fetch the authorisation page: {exc}", retryable=True
-        ) from exc
-    if not listener.done.is_set():
-        raise ExternalError(
-            f"--follow: the authorisation page did not redirect back (it answered "
-            f"{response.status_code} at {response.url}); --follow only works against the "
-            "sandbox's auto-approve page — open the URL in a browser instead",
-            retryable=False,
-        )
-
-
-def _approval_link(url: str, response: httpx.Response) -> str | None:
-    """The first link on the same host that approves for a shop (`owner_id=`), if any."""
-    origin = urlsplit(url)
-    for href in re.findall(r'href="([^"]+)"', response.text):
-        target = urlsplit(urljoin(str(response.url), html.unescape(href)))
-        same_host = (target.scheme, target.netloc) == (origin.scheme, origin.netloc)
-        if same_host and "owner_id" in parse_qs(target.query):
-            return target.geturl()
-    return None
 
 
 def _code_and_state(args: argparse.Namespace) -> tuple[str, str]:

@@ -16,16 +16,13 @@ import argparse
 import sys
 from datetime import datetime
 
-from sqlalchemy import select
-
 from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, add_org_option, open_cli_app
 from core import clock
 from core.actor import Actor
-from core.app import App
-from core.errors import NotFound, ValidationError
-from core.models import Org, Shop
+from core.errors import ValidationError
 from core.sync import Control, PassReport, sync_shop
 from core.sync.engine import WindowReport
+from core.sync.selection import ShopRef, shops_to_sync
 from core.sync.worker import stop_on_signals
 
 HEADERS = ("SHOP", "WINDOW (Beijing time)", "PAGES", "SEEN", "NEW", "UPDATED", "MS")
@@ -68,19 +65,19 @@ def run(args: argparse.Namespace) -> int:
     since = parse_time(args.since, "--since") if args.since else None
     until = parse_time(args.until, "--until") if args.until else None
     app = open_cli_app(args)
-    targets = select_shops(app, args.shop, args.org)
+    targets = shops_to_sync(app, args.shop, args.org)
     as_json = getattr(args, "json", False)
     control = Control(on_window=None if as_json else _printer(targets))
     if not as_json:
         _row(HEADERS)
     reports: list[PassReport] = []
     with stop_on_signals(control):
-        for shop_id, org_id, _name in targets:
+        for target in targets:
             if control.stopping():
                 break
-            actor = Actor.system(org_id, label="cli:sync")
+            actor = Actor.system(target.org_id, label="cli:sync")
             report = sync_shop(
-                app, actor, shop_id, since=since, until=until,
+                app, actor, target.id, since=since, until=until,
                 worker_id=args.worker_id, control=control,
             )  # fmt: skip
             reports.append(report)
@@ -93,35 +90,8 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_ERROR if any(r.status in ("failed", "lost") for r in reports) else EXIT_OK
 
 
-def select_shops(app: App, wanted: str | None, org_name: str | None) -> list[tuple[int, int, str]]:
-    """(shop id, org id, name) of the shops to sync; a name must be unambiguous."""
-    with app.tx() as session:
-        query = select(Shop.id, Shop.org_id, Shop.name, Shop.status, Shop.sync_enabled)
-        if org_name:
-            org_id = session.scalar(select(Org.id).where(Org.name == org_name))
-            if org_id is None:
-                raise NotFound(f"no org named {org_name!r}")
-            query = query.where(Shop.org_id == org_id)
-        rows = session.execute(query.order_by(Shop.id)).all()
-    if wanted is None:
-        chosen = [r for r in rows if r.status == "active" and r.sync_enabled]
-        if not chosen:
-            raise NotFound(
-                "no active shop with sync switched on: bind one with `orderhub shop bind`"
-            )
-        return [(r.id, r.org_id, r.name) for r in chosen]
-    text = wanted.strip()
-    matches = [r for r in rows if (text.isdigit() and r.id == int(text)) or r.name == text]
-    if not matches:
-        raise NotFound(f"no shop with id or name {text!r} (see `orderhub shop list`)")
-    if len(matches) > 1:
-        ids = ", ".join(str(r.id) for r in matches)
-        raise ValidationError(f"several shops are named {text!r} (ids {ids}); use the id")
-    return [(matches[0].id, matches[0].org_id, matches[0].name)]
-
-
-def _printer(targets: list[tuple[int, int, str]]):  # type: ignore[no-untyped-def]
-    names = {shop_id: name for shop_id, _org, name in targets}
+def _printer(targets: list[ShopRef]):  # type: ignore[no-untyped-def]
+    names = {target.id: target.name for target in targets}
 
     def show(window: WindowReport) -> None:
         _row(

@@ -52,19 +52,12 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from core.models import User
-
     app = open_cli_app(args)
     tokens = auth.list_tokens(app, cli_actor(app, args.org), username=args.user)
-    with app.tx() as session:
-        names = {
-            u.id: u.username
-            for u in session.query(User).filter(User.org_id.in_({t.org_id for t in tokens} or {-1}))
-        }
     data = [
         {
             "id": t.id,
-            "user": names.get(t.user_id, t.user_id),
+            "user": t.username,
             "kind": t.kind,
             "name": t.name,
             "expires_at": clock.local_text(t.expires_at),

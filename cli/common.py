@@ -1,8 +1,9 @@
 """What every sub-command shares: opening the app, the local actor, output, error mapping.
 
 The CLI runs on the host with access to the database and key file, so it acts as the
-system actor of an org (like Django's `manage.py`); every act is still audited, labelled
-with the OS user who ran it.
+system actor of an org (`core.accounts.actors`); every act is still audited, labelled
+with the OS user who ran it. Commands share helpers through this module only, never by
+importing each other.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
-
+from core.accounts import actors
 from core.actor import Actor
 from core.app import App
 from core.config import Settings, load_settings
-from core.errors import NotFound, OrderhubError
+from core.db import database_failure
+from core.errors import OrderhubError
 from core.startup import open_app
 
 EXIT_OK = 0
@@ -32,6 +33,8 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 Handler = Callable[[argparse.Namespace], int]
+#: Where `orderhub sandbox --persist` and `orderhub demo` keep the sandbox's state.
+SANDBOX_STATE_FILE = "sandbox-state.json"
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -45,24 +48,15 @@ def open_cli_app(args: argparse.Namespace) -> App:
 
 def cli_actor(app: App, org_name: str | None) -> Actor:
     """The system actor for `--org`, or for the only org when there is just one."""
-    from core.models import Org
+    return actors.system_actor(app, org_name, label=f"cli:{getpass.getuser()}")
 
-    with app.tx() as session:
-        orgs = list(session.scalars(select(Org).order_by(Org.id)))
-    if org_name:
-        match = [o for o in orgs if o.name == org_name]
-        if not match:
-            raise NotFound(f"no org named {org_name!r}; known: {', '.join(o.name for o in orgs)}")
-        org = match[0]
-    elif len(orgs) == 1:
-        org = orgs[0]
-    elif not orgs:
-        raise NotFound("no org yet: run `orderhub init` first")
-    else:
-        raise NotFound(
-            "several orgs exist; choose one with --org (" + ", ".join(o.name for o in orgs) + ")"
-        )
-    return Actor.system(org.id, label=f"cli:{getpass.getuser()}")
+
+def acting_actor(app: App, args: argparse.Namespace) -> Actor:
+    """The org's system actor, or with `--as USER` that user of the org."""
+    system = cli_actor(app, args.org)
+    if not args.as_user:
+        return system
+    return actors.user_actor(app, system.org_id, args.as_user)
 
 
 def add_org_option(parser: argparse.ArgumentParser) -> None:
@@ -117,10 +111,6 @@ def run_handler(args: argparse.Namespace) -> int:
     except OrderhubError as exc:
         print(f"orderhub: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except OperationalError as exc:  # the database is down, unreachable or refuses us
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        print(f"orderhub: error: database: {reason}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         print("orderhub: interrupted", file=sys.stderr)
         return 130
@@ -129,6 +119,28 @@ def run_handler(args: argparse.Namespace) -> int:
         # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+    except Exception as exc:
+        reason = database_failure(exc)  # the database is down, unreachable or refuses us
+        if reason is None:
+            raise
+        print(f"orderhub: error: database: {reason}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM, then put the previous handlers back."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def read_password(prompt: str, given: str | None, stdin_flag: bool = False) -> str:

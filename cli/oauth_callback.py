@@ -5,19 +5,25 @@ It binds 127.0.0.1 on a free port, so the redirect URI is `http://127.0.0.1:PORT
 one this run issued is handled; anything else gets a 400 and the listener keeps waiting, so
 a stray or hostile local request cannot end or hijack the binding. The handler finishes
 the binding *before* answering, so the browser page says whether it worked.
+
+`follow_consent_page` is the other end, for `--follow` against the sandbox: it fetches the
+authorisation URL and follows its redirects into the listener, as a browser would.
 """
 
 from __future__ import annotations
 
 import hmac
 import html
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
-from core.errors import AuthenticationFailed
+import httpx
+
+from core.errors import AuthenticationFailed, ExternalError
 
 CALLBACK_PATH = "/callback"
 
@@ -129,3 +135,42 @@ class CallbackListener:
                 """Quiet: the query holds the one-time code."""
 
         return Handler
+
+
+def follow_consent_page(url: str, listener: CallbackListener, sandbox_shop: str | None) -> None:
+    """Fetch the authorisation URL and follow redirects into our own listener.
+
+    The sandbox's consent page approves at once when the URL names a shop (`owner_id`);
+    without `--sandbox-shop` it lists its demo shops, and the first approval link on the
+    same host is followed. Nothing here would get past the real platform's login.
+    """
+    if sandbox_shop:
+        url = f"{url}&{urlencode({'owner_id': sandbox_shop})}"
+    try:
+        with httpx.Client(follow_redirects=True, timeout=30) as client:
+            response = client.get(url)
+            link = None if listener.done.is_set() else _approval_link(url, response)
+            if link is not None:
+                response = client.get(link)
+    except httpx.HTTPError as exc:
+        raise ExternalError(
+            f"--follow could not fetch the authorisation page: {exc}", retryable=True
+        ) from exc
+    if not listener.done.is_set():
+        raise ExternalError(
+            f"--follow: the authorisation page did not redirect back (it answered "
+            f"{response.status_code} at {response.url}); --follow only works against the "
+            "sandbox's auto-approve page — open the URL in a browser instead",
+            retryable=False,
+        )
+
+
+def _approval_link(url: str, response: httpx.Response) -> str | None:
+    """The first link on the same host that approves for a shop (`owner_id=`), if any."""
+    origin = urlsplit(url)
+    for href in re.findall(r'href="([^"]+)"', response.text):
+        target = urlsplit(urljoin(str(response.url), html.unescape(href)))
+        same_host = (target.scheme, target.netloc) == (origin.scheme, origin.netloc)
+        if same_host and "owner_id" in parse_qs(target.query):
+            return target.geturl()
+    return None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigurationError
@@ -102,3 +103,12 @@ def open_write_transaction(session: Session) -> None:
     driver = connection.connection.driver_connection
     if not driver.in_transaction:
         driver.execute("BEGIN IMMEDIATE")
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """One line saying why the database refused us (down, unreachable, refusing the login)
+    when `exc` is the driver's operational error; None for any other exception. Front ends
+    print it instead of a traceback."""
+    if not isinstance(exc, OperationalError):
+        return None
+    return str(exc.orig or exc).strip().splitlines()[0]

@@ -253,17 +253,43 @@ def _self_name(session: Session, actor: Actor) -> str | None:
     return user.username if user else None
 
 
-def list_tokens(app: App, actor: Actor, *, username: str | None = None) -> list[ApiToken]:
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API or session token as front ends list it: never its hash."""
+
+    id: int
+    org_id: int
+    user_id: int
+    username: str
+    kind: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+def list_tokens(app: App, actor: Actor, *, username: str | None = None) -> list[TokenInfo]:
     """Own tokens for everyone; all users' tokens with user.manage."""
     with app.tx() as session:
-        stmt = select(ApiToken).where(ApiToken.org_id == actor.org_id)
+        stmt = (
+            select(ApiToken, User.username)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.org_id == actor.org_id)
+        )
         if username is not None or not authz.has(session, actor, "user.manage"):
             owner = user_in_org(session, actor, username) if username else None
             user_id = owner.id if owner else actor.user_id
             if user_id != actor.user_id:
                 authz.require(session, actor, "user.manage")
             stmt = stmt.where(ApiToken.user_id == user_id)
-        return list(session.scalars(stmt.order_by(ApiToken.id)))
+        return [
+            TokenInfo(
+                t.id, t.org_id, t.user_id, name, t.kind, t.name, t.created_at, t.expires_at,
+                t.revoked_at, t.last_used_at,
+            )
+            for t, name in session.execute(stmt.order_by(ApiToken.id))
+        ]  # fmt: skip
 
 
 def revoke_token(app: App, actor: Actor, token_id: int) -> ApiToken:
