@@ -45,15 +45,19 @@ HEADER = (  # noqa: SIM905 - the export's header line, as it reads
     "快递单号,快递公司,海淘清关订单号,支付ID,支付方式,是否抽奖或0元试用,是否顺丰加价,商家备注,售后状态,"
     "买家留言,关联货品编码,货品名称,仓库名称"
 ).split(",")
-GOODS = [("加厚保温杯 500ml 316不锈钢", 3990, "墨绿色,500ml", "CUP-500-GN"),
-         ("纯棉短袖T恤 男款", 4900, "白色,XL", "TS-WH-XL"),
-         ("手机支架 折叠款", 1590, "", "HOLD-F1"),
-         ("儿童保温水壶 带吸管", 5990, "粉色,600ml", "KID-600-PK")]  # fmt: skip
-PLACES = [("浙江省", "杭州市", "西湖区", "文三路90号"),
-          ("上海市", "上海市", "浦东新区", "张江路88弄"),
-          ("广东省", "深圳市", "南山区", "科技园南区"),
-          ("四川省", "成都市", "武侯区", "桐梓林北路"),
-          ("北京市", "北京市", "朝阳区", "望京街道")]  # fmt: skip
+GOODS = [
+    ("加厚保温杯 500ml 316不锈钢", 3990, "墨绿色,500ml", "CUP-500-GN"),
+    ("纯棉短袖T恤 男款", 4900, "白色,XL", "TS-WH-XL"),
+    ("手机支架 折叠款", 1590, "", "HOLD-F1"),
+    ("儿童保温水壶 带吸管", 5990, "粉色,600ml", "KID-600-PK"),
+]
+PLACES = [
+    ("浙江省", "杭州市", "西湖区", "文三路90号"),
+    ("上海市", "上海市", "浦东新区", "张江路88弄"),
+    ("广东省", "深圳市", "南山区", "科技园南区"),
+    ("四川省", "成都市", "武侯区", "桐梓林北路"),
+    ("北京市", "北京市", "朝阳区", "望京街道"),
+]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 T = "\t"
 
@@ -90,25 +94,43 @@ def generate(path: Path, size: int, encoding: str, masked: float, seed: int = 3)
             shipped = paid_at + timedelta(hours=5) if kind in (6, 7, 8) else None
             received = paid_at + timedelta(days=3) if kind == 8 else None
             row = dict.fromkeys(HEADER, "")
-            row.update({
-                "商品": title, "订单号": f"{T}261101-{500000000000000 + i}",
-                "订单状态": status[kind],
-                "商品总价(元)": T + yuan(goods), "店铺优惠折扣(元)": T + yuan(shop_d),
-                "平台优惠折扣(元)": T + yuan(plat_d), "邮费(元)": T + yuan(post),
-                "用户实付金额(元)": T + yuan(paid), "商家实收金额(元)": T + yuan(paid),
-                "商品数量(件)": f"{T}{qty}", "收货人": name, "手机": phone, "是否审核中": "否",
-                "省": prov, "市": city, "区": dist, "街道": street,
-                "支付时间": f"{paid_at:%Y-%m-%d %H:%M:%S}",
-                "拼单成功时间": f"{paid_at + timedelta(seconds=5):%Y-%m-%d %H:%M:%S}",
-                "订单确认时间": f"{paid_at + timedelta(seconds=5):%Y-%m-%d %H:%M:%S}",
-                "承诺发货时间": f"{paid_at + timedelta(days=2):%Y-%m-%d %H:%M:%S}",
-                "发货时间": f"{shipped:%Y-%m-%d %H:%M:%S}" if shipped else "",
-                "确认收货时间": f"{received:%Y-%m-%d %H:%M:%S}" if received else "",
-                "商品id": f"{T}3588123{i % 4}", "商品规格": spec, "样式ID": f"{T}12345670{i % 4}",
-                "商家编码-SKU维度": outer, "支付方式": "微信", "是否抽奖或0元试用": "否",
-                "是否顺丰加价": "否", "售后状态": "退款成功" if kind == 9 else "无售后或售后取消",
-                "买家留言": "请尽快发货" if i % 11 == 0 else "", "仓库名称": "杭州仓",
-            })  # fmt: skip
+            row.update(
+                {
+                    "商品": title,
+                    "订单号": f"{T}261101-{500000000000000 + i}",
+                    "订单状态": status[kind],
+                    "商品总价(元)": T + yuan(goods),
+                    "店铺优惠折扣(元)": T + yuan(shop_d),
+                    "平台优惠折扣(元)": T + yuan(plat_d),
+                    "邮费(元)": T + yuan(post),
+                    "用户实付金额(元)": T + yuan(paid),
+                    "商家实收金额(元)": T + yuan(paid),
+                    "商品数量(件)": f"{T}{qty}",
+                    "收货人": name,
+                    "手机": phone,
+                    "是否审核中": "否",
+                    "省": prov,
+                    "市": city,
+                    "区": dist,
+                    "街道": street,
+                    "支付时间": f"{paid_at:%Y-%m-%d %H:%M:%S}",
+                    "拼单成功时间": f"{paid_at + timedelta(seconds=5):%Y-%m-%d %H:%M:%S}",
+                    "订单确认时间": f"{paid_at + timedelta(seconds=5):%Y-%m-%d %H:%M:%S}",
+                    "承诺发货时间": f"{paid_at + timedelta(days=2):%Y-%m-%d %H:%M:%S}",
+                    "发货时间": f"{shipped:%Y-%m-%d %H:%M:%S}" if shipped else "",
+                    "确认收货时间": f"{received:%Y-%m-%d %H:%M:%S}" if received else "",
+                    "商品id": f"{T}3588123{i % 4}",
+                    "商品规格": spec,
+                    "样式ID": f"{T}12345670{i % 4}",
+                    "商家编码-SKU维度": outer,
+                    "支付方式": "微信",
+                    "是否抽奖或0元试用": "否",
+                    "是否顺丰加价": "否",
+                    "售后状态": "退款成功" if kind == 9 else "无售后或售后取消",
+                    "买家留言": "请尽快发货" if i % 11 == 0 else "",
+                    "仓库名称": "杭州仓",
+                }
+            )
             out.writerow([row[h] for h in HEADER])
 
 
@@ -183,13 +205,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.format == "xlsx":
             export = to_workbook(export, args.encoding)
         size_mib = export.stat().st_size / 2**20
-        print(f"generated {args.size} rows, {size_mib:.1f} MiB ({args.format}, "
-              f"{args.encoding}) in {time.perf_counter() - began:.1f} s")  # fmt: skip
+        print(
+            f"generated {args.size} rows, {size_mib:.1f} MiB ({args.format}, "
+            f"{args.encoding}) in {time.perf_counter() - began:.1f} s"
+        )
         url, cleanup = fresh_database(args.backend, workdir)
         settings = Settings(
-            data_dir=workdir, database_url=url, secret_key=crypto.generate_key(),
-            plugins=PluginSettings(only=("orderhub",)), source="bench",
-        )  # fmt: skip
+            data_dir=workdir,
+            database_url=url,
+            secret_key=crypto.generate_key(),
+            plugins=PluginSettings(only=("orderhub",)),
+            source="bench",
+        )
         app = open_app(settings)
         try:
             with app.tx() as session:
@@ -205,8 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             began, dry_cpu = time.perf_counter(), time.process_time()
             if profile:
                 profile.enable()
-            dry = service.import_orders(app, actor, shop_id, export, dry_run=True,
-                                          parallel=False)  # fmt: skip
+            dry = service.import_orders(app, actor, shop_id, export, dry_run=True, parallel=False)
             if profile:
                 profile.disable()
             checked, dry_cpu = time.perf_counter() - began, time.process_time() - dry_cpu
@@ -226,23 +252,33 @@ def main(argv: list[str] | None = None) -> int:
             cleanup()
     print(f"import:   {report.summary()}")
     print(f"re-import: {again.summary()}")
-    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"SQLite {sqlite3.sqlite_version}, backend {args.backend}")  # fmt: skip
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, backend {args.backend}"
+    )
     pace = "met" if elapsed <= 10 * args.size / 100_000 else "MISSED"
     print(f"elapsed_s {elapsed:.2f}  (target: 100000 rows in <= 10 s; pace {pace})")
     print(f"rows_per_s {args.size / elapsed:,.0f}")
-    print(f"cpu_s {cpu + reader_cpu:.2f}  (this process {cpu:.2f} + reader process "
-          f"{reader_cpu:.2f}; CPU time is the figure to trust on a busy machine: load "
-          f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")  # fmt: skip
+    print(
+        f"cpu_s {cpu + reader_cpu:.2f}  (this process {cpu:.2f} + reader process "
+        f"{reader_cpu:.2f}; CPU time is the figure to trust on a busy machine: load "
+        f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
     reader = f", reader process {reader_peak:.0f} MiB" if reader_cpu else ""
     print(f"peak_rss_mib {peak:.0f}  (grew {peak - baseline:.0f} MiB during the import{reader})")
-    print(f"reimport_s {second:.2f}  cpu_s {again_cpu + again_reader:.2f} (this process "
-          f"{again_cpu:.2f} + reader process {again_reader:.2f})  rows_per_s "
-          f"{args.size / second:,.0f}")  # fmt: skip
-    print(f"dry_run_s {checked:.2f}  cpu_s {dry_cpu:.2f}  (read + validate every row in this "
-          "process, store nothing: the parser's share)")  # fmt: skip
-    print(f"store_cpu_s {cpu + reader_cpu - dry_cpu:.2f}  (import CPU minus dry-run CPU: "
-          "storing, and handing batches between the processes)")  # fmt: skip
+    print(
+        f"reimport_s {second:.2f}  cpu_s {again_cpu + again_reader:.2f} (this process "
+        f"{again_cpu:.2f} + reader process {again_reader:.2f})  rows_per_s "
+        f"{args.size / second:,.0f}"
+    )
+    print(
+        f"dry_run_s {checked:.2f}  cpu_s {dry_cpu:.2f}  (read + validate every row in this "
+        "process, store nothing: the parser's share)"
+    )
+    print(
+        f"store_cpu_s {cpu + reader_cpu - dry_cpu:.2f}  (import CPU minus dry-run CPU: "
+        "storing, and handing batches between the processes)"
+    )
     if profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
     ok = report.imported and report.new == args.size and again.unchanged == args.size

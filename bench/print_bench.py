@@ -126,30 +126,48 @@ def seed(url: str, data: Path, count: int, port: int) -> None:
         province, city, district = REGIONS[i % len(REGIONS)]
         lines = tuple(
             PlatformOrderLine(
-                sku_id=f"sku-{(i + n) % 40}", title=GOODS[(i + n) % 3][0], quantity=1 + n,
-                unit_price_fen=1990 + 100 * n, outer_id=f"SKU-{(i + n) % 40:03d}",
+                sku_id=f"sku-{(i + n) % 40}",
+                title=GOODS[(i + n) % 3][0],
+                quantity=1 + n,
+                unit_price_fen=1990 + 100 * n,
+                outer_id=f"SKU-{(i + n) % 40:03d}",
                 spec=GOODS[(i + n) % 3][1],
             )
             for n in range(1 + i % 3)
-        )  # fmt: skip
+        )
         receiver = Contact(
-            name=NAMES[i % len(NAMES)], phone=f"138{i:08d}", province=province, city=city,
-            district=district, address=STREETS[i % len(STREETS)],
-        )  # fmt: skip
+            name=NAMES[i % len(NAMES)],
+            phone=f"138{i:08d}",
+            province=province,
+            city=city,
+            district=district,
+            address=STREETS[i % len(STREETS)],
+        )
         goods = sum(line.unit_price_fen * line.quantity for line in lines)
         orders.append(
             PlatformOrder(
-                order_number=f"261120-{i:012d}", status=OrderStatus.AWAITING_SHIPMENT,
-                refund_status=RefundStatus.NONE, created_at=paid, updated_at=paid,
-                paid_at=paid + timedelta(seconds=i), receiver=receiver, lines=lines,
-                goods_fen=goods, paid_fen=goods, buyer_memo="尽快发货" if i % 7 == 0 else "",
+                order_number=f"261120-{i:012d}",
+                status=OrderStatus.AWAITING_SHIPMENT,
+                refund_status=RefundStatus.NONE,
+                created_at=paid,
+                updated_at=paid,
+                paid_at=paid + timedelta(seconds=i),
+                receiver=receiver,
+                lines=lines,
+                goods_fen=goods,
+                paid_fen=goods,
+                buyer_memo="尽快发货" if i % 7 == 0 else "",
             )
-        )  # fmt: skip
+        )
     with app.tx() as session:
         upsert_orders(
-            session, app.keyring, org_id=actor.org_id, shop_id=shop_id, orders=orders,
+            session,
+            app.keyring,
+            org_id=actor.org_id,
+            shop_id=shop_id,
+            orders=orders,
             source="import",
-        )  # fmt: skip
+        )
     from sqlalchemy import select
 
     from core.models import Order
@@ -158,8 +176,14 @@ def seed(url: str, data: Path, count: int, port: int) -> None:
         order_ids = list(session.scalars(select(Order.id).order_by(Order.id)))
     packed = packages.ensure_packages(app, actor, order_ids)
     ids = [packed.package_of_order[o] for o in order_ids]
-    sender = Contact(name="王仓管", phone="13800138000", province="浙江省", city="杭州市",
-                     district="余杭区", address="仓前街道 1 号")  # fmt: skip
+    sender = Contact(
+        name="王仓管",
+        phone="13800138000",
+        province="浙江省",
+        city="杭州市",
+        district="余杭区",
+        address="仓前街道 1 号",
+    )
     account = carrier_accounts.create_account(
         app, actor, name="yto", carrier="manual", wp_code="YTO", sender=sender
     )
@@ -170,8 +194,15 @@ def seed(url: str, data: Path, count: int, port: int) -> None:
         assert len(report.allocated) == len(part), report.failed[:3]
     settings = {"host": "127.0.0.1", "port": port, "write_timeout": 30}
     add_printer(app, actor, name="tspl", driver="network", settings=settings, language="tspl")
-    add_printer(app, actor, name="pdf", driver="network", settings=settings, language="pdf",
-                media_mm=(76, 130))  # fmt: skip
+    add_printer(
+        app,
+        actor,
+        name="pdf",
+        driver="network",
+        settings=settings,
+        language="pdf",
+        media_mm=(76, 130),
+    )
     app.close()
 
 
@@ -212,9 +243,15 @@ def run(url: str, data: Path, job_id: int, processes: int | None) -> None:
     result = run_job(app, actor, job_id, render_processes=processes)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    out = {"status": result.status, "done": result.done, "seconds": seconds,
-           "cpu_s": time.process_time() - cpu, "started": started_wall,
-           "rss_before": before, "peak_rss": peak}  # fmt: skip
+    out = {
+        "status": result.status,
+        "done": result.done,
+        "seconds": seconds,
+        "cpu_s": time.process_time() - cpu,
+        "started": started_wall,
+        "rss_before": before,
+        "peak_rss": peak,
+    }
     print(json.dumps(out))
     app.close()
 
@@ -329,10 +366,13 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         kind, url, data, *rest = args.child
-        {"seed": lambda: seed(url, Path(data), int(rest[0]), int(rest[1])),
-         "prepare": lambda: prepare(url, Path(data), rest[0]),
-         "run": lambda: run(url, Path(data), int(rest[0]),
-                            None if rest[1] == "auto" else int(rest[1]))}[kind]()  # fmt: skip
+        {
+            "seed": lambda: seed(url, Path(data), int(rest[0]), int(rest[1])),
+            "prepare": lambda: prepare(url, Path(data), rest[0]),
+            "run": lambda: run(
+                url, Path(data), int(rest[0]), None if rest[1] == "auto" else int(rest[1])
+            ),
+        }[kind]()
         return 0
     small, large = (int(x) for x in args.memory_sizes.split(","))
     sizes = sorted({args.labels, small, large})
@@ -369,9 +409,14 @@ def main() -> int:
         runs = {}
         for language in languages:
             r = measure(
-                dbs, seeded[args.labels], language, data, printer, args.render_processes,
+                dbs,
+                seeded[args.labels],
+                language,
+                data,
+                printer,
+                args.render_processes,
                 args.repeat,
-            )  # fmt: skip
+            )
             runs[(language, args.labels)] = r
             rate = r["done"] / r["seconds"]
             target = TARGETS.get(language)

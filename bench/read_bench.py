@@ -174,10 +174,15 @@ def _call(platform: PinduoduoPlatform, token: str, window: OrderWindow, page: in
     start = math.floor(window.start.timestamp())
     end = max(math.floor(window.end.timestamp()), start + 1)
     params = {
-        "start_updated_at": start, "end_updated_at": end, "order_status": 5,
-        "refund_status": 5, "is_lucky_flag": 0, "page": page, "page_size": PAGE,
+        "start_updated_at": start,
+        "end_updated_at": end,
+        "order_status": 5,
+        "refund_status": 5,
+        "is_lucky_flag": 0,
+        "page": page,
+        "page_size": PAGE,
         "use_has_next": page != 1,
-    }  # fmt: skip
+    }
     return platform.transport.call(INCREMENT, params, access_token=token)
 
 

@@ -210,8 +210,11 @@ def _plain_upsert(source: Path, target: Path) -> dict:
     dst.execute("COMMIT")
     elapsed = time.perf_counter() - started
     dst.close()
-    return {"plain_rows": len(orders), "plain_s": round(elapsed, 3),
-            "plain_rows_per_s": round(len(orders) / elapsed)}  # fmt: skip
+    return {
+        "plain_rows": len(orders),
+        "plain_s": round(elapsed, 3),
+        "plain_rows_per_s": round(len(orders) / elapsed),
+    }
 
 
 def _report(figures: dict, as_json: bool) -> None:
@@ -219,22 +222,30 @@ def _report(figures: dict, as_json: bool) -> None:
         print(json.dumps(figures, indent=2))
         return
     verdict = "PASS" if figures["pass"] else "FAIL"
-    print(f"sync: {figures['stored']:,} orders in {figures['elapsed_s']} s "
-          f"({figures['windows']} windows, {figures['pages']} pages), "
-          f"peak RSS {figures['peak_rss_mib']} MiB")  # fmt: skip
+    print(
+        f"sync: {figures['stored']:,} orders in {figures['elapsed_s']} s "
+        f"({figures['windows']} windows, {figures['pages']} pages), "
+        f"peak RSS {figures['peak_rss_mib']} MiB"
+    )
     total = figures["cpu_s"] + figures["readers_cpu_s"] + figures["sandbox_cpu_s"]
-    print(f"CPU: {figures['cpu_s']} s syncing process (writer) + {figures['readers_cpu_s']} s "
-          f"reader processes + {figures['sandbox_cpu_s']} s sandbox = "
-          f"{1e6 * total / max(1, figures['stored']):.0f} µs per order")  # fmt: skip
+    print(
+        f"CPU: {figures['cpu_s']} s syncing process (writer) + {figures['readers_cpu_s']} s "
+        f"reader processes + {figures['sandbox_cpu_s']} s sandbox = "
+        f"{1e6 * total / max(1, figures['stored']):.0f} µs per order"
+    )
     print(
         f"orders/s: {figures['orders_per_s']:,} (per CPU second: {figures['orders_per_cpu_s']:,})"
     )
     if "plain_rows_per_s" in figures:
         plain, ratio = figures["plain_rows_per_s"], figures["plain_ratio"]
-        print(f"plain sqlite3 executemany upsert of the same rows: {plain:,} rows/s "
-              f"(sync runs at {ratio:.3f} of it)")  # fmt: skip
-    print(f"machine: {figures['cpus']} CPUs, load average {figures['load_average']}, "
-          f"backend {figures['backend']}")  # fmt: skip
+        print(
+            f"plain sqlite3 executemany upsert of the same rows: {plain:,} rows/s "
+            f"(sync runs at {ratio:.3f} of it)"
+        )
+    print(
+        f"machine: {figures['cpus']} CPUs, load average {figures['load_average']}, "
+        f"backend {figures['backend']}"
+    )
     print(f"target ≥ {figures['target_orders_per_s']:,} orders/s: {verdict}")
 
 

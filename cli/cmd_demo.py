@@ -68,14 +68,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--orders", type=int, default=300, help="seeded sandbox orders (default %(default)s)"
     )
     parser.add_argument(
-        "--print", dest="print_limit", type=int, default=20, metavar="N",
+        "--print",
+        dest="print_limit",
+        type=int,
+        default=20,
+        metavar="N",
         help="labels to print (default %(default)s)",
-    )  # fmt: skip
+    )
     parser.add_argument("--port", type=int, default=0, help="sandbox port (default: a free one)")
     parser.add_argument(
-        "--keep-running", action="store_true",
+        "--keep-running",
+        action="store_true",
         help="keep the sandbox running after the demo, until Ctrl-C",
-    )  # fmt: skip
+    )
     parser.set_defaults(handler=run)
 
 
@@ -101,11 +106,16 @@ def run(args: argparse.Namespace) -> int:
     _step(f"starting the Pinduoduo sandbox gateway ({args.orders} seeded orders)")
     sandbox = SandboxServer(
         SandboxConfig(
-            shops=1, orders=args.orders, history_days=2.0, state_file=state_file,
-            new_orders_per_hour=30.0, updates_per_hour=60.0,
+            shops=1,
+            orders=args.orders,
+            history_days=2.0,
+            state_file=state_file,
+            new_orders_per_hour=30.0,
+            updates_per_hour=60.0,
         ),
-        port=args.port, prerender=True,
-    )  # fmt: skip
+        port=args.port,
+        prerender=True,
+    )
     try:
         sandbox.start()
     except OSError as exc:
@@ -125,8 +135,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_config(path: Path, platform: dict[str, str]) -> None:
     """A new config file holding only the platform table; TOML strings via repr-safe quoting."""
-    lines = ["# Written by `orderhub demo`: the Pinduoduo plugin points at the sandbox.",
-             "[platforms.pinduoduo]"]  # fmt: skip
+    lines = [
+        "# Written by `orderhub demo`: the Pinduoduo plugin points at the sandbox.",
+        "[platforms.pinduoduo]",
+    ]
     for key, value in platform.items():
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         lines.append(f'{key} = "{escaped}"')
@@ -169,17 +181,26 @@ def _flow(app: App, actor: Actor, args: argparse.Namespace, port: int, data_dir:
 
     _step("adding a carrier account (圆通 via the shop's e-waybill subscription)")
     account = carrier_accounts.create_account(
-        app, actor, name=ACCOUNT, carrier="pinduoduo-waybill", wp_code="YTO", sender=SENDER,
+        app,
+        actor,
+        name=ACCOUNT,
+        carrier="pinduoduo-waybill",
+        wp_code="YTO",
+        sender=SENDER,
         shop_id=shop.id,
-    )  # fmt: skip
+    )
     print(f"    {account.name}: branch {account.branch_name or account.branch_code}")
 
     labels = data_dir / "labels"
     _step(f"adding a file printer writing PDF labels into {labels}")
     printing.add_printer(
-        app, actor, name=PRINTER, driver="file", language="pdf",
+        app,
+        actor,
+        name=PRINTER,
+        driver="file",
+        language="pdf",
         settings={"folder": str(labels), "create": True},
-    )  # fmt: skip
+    )
 
     _step(f"printing up to {args.print_limit} awaiting-shipment orders")
     with app.tx() as session:
@@ -222,14 +243,21 @@ def _summary(shop_id, seen, job, result, labels, pdfs, port, args) -> None:  # t
     print("orderhub demo: done" if result.status == "done" else f"orderhub demo: {result.status}")
     print(f"  orders synced:   {seen} (shop {shop_id})")
     print(f"  waybills:        {job.allocated} drawn for print job {job.job_id} ({waybills} items)")
-    print(f"  labels printed:  {result.done} of {result.total}"
-          + (f" ({result.error})" if result.error else ""))  # fmt: skip
+    print(
+        f"  labels printed:  {result.done} of {result.total}"
+        + (f" ({result.error})" if result.error else "")
+    )
     print(f"  PDF files:       {len(pdfs)} in {labels}")
     print("  receivers:       masked (sandbox orders carry platform ciphertext; see docs/guide.md)")
     print(f"  at:              {clock.local_text(clock.now())} (Beijing time)")
     print("\nLook further (with the same ORDERHUB_DATA_DIR and ORDERHUB_CONFIG):")
-    for command in ("orderhub status", "orderhub shop list", "orderhub print history",
-                    "orderhub waybill list", "orderhub print jobs"):  # fmt: skip
+    for command in (
+        "orderhub status",
+        "orderhub shop list",
+        "orderhub print history",
+        "orderhub waybill list",
+        "orderhub print jobs",
+    ):
         print(f"  {command}")
     if not args.keep_running:
         print("To sync and print more, bring the sandbox back first (its world is kept):")

@@ -114,7 +114,9 @@ def _print(report: ImportReport) -> None:
     elif report.dry_run:
         print("dry run: nothing was written")
         if report.invalid and not report.partial:
-            print(f"{report.invalid} rows have errors: the import would be rejected "
-                  "(or use --partial)")  # fmt: skip
+            print(
+                f"{report.invalid} rows have errors: the import would be rejected "
+                "(or use --partial)"
+            )
     elif report.outcome == "empty":
         print("no order rows below the header: nothing to import")

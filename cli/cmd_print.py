@@ -123,9 +123,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument(
-        "--render-processes", type=int, metavar="N",
+        "--render-processes",
+        type=int,
+        metavar="N",
         help="render on N worker processes (default: one per spare core; 0: in this one)",
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------- printing
@@ -146,19 +148,36 @@ def _print(args: argparse.Namespace) -> int:
         if not order_ids:
             raise ValidationError(f"no order matches the filter {args.filter!r}")
     job = printing.create_job(
-        app, actor, order_ids, args.printer, kind=args.kind, template=args.template,
-        carrier_account=args.carrier, reprint=args.reprint, reason=args.reason,
+        app,
+        actor,
+        order_ids,
+        args.printer,
+        kind=args.kind,
+        template=args.template,
+        carrier_account=args.carrier,
+        reprint=args.reprint,
+        reason=args.reason,
         new_waybill=args.new_waybill,
-    )  # fmt: skip
+    )
     for refusal in job.refused:
         _note(args, f"left out {refusal.what}: {refusal.reason}")
     for warning in job.warnings:
         _note(args, f"warning: {warning}")
-    _note(args, f"job {job.job_id}: {job.total} {job.kind} item(s) on {', '.join(job.printers)} "
-                f"({job.template}; {job.allocated} waybill(s) drawn)")  # fmt: skip
+    _note(
+        args,
+        f"job {job.job_id}: {job.total} {job.kind} item(s) on {', '.join(job.printers)} "
+        f"({job.template}; {job.allocated} waybill(s) drawn)",
+    )
     if args.no_run:
-        emit(args, {"job": job.job_id, "status": "queued", "total": job.total,
-                    "refused": [r.__dict__ for r in job.refused]})  # fmt: skip
+        emit(
+            args,
+            {
+                "job": job.job_id,
+                "status": "queued",
+                "total": job.total,
+                "refused": [r.__dict__ for r in job.refused],
+            },
+        )
         return 0
     return _run(app, args, actor, job.job_id, retry_failed=True, refused=len(job.refused))
 
@@ -172,9 +191,17 @@ def _resume(args: argparse.Namespace) -> int:
 def _run(app: App, args, actor, job_id: int, *, retry_failed: bool, refused: int = 0) -> int:  # type: ignore[no-untyped-def]
     reporter = _Reporter(args)
     result = printing.run_job(app, actor, job_id, on_progress=reporter, retry_failed=retry_failed)
-    data = {"job": result.job_id, "status": result.status, "done": result.done,
-            "failed": result.failed, "uncertain": result.uncertain, "total": result.total,
-            "sent_now": result.sent, "refused": refused, "error": result.error}  # fmt: skip
+    data = {
+        "job": result.job_id,
+        "status": result.status,
+        "done": result.done,
+        "failed": result.failed,
+        "uncertain": result.uncertain,
+        "total": result.total,
+        "sent_now": result.sent,
+        "refused": refused,
+        "error": result.error,
+    }
     emit(args, data)
     if result.status == "done":
         return 0
@@ -251,13 +278,38 @@ def _cancel(args: argparse.Namespace) -> int:
 def _jobs(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     found = history.list_jobs(app, acting_actor(app, args), status=args.status, limit=args.limit)
-    data = [{"job": j.id, "kind": j.kind, "status": j.status, "done": j.done, "total": j.total,
-             "failed": j.failed, "uncertain": j.uncertain, "printers": list(j.printers),
-             "user": j.user, "created": clock.local_text(j.created_at), "error": j.error,
-             "running_on": j.running_on} for j in found]  # fmt: skip
-    rows = [(d["job"], d["kind"], d["status"], f"{d['done']}/{d['total']}", d["failed"],
-             d["uncertain"], ",".join(d["printers"]), d["user"], d["created"], d["error"][:60])
-            for d in data]  # fmt: skip
+    data = [
+        {
+            "job": j.id,
+            "kind": j.kind,
+            "status": j.status,
+            "done": j.done,
+            "total": j.total,
+            "failed": j.failed,
+            "uncertain": j.uncertain,
+            "printers": list(j.printers),
+            "user": j.user,
+            "created": clock.local_text(j.created_at),
+            "error": j.error,
+            "running_on": j.running_on,
+        }
+        for j in found
+    ]
+    rows = [
+        (
+            d["job"],
+            d["kind"],
+            d["status"],
+            f"{d['done']}/{d['total']}",
+            d["failed"],
+            d["uncertain"],
+            ",".join(d["printers"]),
+            d["user"],
+            d["created"],
+            d["error"][:60],
+        )
+        for d in data
+    ]
     headers = (
         "JOB",
         "KIND",
@@ -279,17 +331,36 @@ def _show(args: argparse.Namespace) -> int:
     actor = acting_actor(app, args)
     info = history.get_job(app, actor, args.job)
     items = history.job_items(app, actor, args.job, states=tuple(args.state), limit=args.limit)
-    data = [{"position": i.position, "kind": i.kind, "state": i.state, "orders": list(i.orders),
-             "waybill": i.waybill, "printer": i.printer, "attempts": i.attempts,
-             "reprint": i.reprint, "error": i.error} for i in items]  # fmt: skip
+    data = [
+        {
+            "position": i.position,
+            "kind": i.kind,
+            "state": i.state,
+            "orders": list(i.orders),
+            "waybill": i.waybill,
+            "printer": i.printer,
+            "attempts": i.attempts,
+            "reprint": i.reprint,
+            "error": i.error,
+        }
+        for i in items
+    ]
     if not getattr(args, "json", False):
         summary = f"job {info.id} ({info.kind}) {info.status}: {info.done}/{info.total} done, "
         print(summary + f"{info.failed} failed, {info.uncertain} uncertain {info.error}".rstrip())
     rows = [
-        (d["position"], d["state"], ",".join(d["orders"]), d["waybill"], d["printer"],
-         d["attempts"], "reprint" if d["reprint"] else "", d["error"][:80])
+        (
+            d["position"],
+            d["state"],
+            ",".join(d["orders"]),
+            d["waybill"],
+            d["printer"],
+            d["attempts"],
+            "reprint" if d["reprint"] else "",
+            d["error"][:80],
+        )
         for d in data
-    ]  # fmt: skip
+    ]
     emit(args, data, rows, ("POS", "STATE", "ORDERS", "WAYBILL", "PRINTER", "TRIES", "", "NOTE"))
     return 0
 
@@ -300,16 +371,46 @@ def _history(args: argparse.Namespace) -> int:
     if until is not None and getattr(until, "_whole_day", False):
         until = until + timedelta(days=1)
     rows = history.print_history(
-        app, acting_actor(app, args), order_number=args.order, waybill_number=args.waybill,
-        user=args.user, since=args.since, until=until, limit=args.limit,
-    )  # fmt: skip
-    data = [{"at": clock.local_text(r.at) if r.at else "", "job": r.job_id,
-             "position": r.position, "kind": r.kind, "state": r.state, "waybill": r.waybill,
-             "orders": list(r.orders), "printer": r.printer, "template": r.template,
-             "user": r.user, "reprint": r.reprint, "reason": r.reason} for r in rows]  # fmt: skip
-    table = [(d["at"], d["job"], d["kind"], d["state"], d["waybill"], ",".join(d["orders"]),
-              d["printer"], d["user"], ("reprint: " + d["reason"]) if d["reprint"] else "")
-             for d in data]  # fmt: skip
+        app,
+        acting_actor(app, args),
+        order_number=args.order,
+        waybill_number=args.waybill,
+        user=args.user,
+        since=args.since,
+        until=until,
+        limit=args.limit,
+    )
+    data = [
+        {
+            "at": clock.local_text(r.at) if r.at else "",
+            "job": r.job_id,
+            "position": r.position,
+            "kind": r.kind,
+            "state": r.state,
+            "waybill": r.waybill,
+            "orders": list(r.orders),
+            "printer": r.printer,
+            "template": r.template,
+            "user": r.user,
+            "reprint": r.reprint,
+            "reason": r.reason,
+        }
+        for r in rows
+    ]
+    table = [
+        (
+            d["at"],
+            d["job"],
+            d["kind"],
+            d["state"],
+            d["waybill"],
+            ",".join(d["orders"]),
+            d["printer"],
+            d["user"],
+            ("reprint: " + d["reason"]) if d["reprint"] else "",
+        )
+        for d in data
+    ]
     headers = ("AT", "JOB", "KIND", "STATE", "WAYBILL", "ORDERS", "PRINTER", "USER", "")
     emit(args, data, table, headers)
     return 0
@@ -328,8 +429,10 @@ def _templates(args: argparse.Namespace) -> int:
         sys.stdout.write(template_store.export_template(app, actor, args.export, args.version))
         return 0
     found = [dict(template_store.as_mapping(t)) for t in template_store.list_templates(app, actor)]
-    rows = [(t["name"], t["kind"], t["version"], t["size_mm"], "built-in" if t["builtin"] else "")
-            for t in found]  # fmt: skip
+    rows = [
+        (t["name"], t["kind"], t["version"], t["size_mm"], "built-in" if t["builtin"] else "")
+        for t in found
+    ]
     emit(args, found, rows, ("NAME", "KIND", "VERSION", "SIZE", ""))
     return 0
 

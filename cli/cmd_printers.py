@@ -129,10 +129,16 @@ def _add(args: argparse.Namespace) -> int:
     if args.media:
         options["media_mm"] = media(args.media)
     config = printing.add_printer(
-        app, cli_actor(app, args.org), name=args.name, driver=args.driver,
-        settings=pairs(args.set, "--set", typed=False), language=args.language,
-        cjk_font=args.cjk_font or "", render=pairs(args.render, "--render", typed=True), **options,
-    )  # fmt: skip
+        app,
+        cli_actor(app, args.org),
+        name=args.name,
+        driver=args.driver,
+        settings=pairs(args.set, "--set", typed=False),
+        language=args.language,
+        cjk_font=args.cjk_font or "",
+        render=pairs(args.render, "--render", typed=True),
+        **options,
+    )
     emit(args, describe(config))
     return 0
 
@@ -166,11 +172,18 @@ def _list(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     found = printing.list_printers(app, cli_actor(app, args.org))
     rows = [
-        (c.name, c.driver, c.language, c.dpi, f"{c.media_width_mm:g}x{c.media_height_mm:g}",
-         f"{c.offset_x_mm:+g},{c.offset_y_mm:+g}", "yes" if c.enabled else "no",
-         _where(c.settings))
+        (
+            c.name,
+            c.driver,
+            c.language,
+            c.dpi,
+            f"{c.media_width_mm:g}x{c.media_height_mm:g}",
+            f"{c.offset_x_mm:+g},{c.offset_y_mm:+g}",
+            "yes" if c.enabled else "no",
+            _where(c.settings),
+        )
         for c in found
-    ]  # fmt: skip
+    ]
     headers = ("NAME", "DRIVER", "LANGUAGE", "DPI", "MEDIA", "OFFSET", "ON", "WHERE")
     emit(args, [describe(c) for c in found], rows, headers)
     return 0
@@ -190,11 +203,22 @@ def _discover(args: argparse.Namespace) -> int:
     settings = pairs(args.set, "--set", typed=False)
     results = printing.discover(app, cli_actor(app, args.org), args.driver, args.timeout, settings)
     data = [
-        {"driver": r.driver, "error": r.error,
-         "printers": [{"name": p.name, "settings": dict(p.settings), "model": p.model,
-                       "languages": list(p.languages), "detail": p.detail} for p in r.printers]}
+        {
+            "driver": r.driver,
+            "error": r.error,
+            "printers": [
+                {
+                    "name": p.name,
+                    "settings": dict(p.settings),
+                    "model": p.model,
+                    "languages": list(p.languages),
+                    "detail": p.detail,
+                }
+                for p in r.printers
+            ],
+        }
         for r in results
-    ]  # fmt: skip
+    ]
     rows = []
     for r in results:
         if r.error:

@@ -104,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="do not enforce the published rate limits (benchmarks)",
     )
     add_json_option(parser)
-    parser.set_defaults(handler=run)  # fmt: skip
+    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,13 +117,20 @@ def run(args: argparse.Namespace) -> int:
         state_file = Path(args.state_file) if args.state_file else _default_state_file(args)
     try:
         config = SandboxConfig(
-            client_id=args.client_id, client_secret=args.client_secret, seed=args.seed,
-            shops=args.shops, orders=args.orders, history_days=args.history_days,
-            token_ttl=args.token_ttl, rate_limits=not args.no_rate_limits,
-            faults=FaultSpec.parse(args.faults), mutate_per_page=args.move_per_page,
-            new_orders_per_hour=args.new_orders_per_hour, updates_per_hour=args.updates_per_hour,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            seed=args.seed,
+            shops=args.shops,
+            orders=args.orders,
+            history_days=args.history_days,
+            token_ttl=args.token_ttl,
+            rate_limits=not args.no_rate_limits,
+            faults=FaultSpec.parse(args.faults),
+            mutate_per_page=args.move_per_page,
+            new_orders_per_hour=args.new_orders_per_hour,
+            updates_per_hour=args.updates_per_hour,
             state_file=state_file,
-        )  # fmt: skip
+        )
         server = SandboxServer(config, host=args.host, port=args.port, prerender=True)
         server.start()
     except (ValueError, StateFileError) as exc:
@@ -147,17 +154,25 @@ def _default_state_file(args: argparse.Namespace) -> Path:
 
 def _announce(args: argparse.Namespace, server) -> None:
     sandbox = server.sandbox
-    example = f"{server.auth_url}?" + urlencode({
-        "response_type": "code", "client_id": server.config.client_id,
-        "redirect_uri": "<your callback URL>", "state": "<state>"})  # fmt: skip
+    example = f"{server.auth_url}?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": server.config.client_id,
+            "redirect_uri": "<your callback URL>",
+            "state": "<state>",
+        }
+    )
     info = {
         **server.client_settings(),
-        "url": server.url, "control_url": server.control_url, "authorize_example": example,
+        "url": server.url,
+        "control_url": server.control_url,
+        "authorize_example": example,
         "shops": [{"owner_id": s.owner_id, "owner_name": s.owner_name} for s in sandbox.shops],
-        "orders": len(sandbox.store), "seed": sandbox.config.seed,
+        "orders": len(sandbox.store),
+        "seed": sandbox.config.seed,
         "state_file": str(server.config.state_file) if server.config.state_file else None,
         "resumed": server.resumed,
-    }  # fmt: skip
+    }
     if getattr(args, "json", False):
         print(json.dumps(info, ensure_ascii=False), flush=True)
         return

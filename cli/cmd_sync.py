@@ -77,9 +77,14 @@ def run(args: argparse.Namespace) -> int:
                 break
             actor = Actor.system(target.org_id, label="cli:sync")
             report = sync_shop(
-                app, actor, target.id, since=since, until=until,
-                worker_id=args.worker_id, control=control,
-            )  # fmt: skip
+                app,
+                actor,
+                target.id,
+                since=since,
+                until=until,
+                worker_id=args.worker_id,
+                control=control,
+            )
             reports.append(report)
             if not as_json:
                 _pass_line(report)

@@ -232,8 +232,14 @@ def test_an_insert_race_lost_to_another_worker_keeps_their_row_and_updates_it(
 
 
 def test_payloads_are_sealed_unless_the_plugin_says_they_hold_no_personal_data(app, shop) -> None:
-    store(app, shop, [make_order("P1"), make_order("P2", raw={"order_sn": "P2", "x": "~c~"},
-                                                   raw_personal=False)])  # fmt: skip
+    store(
+        app,
+        shop,
+        [
+            make_order("P1"),
+            make_order("P2", raw={"order_sn": "P2", "x": "~c~"}, raw_personal=False),
+        ],
+    )
     with app.engine.connect() as conn:
         stored = dict(conn.exec_driver_sql("SELECT platform_order_no, raw FROM orders").all())
     assert bytes(stored["P1"])[:1] == b"s" and "王小明".encode() not in bytes(stored["P1"])

@@ -285,11 +285,19 @@ def list_tokens(app: App, actor: Actor, *, username: str | None = None) -> list[
             stmt = stmt.where(ApiToken.user_id == user_id)
         return [
             TokenInfo(
-                t.id, t.org_id, t.user_id, name, t.kind, t.name, t.created_at, t.expires_at,
-                t.revoked_at, t.last_used_at,
+                t.id,
+                t.org_id,
+                t.user_id,
+                name,
+                t.kind,
+                t.name,
+                t.created_at,
+                t.expires_at,
+                t.revoked_at,
+                t.last_used_at,
             )
             for t, name in session.execute(stmt.order_by(ApiToken.id))
-        ]  # fmt: skip
+        ]
 
 
 def revoke_token(app: App, actor: Actor, token_id: int) -> ApiToken:

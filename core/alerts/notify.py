@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("orderhub.notify")
 
+
 def notify(app: App, notification: Notification) -> list[str]:
     """Send `notification` through each configured notifier; return those that delivered.
 

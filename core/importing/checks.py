@@ -29,9 +29,17 @@ MASKED_WARNING = (
     "receiver masked — cannot print self-rendered labels: name, phone or address holds "
     "* masks; print it through the platform's print component, or import the full receiver"
 )
-ORDER_FIELDS = ("order number", "platform status", "flag colour", "receiver province",
-                "receiver city", "receiver district", "masked receiver name",
-                "masked receiver phone", "masked receiver address")  # fmt: skip
+ORDER_FIELDS = (
+    "order number",
+    "platform status",
+    "flag colour",
+    "receiver province",
+    "receiver city",
+    "receiver district",
+    "masked receiver name",
+    "masked receiver phone",
+    "masked receiver address",
+)
 LINE_FIELDS = ("line SKU id", "line goods id", "line outer id", "line title", "line spec")
 
 
@@ -73,15 +81,20 @@ class RowChecker:
         first = self.seen.get(order.order_number)
         if first is not None:
             if first[1] == content:
-                issues.append(ImportIssue(
-                    row, f"same order as row {first[0]}; imported once", severity="warning"
-                ))  # fmt: skip
+                issues.append(
+                    ImportIssue(
+                        row, f"same order as row {first[0]}; imported once", severity="warning"
+                    )
+                )
                 report.add_issues(issues)
                 report.duplicates += 1
                 return None
-            issues.append(ImportIssue(
-                row, f"order {order.order_number} is also in row {first[0]} with different content"
-            ))  # fmt: skip
+            issues.append(
+                ImportIssue(
+                    row,
+                    f"order {order.order_number} is also in row {first[0]} with different content",
+                )
+            )
             report.add_issues(issues)
             report.invalid += 1
             return None
@@ -107,8 +120,17 @@ class RowChecker:
         if self._fits(order):
             return []
         r = order.receiver
-        values = (order.order_number, order.platform_status, order.remark_flag, r.province,
-                  r.city, r.district, r.name_masked, r.phone_masked, r.address_masked)  # fmt: skip
+        values = (
+            order.order_number,
+            order.platform_status,
+            order.remark_flag,
+            r.province,
+            r.city,
+            r.district,
+            r.name_masked,
+            r.phone_masked,
+            r.address_masked,
+        )
         lines = [(ln.sku_id, ln.goods_id, ln.outer_id, ln.title, ln.spec) for ln in order.lines]
         order_limits, line_limits = self.limits.order, self.limits.line
         found = [
@@ -130,18 +152,25 @@ class RowChecker:
         o, line_limits = self.limits.order, self.limits.line
         r = order.receiver
         if (
-            len(order.order_number) > o[0] or len(order.platform_status) > o[1]
-            or len(order.remark_flag) > o[2] or len(r.province) > o[3] or len(r.city) > o[4]
-            or len(r.district) > o[5] or len(r.name_masked) > o[6]
-            or len(r.phone_masked) > o[7] or len(r.address_masked) > o[8]
-        ):  # fmt: skip
+            len(order.order_number) > o[0]
+            or len(order.platform_status) > o[1]
+            or len(order.remark_flag) > o[2]
+            or len(r.province) > o[3]
+            or len(r.city) > o[4]
+            or len(r.district) > o[5]
+            or len(r.name_masked) > o[6]
+            or len(r.phone_masked) > o[7]
+            or len(r.address_masked) > o[8]
+        ):
             return False
         for ln in order.lines:
             if (
-                len(ln.sku_id) > line_limits[0] or len(ln.goods_id) > line_limits[1]
-                or len(ln.outer_id) > line_limits[2] or len(ln.title) > line_limits[3]
+                len(ln.sku_id) > line_limits[0]
+                or len(ln.goods_id) > line_limits[1]
+                or len(ln.outer_id) > line_limits[2]
+                or len(ln.title) > line_limits[3]
                 or len(ln.spec) > line_limits[4]
-            ):  # fmt: skip
+            ):
                 return False
         return True
 

@@ -173,9 +173,11 @@ class Reader:
         context = multiprocessing.get_context("spawn")
         receiving, sending = context.Pipe(duplex=False)
         process = context.Process(
-            target=read_file, args=(self.job, sending), name="orderhub-import-reader",
+            target=read_file,
+            args=(self.job, sending),
+            name="orderhub-import-reader",
             daemon=True,
-        )  # fmt: skip
+        )
         with main_not_rerun():
             process.start()
         sending.close()  # the reader's end is the only one left: its death is our EOF
@@ -243,16 +245,19 @@ def read_file(job: ReaderJob, pipe: Connection) -> None:
         cls = class_at(job.format_module, job.format_class)
         # Parsing is pure (docs/plugins.md): the format gets its settings, no services.
         chosen: ImportFormat = cls(job.settings, None)
-        report = ImportReport(job.filename, chosen.name, 0, dry_run=job.dry_run,
-                              partial=job.partial)  # fmt: skip
+        report = ImportReport(
+            job.filename, chosen.name, 0, dry_run=job.dry_run, partial=job.partial
+        )
         gc.freeze()  # what is loaded by now lives as long as the process: never scan it
         balance = _Balance()
         encoder: OrderEncoder | None = None
         with open(job.path, "rb") as stream:
             for batch in checked_batches(chosen, stream, report, job.limits):
                 if job.dry_run:
-                    message: tuple[str, Any] = ("seen", [(o.order_number, o.updated_at)
-                                                         for o in batch])  # fmt: skip
+                    message: tuple[str, Any] = (
+                        "seen",
+                        [(o.order_number, o.updated_at) for o in batch],
+                    )
                 elif balance.encode_next():
                     encoder = encoder or _encoder(job.encoder)
                     began = time.perf_counter()

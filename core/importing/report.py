@@ -54,10 +54,13 @@ class ImportReport:
             self.issues_left_off += 1
             if issue.severity == "error":  # make room: drop the last kept warning
                 index = next(
-                    (i for i in range(len(self.issues) - 1, -1, -1)
-                     if self.issues[i].severity == "warning"),
+                    (
+                        i
+                        for i in range(len(self.issues) - 1, -1, -1)
+                        if self.issues[i].severity == "warning"
+                    ),
                     None,
-                )  # fmt: skip
+                )
                 if index is not None:
                     del self.issues[index]
                     self.issues.append(issue)
@@ -132,8 +135,26 @@ class ImportReport:
         }
 
 
-COUNTS = ("rows", "valid", "invalid", "duplicates", "masked", "new", "updated", "unchanged",
-          "errors", "warnings")  # fmt: skip
+COUNTS = (
+    "rows",
+    "valid",
+    "invalid",
+    "duplicates",
+    "masked",
+    "new",
+    "updated",
+    "unchanged",
+    "errors",
+    "warnings",
+)
 #: What reading and checking the rows counts (storing counts new, updated, unchanged).
-READING = ("rows", "valid", "invalid", "duplicates", "masked", "errors", "warnings",
-           "issues_left_off")  # fmt: skip
+READING = (
+    "rows",
+    "valid",
+    "invalid",
+    "duplicates",
+    "masked",
+    "errors",
+    "warnings",
+    "issues_left_off",
+)

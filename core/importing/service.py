@@ -65,9 +65,17 @@ ORDERS = Order.__table__
 def _limits() -> Limits:
     """Column lengths for the strings `RowChecker` measures, in the same order."""
     o, line = ORDERS.c, OrderLine.__table__.c
-    order = (o.platform_order_no, o.platform_status, o.flag_color, o.receiver_province,
-             o.receiver_city, o.receiver_district, o.receiver_name_masked,
-             o.receiver_phone_masked, o.receiver_address_masked)  # fmt: skip
+    order = (
+        o.platform_order_no,
+        o.platform_status,
+        o.flag_color,
+        o.receiver_province,
+        o.receiver_city,
+        o.receiver_district,
+        o.receiver_name_masked,
+        o.receiver_phone_masked,
+        o.receiver_address_masked,
+    )
     lines = (line.platform_sku_id, line.platform_goods_id, line.outer_id, line.title, line.spec)
     return Limits(tuple(c.type.length for c in order), tuple(c.type.length for c in lines))
 
@@ -216,9 +224,12 @@ class _Run:
         session = self.app.sessions()
         try:
             encoder = order_store.encoder_for(
-                session, self.app.keyring, org_id=self.actor.org_id, shop_id=self.shop_id,
+                session,
+                self.app.keyring,
+                org_id=self.actor.org_id,
+                shop_id=self.shop_id,
                 source="import",
-            )  # fmt: skip
+            )
             job = None
             if path is not None:
                 keep = self.events is not None
@@ -249,9 +260,13 @@ class _Run:
         if report.imported and self.events:
             for order_id, order, created in self.events:
                 self.app.plugins.emit(
-                    "order_synced", org_id=self.actor.org_id, shop_id=self.shop_id,
-                    order_id=order_id, order=order, created=created,
-                )  # fmt: skip
+                    "order_synced",
+                    org_id=self.actor.org_id,
+                    shop_id=self.shop_id,
+                    order_id=order_id,
+                    order=order,
+                    created=created,
+                )
 
     def _store(
         self, session: Session, encoder: OrderEncoder, batch: list[Any], kind: str = "orders"

@@ -35,27 +35,65 @@ LINES = OrderLine.__table__
 
 #: Columns of an inserted order, in the order of `PreparedOrder.row`.
 ORDER_COLUMNS: tuple[str, ...] = (
-    "org_id", "shop_id", "platform_order_no", "source", "hub_status", "platform_status",
-    "refund_status", "on_hold", "hold_reason", "created_at_platform", "paid_at",
-    "promised_ship_by", "platform_updated_at", "goods_amount_fen", "discount_fen",
-    "postage_fen", "pay_amount_fen", "buyer_memo", "seller_remark", "flag_color", "tags",
-    "exception_reasons", "receiver_province", "receiver_city", "receiver_district",
-    "receiver_name", "receiver_phone", "receiver_address", "receiver_name_masked",
-    "receiver_phone_masked", "receiver_address_masked", "receiver_phone_hash",
-    "receiver_is_platform_encrypted", "raw", "first_seen_at", "updated_at",
-)  # fmt: skip
+    "org_id",
+    "shop_id",
+    "platform_order_no",
+    "source",
+    "hub_status",
+    "platform_status",
+    "refund_status",
+    "on_hold",
+    "hold_reason",
+    "created_at_platform",
+    "paid_at",
+    "promised_ship_by",
+    "platform_updated_at",
+    "goods_amount_fen",
+    "discount_fen",
+    "postage_fen",
+    "pay_amount_fen",
+    "buyer_memo",
+    "seller_remark",
+    "flag_color",
+    "tags",
+    "exception_reasons",
+    "receiver_province",
+    "receiver_city",
+    "receiver_district",
+    "receiver_name",
+    "receiver_phone",
+    "receiver_address",
+    "receiver_name_masked",
+    "receiver_phone_masked",
+    "receiver_address_masked",
+    "receiver_phone_hash",
+    "receiver_is_platform_encrypted",
+    "raw",
+    "first_seen_at",
+    "updated_at",
+)
 #: Columns an update rewrites: everything but identity, first sighting and the hold (which
 #: only a person lifts; `HOLD_COLUMNS` are added when an update puts the order on hold).
 HOLD_COLUMNS: tuple[str, ...] = ("on_hold", "hold_reason")
 UPDATE_COLUMNS: tuple[str, ...] = tuple(
-    c for c in ORDER_COLUMNS if c not in ("org_id", "shop_id", "platform_order_no", "source",
-                                          "first_seen_at", *HOLD_COLUMNS)
-)  # fmt: skip
+    c
+    for c in ORDER_COLUMNS
+    if c not in ("org_id", "shop_id", "platform_order_no", "source", "first_seen_at", *HOLD_COLUMNS)
+)
 #: Columns of a goods line after `order_id`, in the order of `PreparedOrder.lines` rows.
 LINE_COLUMNS: tuple[str, ...] = (
-    "org_id", "line_no", "platform_goods_id", "platform_sku_id", "outer_id", "outer_goods_id",
-    "title", "spec", "quantity", "unit_price_fen", "is_gift",
-)  # fmt: skip
+    "org_id",
+    "line_no",
+    "platform_goods_id",
+    "platform_sku_id",
+    "outer_id",
+    "outer_goods_id",
+    "title",
+    "spec",
+    "quantity",
+    "unit_price_fen",
+    "is_gift",
+)
 
 _INDEX = {name: i for i, name in enumerate(ORDER_COLUMNS)}
 _UPDATE_POSITIONS = tuple(_INDEX[c] for c in UPDATE_COLUMNS)
@@ -100,8 +138,10 @@ class OrderEncoder:
         self._line_processed = [(i, p) for i, p in enumerate(self._line_processors) if p]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_encoder, (self.dialect.name, self.keyring.keys, self.org_id, self.shop_id,
-                           self.source))  # fmt: skip
+        return (
+            _encoder,
+            (self.dialect.name, self.keyring.keys, self.org_id, self.shop_id, self.source),
+        )
 
     def encode(self, orders: Iterable[PlatformOrder], *, keep: bool = False) -> list[PreparedOrder]:
         """`orders` as prepared rows stamped now; `keep` keeps each `PlatformOrder` too."""
@@ -174,9 +214,12 @@ class OrderEncoder:
         ]
 
     def update_row(
-        self, prepared: PreparedOrder, derived: order_status.Derived, now: datetime,
+        self,
+        prepared: PreparedOrder,
+        derived: order_status.Derived,
+        now: datetime,
         hold: bool,
-    ) -> tuple[Any, ...]:  # fmt: skip
+    ) -> tuple[Any, ...]:
         """Driver-ready values of `UPDATE_COLUMNS` (then `HOLD_COLUMNS` when `hold`) for a
         stored order: the prepared row with the hub status, hold and exception reasons
         derived from what is stored."""
@@ -199,8 +242,19 @@ class OrderEncoder:
         processed = self._line_processed
         rows = []
         for index, line in enumerate(order.lines, start=1):
-            values = [self.org_id, index, line.goods_id, line.sku_id, line.outer_id, "",
-                      line.title, line.spec, line.quantity, line.unit_price_fen, False]  # fmt: skip
+            values = [
+                self.org_id,
+                index,
+                line.goods_id,
+                line.sku_id,
+                line.outer_id,
+                "",
+                line.title,
+                line.spec,
+                line.quantity,
+                line.unit_price_fen,
+                False,
+            ]
             for position, processor in processed:
                 values[position] = processor(values[position])
             rows.append(tuple(values))
@@ -229,6 +283,7 @@ def _processors(
 
 def _encoder(dialect_name: str, keys: list[str], org_id: int, shop_id: int, source: str):  # type: ignore[no-untyped-def]
 
-    dialect = (postgresql.psycopg.dialect() if dialect_name == "postgresql"
-               else sqlite.pysqlite.dialect())  # fmt: skip
+    dialect = (
+        postgresql.psycopg.dialect() if dialect_name == "postgresql" else sqlite.pysqlite.dialect()
+    )
     return OrderEncoder(dialect, Keyring(keys), org_id=org_id, shop_id=shop_id, source=source)

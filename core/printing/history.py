@@ -78,15 +78,21 @@ def print_history(
             authz.require(session, actor, "order.view")
         item = PrintJobItem
         stmt = (
-            select(item, PrintJob.actor_label, Printer.name, Waybill.number, Template.name,
-                   TemplateVersion.version)
+            select(
+                item,
+                PrintJob.actor_label,
+                Printer.name,
+                Waybill.number,
+                Template.name,
+                TemplateVersion.version,
+            )
             .join(PrintJob, PrintJob.id == item.job_id)
             .outerjoin(Printer, Printer.id == item.printer_id)
             .outerjoin(Waybill, Waybill.id == item.waybill_id)
             .outerjoin(TemplateVersion, TemplateVersion.id == item.template_version_id)
             .outerjoin(Template, Template.id == TemplateVersion.template_id)
             .where(item.org_id == actor.org_id, item.state.in_(SENT_STATES))
-        )  # fmt: skip
+        )
         if order_number:
             stmt = stmt.where(
                 item.package_id.in_(
@@ -114,15 +120,24 @@ def print_history(
         orders = _order_numbers(session, {r[0].package_id for r in rows if r[0].package_id})
         return [
             HistoryRow(
-                item_id=i.id, job_id=i.job_id, position=i.position, kind=i.kind, state=i.state,
-                at=i.done_at or i.sent_at, waybill=number or "",
-                orders=orders.get(i.package_id, ()), printer=printer or "",
-                template=f"{tname}@{tversion}" if tname else "", user=label,
-                reprint=i.reprint or bool(i.reprint_reason), reason=i.reprint_reason,
-                attempts=i.attempts, note=i.last_error,
+                item_id=i.id,
+                job_id=i.job_id,
+                position=i.position,
+                kind=i.kind,
+                state=i.state,
+                at=i.done_at or i.sent_at,
+                waybill=number or "",
+                orders=orders.get(i.package_id, ()),
+                printer=printer or "",
+                template=f"{tname}@{tversion}" if tname else "",
+                user=label,
+                reprint=i.reprint or bool(i.reprint_reason),
+                reason=i.reprint_reason,
+                attempts=i.attempts,
+                note=i.last_error,
             )
             for i, label, printer, number, tname, tversion in rows
-        ]  # fmt: skip
+        ]
 
 
 def _by_user(session: Session, actor: Actor, user: str):  # type: ignore[no-untyped-def]
@@ -210,9 +225,14 @@ class ItemInfo:
 
 
 def job_items(
-    app: App, actor: Actor, job_id: int, *, states: tuple[str, ...] = (), after: int = 0,
+    app: App,
+    actor: Actor,
+    job_id: int,
+    *,
+    states: tuple[str, ...] = (),
+    after: int = 0,
     limit: int = 200,
-) -> list[ItemInfo]:  # fmt: skip
+) -> list[ItemInfo]:
     """Items of a job by position (those in `states` when given), a page at a time."""
     with app.tx() as session:
         _require_view(session, actor)
@@ -231,10 +251,19 @@ def job_items(
         rows = session.execute(stmt.order_by(PrintJobItem.position).limit(limit)).all()
         orders = _order_numbers(session, {r[0].package_id for r in rows if r[0].package_id})
         return [
-            ItemInfo(i.position, i.kind, i.state, orders.get(i.package_id, ()), number or "",
-                     name or "", i.attempts, i.reprint or bool(i.reprint_reason), i.last_error)
+            ItemInfo(
+                i.position,
+                i.kind,
+                i.state,
+                orders.get(i.package_id, ()),
+                number or "",
+                name or "",
+                i.attempts,
+                i.reprint or bool(i.reprint_reason),
+                i.last_error,
+            )
             for i, number, name in rows
-        ]  # fmt: skip
+        ]
 
 
 def _require_view(session: Session, actor: Actor) -> None:
@@ -245,9 +274,17 @@ def _require_view(session: Session, actor: Actor) -> None:
 
 def _job_info(job: PrintJob) -> JobInfo:
     return JobInfo(
-        id=job.id, kind=job.kind, status=job.status, total=job.total_items,
-        done=job.done_items, failed=job.failed_items, uncertain=job.uncertain_items,
-        printers=tuple((job.options or {}).get("printers", ())), user=job.actor_label,
-        created_at=job.created_at, finished_at=job.finished_at, error=job.error,
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        total=job.total_items,
+        done=job.done_items,
+        failed=job.failed_items,
+        uncertain=job.uncertain_items,
+        printers=tuple((job.options or {}).get("printers", ())),
+        user=job.actor_label,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        error=job.error,
         running_on=job.lease_owner or "",
-    )  # fmt: skip
+    )

@@ -101,17 +101,36 @@ def create_job(
     if kind == "label" and package_ids:
         left_out: list[tuple[str, str]] = []
         package_ids, account, allocated = job_waybills.prepare(
-            app, actor, package_ids, carrier_account, reprint, reason, new_waybill, numbers,
+            app,
+            actor,
+            package_ids,
+            carrier_account,
+            reprint,
+            reason,
+            new_waybill,
+            numbers,
             left_out,
-        )  # fmt: skip
+        )
         refused += [Refusal(what, why) for what, why in left_out]
     if not package_ids:
         first = "; ".join(f"{r.what}: {r.reason}" for r in refused[:5])
         raise ValidationError(f"nothing to print: {first}", refused=[r.__dict__ for r in refused])
     if reprint and any(not c.self_rendered for c in configs):
         job_waybills.refresh_print_data(app, actor, package_ids)
-    created = _store(app, actor, kind, package_ids, configs, template, account, reprint, reason,
-                     numbers, refused, options or {})  # fmt: skip
+    created = _store(
+        app,
+        actor,
+        kind,
+        package_ids,
+        configs,
+        template,
+        account,
+        reprint,
+        reason,
+        numbers,
+        refused,
+        options or {},
+    )
     created.allocated = allocated
     return created
 
@@ -180,11 +199,20 @@ def _store(
         prior = reprints.prior_labels(session, actor.org_id, package_ids) if reprint else {}
         first_orders = _first_orders(session, package_ids)
         job = PrintJob(
-            org_id=actor.org_id, kind=kind, status="queued", printer_id=configs[0].id,
-            template_version_id=version.id, created_by=actor.user_id, actor_label=actor.label,
-            options={**options, "printers": [c.name for c in configs], "reprint": reprint,
-                     "package_ids": package_ids if kind == "pick_list" else []},
-        )  # fmt: skip
+            org_id=actor.org_id,
+            kind=kind,
+            status="queued",
+            printer_id=configs[0].id,
+            template_version_id=version.id,
+            created_by=actor.user_id,
+            actor_label=actor.label,
+            options={
+                **options,
+                "printers": [c.name for c in configs],
+                "reprint": reprint,
+                "package_ids": package_ids if kind == "pick_list" else [],
+            },
+        )
         session.add(job)
         session.flush()
         units: list[int | None] = [None] if kind == "pick_list" else list(package_ids)
@@ -194,16 +222,26 @@ def _store(
             waybill = waybill_of.get(package_id) if package_id is not None else None
             before = prior.get(package_id) if package_id is not None else None
             rows.append(
-                {"job_id": job.id, "org_id": actor.org_id, "position": index + 1, "kind": kind,
-                 "package_id": package_id, "order_id": first_orders.get(package_id),
-                 "waybill_id": waybill.id if waybill else None, "printer_id": config.id,
-                 "template_version_id": _version_for(config, version.id, before, template),
-                 "state": "queued", "attempts": 0,
-                 "reprint": bool(reprint and before and before.waybill_number == waybill.number),
-                 "reprint_reason": reason if reprint else "",
-                 "reprint_of_id": before.item_id if before else None,
-                 "last_error": "", "language": config.language, "device_ref": ""}
-            )  # fmt: skip
+                {
+                    "job_id": job.id,
+                    "org_id": actor.org_id,
+                    "position": index + 1,
+                    "kind": kind,
+                    "package_id": package_id,
+                    "order_id": first_orders.get(package_id),
+                    "waybill_id": waybill.id if waybill else None,
+                    "printer_id": config.id,
+                    "template_version_id": _version_for(config, version.id, before, template),
+                    "state": "queued",
+                    "attempts": 0,
+                    "reprint": bool(reprint and before and before.waybill_number == waybill.number),
+                    "reprint_reason": reason if reprint else "",
+                    "reprint_of_id": before.item_id if before else None,
+                    "last_error": "",
+                    "language": config.language,
+                    "device_ref": "",
+                }
+            )
         try:
             for start in range(0, len(rows), INSERT_CHUNK):
                 session.execute(insert(PrintJobItem), rows[start : start + INSERT_CHUNK])
@@ -215,20 +253,37 @@ def _store(
         job.total_items = len(rows)
         if reprint:
             reprints.audit_reprints(
-                session, actor, job.id, reason,
+                session,
+                actor,
+                job.id,
+                reason,
                 [(p, prior[p].waybill_number, waybill_of[p].number) for p in package_ids],
-            )  # fmt: skip
+            )
         audit.record(
-            session, "print.job_create", actor=actor, target_type="print_job", target_id=job.id,
-            after={"kind": kind, "items": len(rows), "printers": [c.name for c in configs],
-                   "template": f"{spec.name}@{spec.version}", "reprint": reprint,
-                   "refused": len(refused)},
+            session,
+            "print.job_create",
+            actor=actor,
+            target_type="print_job",
+            target_id=job.id,
+            after={
+                "kind": kind,
+                "items": len(rows),
+                "printers": [c.name for c in configs],
+                "template": f"{spec.name}@{spec.version}",
+                "reprint": reprint,
+                "refused": len(refused),
+            },
             detail=reason,
-        )  # fmt: skip
+        )
         return CreatedJob(
-            job.id, kind, len(rows), [c.name for c in configs], f"{spec.name}@{spec.version}",
-            refused, warnings=warnings,
-        )  # fmt: skip
+            job.id,
+            kind,
+            len(rows),
+            [c.name for c in configs],
+            f"{spec.name}@{spec.version}",
+            refused,
+            warnings=warnings,
+        )
 
 
 def _ciphertext_warning(session: Session, package_ids: list[int]) -> list[str]:

@@ -71,10 +71,14 @@ def print_test_page(app: App, actor: Actor, name: str) -> int:
             "only; use the component's own test print"
         )
     spec = build_test_page(
-        printer=config.name, width_mm=config.media_width_mm, height_mm=config.media_height_mm,
-        dpi=config.dpi, language=config.language, offset_x_mm=config.offset_x_mm,
+        printer=config.name,
+        width_mm=config.media_width_mm,
+        height_mm=config.media_height_mm,
+        dpi=config.dpi,
+        language=config.language,
+        offset_x_mm=config.offset_x_mm,
         offset_y_mm=config.offset_y_mm,
-    )  # fmt: skip
+    )
     document = renderer.render(render_request(config, spec, {}))
     with driver_for(app, config) as device:
         device.write(document.content)

@@ -190,9 +190,13 @@ def add_printer(
         session.add(row)
         session.flush()
         audit.record(
-            session, "printer.add", actor=actor, target_type="printer", target_id=row.id,
+            session,
+            "printer.add",
+            actor=actor,
+            target_type="printer",
+            target_id=row.id,
             after=PrinterConfig.of(row).as_mapping(),
-        )  # fmt: skip
+        )
         return PrinterConfig.of(row)
 
 
@@ -208,11 +212,16 @@ def update_printer(app: App, actor: Actor, name: str, **changes: Any) -> Printer
         before = PrinterConfig.of(row)
         media = changes.get("media_mm", (before.media_width_mm, before.media_height_mm))
         draft = _draft(
-            actor, before.name, before.driver,
-            changes.get("settings", before.settings), changes.get("language", before.language),
-            changes.get("dpi", before.dpi), media, changes.get("cjk_font", before.cjk_font),
+            actor,
+            before.name,
+            before.driver,
+            changes.get("settings", before.settings),
+            changes.get("language", before.language),
+            changes.get("dpi", before.dpi),
+            media,
+            changes.get("cjk_font", before.cjk_font),
             changes.get("render", before.render),
-        )  # fmt: skip
+        )
         config = _checked(app, draft)
         row.connection = _connection(config)
         row.language, row.dpi, row.cjk_font = config.language, config.dpi, config.cjk_font
@@ -222,9 +231,14 @@ def update_printer(app: App, actor: Actor, name: str, **changes: Any) -> Printer
         session.flush()
         after = PrinterConfig.of(row)
         audit.record(
-            session, "printer.update", actor=actor, target_type="printer", target_id=row.id,
-            before=before.as_mapping(), after=after.as_mapping(),
-        )  # fmt: skip
+            session,
+            "printer.update",
+            actor=actor,
+            target_type="printer",
+            target_id=row.id,
+            before=before.as_mapping(),
+            after=after.as_mapping(),
+        )
         return after
 
 
@@ -246,9 +260,14 @@ def calibrate(app: App, actor: Actor, name: str, dx_mm: float, dy_mm: float) -> 
         row.offset_x_mm, row.offset_y_mm = round(float(dx_mm), 2), round(float(dy_mm), 2)
         session.flush()
         audit.record(
-            session, "printer.calibrate", actor=actor, target_type="printer", target_id=row.id,
-            before=before, after={"offset_x_mm": row.offset_x_mm, "offset_y_mm": row.offset_y_mm},
-        )  # fmt: skip
+            session,
+            "printer.calibrate",
+            actor=actor,
+            target_type="printer",
+            target_id=row.id,
+            before=before,
+            after={"offset_x_mm": row.offset_x_mm, "offset_y_mm": row.offset_y_mm},
+        )
         return PrinterConfig.of(row)
 
 
@@ -327,11 +346,20 @@ def _draft(
         )
     width, height = media_mm
     return PrinterConfig(
-        id=0, org_id=actor.org_id, name=name, driver=driver, settings=settings,
-        render=dict(render or {}), language=language, dpi=dpi, media_width_mm=float(width),
-        media_height_mm=float(height), offset_x_mm=0.0, offset_y_mm=0.0,
+        id=0,
+        org_id=actor.org_id,
+        name=name,
+        driver=driver,
+        settings=settings,
+        render=dict(render or {}),
+        language=language,
+        dpi=dpi,
+        media_width_mm=float(width),
+        media_height_mm=float(height),
+        offset_x_mm=0.0,
+        offset_y_mm=0.0,
         cjk_font=(cjk_font or "").strip(),
-    )  # fmt: skip
+    )
 
 
 def _checked(app: App, config: PrinterConfig) -> PrinterConfig:

@@ -74,15 +74,29 @@ class Progress:
             self.uncertain += uncertain
             self.sent_now += done
             event = ProgressEvent(
-                self.org_id, self.job_id, status, self.done, self.failed, self.uncertain,
-                self.total, printer, position, item_state, message,
-            )  # fmt: skip
+                self.org_id,
+                self.job_id,
+                status,
+                self.done,
+                self.failed,
+                self.uncertain,
+                self.total,
+                printer,
+                position,
+                item_state,
+                message,
+            )
             if self.callback is not None:
                 try:
                     self.callback(event)
                 except Exception:  # a front end's problem must not stop the printers
                     log.exception("print progress callback failed")
             self.app.plugins.emit(
-                "print_job_progress", org_id=self.org_id, job_id=self.job_id, state=status,
-                done=self.done, failed=self.failed, total=self.total,
-            )  # fmt: skip
+                "print_job_progress",
+                org_id=self.org_id,
+                job_id=self.job_id,
+                state=status,
+                done=self.done,
+                failed=self.failed,
+                total=self.total,
+            )

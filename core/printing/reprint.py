@@ -86,8 +86,12 @@ def prior_labels(
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
             select(
-                PrintJobItem.package_id, PrintJobItem.id, PrintJobItem.job_id,
-                PrintJobItem.state, Waybill.number, PrintJobItem.done_at,
+                PrintJobItem.package_id,
+                PrintJobItem.id,
+                PrintJobItem.job_id,
+                PrintJobItem.state,
+                Waybill.number,
+                PrintJobItem.done_at,
                 PrintJobItem.template_version_id,
             )
             .join(Waybill, Waybill.id == PrintJobItem.waybill_id)
@@ -98,7 +102,7 @@ def prior_labels(
                 PrintJobItem.state.in_((*PRINTED_STATES, "queued")),
             )
             .order_by(PrintJobItem.id)
-        )  # fmt: skip
+        )
         for package_id, item_id, job_id, state, number, done_at, version in rows:
             prior = PriorLabel(package_id, item_id, job_id, state, number, done_at, version)
             current = found.get(package_id)
@@ -119,11 +123,15 @@ def audit_reprints(
     count = 0
     for package_id, old, new in packages:
         audit.record(
-            session, "print.reprint", actor=actor, target_type="package", target_id=package_id,
+            session,
+            "print.reprint",
+            actor=actor,
+            target_type="package",
+            target_id=package_id,
             before={"waybill": old},
             after={"waybill": new, "job_id": job_id, "new_waybill": old != new},
             detail=reason,
-        )  # fmt: skip
+        )
         count += 1
     return count
 
@@ -194,13 +202,21 @@ def resolve_uncertain(
             last = (last or 0) + 1
             session.add(
                 PrintJobItem(
-                    job_id=job_id, org_id=item.org_id, position=last, kind=item.kind,
-                    package_id=item.package_id, order_id=item.order_id,
-                    waybill_id=item.waybill_id, printer_id=item.printer_id,
-                    template_version_id=item.template_version_id, state="queued",
-                    reprint=True, reprint_reason=reason, reprint_of_id=item.id,
+                    job_id=job_id,
+                    org_id=item.org_id,
+                    position=last,
+                    kind=item.kind,
+                    package_id=item.package_id,
+                    order_id=item.order_id,
+                    waybill_id=item.waybill_id,
+                    printer_id=item.printer_id,
+                    template_version_id=item.template_version_id,
+                    state="queued",
+                    reprint=True,
+                    reprint_reason=reason,
+                    reprint_of_id=item.id,
                 )
-            )  # fmt: skip
+            )
             result.reprinted.append(last)
             _audit_choice(session, actor, job_id, item, "reprint", reason)
         job.uncertain_items = max(0, job.uncertain_items - len(items))
@@ -219,11 +235,20 @@ def _audit_choice(
 ) -> None:
     action = "print.reprint" if choice == "reprint" else "print.uncertain_skip"
     audit.record(
-        session, action, actor=actor, target_type="print_job_item", target_id=item.id,
-        after={"job_id": job_id, "position": item.position, "package_id": item.package_id,
-               "uncertain": True, "choice": choice},
+        session,
+        action,
+        actor=actor,
+        target_type="print_job_item",
+        target_id=item.id,
+        after={
+            "job_id": job_id,
+            "position": item.position,
+            "package_id": item.package_id,
+            "uncertain": True,
+            "choice": choice,
+        },
         detail=reason,
-    )  # fmt: skip
+    )
 
 
 def _check_not_running(job: PrintJob) -> None:

@@ -175,8 +175,10 @@ def step(conn: Connection, lease: JobLease, change: Step) -> StepResult:
         if len(started) != len(wanted):
             left = [i for i in wanted if i not in started]
             sql, ids = _ids(left)
-            refused = {i: f"waybill {n} is {s}; it cannot be printed" for i, n, s in
-                       conn.execute(sql.unprintable, {"ids": ids})}  # fmt: skip
+            refused = {
+                i: f"waybill {n} is {s}; it cannot be printed"
+                for i, n, s in conn.execute(sql.unprintable, {"ids": ids})
+            }
             if refused:
                 _each(conn, _FAIL, refused)
                 fence(conn, lease, failed_items=len(refused))

@@ -30,13 +30,31 @@ def build_test_page(
 ) -> TemplateSpec:
     """A checked template for one printer's test page (literal texts only, no data)."""
     elements: list[dict[str, Any]] = [
-        {"type": "box", "x": 0.5, "y": 0.5, "width": width_mm - 1, "height": height_mm - 1,
-         "thickness": 0.3},
-        {"type": "line", "x1": width_mm / 2, "y1": height_mm / 2 - 4, "x2": width_mm / 2,
-         "y2": height_mm / 2 + 4, "thickness": 0.3},
-        {"type": "line", "x1": width_mm / 2 - 4, "y1": height_mm / 2, "x2": width_mm / 2 + 4,
-         "y2": height_mm / 2, "thickness": 0.3},
-    ]  # fmt: skip
+        {
+            "type": "box",
+            "x": 0.5,
+            "y": 0.5,
+            "width": width_mm - 1,
+            "height": height_mm - 1,
+            "thickness": 0.3,
+        },
+        {
+            "type": "line",
+            "x1": width_mm / 2,
+            "y1": height_mm / 2 - 4,
+            "x2": width_mm / 2,
+            "y2": height_mm / 2 + 4,
+            "thickness": 0.3,
+        },
+        {
+            "type": "line",
+            "x1": width_mm / 2 - 4,
+            "y1": height_mm / 2,
+            "x2": width_mm / 2 + 4,
+            "y2": height_mm / 2,
+            "thickness": 0.3,
+        },
+    ]
     elements += _ruler(width_mm, horizontal=True) + _ruler(height_mm, horizontal=False)
     column = max(width_mm - 14, 10)
     lines = [
@@ -52,15 +70,32 @@ def build_test_page(
         if top + height > height_mm - 1:
             break  # small media: as many lines as fit
         elements.append(
-            {"type": "text", "x": 9, "y": top, "width": column, "height": height, "text": text,
-             "font_size": size, "bold": bold, "max_lines": 1, "shrink": True}
-        )  # fmt: skip
+            {
+                "type": "text",
+                "x": 9,
+                "y": top,
+                "width": column,
+                "height": height,
+                "text": text,
+                "font_size": size,
+                "bold": bold,
+                "max_lines": 1,
+                "shrink": True,
+            }
+        )
         top += height + 0.6
     if height_mm - top > 16:
         elements.append(
-            {"type": "barcode", "x": 9, "y": top + 1, "width": column, "height": 12,
-             "text": "ORDERHUB-TEST", "text_size": 7}
-        )  # fmt: skip
+            {
+                "type": "barcode",
+                "x": 9,
+                "y": top + 1,
+                "width": column,
+                "height": 12,
+                "text": "ORDERHUB-TEST",
+                "text_size": 7,
+            }
+        )
     spec = TemplateSpec(
         name="printer-test-page",
         kind="label",

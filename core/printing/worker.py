@@ -87,9 +87,16 @@ class PrinterWorker:
             with self.run.app.tx() as session:
                 rows = session.execute(
                     select(
-                        ITEMS.c.id, ITEMS.c.position, ITEMS.c.kind, ITEMS.c.package_id,
-                        ITEMS.c.order_id, ITEMS.c.waybill_id, ITEMS.c.printer_id,
-                        ITEMS.c.template_version_id, ITEMS.c.reprint, ITEMS.c.attempts,
+                        ITEMS.c.id,
+                        ITEMS.c.position,
+                        ITEMS.c.kind,
+                        ITEMS.c.package_id,
+                        ITEMS.c.order_id,
+                        ITEMS.c.waybill_id,
+                        ITEMS.c.printer_id,
+                        ITEMS.c.template_version_id,
+                        ITEMS.c.reprint,
+                        ITEMS.c.attempts,
                     )
                     .where(
                         ITEMS.c.job_id == self.run.job_id,
@@ -99,7 +106,7 @@ class PrinterWorker:
                     )
                     .order_by(ITEMS.c.position)
                     .limit(self.run.page_size)
-                ).all()  # fmt: skip
+                ).all()
                 if not rows:
                     return
                 refs = [docs.ItemRef(*row) for row in rows]
@@ -131,9 +138,13 @@ class PrinterWorker:
         content = renderer.result(prepared)
         refs = {i: self._task_id(prepared.refs[i]) for i in prepared.item_ids}
         result = self._step(
-            Step(done=self.pending, start=prepared.item_ids, failed=prepared.failed,
-                 refs=refs if not self.config.self_rendered else {})
-        )  # fmt: skip
+            Step(
+                done=self.pending,
+                start=prepared.item_ids,
+                failed=prepared.failed,
+                refs=refs if not self.config.self_rendered else {},
+            )
+        )
         self.pending = []
         for item_id, error in {**prepared.failed, **result.refused}.items():
             self._report(prepared.refs[item_id].position, "failed", error, failed=1)
@@ -155,9 +166,12 @@ class PrinterWorker:
             state = "queued" if outcome == "requeue" else outcome
             for item_id in result.started:
                 self._report(
-                    positions[item_id], state, message, failed=int(state == "failed"),
+                    positions[item_id],
+                    state,
+                    message,
+                    failed=int(state == "failed"),
                     uncertain=int(state == "uncertain"),
-                )  # fmt: skip
+                )
             if pause:
                 self.run.pause(message)
                 return False
@@ -165,9 +179,12 @@ class PrinterWorker:
         self.pending = list(result.started)
         last = max(positions[i] for i in result.started)
         self.run.progress.report(
-            "running", done=len(result.started), printer=self.config.name, position=last,
+            "running",
+            done=len(result.started),
+            printer=self.config.name,
+            position=last,
             item_state="done",
-        )  # fmt: skip
+        )
         return True
 
     def _step(self, change: Step) -> StepResult:
@@ -176,9 +193,13 @@ class PrinterWorker:
 
     def _report(self, position: int, state: str, message: str, **counts: int) -> None:
         self.run.progress.report(
-            "running", printer=self.config.name, position=position, item_state=state,
-            message=message, **counts,
-        )  # fmt: skip
+            "running",
+            printer=self.config.name,
+            position=position,
+            item_state=state,
+            message=message,
+            **counts,
+        )
 
     def _task_id(self, ref: docs.ItemRef) -> str:
         return f"orderhub-{self.run.job_id}-{ref.id}-{ref.attempts + 1}"

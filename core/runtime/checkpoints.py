@@ -38,9 +38,11 @@ def background_checkpoints(engine: Engine, every: float = EVERY) -> Iterator[Non
         return
     stop = threading.Event()
     thread = threading.Thread(
-        target=_checkpoint_until, args=(database, stop, every), name="wal-checkpoint",
+        target=_checkpoint_until,
+        args=(database, stop, every),
+        name="wal-checkpoint",
         daemon=True,
-    )  # fmt: skip
+    )
     thread.start()
     try:
         yield

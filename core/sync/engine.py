@@ -196,13 +196,20 @@ def fetch_window(feed: ShopFeed, window: OrderWindow) -> FetchedWindow:
                 log.warning(
                     "shop %s: window %s kept growing (%d → %d orders) over %d sweeps; "
                     "the next pass's overlap reads it again",
-                    feed.shop_id, _label(window), total, end_total, sweeps,
-                )  # fmt: skip
+                    feed.shop_id,
+                    _label(window),
+                    total,
+                    end_total,
+                    sweeps,
+                )
             return FetchedWindow(collected, pages, sweeps)
         log.info(
             "shop %s: window %s grew from %d to %d orders while paging; sweeping it again",
-            feed.shop_id, _label(window), total, end_total,
-        )  # fmt: skip
+            feed.shop_id,
+            _label(window),
+            total,
+            end_total,
+        )
         total = end_total
 
 

@@ -156,8 +156,9 @@ class ParallelWindowReader:
                 if index is None:
                     break
                 window = self._windows[index]
-                future = self._pool.submit(reader_process.read, window.start, window.end,
-                                           self._keep)  # fmt: skip
+                future = self._pool.submit(
+                    reader_process.read, window.start, window.end, self._keep
+                )
                 queued.append((index, ReadWindow(window, clock.now()), future))
             if not queued:
                 return
@@ -206,9 +207,11 @@ class ParallelWindowReader:
             self._cond.notify_all()
         log.info(
             "read %d of %d windows in %.1f s; the writer waited %.1f s for them",
-            self._yielded, len(self._windows), time.perf_counter() - self._opened,
+            self._yielded,
+            len(self._windows),
+            time.perf_counter() - self._opened,
             self.starved_s,
-        )  # fmt: skip
+        )
         processes = list(getattr(self._pool, "_processes", {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:  # a reader in the middle of a window need not finish it

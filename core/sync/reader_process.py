@@ -64,10 +64,13 @@ def start(setup: ReaderSetup) -> None:
         platform=platform,
         feed=ShopFeed(app, setup.shop_id, platform),
         encoder=OrderEncoder(
-            app.engine.dialect, app.keyring, org_id=setup.org_id, shop_id=setup.shop_id,
+            app.engine.dialect,
+            app.keyring,
+            org_id=setup.org_id,
+            shop_id=setup.shop_id,
             source="sync",
         ),
-    )  # fmt: skip
+    )
     # The app, plugins and metadata live as long as the process: keep the collector off
     # them. Each page parsed makes ~10,000 objects, enough to trigger a collection that
     # would otherwise walk all of them again (≈ 1/6 of a reader's CPU, measured).

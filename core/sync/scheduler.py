@@ -320,8 +320,10 @@ class _Walk:
         )
         log.info(
             "shop %s: reading %d windows with %d reader processes",
-            self.state.id, len(plan.windows), processes,
-        )  # fmt: skip
+            self.state.id,
+            len(plan.windows),
+            processes,
+        )
         return ParallelWindowReader(
             feed,
             plan.windows,

@@ -76,8 +76,9 @@ class Worker:
         out, whatever ends the loop."""
         taken_back = leases.release_all(self.app, self.worker_id)
         if taken_back:
-            log.info("worker %s took back %d lease(s) of its previous run", self.worker_id,
-                     taken_back)  # fmt: skip
+            log.info(
+                "worker %s took back %d lease(s) of its previous run", self.worker_id, taken_back
+            )
         log.info("worker %s started", self.worker_id)
         try:
             while not self.control.stopping():
@@ -89,9 +90,11 @@ class Worker:
             released = leases.release_all(self.app, self.worker_id)
             log.info(
                 "worker %s stopped after %d pass(es), %d order(s) seen%s",
-                self.worker_id, self.totals.passes, self.totals.seen,
+                self.worker_id,
+                self.totals.passes,
+                self.totals.seen,
                 f"; released {released} lease(s)" if released else "",
-            )  # fmt: skip
+            )
         return self.totals
 
     def _round(self) -> None:
@@ -100,8 +103,12 @@ class Worker:
             reports = run_due(self.app, self.worker_id, self.control)
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            log.error("worker %s: database error: %s; retrying in %.0f s", self.worker_id,
-                      reason, DATABASE_RETRY_SECONDS)  # fmt: skip
+            log.error(
+                "worker %s: database error: %s; retrying in %.0f s",
+                self.worker_id,
+                reason,
+                DATABASE_RETRY_SECONDS,
+            )
             self.control.wait(DATABASE_RETRY_SECONDS)
             return
         except Exception:  # a bug must not stop the schedule for every other shop
@@ -112,10 +119,15 @@ class Worker:
             self.totals.add(report)
             log.info(
                 "shop %s (%s): %s, %d window(s), %d seen, %d new, %d updated%s",
-                report.shop_id, report.shop_name, report.status, len(report.windows),
-                report.seen, report.new, report.updated,
+                report.shop_id,
+                report.shop_name,
+                report.status,
+                len(report.windows),
+                report.seen,
+                report.new,
+                report.updated,
                 f": {report.error}" if report.error else "",
-            )  # fmt: skip
+            )
 
 
 @contextmanager

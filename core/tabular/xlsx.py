@@ -115,9 +115,8 @@ def _table_row(number: int, cells: list[Cell], filename: str) -> TableRow:
     texts = tuple(value if type(value) is str else cell_text(value) for value, _ in cells)
     formulas = {i for i, (_, formula) in enumerate(cells) if formula}
     formulas.update(
-        i for i, text in enumerate(texts)
-        if text[:1] in _FORMULA_START and looks_like_formula(text)
-    )  # fmt: skip
+        i for i, text in enumerate(texts) if text[:1] in _FORMULA_START and looks_like_formula(text)
+    )
     if any("\x00" in text for text in texts):
         # PostgreSQL text cannot hold NUL; no real export carries one.
         raise ValidationError(

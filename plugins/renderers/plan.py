@@ -62,9 +62,17 @@ def qr_matrix(data: str, ecc: str) -> tuple[bytes, ...]:
 
 
 def text_op(
-    lines: Sequence[str], x: float, y: float, width: float, size_pt: float, *,
-    bold: bool = False, align: str = "left", line_spacing: float = 1.15, white: bool = False,
-) -> TextOp:  # fmt: skip
+    lines: Sequence[str],
+    x: float,
+    y: float,
+    width: float,
+    size_pt: float,
+    *,
+    bold: bool = False,
+    align: str = "left",
+    line_spacing: float = 1.15,
+    white: bool = False,
+) -> TextOp:
     """Place `lines` in a box `width` mm wide starting at (x, y)."""
     size_mm = size_pt * PT_MM
     line_height = size_mm * line_spacing
@@ -76,10 +84,18 @@ def text_op(
             free = width - METRICS.width_em(line) * size_mm
             offsets.append(free / 2 if align == "center" else free)
     return TextOp(
-        x=x, y=y, width=width, lines=tuple(lines), line_x=tuple(offsets), size_pt=size_pt,
-        bold=bold, align=align, line_height=line_height,
-        ascender_offset=(line_height - size_mm) / 2 - INK_TOP * size_mm, white=white,
-    )  # fmt: skip
+        x=x,
+        y=y,
+        width=width,
+        lines=tuple(lines),
+        line_x=tuple(offsets),
+        size_pt=size_pt,
+        bold=bold,
+        align=align,
+        line_height=line_height,
+        ascender_offset=(line_height - size_mm) / 2 - INK_TOP * size_mm,
+        white=white,
+    )
 
 
 class Planner:
@@ -152,16 +168,31 @@ class Planner:
         if not text:
             return ops
         lines, size = fit(
-            text, width, height, e.font_size, line_spacing=e.line_spacing,
-            max_lines=e.max_lines, wrap_lines=e.wrap, shrink=e.shrink,
-        )  # fmt: skip
+            text,
+            width,
+            height,
+            e.font_size,
+            line_spacing=e.line_spacing,
+            max_lines=e.max_lines,
+            wrap_lines=e.wrap,
+            shrink=e.shrink,
+        )
         if e.element_type == "sort_code":  # the big route code sits centred in its band
             used = len(lines) * size * PT_MM * e.line_spacing
             y += max(0.0, (height - used) / 2)
         ops.append(
-            text_op(lines, x, y, width, size, bold=e.bold, align=e.align,
-                    line_spacing=e.line_spacing, white=e.invert)
-        )  # fmt: skip
+            text_op(
+                lines,
+                x,
+                y,
+                width,
+                size,
+                bold=e.bold,
+                align=e.align,
+                line_spacing=e.line_spacing,
+                white=e.invert,
+            )
+        )
         return ops
 
     def _fail(self, e: Element, key: str, message: str) -> ValidationError:
@@ -185,11 +216,12 @@ class Planner:
         module = min(widest, width_dots // (total + 2 * QUIET_MODULES))
         if module < 1:
             raise self._fail(
-                e, "width",
+                e,
+                "width",
                 f"{value!r} needs {total + 2 * QUIET_MODULES} modules with quiet zones, but "
                 f"{e.width:g} mm is only {width_dots} dots at {self.dpi} dpi; widen the "
                 "element or print at a higher resolution",
-            )  # fmt: skip
+            )
         symbol_mm = total * module / self.per_mm
         x = e.x + (e.width - symbol_mm) / 2
         text_h = e.text_size * PT_MM * 1.2 if e.show_text else 0.0
@@ -199,8 +231,9 @@ class Planner:
             if METRICS.width_em(value) * e.text_size * PT_MM <= e.width:
                 line = value
             y = e.y + e.height - text_h
-            ops.append(text_op([line], e.x, y, e.width, e.text_size, align="center",
-                               line_spacing=1.2))  # fmt: skip
+            ops.append(
+                text_op([line], e.x, y, e.width, e.text_size, align="center", line_spacing=1.2)
+            )
         return ops
 
     def _qr(self, e: QrElement, data: Mapping[str, Any]) -> list[Op]:
@@ -258,8 +291,18 @@ class Planner:
                 x = e.x
                 for col in e.columns:
                     text = col.title if kind == "header" else str(value.get(col.field) or "")
-                    ops.append(self._cell(text, x, y, col.width, row_h, size, kind == "header",
-                                          "center" if kind == "header" else col.align))  # fmt: skip
+                    ops.append(
+                        self._cell(
+                            text,
+                            x,
+                            y,
+                            col.width,
+                            row_h,
+                            size,
+                            kind == "header",
+                            "center" if kind == "header" else col.align,
+                        )
+                    )
                     x += col.width
             y += row_h
             if e.grid:
@@ -280,12 +323,14 @@ class Planner:
                     ops.append(LineOp(x, e.y + first * row_h, x, e.y + (last + 1) * row_h, 0.2))
         return ops
 
-    def _cell(self, text: str, x: float, y: float, w: float, h: float, size: float,
-              bold: bool, align: str) -> TextOp:  # fmt: skip
+    def _cell(
+        self, text: str, x: float, y: float, w: float, h: float, size: float, bold: bool, align: str
+    ) -> TextOp:
         inner = max(w - 2 * CELL_PAD_MM, 0.5)
         line = text.replace("\n", " ")
         if METRICS.width_em(line) * size * PT_MM > inner:
             line = ellipsize(line, inner / (size * PT_MM))
         spacing = h / (size * PT_MM)
-        return text_op([line], x + CELL_PAD_MM, y, inner, size, bold=bold, align=align,
-                       line_spacing=spacing)  # fmt: skip
+        return text_op(
+            [line], x + CELL_PAD_MM, y, inner, size, bold=bold, align=align, line_spacing=spacing
+        )

@@ -56,9 +56,13 @@ def glyph(char: str, px: int, bold: bool) -> Glyph:
         draw = ImageDraw.Draw(mask)
         for shift in (0, 1) if double else (0,):
             draw.text(
-                (shift - left, -top), char, font=font, fill=255, stroke_width=stroke,
+                (shift - left, -top),
+                char,
+                font=font,
+                fill=255,
+                stroke_width=stroke,
                 stroke_fill=255,
-            )  # fmt: skip
+            )
         entry = (mask.im, left, top, mask.width, mask.height)
     if len(_glyphs) > 50_000:  # a bound, not a policy: real labels use a few thousand
         _glyphs.clear()

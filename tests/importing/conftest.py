@@ -14,8 +14,9 @@ from core.models import AuditEvent, Order, Shop
 
 def make_shop(app, org_id: int, name: str, platform_shop_id: str) -> int:
     with app.tx() as session:
-        shop = Shop(org_id=org_id, platform="pinduoduo", platform_shop_id=platform_shop_id,
-                    name=name)  # fmt: skip
+        shop = Shop(
+            org_id=org_id, platform="pinduoduo", platform_shop_id=platform_shop_id, name=name
+        )
         session.add(shop)
         session.flush()
         return shop.id

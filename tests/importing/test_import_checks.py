@@ -14,9 +14,17 @@ from core.importing.report import ImportReport
 from core.importing.service import LIMITS
 
 WHEN = datetime(2026, 11, 1, tzinfo=UTC)
-ORDER_ATTRIBUTES = ("order_number", "platform_status", "remark_flag", "receiver.province",
-                    "receiver.city", "receiver.district", "receiver.name_masked",
-                    "receiver.phone_masked", "receiver.address_masked")  # fmt: skip
+ORDER_ATTRIBUTES = (
+    "order_number",
+    "platform_status",
+    "remark_flag",
+    "receiver.province",
+    "receiver.city",
+    "receiver.district",
+    "receiver.name_masked",
+    "receiver.phone_masked",
+    "receiver.address_masked",
+)
 LINE_ATTRIBUTES = ("sku_id", "goods_id", "outer_id", "title", "spec")
 
 
@@ -24,10 +32,17 @@ def order(**changes: str) -> PlatformOrder:
     receiver = Contact("王小明", "13812345678", "浙江省", "杭州市", "西湖区", "文三路90号")
     line = PlatformOrderLine("1234567001", "保温杯", 1, 3990, "358812345", "CUP-500", "墨绿色")
     made = PlatformOrder(
-        order_number="231125-1", status=OrderStatus.AWAITING_SHIPMENT, refund_status="none",
-        created_at=WHEN, updated_at=WHEN, receiver=receiver, lines=(line,), goods_fen=3990,
-        paid_fen=3990, platform_status="待发货",
-    )  # fmt: skip
+        order_number="231125-1",
+        status=OrderStatus.AWAITING_SHIPMENT,
+        refund_status="none",
+        created_at=WHEN,
+        updated_at=WHEN,
+        receiver=receiver,
+        lines=(line,),
+        goods_fen=3990,
+        paid_fen=3990,
+        platform_status="待发货",
+    )
     for path, value in changes.items():
         if path.startswith("receiver."):
             receiver = dataclasses.replace(made.receiver, **{path.split(".")[1]: value})

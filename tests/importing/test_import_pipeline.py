@@ -58,16 +58,33 @@ def report_view(report) -> dict:  # type: ignore[no-untyped-def]
 def orders_view(app, shop_id: int) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
     """What was stored, without ids and the time of storing."""
     return {
-        number: (o.hub_status, o.platform_status, o.refund_status, o.created_at_platform,
-                 o.platform_updated_at, o.paid_at, o.promised_ship_by, o.goods_amount_fen,
-                 o.pay_amount_fen, o.discount_fen, o.postage_fen, tuple(o.tags),
-                 o.receiver_name, o.receiver_phone, o.receiver_address, o.receiver_name_masked,
-                 o.receiver_phone_masked, o.receiver_address_masked, o.receiver_phone_hash,
-                 o.receiver_province, o.raw, o.source,
-                 tuple((ln.title, ln.quantity, ln.unit_price_fen, ln.platform_sku_id)
-                       for ln in o.lines))
+        number: (
+            o.hub_status,
+            o.platform_status,
+            o.refund_status,
+            o.created_at_platform,
+            o.platform_updated_at,
+            o.paid_at,
+            o.promised_ship_by,
+            o.goods_amount_fen,
+            o.pay_amount_fen,
+            o.discount_fen,
+            o.postage_fen,
+            tuple(o.tags),
+            o.receiver_name,
+            o.receiver_phone,
+            o.receiver_address,
+            o.receiver_name_masked,
+            o.receiver_phone_masked,
+            o.receiver_address_masked,
+            o.receiver_phone_hash,
+            o.receiver_province,
+            o.raw,
+            o.source,
+            tuple((ln.title, ln.quantity, ln.unit_price_fen, ln.platform_sku_id) for ln in o.lines),
+        )
         for number, o in stored_orders(app, shop_id).items()
-    }  # fmt: skip
+    }
 
 
 def test_small_files_are_read_in_process_and_big_ones_in_a_reader() -> None:
@@ -124,8 +141,9 @@ def test_a_workbook_read_in_a_reader_process_imports_the_same(app, acme, shop) -
 
     def load(shop_id: int, parallel: bool):  # type: ignore[no-untyped-def]
         stream = io.BytesIO(workbook)
-        return service.import_orders(app, acme.admin, shop_id, stream, "big.xlsx",
-                                       parallel=parallel)  # fmt: skip
+        return service.import_orders(
+            app, acme.admin, shop_id, stream, "big.xlsx", parallel=parallel
+        )
 
     apart, alone = load(shop, True), load(other, False)
     assert apart.outcome == "imported" and apart.new == ROWS
@@ -139,8 +157,9 @@ def test_rows_with_errors_import_nothing_or_with_partial_exactly_the_rest(app, a
     rejected = imported(app, acme.admin, shop, data, parallel=True)
     assert rejected.outcome == "rejected" and order_count(app, shop) == 0
     assert [(i.row, i.column) for i in rejected.issues if i.severity == "error"] == [
-        (7, "商品总价(元)"), (2303, "订单状态"),
-    ]  # fmt: skip
+        (7, "商品总价(元)"),
+        (2303, "订单状态"),
+    ]
     assert report_view(rejected) == report_view(
         imported(app, acme.admin, shop, data, parallel=False)
     )
@@ -248,17 +267,19 @@ def _running(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_the_reader_dies_with_its_parent(tmp_path: Path) -> None:
     parent = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(tmp_path)], cwd=ROOT,
+        [sys.executable, "-c", SCRIPT, str(tmp_path)],
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 60
         readers: list[int] = []
         while not readers and time.monotonic() < deadline and parent.poll() is None:
             readers = [
-                pid for pid in _children(parent.pid)
+                pid
+                for pid in _children(parent.pid)
                 if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-            ]  # fmt: skip
+            ]
             time.sleep(0.2)
         assert readers, "the import started no reader process"
         time.sleep(2)  # well into the file (the slow format sleeps after 1,500 rows)

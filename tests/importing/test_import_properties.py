@@ -19,16 +19,47 @@ from tests.importing.builders import HEADER, csv_text, row, xlsx_from_csv_text
 from tests.importing.conftest import order_count
 
 MAPPING = {
-    "columns": {"order_number": "订单号", "quantity": "商品数量(件)", "unit_price": "商品总价(元)",
-                "status": "订单状态", "paid_at": "支付时间", "receiver_name": "收货人"},
-}  # fmt: skip
+    "columns": {
+        "order_number": "订单号",
+        "quantity": "商品数量(件)",
+        "unit_price": "商品总价(元)",
+        "status": "订单状态",
+        "paid_at": "支付时间",
+        "receiver_name": "收货人",
+    },
+}
 NASTY = [
-    "=1+1", '=HYPERLINK("http://evil.example","点我")', "+SUM(A1:A9)", "@cmd(1)", "-2*3",
-    "\t12.90", " 12.90\t", "", "0", "-5.00", "1e400", "NaN", "９９", "12.345", "¥12.90",
-    "2023-02-30 10:00:00", "2023/11/25 9:15", "已发货，待签收", "未发货，退款成功", "退款成功",
-    "售后处理中", "待成团", "张**", "138****5678", "~AgAAAACjmWAF~niqTG~1~~", "x" * 70_000,
-    "\x00", "\r\n", '"', "是",
-]  # fmt: skip
+    "=1+1",
+    '=HYPERLINK("http://evil.example","点我")',
+    "+SUM(A1:A9)",
+    "@cmd(1)",
+    "-2*3",
+    "\t12.90",
+    " 12.90\t",
+    "",
+    "0",
+    "-5.00",
+    "1e400",
+    "NaN",
+    "９９",
+    "12.345",
+    "¥12.90",
+    "2023-02-30 10:00:00",
+    "2023/11/25 9:15",
+    "已发货，待签收",
+    "未发货，退款成功",
+    "退款成功",
+    "售后处理中",
+    "待成团",
+    "张**",
+    "138****5678",
+    "~AgAAAACjmWAF~niqTG~1~~",
+    "x" * 70_000,
+    "\x00",
+    "\r\n",
+    '"',
+    "是",
+]
 #: Text every encoding under test can carry: ASCII and common (GB2312) hanzi.
 SAFE_TEXT = st.text(
     alphabet=st.sampled_from(list("abcXYZ0123456789 .-:/,\"'\n王李张杯子发货退款成功已签收浙江省")),
@@ -69,8 +100,11 @@ def comparable(result: list[ImportRow] | ValidationError) -> object:
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=st.binary(max_size=2048), name=st.sampled_from(["o.csv", "o.xlsx", "o", "o.xls"]),
-       fmt=st.sampled_from(sorted(FORMATS)))  # fmt: skip
+@given(
+    data=st.binary(max_size=2048),
+    name=st.sampled_from(["o.csv", "o.xlsx", "o", "o.xls"]),
+    fmt=st.sampled_from(sorted(FORMATS)),
+)
 def test_random_bytes_give_an_error_or_rows(data: bytes, name: str, fmt: str) -> None:
     outcome(fmt, data, name)
 

@@ -81,9 +81,13 @@ def test_gbk_and_xlsx_variants_import_the_same_orders(app, acme, shop, variant) 
 
 def bad_file() -> bytes:
     return csv_bytes(
-        [row("231125-1"), row("231125-2", **{"商品总价(元)": "abc"}), row("231125-3"),
-         row("231125-4", 订单状态="待成团")]
-    )  # fmt: skip
+        [
+            row("231125-1"),
+            row("231125-2", **{"商品总价(元)": "abc"}),
+            row("231125-3"),
+            row("231125-4", 订单状态="待成团"),
+        ]
+    )
 
 
 def test_a_file_with_errors_imports_nothing(app, acme, shop) -> None:
@@ -114,10 +118,12 @@ def test_partial_imports_exactly_the_valid_rows(app, acme, shop) -> None:
 def test_dry_run_classifies_and_writes_nothing(app, acme, shop) -> None:
     run_import(app, acme.admin, shop, csv_bytes([row("231125-1"), row("231125-2")]))
     data = csv_bytes(
-        [row("231125-1"),
-         row("231125-2", 发货时间="2023-11-26 10:00:00", 订单状态="已发货，待签收"),
-         row("231125-3")]
-    )  # fmt: skip
+        [
+            row("231125-1"),
+            row("231125-2", 发货时间="2023-11-26 10:00:00", 订单状态="已发货，待签收"),
+            row("231125-3"),
+        ]
+    )
     report = run_import(app, acme.admin, shop, data, dry_run=True)
     assert report.outcome == "dry_run" and not report.imported
     assert (report.new, report.updated, report.unchanged) == (1, 1, 1)

@@ -44,9 +44,11 @@ def test_the_realistic_fixture_reads_the_same_in_every_variant(variant: str) -> 
     elif variant == "full-width headers":
         first, rest = text.split("\n", 1)
         text = first.replace("(元)", "（元）").replace("(件)", "（件）") + "\n" + rest
-    data = xlsx_from_csv_text(text) if variant == "xlsx" else text.encode(
-        "utf-8-sig" if variant != "gbk" else "gbk"
-    )  # fmt: skip
+    data = (
+        xlsx_from_csv_text(text)
+        if variant == "xlsx"
+        else text.encode("utf-8-sig" if variant != "gbk" else "gbk")
+    )
     items = parse(data, "orders.xlsx" if variant == "xlsx" else "orders.csv")
     assert len(items) == FIXTURE_ORDERS and all(i.ok for i in items), [i.issues for i in items]
     orders = {i.order.order_number: i.order for i in items}
@@ -55,8 +57,10 @@ def test_the_realistic_fixture_reads_the_same_in_every_variant(variant: str) -> 
     assert (cup.goods_fen, cup.discount_fen, cup.postage_fen, cup.paid_fen) == (7980, 800, 0, 7180)
     assert cup.lines[0].quantity == 2 and cup.lines[0].unit_price_fen == 3990
     assert (cup.lines[0].sku_id, cup.lines[0].outer_id, cup.lines[0].spec) == (
-        "1234567001", "CUP-500-GN", "墨绿色,500ml",
-    )  # fmt: skip
+        "1234567001",
+        "CUP-500-GN",
+        "墨绿色,500ml",
+    )
     assert cup.status is OrderStatus.AWAITING_SHIPMENT and cup.refund_status is RefundStatus.NONE
     assert cup.paid_at == datetime(2023, 11, 25, 1, 15, 2, tzinfo=UTC)  # Beijing → UTC
     assert cup.ship_by == datetime(2023, 11, 27, 1, 15, 10, tzinfo=UTC)
@@ -82,8 +86,10 @@ def test_the_realistic_fixture_reads_the_same_in_every_variant(variant: str) -> 
         RefundStatus.REFUNDED,
     )
     assert statuses["231123-512345678901239"] == (
-        OrderStatus.SHIPPED, RefundStatus.IN_PROGRESS, "已发货待签收，售后处理中",
-    )  # fmt: skip
+        OrderStatus.SHIPPED,
+        RefundStatus.IN_PROGRESS,
+        "已发货待签收，售后处理中",
+    )
     assert statuses["231125-512345678901240"][:2] == (
         OrderStatus.AWAITING_SHIPMENT,
         RefundStatus.REFUNDED,
@@ -134,11 +140,13 @@ def test_bad_cells_are_reported_with_row_and_column(changes, column, message) ->
 def test_formulas_are_errors_where_read_and_warnings_elsewhere() -> None:
     header = [*HEADER, "仓库名称"]
     data = csv_bytes(
-        [row("231125-1", 商品总价="x", **{"用户实付金额(元)": "=1+1"}),
-         row("231125-2", 仓库名称='=HYPERLINK("http://evil","仓")'),
-         row("231125-3", 商品='=HYPERLINK("http://evil","杯")')],
+        [
+            row("231125-1", 商品总价="x", **{"用户实付金额(元)": "=1+1"}),
+            row("231125-2", 仓库名称='=HYPERLINK("http://evil","仓")'),
+            row("231125-3", 商品='=HYPERLINK("http://evil","杯")'),
+        ],
         header=header,
-    )  # fmt: skip
+    )
     paid, warehouse, title = parse(data)
     assert only_issue(paid).column == "用户实付金额(元)" and "formula" in paid.issues[0].message
     assert warehouse.ok and warehouse.issues[0].severity == "warning"
@@ -239,9 +247,14 @@ def test_an_unread_receiver_column_kept_in_raw_counts_too() -> None:
     masked = {"收货人": "王**", "手机": "138****5678", "街道": "文三路****"}
     header = [*HEADER, "详细地址"]
     clear, hidden = parse(
-        csv_bytes([row("231125-1", **masked, 详细地址="浙江省杭州市西湖区文三路90号"),
-                   row("231125-2", **masked, 详细地址="文三路****")], header=header)
-    )  # fmt: skip
+        csv_bytes(
+            [
+                row("231125-1", **masked, 详细地址="浙江省杭州市西湖区文三路90号"),
+                row("231125-2", **masked, 详细地址="文三路****"),
+            ],
+            header=header,
+        )
+    )
     assert clear.order.raw["详细地址"] == "浙江省杭州市西湖区文三路90号"
     assert clear.order.raw_personal is True and hidden.order.raw_personal is False
 

@@ -87,9 +87,19 @@ def test_huge_cells_and_nul_bytes_inside_rows_are_row_errors() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["=1+1", "=HYPERLINK(\"http://evil\",\"点我\")", " =A1", "+SUM(A1:A3)", "-2*3", "+1+1",
-     "@SUM(1,2)", "-A1", "=cmd|' /C calc'!A0", "\t=1+1"],
-)  # fmt: skip
+    [
+        "=1+1",
+        '=HYPERLINK("http://evil","点我")',
+        " =A1",
+        "+SUM(A1:A3)",
+        "-2*3",
+        "+1+1",
+        "@SUM(1,2)",
+        "-A1",
+        "=cmd|' /C calc'!A0",
+        "\t=1+1",
+    ],
+)
 def test_formula_like_text_is_recognised(text: str) -> None:
     assert tabular.looks_like_formula(text)
 
@@ -228,9 +238,29 @@ def test_a_nul_byte_past_the_sniffed_head_is_a_row_error() -> None:
 #: Characters that exercise csv's rules: delimiters, quotes (escaped, around fields, in the
 #: middle of text), line breaks inside quotes, formula starts, wide characters.
 CSV_BITS = st.sampled_from(
-    [",", '"', '""', "\t", " ", "a", "中", "=", "+", "-", "@", "\r", "\n", '"a,b"', ',"-A1",',
-     "-A1", " -2*3", "=x", "@f(", "1-2"]
-)  # fmt: skip
+    [
+        ",",
+        '"',
+        '""',
+        "\t",
+        " ",
+        "a",
+        "中",
+        "=",
+        "+",
+        "-",
+        "@",
+        "\r",
+        "\n",
+        '"a,b"',
+        ',"-A1",',
+        "-A1",
+        " -2*3",
+        "=x",
+        "@f(",
+        "1-2",
+    ]
+)
 CSV_LINES = st.lists(
     st.lists(CSV_BITS, max_size=10).map(lambda bits: "".join(bits) + "\r\n"),
     min_size=1,
@@ -257,10 +287,22 @@ def test_rows_are_the_records_csv_reads_whatever_the_quoting(
     assert numbers == list(range(2, 2 + len(rows)))
 
 
-ODD_TIMES = ["", " ", "2023-02-30 10:00:00", "2023-11-25 25:61:00", "x" * 19, "2023-11-25 09:15+08",
-             "2023/11/25 9:15", "2023-11-25T01:15:02Z", "2023-11-25 09:15:02",
-             " 2023-11-25 09:15:02\t", "0001-01-01 12:00:00", "0001-01-01 00:00:00",
-             "0001-01-01", "9999-12-31T23:00:00-08:00"]  # fmt: skip
+ODD_TIMES = [
+    "",
+    " ",
+    "2023-02-30 10:00:00",
+    "2023-11-25 25:61:00",
+    "x" * 19,
+    "2023-11-25 09:15+08",
+    "2023/11/25 9:15",
+    "2023-11-25T01:15:02Z",
+    "2023-11-25 09:15:02",
+    " 2023-11-25 09:15:02\t",
+    "0001-01-01 12:00:00",
+    "0001-01-01 00:00:00",
+    "0001-01-01",
+    "9999-12-31T23:00:00-08:00",
+]
 EXPORT_TIMES = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)).map(
     lambda d: d.strftime("%Y-%m-%d %H:%M:%S")
 )

@@ -116,9 +116,7 @@ def test_a_payload_saved_meanwhile_is_not_overwritten(
     saved: list[int] = []
 
     class SavedMeanwhile(codecs.PayloadCodec):
-        def rotate(
-            self, keyring: crypto.Keyring, stored: object
-        ) -> tuple[codecs.State, object]:
+        def rotate(self, keyring: crypto.Keyring, stored: object) -> tuple[codecs.State, object]:
             if not saved:  # another process saves every order after this batch was read
                 with file_app.tx() as session:
                     for order in session.query(Order):

@@ -110,8 +110,15 @@ class ScriptedGateway:
 
 
 def _error(code: int, message: str, sub_msg: str = "") -> bytes:
-    body = {"error_response": {"error_code": code, "error_msg": message, "sub_msg": sub_msg,
-                               "sub_code": None, "request_id": f"scripted-{code}"}}  # fmt: skip
+    body = {
+        "error_response": {
+            "error_code": code,
+            "error_msg": message,
+            "sub_msg": sub_msg,
+            "sub_code": None,
+            "request_id": f"scripted-{code}",
+        }
+    }
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 

@@ -91,8 +91,9 @@ def authorise(pdd: PinduoduoPlatform, owner_id: str) -> TokenGrant:
 def shops(loopback: LoopbackSandbox) -> dict[str, str]:
     """owner_id → a live access token, one per sandbox shop."""
     with make_platform(loopback) as platform:
-        return {s.owner_id: authorise(platform, s.owner_id).access_token
-                for s in loopback.sandbox.shops}  # fmt: skip
+        return {
+            s.owner_id: authorise(platform, s.owner_id).access_token for s in loopback.sandbox.shops
+        }
 
 
 def last_half_hour() -> OrderWindow:
@@ -107,8 +108,11 @@ def truth(sandbox: Sandbox, owner_id: str | None = None) -> list[dict]:
 def shippable(entry: dict) -> bool:
     order = entry["order"]
     tags = {t["name"] for t in order.get("order_tag_list") or [] if t.get("value") == 1}
-    return (order["order_status"], order["refund_status"], order["confirm_status"]) == (1, 1, 1) \
-        and order.get("risk_control_status", 0) == 0 and "ship_hold" not in tags  # fmt: skip
+    return (
+        (order["order_status"], order["refund_status"], order["confirm_status"]) == (1, 1, 1)
+        and order.get("risk_control_status", 0) == 0
+        and "ship_hold" not in tags
+    )
 
 
 # ---------------------------------------------------------------------- OAuth
@@ -229,8 +233,9 @@ def test_order_statuses(pdd: PinduoduoPlatform, sandbox: Sandbox, shops: dict[st
         expected = small_answers.status_info_from_payload(entry["order"])
         assert (info.status, info.refund_status) == (expected.status, expected.refund_status)
     assert (infos[-1].status, infos[-1].refund_status) == (
-        OrderStatus.UNKNOWN, RefundStatus.UNKNOWN,
-    )  # fmt: skip
+        OrderStatus.UNKNOWN,
+        RefundStatus.UNKNOWN,
+    )
 
 
 def test_server_time(pdd: PinduoduoPlatform, sandbox: Sandbox) -> None:
@@ -301,8 +306,9 @@ def test_the_client_rides_out_injected_faults(
 ) -> None:
     owner_id = sandbox.shops[0].owner_id
     window = last_half_hour()
-    sandbox.set_faults("500=0.1,502=0.05,503=0.05,52101=0.1,70031=0.05,52103=0.05,"
-                       "malformed=0.1,seed=21")  # fmt: skip
+    sandbox.set_faults(
+        "500=0.1,502=0.05,503=0.05,52101=0.1,70031=0.05,52103=0.05,malformed=0.1,seed=21"
+    )
     try:
         with make_platform(loopback, max_attempts=12) as pdd:
             for _ in range(25):

@@ -45,8 +45,9 @@ def test_revoked_token_means_authorise_again() -> None:
 
 @pytest.mark.parametrize("code", [52101, 52102, 52103, 70031, 52001, 52002, 70033])
 def test_throttling_and_outages_are_retryable(code: int) -> None:
-    error = error_from_response("pdd.order.number.list.increment.get",
-                                error_body(code, "当前接口被限流")["error_response"])  # fmt: skip
+    error = error_from_response(
+        "pdd.order.number.list.increment.get", error_body(code, "当前接口被限流")["error_response"]
+    )
     assert isinstance(error, ExternalError) and error.retryable is True
     assert error.details["error_code"] == code
 
@@ -136,8 +137,9 @@ def test_attempts_are_bounded(gateway: ScriptedGateway, sleeps: RecordingSleep) 
 def test_backoff_is_capped(gateway: ScriptedGateway, sleeps: RecordingSleep) -> None:
     transport = transport_for(gateway, sleeps, backoff_base=1, backoff_max=4)
     delays = [transport.backoff(n) for n in range(1, 9)]
-    assert all(0.5 * min(4, 2 ** (n - 1)) <= d <= min(4, 2 ** (n - 1))
-               for n, d in enumerate(delays, 1))  # fmt: skip
+    assert all(
+        0.5 * min(4, 2 ** (n - 1)) <= d <= min(4, 2 ** (n - 1)) for n, d in enumerate(delays, 1)
+    )
     assert max(delays) <= 4
 
 

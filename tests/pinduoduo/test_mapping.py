@@ -35,8 +35,11 @@ def test_awaiting_shipment_order_maps_every_field() -> None:
     assert order.paid_at == utc(2024, 6, 1, 1, 16, 1)
     assert order.ship_by == utc(2024, 6, 3, 1, 16, 3)
     assert (order.goods_fen, order.paid_fen, order.discount_fen, order.postage_fen) == (
-        12870, 11420, 1950, 500,
-    )  # fmt: skip
+        12870,
+        11420,
+        1950,
+        500,
+    )
     assert order.goods_fen - order.discount_fen + order.postage_fen == order.paid_fen
     assert [(x.sku_id, x.title, x.quantity, x.unit_price_fen) for x in order.lines] == [
         ("1180459247731", "纯棉四件套 全棉床单被套 1.8m床", 1, 9990),
@@ -45,8 +48,10 @@ def test_awaiting_shipment_order_maps_every_field() -> None:
     ]
     first = order.lines[0]
     assert (first.goods_id, first.outer_id, first.spec) == (
-        "537281930214", "SJT-180-GRY", "浅灰格,1.8m床单款",
-    )  # fmt: skip
+        "537281930214",
+        "SJT-180-GRY",
+        "浅灰格,1.8m床单款",
+    )
     receiver = order.receiver
     assert receiver.encrypted is True
     assert (receiver.province, receiver.city, receiver.district) == ("浙江省", "杭州市", "西湖区")
@@ -54,8 +59,10 @@ def test_awaiting_shipment_order_maps_every_field() -> None:
     assert receiver.phone == payload["receiver_phone"] and receiver.phone.startswith("$")
     assert receiver.address == payload["receiver_address"]
     assert (receiver.name_masked, receiver.phone_masked, receiver.address_masked) == (
-        "王*", "138****5621", "文三路***号",
-    )  # fmt: skip
+        "王*",
+        "138****5621",
+        "文三路***号",
+    )
     assert order.buyer_memo == "麻烦发圆通，谢谢" and order.seller_remark == "老客户，送枕套"
     assert order.remark_flag == "red"
     assert order.tags == ("free_sf", "delivery_one_day")
@@ -71,8 +78,11 @@ def test_shipped_order_in_refund_with_iso_times_and_numeric_sku_ids() -> None:
     assert order.updated_at == utc(2024, 6, 1, 0, 5, 0)
     assert order.lines[0].sku_id == "1098273645102" and order.lines[0].goods_id == "410293847561"
     assert (order.goods_fen, order.paid_fen, order.discount_fen, order.postage_fen) == (
-        3980, 3680, 300, 0,
-    )  # fmt: skip
+        3980,
+        3680,
+        300,
+        0,
+    )
     # Shipped orders no longer carry ciphertext; masks remain. That is not an error.
     receiver = order.receiver
     assert (receiver.name, receiver.phone, receiver.address) == ("", "", "")
@@ -96,8 +106,10 @@ def test_increment_page_fixture_maps_every_order() -> None:
     body = load("increment_page")["order_sn_increment_get_response"]
     numbers = [mapping.order_from_payload(o).order_number for o in body["order_sn_list"]]
     assert numbers == [
-        "240601-338104320801429", "240528-117430981552017", "240531-552901837702241",
-    ]  # fmt: skip
+        "240601-338104320801429",
+        "240528-117430981552017",
+        "240531-552901837702241",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -121,9 +133,18 @@ def test_status_table(order_status, refund_status, confirm, status, refund) -> N
 
 @pytest.mark.parametrize(
     ("tag", "colour"),
-    [(1, "red"), (2, "yellow"), (3, "green"), (4, "blue"), (5, "purple"), ("3", "green"),
-     (0, ""), (None, ""), (9, "")],
-)  # fmt: skip
+    [
+        (1, "red"),
+        (2, "yellow"),
+        (3, "green"),
+        (4, "blue"),
+        (5, "purple"),
+        ("3", "green"),
+        (0, ""),
+        (None, ""),
+        (9, ""),
+    ],
+)
 def test_remark_tag_colours(tag, colour) -> None:
     payload = load("order_awaiting_shipment")
     payload["remark_tag"] = tag
@@ -140,13 +161,16 @@ def test_discount_falls_back_to_discount_amount_when_the_parts_are_absent() -> N
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2024-06-01 08:00:00", utc(2024, 6, 1, 0, 0)),
-     ("2024-06-01T08:00:00", utc(2024, 6, 1, 0, 0)),
-     ("2024-06-01T08:00:00+00:00", utc(2024, 6, 1, 8, 0)),
-     ("2024-01-01 07:59:59", utc(2023, 12, 31, 23, 59, 59)),
-     (1717200000, utc(2024, 6, 1, 0, 0)),
-     ("", None), (None, None)],
-)  # fmt: skip
+    [
+        ("2024-06-01 08:00:00", utc(2024, 6, 1, 0, 0)),
+        ("2024-06-01T08:00:00", utc(2024, 6, 1, 0, 0)),
+        ("2024-06-01T08:00:00+00:00", utc(2024, 6, 1, 8, 0)),
+        ("2024-01-01 07:59:59", utc(2023, 12, 31, 23, 59, 59)),
+        (1717200000, utc(2024, 6, 1, 0, 0)),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_beijing_time(value, expected) -> None:
     assert mapping.beijing_time(value, "pay_time", "X") == expected
 
@@ -234,10 +258,16 @@ def test_mapping_does_not_change_the_payload() -> None:
 
 @pytest.mark.parametrize(
     ("value", "cipher"),
-    [("~AgAAAACjmWAFZ1vG5ABcHJJ+v1G1LcKH2BRzsYjGe/s=~niqTGhCNifXk~1~~", True),
-     ("$WsuJt4Yh3K7a$AgAAAACjmWAGZ1vG5ABLUicfAzPuXzSdjyz1biPoE6E=$1$$", True),
-     ("王芳", False), ("138****5621", False), ("", False), ("~", False), ("~abc$", False)],
-)  # fmt: skip
+    [
+        ("~AgAAAACjmWAFZ1vG5ABcHJJ+v1G1LcKH2BRzsYjGe/s=~niqTGhCNifXk~1~~", True),
+        ("$WsuJt4Yh3K7a$AgAAAACjmWAGZ1vG5ABLUicfAzPuXzSdjyz1biPoE6E=$1$$", True),
+        ("王芳", False),
+        ("138****5621", False),
+        ("", False),
+        ("~", False),
+        ("~abc$", False),
+    ],
+)
 def test_ciphertext_shapes(value: str, cipher: bool) -> None:
     assert mapping.is_ciphertext(value) is cipher
 
@@ -262,9 +292,11 @@ def test_logistics_companies() -> None:
     items = load("logistics_companies")["logistics_companies_get_response"]["logistics_companies"]
     companies = [small_answers.logistics_company_from_payload(item) for item in items]
     assert [(c.id, c.code, c.name, c.available) for c in companies] == [
-        ("85", "YTO", "圆通快递", True), ("115", "ZTO", "中通快递", True),
-        ("44", "SF", "顺丰快递", True), ("3", "STO", "申通快递", False),
-    ]  # fmt: skip
+        ("85", "YTO", "圆通快递", True),
+        ("115", "ZTO", "中通快递", True),
+        ("44", "SF", "顺丰快递", True),
+        ("3", "STO", "申通快递", False),
+    ]
 
 
 def test_decrypted_values_keep_per_item_errors() -> None:

@@ -101,9 +101,17 @@ def test_fast_fen_is_money_or_nothing(value: object) -> None:
 
 @pytest.mark.parametrize(
     ("value", "fast"),
-    [("1180459247731", "1180459247731"), (" 11804 ", "11804"), (537281930214, "537281930214"),
-     ("", None), ("   ", None), (None, None), (True, None), (1.5, None)],
-)  # fmt: skip
+    [
+        ("1180459247731", "1180459247731"),
+        (" 11804 ", "11804"),
+        (537281930214, "537281930214"),
+        ("", None),
+        ("   ", None),
+        (None, None),
+        (True, None),
+        (1.5, None),
+    ],
+)
 def test_fast_id(value: object, fast: str | None) -> None:
     assert scalars.fast_id(value) == fast
     if fast is not None:
@@ -127,17 +135,28 @@ def checked_only(payload: dict[str, Any]) -> dict[str, Any]:
             slow[key] = f" {slow[key]} "
     for key in ("order_status", "refund_status", "confirm_status"):
         slow[key] = str(slow[key])
-    for key in ("goods_amount", "pay_amount", "postage", "platform_discount", "seller_discount",
-                "capital_free_discount"):  # fmt: skip
+    for key in (
+        "goods_amount",
+        "pay_amount",
+        "postage",
+        "platform_discount",
+        "seller_discount",
+        "capital_free_discount",
+    ):
         if slow.get(key) is not None:
             slow[key] = as_text(slow[key])
     slow["remark_tag"] = "" if slow.get("remark_tag") is None else str(slow["remark_tag"])
     for key in ("item_list", "gift_list"):
         slow[key] = [
-            MappingProxyType({**item, "sku_id": f" {item['sku_id']} ",
-                              "goods_price": as_text(item["goods_price"])})
+            MappingProxyType(
+                {
+                    **item,
+                    "sku_id": f" {item['sku_id']} ",
+                    "goods_price": as_text(item["goods_price"]),
+                }
+            )
             for item in slow.get(key) or []
-        ]  # fmt: skip
+        ]
     slow["order_tag_list"] = [MappingProxyType(e) for e in slow.get("order_tag_list") or []]
     return slow
 
@@ -182,8 +201,9 @@ def test_remembered_lines_never_stand_in_for_other_values(
     payload = load("order_awaiting_shipment")
     payload["item_list"][0].update(goods_name="1", goods_count=1, goods_price=1, sku_id=1)
     first = mapping.order_from_payload(payload).lines[0]
-    again = mapping.order_from_payload(load("order_awaiting_shipment") | {
-        "item_list": [dict(payload["item_list"][0])]}).lines[0]  # fmt: skip
+    again = mapping.order_from_payload(
+        load("order_awaiting_shipment") | {"item_list": [dict(payload["item_list"][0])]}
+    ).lines[0]
     assert again == first and (first.title, first.quantity, first.sku_id) == ("1", 1, "1")
     payload["item_list"][0].update(change)
     if error:

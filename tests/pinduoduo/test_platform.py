@@ -158,10 +158,13 @@ def test_order_statuses_in_batches_and_in_the_order_asked(
     numbers = [f"240601-{n:015d}" for n in range(150)]
     first = [{"orderSn": n, "order_status": 1, "refund_status": 1} for n in numbers[:100]]
     second = [{"orderSn": n, "order_status": 2, "refund_status": 4} for n in numbers[100:149]]
-    gateway.answer("pdd.order.status.get", {"order_status_get_response": {
-        "order_status_list": list(reversed(first))}})  # fmt: skip
-    gateway.answer("pdd.order.status.get", {"order_status_get_response": {
-        "order_status_list": second}})  # fmt: skip
+    gateway.answer(
+        "pdd.order.status.get",
+        {"order_status_get_response": {"order_status_list": list(reversed(first))}},
+    )
+    gateway.answer(
+        "pdd.order.status.get", {"order_status_get_response": {"order_status_list": second}}
+    )
     infos = platform.fetch_order_statuses(TOKEN, numbers + numbers[:3])
     assert [i.order_number for i in infos] == numbers[:149]  # the last one got no answer
     assert infos[0].status is OrderStatus.AWAITING_SHIPMENT
@@ -189,13 +192,23 @@ def test_decrypt_batches_of_100_keep_order_and_item_errors(
     answers = load("decrypt_batch")["open_decrypt_batch_response"]["data_decrypt_list"]
     values = [EncryptedValue(a["data_tag"], a["encrypted_data"]) for a in answers]
     filler = [EncryptedValue(f"T{n}", f"~c{n}~idx~1~~") for n in range(120)]
-    filler_answers = [{"data_tag": v.tag, "encrypted_data": v.ciphertext,
-                       "decrypted_data": f"明文{n}", "error_code": 0}
-                      for n, v in enumerate(filler)]  # fmt: skip
-    gateway.answer("pdd.open.decrypt.batch", {"open_decrypt_batch_response": {
-        "data_decrypt_list": answers + filler_answers[:97]}})  # fmt: skip
-    gateway.answer("pdd.open.decrypt.batch", {"open_decrypt_batch_response": {
-        "data_decrypt_list": filler_answers[97:119]}})  # fmt: skip
+    filler_answers = [
+        {
+            "data_tag": v.tag,
+            "encrypted_data": v.ciphertext,
+            "decrypted_data": f"明文{n}",
+            "error_code": 0,
+        }
+        for n, v in enumerate(filler)
+    ]
+    gateway.answer(
+        "pdd.open.decrypt.batch",
+        {"open_decrypt_batch_response": {"data_decrypt_list": answers + filler_answers[:97]}},
+    )
+    gateway.answer(
+        "pdd.open.decrypt.batch",
+        {"open_decrypt_batch_response": {"data_decrypt_list": filler_answers[97:119]}},
+    )
     result = platform.decrypt(TOKEN, values + filler)
     assert len(result) == 123
     assert [r.plaintext for r in result[:2]] == ["王芳", "13812345621"]
@@ -215,9 +228,12 @@ def test_the_form_goes_out_as_httpx_would_encode_it() -> None:
         requests.append(request)
         return httpx.Response(200, json={"open_decrypt_batch_response": {}})
 
-    settings = {"client_id": "app-1", "client_secret": "s3cret",
-                "gateway_url": "https://gw.example.cn/api/router",
-                "auth_url": "https://auth.example.cn/auth"}  # fmt: skip
+    settings = {
+        "client_id": "app-1",
+        "client_secret": "s3cret",
+        "gateway_url": "https://gw.example.cn/api/router",
+        "auth_url": "https://auth.example.cn/auth",
+    }
     http = httpx.Client(transport=httpx.MockTransport(answer))
     with PinduoduoPlatform(settings, http=http, limiter=NoLimit()) as platform:
         platform.decrypt(TOKEN, [EncryptedValue("单 1&2=3", "~a+b/c=~1~~")])
@@ -234,32 +250,45 @@ def test_the_form_goes_out_as_httpx_would_encode_it() -> None:
 
 
 def shipment(**overrides: object) -> ShipmentConfirmation:
-    values = {"order_number": "240601-338104320801429", "logistics_company_id": "85",
-              "tracking_number": "YT7485920364718"}  # fmt: skip
+    values = {
+        "order_number": "240601-338104320801429",
+        "logistics_company_id": "85",
+        "tracking_number": "YT7485920364718",
+    }
     return ShipmentConfirmation(**{**values, **overrides})
 
 
 def test_confirm_shipment_sends_carrier_and_number(platform: PinduoduoPlatform, gateway) -> None:
-    gateway.answer("pdd.logistics.online.send", {"logistics_online_send_response": {
-        "is_success": True, "request_id": "x"}})  # fmt: skip
+    gateway.answer(
+        "pdd.logistics.online.send",
+        {"logistics_online_send_response": {"is_success": True, "request_id": "x"}},
+    )
     assert platform.confirm_shipment(TOKEN, shipment()) is None
     [sent] = gateway.requests
     assert (sent["order_sn"], sent["logistics_id"], sent["tracking_number"]) == (
-        "240601-338104320801429", "85", "YT7485920364718",
-    )  # fmt: skip
+        "240601-338104320801429",
+        "85",
+        "YT7485920364718",
+    )
     assert sent["redelivery_type"] == "1"
 
 
 def test_confirm_shipment_is_idempotent(platform: PinduoduoPlatform, gateway) -> None:
-    shipped = dict(load("order_awaiting_shipment"), order_status=2,
-                   tracking_number="YT7485920364718", logistics_id=85)  # fmt: skip
+    shipped = dict(
+        load("order_awaiting_shipment"),
+        order_status=2,
+        tracking_number="YT7485920364718",
+        logistics_id=85,
+    )
     gateway.answer("pdd.logistics.online.send", error_body(10000, "参数错误", "订单已发货"))
-    gateway.answer("pdd.order.information.get", {"order_info_get_response": {
-        "order_info": shipped}})  # fmt: skip
+    gateway.answer(
+        "pdd.order.information.get", {"order_info_get_response": {"order_info": shipped}}
+    )
     assert platform.confirm_shipment(TOKEN, shipment()) is None
     assert [r["type"] for r in gateway.requests] == [
-        "pdd.logistics.online.send", "pdd.order.information.get",
-    ]  # fmt: skip
+        "pdd.logistics.online.send",
+        "pdd.order.information.get",
+    ]
 
 
 def test_confirm_shipment_after_a_lost_answer(gateway, sleeps) -> None:
@@ -273,8 +302,9 @@ def test_confirm_shipment_after_a_lost_answer(gateway, sleeps) -> None:
     extra = dict(load("order_shipped_refunding"), refund_status=1)
     gateway.answer("pdd.order.information.get", {"order_info_get_response": {"order_info": extra}})
     # Matches an extra delivery's tracking number too.
-    confirmation = shipment(order_number="240528-117430981552017",
-                            tracking_number="YT7485920364799")  # fmt: skip
+    confirmation = shipment(
+        order_number="240528-117430981552017", tracking_number="YT7485920364799"
+    )
     assert platform.confirm_shipment(TOKEN, confirmation) is None
     assert len(sleeps.waits) == 1
     platform.close()
@@ -283,8 +313,9 @@ def test_confirm_shipment_after_a_lost_answer(gateway, sleeps) -> None:
 def test_refunding_order_is_a_conflict(platform: PinduoduoPlatform, gateway) -> None:
     refunding = dict(load("order_awaiting_shipment"), refund_status=2)
     gateway.answer("pdd.logistics.online.send", load("error_ship_refunding"))
-    gateway.answer("pdd.order.information.get",
-                   {"order_info_get_response": {"order_info": refunding}})  # fmt: skip
+    gateway.answer(
+        "pdd.order.information.get", {"order_info_get_response": {"order_info": refunding}}
+    )
     with pytest.raises(Conflict) as info:
         platform.confirm_shipment(TOKEN, shipment())
     assert "240601-338104320801429" in info.value.message
@@ -294,8 +325,10 @@ def test_refunding_order_is_a_conflict(platform: PinduoduoPlatform, gateway) -> 
 
 def test_shipped_with_another_number_is_a_conflict(platform: PinduoduoPlatform, gateway) -> None:
     gateway.answer("pdd.logistics.online.send", error_body(10000, "参数错误", "订单已发货"))
-    gateway.answer("pdd.order.information.get", {"order_info_get_response": {
-        "order_info": load("order_shipped_refunding")}})  # fmt: skip
+    gateway.answer(
+        "pdd.order.information.get",
+        {"order_info_get_response": {"order_info": load("order_shipped_refunding")}},
+    )
     with pytest.raises(Conflict, match="已发货待签收"):
         platform.confirm_shipment(
             TOKEN, shipment(order_number="240528-117430981552017", tracking_number="ZT0001")
@@ -311,8 +344,9 @@ def test_other_refusals_stay_business_errors(platform: PinduoduoPlatform, gatewa
 
 
 def test_redelivery_changes_a_shipped_order(platform: PinduoduoPlatform, gateway) -> None:
-    gateway.answer("pdd.logistics.online.send", {"logistics_online_send_response": {
-        "is_success": True}})  # fmt: skip
+    gateway.answer(
+        "pdd.logistics.online.send", {"logistics_online_send_response": {"is_success": True}}
+    )
     platform.confirm_shipment(TOKEN, shipment(redelivery=True, tracking_number="ZT1"))
     assert gateway.requests[0]["redelivery_type"] == "2"
     gateway.answer("pdd.logistics.online.send", error_body(10000, "参数错误", "订单未发货"))
@@ -323,16 +357,18 @@ def test_redelivery_changes_a_shipped_order(platform: PinduoduoPlatform, gateway
 
 @pytest.mark.parametrize(
     ("change", "reason"),
-    [({"risk_control_status": 1}, "风控审核中"), ({"confirm_status": 0}, "未成交"),
-     ({"order_tag_list": [{"name": "ship_hold", "value": 1}]}, "暂停发货")],
-)  # fmt: skip
+    [
+        ({"risk_control_status": 1}, "风控审核中"),
+        ({"confirm_status": 0}, "未成交"),
+        ({"order_tag_list": [{"name": "ship_hold", "value": 1}]}, "暂停发货"),
+    ],
+)
 def test_orders_the_platform_holds_back_are_conflicts(
     platform: PinduoduoPlatform, gateway, change: dict, reason: str
 ) -> None:
     held = dict(load("order_awaiting_shipment"), **change)
     gateway.answer("pdd.logistics.online.send", error_body(10000, "参数错误", "订单不能发货"))
-    gateway.answer("pdd.order.information.get", {"order_info_get_response": {
-        "order_info": held}})  # fmt: skip
+    gateway.answer("pdd.order.information.get", {"order_info_get_response": {"order_info": held}})
     with pytest.raises(Conflict, match=reason):
         platform.confirm_shipment(TOKEN, shipment())
 
@@ -349,10 +385,12 @@ def test_authorize_url(platform: PinduoduoPlatform, gateway) -> None:
     parts = urlsplit(url)
     assert url.startswith(gateway.url.replace("/api/router", "/service-market/auth?"))
     assert parse_qs(parts.query) == {
-        "response_type": ["code"], "client_id": ["scripted-client"],
+        "response_type": ["code"],
+        "client_id": ["scripted-client"],
         "redirect_uri": ["https://hub.example.cn/oauth/pdd?x=1"],
-        "state": ["org7-user3-nonce"], "view": ["web"],
-    }  # fmt: skip
+        "state": ["org7-user3-nonce"],
+        "view": ["web"],
+    }
     default = PinduoduoPlatform({"client_id": "1", "client_secret": "s"})
     assert default.authorize_url("https://h/cb", "s").startswith(
         "https://fuwu.pinduoduo.com/service-market/auth?response_type=code&client_id=1&"
@@ -381,9 +419,12 @@ def test_exchange_and_refresh(platform: PinduoduoPlatform, gateway, frozen_clock
 
 @pytest.mark.parametrize(
     "body",
-    [error_body(10000, "参数错误", "code已过期"), error_body(20032, "access_token或client_id错误"),
-     error_body(10019, "access_token已过期")],
-)  # fmt: skip
+    [
+        error_body(10000, "参数错误", "code已过期"),
+        error_body(20032, "access_token或client_id错误"),
+        error_body(10019, "access_token已过期"),
+    ],
+)
 def test_refused_codes_mean_authorise_again(platform: PinduoduoPlatform, gateway, body) -> None:
     gateway.answer(None, body)
     with pytest.raises(AuthenticationFailed, match="authorise the shop again") as info:

@@ -216,8 +216,9 @@ def test_overrides_replace_one_scope_and_keep_the_rest() -> None:
         }
     )
     assert config.limits_for("pdd.order.information.get") == {
-        "shop": (Limit(600, 60),), "total": (Limit(2000, 1),),
-    }  # fmt: skip
+        "shop": (Limit(600, 60),),
+        "total": (Limit(2000, 1),),
+    }
     assert config.limits_for("pdd.waybill.get")["total"] == (Limit(100, 1), Limit(1000, 10))
     assert config.limits_for("pdd.custom.api") == {"total": (Limit(5, 1),)}
     assert DEFAULT_RATE_LIMITS["pdd.order.information.get"]["shop"] == (Limit(30000, 60),)
@@ -225,13 +226,20 @@ def test_overrides_replace_one_scope_and_keep_the_rest() -> None:
 
 @pytest.mark.parametrize(
     "overrides",
-    [{API: {"shop": "fast"}}, {API: {"everyone": "1/1"}}, {API: "1/1"}, {API: {"shop": "0/1"}},
-     {API: {"shop": [1, 0]}}, ["not", "a", "table"]],
-)  # fmt: skip
+    [
+        {API: {"shop": "fast"}},
+        {API: {"everyone": "1/1"}},
+        {API: "1/1"},
+        {API: {"shop": "0/1"}},
+        {API: {"shop": [1, 0]}},
+        ["not", "a", "table"],
+    ],
+)
 def test_bad_overrides_are_configuration_errors(overrides: object) -> None:
     with pytest.raises(ConfigurationError, match=r"rate limit|rate_limits"):
-        PinduoduoSettings.from_mapping({"client_id": "c", "client_secret": "s",
-                                        "rate_limits": overrides})  # fmt: skip
+        PinduoduoSettings.from_mapping(
+            {"client_id": "c", "client_secret": "s", "rate_limits": overrides}
+        )
 
 
 def test_one_limiter_per_app_shared_across_instances() -> None:

@@ -86,8 +86,9 @@ def test_names_sort_by_ascii_bytes_not_case_folded() -> None:
     assert sign_params(params, "s") == expected
 
 
-@pytest.mark.parametrize(("value", "text"), [(True, "true"), (False, "false"), (0, "0"),
-                                             (100, "100"), ("中文", "中文")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("value", "text"), [(True, "true"), (False, "false"), (0, "0"), (100, "100"), ("中文", "中文")]
+)
 def test_stringify_scalars(value: object, text: str) -> None:
     assert stringify(value) == text
 

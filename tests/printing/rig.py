@@ -29,9 +29,14 @@ class PrintRig(Rig):
     ) -> PrinterConfig:
         settings = kw.pop("settings", {})
         return printers.add_printer(
-            self.app, self.org.admin, name=name, driver=driver, settings=settings,
-            language=language, **kw,
-        )  # fmt: skip
+            self.app,
+            self.org.admin,
+            name=name,
+            driver=driver,
+            settings=settings,
+            language=language,
+            **kw,
+        )
 
     def network_printer(self, name: str, port: int, **kw: Any) -> PrinterConfig:
         settings = {"host": "127.0.0.1", "port": port, "connect_timeout": 1, "write_timeout": 5}

@@ -13,10 +13,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_print_bench_runs_on_sixty_labels() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "print_bench.py"), "--labels", "60",
-         "--memory-sizes", "30,60", "--json"],
-        capture_output=True, text=True, timeout=300, check=False, cwd=ROOT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(ROOT / "bench" / "print_bench.py"),
+            "--labels",
+            "60",
+            "--memory-sizes",
+            "30,60",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     figures = json.loads(done.stdout)
     for language in ("tspl", "pdf"):

@@ -47,15 +47,44 @@ def synced_with_account(cli, capsys) -> str:  # type: ignore[no-untyped-def]
     shop = str(cli.bind())
     code, _, err = run(capsys, "sync", "--shop", shop)
     assert code == 0, err
-    ok(capsys, "carrier", "add", "圆通", "--carrier", "pinduoduo-waybill", "--wp-code", "yto",
-       "--shop", shop, "--sender-name", "王仓管", "--sender-phone", "13800138000")  # fmt: skip
+    ok(
+        capsys,
+        "carrier",
+        "add",
+        "圆通",
+        "--carrier",
+        "pinduoduo-waybill",
+        "--wp-code",
+        "yto",
+        "--shop",
+        shop,
+        "--sender-name",
+        "王仓管",
+        "--sender-phone",
+        "13800138000",
+    )
     return shop
 
 
 def test_printers_from_the_command_line(cli, capsys, listener) -> None:
-    added = ok(capsys, "printers", "add", "仓库一号", "--driver", "network",
-               "--set", "host=127.0.0.1", "--set", f"port={listener.port}", "--media", "76x130",
-               "--render", "density=10", "--render", "invert_bitmap=false")  # fmt: skip
+    added = ok(
+        capsys,
+        "printers",
+        "add",
+        "仓库一号",
+        "--driver",
+        "network",
+        "--set",
+        "host=127.0.0.1",
+        "--set",
+        f"port={listener.port}",
+        "--media",
+        "76x130",
+        "--render",
+        "density=10",
+        "--render",
+        "invert_bitmap=false",
+    )
     assert added["language"] == "tspl" and added["render"] == {
         "density": 10,
         "invert_bitmap": False,
@@ -80,17 +109,39 @@ def test_printers_from_the_command_line(cli, capsys, listener) -> None:
 
 def test_a_batch_from_synced_orders_to_a_network_printer_and_back(cli, capsys, listener) -> None:
     synced_with_account(cli, capsys)
-    ok(capsys, "printers", "add", "gp-1", "--driver", "network", "--set", "host=127.0.0.1",
-       "--set", f"port={listener.port}", "--cjk-font", "TSS24.BF2",
-       "--render", "native_barcode=true")  # fmt: skip
+    ok(
+        capsys,
+        "printers",
+        "add",
+        "gp-1",
+        "--driver",
+        "network",
+        "--set",
+        "host=127.0.0.1",
+        "--set",
+        f"port={listener.port}",
+        "--cjk-font",
+        "TSS24.BF2",
+        "--render",
+        "native_barcode=true",
+    )
     assert (
         ok(capsys, "print", "templates", "--import", str(FIXTURES / f"{TEXT_TEMPLATE}.json"))[
             "version"
         ]
         == 1
     )
-    code, out, err = run(capsys, "--json", "print", "--filter", "limit=8", "--printer", "gp-1",
-                         "--template", TEXT_TEMPLATE)  # fmt: skip
+    code, out, err = run(
+        capsys,
+        "--json",
+        "print",
+        "--filter",
+        "limit=8",
+        "--printer",
+        "gp-1",
+        "--template",
+        TEXT_TEMPLATE,
+    )
     assert code == 0, err
     result = json.loads(out)
     assert result["status"] == "done" and result["done"] == result["total"] > 0
@@ -112,11 +163,23 @@ def test_a_batch_from_synced_orders_to_a_network_printer_and_back(cli, capsys, l
     code, _, err = run(capsys, "print", "--orders", order, "--printer", "gp-1")
     assert code == 1 and "was printed in job" in err and "--reprint --reason" in err
     cli.org.staff("op-1", "print_operator")
-    code, _, err = run(capsys, "print", "--orders", order, "--printer", "gp-1", "--reprint",
-                       "--reason", "torn", "--as", "op-1")  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "print",
+        "--orders",
+        order,
+        "--printer",
+        "gp-1",
+        "--reprint",
+        "--reason",
+        "torn",
+        "--as",
+        "op-1",
+    )
     assert code == 1 and "print.reprint" in err
-    again = ok(capsys, "print", "--orders", order, "--printer", "gp-1", "--reprint",
-               "--reason", "torn")  # fmt: skip
+    again = ok(
+        capsys, "print", "--orders", order, "--printer", "gp-1", "--reprint", "--reason", "torn"
+    )
     assert again["done"] == 1
     assert streams.settle(listener, printed + 1)[number] == 2
     history = ok(capsys, "print", "history", "--order", order)
@@ -127,12 +190,36 @@ def test_a_batch_from_synced_orders_to_a_network_printer_and_back(cli, capsys, l
 
 def test_a_dead_printer_pauses_and_resume_finishes_from_the_command_line(cli, capsys) -> None:
     synced_with_account(cli, capsys)
-    ok(capsys, "printers", "add", "down", "--driver", "network", "--set", "host=127.0.0.1",
-       "--set", f"port={refused_port()}", "--set", "connect_timeout=1", "--cjk-font",
-       "TSS24.BF2", "--render", "native_barcode=true")  # fmt: skip
+    ok(
+        capsys,
+        "printers",
+        "add",
+        "down",
+        "--driver",
+        "network",
+        "--set",
+        "host=127.0.0.1",
+        "--set",
+        f"port={refused_port()}",
+        "--set",
+        "connect_timeout=1",
+        "--cjk-font",
+        "TSS24.BF2",
+        "--render",
+        "native_barcode=true",
+    )
     ok(capsys, "print", "templates", "--import", str(FIXTURES / f"{TEXT_TEMPLATE}.json"))
-    code, out, err = run(capsys, "--json", "print", "--filter", "limit=4", "--printer", "down",
-                         "--template", TEXT_TEMPLATE)  # fmt: skip
+    code, out, err = run(
+        capsys,
+        "--json",
+        "print",
+        "--filter",
+        "limit=4",
+        "--printer",
+        "down",
+        "--template",
+        TEXT_TEMPLATE,
+    )
     assert code == 3, err
     paused = json.loads(out)
     assert paused["status"] == "paused" and "cannot connect to printer 127.0.0.1" in paused["error"]
@@ -151,15 +238,28 @@ def test_a_dead_printer_pauses_and_resume_finishes_from_the_command_line(cli, ca
 def test_a_batch_to_the_file_driver_and_slips_from_the_command_line(cli, capsys, tmp_path) -> None:
     synced_with_account(cli, capsys)
     folder = tmp_path / "labels"
-    ok(capsys, "printers", "add", "files", "--driver", "file", "--set", f"folder={folder}",
-       "--set", "create=true", "--language", "pdf")  # fmt: skip
+    ok(
+        capsys,
+        "printers",
+        "add",
+        "files",
+        "--driver",
+        "file",
+        "--set",
+        f"folder={folder}",
+        "--set",
+        "create=true",
+        "--language",
+        "pdf",
+    )
     labels = ok(capsys, "print", "--filter", "limit=5", "--printer", "files")
     assert labels["status"] == "done" and labels["done"] > 0
     (document,) = [p for p in folder.iterdir() if not p.name.startswith(".")]
     assert document.read_bytes().startswith(b"%PDF-")  # the labels as one PDF, one page each
     ok(capsys, "printers", "update", "files", "--media", "210x297")
-    slips = ok(capsys, "print", "--filter", "printed=yes", "--printer", "files",
-               "--kind", "packing_slip")  # fmt: skip
+    slips = ok(
+        capsys, "print", "--filter", "printed=yes", "--printer", "files", "--kind", "packing_slip"
+    )
     assert slips["done"] == labels["done"]
     code, _, err = run(capsys, "print", "--printer", "files")
     assert code == 1 and "--orders" in err

@@ -22,12 +22,34 @@ def cups() -> None:
 def test_a_batch_through_a_cups_raw_queue(cups, cli, capsys, listener) -> None:  # noqa: F811
     synced_with_account(cli, capsys)
     with raw_queue(listener.port) as queue:
-        ok(capsys, "printers", "add", "cups-1", "--driver", "spooler", "--set", f"queue={queue}",
-           "--set", "method=lp", "--cjk-font", "TSS24.BF2",
-           "--render", "native_barcode=true")  # fmt: skip
+        ok(
+            capsys,
+            "printers",
+            "add",
+            "cups-1",
+            "--driver",
+            "spooler",
+            "--set",
+            f"queue={queue}",
+            "--set",
+            "method=lp",
+            "--cjk-font",
+            "TSS24.BF2",
+            "--render",
+            "native_barcode=true",
+        )
         ok(capsys, "print", "templates", "--import", str(FIXTURES / f"{TEXT_TEMPLATE}.json"))
-        code, out, err = run(capsys, "--json", "print", "--filter", "limit=6", "--printer",
-                             "cups-1", "--template", TEXT_TEMPLATE)  # fmt: skip
+        code, out, err = run(
+            capsys,
+            "--json",
+            "print",
+            "--filter",
+            "limit=6",
+            "--printer",
+            "cups-1",
+            "--template",
+            TEXT_TEMPLATE,
+        )
         assert code == 0, err
         result = json.loads(out)
         assert result["status"] == "done" and result["done"] > 0

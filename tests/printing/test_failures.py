@@ -72,8 +72,9 @@ def test_an_unreachable_printer_pauses_the_job_with_every_label_queued(rig) -> N
     assert states(rig, job.job_id) == ["queued"] * 4
     assert counters(rig, job.job_id) == (4, 0, 0, 0)
     with LoopbackPrinter() as listener:
-        update_printer(rig.app, rig.org.admin, "gp-1",
-                       settings={"host": "127.0.0.1", "port": listener.port})  # fmt: skip
+        update_printer(
+            rig.app, rig.org.admin, "gp-1", settings={"host": "127.0.0.1", "port": listener.port}
+        )
         again = run_job(rig.app, rig.org.admin, job.job_id)
         received = streams.settle(listener, 4)
     assert (again.status, again.sent) == ("done", 4)
@@ -90,8 +91,9 @@ def test_a_connection_dropped_inside_a_label_makes_it_uncertain(rig) -> None:
     # A small receive buffer: the printer acknowledges only what it has read, so a reset
     # in the middle of label 3 leaves the sender with bytes it knows did not arrive.
     with LoopbackPrinter(drop_at=2 * label + label // 2, receive_buffer=4096) as listener:
-        update_printer(rig.app, rig.org.admin, "gp-1",
-                       settings={"host": "127.0.0.1", "port": listener.port})  # fmt: skip
+        update_printer(
+            rig.app, rig.org.admin, "gp-1", settings={"host": "127.0.0.1", "port": listener.port}
+        )
         order_ids = rig.load_orders(count=10)[5:]
         second = create_job(rig.app, rig.org.admin, order_ids, ["gp-1"], template=TEXT_TEMPLATE)
         result = run_job(rig.app, rig.org.admin, second.job_id)
@@ -102,8 +104,9 @@ def test_a_connection_dropped_inside_a_label_makes_it_uncertain(rig) -> None:
         resumed = run_job(rig.app, rig.org.admin, second.job_id)
         assert (resumed.status, resumed.sent, resumed.uncertain) == ("paused", 2, 1)
         assert "settle them with reprint or skip" in resumed.error
-        settled = resolve_uncertain(rig.app, rig.org.admin, second.job_id, "reprint",
-                                    reason="cut short by the printer")  # fmt: skip
+        settled = resolve_uncertain(
+            rig.app, rig.org.admin, second.job_id, "reprint", reason="cut short by the printer"
+        )
         assert settled.reprinted == [6]
         final = run_job(rig.app, rig.org.admin, second.job_id)
         received = streams.settle(listener, 5)
@@ -124,10 +127,14 @@ def test_after_a_crash_the_label_in_flight_is_uncertain_and_skip_sends_nothing(
             .values(state="sending", attempts=1)
         )
         session.execute(
-            update(PrintJob).where(PrintJob.id == job.job_id)
-            .values(status="running", lease_owner=f"{os.uname().nodename[:40]}:{2**22 + 7}:dead",
-                    lease_expires_at=clock.now() + timedelta(minutes=5))
-        )  # fmt: skip
+            update(PrintJob)
+            .where(PrintJob.id == job.job_id)
+            .values(
+                status="running",
+                lease_owner=f"{os.uname().nodename[:40]}:{2**22 + 7}:dead",
+                lease_expires_at=clock.now() + timedelta(minutes=5),
+            )
+        )
     result = run_job(rig.app, rig.org.admin, job.job_id)
     assert (result.status, result.sent, result.uncertain) == ("paused", 3, 1)
     (uncertain,) = job_items(rig.app, rig.org.admin, job.job_id, states=("uncertain",))
@@ -148,13 +155,21 @@ def test_a_full_disk_queues_the_label_again_and_resume_finishes(rig, tmp_path) -
         pytest.skip("mounting a size-limited tmpfs needs root")
     folder = tmp_path / "disk"
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
-                             capture_output=True, text=True)  # fmt: skip
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
-        add_printer(rig.app, rig.org.admin, name="disk", driver="file",
-                    settings={"folder": str(folder), "fsync": "false"})  # fmt: skip
+        add_printer(
+            rig.app,
+            rig.org.admin,
+            name="disk",
+            driver="file",
+            settings={"folder": str(folder), "fsync": "false"},
+        )
         job = job_for(rig, 5, printer="disk")  # 5 × 79 KiB TSPL labels on 256 KiB
         result = run_job(rig.app, rig.org.admin, job.job_id)
         assert result.status == "paused"
@@ -197,8 +212,11 @@ def test_a_stored_template_that_does_not_validate_makes_no_job(rig, listener) ->
     with rig.app.tx() as session:
         template = session.scalars(select(Template).where(Template.name == TEXT_TEMPLATE)).one()
         bad = [{"type": "text", "x": 1}]
-        session.add(TemplateVersion(template_id=template.id, version=2, width_mm=76,
-                                    height_mm=130, elements=bad))  # fmt: skip
+        session.add(
+            TemplateVersion(
+                template_id=template.id, version=2, width_mm=76, height_mm=130, elements=bad
+            )
+        )
         template.current_version = 2
     with pytest.raises(ValidationError, match=r"element 0 \(text\)"):
         create_job(
@@ -211,8 +229,13 @@ def test_a_stored_template_that_does_not_validate_makes_no_job(rig, listener) ->
 @pytest.mark.parametrize(("outcome", "state"), [("failed", "failed"), ("never", "uncertain")])
 def test_the_print_component_failing_or_silent_pauses_the_job(rig, outcome, state) -> None:
     with PddComponentDouble(outcome=outcome) as component:
-        add_printer(rig.app, rig.org.admin, name="pdd", driver="pinduoduo-component",
-                    settings={"url": component.url, "write_timeout": 1})  # fmt: skip
+        add_printer(
+            rig.app,
+            rig.org.admin,
+            name="pdd",
+            driver="pinduoduo-component",
+            settings={"url": component.url, "write_timeout": 1},
+        )
         job = job_for(rig, 3, printer="pdd")
         result = run_job(rig.app, rig.org.admin, job.job_id)
     assert result.status == "paused"
@@ -228,13 +251,15 @@ def test_one_printer_failing_pauses_the_whole_fan_out_and_resume_finishes(rig) -
         rig.network_printer("gp-2", dead, cjk_font="TSS24.BF2", render={"native_barcode": True})
         rig.account("YTO")
         order_ids = rig.load_orders(count=8)
-        job = create_job(rig.app, rig.org.admin, order_ids, ["gp-1", "gp-2"],
-                         template=TEXT_TEMPLATE)  # fmt: skip
+        job = create_job(
+            rig.app, rig.org.admin, order_ids, ["gp-1", "gp-2"], template=TEXT_TEMPLATE
+        )
         result = run_job(rig.app, rig.org.admin, job.job_id)
         assert result.status == "paused" and f"127.0.0.1:{dead}" in result.error
         assert states(rig, job.job_id)[4:] == ["queued"] * 4  # the dead printer's share
-        update_printer(rig.app, rig.org.admin, "gp-2",
-                       settings={"host": "127.0.0.1", "port": alive.port})  # fmt: skip
+        update_printer(
+            rig.app, rig.org.admin, "gp-2", settings={"host": "127.0.0.1", "port": alive.port}
+        )
         again = run_job(rig.app, rig.org.admin, job.job_id)
         received = streams.settle(alive, 8)
     assert again.status == "done"

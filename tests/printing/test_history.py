@@ -23,12 +23,18 @@ def history_rig(rig, listener, frozen_clock):  # type: ignore[no-untyped-def]
     rig.text_printer("gp-1", listener.port)
     rig.account("YTO")
     order_ids = rig.load_orders(count=5)
-    run_job(rig.app, rig.org.admin, create_job(rig.app, rig.org.admin, order_ids[:3], ["gp-1"],
-            template=TEXT_TEMPLATE).job_id)  # fmt: skip
+    run_job(
+        rig.app,
+        rig.org.admin,
+        create_job(rig.app, rig.org.admin, order_ids[:3], ["gp-1"], template=TEXT_TEMPLATE).job_id,
+    )
     frozen_clock[0] += timedelta(hours=1)
     operator = rig.org.staff("alice", "print_operator")
-    run_job(rig.app, operator, create_job(rig.app, operator, order_ids[3:], ["gp-1"],
-            template=TEXT_TEMPLATE).job_id)  # fmt: skip
+    run_job(
+        rig.app,
+        operator,
+        create_job(rig.app, operator, order_ids[3:], ["gp-1"], template=TEXT_TEMPLATE).job_id,
+    )
     return rig, operator
 
 
@@ -69,8 +75,9 @@ def test_jobs_are_listed_newest_first_with_their_counts(history_rig) -> None:
     rig, operator = history_rig
     jobs = list_jobs(rig.app, rig.org.admin)
     assert [(j.id, j.status, j.done, j.total, j.user) for j in jobs] == [
-        (2, "done", 2, 2, "alice"), (1, "done", 3, 3, "boss"),
-    ]  # fmt: skip
+        (2, "done", 2, 2, "alice"),
+        (1, "done", 3, 3, "boss"),
+    ]
     assert get_job(rig.app, operator, 1).printers == ("gp-1",)
     assert list_jobs(rig.app, rig.org.admin, status="paused") == []
     outsider = rig.org.staff("reader", "read_only")

@@ -25,8 +25,9 @@ from tests.printing.rig import TEXT_TEMPLATE
 def job(rig, listener):  # type: ignore[no-untyped-def]
     rig.text_printer("gp-1", listener.port)
     rig.account("YTO")
-    return create_job(rig.app, rig.org.admin, rig.load_orders(count=6), ["gp-1"],
-                      template=TEXT_TEMPLATE)  # fmt: skip
+    return create_job(
+        rig.app, rig.org.admin, rig.load_orders(count=6), ["gp-1"], template=TEXT_TEMPLATE
+    )
 
 
 def test_a_job_held_by_a_live_runner_is_refused_to_another(rig, job) -> None:
@@ -85,8 +86,12 @@ def test_workers_claim_different_queued_jobs(rig, listener) -> None:
     rig.text_printer("gp-1", listener.port)
     rig.account("YTO")
     order_ids = rig.load_orders(count=4)
-    jobs = [create_job(rig.app, rig.org.admin, order_ids[i : i + 2], ["gp-1"],
-                       template=TEXT_TEMPLATE).job_id for i in (0, 2)]  # fmt: skip
+    jobs = [
+        create_job(
+            rig.app, rig.org.admin, order_ids[i : i + 2], ["gp-1"], template=TEXT_TEMPLATE
+        ).job_id
+        for i in (0, 2)
+    ]
     claimed: list[leases.JobLease | None] = []
     barrier = threading.Barrier(3)
 
@@ -142,8 +147,9 @@ def test_two_operators_batching_the_same_orders_get_one_job_each_label(rig, list
     def operator() -> None:
         barrier.wait()
         try:
-            made.append(create_job(rig.app, rig.org.admin, order_ids, ["gp-1"],
-                                   template=TEXT_TEMPLATE))  # fmt: skip
+            made.append(
+                create_job(rig.app, rig.org.admin, order_ids, ["gp-1"], template=TEXT_TEMPLATE)
+            )
         except (Conflict, ValidationError) as exc:
             refused.append(exc)
 

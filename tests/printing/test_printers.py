@@ -37,12 +37,19 @@ def network(app, actor, name="gp-1", port=9100, **kw):  # type: ignore[no-untype
 
 def test_a_printer_is_added_with_its_language_media_and_renderer_options(app, acme) -> None:
     config = network(
-        app, acme.admin, media_mm=(100, 150), dpi=300, cjk_font="TSS24.BF2",
+        app,
+        acme.admin,
+        media_mm=(100, 150),
+        dpi=300,
+        cjk_font="TSS24.BF2",
         render={"gap_mm": 3, "density": 10},
-    )  # fmt: skip
+    )
     assert (config.language, config.dpi, config.media_width_mm, config.cjk_font) == (
-        "tspl", 300, 100.0, "TSS24.BF2",
-    )  # fmt: skip
+        "tspl",
+        300,
+        100.0,
+        "TSS24.BF2",
+    )
     again = get_printer(app, acme.admin, "gp-1")
     assert again.settings == {"host": "127.0.0.1", "port": 9100}
     assert again.render == {"gap_mm": 3, "density": 10}
@@ -179,8 +186,13 @@ def test_a_print_component_has_no_test_page_of_ours(app, acme) -> None:
 
 def test_discovery_asks_each_driver_and_reports_those_that_cannot_look(app, acme) -> None:
     with PddComponentDouble() as component:
-        quiet = discover(app, acme.admin, driver="pinduoduo-component", timeout=1,
-                         settings={"url": f"ws://127.0.0.1:{refused_port()}"})  # fmt: skip
+        quiet = discover(
+            app,
+            acme.admin,
+            driver="pinduoduo-component",
+            timeout=1,
+            settings={"url": f"ws://127.0.0.1:{refused_port()}"},
+        )
         assert [(r.driver, r.printers) for r in quiet] == [("pinduoduo-component", [])]
         assert "Pinduoduo print component" in quiet[0].error
         found = discover(

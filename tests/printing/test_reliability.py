@@ -45,8 +45,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def big_sandbox() -> Iterator[SandboxServer]:
-    config = SandboxConfig(shops=1, orders=1800, history_days=1.0, rate_limits=False,
-                           waybill_quantity=5000)  # fmt: skip
+    config = SandboxConfig(
+        shops=1, orders=1800, history_days=1.0, rate_limits=False, waybill_quantity=5000
+    )
     with SandboxServer(config) as server:
         yield server
 
@@ -78,15 +79,28 @@ class Runner:
         """One run: `done`, `paused` (exit 3), or `killed` — SIGKILLed once the printer
         has received `kill_at` more bytes (anywhere: inside a label or between two).
         Without `pool` the runner renders in its own process (it costs a start-up)."""
-        command = [sys.executable, "-m", "cli.main", "--json", "print", "resume",
-                   str(self.job_id), "--quiet"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "--json",
+            "print",
+            "resume",
+            str(self.job_id),
+            "--quiet",
+        ]
         if not pool:
             command += ["--render-processes", "0"]
         start = printer.total()
         process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, start_new_session=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            command,
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 180
         while kill_at is not None and process.poll() is None:
             if printer.total() - start >= kill_at:
@@ -121,8 +135,14 @@ def settle(rig: PrintRig, printer: ChaosPrinter, job_id: int, numbers: dict[int,
     for item in uncertain:
         number = numbers[packages[item.position]]
         choice = "skip" if printed[number] else "reprint"
-        resolve_uncertain(rig.app, rig.org.admin, job_id, choice, [item.position],
-                          reason="cut short at the printer")  # fmt: skip
+        resolve_uncertain(
+            rig.app,
+            rig.org.admin,
+            job_id,
+            choice,
+            [item.position],
+            reason="cut short at the printer",
+        )
         choices[choice] += 1
     del out
     return choices
@@ -167,8 +187,10 @@ def test_drops_and_kills_never_print_a_label_twice_or_lose_one(big_rig, settings
             session, rig.org.org_id, action="print.uncertain_skip", limit=1000
         )
     assert (job_row.status, job_row.done_items, job_row.uncertain_items) == (
-        "done", LABELS + choices["reprint"], 0,
-    )  # fmt: skip
+        "done",
+        LABELS + choices["reprint"],
+        0,
+    )
     assert {i.state for i in items} == {"done"}
     firsts = Counter(i.package_id for i in items if not i.reprint)
     assert set(firsts.values()) == {1} and len(firsts) == LABELS
@@ -180,5 +202,7 @@ def test_drops_and_kills_never_print_a_label_twice_or_lose_one(big_rig, settings
     assert received == dict.fromkeys(numbers.values(), 1)
     assert rig.active_by_package().most_common(1)[0][1] == 1
     rig.assert_ledgers_agree()
-    print(f"\nreliability: {outcomes}, drops {drops}, kills {runner.kills}, "
-          f"cut labels {cut}, operator choices {dict(choices)}")  # fmt: skip
+    print(
+        f"\nreliability: {outcomes}, drops {drops}, kills {runner.kills}, "
+        f"cut labels {cut}, operator choices {dict(choices)}"
+    )

@@ -116,8 +116,10 @@ def test_a_reprint_on_a_new_waybill_cancels_the_old_one_first(rig, listener, pri
         assert item.reprint_of_id is not None
         (event,) = audit.events(session, rig.org.org_id, action="print.reprint")
     assert (event.before, event.after["waybill"], event.after["new_waybill"]) == (
-        {"waybill": cancelled}, new, True,
-    )  # fmt: skip
+        {"waybill": cancelled},
+        new,
+        True,
+    )
     with pytest.raises(ValidationError, match="was printed in job"):
         create_job(rig.app, rig.org.admin, printed[:1], ["gp-1"])  # still needs --reprint
 
@@ -127,9 +129,17 @@ def test_a_reprint_renders_with_the_template_version_it_first_printed_with(
 ) -> None:
     changed = json.loads((FIXTURES / f"{TEXT_TEMPLATE}.json").read_text())
     changed["elements"].append(
-        {"type": "text", "x": 3, "y": 100, "width": 70, "height": 8, "text": "VERSION-TWO",
-         "font_size": 12, "max_lines": 1}
-    )  # fmt: skip
+        {
+            "type": "text",
+            "x": 3,
+            "y": 100,
+            "width": 70,
+            "height": 8,
+            "text": "VERSION-TWO",
+            "font_size": 12,
+            "max_lines": 1,
+        }
+    )
     assert (
         template_store.import_template(rig.app, rig.org.admin, json.dumps(changed)).current_version
         == 2

@@ -25,9 +25,13 @@ def test_a_batch_prints_every_label_once_in_order(rig, listener) -> None:
     account = rig.account("YTO")
     events = []
     job = create_job(
-        rig.app, rig.org.admin, order_ids, ["gp-1"], template="label-text-76x130",
+        rig.app,
+        rig.org.admin,
+        order_ids,
+        ["gp-1"],
+        template="label-text-76x130",
         carrier_account=account.name,
-    )  # fmt: skip
+    )
     assert (job.total, job.allocated, job.refused) == (12, 12, [])
     assert "12 label(s) are for platform orders whose receiver is encrypted" in job.warnings[0]
     result = run_job(rig.app, rig.org.admin, job.job_id, on_progress=events.append)
@@ -52,19 +56,23 @@ def test_a_batch_prints_every_label_once_in_order(rig, listener) -> None:
 def test_a_batch_fans_out_over_two_printers_each_in_order(rig) -> None:
     with LoopbackPrinter() as first, LoopbackPrinter() as second:
         rig.text_printer("gp-1", first.port)
-        rig.network_printer("gp-2", second.port, cjk_font="TSS24.BF2",
-                            render={"native_barcode": True})  # fmt: skip
+        rig.network_printer(
+            "gp-2", second.port, cjk_font="TSS24.BF2", render={"native_barcode": True}
+        )
         order_ids = rig.load_orders(count=9)
         rig.account("YTO")
-        job = create_job(rig.app, rig.org.admin, order_ids, ["gp-1", "gp-2"],
-                         template="label-text-76x130")  # fmt: skip
+        job = create_job(
+            rig.app, rig.org.admin, order_ids, ["gp-1", "gp-2"], template="label-text-76x130"
+        )
         result = run_job(rig.app, rig.org.admin, job.job_id)
         for listener, share in ((first, 5), (second, 4)):
             streams.settle(listener, share)
     assert (result.status, result.done) == ("done", 9)
     numbers = waybill_numbers(rig)
-    got = [[streams.waybill_of(d) for c in p.connections for d in streams.documents(c)]
-           for p in (first, second)]  # fmt: skip
+    got = [
+        [streams.waybill_of(d) for c in p.connections for d in streams.documents(c)]
+        for p in (first, second)
+    ]
     assert got == [numbers[:5], numbers[5:]]  # contiguous shares, each in order
 
 
@@ -79,8 +87,9 @@ def test_progress_reaches_plugins_through_the_hook(rig, listener) -> None:
     rig.app.plugins.register(Watcher(), "progress-watcher")
     rig.text_printer("gp-1", listener.port)
     rig.account("YTO")
-    job = create_job(rig.app, rig.org.admin, rig.load_orders(count=3), ["gp-1"],
-                     template="label-text-76x130")  # fmt: skip
+    job = create_job(
+        rig.app, rig.org.admin, rig.load_orders(count=3), ["gp-1"], template="label-text-76x130"
+    )
     run_job(rig.app, rig.org.admin, job.job_id)
     org = rig.org.org_id
     assert seen[-1] == (org, job.job_id, "done", 3, 0, 3)
@@ -89,8 +98,13 @@ def test_progress_reaches_plugins_through_the_hook(rig, listener) -> None:
 
 def test_pinduoduo_waybills_go_to_the_print_component_untouched(rig) -> None:
     with PddComponentDouble() as component:
-        add_printer(rig.app, rig.org.admin, name="pdd", driver="pinduoduo-component",
-                    settings={"url": component.url, "printer": "XP-T58H"})  # fmt: skip
+        add_printer(
+            rig.app,
+            rig.org.admin,
+            name="pdd",
+            driver="pinduoduo-component",
+            settings={"url": component.url, "printer": "XP-T58H"},
+        )
         rig.account("YTO")
         job = create_job(rig.app, rig.org.admin, rig.load_orders(count=3), ["pdd"])
         result = run_job(rig.app, rig.org.admin, job.job_id)
@@ -112,9 +126,14 @@ def test_pinduoduo_waybills_go_to_the_print_component_untouched(rig) -> None:
 def test_packing_slips_and_the_pick_list_print_through_the_same_jobs(rig, tmp_path) -> None:
     folder = tmp_path / "office"
     add_printer(
-        rig.app, rig.org.admin, name="office", driver="file", language="pdf",
-        settings={"folder": str(folder), "create": "true"}, media_mm=(210, 297),
-    )  # fmt: skip
+        rig.app,
+        rig.org.admin,
+        name="office",
+        driver="file",
+        language="pdf",
+        settings={"folder": str(folder), "create": "true"},
+        media_mm=(210, 297),
+    )
     order_ids = rig.load_orders(count=6)
     yto, zto = rig.account("YTO"), rig.account("YUNDA")
     packed = packages.ensure_packages(rig.app, rig.org.admin, order_ids)

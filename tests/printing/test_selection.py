@@ -11,12 +11,16 @@ from tests.test_order_store import make_order, shop, store  # noqa: F401
 
 
 def test_refunding_and_held_orders_are_not_selected(app, acme, shop) -> None:  # noqa: F811
-    store(app, shop, [
-        make_order("S1"),
-        make_order("S2", refund_status=RefundStatus.IN_PROGRESS),
-        make_order("S3", refund_status=RefundStatus.REFUNDED),
-        make_order("S4"),
-    ])  # fmt: skip
+    store(
+        app,
+        shop,
+        [
+            make_order("S1"),
+            make_order("S2", refund_status=RefundStatus.IN_PROGRESS),
+            make_order("S3", refund_status=RefundStatus.REFUNDED),
+            make_order("S4"),
+        ],
+    )
     with app.tx() as s:
         s.execute(update(Order).where(Order.platform_order_no == "S4").values(on_hold=True))
     with app.tx() as s:

@@ -81,8 +81,11 @@ def test_a_seed_rolled_back_with_its_transaction_leaves_nothing(app, acme, monke
 def test_an_import_is_validated_stored_versioned_and_exported_unchanged(app, acme) -> None:
     info = template_store.import_template(app, acme.admin, TEXT_LABEL)
     assert (info.name, info.kind, info.builtin, info.current_version) == (
-        "label-text-76x130", "label", False, 1,
-    )  # fmt: skip
+        "label-text-76x130",
+        "label",
+        False,
+        1,
+    )
     assert template_store.import_template(app, acme.admin, TEXT_LABEL).current_version == 1
     bigger = json.loads(TEXT_LABEL)
     bigger["elements"].append({"type": "line", "x1": 3, "y1": 90, "x2": 70, "y2": 90})
@@ -127,8 +130,18 @@ def test_an_org_template_shadows_the_built_in_for_that_org_only(app, acme, globe
         (edited(width_mm="wide"), "width_mm must be a number of millimetres"),
         (edited(colour="red"), "unknown key(s) colour"),
         (
-            edited(elements=[{"type": "text", "x": 1, "y": 1, "width": 20, "height": 5,
-                              "field": "receiver.shoe_size"}]),
+            edited(
+                elements=[
+                    {
+                        "type": "text",
+                        "x": 1,
+                        "y": 1,
+                        "width": 20,
+                        "height": 5,
+                        "field": "receiver.shoe_size",
+                    }
+                ]
+            ),
             "element 0 (text) field: unknown field 'receiver.shoe_size'",
         ),
         (
@@ -136,12 +149,23 @@ def test_an_org_template_shadows_the_built_in_for_that_org_only(app, acme, globe
             "element 0 (sparkle) type: unknown element type",
         ),
         (
-            edited(elements=[{"type": "text", "x": 60, "y": 1, "width": 30, "height": 5,
-                              "text": "x", "colour": "red"}]),
+            edited(
+                elements=[
+                    {
+                        "type": "text",
+                        "x": 60,
+                        "y": 1,
+                        "width": 30,
+                        "height": 5,
+                        "text": "x",
+                        "colour": "red",
+                    }
+                ]
+            ),
             "element 0 (text) colour: unknown key",
         ),
     ],
-)  # fmt: skip
+)
 def test_malformed_templates_are_refused_naming_what_and_where(app, acme, content, words) -> None:
     before = counts(app)
     with pytest.raises(ValidationError) as caught:
@@ -155,8 +179,14 @@ def test_an_oversized_image_is_refused_with_the_limit(app, acme) -> None:
     buffer = io.BytesIO()
     noise.save(buffer, "PNG")
     assert len(buffer.getvalue()) > 256 * 1024
-    image = {"type": "image", "x": 1, "y": 1, "width": 20, "height": 20,
-             "data": encode_image(buffer.getvalue())}  # fmt: skip
+    image = {
+        "type": "image",
+        "x": 1,
+        "y": 1,
+        "width": 20,
+        "height": 20,
+        "data": encode_image(buffer.getvalue()),
+    }
     with pytest.raises(ValidationError, match=r"element 0 \(image\) data: image is [\d,]+ bytes"):
         template_store.import_template(app, acme.admin, edited(elements=[image]))
     huge = Image.new("1", (3000, 3000))

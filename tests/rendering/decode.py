@@ -216,8 +216,9 @@ def escpos_raster(document: bytes) -> Image.Image:
         xl, xh, yl, yh = document[at + 4 : at + 8]
         width_bytes, rows = xl + 256 * xh, yl + 256 * yh
         start = at + 8
-        bands.append(unpack(document[start : start + width_bytes * rows], width_bytes, rows,
-                            ink_is_one=True))  # fmt: skip
+        bands.append(
+            unpack(document[start : start + width_bytes * rows], width_bytes, rows, ink_is_one=True)
+        )
         at = start + width_bytes * rows
     image = Image.new("1", (bands[0].width, sum(b.height for b in bands)), 255)
     top = 0

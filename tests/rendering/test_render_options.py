@@ -208,8 +208,14 @@ def logo_template(size: tuple[int, int]) -> TemplateSpec:
     ImageDraw.Draw(logo).ellipse((0, 0, size[0] - 1, size[1] - 1), fill=(200, 0, 0, 255))
     buffer = io.BytesIO()
     logo.save(buffer, "PNG")
-    element = {"type": "image", "x": 50, "y": 2, "width": 20, "height": 8,
-               "data": base64.b64encode(buffer.getvalue()).decode()}  # fmt: skip
+    element = {
+        "type": "image",
+        "x": 50,
+        "y": 2,
+        "width": 20,
+        "height": 8,
+        "data": base64.b64encode(buffer.getvalue()).decode(),
+    }
     base = builtin_template("label-76x130")
     return TemplateSpec("with-logo", "label", 76, 130, (*base.elements, element))
 
@@ -228,17 +234,36 @@ def test_an_oversized_image_is_refused_when_rendering() -> None:
     noise = Image.frombytes("RGB", (400, 400), bytes(range(256)) * 1875)
     buffer = io.BytesIO()
     noise.save(buffer, "PNG", compress_level=0)
-    element = {"type": "image", "x": 1, "y": 1, "width": 10, "height": 10,
-               "data": base64.b64encode(buffer.getvalue()).decode()}  # fmt: skip
+    element = {
+        "type": "image",
+        "x": 1,
+        "y": 1,
+        "width": 10,
+        "height": 10,
+        "data": base64.b64encode(buffer.getvalue()).decode(),
+    }
     spec = TemplateSpec("big-logo", "label", 76, 130, (element,))
     with pytest.raises(ValidationError, match=r"'big-logo': element 0 \(image\) data: image is 4"):
         render("tspl", spec, data=sample_data("label"))
 
 
 def test_a_barcode_too_narrow_for_its_data_names_the_element() -> None:
-    spec = TemplateSpec("narrow", "label", 76, 130, (
-        {"type": "barcode", "x": 1, "y": 1, "width": 15, "height": 10, "field": "waybill_number"},
-    ))  # fmt: skip
+    spec = TemplateSpec(
+        "narrow",
+        "label",
+        76,
+        130,
+        (
+            {
+                "type": "barcode",
+                "x": 1,
+                "y": 1,
+                "width": 15,
+                "height": 10,
+                "field": "waybill_number",
+            },
+        ),
+    )
     with pytest.raises(ValidationError) as caught:
         render("png", spec)
     assert caught.value.details == {"template": "narrow", "element": 0, "field": "width"}

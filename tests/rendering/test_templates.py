@@ -286,9 +286,11 @@ def test_sample_data_fills_exactly_the_catalogue(kind: str) -> None:
 
 def test_binding_masks_and_reports_missing_fields() -> None:
     layout = parse_layout(
-        spec(TEXT | {"format": "{receiver.name} {receiver.phone}", "mask": True},
-             TEXT | {"field": "remarks"})
-    )  # fmt: skip
+        spec(
+            TEXT | {"format": "{receiver.name} {receiver.phone}", "mask": True},
+            TEXT | {"field": "remarks"},
+        )
+    )
     data = sample_label().to_mapping()
     assert bind(layout.elements[0].content, data) == "张** 138****1234"
     masked = data | {"receiver": {"name": "张**", "phone": "138****1234", "address": ""}}
@@ -303,9 +305,14 @@ def test_binding_masks_and_reports_missing_fields() -> None:
 
 def test_party_from_contact() -> None:
     contact = Contact(
-        name="张晓明", phone="13800001234", province="广东省", city="深圳市", district="南山区",
-        address="科技南十二路 2 号", town="粤海街道",
-    )  # fmt: skip
+        name="张晓明",
+        phone="13800001234",
+        province="广东省",
+        city="深圳市",
+        district="南山区",
+        address="科技南十二路 2 号",
+        town="粤海街道",
+    )
     assert Party.from_contact(contact) == Party(
         "张晓明", "13800001234", "广东省 深圳市 南山区 粤海街道 科技南十二路 2 号"
     )
@@ -313,10 +320,17 @@ def test_party_from_contact() -> None:
     assert (masked.name, masked.phone) == ("张**", "138****1234")
     assert masked.address.endswith("科技南十二路****")
     encrypted = Contact(
-        name="~enc~", phone="~enc~", province="广东省", city="深圳市", district="南山区",
-        address="~enc~", encrypted=True, name_masked="张*", phone_masked="*******1234",
+        name="~enc~",
+        phone="~enc~",
+        province="广东省",
+        city="深圳市",
+        district="南山区",
+        address="~enc~",
+        encrypted=True,
+        name_masked="张*",
+        phone_masked="*******1234",
         address_masked="科技南****",
-    )  # fmt: skip
+    )
     assert Party.from_contact(encrypted) == Party(
         "张*", "*******1234", "广东省 深圳市 南山区 科技南****"
     )
@@ -366,7 +380,9 @@ def test_pick_lines_aggregate_by_carrier_and_sku() -> None:
 
 def test_format_of_the_sample_label_time_is_beijing() -> None:
     label = LabelData(
-        waybill_number="1", receiver=Party(), sender=Party(),
+        waybill_number="1",
+        receiver=Party(),
+        sender=Party(),
         print_time=datetime(2026, 1, 1, 16, 5, tzinfo=UTC),
-    )  # fmt: skip
+    )
     assert label.to_mapping()["print_time"] == "2026-01-02 00:05"

@@ -25,10 +25,16 @@ def test_render_bench_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert out[0].startswith("render bench: 3 labels of label-76x130 at 203 dpi")
     rows = {tuple(line.split()[:2]) for line in out[1:]}
     assert rows == {
-        ("tspl", "single"), ("tspl", "batch/100"), ("zpl", "single"), ("zpl", "batch/100"),
-        ("escpos", "single"), ("escpos", "batch/100"), ("png", "single"), ("pdf", "single"),
+        ("tspl", "single"),
+        ("tspl", "batch/100"),
+        ("zpl", "single"),
+        ("zpl", "batch/100"),
+        ("escpos", "single"),
+        ("escpos", "batch/100"),
+        ("png", "single"),
+        ("pdf", "single"),
         ("pdf", "batch/100"),
-    }  # fmt: skip
+    }
     for line in out[1:]:
         match = re.search(r"([\d.]+) labels/s .* ratio to one printer ([\d,]+)", line)
         assert match and float(match[1]) > 0, line

@@ -96,10 +96,18 @@ class WorkerProcess:
         self._offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [*orderhub_command(), "worker", "--worker-id", self.worker_id,
-                 "--poll", str(self.poll)],
-                env=clean_env(self.config), stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    *orderhub_command(),
+                    "worker",
+                    "--worker-id",
+                    self.worker_id,
+                    "--poll",
+                    str(self.poll),
+                ],
+                env=clean_env(self.config),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         return self
 
     def output(self) -> str:

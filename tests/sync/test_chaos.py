@@ -163,9 +163,10 @@ def _wait_for_leases_to_lapse(app) -> None:
     while time.monotonic() < deadline:
         with app.tx() as session:
             held = [
-                s.id for s in session.scalars(select(Shop))
+                s.id
+                for s in session.scalars(select(Shop))
                 if s.lease_expires_at is not None and clock.as_utc(s.lease_expires_at) > clock.now()
-            ]  # fmt: skip
+            ]
         if not held:
             return
         time.sleep(0.5)

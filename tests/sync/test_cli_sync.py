@@ -68,8 +68,16 @@ def test_backfill_from_the_command_line_in_beijing_time(rig: Rig, capsys) -> Non
     since = (cursor - timedelta(hours=3)).astimezone(clock.SHANGHAI).replace(tzinfo=None)
     until = since + timedelta(hours=1)
     capsys.readouterr()
-    argv = ["sync", "--shop", str(shop_id), "--since", since.isoformat(), "--until",
-            until.isoformat(), "--json"]  # fmt: skip
+    argv = [
+        "sync",
+        "--shop",
+        str(shop_id),
+        "--since",
+        since.isoformat(),
+        "--until",
+        until.isoformat(),
+        "--json",
+    ]
     assert main(argv) == 0
     (report,) = json.loads(capsys.readouterr().out)
     assert report["kind"] == "backfill" and len(report["windows"]) == 2

@@ -132,5 +132,6 @@ def test_backfill_moves_the_cursor_only_where_it_joins_it() -> None:
 
 def test_rules_refuse_an_overlap_as_long_as_a_window() -> None:
     with pytest.raises(ValidationError, match="overlap"):
-        WindowRules(timedelta(minutes=30), timedelta(minutes=3), timedelta(minutes=30),
-                    timedelta(days=1))  # fmt: skip
+        WindowRules(
+            timedelta(minutes=30), timedelta(minutes=3), timedelta(minutes=30), timedelta(days=1)
+        )

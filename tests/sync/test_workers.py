@@ -190,8 +190,12 @@ def test_one_broken_shop_does_not_stop_the_others(settings) -> None:
             rig.settle()
             (good,) = rig.bind_all()
             with rig.app.tx() as session:
-                broken = Shop(org_id=rig.org.org_id, platform="nosuch", platform_shop_id="1",
-                              name="旧平台店铺")  # fmt: skip
+                broken = Shop(
+                    org_id=rig.org.org_id,
+                    platform="nosuch",
+                    platform_shop_id="1",
+                    name="旧平台店铺",
+                )
                 session.add(broken)
                 session.flush()
                 broken_id = broken.id

@@ -141,10 +141,13 @@ class _Reader:
         ]
         width = len(self.header)
         if len(cells) > width and any(cells[width:]):
-            issues.append(ImportIssue(
-                row.number, f"the row has {len(cells)} cells but the header has {width}: "
-                "does a value hold an unquoted comma?",
-            ))  # fmt: skip
+            issues.append(
+                ImportIssue(
+                    row.number,
+                    f"the row has {len(cells)} cells but the header has {width}: "
+                    "does a value hold an unquoted comma?",
+                )
+            )
         constants, columns = self.spec.constants, self.columns
 
         def get(field: str) -> str:

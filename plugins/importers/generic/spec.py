@@ -48,17 +48,41 @@ from core.contracts import OrderStatus, RefundStatus
 from core.errors import ValidationError
 
 ORDER_FIELDS = (
-    "order_number", "status", "refund_status", "created_at", "paid_at", "updated_at",
-    "ship_by", "goods_amount", "paid_amount", "discount", "postage", "receiver_name",
-    "receiver_phone", "province", "city", "district", "address", "buyer_memo",
-    "seller_remark", "remark_flag",
-)  # fmt: skip
+    "order_number",
+    "status",
+    "refund_status",
+    "created_at",
+    "paid_at",
+    "updated_at",
+    "ship_by",
+    "goods_amount",
+    "paid_amount",
+    "discount",
+    "postage",
+    "receiver_name",
+    "receiver_phone",
+    "province",
+    "city",
+    "district",
+    "address",
+    "buyer_memo",
+    "seller_remark",
+    "remark_flag",
+)
 LINE_FIELDS = ("quantity", "unit_price", "title", "sku_id", "goods_id", "outer_id", "spec")
 FIELDS = (*ORDER_FIELDS, *LINE_FIELDS)
 MONEY_FIELDS = ("goods_amount", "paid_amount", "discount", "postage", "unit_price")
 TIME_FIELDS = ("created_at", "paid_at", "updated_at", "ship_by")
-SECTIONS = ("name", "lines", "columns", "constants", "times", "status_values", "refund_values",
-            "money")  # fmt: skip
+SECTIONS = (
+    "name",
+    "lines",
+    "columns",
+    "constants",
+    "times",
+    "status_values",
+    "refund_values",
+    "money",
+)
 FLAG_COLOURS = ("red", "yellow", "green", "blue", "purple")
 
 #: Status words understood without a mapping entry (enum values and common Chinese).

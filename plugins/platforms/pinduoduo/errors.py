@@ -72,8 +72,9 @@ def error_from_response(
     if code in TOKEN_EXPIRED_CODES:
         return TokenExpired(text, **details)
     if code in REAUTHORISE_CODES:
-        return AuthenticationFailed(text + "; the merchant must authorise the shop again",
-                                    **details)  # fmt: skip
+        return AuthenticationFailed(
+            text + "; the merchant must authorise the shop again", **details
+        )
     if code in RETRYABLE_CODES:
         return ExternalError(text, retryable=True, **details)
     hint = _HINTS.get(code) if code is not None else None

@@ -75,9 +75,19 @@ COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 REQUIRED = (
-    "order_number", "status", "goods", "paid", "quantity", "paid_at",
-    "receiver_name", "receiver_phone", "province", "city", "district", "street",
-)  # fmt: skip
+    "order_number",
+    "status",
+    "goods",
+    "paid",
+    "quantity",
+    "paid_at",
+    "receiver_name",
+    "receiver_phone",
+    "province",
+    "city",
+    "district",
+    "street",
+)
 MONEY = ("goods", "shop_discount", "platform_discount", "postage", "paid")
 #: Times that record something happening to the order; the latest is its update time.
 EVENT_TIMES = ("paid_at", "grouped_at", "confirmed_at", "shipped_at", "received_at")
@@ -204,11 +214,13 @@ class RowReader:
         unit, leftover = divmod(goods, quantity)
         if leftover:
             self._error(
-                issues, n, "goods",
+                issues,
+                n,
+                "goods",
                 f"商品总价 is not a whole multiple of the quantity {quantity}; the line's unit "
                 f"price is rounded down to {unit} fen (the order total stays exact)",
                 "warning",
-            )  # fmt: skip
+            )
         receiver, masked = _receiver(*self.pick_receiver(cells))
         tags = self._tags(self.pick_flags(cells))
         if masked:
@@ -256,19 +268,25 @@ class RowReader:
         issues: list[ImportIssue] = []
         n = row.number
         if len(cells) > self.width and any(cells[self.width :]):
-            issues.append(ImportIssue(
-                n, f"the row has {len(cells)} cells but the header has {self.width}: "
-                "does a value hold an unquoted comma?",
-            ))  # fmt: skip
+            issues.append(
+                ImportIssue(
+                    n,
+                    f"the row has {len(cells)} cells but the header has {self.width}: "
+                    "does a value hold an unquoted comma?",
+                )
+            )
         for i in sorted(row.formulas):
             read = i in self.used
-            issues.append(ImportIssue(
-                n,
-                "holds a spreadsheet formula; formulas are never evaluated: paste the value"
-                if read else "holds a spreadsheet formula; the column is not imported",
-                self.header[i] if i < self.width else f"column {i + 1}",
-                "error" if read else "warning",
-            ))  # fmt: skip
+            issues.append(
+                ImportIssue(
+                    n,
+                    "holds a spreadsheet formula; formulas are never evaluated: paste the value"
+                    if read
+                    else "holds a spreadsheet formula; the column is not imported",
+                    self.header[i] if i < self.width else f"column {i + 1}",
+                    "error" if read else "warning",
+                )
+            )
         return issues
 
     def _money(self, texts: tuple[str, ...], issues: list[ImportIssue], n: int) -> list[int]:

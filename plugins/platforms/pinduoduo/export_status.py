@@ -14,18 +14,45 @@ from typing import NamedTuple
 
 from core.contracts import OrderStatus, RefundStatus
 
-A, S, D, C = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
-              OrderStatus.CANCELLED)  # fmt: skip
+A, S, D, C = (
+    OrderStatus.AWAITING_SHIPMENT,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.CANCELLED,
+)
 #: 订单状态 words (no spaces or commas) → status; refund words may follow (`未发货，退款成功`).
 STATUS_WORDS: Mapping[str, OrderStatus] = MappingProxyType(
-    {"待发货": A, "未发货": A, "已发货待签收": S, "已发货": S, "待签收": S, "已签收": D,
-     "已收货": D, "交易成功": D, "已取消": C, "交易已取消": C, "交易取消": C, "订单已取消": C,
-     "已关闭": C, "交易关闭": C}
-)  # fmt: skip
+    {
+        "待发货": A,
+        "未发货": A,
+        "已发货待签收": S,
+        "已发货": S,
+        "待签收": S,
+        "已签收": D,
+        "已收货": D,
+        "交易成功": D,
+        "已取消": C,
+        "交易已取消": C,
+        "交易取消": C,
+        "订单已取消": C,
+        "已关闭": C,
+        "交易关闭": C,
+    }
+)
 NO_AFTER_SALE = frozenset(
-    {"", "无售后或售后取消", "无售后或售后关闭", "无售后", "售后取消", "售后关闭", "售后已关闭",
-     "退款关闭", "退款取消", "退款失败"}
-)  # fmt: skip
+    {
+        "",
+        "无售后或售后取消",
+        "无售后或售后关闭",
+        "无售后",
+        "售后取消",
+        "售后关闭",
+        "售后已关闭",
+        "退款关闭",
+        "退款取消",
+        "退款失败",
+    }
+)
 REFUNDED_WORDS = frozenset({"退款成功", "已退款", "退款完成"})
 IN_PROGRESS_MARKS = ("中", "待", "申请")
 CANONICAL_STATUS = MappingProxyType({A: "待发货", S: "已发货待签收", D: "已签收", C: "已取消"})
@@ -35,9 +62,13 @@ CANONICAL_REFUND = MappingProxyType(
 #: Order of progress, for the update time's tie-break and for combining two refund sources.
 STATUS_RANK = MappingProxyType({A: 0, OrderStatus.UNKNOWN: 0, S: 1, D: 2, C: 3})
 REFUND_RANK = MappingProxyType(
-    {RefundStatus.NONE: 0, RefundStatus.UNKNOWN: 0, RefundStatus.IN_PROGRESS: 1,
-     RefundStatus.REFUNDED: 2}
-)  # fmt: skip
+    {
+        RefundStatus.NONE: 0,
+        RefundStatus.UNKNOWN: 0,
+        RefundStatus.IN_PROGRESS: 1,
+        RefundStatus.REFUNDED: 2,
+    }
+)
 _SEPARATORS = re.compile(r"[，,、;；/]")
 
 
@@ -50,8 +81,11 @@ def status_from_text(text: str) -> tuple[OrderStatus, RefundStatus]:
         if status is not None:
             return status, refund_from_text("".join(parts[cut:]))
     known = "、".join(STATUS_WORDS)
-    raise ValueError(f"订单状态 {text.strip()!r} is not a status we know ({known})"
-                     if text.strip() else "订单状态 is empty")  # fmt: skip
+    raise ValueError(
+        f"订单状态 {text.strip()!r} is not a status we know ({known})"
+        if text.strip()
+        else "订单状态 is empty"
+    )
 
 
 @lru_cache(maxsize=512)
@@ -65,8 +99,10 @@ def refund_from_text(text: str) -> RefundStatus:
         return RefundStatus.REFUNDED
     if any(mark in compact for mark in IN_PROGRESS_MARKS):
         return RefundStatus.IN_PROGRESS
-    raise ValueError(f"售后状态 {text.strip()!r} is not an after-sale state we know "
-                     "(无售后或售后取消, 售后处理中, 退款中, 退款成功 …)")  # fmt: skip
+    raise ValueError(
+        f"售后状态 {text.strip()!r} is not an after-sale state we know "
+        "(无售后或售后取消, 售后处理中, 退款中, 退款成功 …)"
+    )
 
 
 def platform_status_text(status: OrderStatus, refund: RefundStatus) -> str:

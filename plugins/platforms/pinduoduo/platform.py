@@ -196,9 +196,11 @@ class PinduoduoPlatform(SalesPlatform):
     def _order_info(self, access_token: str, order_number: str) -> Mapping[str, Any]:
         try:
             body = self.transport.call(
-                DETAIL, {"order_sn": order_number}, access_token=access_token,
+                DETAIL,
+                {"order_sn": order_number},
+                access_token=access_token,
                 order_number=order_number,
-            )  # fmt: skip
+            )
         except ExternalError as exc:
             if not exc.retryable and is_order_not_found(exc):
                 raise NotFound(

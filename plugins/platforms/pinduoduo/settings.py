@@ -157,8 +157,13 @@ class PinduoduoSettings:
         kwargs = dict(values)
         if "rate_limits" in kwargs:
             kwargs["rate_limits"] = merge_rate_limits(kwargs["rate_limits"])
-        for name in ("connect_timeout", "read_timeout", "backoff_base", "backoff_max",
-                     "rate_limit_max_wait"):  # fmt: skip
+        for name in (
+            "connect_timeout",
+            "read_timeout",
+            "backoff_base",
+            "backoff_max",
+            "rate_limit_max_wait",
+        ):
             if isinstance(kwargs.get(name), str):
                 kwargs[name] = _number_text(kwargs[name], name)
         if isinstance(kwargs.get("max_attempts"), str):

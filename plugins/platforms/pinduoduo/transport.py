@@ -176,8 +176,12 @@ class GatewayTransport:
                 delay = self.backoff(attempt)
                 log.info(
                     "pinduoduo %s attempt %d/%d failed (%s); retrying in %.2f s",
-                    api, attempt, attempts, exc.message, delay,
-                )  # fmt: skip
+                    api,
+                    attempt,
+                    attempts,
+                    exc.message,
+                    delay,
+                )
                 self._sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 

@@ -63,8 +63,9 @@ def online_send(call: Call) -> dict[str, Any]:
         raise ApiError.business(f"{carrier.name}暂不支持发货", sub_code="logistics_unavailable")
     pattern = TRACKING_PATTERNS.get(carrier.code)
     if pattern is not None and not pattern.fullmatch(number):
-        raise ApiError.business(f"运单号 {number} 不符合{carrier.name}的单号规则",
-                                sub_code="tracking_number_invalid")  # fmt: skip
+        raise ApiError.business(
+            f"运单号 {number} 不符合{carrier.name}的单号规则", sub_code="tracking_number_invalid"
+        )
     try:
         order = call.sandbox.store.get(sn, call.owner_id)
     except UnknownOrder:
@@ -74,8 +75,9 @@ def online_send(call: Call) -> dict[str, Any]:
     if redelivery == 1 and order.order_status != lc.AWAITING_SHIPMENT:
         if same:
             return {"is_success": True}  # a repeat of the shipment that happened
-        raise ApiError.business("订单已发货，修改物流信息请使用 redelivery_type=2",
-                                sub_code="order_already_shipped")  # fmt: skip
+        raise ApiError.business(
+            "订单已发货，修改物流信息请使用 redelivery_type=2", sub_code="order_already_shipped"
+        )
     if redelivery == 1:
         _check_shippable(order)
     elif order.order_status != lc.SHIPPED:
@@ -100,11 +102,14 @@ def _check_shippable(order: lc.SandboxOrder) -> None:
     refusals = (
         (d["confirm_status"] != 1, "订单未成团，不能发货", "order_not_confirmed"),
         (order.refund_status == lc.REFUNDED, "订单已退款成功，不能发货", "order_refunded"),
-        (order.refund_status != lc.NO_REFUND, "订单售后处理中（退款中），不能发货",
-         "order_in_after_sale"),
+        (
+            order.refund_status != lc.NO_REFUND,
+            "订单售后处理中（退款中），不能发货",
+            "order_in_after_sale",
+        ),
         (d["risk_control_status"] == 1, "订单审核中，暂不能发货", "order_under_review"),
         (lc.wants_ship_hold(order), "订单已被暂停发货", "order_ship_hold"),
-    )  # fmt: skip
+    )
     for refused, why, sub_code in refusals:
         if refused:
             raise ApiError.business(why, sub_code=sub_code)

@@ -65,9 +65,10 @@ def _page(call: Call, start: int, end: int, *, by: str, list_key: str) -> dict[s
     if needs_filter or sandbox.store.oldest_confirm(call.owner_id) < cutoff:
         orders = sandbox.store.orders
         keep = [
-            sn for _, sn in reversed(view.keys())
+            sn
+            for _, sn in reversed(view.keys())
             if _matches(orders[sn], order_status, refund_status, lucky, trade_type, cutoff)
-        ]  # fmt: skip
+        ]
         total, page_sns = len(keep), keep[offset : offset + page_size]
     else:
         total = len(view)
@@ -80,9 +81,13 @@ def _page(call: Call, start: int, end: int, *, by: str, list_key: str) -> dict[s
 
 
 def _matches(
-    order: SandboxOrder, order_status: int, refund_status: int, lucky: int, trade_type: int,
+    order: SandboxOrder,
+    order_status: int,
+    refund_status: int,
+    lucky: int,
+    trade_type: int,
     cutoff: int,
-) -> bool:  # fmt: skip
+) -> bool:
     d = order.data
     return (
         (order_status == 5 or d["order_status"] == order_status)
@@ -112,11 +117,13 @@ def status_get(call: Call) -> dict[str, Any]:
     for sn in sns:
         order = call.sandbox.store.orders.get(sn)
         mine = order is not None and order.owner_id == call.owner_id
-        out.append({
-            "orderSn": sn,
-            "order_status": order.order_status if mine else 0,
-            "refund_status": order.refund_status if mine else 0,
-        })  # fmt: skip
+        out.append(
+            {
+                "orderSn": sn,
+                "order_status": order.order_status if mine else 0,
+                "refund_status": order.refund_status if mine else 0,
+            }
+        )
     return {"order_status_list": out}
 
 
@@ -148,22 +155,45 @@ def _decrypt_one(call: Call, tag: str, encrypted: str, masked: bool) -> dict[str
     result: dict[str, Any] = {"data_tag": tag, "encrypted_data": encrypted}
     order = call.sandbox.store.orders.get(tag)
     if order is None or order.owner_id != call.owner_id:
-        return {**result, "decrypted_data": "", "data_type": 0, "error_code": 1001,
-                "error_msg": ORDER_NOT_FOUND_TEXT}  # fmt: skip
+        return {
+            **result,
+            "decrypted_data": "",
+            "data_type": 0,
+            "error_code": 1001,
+            "error_msg": ORDER_NOT_FOUND_TEXT,
+        }
     try:
         plain = call.sandbox.cipher.decrypt(encrypted)
     except ValueError:
-        return {**result, "decrypted_data": "", "data_type": 0, "error_code": 1002,
-                "error_msg": "密文格式错误或不属于该订单"}  # fmt: skip
+        return {
+            **result,
+            "decrypted_data": "",
+            "data_type": 0,
+            "error_code": 1002,
+            "error_msg": "密文格式错误或不属于该订单",
+        }
     name, phone, detail = order.pii
-    kinds = {name: (5, mask_name), phone: (6, mask_phone),
-             order.full_address(): (7, mask_address), detail: (8, mask_address)}  # fmt: skip
+    kinds = {
+        name: (5, mask_name),
+        phone: (6, mask_phone),
+        order.full_address(): (7, mask_address),
+        detail: (8, mask_address),
+    }
     if plain not in kinds:
-        return {**result, "decrypted_data": "", "data_type": 0, "error_code": 1002,
-                "error_msg": "密文格式错误或不属于该订单"}  # fmt: skip
+        return {
+            **result,
+            "decrypted_data": "",
+            "data_type": 0,
+            "error_code": 1002,
+            "error_msg": "密文格式错误或不属于该订单",
+        }
     data_type, mask = kinds[plain]
-    result.update(decrypted_data=mask(plain) if masked else plain, data_type=data_type,
-                  error_code=0, error_msg="")  # fmt: skip
+    result.update(
+        decrypted_data=mask(plain) if masked else plain,
+        data_type=data_type,
+        error_code=0,
+        error_msg="",
+    )
     if not masked:
         result.update(virtual_number_type=0, virtual_identify_number="")
     return result

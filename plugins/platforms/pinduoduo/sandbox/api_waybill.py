@@ -44,13 +44,21 @@ def stdtemplates_get(call: Call) -> dict[str, Any]:
     if wp_code and wp_code not in CARRIERS_BY_CODE:
         raise ApiError.param(f"wp_code={wp_code} 不存在")
     datas = [
-        {"wp_code": code, "standard_templates": [
-            {"standard_template_id": t.id, "standard_template_name": t.name,
-             "standard_template_url": t.url, "standard_waybill_type": t.waybill_type}
-            for t in standard_templates(code)
-        ]}
-        for code in WAYBILL_CARRIERS if not wp_code or code == wp_code
-    ]  # fmt: skip
+        {
+            "wp_code": code,
+            "standard_templates": [
+                {
+                    "standard_template_id": t.id,
+                    "standard_template_name": t.name,
+                    "standard_template_url": t.url,
+                    "standard_waybill_type": t.waybill_type,
+                }
+                for t in standard_templates(code)
+            ],
+        }
+        for code in WAYBILL_CARRIERS
+        if not wp_code or code == wp_code
+    ]
     return {"result": {"datas": datas}}
 
 
@@ -68,8 +76,10 @@ def get(call: Call) -> dict[str, Any]:
     sender = _contact(request.get("sender"), "sender")
     branch = next((b for b in branches if b.matches(sender["address"])), None)
     if branch is None:
-        raise ApiError.business("发货地址与电子面单网点地址不一致，请以 pdd.waybill.search 为准",
-                                sub_code="sender_address_mismatch")  # fmt: skip
+        raise ApiError.business(
+            "发货地址与电子面单网点地址不一致，请以 pdd.waybill.search 为准",
+            sub_code="sender_address_mismatch",
+        )
     dtos = request.get("trade_order_info_dtos")
     if not isinstance(dtos, list) or not 1 <= len(dtos) <= MAX_DTOS:
         raise ApiError.param(f"trade_order_info_dtos 必须是 1–{MAX_DTOS} 个元素的数组")
@@ -86,8 +96,14 @@ def get(call: Call) -> dict[str, Any]:
         waybill = book.active(call.owner_id, wp_code, plan["object_id"])
         if waybill is None:
             waybill = _issue(call, wp_code, branch, sender, plan)
-        modules.append({"object_id": waybill.object_id, "waybill_code": waybill.waybill_code,
-                        "parent_waybill_code": "", "print_data": waybill.print_data})  # fmt: skip
+        modules.append(
+            {
+                "object_id": waybill.object_id,
+                "waybill_code": waybill.waybill_code,
+                "parent_waybill_code": "",
+                "print_data": waybill.print_data,
+            }
+        )
     return {"modules": modules}
 
 
@@ -130,14 +146,27 @@ def _plan(call: Call, wp_code: str, dto: Any, n: int) -> dict[str, Any]:
         recipient = _contact(recipient, f"{where}.recipient", decrypt=call.sandbox.cipher.decrypt)
     elif orders:
         first = orders[0]
-        recipient = {"name": first.pii[0], "mobile": first.pii[1], "phone": "", "address": {
-            "province": first.data["province"], "city": first.data["city"],
-            "district": first.data["town"], "detail": first.pii[2]}}  # fmt: skip
+        recipient = {
+            "name": first.pii[0],
+            "mobile": first.pii[1],
+            "phone": "",
+            "address": {
+                "province": first.data["province"],
+                "city": first.data["city"],
+                "district": first.data["town"],
+                "detail": first.pii[2],
+            },
+        }
     else:
         raise ApiError.param(f"{where}.recipient 不能为空（非拼多多订单）")
-    return {"object_id": object_id, "order_sns": [str(s) for s in sns], "items": items,
-            "recipient": recipient, "template_url": dto["template_url"],
-            "weight": (dto.get("package_info") or {}).get("weight")}  # fmt: skip
+    return {
+        "object_id": object_id,
+        "order_sns": [str(s) for s in sns],
+        "items": items,
+        "recipient": recipient,
+        "template_url": dto["template_url"],
+        "weight": (dto.get("package_info") or {}).get("weight"),
+    }
 
 
 def _positive(value: Any) -> bool:
@@ -168,36 +197,49 @@ def _contact(value: Any, where: str, decrypt: Any = None) -> dict[str, Any]:
                 raise ApiError.param(f"{where} 中的密文无法解析") from None
         return text
 
-    return {"name": clear(value["name"]), "mobile": clear(value.get("mobile")),
-            "phone": clear(value.get("phone")),
-            "address": {k: clear(address.get(k)) for k in (*ADDRESS_KEYS, "town")}}  # fmt: skip
+    return {
+        "name": clear(value["name"]),
+        "mobile": clear(value.get("mobile")),
+        "phone": clear(value.get("phone")),
+        "address": {k: clear(address.get(k)) for k in (*ADDRESS_KEYS, "town")},
+    }
 
 
-def _issue(call: Call, wp_code: str, branch: Branch, sender: dict[str, Any],
-           plan: dict[str, Any]) -> Waybill:  # fmt: skip
+def _issue(
+    call: Call, wp_code: str, branch: Branch, sender: dict[str, Any], plan: dict[str, Any]
+) -> Waybill:
     book, sandbox = call.sandbox.waybills, call.sandbox
     code = book.new_code(wp_code)
     rec = plan["recipient"]["address"]
     digits = int(hashlib.md5(code.encode()).hexdigest()[:8], 16)
     content = {
-        "waybillCode": code, "wpCode": wp_code, "objectId": plan["object_id"],
+        "waybillCode": code,
+        "wpCode": wp_code,
+        "objectId": plan["object_id"],
         "routingInfo": {
             "bigShotName": f"{rec['province'][:2]}{rec['city'][:2]}",
             "threeSegmentCode": f"{digits % 900 + 100} {digits // 9 % 900 + 100} {digits % 97:02d}",
             "consolidation": {"name": f"{rec['city']}集包", "code": f"{digits % 9000 + 1000}"},
-            "originBranchCode": branch.branch_code, "originBranchName": branch.branch_name,
+            "originBranchCode": branch.branch_code,
+            "originBranchName": branch.branch_name,
         },
-        "recipient": plan["recipient"], "sender": sender,
+        "recipient": plan["recipient"],
+        "sender": sender,
         "packageInfo": {"items": plan["items"], "weight": plan["weight"]},
-        "orderSns": plan["order_sns"], "createdAt": beijing_text(call.now),
-    }  # fmt: skip
+        "orderSns": plan["order_sns"],
+        "createdAt": beijing_text(call.now),
+    }
     waybill = Waybill(
-        waybill_code=code, wp_code=wp_code, owner_id=call.owner_id,
-        object_id=plan["object_id"], branch_code=branch.branch_code,
+        waybill_code=code,
+        wp_code=wp_code,
+        owner_id=call.owner_id,
+        object_id=plan["object_id"],
+        branch_code=branch.branch_code,
         order_sns=plan["order_sns"],
         print_data=sandbox.cipher.seal_print_data(content, plan["template_url"]),
-        template_url=plan["template_url"], created_at=call.now,
-    )  # fmt: skip
+        template_url=plan["template_url"],
+        created_at=call.now,
+    )
     book.record(waybill, branch)
     return waybill
 
@@ -221,15 +263,26 @@ def query_by_code(call: Call) -> dict[str, Any]:
     for n, item in enumerate(params):
         code = str((item or {}).get("waybill_code") or "")
         waybill = call.sandbox.waybills.waybills.get(code)
-        if (waybill is None or waybill.owner_id != call.owner_id
-                or waybill.wp_code != (item or {}).get("wp_code")):  # fmt: skip
-            raise ApiError.business(f"param_list[{n}]: 面单号 {code} 不存在或不属于当前店铺",
-                                    sub_code="waybill_not_found")  # fmt: skip
+        if (
+            waybill is None
+            or waybill.owner_id != call.owner_id
+            or waybill.wp_code != (item or {}).get("wp_code")
+        ):
+            raise ApiError.business(
+                f"param_list[{n}]: 面单号 {code} 不存在或不属于当前店铺",
+                sub_code="waybill_not_found",
+            )
         if waybill.status == "cancelled":
             raise ApiError.business(
                 f"param_list[{n}]: 面单号 {code} 已取消", sub_code="waybill_cancelled"
             )
-        modules.append({"waybill_cloud_print_response": {
-            "object_id": str(item.get("object_id") or waybill.object_id),
-            "waybill_code": code, "print_data": waybill.print_data}})  # fmt: skip
+        modules.append(
+            {
+                "waybill_cloud_print_response": {
+                    "object_id": str(item.get("object_id") or waybill.object_id),
+                    "waybill_code": code,
+                    "print_data": waybill.print_data,
+                }
+            }
+        )
     return {"modules": modules}

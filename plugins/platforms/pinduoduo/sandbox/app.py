@@ -31,8 +31,9 @@ _HTTP_PAGES = {
 }
 
 
-def create_sandbox_app(config: SandboxConfig | None = None, *, sandbox: Sandbox | None = None
-                       ) -> Starlette:  # fmt: skip
+def create_sandbox_app(
+    config: SandboxConfig | None = None, *, sandbox: Sandbox | None = None
+) -> Starlette:
     """The sandbox gateway as an ASGI app; its state is `app.state.sandbox`."""
     if sandbox is None:
         sandbox = Sandbox(config or SandboxConfig())

@@ -19,12 +19,21 @@ from plugins.platforms.pinduoduo.sandbox.errors import ApiError
 
 #: The APIs a sandbox token may call (the `scope` of the token answer).
 SCOPE = (
-    "pdd.order.number.list.increment.get", "pdd.order.list.get", "pdd.order.information.get",
-    "pdd.order.status.get", "pdd.open.decrypt.batch", "pdd.open.decrypt.mask.batch",
-    "pdd.logistics.companies.get", "pdd.logistics.online.send", "pdd.waybill.search",
-    "pdd.waybill.get", "pdd.waybill.cancel", "pdd.waybill.query.by.waybillcode",
-    "pdd.cloudprint.stdtemplates.get", "pdd.time.get",
-)  # fmt: skip
+    "pdd.order.number.list.increment.get",
+    "pdd.order.list.get",
+    "pdd.order.information.get",
+    "pdd.order.status.get",
+    "pdd.open.decrypt.batch",
+    "pdd.open.decrypt.mask.batch",
+    "pdd.logistics.companies.get",
+    "pdd.logistics.online.send",
+    "pdd.waybill.search",
+    "pdd.waybill.get",
+    "pdd.waybill.cancel",
+    "pdd.waybill.query.by.waybillcode",
+    "pdd.cloudprint.stdtemplates.get",
+    "pdd.time.get",
+)
 
 
 @dataclass
@@ -132,7 +141,7 @@ class AuthRegistry:
             ]
             for token in hits:
                 token.expires_at = now
-            return len(hits)  # fmt: skip
+            return len(hits)
 
     def grant_body(self, token: Token, owner_name: str, now: int) -> dict[str, Any]:
         """The `pop_auth_token_*_response` fields (pinduoduo.md §2)."""

@@ -86,10 +86,14 @@ class Cipher:
             hmac.new(self._key, encrypted.encode(), hashlib.sha256).digest()
         ).decode()
         return json.dumps(
-            {"encryptedData": encrypted, "signature": signature, "templateUrl": template_url,
-             "ver": "3"},
+            {
+                "encryptedData": encrypted,
+                "signature": signature,
+                "templateUrl": template_url,
+                "ver": "3",
+            },
             separators=(",", ":"),
-        )  # fmt: skip
+        )
 
     def open_print_data(self, print_data: str) -> dict[str, Any]:
         """What a print-component double needs: the label content inside `print_data`.

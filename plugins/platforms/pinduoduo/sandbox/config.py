@@ -53,11 +53,13 @@ class SandboxConfig:
             (self.code_ttl > 0, "code_ttl must be > 0"),
             (self.mutate_per_page >= 0, "mutate_per_page must be ≥ 0"),
             (self.mutate_mode in MOVING_MODES, f"mutate_mode must be one of {MOVING_MODES}"),
-            (self.new_orders_per_hour >= 0 and self.updates_per_hour >= 0,
-             "activity rates must be ≥ 0"),
+            (
+                self.new_orders_per_hour >= 0 and self.updates_per_hour >= 0,
+                "activity rates must be ≥ 0",
+            ),
             (self.waybill_quantity >= 0, "waybill_quantity must be ≥ 0"),
             (bool(self.client_id and self.client_secret), "client id and secret are required"),
-        )  # fmt: skip
+        )
         for ok, message in checks:
             if not ok:
                 raise ValueError(f"sandbox config: {message}")

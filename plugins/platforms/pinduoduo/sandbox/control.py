@@ -88,8 +88,9 @@ def _orders(sandbox: Any, body: dict, request: Request) -> Any:
     if owner_id:
         sandbox.shop(owner_id)
     summary = request.query_params.get("summary", "") not in ("", "0", "false")
-    return Response(sandbox.ground_truth_json(owner_id, summary=summary),
-                    media_type="application/json")  # fmt: skip
+    return Response(
+        sandbox.ground_truth_json(owner_id, summary=summary), media_type="application/json"
+    )
 
 
 def _add_orders(sandbox: Any, body: dict, request: Request) -> Any:
@@ -132,8 +133,9 @@ def _faults(sandbox: Any, body: dict, request: Request) -> Any:
 
 
 def _moving(sandbox: Any, body: dict, request: Request) -> Any:
-    sandbox.set_moving(_int(body.get("per_page", 0), "per_page", 0, 100),
-                       str(body.get("mode", "into_window")))  # fmt: skip
+    sandbox.set_moving(
+        _int(body.get("per_page", 0), "per_page", 0, 100), str(body.get("mode", "into_window"))
+    )
     return {"per_page": sandbox.mutate_per_page, "mode": sandbox.mutate_mode}
 
 
@@ -147,8 +149,13 @@ def _rate_limits(sandbox: Any, body: dict, request: Request) -> Any:
 def _waybills(sandbox: Any, body: dict, request: Request) -> Any:
     owner_id = request.query_params.get("owner_id")
     with sandbox.lock:
-        return {"waybills": [asdict(w) for w in sandbox.waybills.waybills.values()
-                             if owner_id is None or w.owner_id == owner_id]}  # fmt: skip
+        return {
+            "waybills": [
+                asdict(w)
+                for w in sandbox.waybills.waybills.values()
+                if owner_id is None or w.owner_id == owner_id
+            ]
+        }
 
 
 def _reset(sandbox: Any, body: dict, request: Request) -> Any:

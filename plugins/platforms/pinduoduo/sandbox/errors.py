@@ -43,8 +43,9 @@ class ApiError(Exception):
 
     @classmethod
     def order_not_found(cls) -> ApiError:
-        return cls(BUSINESS_ERROR, ORDER_NOT_FOUND_TEXT, sub_code="45001",
-                   sub_msg=ORDER_NOT_FOUND_TEXT)  # fmt: skip
+        return cls(
+            BUSINESS_ERROR, ORDER_NOT_FOUND_TEXT, sub_code="45001", sub_msg=ORDER_NOT_FOUND_TEXT
+        )
 
     def envelope(self, request_id: str) -> dict[str, Any]:
         return {

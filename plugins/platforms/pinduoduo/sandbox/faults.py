@@ -140,15 +140,18 @@ class FaultSpec:
     def to_json(self) -> dict[str, Any]:
         return {
             "rules": [
-                {"kind": r.kind, "probability": r.probability,
-                 "apis": sorted(r.apis) if r.apis else None}
+                {
+                    "kind": r.kind,
+                    "probability": r.probability,
+                    "apis": sorted(r.apis) if r.apis else None,
+                }
                 for r in self.rules
             ],
             "seed": self.seed,
             "delay": self.delay,
             "token_expiry": self.token_expiry,
             "token_expiry_apis": sorted(self.token_expiry_apis) if self.token_expiry_apis else None,
-        }  # fmt: skip
+        }
 
 
 def _apis(value: Iterable[str] | None) -> frozenset[str] | None:

@@ -58,9 +58,13 @@ class Call:
         return value if value != "" else default
 
     def integer(
-        self, name: str, default: int | None = None, *, low: int | None = None,
+        self,
+        name: str,
+        default: int | None = None,
+        *,
+        low: int | None = None,
         high: int | None = None,
-    ) -> int:  # fmt: skip
+    ) -> int:
         raw = self.params.get(name, "")
         if raw == "":
             if default is None:

@@ -24,9 +24,12 @@ from plugins.platforms.pinduoduo.sandbox.data_catalogue import REMARK_TAG_NAMES
 from plugins.platforms.pinduoduo.sandbox.data_logistics import Carrier
 
 _NO_CIPHERTEXT = {
-    "receiver_name": "", "receiver_phone": "", "receiver_address": "", "address": "",
+    "receiver_name": "",
+    "receiver_phone": "",
+    "receiver_address": "",
+    "address": "",
     "contact_mobile": "",
-}  # fmt: skip
+}
 SHIP_BY_SECONDS = 48 * 3600  # Pinduoduo's default promise: ship within 48 h of 成交
 
 # order_status
@@ -135,9 +138,13 @@ class SandboxOrder:
         return {
             "owner_id": self.owner_id,
             "order": json.loads(self.render(cipher)),
-            "receiver": {"name": name, "phone": phone, "address": detail,
-                         "full_address": self.full_address()},
-        }  # fmt: skip
+            "receiver": {
+                "name": name,
+                "phone": phone,
+                "address": detail,
+                "full_address": self.full_address(),
+            },
+        }
 
 
 # -- transitions (called through OrderStore.mutate, which moves updated_at) ---------------
@@ -186,8 +193,10 @@ def set_remark(order: SandboxOrder, remark: str, tag: int | None) -> None:
 
 def set_tag(order: SandboxOrder, name: str, value: int) -> None:
     """Replace (never edit) the tag list: seeded orders share theirs."""
-    tags = [t if t["name"] != name else {"name": name, "value": value}
-            for t in order.data["order_tag_list"]]  # fmt: skip
+    tags = [
+        t if t["name"] != name else {"name": name, "value": value}
+        for t in order.data["order_tag_list"]
+    ]
     if all(t["name"] != name for t in tags):
         tags.append({"name": name, "value": value})
     order.data["order_tag_list"] = tags

@@ -41,14 +41,20 @@ def dump_state(sandbox: Sandbox) -> dict[str, Any]:
             "clock_offset": sandbox.clock.offset,
             "serial": sandbox.factory.serial,
             "orders": [
-                {"sn": o.sn, "owner_id": o.owner_id, "data": o.data, "pii": list(o.pii),
-                 "updated_ts": o.updated_ts, "confirm_ts": o.confirm_ts}
+                {
+                    "sn": o.sn,
+                    "owner_id": o.owner_id,
+                    "data": o.data,
+                    "pii": list(o.pii),
+                    "updated_ts": o.updated_ts,
+                    "confirm_ts": o.confirm_ts,
+                }
                 for o in (store.orders[sn] for sn in store.sns if sn in store.dirty)
             ],
             "auth": sandbox.auth.dump(),
             "waybills": sandbox.waybills.dump(),
             "activity": sandbox.activity.dump(),
-        }  # fmt: skip
+        }
 
 
 def save_state(sandbox: Sandbox, path: Path) -> None:
@@ -84,9 +90,15 @@ def load_sandbox(config: SandboxConfig) -> tuple[Sandbox, bool]:
         with sandbox.lock:
             for raw in data["orders"]:
                 sandbox.store.replace(
-                    SandboxOrder(raw["sn"], raw["owner_id"], raw["data"], tuple(raw["pii"]),
-                                 raw["updated_ts"], raw["confirm_ts"])
-                )  # fmt: skip
+                    SandboxOrder(
+                        raw["sn"],
+                        raw["owner_id"],
+                        raw["data"],
+                        tuple(raw["pii"]),
+                        raw["updated_ts"],
+                        raw["confirm_ts"],
+                    )
+                )
             sandbox.factory.serial = int(data["serial"])
             sandbox.auth.restore(data["auth"])
             sandbox.waybills.restore(data["waybills"])

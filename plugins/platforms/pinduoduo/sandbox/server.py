@@ -89,9 +89,13 @@ class SandboxServer(_Endpoints):
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.app, log_level="warning", access_log=False, lifespan="off",
-            timeout_graceful_shutdown=1, timeout_keep_alive=30,
-        )  # fmt: skip
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=30,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="pdd-sandbox", daemon=True
@@ -162,8 +166,10 @@ class SandboxProcess(_Endpoints):
     def start(self, timeout: float = 120) -> SandboxProcess:
         process = subprocess.Popen(
             [sys.executable, "-m", "plugins.platforms.pinduoduo.sandbox.server"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         self._process = process
         assert process.stdin is not None and process.stdout is not None
         process.stdin.write(pickle.dumps((self.config, self.host, self.port, self.prerender)))

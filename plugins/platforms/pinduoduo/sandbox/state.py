@@ -120,8 +120,9 @@ class Sandbox:
                 for _ in range(count)
             ]
 
-    def ship(self, sn: str, logistics_id: int | None = None, tracking_number: str | None = None
-             ) -> SandboxOrder:  # fmt: skip
+    def ship(
+        self, sn: str, logistics_id: int | None = None, tracking_number: str | None = None
+    ) -> SandboxOrder:
         with self.lock:
             carrier = CARRIERS_BY_ID[logistics_id] if logistics_id else CARRIERS_BY_CODE["ZTO"]
             number = tracking_number or carrier.make_number(self._control_dice.rng)
@@ -132,8 +133,9 @@ class Sandbox:
         now = self.now()
         return self.mutate(sn, now, lambda o: lc.receive(o, now))
 
-    def refund(self, sn: str, refund_status: int, after_sales_status: int | None = None
-               ) -> SandboxOrder:  # fmt: skip
+    def refund(
+        self, sn: str, refund_status: int, after_sales_status: int | None = None
+    ) -> SandboxOrder:
         return self.mutate(
             sn, self.now(), lambda o: lc.set_refund(o, refund_status, after_sales_status)
         )
@@ -146,8 +148,11 @@ class Sandbox:
 
         def change(order: SandboxOrder) -> None:
             if "remark" in fields or "remark_tag" in fields:
-                lc.set_remark(order, fields.get("remark", order.data["remark"]),
-                              fields.get("remark_tag", order.data["remark_tag"]))  # fmt: skip
+                lc.set_remark(
+                    order,
+                    fields.get("remark", order.data["remark"]),
+                    fields.get("remark_tag", order.data["remark_tag"]),
+                )
             if "buyer_memo" in fields:
                 order.data["buyer_memo"] = str(fields["buyer_memo"])
             if "risk_control_status" in fields:
@@ -161,8 +166,15 @@ class Sandbox:
         with self.lock:
             if not self.mutate_per_page:
                 return []
-            return move_orders(self, owner_id, start, end, self.mutate_per_page,
-                               self.mutate_mode, self._moving_dice)  # fmt: skip
+            return move_orders(
+                self,
+                owner_id,
+                start,
+                end,
+                self.mutate_per_page,
+                self.mutate_mode,
+                self._moving_dice,
+            )
 
     def set_moving(self, per_page: int, mode: str = "into_window") -> None:
         if per_page < 0 or mode not in MOVING_MODES:
@@ -185,13 +197,21 @@ class Sandbox:
                 if summary:
                     parts.append(json.dumps(_summary(o), ensure_ascii=False).encode())
                 else:
-                    receiver = {"name": o.pii[0], "phone": o.pii[1], "address": o.pii[2],
-                                "full_address": o.full_address()}  # fmt: skip
+                    receiver = {
+                        "name": o.pii[0],
+                        "phone": o.pii[1],
+                        "address": o.pii[2],
+                        "full_address": o.full_address(),
+                    }
                     parts.append(
-                        b'{"owner_id":"' + o.owner_id.encode() + b'","order":'
-                        + o.render(self.cipher) + b',"receiver":'
-                        + json.dumps(receiver, ensure_ascii=False).encode() + b"}"
-                    )  # fmt: skip
+                        b'{"owner_id":"'
+                        + o.owner_id.encode()
+                        + b'","order":'
+                        + o.render(self.cipher)
+                        + b',"receiver":'
+                        + json.dumps(receiver, ensure_ascii=False).encode()
+                        + b"}"
+                    )
             head = f'{{"now":"{beijing_text(self.now())}","count":{len(parts)},"orders":['
             return head.encode() + b",".join(parts) + b"]}"
 
@@ -230,28 +250,38 @@ class Sandbox:
     def summary(self) -> dict[str, Any]:
         with self.lock:
             return {
-                "now": beijing_text(self.now()), "now_ts": self.now(),
-                "clock_offset": self.clock.offset, "seed": self.config.seed,
-                "client_id": self.config.client_id, "orders": len(self.store),
+                "now": beijing_text(self.now()),
+                "now_ts": self.now(),
+                "clock_offset": self.clock.offset,
+                "seed": self.config.seed,
+                "client_id": self.config.client_id,
+                "orders": len(self.store),
                 "shops": [{"owner_id": s.owner_id, "owner_name": s.owner_name} for s in self.shops],
                 "rate_limits": self.limiter.enabled,
                 "moving": {"per_page": self.mutate_per_page, "mode": self.mutate_mode},
-                "activity": {"new_orders_per_hour": self.activity.orders_per_hour,
-                             "updates_per_hour": self.activity.updates_per_hour},
+                "activity": {
+                    "new_orders_per_hour": self.activity.orders_per_hour,
+                    "updates_per_hour": self.activity.updates_per_hour,
+                },
                 "faults": self.faults.report(),
-            }  # fmt: skip
+            }
 
 
 def _summary(order: SandboxOrder) -> dict[str, Any]:
     d = order.data
     return {
-        "owner_id": order.owner_id, "order_sn": order.sn,
-        "updated_at": beijing_text(order.updated_ts), "order_status": d["order_status"],
-        "refund_status": d["refund_status"], "after_sales_status": d["after_sales_status"],
-        "confirm_status": d["confirm_status"], "remark": d["remark"],
-        "remark_tag": d["remark_tag"], "tracking_number": d["tracking_number"],
+        "owner_id": order.owner_id,
+        "order_sn": order.sn,
+        "updated_at": beijing_text(order.updated_ts),
+        "order_status": d["order_status"],
+        "refund_status": d["refund_status"],
+        "after_sales_status": d["after_sales_status"],
+        "confirm_status": d["confirm_status"],
+        "remark": d["remark"],
+        "remark_tag": d["remark_tag"],
+        "tracking_number": d["tracking_number"],
         "pay_amount": d["pay_amount"],
-    }  # fmt: skip
+    }
 
 
 @contextmanager

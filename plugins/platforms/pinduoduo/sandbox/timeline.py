@@ -96,8 +96,11 @@ def random_update(sandbox: Sandbox, dice: Dice, at: int) -> None:
             _remark(sandbox, dice, order.sn, at)
     elif order.order_status == lc.SHIPPED and roll < 0.5:
         sandbox.mutate(order.sn, at, lambda o: lc.receive(o, at))
-    elif order.order_status != lc.AWAITING_SHIPMENT and order.refund_status == lc.NO_REFUND \
-            and roll < 0.65:  # fmt: skip
+    elif (
+        order.order_status != lc.AWAITING_SHIPMENT
+        and order.refund_status == lc.NO_REFUND
+        and roll < 0.65
+    ):
         sandbox.mutate(order.sn, at, lambda o: lc.set_refund(o, lc.AFTER_SALE, 3))
     else:
         _remark(sandbox, dice, order.sn, at)

@@ -46,12 +46,22 @@ class Branch:
             "recycled_quantity": self.recycled_quantity,
             "shipp_address_cols": [{**self.address, "country": "中国"}],
             "service_info_cols": [
-                {"service_code": "SVC-INSURE", "service_name": "保价服务",
-                 "service_desc": "按声明价值保价", "required": False,
-                 "service_attributes": [{"attribute_code": "value", "attribute_name": "保价金额",
-                                         "attribute_type": "number", "type_desc": "元"}]},
+                {
+                    "service_code": "SVC-INSURE",
+                    "service_name": "保价服务",
+                    "service_desc": "按声明价值保价",
+                    "required": False,
+                    "service_attributes": [
+                        {
+                            "attribute_code": "value",
+                            "attribute_name": "保价金额",
+                            "attribute_type": "number",
+                            "type_desc": "元",
+                        }
+                    ],
+                },
             ],
-        }  # fmt: skip
+        }
 
 
 @dataclass
@@ -86,9 +96,11 @@ class WaybillBook:
         for shop in shops:
             place = rng.choice(DISTRICTS)
             address = {
-                "province": place.province, "city": place.city, "district": place.town,
+                "province": place.province,
+                "city": place.city,
+                "district": place.town,
                 "detail": f"{rng.choice(('工业园', '物流园', '产业园'))}{rng.randint(1, 30)}号仓库",
-            }  # fmt: skip
+            }
             accounts: dict[str, list[Branch]] = {}
             for code in _SUBSCRIBED:
                 carrier = CARRIERS_BY_CODE[code]
