@@ -104,7 +104,7 @@ def seed(url: str, data: Path, count: int, port: int) -> None:
     from core.models import Shop
     from core.orders import packages
     from core.orders.store import upsert_orders
-    from core.printing import add_printer
+    from core.printing.printers import add_printer
     from core.waybills import allocation, carrier_accounts
 
     engine = create_db_engine(url)
@@ -212,7 +212,7 @@ def prepare(url: str, data: Path, language: str) -> None:
 
     from core.actor import Actor
     from core.models import Order, Org
-    from core.printing import create_job
+    from core.printing.jobs import create_job
 
     app = _app(url, data)
     with app.tx() as session:
@@ -231,7 +231,7 @@ def run(url: str, data: Path, job_id: int, processes: int | None) -> None:
 
     from core.actor import Actor
     from core.models import Org
-    from core.printing import run_job
+    from core.printing.runner import run_job
 
     app = _app(url, data)
     with app.tx() as session:

@@ -46,7 +46,7 @@ from core.actor import Actor  # noqa: E402
 from core.config import AuthSettings, PluginSettings, Settings, SyncSettings  # noqa: E402
 from core.shops import binding  # noqa: E402
 from core.startup import open_app  # noqa: E402
-from core.sync import Control, sync_shop  # noqa: E402
+from core.sync.scheduler import Control, sync_shop  # noqa: E402
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxProcess  # noqa: E402
 
 TARGET = 10_000  # orders per second, issue 3

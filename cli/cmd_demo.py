@@ -38,7 +38,7 @@ from cli.common import (
     wait_for_signal,
 )
 from cli.oauth_callback import CallbackListener, follow_consent_page
-from core import clock, printing
+from core import clock
 from core.actor import Actor
 from core.app import App
 from core.config import default_config_path, load_settings
@@ -46,9 +46,12 @@ from core.contracts import Contact
 from core.errors import ConfigurationError, ExternalError, OrderhubError
 from core.installation import generate_password, initialise
 from core.printing import selection
+from core.printing.jobs import create_job
+from core.printing.printers import add_printer
+from core.printing.runner import run_job
 from core.shops import binding as shops
 from core.startup import open_app
-from core.sync import sync_shop
+from core.sync.scheduler import sync_shop
 from core.waybills import carrier_accounts
 
 ORG, ADMIN = "demo", "admin"
@@ -193,7 +196,7 @@ def _flow(app: App, actor: Actor, args: argparse.Namespace, port: int, data_dir:
 
     labels = data_dir / "labels"
     _step(f"adding a file printer writing PDF labels into {labels}")
-    printing.add_printer(
+    add_printer(
         app,
         actor,
         name=PRINTER,
@@ -206,13 +209,13 @@ def _flow(app: App, actor: Actor, args: argparse.Namespace, port: int, data_dir:
     with app.tx() as session:
         order_ids = selection.select_order_ids(session, actor, f"limit={args.print_limit}")
     # One PDF file per label (`pdf_chunk`), so the folder shows what a printer would get.
-    job = printing.create_job(
+    job = create_job(
         app, actor, order_ids, [PRINTER], carrier_account=ACCOUNT, options={"pdf_chunk": 1}
     )
     if job.refused:
         first = job.refused[0]
         print(f"    {len(job.refused)} order(s) left out, e.g. {first.what}: {first.reason}")
-    result = printing.run_job(app, actor, job.job_id)
+    result = run_job(app, actor, job.job_id)
     pdfs = sorted(p for p in labels.glob("*.pdf") if not p.name.startswith("."))
     _summary(shop.id, synced.seen, job, result, labels, pdfs, port, args)
     return EXIT_OK if result.status == "done" else EXIT_ERROR

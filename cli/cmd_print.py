@@ -36,11 +36,15 @@ from cli.common import (
     emit,
     open_cli_app,
 )
-from core import clock, printing
+from core import clock
 from core.app import App
 from core.errors import ValidationError
 from core.orders import packages
 from core.printing import history, selection, template_store
+from core.printing.jobs import create_job
+from core.printing.progress import ProgressEvent
+from core.printing.reprint import resolve_uncertain
+from core.printing.runner import cancel_job, pause_job, run_job, settle_crashed
 
 EXIT_PAUSED = 3
 
@@ -147,7 +151,7 @@ def _print(args: argparse.Namespace) -> int:
             order_ids = selection.select_order_ids(session, actor, args.filter)
         if not order_ids:
             raise ValidationError(f"no order matches the filter {args.filter!r}")
-    job = printing.create_job(
+    job = create_job(
         app,
         actor,
         order_ids,
@@ -190,7 +194,7 @@ def _resume(args: argparse.Namespace) -> int:
 
 def _run(app: App, args, actor, job_id: int, *, retry_failed: bool, refused: int = 0) -> int:  # type: ignore[no-untyped-def]
     reporter = _Reporter(args)
-    result = printing.run_job(app, actor, job_id, on_progress=reporter, retry_failed=retry_failed)
+    result = run_job(app, actor, job_id, on_progress=reporter, retry_failed=retry_failed)
     data = {
         "job": result.job_id,
         "status": result.status,
@@ -218,7 +222,7 @@ class _Reporter:
         self.args = args
         self.last = -1
 
-    def __call__(self, event: printing.ProgressEvent) -> None:
+    def __call__(self, event: ProgressEvent) -> None:
         if self.quiet:
             return
         if event.item_state in ("failed", "uncertain", "queued") or event.message:
@@ -246,8 +250,8 @@ def _note(args: argparse.Namespace, text: str) -> None:
 def _resolve(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     actor = acting_actor(app, args)
-    printing.settle_crashed(app, actor, args.job)
-    result = printing.resolve_uncertain(
+    settle_crashed(app, actor, args.job)
+    result = resolve_uncertain(
         app, actor, args.job, "skip" if args.skip else "reprint", args.positions, args.reason
     )
     emit(args, {"job": args.job, "skipped": result.skipped, "reprint_items": result.reprinted})
@@ -258,7 +262,7 @@ def _pause(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     emit(
         args,
-        {"job": args.job, "status": printing.pause_job(app, acting_actor(app, args), args.job)},
+        {"job": args.job, "status": pause_job(app, acting_actor(app, args), args.job)},
     )
     return 0
 
@@ -267,7 +271,7 @@ def _cancel(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     emit(
         args,
-        {"job": args.job, "status": printing.cancel_job(app, acting_actor(app, args), args.job)},
+        {"job": args.job, "status": cancel_job(app, acting_actor(app, args), args.job)},
     )
     return 0
 

@@ -19,8 +19,16 @@ import argparse
 import json
 
 from cli.common import add_json_option, add_org_option, cli_actor, emit, open_cli_app
-from core import printing
 from core.errors import ValidationError
+from core.printing.printer_tools import discover, print_test_page
+from core.printing.printers import (
+    PrinterConfig,
+    add_printer,
+    calibrate,
+    get_printer,
+    list_printers,
+    update_printer,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -117,7 +125,7 @@ def media(text: str | None) -> tuple[float, float] | None:
         raise ValidationError(f"--media {text!r}: give width x height in mm, e.g. 76x130") from None
 
 
-def describe(config: printing.PrinterConfig) -> dict[str, object]:
+def describe(config: PrinterConfig) -> dict[str, object]:
     return config.as_mapping()
 
 
@@ -128,7 +136,7 @@ def _add(args: argparse.Namespace) -> int:
         options["dpi"] = args.dpi
     if args.media:
         options["media_mm"] = media(args.media)
-    config = printing.add_printer(
+    config = add_printer(
         app,
         cli_actor(app, args.org),
         name=args.name,
@@ -146,7 +154,7 @@ def _add(args: argparse.Namespace) -> int:
 def _update(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     actor = cli_actor(app, args.org)
-    current = printing.get_printer(app, actor, args.name)
+    current = get_printer(app, actor, args.name)
     changes: dict[str, object] = {}
     if args.set is not None:  # merged into the current settings; KEY= removes KEY
         merged = {**current.settings, **pairs(args.set, "--set", typed=False)}
@@ -163,14 +171,14 @@ def _update(args: argparse.Namespace) -> int:
         changes["cjk_font"] = args.cjk_font
     if args.enabled is not None:
         changes["enabled"] = args.enabled
-    config = printing.update_printer(app, actor, args.name, **changes)
+    config = update_printer(app, actor, args.name, **changes)
     emit(args, describe(config))
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    found = printing.list_printers(app, cli_actor(app, args.org))
+    found = list_printers(app, cli_actor(app, args.org))
     rows = [
         (
             c.name,
@@ -201,7 +209,7 @@ def _where(settings: object) -> str:
 def _discover(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     settings = pairs(args.set, "--set", typed=False)
-    results = printing.discover(app, cli_actor(app, args.org), args.driver, args.timeout, settings)
+    results = discover(app, cli_actor(app, args.org), args.driver, args.timeout, settings)
     data = [
         {
             "driver": r.driver,
@@ -235,13 +243,13 @@ def _discover(args: argparse.Namespace) -> int:
 
 def _test(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    size = printing.print_test_page(app, cli_actor(app, args.org), args.name)
+    size = print_test_page(app, cli_actor(app, args.org), args.name)
     emit(args, {"printer": args.name, "bytes": size, "sent": True})
     return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    config = printing.calibrate(app, cli_actor(app, args.org), args.name, args.dx, args.dy)
+    config = calibrate(app, cli_actor(app, args.org), args.name, args.dx, args.dy)
     emit(args, describe(config))
     return 0

@@ -20,8 +20,8 @@ from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, add_org_option, ope
 from core import clock
 from core.actor import Actor
 from core.errors import ValidationError
-from core.sync import Control, PassReport, sync_shop
 from core.sync.engine import WindowReport
+from core.sync.scheduler import Control, PassReport, sync_shop
 from core.sync.selection import ShopRef, shops_to_sync
 from core.sync.worker import stop_on_signals
 

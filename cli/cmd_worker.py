@@ -19,8 +19,7 @@ from datetime import datetime
 
 from cli.common import EXIT_ERROR, EXIT_OK, open_cli_app
 from core import clock
-from core.sync import Worker
-from core.sync.worker import stop_on_signals
+from core.sync.worker import Worker, stop_on_signals
 
 
 def register(sub: argparse._SubParsersAction) -> None:

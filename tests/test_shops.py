@@ -29,7 +29,7 @@ from core.errors import (
 )
 from core.models import Order, Shop
 from core.shops import binding as shops
-from core.sync import sync_shop
+from core.sync.scheduler import sync_shop
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.shop_rig import (
     REDIRECT,

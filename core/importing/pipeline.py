@@ -1,33 +1,12 @@
 """Big imports on two cores: a reader process parses and checks the file while this
-process stores what it has read.
+process stores what it has read, in its one transaction.
 
-Reading a 100,000-row export (decode, split, map, validate: `ImportFormat.parse` and
-`core.importing.checks`) and storing it (`order_store`: encode the column values, encrypt,
-write) each take seconds of one core. With a reader process they overlap: the reader
-sends checked batches of `BATCH_SIZE` orders through a pipe while the importing process
-stores the previous one, all in its single transaction. Nothing else changes: the reader
-runs the very code the one-process import runs (`checked_batches`), so the batches, the
-report's counts and issues, and what is stored are the same; all or nothing stays the
-transaction's job. When the importer is the slower side, the reader also encodes some
-batches (`OrderEncoder`, as `upsert_orders` would; see `_Balance`), so both cores work.
-
-- **Bounded memory.** The reader writes at most `SEND_AHEAD` batches ahead of the
-  importer and then waits for it, so at most a few batches of orders exist at a time,
-  whatever the file's size.
-- **Failures.** An error raised in the reader (a file-level `ValidationError` such as a
-  missing column, or a format's bug) comes back and is raised here, as the one-process
-  import would raise it. A reader that dies (killed, out of memory) closes the pipe: the
-  import fails with `ImportFailed` and its transaction is rolled back — nothing is
-  committed.
-- **No orphans.** The reader dies with its parent: on Linux the kernel kills it when the
-  parent goes (PR_SET_PDEATHSIG, even after SIGKILL), and everywhere a watchdog thread
-  also notices the parent is gone, as does a `send` into a pipe nobody reads.
-- **Small files stay in one process** (`worth_a_reader`): starting a reader costs a
-  Python start-up, more than reading a few thousand rows.
-
-The reader is started with `spawn` (safe beside the threads of a server). It imports the
-format's module and core's pure import code, the database layer's column types only once
-it encodes a batch, and never connects to the database.
+The reader runs the code a one-process import runs (`checked_batches`), so batches, report
+and stored rows are the same; it stays at most `SEND_AHEAD` batches ahead, encodes rows
+too when storing is the slower side (`_Balance`), and dies with its parent. An error in
+the reader is raised here; a reader that dies fails the import (`ImportFailed`) and rolls
+it back. Files under `PARALLEL_MIN_ROWS` rows stay in one process (`worth_a_reader`).
+docs/architecture.md, "Big imports on two cores", has the reasoning.
 """
 
 from __future__ import annotations

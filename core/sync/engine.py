@@ -1,32 +1,11 @@
 """One window of one shop: fetch every page, then store it with the cursor, atomically.
 
-Paging. Pinduoduo sorts a window's orders by update time, newest first, and an order
-updated while we page through the window leaves it (its new update time is "now", far
-past the window's end), so every order behind it moves up one place. Paging forwards
-would then skip the order that slid onto the page just read. The notes' advice, which
-this module follows whenever the platform reports a total (`OrderPage.total`):
-
-1. ask page 1 to learn the window's total;
-2. read pages from the last one back to page 1 (page 1 read again, last).
-
-Reading backwards, an order leaving the window only shifts orders that are *newer* than
-it onto pages that are still to be read (they may be read twice, which the upsert
-absorbs), so none is skipped (tests/sync: paging forwards fails the same test).
-
-Orders *entering* a window that ends minutes in the past are late writes (the platform
-publishing a change after the time it stamps on it). When page 1's total at the end of a
-sweep is higher than at its start, the window is swept again (at most `MAX_SWEEPS`
-times). A late write can still slip past a sweep — one landing on a page already read,
-or one that merely moves inside the window, leaving the total unchanged — so late
-writes are caught by time, not by paging: the next pass reads the last `overlap_seconds`
-before the cursor again, and anything published later than that needs a backfill
-(`orderhub sync --since … --until …`). A platform that reports no total is paged
-forwards until `has_next` is False.
-
-Storing. Orders, the cursor move and the `SyncRun` row are one transaction, fenced by the
-shop lease (`lease.renew` in the same transaction), so the cursor never passes a window
-whose orders are not committed (invariant 2) and a worker that lost its lease writes
-nothing. `order_synced` events go out after the commit.
+`fetch_window` pages a window (from the last page back when the platform reports a
+total, sweeping again when late writes grew it, at most `MAX_SWEEPS` times); `ShopFeed`
+holds the shop's token and refreshes it once when it expires; `store_window` writes the
+orders, the cursor move and the `SyncRun` row in one transaction fenced by the shop lease
+(invariant 2), then emits `order_synced`. Why pages are read backwards:
+docs/architecture.md, "Sync paging".
 """
 
 from __future__ import annotations

@@ -3,35 +3,10 @@
 `allocate(app, actor, package_ids, account)` (`print.run`) gives every package without an
 active waybill one from the account's carrier; a package that has one keeps it ("kept").
 `reallocate(…)` (`print.reprint`, with a reason) cancels the active one at the carrier
-first, then allocates (invariant 3: the database holds at most one active waybill per
-package at every instant — a partial unique index, not only this code, guarantees it).
-`cancel(…)` recycles waybills (see `core.waybills.cancel`).
-
-Per batch (at most `Carrier.MAX_BATCH` packages): claim the packages (a short lease, so
-concurrent allocations do not both call the carrier), call the carrier with no database
-transaction open, then store the numbers in one transaction. A per-package error from the
-carrier fails that package only; a failure of the whole call fails that batch.
-
-A waybill is an external side effect, so the carrier is called first and the result
-stored after. What if storing fails after the carrier allocated?
-
-- The store transaction fails (database error, a package put on hold meanwhile, a lost
-  race with another process that stored a different number): **compensate** — each such
-  number is first recorded as `recycled` (a not-active row, so the package's next request
-  id changes), then cancelled at the carrier and marked `cancelled`. Numbers that are
-  active in orderhub are never cancelled (another process may have stored the same
-  number: carriers that deduplicate on the request id return it to both). If even that
-  check is impossible (database down), nothing is cancelled and the numbers are logged.
-- The process dies between the carrier call and the store: nothing can run, so the
-  design relies on the **request id** — the package id, unchanged until a waybill of the
-  package is cancelled. Pinduoduo (and the sandbox) return the same waybill for a
-  repeated `object_id`, so re-running the allocation after the claim expires stores the
-  number the carrier already issued; no orphan stays active at the carrier. A carrier
-  without that deduplication would leave the first number unused at the carrier.
-
-Tracking-number patterns are soft: a number the carrier returned is stored even when it
-does not match its carrier's pattern; the mismatch is a warning (and a guess of which
-carrier it looks like), on the report and on the waybill row.
+first, then allocates (invariant 3). `cancel(…)` recycles waybills (`core.waybills.cancel`).
+The carrier is called with no transaction open and its numbers stored after; how a failed
+store is compensated and how a crash is survived: docs/architecture.md, "Waybill
+allocation".
 """
 
 from __future__ import annotations

@@ -25,14 +25,11 @@ from sqlalchemy import func, select, text, update
 from core import clock
 from core.errors import Conflict, ValidationError
 from core.models import Order, PrintJob, PrintJobItem, Template, TemplateVersion, Waybill
-from core.printing import (
-    add_printer,
-    create_job,
-    job_items,
-    resolve_uncertain,
-    run_job,
-    update_printer,
-)
+from core.printing.history import job_items
+from core.printing.jobs import create_job
+from core.printing.printers import add_printer, update_printer
+from core.printing.reprint import resolve_uncertain
+from core.printing.runner import run_job
 from core.waybills import allocation
 from tests.printers.doubles.pdd_component import PddComponentDouble
 from tests.printers.doubles.tcp_printer import LoopbackPrinter, refused_port

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from core import clock
 from core.errors import PermissionDenied, ValidationError
 from core.models import Waybill
-from core.printing import create_job, get_job, list_jobs, print_history, run_job
+from core.printing.history import get_job, list_jobs, print_history
+from core.printing.jobs import create_job
+from core.printing.runner import run_job
 from core.printing.selection import parse_filter
 from tests.printing.rig import TEXT_TEMPLATE
 

@@ -14,8 +14,10 @@ from sqlalchemy import select, update
 from core import clock
 from core.errors import Conflict, ValidationError
 from core.models import PrintJob, PrintJobItem
-from core.printing import cancel_job, create_job, job_items, pause_job, run_job
 from core.printing import lease as leases
+from core.printing.history import job_items
+from core.printing.jobs import create_job
+from core.printing.runner import cancel_job, pause_job, run_job
 from core.printing.states import Step, step
 from tests.printing import streams
 from tests.printing.rig import TEXT_TEMPLATE

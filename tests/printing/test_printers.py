@@ -17,13 +17,12 @@ from core.errors import (
     PermissionDenied,
     ValidationError,
 )
-from core.printing import (
+from core.printing.printer_tools import discover, print_test_page
+from core.printing.printers import (
     add_printer,
     calibrate,
-    discover,
     get_printer,
     list_printers,
-    print_test_page,
     update_printer,
 )
 from tests.printers.doubles.pdd_component import PddComponentDouble

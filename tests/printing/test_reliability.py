@@ -29,7 +29,10 @@ from sqlalchemy import select
 
 from core.accounts import audit
 from core.models import PrintJob, PrintJobItem, Waybill
-from core.printing import create_job, job_items, resolve_uncertain, settle_crashed
+from core.printing.history import job_items
+from core.printing.jobs import create_job
+from core.printing.reprint import resolve_uncertain
+from core.printing.runner import settle_crashed
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.conftest import TEST_KEY
 from tests.printing import streams

@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from core.contracts.renderer import RenderRequest
 from core.models import Waybill
-from core.printing import create_job, render_pool, run_job
+from core.printing import render_pool
 from core.printing import runner as runner_module
+from core.printing.jobs import create_job
 from core.printing.rendering import ChunkRenderer, Prepared
+from core.printing.runner import run_job
 from core.templates import builtin_template, sample_data
 from plugins.renderers.pdf import PdfRenderer
 from plugins.renderers.tspl import TsplRenderer

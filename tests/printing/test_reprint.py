@@ -12,7 +12,10 @@ from sqlalchemy import select
 from core.accounts import audit
 from core.errors import PermissionDenied, ValidationError
 from core.models import PrintJobItem, Waybill
-from core.printing import create_job, print_history, run_job, template_store
+from core.printing import template_store
+from core.printing.history import print_history
+from core.printing.jobs import create_job
+from core.printing.runner import run_job
 from tests.printing import streams
 from tests.printing.rig import FIXTURES, TEXT_TEMPLATE
 

@@ -12,7 +12,10 @@ from core import clock
 from core.hookspecs import hookimpl
 from core.models import Order, OrderLine, Package, PrintJob, PrintJobItem, Waybill
 from core.orders import packages
-from core.printing import add_printer, create_job, documents, run_job
+from core.printing import documents
+from core.printing.jobs import create_job
+from core.printing.printers import add_printer
+from core.printing.runner import run_job
 from core.waybills import allocation
 from tests.printers.doubles.pdd_component import PddComponentDouble
 from tests.printers.doubles.tcp_printer import LoopbackPrinter

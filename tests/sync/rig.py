@@ -19,7 +19,7 @@ from core.config import Settings, SyncSettings
 from core.models import Order, OrderLine, Shop, SyncRun
 from core.shops import binding
 from core.startup import open_app
-from core.sync import Control, PassReport, sync_shop
+from core.sync.scheduler import Control, PassReport, sync_shop
 from plugins.platforms.pinduoduo import mapping
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
 from plugins.platforms.pinduoduo.sandbox.clock import parse_beijing

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from core import clock
 from core.config import PluginSettings, Settings
 from core.models import Shop, SyncRun
-from core.sync import request_sync
+from core.sync.scheduler import request_sync
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.conftest import TEST_KEY
 from tests.sync.processes import WorkerProcess, clean_env, orderhub_command, write_config

@@ -14,8 +14,8 @@ from core.contracts.platform import OrderWindow
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import Shop, SyncRun
 from core.sync import lease as leases
-from core.sync import request_sync, sync_shop
 from core.sync.engine import FetchedWindow, WindowReport, store_window
+from core.sync.scheduler import request_sync, sync_shop
 
 
 def add_shops(app, org, count: int, **values) -> list[int]:

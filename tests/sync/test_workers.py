@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from core import clock
 from core.config import Settings
 from core.models import Order, Shop, SyncRun
-from core.sync import Control, Worker, request_sync
+from core.sync.scheduler import Control, request_sync
+from core.sync.worker import Worker
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.sync.processes import WorkerProcess, write_config
 from tests.sync.rig import CLIENT_KNOBS, Rig, make_rig, mismatches, quiet
