@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from cli import print_records
 from cli.common import (
     EXIT_ERROR,
     acting_actor,
@@ -36,11 +36,10 @@ from cli.common import (
     emit,
     open_cli_app,
 )
-from core import clock
 from core.app import App
 from core.errors import ValidationError
 from core.orders import packages
-from core.printing import history, selection, template_store
+from core.printing import selection
 from core.printing.jobs import create_job
 from core.printing.progress import ProgressEvent
 from core.printing.reprint import resolve_uncertain
@@ -88,13 +87,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     jobs = verbs.add_parser("jobs", help="list print jobs, newest first")
     jobs.add_argument("--status")
     jobs.add_argument("--limit", type=int, default=20)
-    jobs.set_defaults(handler=_jobs)
+    jobs.set_defaults(handler=print_records.list_jobs)
 
     show = verbs.add_parser("show", help="a job's items")
     show.add_argument("job", type=int)
     show.add_argument("--state", action="append", default=[], help="only items in this state")
     show.add_argument("--limit", type=int, default=200)
-    show.set_defaults(handler=_show)
+    show.set_defaults(handler=print_records.show_job)
 
     for verb, helptext in (("pause", "stop after the current label"), ("cancel", "cancel")):
         action = verbs.add_parser(verb, help=helptext)
@@ -105,17 +104,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     hist.add_argument("--order")
     hist.add_argument("--waybill")
     hist.add_argument("--user")
-    hist.add_argument("--since", type=_when, help="YYYY-MM-DD or ISO time (Beijing)")
-    hist.add_argument("--until", type=_when, help="YYYY-MM-DD (inclusive) or ISO time")
+    hist.add_argument("--since", type=print_records.when, help="YYYY-MM-DD or ISO time (Beijing)")
+    hist.add_argument("--until", type=print_records.when, help="YYYY-MM-DD (inclusive) or ISO time")
     hist.add_argument("--limit", type=int, default=100)
-    hist.set_defaults(handler=_history)
+    hist.set_defaults(handler=print_records.history)
 
     tpl = verbs.add_parser("templates", help="list templates; import or export one")
     tpl.add_argument("--import", dest="import_file", type=Path, metavar="FILE")
     tpl.add_argument("--name", default="", help="with --import: store under this name")
     tpl.add_argument("--export", metavar="NAME")
     tpl.add_argument("--version", type=int, help="with --export: that version")
-    tpl.set_defaults(handler=_templates)
+    tpl.set_defaults(handler=print_records.templates)
 
     for p in verbs.choices.values():
         _common(p)
@@ -279,190 +278,8 @@ def _cancel(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- listings
 
 
-def _jobs(args: argparse.Namespace) -> int:
-    app = open_cli_app(args)
-    found = history.list_jobs(app, acting_actor(app, args), status=args.status, limit=args.limit)
-    data = [
-        {
-            "job": j.id,
-            "kind": j.kind,
-            "status": j.status,
-            "done": j.done,
-            "total": j.total,
-            "failed": j.failed,
-            "uncertain": j.uncertain,
-            "printers": list(j.printers),
-            "user": j.user,
-            "created": clock.local_text(j.created_at),
-            "error": j.error,
-            "running_on": j.running_on,
-        }
-        for j in found
-    ]
-    rows = [
-        (
-            d["job"],
-            d["kind"],
-            d["status"],
-            f"{d['done']}/{d['total']}",
-            d["failed"],
-            d["uncertain"],
-            ",".join(d["printers"]),
-            d["user"],
-            d["created"],
-            d["error"][:60],
-        )
-        for d in data
-    ]
-    headers = (
-        "JOB",
-        "KIND",
-        "STATUS",
-        "DONE",
-        "FAILED",
-        "UNCERTAIN",
-        "PRINTERS",
-        "USER",
-        "CREATED",
-        "NOTE",
-    )
-    emit(args, data, rows, headers)
-    return 0
-
-
-def _show(args: argparse.Namespace) -> int:
-    app = open_cli_app(args)
-    actor = acting_actor(app, args)
-    info = history.get_job(app, actor, args.job)
-    items = history.job_items(app, actor, args.job, states=tuple(args.state), limit=args.limit)
-    data = [
-        {
-            "position": i.position,
-            "kind": i.kind,
-            "state": i.state,
-            "orders": list(i.orders),
-            "waybill": i.waybill,
-            "printer": i.printer,
-            "attempts": i.attempts,
-            "reprint": i.reprint,
-            "error": i.error,
-        }
-        for i in items
-    ]
-    if not getattr(args, "json", False):
-        summary = f"job {info.id} ({info.kind}) {info.status}: {info.done}/{info.total} done, "
-        print(summary + f"{info.failed} failed, {info.uncertain} uncertain {info.error}".rstrip())
-    rows = [
-        (
-            d["position"],
-            d["state"],
-            ",".join(d["orders"]),
-            d["waybill"],
-            d["printer"],
-            d["attempts"],
-            "reprint" if d["reprint"] else "",
-            d["error"][:80],
-        )
-        for d in data
-    ]
-    emit(args, data, rows, ("POS", "STATE", "ORDERS", "WAYBILL", "PRINTER", "TRIES", "", "NOTE"))
-    return 0
-
-
-def _history(args: argparse.Namespace) -> int:
-    app = open_cli_app(args)
-    until = args.until
-    if until is not None and getattr(until, "_whole_day", False):
-        until = until + timedelta(days=1)
-    rows = history.print_history(
-        app,
-        acting_actor(app, args),
-        order_number=args.order,
-        waybill_number=args.waybill,
-        user=args.user,
-        since=args.since,
-        until=until,
-        limit=args.limit,
-    )
-    data = [
-        {
-            "at": clock.local_text(r.at) if r.at else "",
-            "job": r.job_id,
-            "position": r.position,
-            "kind": r.kind,
-            "state": r.state,
-            "waybill": r.waybill,
-            "orders": list(r.orders),
-            "printer": r.printer,
-            "template": r.template,
-            "user": r.user,
-            "reprint": r.reprint,
-            "reason": r.reason,
-        }
-        for r in rows
-    ]
-    table = [
-        (
-            d["at"],
-            d["job"],
-            d["kind"],
-            d["state"],
-            d["waybill"],
-            ",".join(d["orders"]),
-            d["printer"],
-            d["user"],
-            ("reprint: " + d["reason"]) if d["reprint"] else "",
-        )
-        for d in data
-    ]
-    headers = ("AT", "JOB", "KIND", "STATE", "WAYBILL", "ORDERS", "PRINTER", "USER", "")
-    emit(args, data, table, headers)
-    return 0
-
-
-def _templates(args: argparse.Namespace) -> int:
-    app = open_cli_app(args)
-    actor = acting_actor(app, args)
-    if args.import_file:
-        info = template_store.import_template(
-            app, actor, args.import_file.read_bytes(), name=args.name
-        )
-        emit(args, dict(template_store.as_mapping(info)))
-        return 0
-    if args.export:
-        sys.stdout.write(template_store.export_template(app, actor, args.export, args.version))
-        return 0
-    found = [dict(template_store.as_mapping(t)) for t in template_store.list_templates(app, actor)]
-    rows = [
-        (t["name"], t["kind"], t["version"], t["size_mm"], "built-in" if t["builtin"] else "")
-        for t in found
-    ]
-    emit(args, found, rows, ("NAME", "KIND", "VERSION", "SIZE", ""))
-    return 0
-
-
-# ---------------------------------------------------------------- argument types
-
-
 def _positions(text: str) -> list[int]:
     try:
         return [int(p) for p in text.split(",") if p.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError("positions are whole numbers, e.g. 3,17") from None
-
-
-class _Day(datetime):
-    """A date given without a time: `--until` includes the whole day."""
-
-    _whole_day = True
-
-
-def _when(text: str) -> datetime:
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return _Day.combine(day, time(), tzinfo=clock.SHANGHAI)
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: give YYYY-MM-DD or an ISO time") from None
-    return value if value.tzinfo else value.replace(tzinfo=clock.SHANGHAI)
