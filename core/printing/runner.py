@@ -223,8 +223,9 @@ def _set_status(app: App, actor: Actor, job_id: int, status: str, allowed: tuple
 
 def settle_crashed(app: App, actor: Actor, job_id: int) -> int:
     """For a job no live runner holds: items left `sending` become `uncertain` now (so an
-    operator can settle them before resuming). Returns how many."""
+    operator can settle them before resuming; `print.run`). Returns how many."""
     with app.tx() as session:
+        authz.require(session, actor, "print.run")
         job = session.get(PrintJob, job_id)
         if job is None or job.org_id != actor.org_id:
             raise NotFound(f"no print job {job_id}")

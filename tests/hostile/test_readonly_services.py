@@ -1,0 +1,345 @@
+"""A read-only user changes nothing, through any service: every public service function of
+core that takes `(app, actor, …)` is called as a user with the built-in 只读 role, against
+a full world (a bound shop, orders, packages, waybills, printers, done and crashed print
+jobs, roles, users, tokens, templates), and every table's rows must be exactly as before.
+
+New services join the walk by themselves: `test_every_service_is_walked` fails for a
+function that is in neither table below, so its author must say how to call it (or why a
+read-only user may call it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import io
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+import core
+from core.accounts import audit, auth, roles, users
+from core.actor import Actor
+from core.app import App
+from core.contracts import Contact
+from core.errors import OrderhubError, PermissionDenied
+from core.importing import service as importing
+from core.models import PrintJobItem
+from core.models.base import Base
+from core.orders import packages
+from core.printing import history, printer_tools, printers, reprint, runner, template_store
+from core.printing.jobs import create_job
+from core.shops import binding
+from core.sync import scheduler
+from core.waybills import allocation, carrier_accounts, query
+from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
+from tests.conftest import OrgFixture
+from tests.printing.rig import PrintRig
+from tests.waybills.rig import REDIRECT_URI, open_rig, serve_sandbox
+
+SANDBOX = SandboxConfig(orders=40, history_days=1.0, rate_limits=False, waybill_quantity=500)
+CSV = (
+    "订单号,商品,数量,单价(元),收货人,手机,省,市,区,详细地址,支付时间\n"
+    "W-1,杯子,1,9.90,张三,13800138000,广东省,深圳市,南山区,科技路1号,2026-11-20 10:00\n"
+)
+
+#: Calls a signed-in user may make whatever their role: they act on their own account only.
+SELF_SERVICE = {
+    "accounts.auth.logout": "ends the caller's own session",
+    "accounts.auth.start_totp": "enrols the caller's own second factor",
+    "accounts.auth.confirm_totp": "confirms the caller's own second factor",
+    "accounts.users.change_password": "changes the caller's own password, knowing the old one",
+}
+#: Functions with `(app, actor, …)` that are steps of a service, not entry points: front
+#: ends never call them, and the entry point has checked the permission before.
+INTERNAL = {
+    "printing.job_waybills.prepare": "a step of printing.jobs.create_job",
+    "printing.job_waybills.refresh_print_data": "a step of printing.jobs.create_job",
+    "waybills.batches.run": "a step of waybills.allocation.allocate",
+    "waybills.cancel.cancel": "the steps behind waybills.allocation.cancel",
+    "waybills.compensation.compensate": "a step of waybills.batches.run",
+}
+
+
+@dataclass
+class World:
+    app: App
+    rig: PrintRig
+    viewer: Actor
+    shop_id: int
+    account: str
+    order_ids: list[int]
+    package_ids: list[int]
+    waybill_ids: list[int]
+    waybill_number: str
+    done_job: int
+    crashed_job: int
+    token_id: int
+
+
+def _calls() -> dict[str, Callable[[World], Any]]:
+    """How the walk calls each service as the read-only user (arguments an admin would
+    use, so a missing check shows up as a change)."""
+    contact = Contact(
+        name="李四", phone="13900139000", province="", city="", district="", address=""
+    )
+    return {
+        "accounts.audit.list_events": lambda w: audit.list_events(w.app, w.viewer),
+        "accounts.auth.create_api_token": lambda w: auth.create_api_token(
+            w.app, w.viewer, "sneaky", username="boss"
+        ),
+        "accounts.auth.list_tokens": lambda w: auth.list_tokens(w.app, w.viewer),
+        "accounts.auth.revoke_token": lambda w: auth.revoke_token(w.app, w.viewer, w.token_id),
+        "accounts.auth.disable_totp": lambda w: auth.disable_totp(w.app, w.viewer, "boss"),
+        "accounts.roles.list_roles": lambda w: roles.list_roles(w.app, w.viewer),
+        "accounts.roles.create_role": lambda w: roles.create_role(
+            w.app, w.viewer, "mine", ("user.manage",)
+        ),
+        "accounts.roles.grant": lambda w: roles.grant(w.app, w.viewer, "只读", "user.manage"),
+        "accounts.roles.revoke": lambda w: roles.revoke(w.app, w.viewer, "管理员", "user.manage"),
+        "accounts.roles.delete_role": lambda w: roles.delete_role(w.app, w.viewer, "packer"),
+        "accounts.roles.assign": lambda w: roles.assign(w.app, w.viewer, "viewer", "管理员"),
+        "accounts.roles.unassign": lambda w: roles.unassign(w.app, w.viewer, "boss", "管理员"),
+        "accounts.users.add_user": lambda w: users.add_user(
+            w.app, w.viewer, "mole", "Correct-Horse-9", roles=("管理员",)
+        ),
+        "accounts.users.list_users": lambda w: users.list_users(w.app, w.viewer),
+        "accounts.users.set_user_enabled": lambda w: users.set_user_enabled(
+            w.app, w.viewer, "boss", False
+        ),
+        "accounts.users.admin_reset_password": lambda w: users.admin_reset_password(
+            w.app, w.viewer, "boss", "Another-Good-Pass-7"
+        ),
+        "accounts.users.unlock_user": lambda w: users.unlock_user(w.app, w.viewer, "boss"),
+        "importing.service.import_orders": lambda w: importing.import_orders(
+            w.app, w.viewer, w.shop_id, io.BytesIO(CSV.encode()), filename="orders.csv"
+        ),
+        "orders.packages.ensure_packages": lambda w: packages.ensure_packages(
+            w.app, w.viewer, w.order_ids
+        ),
+        "orders.packages.packages_for_orders": lambda w: packages.packages_for_orders(
+            w.app, w.viewer, []
+        ),
+        "orders.packages.get_package": lambda w: packages.get_package(
+            w.app, w.viewer, w.package_ids[0]
+        ),
+        "printing.history.print_history": lambda w: history.print_history(w.app, w.viewer),
+        "printing.history.list_jobs": lambda w: history.list_jobs(w.app, w.viewer),
+        "printing.history.get_job": lambda w: history.get_job(w.app, w.viewer, w.done_job),
+        "printing.history.job_items": lambda w: history.job_items(w.app, w.viewer, w.done_job),
+        "printing.jobs.create_job": lambda w: create_job(
+            w.app, w.viewer, w.order_ids[:1], ["pdf"], reprint=True, reason="again"
+        ),
+        "printing.printer_tools.discover": lambda w: printer_tools.discover(
+            w.app, w.viewer, "file"
+        ),
+        "printing.printer_tools.print_test_page": lambda w: printer_tools.print_test_page(
+            w.app, w.viewer, "pdf"
+        ),
+        "printing.printers.add_printer": lambda w: printers.add_printer(
+            w.app, w.viewer, name="rogue", driver="file", settings={"folder": "/tmp"}
+        ),
+        "printing.printers.update_printer": lambda w: printers.update_printer(
+            w.app, w.viewer, "pdf", enabled=False
+        ),
+        "printing.printers.calibrate": lambda w: printers.calibrate(
+            w.app, w.viewer, "pdf", 1.0, 1.0
+        ),
+        "printing.printers.list_printers": lambda w: printers.list_printers(w.app, w.viewer),
+        "printing.printers.get_printer": lambda w: printers.get_printer(w.app, w.viewer, "pdf"),
+        "printing.reprint.resolve_uncertain": lambda w: reprint.resolve_uncertain(
+            w.app, w.viewer, w.crashed_job, "skip"
+        ),
+        "printing.runner.run_job": lambda w: runner.run_job(w.app, w.viewer, w.crashed_job),
+        "printing.runner.pause_job": lambda w: runner.pause_job(w.app, w.viewer, w.crashed_job),
+        "printing.runner.cancel_job": lambda w: runner.cancel_job(w.app, w.viewer, w.crashed_job),
+        "printing.runner.settle_crashed": lambda w: runner.settle_crashed(
+            w.app, w.viewer, w.crashed_job
+        ),
+        "printing.template_store.import_template": lambda w: template_store.import_template(
+            w.app,
+            w.viewer,
+            template_store.export_template(w.app, w.rig.org.admin, "label-text-76x130"),
+            name="mine",
+        ),
+        "printing.template_store.export_template": lambda w: template_store.export_template(
+            w.app, w.viewer, "label-text-76x130"
+        ),
+        "printing.template_store.list_templates": lambda w: template_store.list_templates(
+            w.app, w.viewer
+        ),
+        "printing.template_store.versions": lambda w: template_store.versions(
+            w.app, w.viewer, "label-text-76x130"
+        ),
+        "shops.binding.start_authorization": lambda w: binding.start_authorization(
+            w.app, w.viewer, "pinduoduo", REDIRECT_URI
+        ),
+        "shops.binding.list_shops": lambda w: binding.list_shops(w.app, w.viewer),
+        "shops.binding.get_shop": lambda w: binding.get_shop(w.app, w.viewer, w.shop_id),
+        "shops.binding.update_sync_settings": lambda w: binding.update_sync_settings(
+            w.app, w.viewer, w.shop_id, interval_minutes=5, enabled=False
+        ),
+        "shops.binding.unbind_shop": lambda w: binding.unbind_shop(w.app, w.viewer, w.shop_id),
+        "sync.scheduler.sync_shop": lambda w: scheduler.sync_shop(w.app, w.viewer, w.shop_id),
+        "sync.scheduler.request_sync": lambda w: scheduler.request_sync(w.app, w.viewer, w.shop_id),
+        "waybills.allocation.allocate": lambda w: allocation.allocate(
+            w.app, w.viewer, w.package_ids[2:], w.account
+        ),
+        "waybills.allocation.reallocate": lambda w: allocation.reallocate(
+            w.app, w.viewer, w.package_ids[:1], w.account, reason="again"
+        ),
+        "waybills.allocation.cancel": lambda w: allocation.cancel(
+            w.app, w.viewer, w.waybill_ids, "wrong"
+        ),
+        "waybills.carrier_accounts.list_accounts": lambda w: carrier_accounts.list_accounts(
+            w.app, w.viewer
+        ),
+        "waybills.carrier_accounts.get_account": lambda w: carrier_accounts.get_account(
+            w.app, w.viewer, w.account
+        ),
+        "waybills.carrier_accounts.subscriptions": lambda w: carrier_accounts.subscriptions(
+            w.app, w.viewer, shop_id=w.shop_id
+        ),
+        "waybills.carrier_accounts.create_account": lambda w: carrier_accounts.create_account(
+            w.app,
+            w.viewer,
+            name="rogue",
+            carrier="pinduoduo-waybill",
+            wp_code="ZTO",
+            sender=contact,
+            shop_id=w.shop_id,
+        ),
+        "waybills.query.list_waybills": lambda w: query.list_waybills(w.app, w.viewer),
+        "waybills.query.waybill_ids_by_number": lambda w: query.waybill_ids_by_number(
+            w.app, w.viewer, [w.waybill_number]
+        ),
+        "waybills.query.reprint_data": lambda w: query.reprint_data(w.app, w.viewer, w.waybill_ids),
+    }
+
+
+#: The read-only role may read these; every other walked call must be refused.
+READS = {
+    "accounts.auth.list_tokens",
+    "accounts.roles.list_roles",
+    "orders.packages.packages_for_orders",
+    "orders.packages.get_package",
+    "printing.history.print_history",
+    "printing.history.list_jobs",
+    "printing.history.get_job",
+    "printing.history.job_items",
+    "shops.binding.list_shops",
+    "shops.binding.get_shop",
+    "waybills.query.list_waybills",
+    "waybills.query.waybill_ids_by_number",
+}
+
+
+def service_functions() -> Iterator[str]:
+    """Every public function of core whose first parameters are `(app, actor)`."""
+    for info in pkgutil.walk_packages(core.__path__, "core."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(obj):
+                continue
+            if obj.__module__ != module.__name__:
+                continue
+            params = list(inspect.signature(obj).parameters)
+            if params[:2] == ["app", "actor"]:
+                yield f"{module.__name__.removeprefix('core.')}.{name}"
+
+
+def test_every_service_is_walked() -> None:
+    walked = set(_calls())
+    found = set(service_functions())
+    unaccounted = found - walked - set(SELF_SERVICE) - set(INTERNAL)
+    assert not unaccounted, f"add these services to the read-only walk: {sorted(unaccounted)}"
+    stale = (walked | set(SELF_SERVICE) | set(INTERNAL)) - found
+    assert not stale, f"no such service any more: {sorted(stale)}"
+
+
+def snapshot(app: App) -> dict[str, str]:
+    """Each table's rows, in key order, as one digest (row count included)."""
+    digests = {}
+    with app.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            digests[table.name] = f"{len(rows)}:{hashlib.sha256(repr(rows).encode()).hexdigest()}"
+    return digests
+
+
+@pytest.fixture(scope="module")
+def sandbox_server() -> Iterator[SandboxServer]:
+    yield from serve_sandbox(SANDBOX)
+
+
+@pytest.fixture
+def world(
+    settings: Any, sandbox_server: SandboxServer, acme: OrgFixture, tmp_path: Path
+) -> Iterator[World]:
+    for rig in open_rig(PrintRig, settings, sandbox_server, acme):
+        app, admin = rig.app, acme.admin
+        shop_id = rig.bind()
+        account = rig.account("YTO").name
+        order_ids = rig.load_orders(count=4)
+        packed = packages.ensure_packages(app, admin, order_ids)
+        package_ids = [packed.package_of_order[o] for o in order_ids]
+        allocation.allocate(app, admin, package_ids[:2], account)
+        rig.text_template()
+        rig.printer("pdf", "file", "pdf", settings={"folder": str(tmp_path / "labels")})
+        done = create_job(app, admin, order_ids[:2], ["pdf"], carrier_account=account).job_id
+        runner.run_job(app, admin, done, render_processes=0)
+        crashed = create_job(app, admin, order_ids[2:], ["pdf"], carrier_account=account)
+        with app.tx() as session:  # a runner died while sending the first label
+            session.execute(
+                update(PrintJobItem)
+                .where(PrintJobItem.job_id == crashed.job_id, PrintJobItem.position == 1)
+                .values(state="sending")
+            )
+        roles.create_role(app, admin, "packer", ("order.view", "print.run"))
+        acme.staff("clerk", "打单员")
+        viewer = acme.staff("viewer", "只读")
+        token = auth.create_api_token(app, admin, "scanner", username="clerk")
+        waybills = query.list_waybills(app, admin)
+        yield World(
+            app=app,
+            rig=rig,
+            viewer=viewer,
+            shop_id=shop_id,
+            account=account,
+            order_ids=order_ids,
+            package_ids=package_ids,
+            waybill_ids=[w.id for w in waybills],
+            waybill_number=waybills[0].number,
+            done_job=done,
+            crashed_job=crashed.job_id,
+            token_id=token.id,
+        )
+
+
+def test_read_only_user_changes_nothing(world: World) -> None:
+    problems = []
+    for name, call in _calls().items():
+        before = snapshot(world.app)
+        try:
+            call(world)
+            outcome = "allowed"
+        except OrderhubError as exc:
+            outcome = type(exc).__name__
+            if name not in READS and not isinstance(exc, PermissionDenied):
+                problems.append(f"{name}: refused with {outcome}, not PermissionDenied: {exc}")
+        except Exception as exc:  # a crash is a finding too
+            problems.append(f"{name}: crashed: {type(exc).__name__}: {exc}")
+            continue
+        if outcome == "allowed" and name not in READS:
+            problems.append(f"{name}: a read-only user was allowed to call it")
+        after = snapshot(world.app)
+        changed = sorted(t for t in before if before[t] != after[t])
+        if changed:
+            problems.append(f"{name} ({outcome}) changed {', '.join(changed)}")
+    assert not problems, "\n".join(problems)
