@@ -29,8 +29,10 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_db_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine with the pragmas/driver this product relies on."""
+def create_db_engine(url: str, *, echo: bool = False, must_exist: bool = False) -> Engine:
+    """An engine with the pragmas/driver this product relies on. With `must_exist`, a
+    SQLite file that is not there is an error instead of a new, empty database: only
+    `orderhub init` and `orderhub restore` create one."""
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -39,6 +41,12 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
+            if must_exist and not Path(parsed.database).is_file():
+                raise ConfigurationError(
+                    f"the database {parsed.database} does not exist: create it with "
+                    "`orderhub init` (or `orderhub restore BACKUP`), or point "
+                    "ORDERHUB_DATABASE_URL at the right file"
+                )
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, echo=echo, connect_args={"timeout": 30}, json_serializer=json_text

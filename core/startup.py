@@ -28,11 +28,12 @@ class CoreServices:
 
 
 def open_app(settings: Settings | None = None, *, load_plugins: bool = True) -> App:
-    """Connect to the database, install the keyring, load plugins. Does not migrate."""
+    """Connect to the database, install the keyring, load plugins. Does not migrate, and
+    does not create a database that is not there (`orderhub init` does)."""
     settings = settings or load_settings()
     keyring = crypto.keyring_from(settings.secret_key, settings.effective_key_file)
     crypto.install_keyring(keyring)
-    engine = create_db_engine(settings.effective_database_url)
+    engine = create_db_engine(settings.effective_database_url, must_exist=True)
     host = PluginHost(settings.plugins)
     app = App(settings, engine, make_session_factory(engine), keyring, host)
     host.bind_services(CoreServices(app))
