@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,13 @@ class IssuedToken:
     kind: str
     name: str
     expires_at: datetime
+
+
+#: What `issue` hands out; anything else (other characters, NUL, megabytes of text) is
+#: refused before it reaches a hash or the database.
+TOKEN_SHAPE = re.compile(
+    rf"{re.escape(PREFIX)}(?P<public_id>[0-9a-f]{{1,32}})_(?P<secret>[A-Za-z0-9_-]{{1,128}})"
+)
 
 
 def _digest(secret: str) -> str:
@@ -58,9 +66,10 @@ def issue(
 
 def find_valid(session: Session, token: str) -> ApiToken:
     """The live token row for this text, or AuthenticationFailed saying why not."""
-    if not token.startswith(PREFIX) or token.count("_") < 2:
+    match = TOKEN_SHAPE.fullmatch(token)
+    if match is None:
         raise AuthenticationFailed("malformed token: expected oh_<id>_<secret>")
-    public_id, secret = token[len(PREFIX) :].split("_", 1)
+    public_id, secret = match.group("public_id"), match.group("secret")
     row = session.query(ApiToken).filter_by(public_id=public_id).one_or_none()
     if row is None or not hmac.compare_digest(row.secret_hash, _digest(secret)):
         raise AuthenticationFailed("unknown token")
