@@ -25,7 +25,7 @@ from core.actor import Actor
 from core.app import App
 from core.config import Settings, load_settings
 from core.db import database_failure
-from core.errors import OrderhubError
+from core.errors import OrderhubError, ValidationError
 from core.startup import open_app
 
 EXIT_OK = 0
@@ -149,6 +149,11 @@ def read_password(prompt: str, given: str | None, stdin_flag: bool = False) -> s
         return sys.stdin.readline().rstrip("\n")
     if given:
         return given
+    if not sys.stdin.isatty():
+        raise ValidationError(
+            "no terminal to ask for the password on: pipe it in with --password-stdin",
+            field="password",
+        )
     first = getpass.getpass(prompt)
     if getpass.getpass("again: ") != first:
         raise OrderhubError("the two passwords differ")

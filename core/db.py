@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigurationError
@@ -114,9 +114,10 @@ def open_write_transaction(session: Session) -> None:
 
 
 def database_failure(exc: BaseException) -> str | None:
-    """One line saying why the database refused us (down, unreachable, refusing the login)
-    when `exc` is the driver's operational error; None for any other exception. Front ends
-    print it instead of a traceback."""
-    if not isinstance(exc, OperationalError):
+    """One line saying why the database refused us (down, unreachable, refusing the login,
+    a file that is not or no longer a database) when `exc` is the driver's operational or
+    plain database error; None for any other exception (constraint and data errors are
+    bugs to fix, not conditions to report). Front ends print it instead of a traceback."""
+    if not (isinstance(exc, OperationalError) or type(exc) is DatabaseError):
         return None
     return str(exc.orig or exc).strip().splitlines()[0]
