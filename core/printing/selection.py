@@ -18,7 +18,7 @@ result is ordered by payment time, then id, so a batch prints oldest first.
 from __future__ import annotations
 
 import shlex
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -37,6 +37,10 @@ MAX_LIMIT = 10_000
 
 def parse_filter(text: str) -> dict[str, str]:
     """`key=value` terms → dict; an unknown key or a term without `=` names itself."""
+    control = next((c for c in text or "" if ord(c) < 32 and c not in "\t\n\r"), None)
+    if control is not None or "\x7f" in (text or ""):
+        found = repr(control or "\x7f")
+        raise ValidationError(f"filter: control character {found} is not allowed", field="filter")
     try:
         terms = shlex.split(text or "")
     except ValueError as exc:
@@ -84,7 +88,7 @@ def select_order_ids(session: Session, actor: Actor, text: str) -> list[int]:
     if "paid_from" in terms:
         stmt = stmt.where(Order.paid_at >= _day_start(terms["paid_from"], "paid_from"))
     if "paid_to" in terms:
-        end = _day_start(terms["paid_to"], "paid_to") + timedelta(days=1)
+        end = _day_start(terms["paid_to"], "paid_to", days_after=1)
         stmt = stmt.where(Order.paid_at < end)
     if printed not in ("no", "yes", "any"):
         raise ValidationError("filter: printed must be no, yes or any", field="filter")
@@ -104,17 +108,21 @@ def select_order_ids(session: Session, actor: Actor, text: str) -> list[int]:
     return list(session.scalars(stmt))
 
 
-def _day_start(text: str, key: str) -> datetime:
+def _day_start(text: str, key: str, *, days_after: int = 0) -> datetime:
+    """Beijing midnight of date `text` (plus `days_after` days), as UTC can hold it."""
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"filter: {key} must be a date YYYY-MM-DD", field="filter") from None
-    return datetime.combine(day, time(), tzinfo=SHANGHAI)
+        day = date.fromisoformat(text) + timedelta(days=days_after)
+        return datetime.combine(day, time(), tzinfo=SHANGHAI).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValidationError(
+            f"filter: {key} must be a date YYYY-MM-DD between 0001-01-02 and 9999-12-30",
+            field="filter",
+        ) from None
 
 
 def _limit(text: str | None) -> int:
     if text is None:
         return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
         raise ValidationError(f"filter: limit must be 1 to {MAX_LIMIT}", field="filter")
     return int(text)
