@@ -37,6 +37,7 @@ from core.tabular.cells import TimeReader, parse_count, parse_time
 from core.tabular.model import (
     ENCODING_NAMES,
     MAX_CELL_CHARS,
+    MAX_ROW_LINES,
     Table,
     TableRow,
     header_key,
@@ -53,6 +54,7 @@ __all__ = [
     "ENCODING_NAMES",
     "HEAD_BYTES",
     "MAX_CELL_CHARS",
+    "MAX_ROW_LINES",
     "XLSX_MAGIC",
     "Table",
     "TableRow",

@@ -16,11 +16,20 @@ from collections.abc import Iterator
 
 class Lines:
     """The text's lines for `csv.reader`, with room to put one line back: a line that
-    `split_line` cannot read is handed to csv, which may read further lines after it."""
+    `split_line` cannot read is handed to csv, which may read further lines after it.
 
-    def __init__(self, text: io.TextIOWrapper) -> None:
+    `record(line)` puts `line` back to start one record and allows csv at most
+    `max_lines` lines for it. csv asks for another line only while a quoted cell is
+    open, so `open_quote` then says the quote was still open when the text (or the
+    allowance) ran out."""
+
+    def __init__(self, text: io.TextIOWrapper, max_lines: int) -> None:
         self._text = text
         self._back: str | None = None
+        self._max = max_lines
+        self._left = max_lines
+        self.taken = 0  # lines read from the text (a line put back is not read again)
+        self.open_quote = ""  # "" | "end" (the text ended) | "cap" (`max_lines` reached)
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -30,10 +39,23 @@ class Lines:
         if back is not None:
             self._back = None
             return back
-        return next(self._text)
+        if not self._left:
+            self.open_quote = "cap"
+            raise StopIteration
+        try:
+            line = next(self._text)
+        except StopIteration:
+            self.open_quote = "end"
+            raise
+        self._left -= 1
+        self.taken += 1
+        return line
 
-    def put_back(self, line: str) -> None:
+    def record(self, line: str | None = None) -> None:
+        """Before csv reads one record: from `line` (put back) or from the next line."""
         self._back = line
+        self._left = self._max - (line is not None)
+        self.open_quote = ""
 
 
 def split_line(line: str, delimiter: str, limit: int) -> list[str] | None:

@@ -13,6 +13,9 @@ from typing import NamedTuple
 
 #: Longest cell we accept (csv's own default limit; Excel stops at 32,767 characters).
 MAX_CELL_CHARS = 131_072
+#: Most lines of the file one CSV row may run over (line breaks inside quoted cells: an
+#: address or a memo of a few lines). More means a quote was never closed.
+MAX_ROW_LINES = 20
 ENCODING_NAMES = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 with BOM",

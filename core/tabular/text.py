@@ -1,6 +1,12 @@
 """CSV text: the encoding (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 with BOM), then rows
 decoded and split as they are read (csv's records; `lines` splits the simple lines itself),
 with csv and codec failures turned into errors that name the row.
+
+Quotes: a quoted cell may hold line breaks, but one row may run over at most
+`MAX_ROW_LINES` lines; a quote still open at the end of the file or past that is an
+error, "unterminated quote opened at row R, column C", and stops the file (past it, nobody
+can tell where rows begin). A quote inside an unquoted cell (`5"屏`) is text, as in csv
+and spreadsheets. Outside quotes, CRLF, LF and CR each end a row.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from core.tabular.model import (
     _NO_FORMULAS,
     ENCODING_NAMES,
     MAX_CELL_CHARS,
+    MAX_ROW_LINES,
     Table,
     TableRow,
     looks_like_formula,
@@ -89,25 +96,22 @@ def csv_table(stream: BinaryIO, filename: str, encoding: str, head: bytes) -> Ta
     text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
     sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
     delimiter = _delimiter(sample)
-    lines = Lines(text)
+    lines = Lines(text, MAX_ROW_LINES)
     reader = csv.reader(lines, delimiter=delimiter)
     state = _CsvState(filename, encoding)
-    header: list[str] | None = None
     try:
-        for record in state.records(reader):
-            if any(c.strip() for c in record):
-                header = record
-                break
+        header = state.header_record(reader, lines)
     except ValidationError:
         text.detach()
         raise
     if header is None:
         text.detach()
         raise ValidationError(f"{filename}: the file has no header row", field="file")
+    state.header = tuple(c.strip() for c in header)
     return Table(
         "csv",
         encoding,
-        tuple(c.strip() for c in header),
+        state.header,
         state.number,
         _csv_rows(text, lines, reader, state, delimiter),
     )
@@ -120,19 +124,49 @@ class _CsvState:
         self.filename = filename
         self.encoding = encoding
         self.number = 0
+        self.header: tuple[str, ...] = ()
 
-    def records(self, reader: Iterator[list[str]]) -> Iterator[list[str]]:
-        """The header's records (the rows go through `_csv_rows`, which checks alike)."""
+    def header_record(self, reader: Iterator[list[str]], lines: Lines) -> list[str] | None:
+        """The first record with a non-blank cell, or None when the file has none. (The
+        rows go through `_csv_rows`, which checks alike.)"""
         try:
-            for record in reader:
+            while True:
+                lines.record()
+                first_line = lines.taken + 1
+                record = next(reader, None)
+                if record is None:
+                    return None
                 self.number += 1
+                if lines.open_quote:
+                    raise self.open_quote_error(record, first_line, lines.open_quote)
                 if any("\x00" in cell for cell in record):
                     raise self.nul_error()
-                yield record
+                if any(c.strip() for c in record):
+                    return record
         except UnicodeDecodeError as exc:
             raise self.decode_error(exc) from None
         except csv.Error as exc:
             raise self.csv_error(exc) from None
+
+    def open_quote_error(self, record: list[str], first_line: int, why: str) -> ValidationError:
+        """Row `number`, which starts on `first_line`, ended with its last cell's quote
+        still open (`Lines.open_quote`): name that cell and the line its quote opened on."""
+        index = len(record) - 1
+        line = first_line + sum(map(_line_breaks, record[:-1]))
+        named = self.header[index] if index < len(self.header) else ""
+        label = named or str(index + 1)
+        because = (
+            "it never closes, so the rows after it cannot be told apart"
+            if why == "end"
+            else f"it does not close within {MAX_ROW_LINES} lines (a quoted cell may hold "
+            "line breaks, not whole rows); a closing quote is missing"
+        )
+        return ValidationError(
+            f"{self.filename}: unterminated quote opened at row {self.number}, column "
+            f"{label} (line {line} of the file): {because}",
+            field=named or f"column {label}",
+            row=self.number,
+        )
 
     def nul_error(self) -> ValidationError:
         """Python's csv passes NUL through, PostgreSQL text refuses it: stop at that row."""
@@ -172,6 +206,7 @@ def _csv_rows(
     a scan says a cell might be a formula."""
     limit = csv.field_size_limit()
     number = state.number
+    spanned = lines.taken - number  # lines that rows so far ran over past their first
     try:
         for line in text:
             record = split_line(line, delimiter, limit)
@@ -179,8 +214,14 @@ def _csv_rows(
                 nul = "\x00" in line
                 maybe = may_hold_formula(line, delimiter)
             else:
-                lines.put_back(line)
+                lines.record(line)
+                before = lines.taken
                 record = next(reader)  # this line and the lines its quoted field spans
+                if lines.open_quote:
+                    state.number = number + 1
+                    first_line = state.number + spanned
+                    raise state.open_quote_error(record, first_line, lines.open_quote)
+                spanned += lines.taken - before
                 joined = "\x1f" + "\x1f".join(record)
                 nul = "\x00" in joined
                 maybe = _MAYBE_FORMULA.search(joined) is not None
@@ -200,3 +241,8 @@ def _csv_rows(
         raise state.csv_error(exc) from None
     finally:
         text.detach()  # leave the caller's stream open; it is theirs to close
+
+
+def _line_breaks(cell: str) -> int:
+    """Lines a cell's text runs over past its first: CRLF, LF and CR each end a line."""
+    return cell.count("\n") + cell.count("\r") - cell.count("\r\n")

@@ -94,6 +94,14 @@ def csv_bytes(
     return csv_text(rows, header).encode(encoding)
 
 
+def unterminated_quote_file() -> bytes:
+    """Three orders; the second's status cell opens a quote that never closes."""
+    text = csv_text([row("231125-1"), row("231125-2"), row("231125-3")])
+    lines = text.split("\r\n")
+    lines[2] = lines[2].replace(",待发货,", ',"待发货,')
+    return "\r\n".join(lines).encode("utf-8-sig")
+
+
 def xlsx_from_csv_text(text: str, formulas: dict[tuple[int, int], str] | None = None) -> bytes:
     """The same table as a workbook (all cells text); `formulas` puts formulas at
     (row, column), both 1-based as a spreadsheet counts."""

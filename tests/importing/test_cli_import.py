@@ -9,7 +9,14 @@ import pytest
 
 from cli.main import main
 from tests.conftest import TEST_KEY
-from tests.importing.builders import FIXTURE, FIXTURE_ORDERS, csv_bytes, fixture_text, row
+from tests.importing.builders import (
+    FIXTURE,
+    FIXTURE_ORDERS,
+    csv_bytes,
+    fixture_text,
+    row,
+    unterminated_quote_file,
+)
 from tests.importing.conftest import import_events, order_count, stored_orders
 
 
@@ -64,6 +71,16 @@ def test_rejected_file_exits_1_and_partial_imports_the_rest(cli_env, capsys, app
     code, out, _ = run(capsys, "import", str(path), "--shop", str(shop), "--partial")
     assert code == 0 and "1 new" in out
     assert set(stored_orders(app, shop)) == {"231125-1"}
+
+
+def test_an_unterminated_quote_is_an_error_even_with_partial(cli_env, capsys, app, shop, tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "订单.csv"
+    path.write_bytes(unterminated_quote_file())
+    code, out, err = run(capsys, "import", str(path), "--shop", str(shop), "--partial")
+    assert code == 1 and out == "" and "Traceback" not in err
+    opened = "unterminated quote opened at row 3, column 订单状态"
+    assert err.startswith(f"orderhub: error: 订单.csv: {opened}")
+    assert order_count(app) == 0
 
 
 def test_gbk_from_stdin(cli_env, capsys, app, shop, monkeypatch) -> None:

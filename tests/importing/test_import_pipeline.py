@@ -178,6 +178,18 @@ def test_a_file_the_reader_cannot_read_is_the_same_error(app, acme, shop) -> Non
     assert order_count(app) == 0
 
 
+def test_an_unterminated_quote_late_in_a_big_file_stops_it_read_apart_or_alone(app, acme, shop):  # type: ignore[no-untyped-def]
+    data = big_file({2000: {"买家留言": '"请周末送'}}).decode("utf-8-sig")
+    data = data.replace('"""请周末送"', '"请周末送', 1).encode("utf-8-sig")  # csv.writer escaped it
+    errors = []
+    for parallel in (True, False):
+        with pytest.raises(ValidationError, match="unterminated quote opened at row 2003,") as e:
+            imported(app, acme.admin, shop, data, partial=True, parallel=parallel)
+        errors.append((str(e.value), e.value.details))
+    assert errors[0] == errors[1] and errors[0][1]["field"] == "买家留言"
+    assert order_count(app) == 0
+
+
 def test_a_reader_that_dies_fails_the_import_and_nothing_is_committed(app, acme, shop) -> None:
     app.plugins.register(reader_formats, "reader-formats")
     died = r"big.csv: the import's reader process stopped \(killed by SIGKILL\); nothing was"

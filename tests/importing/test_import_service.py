@@ -21,6 +21,7 @@ from tests.importing.builders import (
     csv_bytes,
     fixture_text,
     row,
+    unterminated_quote_file,
     xlsx_from_csv_text,
 )
 from tests.importing.conftest import import_events, order_count, run_import, stored_orders
@@ -113,6 +114,17 @@ def test_partial_imports_exactly_the_valid_rows(app, acme, shop) -> None:
     assert set(stored_orders(app, shop)) == {"231125-1", "231125-3"}
     (event,) = import_events(app, acme.org_id)
     assert event.after["partial"] is True and event.after["new"] == 2
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_an_unterminated_quote_stops_the_import_at_its_row(app, acme, shop, partial) -> None:
+    """Read as csv reads it, the rest of the file would become one cell: the report
+    counted 2 rows for 3 and, with partial, lost the third order without a word."""
+    with pytest.raises(ValidationError) as caught:
+        run_import(app, acme.admin, shop, unterminated_quote_file(), partial=partial)
+    assert "unterminated quote opened at row 3, column 订单状态 (line 3" in str(caught.value)
+    assert (caught.value.details["row"], caught.value.details["field"]) == (3, "订单状态")
+    assert order_count(app) == 0
 
 
 def test_dry_run_classifies_and_writes_nothing(app, acme, shop) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -268,16 +270,45 @@ CSV_LINES = st.lists(
 )
 
 
+def csv_reading(text: str, delimiter: str) -> tuple[list[list[str]], list[int], bool]:
+    """What csv.reader reads: its records, the lines each runs over, and whether the
+    text ended inside a quoted cell (csv, not strict, then returns the cell as it is)."""
+    taken: list[int] = []  # lines handed to csv when each record was complete
+    ended_after: list[int] = []  # records complete when the text ran out
+
+    def source() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            taken.append(1)
+            yield line
+        ended_after.append(len(records))
+
+    records: list[list[str]] = []
+    ends = [0]
+    for record in csv.reader(source(), delimiter=delimiter):
+        records.append(record)
+        ends.append(len(taken))
+    spans = [b - a for a, b in itertools.pairwise(ends)]
+    return records, spans, ended_after[0] < len(records)
+
+
 @settings(max_examples=400, deadline=None)
 @given(lines=CSV_LINES, delimiter=st.sampled_from([",", "\t"]))
 def test_rows_are_the_records_csv_reads_whatever_the_quoting(
     lines: list[str], delimiter: str
 ) -> None:
     """Simple lines are split without the csv module (core.tabular.lines): the records,
-    row numbers and formula marks must be exactly what csv.reader gives."""
+    row numbers and formula marks must be exactly what csv.reader gives — unless a quote
+    never closes (csv would read the rest of the file as one cell): then an error."""
     header = delimiter.join(["订单号", "备注", "金额"]) + "\r\n"
     text = header + "".join(lines)
-    expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[1:]
+    records, spans, open_at_end = csv_reading(text, delimiter)
+    expected = records[1:]
+    too_long = [i for i, span in enumerate(spans) if span > tabular.MAX_ROW_LINES]
+    if too_long or open_at_end:  # a quote that does not close: an error at its row
+        row = too_long[0] + 1 if too_long else len(records)
+        with pytest.raises(ValidationError, match=f"unterminated quote opened at row {row},"):
+            read(text.encode("utf-8"))
+        return
     _, rows = read(text.encode("utf-8"))
     assert [list(r.cells) for r in rows] == expected
     assert [set(r.formulas) for r in rows] == [
@@ -328,3 +359,103 @@ def test_the_time_reader_answers_what_parse_time_answers(texts: list[str], zone:
             continue
         assert values[i] == expected and values[i].tzinfo is UTC
     assert errors == expected_errors
+
+
+def quote_error(text: str) -> ValidationError:
+    table = tabular.read_table(io.BytesIO(text.encode()), "o.csv")
+    with pytest.raises(ValidationError) as caught:
+        list(table.rows)
+    return caught.value
+
+
+def test_an_unterminated_quote_is_an_error_where_it_opened_not_a_merged_row() -> None:
+    """Python's csv (not strict) reads a quote that never closes to the end of the file
+    as one cell: the rows after it would vanish into it."""
+    text = '订单号,留言,状态\r\n1,ok,已发货\r\n2,"abc,已发货\r\n3,y,已发货\r\n4,z,已发货\r\n'
+    error = quote_error(text)
+    assert str(error) == (
+        "o.csv: unterminated quote opened at row 3, column 留言 (line 3 of the file): "
+        "it never closes, so the rows after it cannot be told apart"
+    )
+    assert (error.details["row"], error.details["field"]) == (3, "留言")
+
+
+def test_the_quote_is_placed_by_row_and_line_after_legitimate_line_breaks() -> None:
+    text = '订单号,留言,状态\r\n1,"地址\r\n第二行",x\r\n2,"a\nb","已发货\r\n3,y,z\r\n'
+    error = quote_error(text)
+    assert "opened at row 3, column 状态 (line 5 of the file)" in str(error)
+    assert (error.details["row"], error.details["field"]) == (3, "状态")
+
+
+def test_a_quoted_cell_may_span_lines_up_to_the_cap_and_no_further() -> None:
+    cap = tabular.MAX_ROW_LINES
+    fits = "\n".join(f"第{i}行" for i in range(cap))
+    text = f'订单号,留言\r\n1,"{fits}"\r\n2,x\r\n'
+    _, rows = read(text.encode())
+    assert [r.cells for r in rows] == [("1", fits), ("2", "x")]
+    body = "".join(f"{n},普通\r\n" for n in range(3, 20_000))
+    error = quote_error('订单号,留言\r\n1,x\r\n2,"开了没关\r\n' + body)
+    assert f"opened at row 3, column 留言 (line 3 of the file): it does not close within {cap}" in (
+        str(error)
+    )
+
+
+def test_an_unterminated_quote_in_the_header_is_a_file_error() -> None:
+    with pytest.raises(ValidationError, match=r"opened at row 1, column 2 \(line 1"):
+        read('订单号,"留言\r\n1,x\r\n'.encode())
+
+
+def test_stray_quotes_inside_unquoted_cells_stay_in_their_cell() -> None:
+    """Spreadsheets' reading, and csv's: a quote that does not start a cell is text;
+    text after a closing quote joins the cell. No value moves to another column."""
+    _, rows = read('订单号,留言,状态\r\n1,5"屏,a\r\n2,"x"y,b\r\n3,a"b"c,"已发货"\r\n'.encode())
+    assert [r.cells for r in rows] == [
+        ("1", '5"屏', "a"),
+        ("2", "xy", "b"),
+        ("3", 'a"b"c', "已发货"),
+    ]
+
+
+def test_mixed_line_endings_each_end_a_row_outside_quotes() -> None:
+    _, rows = read('订单号,留言\r\n1,a\n2,b\r3,"c\rd"\r\n4,e'.encode())
+    assert [(r.number, r.cells) for r in rows] == [
+        (2, ("1", "a")),
+        (3, ("2", "b")),
+        (4, ("3", "c\rd")),
+        (5, ("4", "e")),
+    ]
+
+
+#: Cell text for the round trip: what makes csv quote (delimiter, quote, line breaks) and
+#: what it must leave alone (spaces, tabs, wide characters, formula starts).
+CELL_TEXT = st.text(
+    st.one_of(
+        st.sampled_from([",", '"', "\r", "\n", "\t", " ", "=", "-", "'"]),
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff"),
+    ),
+    max_size=12,
+)
+
+
+def line_breaks(cell: str) -> int:
+    return cell.count("\n") + cell.count("\r") - cell.count("\r\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.lists(CELL_TEXT, min_size=3, max_size=3), max_size=8).filter(
+        lambda rows: all(sum(map(line_breaks, r)) < tabular.MAX_ROW_LINES for r in rows)
+    ),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+)
+def test_what_csv_writer_writes_reads_back_cell_for_cell(
+    rows: list[list[str]], encoding: str
+) -> None:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["订单号", "留言", "金额"])
+    writer.writerows(rows)
+    table, read_rows = read(out.getvalue().encode(encoding))
+    assert table.header == ("订单号", "留言", "金额")
+    assert [list(r.cells) for r in read_rows] == rows
+    assert [r.number for r in read_rows] == list(range(2, 2 + len(rows)))
