@@ -3,8 +3,9 @@
 The file is checked row by row first; a file with errors imports nothing unless
 `--partial` is given (then exactly the rows without errors are imported). `--dry-run`
 reports what would be new, updated or unchanged and writes nothing. Re-importing the same
-file changes nothing. Exit codes: 0 imported (or a dry run that would import), 1 rejected
-(or a dry run that would be) or the file could not be read, 2 usage.
+file changes nothing. Exit codes: 0 every row imported (or a dry run that would import
+them all), 1 rejected (or a dry run that would be) or the file could not be read, 2 usage,
+3 imported with `--partial` but rows with errors were left out (or a dry run that would).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from core.importing.report import ImportReport
 from core.shops import binding
 
 SHOWN_ISSUES = 50
+EXIT_ROWS_LEFT_OUT = 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,8 +77,16 @@ def _import(args: argparse.Namespace) -> int:
         emit(args, report.as_dict())
     else:
         _print(report)
-    would_reject = report.invalid and not report.partial  # a dry run answers like the real one
-    return EXIT_ERROR if report.outcome == "rejected" or would_reject else EXIT_OK
+    return exit_code(report)
+
+
+def exit_code(report: ImportReport) -> int:
+    """Rejected → 1; rows with errors left out by `--partial` → 3 (never 0: a script
+    must notice orders that were not imported); else 0. A dry run answers like the real
+    import would."""
+    if report.outcome == "rejected" or (report.invalid and not report.partial):
+        return EXIT_ERROR
+    return EXIT_ROWS_LEFT_OUT if report.invalid else EXIT_OK
 
 
 def resolve_shop(app: App, actor: Actor, text: str) -> int:
@@ -118,5 +128,9 @@ def _print(report: ImportReport) -> None:
                 f"{report.invalid} rows have errors: the import would be rejected "
                 "(or use --partial)"
             )
+        elif report.invalid:
+            print(f"{report.invalid} rows with errors would be left out (--partial)")
     elif report.outcome == "empty":
         print("no order rows below the header: nothing to import")
+    elif report.invalid:
+        print(f"{report.invalid} rows with errors were left out (--partial): fix and import them")

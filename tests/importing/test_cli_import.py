@@ -68,9 +68,15 @@ def test_rejected_file_exits_1_and_partial_imports_the_rest(cli_env, capsys, app
 
     code, out, _ = run(capsys, "import", str(path), "--shop", str(shop), "--dry-run")
     assert code == 1 and "the import would be rejected" in out and order_count(app) == 0
+    code, out, _ = run(capsys, "import", str(path), "--shop", str(shop), "--partial", "--dry-run")
+    assert code == 3 and "1 rows with errors would be left out" in out and order_count(app) == 0
     code, out, _ = run(capsys, "import", str(path), "--shop", str(shop), "--partial")
-    assert code == 0 and "1 new" in out
+    assert code == 3 and "1 new" in out  # imported, but not every row: not 0
+    assert "error: row 3, 商品数量(件)" in out and "1 rows with errors were left out" in out
     assert set(stored_orders(app, shop)) == {"231125-1"}
+    path.write_bytes(csv_bytes([row("231125-1"), row("231125-2")]))
+    code, out, _ = run(capsys, "import", str(path), "--shop", str(shop), "--partial")
+    assert code == 0 and "1 new, 0 updated, 1 unchanged" in out and "left out" not in out
 
 
 def test_an_unterminated_quote_is_an_error_even_with_partial(cli_env, capsys, app, shop, tmp_path):  # type: ignore[no-untyped-def]
