@@ -16,7 +16,12 @@ format gets the same answers to the questions files raise:
   what a marked cell means (the built-in ones: an error in a column they read, a warning
   elsewhere).
 - **Row numbers** are what a spreadsheet shows: the header is row 1, a CSV record with a
-  line break inside quotes is one row, blank rows count.
+  line break inside quotes is one row, blank rows count. A quote that never closes is an
+  error at the row and column it opened (`text` has the rule).
+- **Row shape.** Cells stay in the columns the file puts them in. A row may be shorter
+  than the header (spreadsheets leave trailing empty cells out: formats read them as
+  empty) or longer (formats report non-empty extra cells). A header name given twice is an
+  error for a column a format reads (`Table.columns`); blank or unread ones are fine.
 - **Memory** stays flat: CSV is decoded and split as it is read; an XLSX sheet is streamed
   from its XML (`xlsx_sheet`), the rest of the workbook read by openpyxl.
 

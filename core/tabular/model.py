@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from core.errors import ValidationError
 
 #: Longest cell we accept (csv's own default limit; Excel stops at 32,767 characters).
 MAX_CELL_CHARS = 131_072
@@ -76,6 +78,27 @@ class Table:
     def keys(self) -> tuple[str, ...]:
         """The header normalised with `header_key`, index for index."""
         return tuple(header_key(h) for h in self.header)
+
+    def columns(self, filename: str, wanted: Iterable[str]) -> dict[str, int]:
+        """Header key → column index, for the `wanted` keys the header has. A wanted key
+        the header holds twice is a `ValidationError` naming it: which column holds the
+        values is anybody's guess. Blank or repeated headers of columns nobody reads are
+        fine."""
+        keys = self.keys
+        found: dict[str, int] = {}
+        for key in set(wanted):
+            at = [i for i, k in enumerate(keys) if k == key]
+            if len(at) > 1:
+                raise ValidationError(
+                    f"{filename}: column {self.header[at[0]]} is in the header twice "
+                    f"(columns {at[0] + 1} and {at[1] + 1}, header row {self.header_number}); "
+                    "rename or remove one",
+                    field=self.header[at[0]],
+                    row=self.header_number,
+                )
+            if at:
+                found[key] = at[0]
+        return found
 
     @property
     def encoding_label(self) -> str:

@@ -202,3 +202,12 @@ def test_mapped_orders_keep_raw_personal_whatever_the_receiver() -> None:
     first, second = parse((HEADER + ROWS).encode())
     assert second.order.receiver.name_masked == "李**"  # masked, and still
     assert first.order.raw_personal is True and second.order.raw_personal is True
+
+
+def test_a_mapped_column_twice_in_the_header_is_a_file_error() -> None:
+    header = HEADER.replace("留言\r\n", "留言,数量\r\n")
+    with pytest.raises(ValidationError, match="column 数量 is in the header twice") as caught:
+        parse((header + ROWS.replace("\r\n", ",9\r\n")).encode())
+    assert caught.value.details["field"] == "数量"
+    unread = HEADER.replace("留言\r\n", "留言,备注,备注\r\n")
+    assert len(parse((unread + ROWS.replace("\r\n", ",a,b\r\n")).encode())) == 2

@@ -263,3 +263,14 @@ def test_the_fixture_marks_masked_rows_impersonal() -> None:
     orders = {i.order.order_number: i.order for i in parse(fixture_text().encode("utf-8-sig"))}
     assert orders["231125-512345678901234"].raw_personal is False  # 张**, 138****5678
     assert orders["231125-512345678901235"].raw_personal is True  # 李雷 in clear
+
+
+def test_a_column_read_twice_in_the_header_is_a_file_error() -> None:
+    """Which of two 订单状态 columns holds the status is anybody's guess: never pick one."""
+    header = [*HEADER, "订单状态", "", "", "备注", "备注"]  # blank and unread ones are fine
+    values = row("231125-1")
+    with pytest.raises(ValidationError, match=r"column 订单状态 is in the header twice") as caught:
+        parse(csv_bytes([values], header=header))
+    assert (caught.value.details["field"], caught.value.details["row"]) == ("订单状态", 1)
+    ok = parse(csv_bytes([values], header=[*HEADER, "", "", "备注", "备注"]))
+    assert len(ok) == 1 and ok[0].ok

@@ -69,7 +69,7 @@ class MappedFormat(ImportFormat):
     def parse(self, stream: BinaryIO, filename: str) -> Iterator[ImportRow]:
         spec = self._spec()
         table = tabular.read_table(stream, filename)
-        index = {key: i for i, key in reversed(list(enumerate(table.keys)))}
+        index = table.columns(filename, (tabular.header_key(h) for h in spec.columns.values()))
         columns: dict[str, int] = {}
         missing = []
         for field, header in spec.columns.items():

@@ -123,7 +123,7 @@ def header_key_of(field: str) -> str:
 
 def resolve(table: tabular.Table, filename: str) -> dict[str, int]:
     """field → column index; a missing required column is a file-level error naming it."""
-    index = {key: i for i, key in reversed(list(enumerate(table.keys)))}  # first one wins
+    index = table.columns(filename, (tabular.header_key(n) for ns in COLUMNS.values() for n in ns))
     found: dict[str, int] = {}
     for field, names in COLUMNS.items():
         hit = next((index[k] for k in map(tabular.header_key, names) if k in index), None)
