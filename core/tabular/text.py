@@ -6,7 +6,8 @@ Quotes: a quoted cell may hold line breaks, but one row may run over at most
 `MAX_ROW_LINES` lines; a quote still open at the end of the file or past that is an
 error, "unterminated quote opened at row R, column C", and stops the file (past it, nobody
 can tell where rows begin). A quote inside an unquoted cell (`5"屏`) is text, as in csv
-and spreadsheets. Outside quotes, CRLF, LF and CR each end a row.
+and spreadsheets. Outside quotes, CRLF, LF and CR each end a row. A BOM that starts a later
+row (two files joined) is dropped like the first: kept, it would hide in the row's first cell.
 """
 
 from __future__ import annotations
@@ -209,6 +210,8 @@ def _csv_rows(
     spanned = lines.taken - number  # lines that rows so far ran over past their first
     try:
         for line in text:
+            if line[:1] == "\ufeff":  # files joined: the second one's BOM (see docstring)
+                line = line[1:]
             record = split_line(line, delimiter, limit)
             if record is not None:
                 nul = "\x00" in line

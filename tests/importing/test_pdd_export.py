@@ -3,6 +3,7 @@ encodings and header variants, and what each kind of bad row reports."""
 
 from __future__ import annotations
 
+import codecs
 import io
 from datetime import UTC, datetime
 
@@ -274,3 +275,15 @@ def test_a_column_read_twice_in_the_header_is_a_file_error() -> None:
     assert (caught.value.details["field"], caught.value.details["row"]) == ("订单状态", 1)
     ok = parse(csv_bytes([values], header=[*HEADER, "", "", "备注", "备注"]))
     assert len(ok) == 1 and ok[0].ok
+
+
+def test_a_byte_order_mark_starting_a_later_row_is_dropped() -> None:
+    """Files joined (`cat a.csv b.csv`): the second's BOM starts a row. Kept, it would sit
+    invisibly at the start of the row's first cell: in an order number, another order."""
+    header = ["订单号", *[h for h in HEADER if h != "订单号"]]
+    first = csv_bytes([row("231125-1")], header=header)
+    joined = parse(first + csv_bytes([row("231125-2")], header=header))
+    assert [(i.row, i.ok) for i in joined] == [(2, True), (3, False), (4, True)]
+    rows_only = csv_bytes([row("231125-3")], header=header).split(b"\r\n", 1)[1]
+    items = parse(first + codecs.BOM_UTF8 + rows_only)
+    assert [i.order.order_number for i in items] == ["231125-1", "231125-3"]
