@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.accounts import auth, authz, roles, users
 from core.accounts.permissions import BUILTIN_ROLES, PERMISSIONS
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from core.models import AuditEvent
+from core.models import AuditEvent, User
 from tests.conftest import ADMIN_PASSWORD
 
 REQUIRED = {
@@ -144,3 +147,82 @@ def test_role_in_use_cannot_be_deleted(app, acme) -> None:
     roles.unassign(app, acme.admin, "temp-user", "temp")
     roles.delete_role(app, acme.admin, "temp")
     assert "temp" not in {r.name for r in roles.list_roles(app, acme.admin)}
+
+
+def _managers(app, acme) -> set[str]:
+    with app.tx() as s:
+        return {
+            u.username
+            for u in s.scalars(select(User).where(User.org_id == acme.org_id))
+            if u.status == "active" and any("user.manage" in r.permissions for r in u.roles)
+        }
+
+
+def test_revoking_user_manage_from_the_last_managers_role_is_refused(app, acme) -> None:
+    roles.create_role(app, acme.admin, "组长", ("user.manage", "order.view"))
+    acme.staff("wang", "组长")
+    roles.unassign(app, acme.admin, "boss", "管理员")
+    with pytest.raises(Conflict, match=r"revoke user\.manage from role 组长.*wang.*last"):
+        roles.revoke(app, acme.system, "组长", "user.manage")
+    # Nothing changed, nothing audited.
+    role = next(r for r in roles.list_roles(app, acme.system) if r.name == "组长")
+    assert "user.manage" in role.permissions
+    assert _managers(app, acme) == {"wang"}
+    with app.tx() as s:
+        assert not s.scalars(select(AuditEvent).where(AuditEvent.action == "role.revoke")).all()
+    # Another permission of the same role can still go; with a second manager, so can this.
+    roles.revoke(app, acme.system, "组长", "order.view")
+    roles.assign(app, acme.system, "boss", "管理员")
+    roles.revoke(app, acme.system, "组长", "user.manage")
+    assert _managers(app, acme) == {"boss"}
+
+
+def test_disabled_users_do_not_count_as_managers(app, acme) -> None:
+    acme.staff("deputy", "管理员")
+    users.set_user_enabled(app, acme.admin, "deputy", enabled=False)
+    with pytest.raises(Conflict, match=r"boss is the org's last active user with user\.manage"):
+        roles.unassign(app, acme.system, "boss", "管理员")
+    with pytest.raises(Conflict, match=r"disable boss.*last active user with user\.manage"):
+        users.set_user_enabled(app, acme.system, "boss", enabled=False)
+    assert _managers(app, acme) == {"boss"}
+
+
+def test_disabling_someone_else_is_not_refused_for_want_of_managers(app, acme) -> None:
+    """Only a change that takes user.manage from the last holders is refused."""
+    acme.staff("clerk", "print_operator")
+    users.set_user_enabled(app, acme.system, "clerk", enabled=False)
+    roles.unassign(app, acme.system, "clerk", "打单员")
+
+
+def test_two_managers_removing_each_other_at_once_leave_one(app, acme) -> None:
+    """Each change checks the *other* is still a manager; the org lock makes them take turns."""
+    acme.staff("deputy", "管理员")
+    barrier = threading.Barrier(2)
+
+    def pause_before_removing(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("DELETE FROM USER_ROLES"):
+            # Both have checked: now both remove (or time out, when one waits on the lock).
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=2)
+
+    event.listen(app.engine, "before_cursor_execute", pause_before_removing)
+    outcomes: dict[str, BaseException | None] = {}
+
+    def remove(name: str) -> None:
+        try:
+            roles.unassign(app, acme.system, name, "管理员")
+            outcomes[name] = None
+        except BaseException as exc:
+            outcomes[name] = exc
+
+    try:
+        threads = [threading.Thread(target=remove, args=(n,)) for n in ("boss", "deputy")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", pause_before_removing)
+    errors = [e for e in outcomes.values() if e is not None]
+    assert len(errors) == 1 and isinstance(errors[0], Conflict), outcomes
+    assert len(_managers(app, acme)) == 1

@@ -7,7 +7,7 @@ shop and nobody locks themselves out by editing 管理员); to adjust one, creat
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts import audit, authz
@@ -15,8 +15,11 @@ from core.accounts.auth import user_in_org
 from core.accounts.permissions import BUILTIN_BY_KEY, BUILTIN_ROLES, check_known
 from core.actor import Actor
 from core.app import App
+from core.db import open_write_transaction
 from core.errors import Conflict, NotFound, ValidationError
-from core.models import Role, RolePermission, User, UserRole
+from core.models import Org, Role, RolePermission, User, UserRole
+
+MANAGE = "user.manage"
 
 
 def ensure_builtin_roles(session: Session, org_id: int) -> dict[str, Role]:
@@ -119,6 +122,10 @@ def _change(app: App, actor: Actor, role_name: str, permission: str, *, add: boo
                 f"built-in role {role.name} cannot be changed; create a custom role "
                 f"based on it (orderhub role create NAME --based-on {role.name})"
             )
+        if not add and permission == MANAGE and MANAGE in role.permissions:
+            refuse_to_leave_no_manager(
+                session, actor.org_id, f"revoke {MANAGE} from role {role.name}", role_id=role.id
+            )
         before = sorted(role.permissions)
         if add and permission not in role.permissions:
             role.grants.append(RolePermission(permission=permission))
@@ -143,6 +150,9 @@ def delete_role(app: App, actor: Actor, role_name: str) -> None:
         role = role_in_org(session, actor, role_name)
         if role.builtin_key:
             raise Conflict(f"built-in role {role.name} cannot be deleted")
+        refuse_to_leave_no_manager(
+            session, actor.org_id, f"delete role {role.name}", role_id=role.id
+        )
         holders = session.scalars(
             select(User.username)
             .join(UserRole, UserRole.user_id == User.id)
@@ -190,8 +200,12 @@ def unassign(app: App, actor: Actor, username: str, role_name: str) -> None:
         link = session.get(UserRole, (user.id, role.id))
         if link is None:
             raise NotFound(f"{user.username} does not have role {role.name}")
-        if "user.manage" in role.permissions:
-            _refuse_last_manager_after(session, user, role)
+        refuse_to_leave_no_manager(
+            session,
+            actor.org_id,
+            f"take role {role.name} from {user.username}",
+            link=(user.id, role.id),
+        )
         session.delete(link)
         audit.record(
             session,
@@ -203,33 +217,54 @@ def unassign(app: App, actor: Actor, username: str, role_name: str) -> None:
         )
 
 
-def _refuse_last_manager_after(session: Session, user: User, role: Role) -> None:
-    """Removing this role must not leave the org with nobody who can manage users."""
-    others = session.scalars(
-        select(Role)
-        .join(UserRole, UserRole.role_id == Role.id)
-        .where(UserRole.user_id == user.id, Role.id != role.id)
-    ).all()
-    if any("user.manage" in r.permissions for r in others):
-        return
-    refuse_last_manager(session, user)
+def refuse_to_leave_no_manager(
+    session: Session,
+    org_id: int,
+    doing: str,
+    *,
+    user_id: int | None = None,
+    role_id: int | None = None,
+    link: tuple[int, int] | None = None,
+) -> None:
+    """Refuse, before anything changes, a change that leaves the org with no active user
+    holding user.manage (nobody could manage users and roles any more).
 
-
-def refuse_last_manager(session: Session, user: User) -> None:
-    """Never leave an org without an active user (other than `user`) who can manage users."""
-    managers = session.scalar(
-        select(func.count(func.distinct(User.id)))
-        .join(UserRole, UserRole.user_id == User.id)
+    The change is described by what it takes away: `user_id` stops counting (disabled),
+    `role_id` stops granting user.manage (revoked from it, or the role deleted), `link`
+    (user id, role id) is a role taken from a user. `doing` names it in the message. The
+    org row is locked first, so two changes that each leave the *other* manager in place
+    take turns instead of both passing.
+    """
+    lock_org(session, org_id)
+    holders = session.execute(
+        select(UserRole.user_id, UserRole.role_id, User.username)
+        .join(User, User.id == UserRole.user_id)
         .join(RolePermission, RolePermission.role_id == UserRole.role_id)
         .where(
-            User.org_id == user.org_id,
+            User.org_id == org_id,
             User.status == "active",
-            User.id != user.id,
-            RolePermission.permission == "user.manage",
+            RolePermission.permission == MANAGE,
         )
-    )
-    if not managers:
+    ).all()
+    kept = [
+        h
+        for h in holders
+        if h.user_id != user_id and h.role_id != role_id and (h.user_id, h.role_id) != link
+    ]
+    if holders and not kept:
+        names = sorted({h.username for h in holders})
+        who = (
+            f"{names[0]} is the org's last active user"
+            if len(names) == 1
+            else f"{', '.join(names)} are the org's last active users"
+        )
         raise Conflict(
-            f"{user.username} is the org's last active user with user.manage; "
-            "give that permission to someone else first"
+            f"cannot {doing}: {who} with {MANAGE}; give {MANAGE} to another active user first"
         )
+
+
+def lock_org(session: Session, org_id: int) -> None:
+    """Serialise changes to who manages the org: the org row on PostgreSQL, the write lock
+    on SQLite (taken before the caller's checks read anything)."""
+    open_write_transaction(session)
+    session.execute(select(Org.id).where(Org.id == org_id).with_for_update())

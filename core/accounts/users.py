@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.accounts import audit, authz, passwords
 from core.accounts.auth import user_in_org
-from core.accounts.roles import ensure_builtin_roles, refuse_last_manager, role_in_org
+from core.accounts.roles import ensure_builtin_roles, refuse_to_leave_no_manager, role_in_org
 from core.actor import Actor
 from core.app import App
 from core.errors import AuthenticationFailed, Conflict, ValidationError
@@ -199,7 +199,9 @@ def set_user_enabled(app: App, actor: Actor, username: str, enabled: bool) -> Us
         if not enabled:
             if user.id == actor.user_id:
                 raise Conflict("you cannot disable your own account")
-            refuse_last_manager(session, user)
+            refuse_to_leave_no_manager(
+                session, actor.org_id, f"disable {user.username}", user_id=user.id
+            )
             user.status = "disabled"
             session.execute(
                 update(ApiToken)
