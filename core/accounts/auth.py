@@ -245,7 +245,9 @@ def _token_owner(session: Session, actor: Actor, username: str | None) -> User:
         )
     if actor.is_system or _self_name(session, actor) != username:
         authz.require(session, actor, "user.manage")
-    return user_in_org(session, actor, username)
+    user = user_in_org(session, actor, username)
+    authz.require_outranks(session, actor, user, f"make an API token for {user.username}")
+    return user
 
 
 def _self_name(session: Session, actor: Actor) -> str | None:
@@ -308,6 +310,9 @@ def revoke_token(app: App, actor: Actor, token_id: int) -> ApiToken:
             raise NotFound(f"no token with id {token_id}")
         if row.user_id != actor.user_id:
             authz.require(session, actor, "user.manage")
+            owner = session.get(User, row.user_id)
+            assert owner is not None
+            authz.require_outranks(session, actor, owner, f"revoke a token of {owner.username}")
         else:
             authz.permissions_of(session, actor)
         if row.revoked_at is not None:
@@ -374,6 +379,8 @@ def disable_totp(app: App, actor: Actor, username: str | None = None) -> None:
         else:
             authz.require(session, actor, "user.manage")
             user = user_in_org(session, actor, username)
+            doing = f"turn off two-factor login for {user.username}"
+            authz.require_outranks(session, actor, user, doing)
         user.totp_enabled = False
         user.totp_secret = None
         user.totp_last_step = None

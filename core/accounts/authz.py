@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,3 +47,36 @@ def require(session: Session, actor: Actor, permission: str) -> None:
 
 def has(session: Session, actor: Actor, permission: str) -> bool:
     return permission in permissions_of(session, actor)
+
+
+def permissions_of_user(session: Session, user_id: int) -> frozenset[str]:
+    """What a user's roles grant, whatever the user's status (for comparing, not acting)."""
+    rows = session.scalars(
+        select(RolePermission.permission)
+        .join(UserRole, UserRole.role_id == RolePermission.role_id)
+        .where(UserRole.user_id == user_id)
+    )
+    return frozenset(rows)
+
+
+def require_held(session: Session, actor: Actor, permissions: Iterable[str], doing: str) -> None:
+    """No escalation: the actor gives or takes away only permissions they hold themselves.
+
+    Raise PermissionDenied naming `doing` (e.g. "give role 管理员 to wang") and every
+    permission it involves that the actor lacks. The system actor holds every permission.
+    """
+    missing = sorted(set(permissions) - permissions_of(session, actor))
+    if missing:
+        raise PermissionDenied(
+            f"{actor.label} cannot {doing}: that involves {', '.join(missing)}, which "
+            f"{actor.label} does not hold (a user manages only permissions they hold)",
+            permission=missing[0],
+            missing=missing,
+        )
+
+
+def require_outranks(session: Session, actor: Actor, user: User, doing: str) -> None:
+    """Act on another user's account (password, tokens, status, 2FA, roles) only when holding
+    every permission they hold: otherwise taking over their account would be an escalation."""
+    if user.id != actor.user_id:
+        require_held(session, actor, permissions_of_user(session, user.id), doing)

@@ -89,6 +89,7 @@ def create_role(
             raise Conflict(f"a role named {name!r} already exists", field="name")
         if based_on:
             perms |= role_in_org(session, actor, based_on).permissions
+        authz.require_held(session, actor, perms, f"create role {name}")
         role = Role(org_id=actor.org_id, name=name, description=description)
         role.grants = [RolePermission(permission=p) for p in sorted(perms)]
         session.add(role)
@@ -122,6 +123,8 @@ def _change(app: App, actor: Actor, role_name: str, permission: str, *, add: boo
                 f"built-in role {role.name} cannot be changed; create a custom role "
                 f"based on it (orderhub role create NAME --based-on {role.name})"
             )
+        doing = f"grant {permission} to" if add else f"revoke {permission} from"
+        authz.require_held(session, actor, {permission}, f"{doing} role {role.name}")
         if not add and permission == MANAGE and MANAGE in role.permissions:
             refuse_to_leave_no_manager(
                 session, actor.org_id, f"revoke {MANAGE} from role {role.name}", role_id=role.id
@@ -150,6 +153,7 @@ def delete_role(app: App, actor: Actor, role_name: str) -> None:
         role = role_in_org(session, actor, role_name)
         if role.builtin_key:
             raise Conflict(f"built-in role {role.name} cannot be deleted")
+        authz.require_held(session, actor, role.permissions, f"delete role {role.name}")
         refuse_to_leave_no_manager(
             session, actor.org_id, f"delete role {role.name}", role_id=role.id
         )
@@ -178,6 +182,9 @@ def assign(app: App, actor: Actor, username: str, role_name: str) -> None:
         authz.require(session, actor, "user.manage")
         user = user_in_org(session, actor, username)
         role = role_in_org(session, actor, role_name)
+        authz.require_held(
+            session, actor, role.permissions, f"give role {role.name} to {user.username}"
+        )
         if session.get(UserRole, (user.id, role.id)) is not None:
             raise Conflict(f"{user.username} already has role {role.name}")
         session.add(UserRole(user_id=user.id, role_id=role.id))
@@ -200,6 +207,9 @@ def unassign(app: App, actor: Actor, username: str, role_name: str) -> None:
         link = session.get(UserRole, (user.id, role.id))
         if link is None:
             raise NotFound(f"{user.username} does not have role {role.name}")
+        authz.require_held(
+            session, actor, role.permissions, f"take role {role.name} from {user.username}"
+        )
         refuse_to_leave_no_manager(
             session,
             actor.org_id,

@@ -158,6 +158,9 @@ def add_user(
     with app.tx() as session:
         authz.require(session, actor, "user.manage")
         role_rows = [role_in_org(session, actor, name) for name in roles]
+        for role in role_rows:
+            doing = f"give role {role.name} to {username.strip().lower()}"
+            authz.require_held(session, actor, role.permissions, doing)
         user = _new_user(
             session,
             app,
@@ -195,6 +198,8 @@ def set_user_enabled(app: App, actor: Actor, username: str, enabled: bool) -> Us
     with app.tx() as session:
         authz.require(session, actor, "user.manage")
         user = user_in_org(session, actor, username)
+        doing = f"{'enable' if enabled else 'disable'} {user.username}"
+        authz.require_outranks(session, actor, user, doing)
         before = user.status
         if not enabled:
             if user.id == actor.user_id:
@@ -227,6 +232,7 @@ def admin_reset_password(app: App, actor: Actor, username: str, new_password: st
     with app.tx() as session:
         authz.require(session, actor, "user.manage")
         user = user_in_org(session, actor, username)
+        authz.require_outranks(session, actor, user, f"reset the password of {user.username}")
         passwords.check_policy(new_password, user.username, app.settings.auth)
         set_password(session, app, user, new_password)
         audit.record(
@@ -239,6 +245,7 @@ def unlock_user(app: App, actor: Actor, username: str) -> User:
     with app.tx() as session:
         authz.require(session, actor, "user.manage")
         user = user_in_org(session, actor, username)
+        authz.require_outranks(session, actor, user, f"unlock {user.username}")
         user.failed_logins = 0
         user.locked_until = None
         audit.record(session, "user.unlock", actor=actor, target_type="user", target_id=user.id)
