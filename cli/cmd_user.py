@@ -76,6 +76,7 @@ def _list(args: argparse.Namespace) -> int:
             "status": u.status,
             "roles": [r.name for r in u.roles],
             "totp": u.totp_enabled,
+            "failed_logins": u.failed_logins,
             "locked_until": clock.local_text(u.locked_until) if u.locked_until else None,
         }
         for u in users

@@ -9,6 +9,7 @@ import pytest
 
 from cli.main import main
 from core.accounts import auth
+from core.errors import AuthenticationFailed
 from tests.conftest import TEST_KEY
 
 
@@ -104,6 +105,11 @@ def test_user_disable_reset_password_and_unlock(cli_env, capsys, monkeypatch, ap
     )
     assert code == 0, err
     auth.login(app, "lisi", "Li-Password-22")
+    with pytest.raises(AuthenticationFailed):  # the caller learns nothing of the count …
+        auth.login(app, "lisi", "Li-Password-33")
+    code, out, _ = run(capsys, "--json", "user", "list")
+    lisi = next(u for u in json.loads(out) if u["username"] == "lisi")
+    assert (lisi["failed_logins"], lisi["locked_until"]) == (1, None)  # … the admin does
     assert run(capsys, "user", "unlock", "lisi")[0] == 0
     assert run(capsys, "user", "disable-2fa", "lisi")[0] == 0
     assert run(capsys, "user", "disable", "lisi")[0] == 0

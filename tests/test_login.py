@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.accounts import auth, totp
+from core import clock
+from core.accounts import auth, passwords, totp
 from core.accounts import users as accounts
 from core.errors import (
-    AccountLocked,
     AuthenticationFailed,
     Conflict,
     NotFound,
@@ -52,21 +52,99 @@ def test_wrong_password_and_unknown_user_are_audited_alike(app, acme) -> None:
     ]
 
 
+def _lock_state(app, acme, username: str) -> tuple[int, str | None]:
+    """What an admin sees of a user's failed logins: the count and the lock's end."""
+    user = next(u for u in accounts.list_users(app, acme.admin) if u.username == username)
+    until = clock.local_text(user.locked_until) if user.locked_until else None
+    return user.failed_logins, until
+
+
+def _failure(call) -> tuple[type, str, str, dict]:
+    with pytest.raises(AuthenticationFailed) as info:
+        call()
+    return type(info.value), info.value.code, str(info.value), info.value.details
+
+
+def test_unknown_wrong_locked_and_disabled_get_the_same_answer(app, acme, frozen_clock) -> None:
+    """Nothing in a failed login tells whether the user name exists or what state it is in."""
+    acme.staff("wang", "print_operator")
+    acme.staff("gone", "print_operator")
+    acme.staff("locked", "print_operator")
+    accounts.set_user_enabled(app, acme.admin, "gone", enabled=False)
+    enrol = auth.start_totp(app, acme.admin)
+    auth.confirm_totp(app, acme.admin, totp.code_at(enrol.secret, totp.step_of(frozen_clock[0])))
+    answers = {
+        "unknown user": _failure(lambda: auth.login(app, "nobody", "whatever-at-all")),
+        "wrong password": _failure(lambda: auth.login(app, "wang", "wrong-password-x")),
+        "again": _failure(lambda: auth.login(app, "wang", "wrong-password-x")),
+        "disabled": _failure(lambda: auth.login(app, "gone", "wrong-password-x")),
+        "wrong 2FA code": _failure(lambda: auth.login(app, "boss", ADMIN_PASSWORD, "000000")),
+    }
+    for _ in range(4):
+        _failure(lambda: auth.login(app, "locked", "wrong-password-x"))
+    answers["locking"] = _failure(lambda: auth.login(app, "locked", "wrong-password-x"))
+    answers["locked, right password"] = _failure(lambda: auth.login(app, "locked", ADMIN_PASSWORD))
+    answers["locked, wrong password"] = _failure(lambda: auth.login(app, "locked", "wrong-pass-y"))
+    assert len(set(map(repr, answers.values()))) == 1, answers
+    kind, code, message, details = answers["unknown user"]
+    assert (kind, code, details) == (AuthenticationFailed, "authentication_failed", {})
+    assert message.startswith("wrong user name or password") and "left" not in message
+
+
+def test_every_failed_login_costs_one_argon2_computation(app, acme, monkeypatch) -> None:
+    """An unknown or locked user costs what a wrong password costs: response time does not
+    tell whether the user name exists."""
+    from argon2 import PasswordHasher
+
+    calls: list[str] = []
+    real_hash, real_verify = PasswordHasher.hash, PasswordHasher.verify
+
+    def counting_hash(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("hash")
+        return real_hash(self, *args, **kwargs)
+
+    def counting_verify(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("verify")
+        return real_verify(self, *args, **kwargs)
+
+    acme.staff("wang", "print_operator")
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            auth.login(app, "wang", "wrong-password-x")  # locked now
+    monkeypatch.setattr(passwords, "_DUMMY", {})  # a first unknown user name, too
+    monkeypatch.setattr(PasswordHasher, "hash", counting_hash)
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    for username, password in (
+        ("nobody", "whatever-at-all"),
+        ("nobody-else", "whatever-at-all"),
+        ("boss", "wrong-password-x"),
+        ("wang", "wrong-password-x"),
+        ("wang", ADMIN_PASSWORD),
+    ):
+        calls.clear()
+        with pytest.raises(AuthenticationFailed):
+            auth.login(app, username, password)
+        assert len(calls) == 1, (username, password, calls)
+
+
 def test_five_failures_lock_the_account_until_it_expires(app, acme, frozen_clock) -> None:
-    for left in (4, 3, 2, 1):
-        with pytest.raises(AuthenticationFailed, match=f"{left} attempt"):
-            auth.login(app, "boss", "wrong-password-x")
-    with pytest.raises(AccountLocked, match="locked after 5 failed logins") as info:
-        auth.login(app, "boss", "wrong-password-x")
-    assert "10:15" in str(info.value)  # 02:00 UTC + 15 min, shown in Asia/Shanghai
-    # Even the right password is refused while locked, and says so.
-    with pytest.raises(AccountLocked):
-        auth.login(app, "boss", ADMIN_PASSWORD)
+    acme.staff("wang", "print_operator")
+    for count in (1, 2, 3, 4):
+        with pytest.raises(AuthenticationFailed, match="wrong user name or password"):
+            auth.login(app, "wang", "wrong-password-x")
+        assert _lock_state(app, acme, "wang") == (count, None)
+    with pytest.raises(AuthenticationFailed, match="wrong user name or password"):
+        auth.login(app, "wang", "wrong-password-x")
+    # The admin sees the lock; 02:00 UTC + 15 min, shown in Asia/Shanghai.
+    assert "10:15" in _lock_state(app, acme, "wang")[1]
+    # Even the right password is refused while locked (with the same answer as a wrong one).
+    with pytest.raises(AuthenticationFailed, match="wrong user name or password"):
+        auth.login(app, "wang", ADMIN_PASSWORD)
     frozen_clock[0] += timedelta(minutes=14, seconds=59)
-    with pytest.raises(AccountLocked):
-        auth.login(app, "boss", ADMIN_PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        auth.login(app, "wang", ADMIN_PASSWORD)
     frozen_clock[0] += timedelta(seconds=2)
-    auth.login(app, "boss", ADMIN_PASSWORD)
+    auth.login(app, "wang", ADMIN_PASSWORD)
     actions = _actions(app, acme.org_id)
     assert actions.count("login.failure") == 5
     assert "user.locked" in actions and actions.count("login.locked") == 2
@@ -78,12 +156,16 @@ def test_lockout_threshold_and_duration_are_configurable(app, acme, frozen_clock
     app.settings = replace(
         app.settings, auth=replace(app.settings.auth, lockout_threshold=2, lockout_minutes=1)
     )
+    acme.staff("wang", "print_operator")
     with pytest.raises(AuthenticationFailed):
-        auth.login(app, "boss", "wrong-password-x")
-    with pytest.raises(AccountLocked):
-        auth.login(app, "boss", "wrong-password-x")
+        auth.login(app, "wang", "wrong-password-x")
+    with pytest.raises(AuthenticationFailed):
+        auth.login(app, "wang", "wrong-password-x")
+    assert _lock_state(app, acme, "wang")[1] is not None
+    with pytest.raises(AuthenticationFailed):
+        auth.login(app, "wang", ADMIN_PASSWORD)
     frozen_clock[0] += timedelta(minutes=1, seconds=1)
-    auth.login(app, "boss", ADMIN_PASSWORD)
+    auth.login(app, "wang", ADMIN_PASSWORD)
 
 
 def test_admin_can_unlock_and_success_resets_the_count(app, acme) -> None:
@@ -91,10 +173,15 @@ def test_admin_can_unlock_and_success_resets_the_count(app, acme) -> None:
     for _ in range(5):
         with pytest.raises(AuthenticationFailed):
             auth.login(app, "wang", "wrong-password-x")
+    assert _lock_state(app, acme, "wang")[1] is not None
     accounts.unlock_user(app, acme.admin, "wang")
-    auth.login(app, "wang", ADMIN_PASSWORD)
-    with pytest.raises(AuthenticationFailed, match="4 attempt"):
+    with pytest.raises(AuthenticationFailed):
         auth.login(app, "wang", "wrong-password-x")
+    auth.login(app, "wang", ADMIN_PASSWORD)
+    assert _lock_state(app, acme, "wang") == (0, None)
+    with pytest.raises(AuthenticationFailed):
+        auth.login(app, "wang", "wrong-password-x")
+    assert _lock_state(app, acme, "wang") == (1, None)
 
 
 def test_totp_enrolment_and_login(app, acme, frozen_clock) -> None:

@@ -3,6 +3,12 @@
 Failed attempts are counted with an atomic UPDATE (two processes guessing at once cannot
 lose a count) and committed even though the login raises, so lockout holds across
 processes and restarts. Every outcome is audited: success, failure, locked.
+
+A failed login never tells whether the user name exists: an unknown name, a wrong password
+or TOTP code, and a locked account (even with the right password) get one answer
+(`failure`), and each costs one argon2 computation. Only the audit trail and the admin's
+user list (failed count, locked until) tell them apart. The account's state (not verified,
+disabled, org not active) is said only to whoever gave the right password.
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ from core import clock
 from core.accounts import audit, authz, passwords, tokens, totp
 from core.actor import Actor
 from core.app import App
+from core.config import AuthSettings
 from core.errors import (
-    AccountLocked,
     AuthenticationFailed,
     Conflict,
     NotFound,
@@ -29,6 +35,14 @@ from core.errors import (
 from core.models import ApiToken, Org, User
 
 GENERIC_FAILURE = "wrong user name or password"
+
+
+def failure(auth: AuthSettings) -> AuthenticationFailed:
+    """The one answer to every failed login; the same for every user name."""
+    return AuthenticationFailed(
+        f"{GENERIC_FAILURE} (after {auth.lockout_threshold} failed attempts an account is "
+        f"locked for {auth.lockout_minutes} minutes; an administrator can unlock it)"
+    )
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,7 @@ def login(
     """Check password (and TOTP when enrolled); return a session token, or raise and audit."""
     auth = app.settings.auth
     now = clock.now()
-    failure: Exception | None = None
+    failed: AuthenticationFailed | None = None
     with app.tx() as session:
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         if user is None:
@@ -54,8 +68,9 @@ def login(
                 actor_label=username[:100],
                 detail=f"unknown user name; {source}".strip("; "),
             )
-            failure = AuthenticationFailed(GENERIC_FAILURE)
+            failed = failure(auth)
         elif user.locked_until is not None and user.locked_until > now:
+            passwords.verify_password(user.password_hash, password, auth)  # same time as a try
             audit.record(
                 session,
                 "login.locked",
@@ -65,17 +80,17 @@ def login(
                 target_id=user.id,
                 detail=source,
             )
-            failure = _locked_error(user.locked_until, auth.lockout_threshold)
+            failed = failure(auth)
         elif not passwords.verify_password(user.password_hash, password, auth):
-            failure = _count_failure(session, app, user, "wrong password", source)
+            failed = _count_failure(session, app, user, "wrong password", source)
         elif user.totp_enabled and not totp_code:
             raise SecondFactorRequired("enter the 6-digit code from your authenticator app")
         elif user.totp_enabled and not _accept_totp(session, user, totp_code or "", now):
-            failure = _count_failure(session, app, user, "wrong TOTP code", source)
+            failed = _count_failure(session, app, user, "wrong TOTP code", source)
         else:
             _check_can_log_in(session, user)
             result = _succeed(session, app, user, password, source)
-    if failure is None:
+    if failed is None:
         app.plugins.emit(
             "user_logged_in",
             org_id=result.actor.org_id,
@@ -84,18 +99,12 @@ def login(
             method="password+totp" if totp_code else "password",
         )
         return result
-    raise failure
+    raise failed
 
 
-def _locked_error(until: datetime, threshold: int) -> AccountLocked:
-    return AccountLocked(
-        f"account locked after {threshold} failed logins; try again after "
-        f"{clock.local_text(until)} (Asia/Shanghai) or ask an administrator to unlock it",
-        locked_until=until.isoformat(),
-    )
-
-
-def _count_failure(session: Session, app: App, user: User, why: str, source: str) -> Exception:
+def _count_failure(
+    session: Session, app: App, user: User, why: str, source: str
+) -> AuthenticationFailed:
     """Count one failure atomically; lock the account when the threshold is reached."""
     auth = app.settings.auth
     count = session.execute(
@@ -127,9 +136,7 @@ def _count_failure(session: Session, app: App, user: User, why: str, source: str
             target_id=user.id,
             after={"locked_until": until.isoformat()},
         )
-        return _locked_error(until, auth.lockout_threshold)
-    left = auth.lockout_threshold - count
-    return AuthenticationFailed(f"{GENERIC_FAILURE} ({left} attempt(s) left before lockout)")
+    return failure(auth)
 
 
 def _accept_totp(session: Session, user: User, code: str, now: datetime) -> bool:

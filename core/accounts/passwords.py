@@ -64,7 +64,10 @@ _DUMMY: dict[tuple[int, int, int], str] = {}
 
 
 def burn_time(auth: AuthSettings) -> None:
+    """Spend one argon2 computation, as checking a real password does (hashing the dummy the
+    first time costs the same as verifying it later)."""
     key = (auth.argon2_time_cost, auth.argon2_memory_kib, auth.argon2_parallelism)
     if key not in _DUMMY:
         _DUMMY[key] = hash_password("orderhub-dummy-password", auth)
+        return
     verify_password(_DUMMY[key], "not-the-password", auth)
