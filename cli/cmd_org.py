@@ -79,5 +79,6 @@ def _verify(args: argparse.Namespace) -> int:
 def _resend(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     registration.resend_registration_code(app, args.admin)
-    emit(args, {"admin": args.admin, "code": "sent"})
+    # Said the same whether or not a registration waits under that name (no enumeration).
+    emit(args, {"admin": args.admin, "code": "sent, if a registration waits under that name"})
     return 0

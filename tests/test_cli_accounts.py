@@ -163,6 +163,9 @@ def test_org_register_verify_and_list(cli_env, capsys, monkeypatch, app) -> None
         capsys, "org", "verify", "xindian", "000000" if sent != "000000" else "111111"
     )
     assert code == 1 and "wrong code" in err
+    code, _, err = run(capsys, "org", "verify", "nobody-here", sent)
+    assert code == 1 and "wrong code" in err  # the same answer for a name that is not waiting
+    assert run(capsys, "org", "resend-code", "nobody-here")[0] == 0  # says nothing either way
     assert run(capsys, "org", "verify", "xindian", sent)[0] == 0
     code, out, _ = run(capsys, "--json", "org", "list")
     assert {o["name"]: o["status"] for o in json.loads(out)} == {"acme": "active", "新店": "active"}

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.accounts import auth, registration, users
-from core.errors import AuthenticationFailed, Conflict, ValidationError
+from core.errors import AuthenticationFailed, Conflict, OrderhubError, ValidationError
 from core.models import Alert, VerificationCode
 
 GOOD = "Shop-Owner-2026"
@@ -46,7 +46,7 @@ def test_codes_are_hashed_limited_and_expire(app, frozen_clock) -> None:
     for _ in range(5):
         with pytest.raises(AuthenticationFailed, match="wrong code"):
             registration.verify_registration(app, "owner-b", wrong)
-    with pytest.raises(AuthenticationFailed, match="too many"):
+    with pytest.raises(AuthenticationFailed, match="mistyped 5 times"):  # even the right one
         registration.verify_registration(app, "owner-b", code)
     registration.resend_registration_code(app, "owner-b")
     fresh = _last_code(app, "register")
@@ -79,3 +79,60 @@ def test_password_reset_by_code(app, acme) -> None:
     auth.login(app, "boss", "Brand-New-Pass-1")
     with pytest.raises(AuthenticationFailed):
         registration.reset_password_with_code(app, "boss", code, "Brand-New-Pass-2")
+
+
+def _answer(call) -> tuple[type, str, str]:
+    with pytest.raises(OrderhubError) as info:
+        call()
+    return type(info.value), info.value.code, str(info.value)
+
+
+def test_password_reset_by_code_does_not_tell_which_users_exist(app, acme, frozen_clock) -> None:
+    """Unknown, disabled, no code asked for, wrong, expired or worn-out code: one answer."""
+    users.add_user(app, acme.admin, "gone", GOOD)
+    users.add_user(app, acme.admin, "asked", GOOD)
+    users.add_user(app, acme.admin, "tried", GOOD)
+    users.set_user_enabled(app, acme.admin, "gone", enabled=False)
+    registration.request_password_reset(app, "asked")
+    registration.request_password_reset(app, "tried")
+    registration.request_password_reset(app, "gone")  # silent, sends nothing
+    code = _last_code(app, "password_reset")
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            registration.reset_password_with_code(app, "tried", wrong, "Brand-New-Pass-1")
+    reset = registration.reset_password_with_code
+    answers = {
+        "unknown": _answer(lambda: reset(app, "nobody-here", code, "Brand-New-Pass-1")),
+        "disabled": _answer(lambda: reset(app, "gone", code, "Brand-New-Pass-1")),
+        "no code asked": _answer(lambda: reset(app, "boss", code, "Brand-New-Pass-1")),
+        "wrong code": _answer(lambda: reset(app, "asked", wrong, "Brand-New-Pass-1")),
+        "too many tries": _answer(lambda: reset(app, "tried", code, "Brand-New-Pass-1")),
+    }
+    frozen_clock[0] += timedelta(minutes=16)
+    answers["expired"] = _answer(lambda: reset(app, "asked", code, "Brand-New-Pass-1"))
+    assert len(set(answers.values())) == 1, answers
+    assert answers["unknown"][2].startswith("wrong code")
+    # A password breaking the policy is refused alike, whether the name exists or not.
+    assert _answer(lambda: reset(app, "nobody-here", code, "short")) == _answer(
+        lambda: reset(app, "boss", code, "short")
+    )
+    auth.login(app, "asked", GOOD)  # unchanged
+
+
+def test_registration_codes_do_not_tell_which_names_are_waiting(app, acme) -> None:
+    registration.register_org(app, "shop-c", "owner-c", GOOD, "c@example.com")
+    code = _last_code(app, "register")
+    wrong = "000000" if code != "000000" else "111111"
+    verify = registration.verify_registration
+    answers = {
+        "unknown": _answer(lambda: verify(app, "nobody-here", code)),
+        "already active": _answer(lambda: verify(app, "boss", code)),
+        "wrong code": _answer(lambda: verify(app, "owner-c", wrong)),
+    }
+    assert len(set(answers.values())) == 1, answers
+    # Asking for a new code says nothing either way, and sends nothing for an unknown name.
+    registration.resend_registration_code(app, "nobody-here")
+    registration.resend_registration_code(app, "boss")
+    assert _last_code(app, "register") == code
+    verify(app, "owner-c", code)

@@ -2,6 +2,8 @@
 
 Only a keyed hash of each code is stored (a 6-digit code is trivial to brute-force from a
 plain hash), and codes reach people through the notifier plugins (`core.alerts.notify`).
+Every failure gets one answer (`code_failure`), also for names with no code: the flows are
+open to anyone, and "expired" or "too many tries" would tell that the name exists.
 """
 
 from __future__ import annotations
@@ -51,6 +53,15 @@ def issue_code(session: Session, app: App, user: User, purpose: str) -> str:
     return code
 
 
+def code_failure(app: App) -> AuthenticationFailed:
+    """The one answer to a code that does not work, for whatever reason."""
+    auth = app.settings.auth
+    return AuthenticationFailed(
+        f"wrong code, or it expired ({auth.verification_code_minutes} minutes) or was "
+        f"mistyped {auth.verification_code_attempts} times; ask for a new one"
+    )
+
+
 def consume_code(session: Session, app: App, user: User, purpose: str, code: str) -> None:
     row = session.scalars(
         select(VerificationCode)
@@ -62,14 +73,14 @@ def consume_code(session: Session, app: App, user: User, purpose: str, code: str
         .order_by(VerificationCode.id.desc())
     ).first()
     if row is None or row.expires_at <= clock.now():
-        raise AuthenticationFailed("the code has expired or was never sent; ask for a new one")
+        raise code_failure(app)
     if row.attempts >= app.settings.auth.verification_code_attempts:
-        raise AuthenticationFailed("too many wrong codes; ask for a new one")
+        raise code_failure(app)
     if row.code_hash != _code_hash(app, user, purpose, code.strip()):
         # Counted in its own statement and committed by the caller's error path below.
         row.attempts += 1
         session.commit()
-        raise AuthenticationFailed("wrong code")
+        raise code_failure(app)
     row.used_at = clock.now()
 
 

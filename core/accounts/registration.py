@@ -1,7 +1,10 @@
 """Self-registration of a new org (verified by a one-time code) and password reset by code.
 
 Both flows are open to anonymous callers, so they never reveal whether a user name exists
-and every code is single-use, expiring and attempt-limited (`core.accounts.one_time_codes`).
+(asking for a code says nothing either way; a code that does not work gets one answer,
+also for an unknown name) and every code is single-use, expiring and attempt-limited
+(`core.accounts.one_time_codes`). Registering a name that is taken does say so: a user
+picks their name, so that one cannot be hidden.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts import audit, passwords
-from core.accounts.one_time_codes import consume_code, issue_code, send_code
+from core.accounts.one_time_codes import code_failure, consume_code, issue_code, send_code
 from core.accounts.users import new_org, set_password
 from core.app import App
-from core.errors import AuthenticationFailed, ValidationError
+from core.errors import ValidationError
 from core.models import Org, User
 
 
@@ -57,6 +60,8 @@ def register_org(
 def verify_registration(app: App, username: str, code: str) -> None:
     with app.tx() as session:
         user = _pending_user(session, username)
+        if user is None:
+            raise code_failure(app)
         consume_code(session, app, user, "register", code)
         user.status = "active"
         org = session.get(Org, user.org_id)
@@ -73,17 +78,18 @@ def verify_registration(app: App, username: str, code: str) -> None:
 
 
 def resend_registration_code(app: App, username: str) -> None:
+    """Send a new code if a registration waits under that name; say nothing either way."""
     with app.tx() as session:
         user = _pending_user(session, username)
+        if user is None:
+            return
         code = issue_code(session, app, user, "register")
     send_code(app, user, code, "register")
 
 
-def _pending_user(session: Session, username: str) -> User:
+def _pending_user(session: Session, username: str) -> User | None:
     user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
-    if user is None or user.status != "pending_verification":
-        raise AuthenticationFailed("no registration waiting for verification under that name")
-    return user
+    return user if user is not None and user.status == "pending_verification" else None
 
 
 def request_password_reset(app: App, username: str) -> None:
@@ -107,13 +113,14 @@ def request_password_reset(app: App, username: str) -> None:
 
 
 def reset_password_with_code(app: App, username: str, code: str, new_password: str) -> None:
+    """Set a new password with a code from `request_password_reset`; a name with no code
+    (unknown, disabled, never asked) gets the same answer as a wrong code."""
+    name = username.strip().lower()
+    passwords.check_policy(new_password, name, app.settings.auth)  # whether the name exists or not
     with app.tx() as session:
-        user = session.scalars(
-            select(User).where(User.username == username.strip().lower())
-        ).first()
-        if user is None:
-            raise AuthenticationFailed("wrong code")
-        passwords.check_policy(new_password, user.username, app.settings.auth)
+        user = session.scalars(select(User).where(User.username == name)).first()
+        if user is None or user.status == "disabled":
+            raise code_failure(app)
         consume_code(session, app, user, "password_reset", code)
         set_password(session, app, user, new_password)
         audit.record(
