@@ -275,6 +275,7 @@ def refuse_to_leave_no_manager(
 
 def lock_org(session: Session, org_id: int) -> None:
     """Serialise changes to who manages the org: the org row on PostgreSQL, the write lock
-    on SQLite (taken before the caller's checks read anything)."""
+    on SQLite (taken before the caller's checks read anything). FOR NO KEY UPDATE: rows
+    that merely reference the org (orders, audit events) are still written meanwhile."""
     open_write_transaction(session)
-    session.execute(select(Org.id).where(Org.id == org_id).with_for_update())
+    session.execute(select(Org.id).where(Org.id == org_id).with_for_update(key_share=True))
