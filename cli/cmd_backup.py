@@ -1,9 +1,12 @@
 """`orderhub backup PATH` and `orderhub restore PATH`: online backup, verified restore.
 
 Backup runs while orderhub keeps working. Restore goes only into an empty database of the
-same kind, checks the backup's SHA-256 first, and compares every table's row count with the
-manifest afterwards (exit 1 on any difference). The key file is not part of a backup: keep
-it (or ORDERHUB_SECRET_KEY) safe separately, or encrypted data cannot be read after restore.
+same kind, checks the backup's SHA-256 and HMAC first, and compares every table's row count
+with the manifest afterwards (exit 1 on any difference). The key file is not part of a
+backup: keep it (or ORDERHUB_SECRET_KEY) safe separately, or encrypted data cannot be read
+after restore; the HMAC is keyed from it too, so a restore needs the keys of the
+installation that made the backup. Backup and manifest are written 0600: they hold password
+and token hashes.
 """
 
 from __future__ import annotations
@@ -44,12 +47,14 @@ def run_backup(args: argparse.Namespace) -> int:
     report = backups.backup(settings_from(args), args.path, overwrite=args.force)
     if getattr(args, "json", False):
         emit(args, report.as_dict())
+        _warn(report.warnings)
         return EXIT_OK
     emit(args, None, table=sorted(report.tables.items()), headers=("table", "rows"))
     print(f"backup:   {report.path} ({report.size_bytes} bytes, {report.backend}, {report.method})")
     print(f"manifest: {report.manifest_path}")
     print(f"revision: {report.alembic_revision}")
     print(f"sha256:   {report.sha256}")
+    _warn(report.warnings)
     print("keep the key file (or ORDERHUB_SECRET_KEY) safe too: the backup does not contain it")
     return EXIT_OK
 
@@ -67,6 +72,7 @@ def run_restore(args: argparse.Namespace) -> int:
         emit(args, None, table=rows, headers=("table", "expected", "restored", "ok"))
         print(f"revision: expected {report.expected_revision}, got {report.restored_revision}")
         print(f"sha256:   {report.sha256} (verified before restoring)")
+    _warn(report.warnings)
     if report.missing_keys:
         print(
             "orderhub: warning: the backup's data was encrypted with keys not configured here "
@@ -78,6 +84,11 @@ def run_restore(args: argparse.Namespace) -> int:
         print("orderhub: error: the restored database differs from the manifest", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"orderhub: warning: {warning}", file=sys.stderr)
 
 
 def _mark(ok: bool) -> str:

@@ -10,6 +10,7 @@ hash of the key) picks the key without trial decryption. Nonces are 96 random bi
 one key that is safe for billions of values (NIST SP 800-38D's 2³² bound). Values written
 by earlier versions (`fernet:` + a Fernet token) still decrypt, and `rotate` rewrites them
 in the new form. `seal`/`unseal` are the same construction on bytes, for binary columns.
+`mac_key` gives a per-purpose HMAC key (HKDF again, its own `info`), e.g. for backups.
 
 Keys come from `ORDERHUB_SECRET_KEY` (comma-separated, newest first) or a key file
 created with mode 0600 on `orderhub init` (one key per line, newest first).
@@ -147,6 +148,20 @@ class Keyring:
             return index
         return None
 
+    def mac_key(self, purpose: str, key_fingerprint: str | None = None) -> bytes | None:
+        """A 256-bit HMAC key for `purpose` alone, derived with HKDF; never a raw key.
+
+        From the newest key, or from the key with `key_fingerprint` (the one a stored MAC
+        names, so a MAC made before a rotation still checks). None when no key has it.
+        """
+        if key_fingerprint is None:
+            key = self._keys[0]
+        else:
+            key = next((k for k in self._keys if fingerprint(k) == key_fingerprint), None)
+            if key is None:
+                return None
+        return _derive(key, 32, b"orderhub-mac-v1:" + purpose.encode("ascii"))
+
     def keyed_hash(self, value: str, purpose: str) -> str:
         """Deterministic HMAC for exact-match search on encrypted fields (e.g. a phone).
 
@@ -189,10 +204,13 @@ def _key_id(key: str) -> bytes:
 
 def _aead_key(key: str) -> bytes:
     """A 128-bit AES-GCM key derived from the whole Fernet key (HKDF-SHA256)."""
+    return _derive(key, 16, b"orderhub-aead-v1")
+
+
+def _derive(key: str, length: int, info: bytes) -> bytes:
+    """`length` bytes for the one use `info` names, from the whole Fernet key (HKDF-SHA256)."""
     material = urlsafe_b64decode(key.encode("ascii") if isinstance(key, str) else key)
-    return HKDF(algorithm=hashes.SHA256(), length=16, salt=None, info=b"orderhub-aead-v1").derive(
-        material
-    )
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(material)
 
 
 def generate_key() -> str:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import stat
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +25,7 @@ from core.backup import service as backups
 from core.backup.postgres import pg_conninfo, redact
 from core.config import Settings
 from core.db import create_db_engine, normalise_url
-from core.errors import Conflict, NotSupported, ValidationError
+from core.errors import ConfigurationError, Conflict, NotSupported, ValidationError
 from core.models import Alert, Org, User
 from core.startup import open_app
 from core.waybills import request_epoch
@@ -232,6 +236,118 @@ def test_a_corrupted_backup_is_refused_by_checksum_before_anything_is_written(
             engine.dispose()
 
 
+def test_backup_and_manifest_are_readable_by_their_owner_only(app: App, tmp_path: Path) -> None:
+    _seed(app)  # password and TOTP hashes: nobody else on the machine may read them
+    previous = os.umask(0)  # the most permissive umask: the mode must not depend on it
+    try:
+        report = backups.backup(app, tmp_path / "b.backup")
+        again = backups.backup(app, tmp_path / "b.backup", overwrite=True)
+    finally:
+        os.umask(previous)
+    for made in (report, again):
+        assert stat.S_IMODE(made.path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(made.manifest_path.stat().st_mode) == 0o600
+
+
+def _tamper(report: backups.BackupReport) -> None:
+    """Change the backup's data and write the matching plain SHA-256 into its manifest."""
+    if report.backend == "sqlite":
+        with closing(sqlite3.connect(report.path)) as conn, conn:
+            conn.execute("UPDATE users SET password_hash = 'attacker-chosen'")
+    else:
+        data = bytearray(report.path.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        report.path.write_bytes(bytes(data))
+    manifest = json.loads(report.manifest_path.read_text(encoding="utf-8"))
+    manifest["sha256"] = backups.file_sha256(report.path)
+    report.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _assert_nothing_restored(restore_url: str) -> None:
+    if restore_url.startswith("sqlite"):
+        assert not Path(make_url(restore_url).database or "").exists()
+        return
+    engine = create_db_engine(restore_url)
+    try:
+        assert sa.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+def test_a_tampered_backup_with_a_recomputed_sha256_is_refused_by_its_hmac(
+    app: App, settings: Settings, restore_url: str, tmp_path: Path
+) -> None:
+    _seed(app)
+    report = backups.backup(app, tmp_path / "b.backup")
+    manifest = json.loads(report.manifest_path.read_text(encoding="utf-8"))
+    assert manifest["hmac"]["key_fingerprint"] == app.keyring.fingerprints[0]
+    assert len(manifest["hmac"]["value"]) == 64
+    assert crypto.generate_key() not in report.manifest_path.read_text(encoding="utf-8")
+    _tamper(report)
+
+    with pytest.raises(ValidationError, match="HMAC") as caught:
+        backups.restore(_target(settings, restore_url), report.path)
+
+    assert "nothing was restored" in str(caught.value)
+    assert settings.secret_key not in str(caught.value)
+    _assert_nothing_restored(restore_url)
+
+
+def test_a_backup_restores_after_a_key_rotation(
+    app: App, settings: Settings, restore_url: str, tmp_path: Path
+) -> None:
+    _seed(app)
+    report = backups.backup(app, tmp_path / "b.backup")
+    rotated = f"{crypto.generate_key()},{settings.secret_key}"  # new key first, old kept
+    restored = backups.restore(
+        replace(_target(settings, restore_url), secret_key=rotated), report.path
+    )
+    assert restored.ok and restored.missing_keys == [] and restored.warnings == []
+
+
+def test_a_restore_with_other_keys_is_refused_before_anything_is_written(
+    app: App, settings: Settings, restore_url: str, tmp_path: Path
+) -> None:
+    _seed(app)
+    report = backups.backup(app, tmp_path / "b.backup")
+    other = crypto.Keyring([crypto.generate_key()])
+    target = replace(_target(settings, restore_url), secret_key=other.keys[0])
+
+    with pytest.raises(ConfigurationError, match="keys not configured here") as caught:
+        backups.restore(target, report.path)
+
+    message = str(caught.value)
+    assert app.keyring.fingerprints[0] in message and "nothing was restored" in message
+    assert settings.secret_key not in message and other.keys[0] not in message
+    _assert_nothing_restored(restore_url)
+
+
+def test_a_restore_without_any_key_cannot_check_the_hmac_and_is_refused(
+    app: App, settings: Settings, restore_url: str, tmp_path: Path
+) -> None:
+    report = backups.backup(app, tmp_path / "b.backup")
+    target = replace(_target(settings, restore_url), secret_key="", data_dir=tmp_path / "bare")
+    with pytest.raises(ConfigurationError, match="no encryption key"):
+        backups.restore(target, report.path)
+    _assert_nothing_restored(restore_url)
+
+
+def test_a_backup_made_before_hmacs_still_restores_with_a_warning(
+    app: App, settings: Settings, restore_url: str, tmp_path: Path
+) -> None:
+    _seed(app)
+    report = backups.backup(app, tmp_path / "b.backup")
+    manifest = json.loads(report.manifest_path.read_text(encoding="utf-8"))
+    del manifest["hmac"]  # as orderhub wrote manifests before it signed them
+    report.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+    restored = backups.restore(_target(settings, restore_url), report.path)
+
+    assert restored.ok
+    assert len(restored.warnings) == 1 and "no HMAC" in restored.warnings[0]
+    assert restored.as_dict()["warnings"] == restored.warnings
+
+
 def test_a_backup_without_its_manifest_is_refused(
     app: App, settings: Settings, restore_url: str, tmp_path: Path
 ) -> None:
@@ -338,12 +454,75 @@ def test_cli_restore_exits_non_zero_when_counts_differ(
     manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
 
     monkeypatch.setenv("ORDERHUB_DATABASE_URL", restore_url)
-    monkeypatch.setenv("ORDERHUB_SECRET_KEY", crypto.generate_key())
     assert main(["restore", str(path)]) == 1
     captured = capsys.readouterr()
     assert "MISMATCH" in captured.out
     assert "differs from the manifest" in captured.err
+
+
+def test_cli_restore_warns_of_data_keys_missing_here(
+    app: App,
+    cli_env: None,
+    settings: Settings,
+    restore_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _seed(app)
+    newest = crypto.generate_key()
+    monkeypatch.setenv("ORDERHUB_SECRET_KEY", f"{newest},{settings.secret_key}")  # mid-rotation
+    path = tmp_path / "cli.backup"
+    assert main(["backup", str(path)]) == 0
+    capsys.readouterr()
+
+    # The HMAC is under the newest key, which is here; the older key (data) is not.
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", restore_url)
+    monkeypatch.setenv("ORDERHUB_SECRET_KEY", newest)
+    assert main(["restore", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "keys not configured here" in err
+    assert crypto.fingerprint(settings.secret_key) in err
+
+
+def test_cli_restore_with_other_keys_fails_clearly(
+    app: App,
+    cli_env: None,
+    restore_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "cli.backup"
+    assert main(["backup", str(path)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", restore_url)
+    monkeypatch.setenv("ORDERHUB_SECRET_KEY", crypto.generate_key())
+    assert main(["restore", str(path)]) == 1
+    captured = capsys.readouterr()
     assert "keys not configured here" in captured.err
+    assert "nothing was restored" in captured.err
+    assert "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1
+
+
+def test_cli_restore_of_a_backup_without_hmac_warns(
+    app: App,
+    cli_env: None,
+    restore_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "cli.backup"
+    assert main(["backup", str(path)]) == 0
+    capsys.readouterr()
+    manifest_file = backups.manifest_path(path)
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    del manifest["hmac"]
+    manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", restore_url)
+    assert main(["restore", str(path)]) == 0
+    assert "orderhub: warning: " in capsys.readouterr().err
 
 
 def test_cli_restore_of_a_missing_file_names_it(

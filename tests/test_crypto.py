@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sqlite3
 import stat
@@ -140,6 +141,21 @@ def test_keyed_hash_survives_adding_a_key() -> None:
     after = crypto.Keyring([KEY_B, KEY_A]).keyed_hash("13800138000", "phone")
     assert before == after
     assert before != crypto.Keyring([KEY_A]).keyed_hash("13800138001", "phone")
+
+
+def test_mac_keys_are_per_purpose_sub_keys_that_survive_a_rotation() -> None:
+    old = crypto.generate_key()
+    ring = crypto.Keyring([old])
+    key = ring.mac_key("backup")
+    assert key is not None and len(key) == 32
+    raw = base64.urlsafe_b64decode(old)
+    assert raw[:16] not in key and raw[16:] not in key  # a derived key, not the raw one
+    assert ring.mac_key("backup") == key
+    assert ring.mac_key("other") != key
+    rotated = crypto.Keyring([crypto.generate_key(), old])
+    assert rotated.mac_key("backup") != key  # the newest key signs new MACs
+    assert rotated.mac_key("backup", crypto.fingerprint(old)) == key  # old MACs still check
+    assert crypto.Keyring([crypto.generate_key()]).mac_key("backup", ring.fingerprints[0]) is None
 
 
 def test_fingerprints_identify_keys_without_revealing_them() -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from core.backup.files import create_private
 from core.backup.sqlite import Snapshot
 from core.db import normalise_url
 from core.errors import ConfigurationError
@@ -39,6 +40,7 @@ def backup(engine: Engine, dest: Path) -> Snapshot:
         snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
         tables, revision = _counts(conn)
         version = conn.execute(text("SHOW server_version")).scalar_one()
+        create_private(dest)  # pg_dump writes into it and keeps its 0600 mode
         _run(
             [
                 pg_dump,

@@ -3,7 +3,16 @@
 A backup is one file plus a sidecar `PATH.manifest.json`: format version, backend, Alembic
 revision, UTC creation time, row count per table *as of the snapshot* (counted inside the
 same snapshot the copy was taken from, so restore can check every table), the SHA-256 of the
-file and the fingerprints (never the keys) of the encryption keys in use.
+file, an HMAC-SHA256 of the file and the fingerprints (never the keys) of the encryption keys
+in use. Backup and manifest are created 0600 (they hold password and token hashes).
+
+The SHA-256 finds damage; the HMAC finds tampering: anyone can recompute a plain hash after
+changing the file, but the HMAC needs a sub-key derived from the installation's newest
+encryption key (`Keyring.mac_key`), named in the manifest by its fingerprint so a backup
+made before a key rotation still checks. Restore verifies it before writing anything and
+refuses a backup whose key is not configured here (its encrypted columns could not be read
+either). A manifest without an HMAC (orderhub wrote none before) still restores, with a
+warning that only its SHA-256 was checked.
 
 - SQLite: the `sqlite3` online backup API, copying a few pages per step so writers are not
   held up; see `core.backup.sqlite`.
@@ -17,7 +26,9 @@ without the keys, encrypted columns (TOTP seeds, platform tokens, buyer data) ar
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +40,7 @@ from sqlalchemy import Engine
 from core import clock, crypto
 from core.backup import postgres as backup_pg
 from core.backup import sqlite as backup_sqlite
+from core.backup.files import write_private_atomic
 from core.config import Settings
 from core.db import create_db_engine
 from core.errors import ConfigurationError, Conflict, NotSupported, ValidationError
@@ -37,7 +49,10 @@ from core.waybills import request_epoch
 if TYPE_CHECKING:
     from core.app import App
 
+log = logging.getLogger("orderhub.backup")
+
 MANIFEST_FORMAT = 1
+MAC_PURPOSE = "backup"  # the HKDF purpose of the backup HMAC key (`Keyring.mac_key`)
 
 
 @dataclass
@@ -51,6 +66,7 @@ class BackupReport:
     size_bytes: int
     tables: dict[str, int]
     method: str  # how the copy was taken: sqlite "paged" / "single-step", or "pg_dump"
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +79,7 @@ class BackupReport:
             "size_bytes": self.size_bytes,
             "method": self.method,
             "tables": self.tables,
+            "warnings": self.warnings,
         }
 
 
@@ -88,6 +105,7 @@ class RestoreReport:
     # Fingerprints of keys in use at backup time that the restoring side does not have
     # (None: no keys configured here, so it could not be checked).
     missing_keys: list[str] | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +120,7 @@ class RestoreReport:
             "expected_revision": self.expected_revision,
             "restored_revision": self.restored_revision,
             "missing_keys": self.missing_keys,
+            "warnings": self.warnings,
             "tables": [
                 {"table": t.table, "expected": t.expected, "restored": t.restored, "ok": t.ok}
                 for t in self.tables
@@ -139,7 +158,18 @@ def backup(source: App | Settings, path: Path | str, *, overwrite: bool = False)
     finally:
         if owned:
             engine.dispose()
-    digest = file_sha256(tmp)
+    keyring = _keyring_of(source)
+    warnings: list[str] = []
+    mac: dict[str, str] | None = None
+    if keyring is None:
+        warnings.append(
+            "no encryption key could be loaded, so the backup has no HMAC: a restore can only "
+            "check its SHA-256, which does not show whether someone changed it"
+        )
+        digest, _ = _digests(tmp, None)
+    else:
+        digest, mac_value = _digests(tmp, keyring.mac_key(MAC_PURPOSE))
+        mac = {"key_fingerprint": keyring.fingerprints[0], "value": mac_value or ""}
     os.replace(tmp, path)
     created = clock.now()
     manifest = {
@@ -151,9 +181,11 @@ def backup(source: App | Settings, path: Path | str, *, overwrite: bool = False)
         "server_version": snap.server_version,
         "tables": snap.tables,
         "sha256": digest,
-        "key_fingerprints": _fingerprints(source),
+        "key_fingerprints": keyring.fingerprints if keyring else None,
     }
-    _write_json_atomic(target_manifest, manifest)
+    if mac is not None:
+        manifest["hmac"] = {"algorithm": "HMAC-SHA256", **mac}
+    write_private_atomic(target_manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return BackupReport(
         path=path,
         manifest_path=target_manifest,
@@ -164,6 +196,7 @@ def backup(source: App | Settings, path: Path | str, *, overwrite: bool = False)
         size_bytes=path.stat().st_size,
         tables=snap.tables,
         method=snap.method,
+        warnings=warnings,
     )
 
 
@@ -193,17 +226,49 @@ def read_manifest(path: Path | str) -> dict[str, Any]:
     return manifest
 
 
-def verify_backup(path: Path | str) -> dict[str, Any]:
-    """The manifest, after checking that the file's SHA-256 matches it."""
+def verify_backup(path: Path | str, target: App | Settings) -> tuple[dict[str, Any], list[str]]:
+    """The manifest and warnings, after checking the file's SHA-256 and HMAC against it.
+
+    The HMAC is checked with the keys of `target` (the installation restoring). A manifest
+    without an HMAC passes on its SHA-256 alone, with a warning saying so.
+    """
+    path = Path(path)
     manifest = read_manifest(path)
-    actual = file_sha256(Path(path))
+    mac = manifest.get("hmac")
+    if mac is None:
+        actual, _ = _digests(path, None)
+    else:
+        if not (
+            isinstance(mac, dict)
+            and isinstance(mac.get("key_fingerprint"), str)
+            and isinstance(mac.get("value"), str)
+        ):
+            raise ValidationError(
+                f"backup manifest {manifest_path(path)} has a malformed hmac entry; nothing "
+                "was restored",
+                field="path",
+            )
+        actual, actual_mac = _digests(path, _mac_key(target, path, mac["key_fingerprint"]))
     if actual != manifest["sha256"]:
         raise ValidationError(
             f"backup file {path} is damaged: its SHA-256 is {actual}, the manifest says "
             f"{manifest['sha256']}; nothing was restored",
             field="path",
         )
-    return manifest
+    if mac is None:
+        return manifest, [
+            f"backup {path} has no HMAC (made by an orderhub before backups were signed, or "
+            "without encryption keys): only its SHA-256 was checked, which shows damage but "
+            "not whether someone changed the file and its manifest"
+        ]
+    if not hmac.compare_digest(actual_mac or "", mac["value"]):
+        raise ValidationError(
+            f"backup file {path} failed its HMAC check: it was changed after the backup was "
+            "made (its manifest's SHA-256 was rewritten to match), or the manifest belongs to "
+            "another backup; nothing was restored",
+            field="path",
+        )
+    return manifest, []
 
 
 def restore(target: App | Settings, path: Path | str) -> RestoreReport:
@@ -213,7 +278,9 @@ def restore(target: App | Settings, path: Path | str) -> RestoreReport:
     app (plugins, services) cannot be opened on it.
     """
     path = Path(path)
-    manifest = verify_backup(path)
+    manifest, warnings = verify_backup(path, target)
+    for warning in warnings:
+        log.warning("%s", warning)
     engine, owned = _engine_of(target)
     try:
         backend = engine.dialect.name
@@ -249,6 +316,7 @@ def restore(target: App | Settings, path: Path | str) -> RestoreReport:
         restored_revision=revision,
         tables=checks,
         missing_keys=_missing_keys(target, manifest.get("key_fingerprints")),
+        warnings=warnings,
     )
 
 
@@ -260,11 +328,44 @@ def backup_counts(engine: Engine) -> tuple[dict[str, int], str | None]:
 
 
 def file_sha256(path: Path) -> str:
+    return _digests(path, None)[0]
+
+
+def _digests(path: Path, mac_key: bytes | None) -> tuple[str, str | None]:
+    """The file's SHA-256 and (with a key) its HMAC-SHA256, in one read of the file."""
     digest = hashlib.sha256()
+    mac = hmac.new(mac_key, digestmod=hashlib.sha256) if mac_key is not None else None
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
-    return digest.hexdigest()
+            if mac is not None:
+                mac.update(chunk)
+    return digest.hexdigest(), mac.hexdigest() if mac is not None else None
+
+
+def _mac_key(target: App | Settings, path: Path, key_fingerprint: str) -> bytes:
+    """The HMAC key the backup names, from the restoring side's keys, or a clear refusal."""
+    if isinstance(target, Settings):
+        try:
+            keyring = crypto.keyring_from(target.secret_key, target.effective_key_file)
+        except ConfigurationError as exc:
+            raise ConfigurationError(
+                f"backup {path} is signed with key {key_fingerprint} and the encryption keys "
+                f"here cannot be loaded ({exc}): configure the key file or ORDERHUB_SECRET_KEY "
+                "of the installation that made the backup (a new key will not fit); nothing "
+                "was restored"
+            ) from exc
+    else:
+        keyring = target.keyring
+    key = keyring.mac_key(MAC_PURPOSE, key_fingerprint)
+    if key is None:
+        raise ConfigurationError(
+            f"backup {path} was made with keys not configured here (it is signed with key "
+            f"{key_fingerprint}; keys here: {', '.join(keyring.fingerprints)}): restore the key "
+            "file (or ORDERHUB_SECRET_KEY) of the installation that made it, without which its "
+            "encrypted data cannot be read either; nothing was restored"
+        )
+    return key
 
 
 def _refuse_non_empty(engine: Engine) -> None:
@@ -311,20 +412,9 @@ def _keyring_of(source: App | Settings) -> crypto.Keyring | None:
         return None
 
 
-def _fingerprints(source: App | Settings) -> list[str] | None:
-    keyring = _keyring_of(source)
-    return keyring.fingerprints if keyring else None
-
-
 def _missing_keys(target: App | Settings, wanted: list[str] | None) -> list[str] | None:
     keyring = _keyring_of(target)
     if keyring is None or wanted is None:
         return None
     have = set(keyring.fingerprints)
     return [f for f in wanted if f not in have]
-
-
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)

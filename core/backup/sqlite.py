@@ -16,6 +16,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import NamedTuple
 
+from core.backup.files import create_private
 from core.errors import Conflict, ValidationError
 
 PAGES_PER_STEP = 256
@@ -66,6 +67,7 @@ def _copy(src: sqlite3.Connection, dest: Path, pages: int, max_restarts: int | N
                 raise _Restarted
         state["remaining"] = remaining
 
+    create_private(dest)  # SQLite would create it 0644; its journal copies the file's mode
     with closing(sqlite3.connect(dest)) as target:
         src.backup(target, pages=pages, progress=progress, sleep=0.01)
 
