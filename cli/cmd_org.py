@@ -1,14 +1,15 @@
 """`orderhub org list|register|verify|resend-code` — merchant accounts on this installation.
 
 Registration is self-service: the new admin receives a one-time code through the configured
-notifiers (by default the log and the alerts table) and confirms it with `org verify`.
+notifiers and confirms it with `org verify`. With the default `log` notifier the code is
+shown on this console (stderr) for the operator to pass on; it is stored nowhere in clear.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from cli.common import emit, open_cli_app, read_password
+from cli.common import emit, notifications_on_console, open_cli_app, read_password
 from core import clock
 from core.accounts import actors, registration
 
@@ -56,7 +57,8 @@ def _list(args: argparse.Namespace) -> int:
 def _register(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     password = read_password("admin password: ", None, args.password_stdin)
-    reg = registration.register_org(app, args.name, args.admin, password, args.contact)
+    with notifications_on_console():
+        reg = registration.register_org(app, args.name, args.admin, password, args.contact)
     emit(
         args,
         {
@@ -78,7 +80,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _resend(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    registration.resend_registration_code(app, args.admin)
+    with notifications_on_console():
+        registration.resend_registration_code(app, args.admin)
     # Said the same whether or not a registration waits under that name (no enumeration).
     emit(args, {"admin": args.admin, "code": "sent, if a registration waits under that name"})
     return 0

@@ -16,7 +16,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,24 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
+
+
+@contextmanager
+def notifications_on_console() -> Iterator[None]:
+    """Show on stderr what the built-in `log` notifier sends while a command sends codes.
+
+    The CLI logs warnings only, and the log is the one place a code that notifier delivers
+    is written (the alerts table gets it masked): the operator's console is where they read
+    it and pass it on. Other notifiers (SMS, e-mail) are not affected.
+    """
+    logger = logging.getLogger("orderhub.notify")
+    saved = logger.level
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
 
 
 def run_handler(args: argparse.Namespace) -> int:

@@ -69,7 +69,7 @@ def app_with(settings: Settings) -> Iterator:
         application.close()
 
 
-def test_log_notifier_writes_log_line_and_alert(
+def test_log_notifier_writes_the_code_to_the_log_only(
     app: App, org_id: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     note = Notification(
@@ -78,14 +78,54 @@ def test_log_notifier_writes_log_line_and_alert(
         body="注册验证码: 123456",
         org_id=org_id,
         kind="register",
+        secret="123456",
     )
+    assert "123456" not in repr(note)
     with caplog.at_level(logging.INFO, logger="orderhub.notify"):
         assert notify(app, note) == ["log"]
     [alert] = alerts(app)
     assert (alert.org_id, alert.kind, alert.severity) == (org_id, "notification.register", "info")
-    assert "xiaomei@example.com" in alert.message and "123456" in alert.message
+    assert "xiaomei@example.com" in alert.message and "注册验证码" in alert.message
+    assert "123456" not in alert.message and "orderhub.notify log" in alert.message
     [record] = [r for r in caplog.records if r.name == "orderhub.notify"]
     assert "123456" in record.getMessage() and "register" in record.getMessage()
+
+
+def test_a_notification_keeps_its_secret_out_of_what_may_be_stored() -> None:
+    note = Notification("boss", "reset code", "code 042042 for boss", secret="042042")
+    assert note.redacted_body == "code ****** for boss"
+    assert Notification("boss", "hello", "no secret here").redacted_body == "no secret here"
+    with pytest.raises(ValidationError, match="secret must appear in its body"):
+        Notification("boss", "reset code", "the code is missing", secret="042042")
+    with pytest.raises(ValidationError, match="subject"):
+        Notification("boss", "reset code 042042", "code 042042", secret="042042")
+
+
+class Echo(Notifier):
+    """A careless notifier that repeats the message in its error."""
+
+    name = "echo"
+
+    def send(self, notification: Notification) -> None:
+        raise ExternalError(f"gateway refused: {notification.body}")
+
+
+def test_a_failing_notifier_cannot_leak_the_secret(app_with) -> None:
+    def with_echo(*names: str) -> App:
+        application = app_with(*names)
+        application.plugins.register(
+            SimpleNamespace(register_notifiers=hookimpl(lambda: [Echo])), "echo"
+        )
+        return application
+
+    note = Notification("a", "s", "code 314159", kind="register", secret="314159")
+    application = with_echo("echo", "log")
+    assert notify(application, note) == ["log"]
+    messages = [a.message for a in alerts(application)]
+    assert len(messages) == 2 and not any("314159" in m for m in messages)
+    with pytest.raises(ExternalError, match=r"code \*{6}") as caught:
+        notify(with_echo("echo"), note)  # the error reaches the caller, and maybe a user
+    assert "314159" not in str(caught.value)
 
 
 def test_installation_wide_notification_has_no_org(app: App) -> None:

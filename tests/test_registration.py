@@ -2,34 +2,79 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from core.accounts import auth, registration, users
+from core.app import App
 from core.errors import AuthenticationFailed, Conflict, OrderhubError, ValidationError
-from core.models import Alert, VerificationCode
+from core.models import VerificationCode
 
 GOOD = "Shop-Owner-2026"
 
 
-def _last_code(app, kind: str) -> str:
-    """The built-in notifier writes codes to the alerts table; read the newest one."""
-    with app.tx() as s:
-        alert = s.scalars(
-            select(Alert).where(Alert.kind == f"notification.{kind}").order_by(Alert.id.desc())
-        ).first()
-    assert alert is not None, f"no {kind} notification was sent"
-    return re.search(r"\b(\d{6})\b", alert.message).group(1)
+class _NotifyLog(logging.Handler):
+    """What the built-in log notifier wrote: the only place a one-time code may appear."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+_notify_log = _NotifyLog()
+
+
+@pytest.fixture(autouse=True)
+def notify_log() -> Iterator[_NotifyLog]:
+    logger = logging.getLogger("orderhub.notify")
+    saved = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(_notify_log)
+    try:
+        yield _notify_log
+    finally:
+        logger.removeHandler(_notify_log)
+        logger.setLevel(saved)
+        _notify_log.messages.clear()
+
+
+def _last_code(kind: str) -> str:
+    """The newest code of `kind` the log notifier wrote to the operator's log."""
+    sent = [m for m in _notify_log.messages if m.startswith(f"{kind} notification")]
+    assert sent, f"no {kind} notification was sent"
+    return re.search(r"\b(\d{6})\b", sent[-1].splitlines()[-1]).group(1)
+
+
+def _textual(value: object) -> bool:
+    return isinstance(value, str | dict | list)  # text and JSON columns, not times or numbers
+
+
+def _text_in_database(app: App) -> str:
+    """Every text (and JSON) value of every row of every table, as one string."""
+    found: list[str] = []
+    with app.engine.connect() as conn:
+        meta = sa.MetaData()
+        meta.reflect(conn)
+        for table in meta.sorted_tables:
+            for row in conn.execute(sa.select(table)):
+                found += [v if isinstance(v, str) else repr(v) for v in row if _textual(v)]
+    return "\n".join(found)
 
 
 def test_register_verify_then_login(app) -> None:
     reg = registration.register_org(app, "小美百货", "xiaomei", GOOD, "xiaomei@example.com")
     with pytest.raises(AuthenticationFailed, match="not verified"):
         auth.login(app, "xiaomei", GOOD)
-    code = _last_code(app, "register")
+    code = _last_code("register")
     registration.verify_registration(app, "xiaomei", code)
     result = auth.login(app, "xiaomei", GOOD)
     assert result.actor.org_id == reg.org_id
@@ -38,7 +83,7 @@ def test_register_verify_then_login(app) -> None:
 
 def test_codes_are_hashed_limited_and_expire(app, frozen_clock) -> None:
     registration.register_org(app, "shop-b", "owner-b", GOOD, "13800000000")
-    code = _last_code(app, "register")
+    code = _last_code("register")
     with app.tx() as s:
         stored = s.scalars(select(VerificationCode.code_hash)).all()
     assert code not in "".join(stored)
@@ -49,12 +94,12 @@ def test_codes_are_hashed_limited_and_expire(app, frozen_clock) -> None:
     with pytest.raises(AuthenticationFailed, match="mistyped 5 times"):  # even the right one
         registration.verify_registration(app, "owner-b", code)
     registration.resend_registration_code(app, "owner-b")
-    fresh = _last_code(app, "register")
+    fresh = _last_code("register")
     frozen_clock[0] += timedelta(minutes=16)
     with pytest.raises(AuthenticationFailed, match="expired"):
         registration.verify_registration(app, "owner-b", fresh)
     registration.resend_registration_code(app, "owner-b")
-    registration.verify_registration(app, "owner-b", _last_code(app, "register"))
+    registration.verify_registration(app, "owner-b", _last_code("register"))
 
 
 def test_registration_validates_input_and_writes_nothing_on_error(app, acme) -> None:
@@ -72,7 +117,7 @@ def test_registration_validates_input_and_writes_nothing_on_error(app, acme) -> 
 def test_password_reset_by_code(app, acme) -> None:
     registration.request_password_reset(app, "boss")
     registration.request_password_reset(app, "nobody-here")  # silent: no user enumeration
-    code = _last_code(app, "password_reset")
+    code = _last_code("password_reset")
     with pytest.raises(ValidationError, match="only digits"):
         registration.reset_password_with_code(app, "boss", code, "12345678901")
     registration.reset_password_with_code(app, "boss", code, "Brand-New-Pass-1")
@@ -96,7 +141,7 @@ def test_password_reset_by_code_does_not_tell_which_users_exist(app, acme, froze
     registration.request_password_reset(app, "asked")
     registration.request_password_reset(app, "tried")
     registration.request_password_reset(app, "gone")  # silent, sends nothing
-    code = _last_code(app, "password_reset")
+    code = _last_code("password_reset")
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
         with pytest.raises(AuthenticationFailed):
@@ -122,7 +167,7 @@ def test_password_reset_by_code_does_not_tell_which_users_exist(app, acme, froze
 
 def test_registration_codes_do_not_tell_which_names_are_waiting(app, acme) -> None:
     registration.register_org(app, "shop-c", "owner-c", GOOD, "c@example.com")
-    code = _last_code(app, "register")
+    code = _last_code("register")
     wrong = "000000" if code != "000000" else "111111"
     verify = registration.verify_registration
     answers = {
@@ -134,5 +179,26 @@ def test_registration_codes_do_not_tell_which_names_are_waiting(app, acme) -> No
     # Asking for a new code says nothing either way, and sends nothing for an unknown name.
     registration.resend_registration_code(app, "nobody-here")
     registration.resend_registration_code(app, "boss")
-    assert _last_code(app, "register") == code
+    assert _last_code("register") == code
     verify(app, "owner-c", code)
+
+
+def test_a_delivered_code_is_stored_nowhere_in_clear(app, acme, notify_log) -> None:
+    registration.register_org(app, "shop-c", "owner-c", GOOD, "owner-c@example.com")
+    registration.resend_registration_code(app, "owner-c")
+    registration.request_password_reset(app, "boss")
+    codes = [_last_code("register"), _last_code("password_reset")]
+    codes += [re.search(r"\b(\d{6})\b", m.splitlines()[-1]).group(1) for m in notify_log.messages]
+
+    stored = _text_in_database(app)
+    assert "notification.register" in stored and "notification.password_reset" in stored
+    for code in set(codes):
+        assert code not in stored, f"code {code} is stored in clear"
+
+    registration.verify_registration(app, "owner-c", _last_code("register"))
+    registration.reset_password_with_code(
+        app, "boss", _last_code("password_reset"), "Brand-New-Pass-1"
+    )
+    stored = _text_in_database(app)
+    for code in set(codes):
+        assert code not in stored, f"code {code} is stored in clear after use"

@@ -1,7 +1,8 @@
 """One-time codes (registration, password reset): 6 digits, short-lived, few attempts.
 
 Only a keyed hash of each code is stored (a 6-digit code is trivial to brute-force from a
-plain hash), and codes reach people through the notifier plugins (`core.alerts.notify`).
+plain hash), and codes reach people through the notifier plugins (`core.alerts.notify`) as
+the notification's `secret`, so a notifier that keeps a copy keeps it without the code.
 Every failure gets one answer (`code_failure`), also for names with no code: the flows are
 open to anyone, and "expired" or "too many tries" would tell that the name exists.
 """
@@ -99,5 +100,6 @@ def send_code(app: App, user: User, code: str, purpose: str) -> None:
             kind=purpose,
             subject=f"orderhub {what}",
             body=f"{what}: {code} (user {user.username}, valid {minutes} minutes)",
+            secret=code,
         ),
     )

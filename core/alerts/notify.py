@@ -2,7 +2,9 @@
 
 `notify(app, notification)` sends through every notifier named in
 `settings.plugins.notifiers` (default `("log",)`: the built-in notifier that writes to the
-log and the alerts table — how one-time codes reach people in a fresh install). Call it
+log, and to the alerts table without the code — how one-time codes reach people in a fresh
+install). A notifier's error may repeat the message: the notification's secret is masked
+in what this module logs and stores about failures. Call it
 after your transaction has committed: notifiers may write alerts in their own transaction,
 and on SQLite a second writer would wait for yours.
 """
@@ -14,7 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from core.alerts.raising import raise_alert
-from core.contracts.notifier import Notification
+from core.contracts.notifier import SECRET_MASK, Notification
 from core.errors import ConfigurationError, ExternalError, OrderhubError, PluginError
 
 if TYPE_CHECKING:
@@ -48,13 +50,18 @@ def notify(app: App, notification: Notification) -> list[str]:
             notifier = available[name](MappingProxyType({}), app.plugins.services)
             notifier.send(notification)
         except Exception as exc:  # third-party code: any failure is that notifier's
-            errors.append((name, _as_error(name, exc)))
+            errors.append((name, _without_secret(_as_error(name, exc), notification)))
             log.error(
-                "notifier %r failed to send a %s notification: %s", name, notification.kind, exc
+                "notifier %r failed to send a %s notification: %s",
+                name,
+                notification.kind,
+                _masked(str(exc), notification),
             )
         else:
             delivered.append(name)
-    summary = "; ".join(f"notifier {name!r}: {error}" for name, error in errors)
+    summary = _masked(
+        "; ".join(f"notifier {name!r}: {error}" for name, error in errors), notification
+    )
     if errors and delivered:
         raise_alert(app, notification.org_id, "notifier.failed", "warning", summary)
     if not delivered:
@@ -65,6 +72,20 @@ def notify(app: App, notification: Notification) -> list[str]:
             retryable=all(getattr(error, "retryable", False) for _, error in errors),
         )
     return delivered
+
+
+def _masked(text: str, notification: Notification) -> str:
+    secret = notification.secret
+    return text.replace(secret, SECRET_MASK) if secret else text
+
+
+def _without_secret(error: OrderhubError, notification: Notification) -> OrderhubError:
+    """The error, its message masked: it reaches the caller, who may show it to anyone."""
+    masked = _masked(error.message, notification)
+    if masked != error.message:
+        error.message = masked
+        error.args = (masked,)
+    return error
 
 
 def _as_error(name: str, exc: Exception) -> OrderhubError:

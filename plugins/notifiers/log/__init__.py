@@ -1,8 +1,10 @@
 """The built-in `log` notifier: writes each notification to the `orderhub.notify` logger and
-stores it as an alert (kind `notification.<kind>`).
+stores it, without its secret, as an alert (kind `notification.<kind>`).
 
 It is the default so a fresh install works without mail or SMS: an operator reads
-registration and password-reset codes from the log or the alerts screen and passes them on.
+registration and password-reset codes from the log (the console of the process that sent
+them) and passes them on. The alerts table, which others can read and which backups copy,
+gets `Notification.redacted_body` only: a code is never stored in clear.
 It registers through the `orderhub` entry point like any third-party plugin.
 """
 
@@ -18,7 +20,7 @@ log = logging.getLogger("orderhub.notify")
 
 
 class LogNotifier(Notifier):
-    """Log + alert. Only operators see the message, so it does not deliver directly."""
+    """Log + alert without the secret. Only operators see the message: no direct delivery."""
 
     name = "log"
     SUPPORTS_DIRECT_DELIVERY = False
@@ -38,11 +40,12 @@ class LogNotifier(Notifier):
                 "the log notifier needs core services to store its alert; "
                 "send through core.alerts.notify.notify(app, notification)"
             )
+        message = f"To {notification.recipient}: {notification.subject}\n"
+        message += notification.redacted_body
+        if notification.secret:
+            message += "\n(the code itself is only in the orderhub.notify log)"
         self.services.raise_alert(
-            notification.org_id,
-            f"notification.{notification.kind}",
-            "info",
-            f"To {notification.recipient}: {notification.subject}\n{notification.body}",
+            notification.org_id, f"notification.{notification.kind}", "info", message
         )
 
 
