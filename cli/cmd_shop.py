@@ -28,6 +28,7 @@ from cli.common import (
     acting_actor,
     add_json_option,
     add_org_option,
+    add_token_option,
     emit,
     open_cli_app,
 )
@@ -80,8 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--redirect-uri",
         help="no listener: print the URL and state for this redirect URI and exit",
     )
-    bind.add_argument("--code", help="finish a binding: the code from the redirect")
-    bind.add_argument("--state", help="finish a binding: the state from the redirect")
+    # Token options: a value starting with "-" (`--state -abc`) is the value, not an option.
+    add_token_option(bind, "--code", "finish a binding: the code from the redirect")
+    add_token_option(bind, "--state", "finish a binding: the state from the redirect")
     bind.add_argument("--callback-url", help="finish a binding: the full redirect URL")
     bind.set_defaults(handler=_bind)
 

@@ -38,6 +38,47 @@ Handler = Callable[[argparse.Namespace], int]
 SANDBOX_STATE_FILE = "sandbox-state.json"
 
 
+#: Options whose value is a token made elsewhere (an OAuth state or code) and may start with
+#: "-", which argparse would read as an option: see `add_token_option`.
+TOKEN_OPTIONS: set[str] = set()
+
+
+def add_token_option(parser: argparse.ArgumentParser, name: str, help: str) -> None:
+    """An option whose value may start with "-": `--state -abc` works like `--state=-abc`."""
+    TOKEN_OPTIONS.add(name)
+    parser.add_argument(name, help=help)
+
+
+def join_token_values(argv: Sequence[str], option_names: set[str]) -> list[str]:
+    """`--state -abc` as `--state=-abc`, for the options registered by `add_token_option`.
+
+    A following word that is one of the command's own options (`--state --json`) is left
+    alone, so argparse still says the value is missing; so is everything after `--`.
+    """
+    out: list[str] = []
+    words = list(argv)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            out += words[i:]
+            break
+        value = words[i + 1] if i + 1 < len(words) else None
+        if (
+            word in TOKEN_OPTIONS
+            and value is not None
+            and value.startswith("-")
+            and value != "--"
+            and value.split("=", 1)[0] not in option_names
+        ):
+            out.append(f"{word}={value}")
+            i += 2
+            continue
+        out.append(word)
+        i += 1
+    return out
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     path = Path(args.config) if getattr(args, "config", None) else None
     return load_settings(path)

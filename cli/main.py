@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 import cli
-from cli.common import run_handler
+from cli.common import join_token_values, run_handler
 from core import __version__
 
 
@@ -33,11 +33,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(join_token_values(words, _option_strings(parser)))
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0 if args.command is None else 2
     return run_handler(args)
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option name of the command and its sub-commands (`--json`, `--state`, …)."""
+    names: set[str] = set()
+    for action in parser._actions:
+        names.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names |= _option_strings(sub)
+    return names
 
 
 if __name__ == "__main__":

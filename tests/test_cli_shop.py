@@ -155,6 +155,36 @@ def test_manual_flow_with_code_and_state(cli_env, capsys, sandbox) -> None:
     assert json.loads(out)["status"] == "active"
 
 
+@pytest.mark.parametrize("form", ["separate", "joined"])
+def test_a_state_or_code_starting_with_a_dash_reaches_the_binding(
+    cli_env, capsys, sandbox, form: str
+) -> None:
+    """States issued by older versions (and platforms' codes) may start with "-"."""
+    code, out, err = run(
+        capsys, "--json", "shop", "bind", "--platform", "pinduoduo", "--redirect-uri", REDIRECT
+    )
+    assert code == 0, err
+    query = parse_qs(urlsplit(approve(json.loads(out)["url"], owner(sandbox))).query)
+    dashed_state = "-" + query["state"][0][1:]  # as a state made by token_urlsafe could be
+
+    def bind(code_value: str, state_value: str) -> tuple[int, str, str]:
+        if form == "joined":
+            return run(capsys, "shop", "bind", f"--code={code_value}", f"--state={state_value}")
+        return run(capsys, "shop", "bind", "--code", code_value, "--state", state_value)
+
+    status, _, err = bind(query["code"][0], dashed_state)
+    assert status == 1 and "unknown to this orderhub" in err  # the service saw the value
+    status, _, err = bind("-" + query["code"][0], query["state"][0])
+    assert status == 1 and "expected one argument" not in err
+    assert "orderhub: error:" in err  # the platform refused the code, not argparse
+
+
+def test_a_missing_state_value_is_still_a_usage_error(cli_env, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:  # an option's name is not taken as the value
+        main(["shop", "bind", "--code", "abc", "--state", "--json"])
+    assert exited.value.code == 2 and "--state: expected one argument" in capsys.readouterr().err
+
+
 def test_no_redirect_in_time_is_a_clear_error(cli_env, capsys) -> None:
     code, _, err = run(capsys, "shop", "bind", "--platform", "pinduoduo", "--timeout", "1")
     assert code == 1

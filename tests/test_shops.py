@@ -29,6 +29,7 @@ from core.errors import (
 )
 from core.models import Order, Shop
 from core.shops import binding as shops
+from core.shops import oauth_state
 from core.sync.scheduler import sync_shop
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.shop_rig import (
@@ -157,6 +158,20 @@ def test_a_state_expires_after_ten_minutes(shop_app, sandbox, acme, frozen_clock
     with pytest.raises(AuthenticationFailed, match="expired"):
         shops.complete_authorization(shop_app, code, state)
     assert shops.list_shops(shop_app, acme.admin) == []
+
+
+def test_a_state_never_starts_with_a_dash(shop_app, acme) -> None:
+    """A state is typed on command lines (`shop bind --state S`): `-…` reads as an option.
+
+    With 64 URL-safe characters one state in 64 started with "-"; 1000 states would show it.
+    """
+    with shop_app.tx() as session:
+        states = [
+            oauth_state.issue(session, shop_app, acme.admin, "pinduoduo", REDIRECT)[0]
+            for _ in range(1000)
+        ]
+    assert not [s for s in states if s.startswith("-")]
+    assert len(set(states)) == 1000 and min(len(s) for s in states) >= 43  # >= 256 bits
 
 
 def test_a_state_is_stored_only_as_a_keyed_hash(shop_app, acme) -> None:

@@ -2,10 +2,11 @@
 
 Why a table and not a stateless signed token: a signature proves where a state came from
 and until when it is valid, but not that it was used only once — that needs a record
-somewhere. So the state is a random 256-bit token handed to the merchant's browser, and
-the database keeps only a keyed hash of it (`Keyring.keyed_hash`), bound to the org, the
-user, the platform and the redirect URI. Whoever reads the database cannot turn a row
-back into a usable state; whoever holds a state cannot change what it is bound to.
+somewhere. So the state is a random 256-bit token (64 hex digits: safe in URLs and on
+command lines, never starting with "-") handed to the merchant's browser, and the database
+keeps only a keyed hash of it (`Keyring.keyed_hash`), bound to the org, the user, the
+platform and the redirect URI. Whoever reads the database cannot turn a row back into a
+usable state; whoever holds a state cannot change what it is bound to.
 
 The callback claims the row with one conditional UPDATE (`used_at IS NULL AND
 expires_at > now`): two callbacks racing with the same state cannot both win, on SQLite
@@ -83,7 +84,9 @@ def issue(
     """
     now = clock.now()
     session.execute(delete(OAuthState).where(OAuthState.expires_at < now - KEEP_EXPIRED))
-    token = secrets.token_urlsafe(32)
+    # Hex, not token_urlsafe: one of those in 64 starts with "-", which a command line
+    # (`orderhub shop bind --state S`) reads as an option.
+    token = secrets.token_hex(32)
     expires_at = now + STATE_LIFETIME
     session.add(
         OAuthState(
