@@ -20,6 +20,7 @@ from typing import Any, get_type_hints
 import platformdirs
 
 from core.errors import ConfigurationError
+from core.masking import mask_dsn
 
 APP_NAME = "orderhub"
 SECRET_FIELDS = {"secret_key", "database_url"}
@@ -77,8 +78,9 @@ class SyncSettings:
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
-    database_url: str = ""
-    secret_key: str = ""
+    # Not in repr: a Settings printed in a traceback or a log must not show secrets.
+    database_url: str = field(default="", repr=False)
+    secret_key: str = field(default="", repr=False)
     key_file: Path | None = None
     log_level: str = "INFO"
     auth: AuthSettings = field(default_factory=AuthSettings)
@@ -86,7 +88,7 @@ class Settings:
     sync: SyncSettings = field(default_factory=SyncSettings)
     # Per-platform app settings, e.g. [platforms.pinduoduo] client_id / client_secret /
     # gateway_url. Environment: ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET=….
-    platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     source: str = "defaults"
 
     def platform_settings(self, name: str) -> Mapping[str, Any]:
@@ -220,16 +222,14 @@ def _coerce(hint: Any, raw: Any, where: str) -> Any:
 
 
 def mask_secret(name: str, value: Any) -> Any:
-    """Mask secrets for display: keys entirely, the password inside a database URL."""
+    """Mask secrets for display: secret-named settings entirely; in any other text, the
+    passwords a URL or connection string may hold (`core.masking.mask_dsn`)."""
     # `key_file` is a path, not a secret, though its name contains "key".
     clear = name in ("database_url", "key_file")
     if name == "secret_key" or (not clear and any(w in name for w in SECRET_WORDS)):
         return "****" if value else ""
-    if name == "database_url" and value and "@" in str(value) and "://" in str(value):
-        scheme, rest = str(value).split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:****@{host}" if ":" in creds else str(value)
+    if isinstance(value, str):
+        return mask_dsn(value)
     return value
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigurationError
+from core.masking import mask_dsn
 from core.models.base import json_text
 
 
@@ -37,7 +38,9 @@ def create_db_engine(url: str, *, echo: bool = False, must_exist: bool = False) 
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse text
-        raise ConfigurationError(f"database URL {url!r} is not valid: {exc}") from exc
+        raise ConfigurationError(
+            f"database URL {mask_dsn(url)!r} is not valid: {mask_dsn(str(exc))}"
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -56,7 +59,7 @@ def create_db_engine(url: str, *, echo: bool = False, must_exist: bool = False) 
     if backend == "postgresql":
         return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=json_text)
     raise ConfigurationError(
-        f"database URL {url!r}: only sqlite and postgresql are supported, not {backend}"
+        f"database URL {mask_dsn(url)!r}: only sqlite and postgresql are supported, not {backend}"
     )
 
 
@@ -113,11 +116,17 @@ def open_write_transaction(session: Session) -> None:
         driver.execute("BEGIN IMMEDIATE")
 
 
+def shown_url(engine: Engine) -> str:
+    """The engine's URL as messages and logs show it: every password form masked."""
+    return mask_dsn(engine.url.render_as_string(hide_password=False))
+
+
 def database_failure(exc: BaseException) -> str | None:
     """One line saying why the database refused us (down, unreachable, refusing the login,
     a file that is not or no longer a database) when `exc` is the driver's operational or
     plain database error; None for any other exception (constraint and data errors are
-    bugs to fix, not conditions to report). Front ends print it instead of a traceback."""
+    bugs to fix, not conditions to report). Front ends print it instead of a traceback; a
+    driver quoting the connection string is masked."""
     if not (isinstance(exc, OperationalError) or type(exc) is DatabaseError):
         return None
-    return str(exc.orig or exc).strip().splitlines()[0]
+    return mask_dsn(str(exc.orig or exc).strip().splitlines()[0])

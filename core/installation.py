@@ -25,9 +25,10 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from core import crypto, migrate
 from core.accounts import passwords, users
-from core.config import AuthSettings, Settings, mask_secret
+from core.config import AuthSettings, Settings
 from core.db import create_db_engine, normalise_url
 from core.errors import ConfigurationError, ValidationError
+from core.masking import mask_dsn
 from core.models import Org, User
 from core.plugins.host import PluginHost
 from core.startup import open_app
@@ -97,7 +98,7 @@ def initialise(
     key_created = _ensure_key(settings, database_has_data=bool(org_names))
     report = InitReport(
         data_dir=str(settings.data_dir),
-        database_url=mask_secret("database_url", settings.effective_database_url),
+        database_url=mask_dsn(settings.effective_database_url),
         key_source="ORDERHUB_SECRET_KEY" if settings.secret_key else "key file",
         key_file=None if settings.secret_key else str(settings.effective_key_file),
         key_file_created=key_created,
@@ -175,9 +176,11 @@ def status_report(settings: Settings) -> StatusReport:
     url = normalise_url(settings.effective_database_url)
     try:
         backend = make_url(url).get_backend_name()
-    except ArgumentError as exc:
-        shown = mask_secret("database_url", settings.effective_database_url)
-        raise ConfigurationError(f"database URL {shown!r} is not valid: {exc}") from exc
+    except (ArgumentError, ValueError) as exc:  # a port that is not a number: ValueError
+        shown = mask_dsn(settings.effective_database_url)
+        raise ConfigurationError(
+            f"database URL {shown!r} is not valid: {mask_dsn(str(exc))}"
+        ) from None
     problems: list[str] = []
     key_exists, key_mode = _key_file_state(settings, problems)
     head = migrate.head_revision()
@@ -185,7 +188,7 @@ def status_report(settings: Settings) -> StatusReport:
     plugins = _plugins(settings, problems)
     return StatusReport(
         backend=backend,
-        database_url=mask_secret("database_url", settings.effective_database_url),
+        database_url=mask_dsn(settings.effective_database_url),
         data_dir=str(settings.data_dir),
         key_source="ORDERHUB_SECRET_KEY" if settings.secret_key else "key file",
         key_file=None if settings.secret_key else str(settings.effective_key_file),
@@ -265,5 +268,5 @@ def _plugins(settings: Settings, problems: list[str]) -> list[dict[str, Any]]:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc)
+    text = mask_dsn(str(getattr(exc, "orig", None) or exc))
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

@@ -393,6 +393,11 @@ def test_pg_tools_never_see_the_password_on_the_command_line() -> None:
     assert "s3cr" not in scrubbed
 
 
+def test_tool_output_is_redacted_in_every_password_form() -> None:
+    scrubbed = redact("host=db password=s3cr3t and postgresql://db/x?password=s3cr3t", {})
+    assert "s3cr" not in scrubbed
+
+
 # --- the command line --------------------------------------------------------------------
 
 

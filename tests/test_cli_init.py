@@ -246,3 +246,33 @@ def test_status_names_an_invalid_database_url(
     monkeypatch.setenv("ORDERHUB_DATABASE_URL", "not a url")
     assert main(["status"]) == 1
     assert "database URL 'not a url' is not valid" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://oh:pw-never-shown@127.0.0.1:1/x",
+        "postgresql://oh@127.0.0.1:1/x?password=pw-never-shown",
+        "postgresql://oh@127.0.0.1:1/x?sslmode=disable&password=pw-never-shown&connect_timeout=2",
+        "postgresql://oh:p@ss:w/rd-never-shown@127.0.0.1:1/x",
+        "postgresql://oh:p%40ss%3Apw-never-shown@127.0.0.1:1/x",
+        "host=127.0.0.1 port=1 password=pw-never-shown",
+        "postgres//oh:pw-never-shown@127.0.0.1:1/x",
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [["status"], ["status", "--json"], ["init"], ["config", "show"]]
+)
+def test_no_command_shows_the_database_password(
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    command: list[str],
+) -> None:
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", url)
+    main(command)
+    captured = capsys.readouterr()
+    assert "never-shown" not in captured.out + captured.err
+    assert "Traceback" not in captured.err
+

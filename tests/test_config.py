@@ -105,6 +105,8 @@ def test_secrets_are_masked(tmp_path: Path) -> None:
     assert shown["secret_key"] == "****"
     assert shown["database_url"] == "postgresql://oh:****@db.internal:5432/oh"
     assert shown["effective_database_url"] == shown["database_url"]
+    settings = load_settings(tmp_path / "absent.toml", env=env)
+    assert "hunter2-pw" not in repr(settings) and env["ORDERHUB_SECRET_KEY"] not in repr(settings)
 
 
 def test_mask_keeps_urls_without_password() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,8 +23,9 @@ from sqlalchemy.exc import OperationalError
 
 from core.backup.files import create_private
 from core.backup.sqlite import Snapshot
-from core.db import normalise_url
+from core.db import normalise_url, shown_url
 from core.errors import ConfigurationError
+from core.masking import mask_dsn
 
 log = logging.getLogger("orderhub.backup")
 
@@ -51,7 +51,7 @@ def backup(engine: Engine, dest: Path) -> Snapshot:
                 f"--dbname={conninfo}",
             ],
             env,
-            what=f"pg_dump of {_masked(engine)}",
+            what=f"pg_dump of {shown_url(engine)}",
         )
     return Snapshot(tables, revision, f"postgresql {version}", "pg_dump")
 
@@ -72,7 +72,7 @@ def restore(engine: Engine, backup_file: Path) -> None:
             str(backup_file),
         ],
         env,
-        what=f"pg_restore into {_masked(engine)}",
+        what=f"pg_restore into {shown_url(engine)}",
     )
 
 
@@ -83,7 +83,7 @@ def existing_tables(engine: Engine) -> dict[str, int]:
             return _counts(conn)[0]
     except OperationalError as exc:  # no such database, refused connection, bad login
         raise ConfigurationError(
-            f"cannot connect to the target database {_masked(engine)}: create it first "
+            f"cannot connect to the target database {shown_url(engine)}: create it first "
             f"(CREATE DATABASE) and check the URL: {redact(str(exc.orig), {})}"
         ) from exc
 
@@ -165,12 +165,9 @@ def _run(argv: list[str], extra_env: dict[str, str], what: str) -> None:
 
 
 def redact(message: str, extra_env: dict[str, str]) -> str:
-    """Belt and braces: no password in an error message, whatever the tool printed."""
+    """Belt and braces: no password in an error message, whatever the tool printed — the
+    one we passed wherever it appears, and any URL or conninfo password (`mask_dsn`)."""
     secret = extra_env.get("PGPASSWORD")
     if secret:
         message = message.replace(secret, "****")
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1****@", message)
-
-
-def _masked(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return mask_dsn(message)

@@ -42,7 +42,7 @@ from core.backup import postgres as backup_pg
 from core.backup import sqlite as backup_sqlite
 from core.backup.files import write_private_atomic
 from core.config import Settings
-from core.db import create_db_engine
+from core.db import create_db_engine, shown_url
 from core.errors import ConfigurationError, Conflict, NotSupported, ValidationError
 from core.waybills import request_epoch
 
@@ -380,7 +380,7 @@ def _refuse_non_empty(engine: Engine) -> None:
             parts.append("empty tables " + ", ".join(empty))
         listing = "; ".join(parts)
         raise Conflict(
-            f"target database {_masked(engine)} is not empty (found {listing}); restore only "
+            f"target database {shown_url(engine)} is not empty (found {listing}); restore only "
             "into a new, empty database — nothing was changed"
         )
 
@@ -397,10 +397,6 @@ def _sqlite_file(engine: Engine) -> Path:
     if not database or database == ":memory:":
         raise NotSupported("an in-memory SQLite database cannot be backed up or restored")
     return Path(database)
-
-
-def _masked(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
 
 
 def _keyring_of(source: App | Settings) -> crypto.Keyring | None:
