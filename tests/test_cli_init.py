@@ -276,3 +276,17 @@ def test_no_command_shows_the_database_password(
     assert "never-shown" not in captured.out + captured.err
     assert "Traceback" not in captured.err
 
+
+def test_init_with_a_password_that_needs_percent_encoding(
+    data_dir: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    """`@`, `:` and `%` in the password reach the database %-encoded; Alembic's config
+    must not read that `%` as interpolation (it refused, quoting the whole URL)."""
+    if fresh_database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no password")
+    url = fresh_database_url.replace("://postgres@", "://postgres:p%40ss%3Aw%25rd@")
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", url)
+    assert main(["init", "--org", "Acme"]) == 0
+    captured = capsys.readouterr()
+    assert "p%40ss" not in captured.out + captured.err
+    assert "p@ss" not in captured.out + captured.err
