@@ -398,6 +398,15 @@ def test_tool_output_is_redacted_in_every_password_form() -> None:
     assert "s3cr" not in scrubbed
 
 
+def test_a_password_given_as_query_parameter_stays_off_the_command_line() -> None:
+    conninfo, env = pg_conninfo(
+        "postgresql://orderhub@db.example/hub?sslmode=require&password=s3cr%26t"
+    )
+    assert "s3cr" not in conninfo and "password" not in conninfo
+    assert conninfo == "postgresql://orderhub@db.example/hub?sslmode=require"
+    assert env == {"PGPASSWORD": "s3cr&t"}
+
+
 # --- the command line --------------------------------------------------------------------
 
 

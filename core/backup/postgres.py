@@ -131,9 +131,12 @@ def find_pg_tool(name: str) -> str:
 def pg_conninfo(url: str) -> tuple[str, dict[str, str]]:
     """A libpq URI without the password, and the environment that carries the password."""
     parsed = make_url(normalise_url(url))
+    query = dict(parsed.query)
+    # `?password=…` is libpq's too and, as in libpq and SQLAlchemy, beats the user part's.
+    password = query.pop("password", None) or parsed.password
     env: dict[str, str] = {}
-    if parsed.password:
-        env["PGPASSWORD"] = str(parsed.password)
+    if password:
+        env["PGPASSWORD"] = str(password)
     # Not `URL.set(password=None)`: there None means "unchanged" and the password stays.
     plain = URL.create(
         "postgresql",
@@ -141,7 +144,7 @@ def pg_conninfo(url: str) -> tuple[str, dict[str, str]]:
         host=parsed.host,
         port=parsed.port,
         database=parsed.database,
-        query=parsed.query,
+        query=query,
     )
     return plain.render_as_string(hide_password=False), env
 
