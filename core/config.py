@@ -6,16 +6,22 @@ several worker processes on several machines use to point at the same PostgreSQL
 Lookup of the file: `ORDERHUB_CONFIG`, else `<user config dir>/orderhub/orderhub.toml`.
 Environment names are `ORDERHUB_<FIELD>` for top-level fields and `ORDERHUB_<SECTION>_<FIELD>`
 for sections, e.g. `ORDERHUB_DATABASE_URL`, `ORDERHUB_AUTH_LOCKOUT_THRESHOLD`.
+
+Every setting has a type and, for numbers, a range (`_between`): a value outside it is a
+`ConfigurationError` naming the variable or file key and what is allowed, whether it comes
+from the file, the environment or code (`__post_init__`), so a typo cannot turn a lockout
+into none or a session into one that never ends.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import Field, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, ClassVar, get_type_hints
 
 import platformdirs
 
@@ -26,23 +32,63 @@ APP_NAME = "orderhub"
 SECRET_FIELDS = {"secret_key", "database_url"}
 SECRET_WORDS = ("secret", "token", "password", "key")
 TABLES_ENV = "ORDERHUB_PLATFORMS__"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_DATABASE_URL = re.compile(r"(sqlite|postgres|postgresql)(\+\w+)?://")
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _between(default: int, low: int, high: int, unit: str) -> Any:
+    """An int setting that must lie in `low`..`high`; `unit` goes into the message."""
+    return field(default=default, metadata={"range": (low, high, unit)})
+
+
+def _log_level(value: str, where: str) -> None:
+    if value.upper() not in LOG_LEVELS:
+        raise ConfigurationError(
+            f"{where} must be {', '.join(LOG_LEVELS[:-1])} or CRITICAL, not {value!r}"
+        )
+
+
+def _database_url(value: str, where: str) -> None:
+    if value and not _DATABASE_URL.match(value):
+        raise ConfigurationError(
+            f"{where}: database URL {mask_dsn(value)!r} is not valid: use "
+            "sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+        )
+
+
+def _directory(value: Path | None, where: str) -> None:
+    if value is None or not str(value):
+        raise ConfigurationError(f"{where} must name a directory, not be empty")
 
 
 @dataclass(frozen=True)
 class AuthSettings:
     """Login policy. Defaults follow common practice for staff accounts."""
 
-    lockout_threshold: int = 5
-    lockout_minutes: int = 15
-    session_hours: int = 12
-    api_token_days: int = 365
-    verification_code_minutes: int = 15
-    verification_code_attempts: int = 5
-    password_min_length: int = 10
+    lockout_threshold: int = _between(5, 1, 100, "failed sign-ins")
+    lockout_minutes: int = _between(15, 1, 10_080, "minutes")
+    session_hours: int = _between(12, 1, 720, "hours")
+    api_token_days: int = _between(365, 1, 3650, "days")
+    verification_code_minutes: int = _between(15, 1, 1440, "minutes")
+    verification_code_attempts: int = _between(5, 1, 100, "attempts")
+    password_min_length: int = _between(10, 8, 64, "characters")
     # argon2id cost; tests lower these, production keeps argon2-cffi's defaults.
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536
-    argon2_parallelism: int = 4
+    argon2_time_cost: int = _between(3, 1, 100, "passes")
+    argon2_memory_kib: int = _between(65536, 8, 4_194_304, "KiB")
+    argon2_parallelism: int = _between(4, 1, 64, "lanes")
+
+    SECTION: ClassVar[str] = "auth"
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+        lanes, memory = self.argon2_parallelism, self.argon2_memory_kib
+        if memory < 8 * lanes:  # argon2's own rule; it would fail at the first sign-in
+            raise ConfigurationError(
+                "auth.argon2_memory_kib (ORDERHUB_AUTH_ARGON2_MEMORY_KIB) must be at least "
+                f"8 KiB per lane of auth.argon2_parallelism: {8 * lanes} KiB, not {memory}",
+                setting="auth.argon2_memory_kib",
+            )
 
 
 @dataclass(frozen=True)
@@ -54,35 +100,48 @@ class PluginSettings:
     only: tuple[str, ...] = ()
     notifiers: tuple[str, ...] = ("log",)
 
+    SECTION: ClassVar[str] = "plugins"
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
 
 @dataclass(frozen=True)
 class SyncSettings:
     """Order sync defaults; each shop may override its interval (1–60 minutes)."""
 
-    interval_minutes: int = 5
+    interval_minutes: int = _between(5, 1, 60, "minutes")
     # Each window starts this much before the last cursor, to catch late platform writes.
-    overlap_seconds: int = 300
+    overlap_seconds: int = _between(300, 0, 86_400, "seconds")
     # A shop whose syncs fail this many times in a row raises an alert.
-    alert_after_failures: int = 3
+    alert_after_failures: int = _between(3, 1, 1000, "failures")
     # How long a worker's claim on a shop lasts without renewal (crashed workers time out).
-    lease_seconds: int = 120
+    lease_seconds: int = _between(120, 10, 3600, "seconds")
     # How far back a shop's first sync reaches.
-    initial_days: int = 3
+    initial_days: int = _between(3, 1, 90, "days")
     # Processes that read and prepare windows while the syncing process writes, for passes
     # of at least `parallel_min_windows` windows (a first sync, a backfill, catching up).
     # -1: one per CPU (at most 4); 0: read in a thread of the syncing process.
-    read_processes: int = -1
-    parallel_min_windows: int = 8
+    read_processes: int = _between(-1, -1, 64, "processes; -1: one per CPU")
+    parallel_min_windows: int = _between(8, 1, 100_000, "windows")
+
+    SECTION: ClassVar[str] = "sync"
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
+    data_dir: Path = field(
+        default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
+        metadata={"check": _directory},
+    )
     # Not in repr: a Settings printed in a traceback or a log must not show secrets.
-    database_url: str = field(default="", repr=False)
+    database_url: str = field(default="", repr=False, metadata={"check": _database_url})
     secret_key: str = field(default="", repr=False)
     key_file: Path | None = None
-    log_level: str = "INFO"
+    log_level: str = field(default="INFO", metadata={"check": _log_level})
     auth: AuthSettings = field(default_factory=AuthSettings)
     plugins: PluginSettings = field(default_factory=PluginSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
@@ -90,6 +149,12 @@ class Settings:
     # gateway_url. Environment: ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET=….
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     source: str = "defaults"
+
+    SECTION: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+        object.__setattr__(self, "log_level", self.log_level.upper())
 
     def platform_settings(self, name: str) -> Mapping[str, Any]:
         """The options of one platform plugin (empty when none are configured)."""
@@ -132,7 +197,7 @@ def load_settings(
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigurationError(f"config file {path} is not valid TOML: {exc}") from exc
         source = str(path)
-    settings = _build(Settings, data, env, prefix="ORDERHUB_", where=str(path))
+    settings = _build(Settings, data, env, prefix="ORDERHUB_", where=f"{path}: ")
     settings = replace(settings, source=source, **overrides)
     return settings
 
@@ -157,30 +222,34 @@ def setting_env_names(cls: type = Settings, prefix: str = "ORDERHUB_") -> list[s
 
 
 def _build(cls: type, data: dict[str, Any], env: dict[str, str], prefix: str, where: str) -> Any:
+    """`cls` from its file table `data` and the environment; `where` is "<file>: [section.]"
+    so messages name the file key (`/etc/orderhub.toml: auth.lockout_minutes`)."""
     hints = get_type_hints(cls)
     known = {f.name for f in fields(cls)}
     unknown = set(data) - known
     if unknown:
-        raise ConfigurationError(f"{where}: unknown setting(s) {sorted(unknown)}")
+        raise ConfigurationError(f"{where.rstrip(': .')}: unknown setting(s) {sorted(unknown)}")
     values: dict[str, Any] = {}
     for f in fields(cls):
         if f.name == "source":
             continue
         hint = hints[f.name]
         if f.name == "platforms":
-            values[f.name] = _plugin_tables(data.get(f.name, {}), env, where)
+            values[f.name] = _plugin_tables(data.get(f.name, {}), env, where.rstrip(": "))
             continue
         if is_dataclass(hint):
             section = data.get(f.name, {})
             if not isinstance(section, dict):
-                raise ConfigurationError(f"{where}: [{f.name}] must be a table")
-            values[f.name] = _build(hint, section, env, f"{prefix}{f.name.upper()}_", where)
+                raise ConfigurationError(f"{where.rstrip(': ')}: [{f.name}] must be a table")
+            inner = f"{where}{f.name}."
+            values[f.name] = _build(hint, section, env, f"{prefix}{f.name.upper()}_", inner)
             continue
         env_name = f"{prefix}{f.name.upper()}"
         if env_name in env:
-            values[f.name] = _coerce(hint, env[env_name], env_name)
+            values[f.name] = _check(f, _coerce(f, hint, env[env_name], env_name), env_name)
         elif f.name in data:
-            values[f.name] = _coerce(hint, data[f.name], f"{where}: {f.name}")
+            named = f"{where}{f.name}"
+            values[f.name] = _check(f, _coerce(f, hint, data[f.name], named), named)
     return cls(**values)
 
 
@@ -201,24 +270,70 @@ def _plugin_tables(data: Any, env: dict[str, str], where: str) -> dict[str, dict
     return tables
 
 
-def _coerce(hint: Any, raw: Any, where: str) -> Any:
-    text = str(hint)
-    try:
-        if hint is bool:
-            if isinstance(raw, bool):
-                return raw
-            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
-        if hint is int:
+def _coerce(f: Field[Any], hint: Any, raw: Any, where: str) -> Any:
+    """`raw` (text from the environment, a TOML value from the file) as the field's type."""
+    shown = _shown(f.name, raw)
+    if hint is bool:
+        word = raw.strip().lower() if isinstance(raw, str) else None
+        if isinstance(raw, bool) or word in _TRUE | _FALSE:
+            return raw if isinstance(raw, bool) else word in _TRUE
+        raise ConfigurationError(f"{where} must be true or false, not {shown}", setting=f.name)
+    if hint is int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and re.fullmatch(r"\s*[-+]?\d+\s*", raw):
             return int(raw)
-        if "Path" in text:
-            return Path(raw).expanduser() if raw not in ("", None) else None
-        if "tuple" in text:
-            if isinstance(raw, list | tuple):
-                return tuple(str(x) for x in raw)
-            return tuple(x.strip() for x in str(raw).split(",") if x.strip())
-        return str(raw)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"{where}: cannot read {raw!r} as {hint}: {exc}") from exc
+        raise ConfigurationError(f"{where} must be {_allowed(f)}, not {shown}", setting=f.name)
+    if "tuple" in str(hint):
+        items = [x for x in raw.split(",") if x.strip()] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
+            raise ConfigurationError(
+                f'{where} must be a list of names (["a", "b"]; a,b in the environment), '
+                f"not {shown}",
+                setting=f.name,
+            )
+        return tuple(x.strip() for x in items)
+    if not isinstance(raw, str):
+        raise ConfigurationError(f"{where} must be text, not {shown}", setting=f.name)
+    if "Path" in str(hint):
+        return Path(raw).expanduser() if raw else None
+    return raw
+
+
+def _check(f: Field[Any], value: Any, where: str) -> Any:
+    """`value` when it is in the field's range and passes its check; else a ConfigurationError
+    naming `where` (a variable, a file key or the dotted setting) and what is allowed."""
+    bounds = f.metadata.get("range")
+    if bounds is not None:
+        number = isinstance(value, int) and not isinstance(value, bool)
+        if not number or not bounds[0] <= value <= bounds[1]:
+            shown = value if number else _shown(f.name, value)
+            raise ConfigurationError(f"{where} must be {_allowed(f)}, not {shown}", setting=f.name)
+    check = f.metadata.get("check")
+    if check is not None:
+        check(value, where)
+    return value
+
+
+def _check_fields(settings: Any) -> None:
+    """Every field of a settings dataclass, named by its dotted key (`auth.lockout_minutes`)."""
+    prefix = f"{settings.SECTION}." if settings.SECTION else ""
+    for f in fields(settings):
+        _check(f, getattr(settings, f.name), prefix + f.name)
+
+
+def _allowed(f: Field[Any]) -> str:
+    low, high, unit = f.metadata.get("range", (None, None, ""))
+    if low is None:
+        return "a whole number"
+    return f"a whole number between {low} and {high} ({unit})"
+
+
+def _shown(name: str, raw: Any) -> str:
+    """A bad value as a message may quote it: never a secret, URLs masked."""
+    if name in SECRET_FIELDS - {"database_url"} or any(w in name for w in ("secret", "token")):
+        return "(hidden)"
+    return repr(mask_dsn(raw) if isinstance(raw, str) else raw)
 
 
 def mask_secret(name: str, value: Any) -> Any:

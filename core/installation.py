@@ -64,9 +64,11 @@ class InitReport:
 
 
 def generate_password(username: str, auth: AuthSettings) -> str:
-    """A random password of 20 letters and digits (~119 bits) that passes the policy."""
+    """A random password of 20 letters and digits (~119 bits), or as many as the policy's
+    minimum length when that is longer, that passes the policy."""
+    length = max(20, auth.password_min_length)
     while True:
-        candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(20))
+        candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
         try:
             passwords.check_policy(candidate, username, auth)
         except ValidationError:

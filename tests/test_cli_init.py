@@ -131,6 +131,16 @@ def test_generated_password_without_terminal(
     assert json.loads(capsys.readouterr().out)["generated_password"] is None
 
 
+@pytest.mark.timeout(60)
+def test_generated_password_meets_a_minimum_longer_than_twenty(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("ORDERHUB_ADMIN_PASSWORD")
+    monkeypatch.setenv("ORDERHUB_AUTH_PASSWORD_MIN_LENGTH", "64")
+    assert main(["init", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["generated_password"]) == 64
+
+
 def test_generated_password_is_announced_in_text(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

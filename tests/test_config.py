@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from cli.main import main
-from core.config import load_settings, mask_secret, setting_env_names, settings_as_dict
+from core.config import (
+    AuthSettings,
+    SyncSettings,
+    load_settings,
+    mask_secret,
+    setting_env_names,
+    settings_as_dict,
+)
 from core.errors import ConfigurationError
 
 
@@ -147,7 +155,11 @@ def _other(value: object) -> str:
         return str(value + 1)
     if isinstance(value, list):
         return "x,y"
-    return "sqlite:////elsewhere/oh.db" if str(value).startswith("sqlite") else "/elsewhere/x"
+    if value == "INFO":  # the log level
+        return "DEBUG"
+    if value == "" or str(value).startswith("sqlite"):  # the database URL (or the key)
+        return "sqlite:////elsewhere/oh.db"
+    return "/elsewhere/x"
 
 
 def test_config_show_reports_sources_and_masks(
@@ -208,3 +220,120 @@ def test_config_show_writes_platform_tables_as_toml(
     assert "ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET" in text.splitlines()[1]
     body = tomllib.loads(text)
     assert body["platforms"]["pinduoduo"] == {"client_id": "123", "client_secret": "****"}
+
+
+# --- every setting has a type and a range -----------------------------------------------
+
+# (section, key, bad values read from the environment, the range the message must state)
+BAD_VALUES = [
+    ("auth", "lockout_threshold", ["0", "-1", "101", "many", "2.5"], "1 and 100"),
+    ("auth", "lockout_minutes", ["0", "-1", "10081"], "1 and 10080"),
+    ("auth", "session_hours", ["0", "-3", "721"], "1 and 720"),
+    ("auth", "api_token_days", ["0", "3651"], "1 and 3650"),
+    ("auth", "verification_code_minutes", ["0", "1441"], "1 and 1440"),
+    ("auth", "verification_code_attempts", ["0", "101"], "1 and 100"),
+    ("auth", "password_min_length", ["0", "-1", "7", "65"], "8 and 64"),
+    ("auth", "argon2_time_cost", ["0", "101"], "1 and 100"),
+    ("auth", "argon2_memory_kib", ["0", "7", "4194305"], "8 and 4194304"),
+    ("auth", "argon2_parallelism", ["0", "65"], "1 and 64"),
+    ("sync", "interval_minutes", ["0", "61"], "1 and 60"),
+    ("sync", "overlap_seconds", ["-1", "86401"], "0 and 86400"),
+    ("sync", "alert_after_failures", ["0", "1001"], "1 and 1000"),
+    ("sync", "lease_seconds", ["0", "9", "3601"], "10 and 3600"),
+    ("sync", "initial_days", ["0", "91"], "1 and 90"),
+    ("sync", "read_processes", ["-2", "65"], "-1 and 64"),
+    ("sync", "parallel_min_windows", ["0", "100001"], "1 and 100000"),
+    ("plugins", "trace", ["maybe", "2"], "true or false"),
+    ("", "log_level", ["LOUD", "5"], "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    ("", "database_url", ["not a url", "mysql://oh:pw@db/oh"], "sqlite:///"),
+    ("", "data_dir", [""], "a directory"),
+]
+ENV_CASES = [
+    (section, key, bad, allowed) for section, key, bads, allowed in BAD_VALUES for bad in bads
+]
+
+
+@pytest.mark.parametrize(("section", "key", "bad", "allowed"), ENV_CASES)
+def test_bad_environment_value_names_the_variable_and_the_range(
+    tmp_path: Path, section: str, key: str, bad: str, allowed: str
+) -> None:
+    variable = "ORDERHUB_" + (f"{section}_{key}" if section else key).upper()
+    with pytest.raises(ConfigurationError) as err:
+        load_settings(tmp_path / "absent.toml", env={variable: bad})
+    message = str(err.value)
+    assert message.startswith(variable) and allowed in message
+    assert "\n" not in message and "pw@" not in message
+
+
+# The same settings in the file, with TOML's own types (a float, a bool, a list …).
+FILE_CASES = [
+    (section, key, toml, allowed)
+    for section, key, bads, allowed in BAD_VALUES
+    for toml in [
+        *(bad if bad.lstrip("-").isdigit() else json.dumps(bad) for bad in bads),
+        *(["2.0", "true", "[1]"] if key not in ("trace", "log_level", "database_url") else []),
+        *(['"yes please"', "1"] if key == "trace" else []),
+        *(["[]", "1"] if key in ("log_level", "database_url", "data_dir") else []),
+    ]
+]
+
+
+@pytest.mark.parametrize(("section", "key", "toml", "allowed"), FILE_CASES)
+def test_bad_file_value_names_the_key_and_the_file(
+    tmp_path: Path, section: str, key: str, toml: str, allowed: str
+) -> None:
+    text = f"[{section}]\n{key} = {toml}\n" if section else f"{key} = {toml}\n"
+    path = write(tmp_path / "orderhub.toml", text)
+    with pytest.raises(ConfigurationError) as err:
+        load_settings(path, env={})
+    message = str(err.value)
+    assert message.startswith(f"{path}: {section + '.' if section else ''}{key}")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "toml"),
+    [
+        ("plugins", "disabled", "5"),
+        ("plugins", "only", '["orderhub", 3]'),
+        ("plugins", "notifiers", '["log", ""]'),
+        ("", "key_file", "5"),
+        ("", "secret_key", "5"),
+    ],
+)
+def test_wrong_type_in_the_file_names_the_key(
+    tmp_path: Path, section: str, key: str, toml: str
+) -> None:
+    text = f"[{section}]\n{key} = {toml}\n" if section else f"{key} = {toml}\n"
+    path = write(tmp_path / "orderhub.toml", text)
+    with pytest.raises(ConfigurationError, match=f"{section + '.' if section else ''}{key}"):
+        load_settings(path, env={})
+
+
+def test_argon2_memory_must_cover_its_lanes(tmp_path: Path) -> None:
+    env = {"ORDERHUB_AUTH_ARGON2_MEMORY_KIB": "16", "ORDERHUB_AUTH_ARGON2_PARALLELISM": "4"}
+    with pytest.raises(ConfigurationError, match=r"ORDERHUB_AUTH_ARGON2_MEMORY_KIB.*32"):
+        load_settings(tmp_path / "absent.toml", env=env)
+
+
+def test_settings_built_in_code_are_checked_too() -> None:
+    with pytest.raises(ConfigurationError, match=r"auth\.lockout_minutes .*1 and 10080"):
+        AuthSettings(lockout_minutes=-1)
+    with pytest.raises(ConfigurationError, match=r"sync\.lease_seconds"):
+        replace(SyncSettings(), lease_seconds=0)
+
+
+def test_edges_of_each_range_are_accepted(tmp_path: Path) -> None:
+    env = {
+        "ORDERHUB_AUTH_LOCKOUT_THRESHOLD": "1",
+        "ORDERHUB_AUTH_LOCKOUT_MINUTES": "10080",
+        "ORDERHUB_AUTH_PASSWORD_MIN_LENGTH": "8",
+        "ORDERHUB_SYNC_OVERLAP_SECONDS": "0",
+        "ORDERHUB_SYNC_READ_PROCESSES": "-1",
+        "ORDERHUB_PLUGINS_TRACE": "off",
+        "ORDERHUB_LOG_LEVEL": "debug",
+        "ORDERHUB_DATABASE_URL": "postgres://oh@db/oh",
+    }
+    settings = load_settings(tmp_path / "absent.toml", env=env)
+    assert settings.auth.lockout_minutes == 10080 and settings.sync.read_processes == -1
+    assert settings.plugins.trace is False and settings.log_level == "DEBUG"
