@@ -23,6 +23,7 @@ from core.config import (
 )
 
 _DERIVED = ("effective_database_url", "effective_key_file")
+_HIDDEN = ("source", "warnings")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -47,7 +48,8 @@ def run_show(args: argparse.Namespace) -> int:
         "config_file": str(path),
         "config_file_found": settings.source != "defaults",
         "environment": _applied_env(),
-        "settings": {k: v for k, v in values.items() if k != "source" and k not in _DERIVED},
+        "warnings": list(settings.warnings),
+        "settings": {k: v for k, v in values.items() if k not in _HIDDEN and k not in _DERIVED},
         **{k: values[k] for k in _DERIVED},
     }
     if getattr(args, "json", False):
@@ -58,6 +60,8 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"# environment: {', '.join(data['environment']) or 'no ORDERHUB_* settings'}")
     for name in _DERIVED:
         print(f"# {name.removeprefix('effective_')} in use: {data[name]}")
+    for warning in data["warnings"]:
+        print(f"# warning: {warning}")
     print(_toml(data["settings"]))
     return EXIT_OK
 

@@ -53,6 +53,8 @@ def _print_report(report: StatusReport) -> None:
         print("  " + _plugin_line(plugin))
     for problem in report.problems:
         print(f"problem:   {problem}")
+    for warning in report.warnings:
+        print(f"warning:   {warning}")
 
 
 def _plugin_line(plugin: dict) -> str:

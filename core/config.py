@@ -15,6 +15,8 @@ into none or a session into one that never ends.
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import re
 import tomllib
@@ -28,6 +30,8 @@ import platformdirs
 from core.errors import ConfigurationError
 from core.masking import mask_dsn
 
+log = logging.getLogger("orderhub.config")
+
 APP_NAME = "orderhub"
 SECRET_FIELDS = {"secret_key", "database_url"}
 SECRET_WORDS = ("secret", "token", "password", "key")
@@ -35,6 +39,15 @@ TABLES_ENV = "ORDERHUB_PLATFORMS__"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _DATABASE_URL = re.compile(r"(sqlite|postgres|postgresql)(\+\w+)?://")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+#: ORDERHUB_* variables that are not settings (read where noted), so never "unknown".
+OTHER_ENV = {
+    "ORDERHUB_CONFIG": "the config file's path (default_config_path)",
+    "ORDERHUB_TRACE_PLUGINS": "core.plugins.host: trace hook calls",
+    "ORDERHUB_ADMIN_PASSWORD": "orderhub init: the first admin's password",
+    "ORDERHUB_TEST_PG_URL": "the tests and bench/: a PostgreSQL server to use",
+    "ORDERHUB_CHAOS_SEED": "tests/sync/test_chaos.py: repeat a run",
+    "ORDERHUB_EXTRAS": "./run: the extras to install",
+}
 
 
 def _between(default: int, low: int, high: int, unit: str) -> Any:
@@ -149,6 +162,8 @@ class Settings:
     # gateway_url. Environment: ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET=….
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     source: str = "defaults"
+    # What load_settings found suspicious but not wrong (unknown ORDERHUB_* variables).
+    warnings: tuple[str, ...] = ()
 
     SECTION: ClassVar[str] = ""
 
@@ -198,8 +213,26 @@ def load_settings(
             raise ConfigurationError(f"config file {path} is not valid TOML: {exc}") from exc
         source = str(path)
     settings = _build(Settings, data, env, prefix="ORDERHUB_", where=f"{path}: ")
-    settings = replace(settings, source=source, **overrides)
-    return settings
+    warnings = tuple(unknown_env_warnings(env))
+    for warning in warnings:
+        log.warning("%s", warning)
+    return replace(settings, source=source, warnings=warnings, **overrides)
+
+
+def unknown_env_warnings(env: Mapping[str, str]) -> list[str]:
+    """One line per ORDERHUB_* variable that is neither a setting nor in `OTHER_ENV`: an
+    operator's typo would otherwise leave the setting at its default, unnoticed."""
+    known = [name for name in setting_env_names() if "<" not in name]
+    out = []
+    for name in sorted(env):
+        if not name.startswith("ORDERHUB_") or name.startswith(TABLES_ENV):
+            continue
+        if name in known or name in OTHER_ENV:
+            continue
+        close = difflib.get_close_matches(name, [*known, *OTHER_ENV], n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        out.append(f"{name} is not an orderhub setting and is ignored{hint}")
+    return out
 
 
 def setting_env_names(cls: type = Settings, prefix: str = "ORDERHUB_") -> list[str]:
@@ -210,7 +243,7 @@ def setting_env_names(cls: type = Settings, prefix: str = "ORDERHUB_") -> list[s
     hints = get_type_hints(cls)
     names: list[str] = []
     for f in fields(cls):
-        if f.name == "source":
+        if f.name in ("source", "warnings"):
             continue
         if f.name == "platforms":
             names.append(TABLES_ENV + "<PLATFORM>__<OPTION>")
@@ -231,7 +264,7 @@ def _build(cls: type, data: dict[str, Any], env: dict[str, str], prefix: str, wh
         raise ConfigurationError(f"{where.rstrip(': .')}: unknown setting(s) {sorted(unknown)}")
     values: dict[str, Any] = {}
     for f in fields(cls):
-        if f.name == "source":
+        if f.name in ("source", "warnings"):
             continue
         hint = hints[f.name]
         if f.name == "platforms":

@@ -164,6 +164,8 @@ class StatusReport:
     users: int | None
     problems: list[str] = field(default_factory=list)
     plugins: list[dict[str, Any]] = field(default_factory=list)
+    # Suspicious but not wrong (unknown ORDERHUB_* variables, a table for no platform).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def schema_up_to_date(self) -> bool:
@@ -174,7 +176,8 @@ class StatusReport:
 
 
 def status_report(settings: Settings) -> StatusReport:
-    """Backend, keys, schema revision against head, counts and the loaded plugins."""
+    """Backend, keys, schema revision against head, counts, the loaded plugins and the
+    `[platforms.*]` tables checked by the plugins they configure."""
     url = normalise_url(settings.effective_database_url)
     try:
         backend = make_url(url).get_backend_name()
@@ -187,7 +190,8 @@ def status_report(settings: Settings) -> StatusReport:
     key_exists, key_mode = _key_file_state(settings, problems)
     head = migrate.head_revision()
     revision, orgs, users, schema = _database_state(url, backend, head, problems)
-    plugins = _plugins(settings, problems)
+    warnings = list(settings.warnings)
+    plugins = _plugins(settings, problems, warnings)
     return StatusReport(
         backend=backend,
         database_url=mask_dsn(settings.effective_database_url),
@@ -203,6 +207,7 @@ def status_report(settings: Settings) -> StatusReport:
         users=users,
         problems=problems,
         plugins=plugins,
+        warnings=warnings,
     )
 
 
@@ -259,14 +264,42 @@ def _schema_verdict(revision: str | None, head: str | None) -> str:
     return "needs `orderhub init`"
 
 
-def _plugins(settings: Settings, problems: list[str]) -> list[dict[str, Any]]:
+def _plugins(settings: Settings, problems: list[str], warnings: list[str]) -> list[dict[str, Any]]:
     """Load plugins as every process does (no database or keys needed) and describe them."""
 
     host = PluginHost(settings.plugins)
     host.load()
     rows = [row.as_dict() for row in host.describe()]
     problems += [f"plugin {row['name']}: {row['error']}" for row in rows if row["error"]]
+    _check_platform_tables(settings, host, problems, warnings)
     return rows
+
+
+def _check_platform_tables(
+    settings: Settings, host: PluginHost, problems: list[str], warnings: list[str]
+) -> None:
+    """Each `[platforms.NAME]` table goes to the platform plugin NAME, which checks its own
+    keys when built (`ConfigurationError` for a missing or misspelt one): build it once
+    here, so a typo shows now rather than at the first sync. A table no loaded plugin
+    reads is a warning (the plugin may be disabled on purpose)."""
+    platforms = host.platforms()
+    for name, options in sorted(settings.platforms.items()):
+        cls = platforms.get(name)
+        if cls is None:
+            loaded = ", ".join(sorted(platforms)) or "none"
+            warnings.append(
+                f"[platforms.{name}]: no platform plugin {name!r} is loaded (loaded: {loaded}); "
+                "its settings are not used"
+            )
+            continue
+        try:
+            instance = cls(options, None)
+        except Exception as exc:  # a third-party plugin may raise anything on bad settings
+            problems.append(f"[platforms.{name}]: {mask_dsn(str(exc))}")
+            continue
+        close = getattr(instance, "close", None)
+        if callable(close):
+            close()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -300,3 +300,37 @@ def test_init_with_a_password_that_needs_percent_encoding(
     captured = capsys.readouterr()
     assert "p%40ss" not in captured.out + captured.err
     assert "p@ss" not in captured.out + captured.err
+
+
+def test_status_warns_about_unknown_variables_and_platform_tables(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    assert main(["init"]) == 0
+    config = tmp_path / "orderhub.toml"
+    config.write_text('[platforms.pinduodou]\nclient_id = "1"\n', encoding="utf-8")
+    monkeypatch.setenv("ORDERHUB_CONFIG", str(config))
+    monkeypatch.setenv("ORDERHUB_AUTH_SESION_HOURS", "1")
+    capsys.readouterr()
+    assert main(["status"]) == 0  # warnings, not problems
+    out = capsys.readouterr().out
+    assert "warning:   ORDERHUB_AUTH_SESION_HOURS is not an orderhub setting" in out
+    assert "warning:   [platforms.pinduodou]: no platform plugin 'pinduodou'" in out
+    assert main(["status", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["warnings"]) == 2
+
+
+def test_status_checks_platform_settings_with_the_plugin(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    assert main(["init"]) == 0
+    config = tmp_path / "orderhub.toml"
+    config.write_text(
+        '[platforms.pinduoduo]\nclient_id = "1"\nclient_secert = "never-shown"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ORDERHUB_CONFIG", str(config))
+    capsys.readouterr()
+    assert main(["status"]) == 1
+    out = capsys.readouterr().out
+    assert "problem:   [platforms.pinduoduo]: unknown pinduoduo setting(s) client_secert" in out
+    assert "never-shown" not in out

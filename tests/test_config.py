@@ -337,3 +337,39 @@ def test_edges_of_each_range_are_accepted(tmp_path: Path) -> None:
     settings = load_settings(tmp_path / "absent.toml", env=env)
     assert settings.auth.lockout_minutes == 10080 and settings.sync.read_processes == -1
     assert settings.plugins.trace is False and settings.log_level == "DEBUG"
+
+
+# --- unknown ORDERHUB_* variables are warned about, not silently ignored -----------------
+
+
+def test_unknown_orderhub_variable_is_warned_with_a_suggestion(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {
+        "ORDERHUB_AUTH_LOCKOUT_MINUTE": "30",  # a typo: the lockout stays at its default
+        "ORDERHUB_CONFIG": str(tmp_path / "absent.toml"),  # not settings, but known
+        "ORDERHUB_ADMIN_PASSWORD": "x",
+        "ORDERHUB_TRACE_PLUGINS": "1",
+        "ORDERHUB_TEST_PG_URL": "postgresql://postgres@127.0.0.1/test",
+    }
+    with caplog.at_level("WARNING", logger="orderhub.config"):
+        settings = load_settings(tmp_path / "absent.toml", env=env)
+    assert settings.auth.lockout_minutes == 15
+    [warning] = settings.warnings
+    assert warning.startswith("ORDERHUB_AUTH_LOCKOUT_MINUTE is not an orderhub setting")
+    assert "did you mean ORDERHUB_AUTH_LOCKOUT_MINUTES?" in warning
+    assert [r.getMessage() for r in caplog.records] == [warning]
+
+
+def test_config_show_lists_the_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ORDERHUB_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("ORDERHUB_SYNC_INTERVAL", "10")
+    assert main(["config", "show"]) == 0
+    text = capsys.readouterr().out
+    assert "# warning: ORDERHUB_SYNC_INTERVAL is not an orderhub setting" in text
+    tomllib.loads(text)  # still TOML
+    assert main(["config", "show", "--json"]) == 0
+    [warning] = json.loads(capsys.readouterr().out)["warnings"]
+    assert "ORDERHUB_SYNC_INTERVAL_MINUTES" in warning
