@@ -9,6 +9,7 @@ rewritten into forms only the checked readers take.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -222,6 +223,27 @@ def test_memoised_amounts_do_not_hide_bad_ones() -> None:
     payload["postage"] = True  # equal to 1, but not an amount
     with pytest.raises(ValidationError, match="postage is not an amount"):
         mapping.order_from_payload(payload)
+
+
+@pytest.mark.parametrize(
+    ("postage", "problem"),
+    [
+        (10**13, "is implausibly large"),  # beyond MAX_YUAN, toward BIGINT's limit
+        (10**30, "is implausibly large"),
+        (1e16, "1e+16"),
+        (math.inf, "inf"),  # checked_only sends it as the text 'inf'; refused either way
+        ("1e3", "'1e3' is not an amount in yuan"),
+        ("5,00", "'5,00' is not an amount in yuan"),
+    ],
+)
+def test_amounts_beyond_money_are_refused_on_every_path(postage: object, problem: str) -> None:
+    payload = load("order_awaiting_shipment")
+    payload["postage"] = postage
+    pattern = f"postage is not an amount: .*{re.escape(problem)}"
+    with pytest.raises(ValidationError, match=pattern):
+        mapping.order_from_payload(payload)
+    with pytest.raises(ValidationError, match=pattern):
+        mapping.order_from_payload(checked_only(payload))
 
 
 def test_times_of_every_sandbox_order_are_exact() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from core.clock import SHANGHAI
 from core.errors import ValidationError
-from core.money import yuan_to_fen
+from core.money import MAX_FEN, yuan_to_fen
 
 
 def bad(order_number: str, field: str, problem: str) -> ValidationError:
@@ -150,6 +150,7 @@ _BEIJING_EPOCH = datetime(1970, 1, 1, 8)  # the Unix epoch on a Beijing wall clo
 _FIXED_OFFSET_SINCE = 1992
 _FEN_OF_FLOAT: dict[float, int] = {}
 _FEN_CACHE_SIZE = 8192
+_MAX_WHOLE_YUAN = MAX_FEN // 100  # beyond it `money` refuses the amount
 
 
 def fast_time(value: object) -> datetime | None:
@@ -181,7 +182,7 @@ def fast_fen(value: object) -> int | None:
                 _FEN_OF_FLOAT.clear()
             _FEN_OF_FLOAT[value] = fen
         return fen
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value <= _MAX_WHOLE_YUAN:
         return value * 100
     return None
 
