@@ -103,6 +103,41 @@ def test_bad_cells_name_the_mapped_column() -> None:
     assert {(i.row, i.column) for i in second.issues} == {(4, "付款时间"), (4, "状态")}
 
 
+@pytest.mark.parametrize(
+    ("unit", "price", "problem"),
+    [
+        ("yuan", '"19,90"', "'19,90' is not an amount in yuan"),  # a decimal comma
+        ("yuan", "1_990", "'1_990' is not an amount in yuan"),
+        ("yuan", "2e1", "'2e1' is not an amount in yuan"),
+        ("yuan", "19.900", "'19.900' has more than two decimals"),
+        ("fen", "1990.0", "'1990.0' is not a whole number of fen"),
+        ("fen", "--5", "'--5' is not a whole number of fen"),
+        ("fen", "²", "'²' is not a whole number of fen"),
+        ("fen", "1_990", "'1_990' is not a whole number of fen"),
+        ("fen", "9" * 30, "is implausibly large"),
+    ],
+)
+def test_bad_amounts_are_row_errors_in_either_unit(unit, price, problem) -> None:  # type: ignore[no-untyped-def]
+    spec = mapping()
+    spec["money"] = {"unit": unit}
+    rows = ROWS.replace("W1,2,19.90", f"W1,2,{price}")
+    if unit == "fen":
+        rows = rows.replace(",5.00,", ",500,").replace(",49.00,", ",4900,")
+    first, second = parse((HEADER + rows).encode(), spec)
+    assert second.ok and first.order is None
+    [issue] = first.issues
+    assert (issue.row, issue.column) == (2, "单价")
+    assert problem in issue.message and "单价" not in issue.message
+
+
+def test_fen_amounts_are_read_as_fen() -> None:
+    spec = mapping()
+    spec["money"] = {"unit": "fen"}
+    rows = ROWS.replace(",19.90,", ",1990,").replace(",5.00,", ",500,").replace(",49.00,", ",4900,")
+    first, _ = parse((HEADER + rows).encode(), spec)
+    assert [ln.unit_price_fen for ln in first.order.lines] == [1990, 500]
+
+
 def test_xlsx_and_one_row_per_order() -> None:
     spec = mapping()
     spec["lines"] = "order"

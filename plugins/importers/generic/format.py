@@ -24,7 +24,7 @@ from core.contracts import (
     RefundStatus,
 )
 from core.errors import ValidationError
-from core.money import yuan_to_fen
+from core.money import whole_fen, yuan_to_fen
 from plugins.importers.generic.spec import (
     FLAG_COLOURS,
     LINE_FIELDS,
@@ -255,13 +255,12 @@ class _Reader:
         text = row.get(field)
         if not text:
             return None
+        column = self.spec.source(field) or field
         try:
             if self.spec.fen:
-                value = int(text) if text.lstrip("-").isdigit() else None
-                if value is None:
-                    raise ValidationError(f"{text!r} is not a whole number of fen")
+                value = whole_fen(text, field=column)
             else:
-                value = yuan_to_fen(text, field=self.spec.source(field) or field)
+                value = yuan_to_fen(text, field=column)
         except ValidationError as exc:
             error(row.number, field, exc.message)
             return None
