@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.contracts import types as contract_types
 from core.errors import ValidationError
 from core.money import MAX_FEN, MAX_YUAN, fen_to_yuan_text, whole_fen, yuan_to_fen
 
@@ -293,3 +294,9 @@ def test_whole_fen_is_an_int_or_the_modules_error(text: str) -> None:
     except ValidationError:
         return
     assert abs(fen) <= MAX_FEN
+
+
+def test_contracts_bound_amounts_as_money_does() -> None:
+    """`core.contracts` cannot import its sibling `core.money`; the two bounds agree."""
+    assert contract_types.MAX_FEN == MAX_FEN == MAX_YUAN * 100
+    assert MAX_FEN < 2**63  # the BIGINT columns hold every amount money lets through

@@ -79,6 +79,8 @@ def test_platform_order_normalises_and_freezes() -> None:
         ({"paid_fen": 39.8}, "paid_fen must be an integer amount in fen"),
         ({"goods_fen": -1}, "goods_fen must not be negative"),
         ({"goods_fen": True}, "goods_fen must be an integer"),
+        ({"paid_fen": 10**14 + 1}, "paid_fen must be at most 100000000000000 fen"),
+        ({"goods_fen": 10**20}, "goods_fen must be at most"),  # past what BIGINT holds
         ({"status": "paid"}, "status must be one of awaiting_shipment"),
         ({"order_number": " "}, "order_number must be a non-empty string"),
     ],
@@ -138,6 +140,9 @@ def test_order_line_quantity_and_price() -> None:
         PlatformOrderLine("sku", "t", True, 100)
     with pytest.raises(ValidationError, match="unit_price_fen must not be negative"):
         PlatformOrderLine("sku", "t", 1, -1)
+    with pytest.raises(ValidationError, match="unit_price_fen must be at most"):
+        PlatformOrderLine("sku", "t", 1, 2**63)
+    assert PlatformOrderLine("sku", "t", 1, 10**14).unit_price_fen == 10**14
 
 
 def test_order_window_checks_and_splits_exactly() -> None:

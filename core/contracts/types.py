@@ -19,6 +19,12 @@ from core.errors import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
 
+#: The largest amount an order carries: 10**12 yuan, far inside the BIGINT columns fen are
+#: stored in. The same bound as `core.money.MAX_FEN` (a sibling layer, so not imported;
+#: tests/test_money.py holds the two equal). Totals a plugin works out (lines × pieces)
+#: can pass it even when every amount it read was within it.
+MAX_FEN = 10**14
+
 
 def utc(value: datetime, field_name: str) -> datetime:
     """`value` as aware UTC; a naive datetime is a bug in the plugin, so it is refused."""
@@ -35,8 +41,9 @@ def utc(value: datetime, field_name: str) -> datetime:
 
 
 def fen(value: int, field_name: str) -> int:
-    """Check an amount in integer fen (分): an int, not a float or bool, never negative."""
-    if type(value) is int and value >= 0:
+    """Check an amount in integer fen (分): an int, not a float or bool, never negative,
+    at most `MAX_FEN`."""
+    if type(value) is int and 0 <= value <= MAX_FEN:
         return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(
@@ -44,6 +51,12 @@ def fen(value: int, field_name: str) -> int:
         )
     if value < 0:
         raise ValidationError(f"{field_name} must not be negative, got {value}", field=field_name)
+    if value > MAX_FEN:
+        raise ValidationError(
+            f"{field_name} must be at most {MAX_FEN} fen (10**12 yuan), got "
+            + (str(value) if value.bit_length() < 200 else "a very long integer"),
+            field=field_name,
+        )
     return value
 
 
@@ -148,7 +161,7 @@ class PlatformOrderLine:
 
     def __post_init__(self) -> None:
         quantity, price = self.quantity, self.unit_price_fen
-        if type(quantity) is int and quantity > 0 and type(price) is int and price >= 0:
+        if type(quantity) is int and quantity > 0 and type(price) is int and 0 <= price <= MAX_FEN:
             return  # the usual line, in one test; the checks below name what is wrong
         if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
             raise ValidationError(f"quantity must be an int, not {self.quantity!r}")
@@ -219,13 +232,13 @@ class PlatformOrder:
             and (paid_at is None or (type(paid_at) is datetime and paid_at.tzinfo is UTC))
             and (ship_by is None or (type(ship_by) is datetime and ship_by.tzinfo is UTC))
             and type(goods) is int  # `fen`'s test, inline
-            and goods >= 0
+            and 0 <= goods <= MAX_FEN
             and type(paid) is int
-            and paid >= 0
+            and 0 <= paid <= MAX_FEN
             and type(discount) is int
-            and discount >= 0
+            and 0 <= discount <= MAX_FEN
             and type(postage) is int
-            and postage >= 0
+            and 0 <= postage <= MAX_FEN
             and type(self.lines) is tuple
             and type(self.tags) is tuple
         )

@@ -138,6 +138,19 @@ def test_fen_amounts_are_read_as_fen() -> None:
     assert [ln.unit_price_fen for ln in first.order.lines] == [1990, 500]
 
 
+def test_a_total_beyond_what_the_database_holds_is_a_row_error() -> None:
+    """Each amount is in range, but the goods total worked out from the lines is not:
+    10**6 pieces at 10**14 - 1 fen would overflow the BIGINT column when stored."""
+    spec = mapping()
+    spec["money"] = {"unit": "fen"}
+    rows = ROWS.replace("W1,2,19.90", f"W1,1000000,{10**14 - 1}").replace(",5.00,", ",500,")
+    rows = rows.replace(",49.00,", ",4900,")
+    first, second = parse((HEADER + rows).encode(), spec)
+    assert second.ok and first.order is None
+    [issue] = first.issues
+    assert issue.row == 2 and "goods_fen" in issue.message and "at most" in issue.message
+
+
 def test_xlsx_and_one_row_per_order() -> None:
     spec = mapping()
     spec["lines"] = "order"
