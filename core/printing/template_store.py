@@ -33,6 +33,7 @@ from core.db import open_write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Template, TemplateVersion
 from core.templates import builtin_templates, template_from_dict, template_from_json
+from core.templates.limits import MAX_NAME_CHARS, MAX_TEMPLATE_BYTES
 from core.templates.serialization import plain, template_to_json
 
 #: The default template of each kind when neither the job nor the carrier account names one.
@@ -42,7 +43,6 @@ DEFAULT_NAMES = {
     "pick_list": "pick-list-a4",
     "product_label": "product-label-50x30",
 }
-MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def import_template(app: App, actor: Actor, text: str | bytes, *, name: str = ""
     The whole file is validated first (`ValidationError` naming element and key)."""
     if len(text) > MAX_TEMPLATE_BYTES:
         raise ValidationError(
-            f"template file is {len(text)} bytes; at most {MAX_TEMPLATE_BYTES} are accepted",
+            f"template file is {len(text):,} bytes; at most {MAX_TEMPLATE_BYTES:,} are accepted",
             field="template",
         )
     spec = template_from_json(text, source=name or "template file")
@@ -230,8 +230,10 @@ def import_template(app: App, actor: Actor, text: str | bytes, *, name: str = ""
         obj: dict[str, Any] = json.loads(text)
         obj["name"] = name.strip()
         spec = template_from_dict(obj, source=name.strip())
-    if len(spec.name) > 64:
-        raise ValidationError("template name must be at most 64 characters", field="name")
+    if len(spec.name) > MAX_NAME_CHARS:
+        raise ValidationError(
+            f"template name must be at most {MAX_NAME_CHARS} characters", field="name"
+        )
     digest = checksum(spec)
     with app.tx() as session:
         authz.require(session, actor, "settings.manage")

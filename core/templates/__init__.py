@@ -23,8 +23,10 @@ the media, font sizes in points. Elements (`type` and its keys; defaults in brac
   `group_by` (a row field), `overflow` truncate|paginate, `grid` [true].
 
 `parse_layout` checks a template and raises one `ValidationError` naming template, element
-index and key for every problem; the data to print is built with the dataclasses in
-`core.templates.data` (`LabelData` …) and their `to_mapping()`.
+index and key for every problem; every size, count and nesting depth is bounded by the
+constants in `core.templates.limits` (NaN and ±Infinity are never in range). The data to
+print is built with the dataclasses in `core.templates.data` (`LabelData` …) and their
+`to_mapping()`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from core.templates.fields import KINDS, LIST_FIELDS, SCALAR_FIELDS
 from core.templates.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, encode_image
 from core.templates.samples import sample_data
 from core.templates.serialization import (
+    read_template_file,
     template_from_dict,
     template_from_json,
     template_to_dict,
@@ -75,6 +78,7 @@ __all__ = [
     "encode_image",
     "items_summary",
     "parse_layout",
+    "read_template_file",
     "sample_data",
     "template_from_dict",
     "template_from_json",

@@ -1,9 +1,9 @@
 """Logo images inside templates: decoded from base64, checked against size limits.
 
 Templates are stored as JSON and sent to every printer, so an image is kept small on
-purpose: at most `MAX_IMAGE_BYTES` encoded and `MAX_IMAGE_PIXELS` decoded (a label is
-608×1040 dots at 203 dpi; anything larger is scaled down anyway, and a huge PNG is how a
-decompression bomb arrives).
+purpose: at most `MAX_IMAGE_BYTES` encoded and `MAX_IMAGE_PIXELS` decoded (both in
+`core.templates.limits`; a label is 608×1040 dots at 203 dpi; anything larger is scaled
+down anyway, and a huge PNG is how a decompression bomb arrives).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import base64
 import binascii
 import io
 
-MAX_IMAGE_BYTES = 256 * 1024
-MAX_IMAGE_PIXELS = 2_000_000
+from core.templates.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+
 FORMATS = ("PNG", "JPEG")
 
 

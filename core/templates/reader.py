@@ -16,6 +16,12 @@ from typing import Any
 from core.contracts.renderer import TemplateSpec
 from core.templates.elements import Binding, FieldRef
 from core.templates.fields import LIST_FIELDS, MASKERS, SCALAR_FIELDS, mask_kind_for
+from core.templates.limits import (
+    MAX_ELEMENT_MM,
+    MAX_POSITION_MM,
+    MAX_TEXT_CHARS,
+    MIN_ELEMENT_MM,
+)
 
 EDGE_TOLERANCE_MM = 0.01
 #: Defaults that make `sort_code` and `custom_area` what they are.
@@ -25,6 +31,60 @@ TEXT_DEFAULTS: dict[str, dict[str, Any]] = {
     | {"align": "center", "shrink": True},
     "custom_area": {"border": True, "font_size": 9.0},
 }
+
+
+def is_number(value: object) -> bool:
+    """An int or float from JSON (a bool is not a number here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def shown(value: float) -> str:
+    """A number as a message shows it: JSON's NaN and Infinity, 1e+308, and huge ints
+    without the thousands of digits (or the error `str()` raises for them)."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return f"{value:g}"
+    if abs(value) < 10**15:
+        return str(value)
+    if abs(value) < 10**300:
+        return f"{value:g}"
+    exponent = int(abs(value).bit_length() * math.log10(2))
+    return f"{'-' if value < 0 else ''}1e+{exponent}"
+
+
+def brief(value: object, width: int = 40) -> str:
+    """`repr(value)`, cut to about `width` characters: a message stays one short line."""
+    text = shown(value) if is_number(value) else _safe_repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _safe_repr(value: object) -> str:
+    if isinstance(value, str | bytes) and len(value) > 200:
+        value = value[:200]
+    if isinstance(value, list | tuple | dict) and len(value) > 20:
+        return f"a {type(value).__name__} of {len(value)} items"
+    try:
+        return repr(value)
+    except (RecursionError, ValueError):
+        return f"a {type(value).__name__}"
+
+
+def range_problem(
+    key: str, value: object, low: float, high: float, unit: str = " mm", *, zero: bool = False
+) -> str:
+    """Why `value` is not a number in `low`–`high` (or exactly 0 when `zero`), or ""."""
+    if not is_number(value):
+        return f"{key} must be a number, not {brief(value)}"
+    assert isinstance(value, int | float)
+    if low == 0 and math.isfinite(value) and value < 0:
+        return f"{key} is negative ({shown(value)}); it must be at least 0"
+    if low <= value <= high or (zero and value == 0):
+        return ""
+    allowed = f"0 (automatic) or {low:g}–{high:g}{unit}" if zero else f"{low:g}–{high:g}{unit}"
+    return f"{shown(value)} is out of range {allowed}"
 
 
 class Problem(Exception):
@@ -47,45 +107,56 @@ class ElementReader:
         defaults = TEXT_DEFAULTS.get(self.type, {})
         return self.raw.get(key, defaults.get(key, default))
 
-    def number(self, key: str, default: float | None = None, *, low: float = 0.0) -> float:
+    def number(
+        self,
+        key: str,
+        default: float | None = None,
+        *,
+        low: float = 0.0,
+        high: float = MAX_POSITION_MM,
+        unit: str = " mm",
+    ) -> float:
+        """A number within `low`–`high` (NaN and ±Infinity are never in range)."""
         value = self.get(key, default)
         if value is None:
             raise Problem(key, f"{key} is required")
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise Problem(key, f"{key} must be a number, not {value!r}")
-        if value < low:
-            what = "negative" if value < 0 else "too small"
-            raise Problem(key, f"{key} is {what} ({value}); it must be at least {low:g}")
+        problem = range_problem(key, value, low, high, unit)
+        if problem:
+            raise Problem(key, problem)
         return float(value)
 
-    def positive(self, key: str, default: float | None = None, high: float = math.inf) -> float:
-        value = self.number(key, default, low=-math.inf)
-        if value <= 0:
-            raise Problem(key, f"{key} must be positive, got {value:g}")
-        if value > high:
-            raise Problem(key, f"{key} is {value:g}; at most {high:g} is allowed")
-        return value
+    def positive(
+        self,
+        key: str,
+        default: float | None = None,
+        low: float = MIN_ELEMENT_MM,
+        high: float = MAX_ELEMENT_MM,
+        unit: str = " mm",
+    ) -> float:
+        """A number above zero within `low`–`high`; zero and below say "must be positive"."""
+        value = self.get(key, default)
+        if is_number(value) and math.isfinite(value) and value <= 0:
+            raise Problem(key, f"{key} must be positive, got {shown(value)}")
+        return self.number(key, default, low=low, high=high, unit=unit)
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.get(key, default)
         if not isinstance(value, bool):
-            raise Problem(key, f"{key} must be true or false, not {value!r}")
+            raise Problem(key, f"{key} must be true or false, not {brief(value)}")
         return value
 
-    def count(self, key: str, default: int) -> int:
+    def count(self, key: str, default: int, high: int) -> int:
         value = self.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise Problem(key, f"{key} must be a whole number ≥ 0, not {value!r}")
+            raise Problem(key, f"{key} must be a whole number ≥ 0, not {brief(value)}")
+        if value > high:
+            raise Problem(key, f"{shown(value)} is out of range 0–{high}")
         return value
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
         value = self.get(key, default)
         if value not in choices:
-            raise Problem(key, f"{key} must be one of {', '.join(choices)}, not {value!r}")
+            raise Problem(key, f"{key} must be one of {', '.join(choices)}, not {brief(value)}")
         return value
 
     def box(self) -> dict[str, float]:
@@ -115,11 +186,15 @@ class ElementReader:
                 if path in LIST_FIELDS[self.spec.kind]
                 else ""
             )
-            raise Problem(key, f"unknown field {path!r} for a {self.spec.kind} template{hint}")
+            raise Problem(key, f"unknown field {brief(path)} for a {self.spec.kind} template{hint}")
         return path
 
-    def binding(self, *, allow_format: bool = True) -> Binding:
-        """`field`, `text` or `format` (exactly one), masked as `mask` says."""
+    def binding(
+        self, *, allow_format: bool = True, max_chars: int = MAX_TEXT_CHARS, max_bytes: int = 0
+    ) -> Binding:
+        """`field`, `text` or `format` (exactly one), masked as `mask` says; a literal
+        `text` or `format` is at most `max_chars` characters (and `max_bytes` UTF-8 bytes
+        when given: what a QR code holds)."""
         keys = ("field", "text", "format") if allow_format else ("field", "text")
         given = [k for k in keys if k in self.raw]
         if not given and self.get("field") is not None:
@@ -129,7 +204,9 @@ class ElementReader:
         key = given[0]
         value = self.get(key)
         if not isinstance(value, str):
-            raise Problem(key, f"{key} must be a string, not {value!r}")
+            raise Problem(key, f"{key} must be a string, not {brief(value)}")
+        if key != "field":
+            self.length(key, value, max_chars, max_bytes)
         if key == "text":
             return (value,) if value else ()
         paths = [value] if key == "field" else self.format_fields(value)
@@ -144,11 +221,19 @@ class ElementReader:
                 parts.append(FieldRef(name, masks[name]))
         return tuple(parts)
 
+    @staticmethod
+    def length(key: str, text: str, max_chars: int, max_bytes: int = 0) -> None:
+        if len(text) > max_chars:
+            raise Problem(key, f"{key} is {len(text)} characters; at most {max_chars}")
+        if max_bytes and len(text.encode()) > max_bytes:
+            size = len(text.encode())
+            raise Problem(key, f"{key} is {size} bytes in UTF-8; at most {max_bytes}")
+
     def format_fields(self, text: str) -> list[str]:
         try:
             parsed = list(string.Formatter().parse(text))
         except ValueError as exc:
-            raise Problem("format", f"format {text!r} is malformed: {exc}") from None
+            raise Problem("format", f"format {brief(text)} is malformed: {exc}") from None
         names = []
         for _literal, name, spec, conv in parsed:
             if name is None:
@@ -179,13 +264,15 @@ class ElementReader:
         if isinstance(mask, list):
             for path in mask:
                 if path not in paths or not mask_kind_for(path):
-                    raise Problem("mask", f"{path!r} is not a bound name, phone or address field")
+                    raise Problem(
+                        "mask", f"{brief(path)} is not a bound name, phone or address field"
+                    )
             return {p: mask_kind_for(p) if p in mask else "" for p in paths}
         if mask not in MASKERS:
             raise Problem(
                 "mask",
                 f"mask must be true, false, a list of fields, or one of "
-                f"{', '.join(MASKERS)}; not {mask!r}",
+                f"{', '.join(MASKERS)}; not {brief(mask)}",
             )
         if len(paths) != 1:
             raise Problem(

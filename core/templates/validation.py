@@ -8,6 +8,7 @@ Nothing is drawn from a template that did not pass.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,9 +30,39 @@ from core.templates.elements import (
 )
 from core.templates.fields import KINDS, LIST_FIELDS
 from core.templates.images import ImageProblem, decode_image
-from core.templates.reader import EDGE_TOLERANCE_MM, ElementReader, Problem
+from core.templates.limits import (
+    MAX_BARCODE_CHARS,
+    MAX_COLUMNS,
+    MAX_ELEMENT_MM,
+    MAX_ELEMENTS,
+    MAX_FONT_PT,
+    MAX_LINE_SPACING,
+    MAX_LINES,
+    MAX_MEDIA_MM,
+    MAX_MODULE_MM,
+    MAX_QR_BYTES,
+    MAX_ROW_MM,
+    MAX_TEXT_CHARS,
+    MAX_THICKNESS_MM,
+    MIN_ELEMENT_MM,
+    MIN_FONT_PT,
+    MIN_LINE_SPACING,
+    MIN_MEDIA_MM,
+    MIN_MODULE_MM,
+    MIN_ROW_MM,
+    MIN_THICKNESS_MM,
+)
+from core.templates.reader import (
+    EDGE_TOLERANCE_MM,
+    ElementReader,
+    Problem,
+    brief,
+    is_number,
+    range_problem,
+)
 
-MAX_FONT_PT = 200.0
+#: Problems spelled out in the error's message; `details["problems"]` has them all.
+SHOWN_PROBLEMS = 10
 
 _BOX = ("x", "y", "width", "height")
 _TEXT = ("field", "text", "format", "mask", "font_size", "bold", "max_lines", "wrap", "align")
@@ -70,6 +101,20 @@ def parse_layout(spec: TemplateSpec) -> Layout:
             {"element": None, "key": "kind", "message": f"kind must be one of {', '.join(KINDS)}"}
         )
         _raise(spec, problems)
+    for key in ("width_mm", "height_mm"):
+        problem = range_problem(key, getattr(spec, key), MIN_MEDIA_MM, MAX_MEDIA_MM)
+        if problem:
+            problems.append({"element": None, "key": key, "message": problem})
+    if len(spec.elements) > MAX_ELEMENTS:
+        problems.append(
+            {
+                "element": None,
+                "key": "elements",
+                "message": f"{len(spec.elements)} elements; at most {MAX_ELEMENTS}",
+            }
+        )
+    if problems:  # the elements cannot be checked against a media that is not there
+        _raise(spec, problems)
     elements: list[Element] = []
     for index, raw in enumerate(spec.elements):
         reader = _Reader(spec, index, raw, problems)
@@ -87,7 +132,9 @@ def _raise(spec: TemplateSpec, problems: list[dict[str, Any]]) -> None:
             return f"{p['key']}: "
         return f"element {p['element']} ({p.get('type') or '?'}) {p['key']}: "
 
-    text = "; ".join(where(p) + p["message"] for p in problems)
+    text = "; ".join(where(p) + p["message"] for p in problems[:SHOWN_PROBLEMS])
+    if len(problems) > SHOWN_PROBLEMS:
+        text += f"; and {len(problems) - SHOWN_PROBLEMS} more problems"
     first = problems[0]
     raise ValidationError(
         f"template {spec.name!r}: {text}",
@@ -121,12 +168,13 @@ class _Reader(ElementReader):
         if self.type not in ELEMENT_TYPES:
             got = self.raw.get("type")
             self.problem(
-                "type", f"unknown element type {got!r}; use one of {', '.join(ELEMENT_TYPES)}"
+                "type", f"unknown element type {brief(got)}; use one of {', '.join(ELEMENT_TYPES)}"
             )
             return None
         for key in self.raw:
             if key != "type" and key not in KEYS[self.type]:
-                self.problem(key, f"unknown key {key!r} for a {self.type} element")
+                name = key if len(str(key)) <= 40 else str(key)[:39] + "…"
+                self.problem(name, f"unknown key {brief(key)} for a {self.type} element")
         try:
             element = getattr(self, f"_{self.type}")()
         except Problem as problem:
@@ -142,13 +190,15 @@ class _Reader(ElementReader):
             element_type=self.type,
             **self.box(),
             content=self.binding(),
-            font_size=self.positive("font_size", 10.0, MAX_FONT_PT),
+            font_size=self.font_size("font_size", 10.0),
             bold=self.flag("bold", False),
-            max_lines=self.count("max_lines", 0),
+            max_lines=self.count("max_lines", 0, MAX_LINES),
             wrap=self.flag("wrap", True),
             align=self.choice("align", ALIGNS, "left"),
             shrink=self.flag("shrink", False),
-            line_spacing=self.positive("line_spacing", 1.15, 3.0),
+            line_spacing=self.positive(
+                "line_spacing", 1.15, MIN_LINE_SPACING, MAX_LINE_SPACING, unit=""
+            ),
             border=self.flag("border", False),
             invert=self.flag("invert", False),
         )
@@ -161,10 +211,10 @@ class _Reader(ElementReader):
         return BarcodeElement(
             index=self.index,
             **self.box(),
-            content=self.binding(allow_format=False),
+            content=self.binding(allow_format=False, max_chars=MAX_BARCODE_CHARS),
             show_text=self.flag("show_text", True),
-            text_size=self.positive("text_size", 8.0, MAX_FONT_PT),
-            max_module_mm=self.positive("max_module_mm", 0.5, 5.0),
+            text_size=self.font_size("text_size", 8.0),
+            max_module_mm=self.positive("max_module_mm", 0.5, MIN_MODULE_MM, MAX_MODULE_MM),
         )
 
     def _qrcode(self) -> QrElement:
@@ -180,13 +230,13 @@ class _Reader(ElementReader):
             y=y,
             width=side,
             height=side,
-            content=self.binding(),
+            content=self.binding(max_bytes=MAX_QR_BYTES),
             ecc=self.choice("ecc", ("L", "M", "Q", "H"), "M"),
         )
 
     def _line(self) -> LineElement:
         x1, y1, x2, y2 = (self.number(k) for k in ("x1", "y1", "x2", "y2"))
-        thickness = self.positive("thickness", 0.3, 50.0)
+        thickness = self.thickness()
         self.on_media(max(x1, x2), max(y1, y2))
         return LineElement(
             index=self.index,
@@ -205,7 +255,7 @@ class _Reader(ElementReader):
         return BoxElement(
             index=self.index,
             **self.box(),
-            thickness=self.positive("thickness", 0.3, 50.0),
+            thickness=self.thickness(),
             fill=self.flag("fill", False),
         )
 
@@ -227,48 +277,76 @@ class _Reader(ElementReader):
         if field not in lists:
             raise Problem(
                 "field",
-                f"unknown list field {field!r} for a {self.spec.kind} "
+                f"unknown list field {brief(field)} for a {self.spec.kind} "
                 f"template; use {', '.join(lists) or 'none (this kind has no list)'}",
             )
         rows = lists[field]
         columns = self.columns(rows, geometry["width"])
         group_by = self.get("group_by", "")
         if group_by and group_by not in rows:
-            raise Problem("group_by", f"unknown row field {group_by!r}; use {', '.join(rows)}")
+            raise Problem("group_by", f"unknown row field {brief(group_by)}; use {', '.join(rows)}")
         return ItemsElement(
             index=self.index,
             **geometry,
             field=field,
             columns=columns,
-            font_size=self.positive("font_size", 9.0, MAX_FONT_PT),
+            font_size=self.font_size("font_size", 9.0),
             header=self.flag("header", True),
-            row_height=self.number("row_height", 0.0),
+            row_height=self.row_height(),
             group_by=group_by,
             overflow=self.choice("overflow", ("truncate", "paginate"), "truncate"),
             grid=self.flag("grid", True),
         )
 
+    def font_size(self, key: str, default: float) -> float:
+        return self.positive(key, default, MIN_FONT_PT, MAX_FONT_PT, unit=" pt")
+
+    def thickness(self) -> float:
+        return self.positive("thickness", 0.3, MIN_THICKNESS_MM, MAX_THICKNESS_MM)
+
+    def row_height(self) -> float:
+        value = self.get("row_height", 0.0)
+        problem = range_problem("row_height", value, MIN_ROW_MM, MAX_ROW_MM, zero=True)
+        if problem:
+            raise Problem("row_height", problem)
+        return float(value)
+
     def columns(self, rows: Mapping[str, str], width: float) -> tuple[Column, ...]:
         raw = self.raw.get("columns")
         if not isinstance(raw, list) or not raw:
             raise Problem("columns", "columns must be a non-empty list of {field, title, width}")
+        if len(raw) > MAX_COLUMNS:
+            raise Problem("columns", f"{len(raw)} columns; at most {MAX_COLUMNS}")
         columns = []
         for n, col in enumerate(raw):
             where = f"columns[{n}]"
             if not isinstance(col, Mapping) or col.get("field") not in rows:
                 got = col.get("field") if isinstance(col, Mapping) else col
-                raise Problem(where, f"unknown row field {got!r}; use {', '.join(rows)}")
+                raise Problem(
+                    f"{where}.field", f"unknown row field {brief(got)}; use {', '.join(rows)}"
+                )
             extra = set(col) - {"field", "title", "width", "align"}
             if extra:
-                raise Problem(where, f"unknown keys {', '.join(sorted(extra))}")
+                raise Problem(where, f"unknown keys {brief(', '.join(sorted(map(str, extra))))}")
             w = col.get("width")
-            if isinstance(w, bool) or not isinstance(w, int | float) or not w > 0:
-                raise Problem(where, f"width must be a positive number of mm, not {w!r}")
+            if not is_number(w) or (math.isfinite(w) and w <= 0):
+                raise Problem(
+                    f"{where}.width", f"width must be a positive number of mm, not {brief(w)}"
+                )
+            problem = range_problem("width", w, MIN_ELEMENT_MM, MAX_ELEMENT_MM)
+            if problem:
+                raise Problem(f"{where}.width", problem)
             align = col.get("align", "left")
             if align not in ALIGNS:
-                raise Problem(where, f"align must be one of {', '.join(ALIGNS)}, not {align!r}")
+                raise Problem(
+                    f"{where}.align",
+                    f"align must be one of {', '.join(ALIGNS)}, not {brief(align)}",
+                )
             title = col.get("title", rows[col["field"]])
-            columns.append(Column(col["field"], str(title), float(w), align))
+            if not isinstance(title, str):
+                raise Problem(f"{where}.title", f"title must be a string, not {brief(title)}")
+            self.length(f"{where}.title", title, MAX_TEXT_CHARS)
+            columns.append(Column(col["field"], title, float(w), align))
         total = sum(c.width for c in columns)
         if total > width + EDGE_TOLERANCE_MM:
             raise Problem("columns", f"columns are {total:g} mm wide in a {width:g} mm table")

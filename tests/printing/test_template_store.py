@@ -19,6 +19,7 @@ from core.models import Template, TemplateVersion
 from core.printing import template_store
 from core.templates import builtin_templates, encode_image, template_to_json
 from tests.printing.rig import FIXTURES
+from tests.rendering.limit_cases import FIELDS, NOT_FINITE, with_value
 
 TEXT_LABEL = (FIXTURES / "label-text-76x130.json").read_text()
 
@@ -214,3 +215,48 @@ def test_importing_needs_settings_manage(app, acme) -> None:
     with pytest.raises(PermissionDenied):
         template_store.import_template(app, operator, TEXT_LABEL)
     assert template_store.list_templates(app, operator)  # operators may look
+
+
+def test_every_out_of_range_number_is_refused_at_import_naming_where(app, acme) -> None:
+    """Each numeric key of each element type, and the media size, with NaN, ±Infinity and
+    1e308 (JSON's NaN/Infinity literals included): refused with the element and key in
+    the message, and nothing stored."""
+    template_store.import_template(app, acme.admin, TEXT_LABEL)
+    before = counts(app)
+    cases = [
+        (edited(elements=[with_value(kind, key, value)]), f"element 0 ({kind}) {key}: ")
+        for kind, key in FIELDS
+        for value in (*NOT_FINITE, 1e308)
+    ]
+    cases += [
+        (edited(**{key: value}), f"template file: {key}: ")
+        for key in ("width_mm", "height_mm")
+        for value in (*NOT_FINITE, 1e308, 100_000, 0)
+    ]
+    assert "NaN" in cases[0][0] and "Infinity" in cases[1][0]
+    for content, where in cases:
+        with pytest.raises(ValidationError) as caught:
+            template_store.import_template(app, acme.admin, content)
+        assert where in str(caught.value)
+        assert any(w in str(caught.value) for w in ("out of range", "positive", "whole number"))
+    assert counts(app) == before
+    exported = json.loads(template_store.export_template(app, acme.admin, "label-text-76x130"))
+    assert exported["version"] == 1
+
+
+def test_a_template_nested_200000_levels_deep_is_one_clear_error(app, acme) -> None:
+    before = counts(app)
+    deep = TEXT_LABEL.replace(
+        '"elements": [', '"elements": [' + "[" * 200_000 + "]" * 200_000 + ",", 1
+    )
+    with pytest.raises(ValidationError) as caught:
+        template_store.import_template(app, acme.admin, deep)
+    assert str(caught.value) == (
+        "template file: JSON nested 200002 levels deep; a template nests at most 10"
+    )
+    assert counts(app) == before
+
+
+def test_a_huge_page_is_refused_at_import_not_at_print(app, acme) -> None:
+    with pytest.raises(ValidationError, match="width_mm: 100000 is out of range 10–600 mm"):
+        template_store.import_template(app, acme.admin, edited(width_mm=100_000, height_mm=100_000))
