@@ -13,6 +13,7 @@ from cli.common import acting_actor, emit, open_cli_app
 from core import clock
 from core.printing import history as print_history
 from core.printing import template_store
+from core.templates import read_template_file
 
 
 def list_jobs(args: argparse.Namespace) -> int:
@@ -165,7 +166,7 @@ def templates(args: argparse.Namespace) -> int:
     actor = acting_actor(app, args)
     if args.import_file:
         info = template_store.import_template(
-            app, actor, args.import_file.read_bytes(), name=args.name
+            app, actor, read_template_file(args.import_file), name=args.name
         )
         emit(args, dict(template_store.as_mapping(info)))
         return 0

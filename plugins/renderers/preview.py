@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.contracts.renderer import RenderRequest, TemplateSpec
 from core.errors import OrderhubError
-from core.templates import builtin_template, sample_data, template_from_json
+from core.templates import builtin_template, read_template_file, sample_data, template_from_json
 from plugins.renderers.escpos import EscposRenderer
 from plugins.renderers.pdf import PdfRenderer
 from plugins.renderers.png import PngRenderer
@@ -35,7 +35,7 @@ RENDERERS = {
 def load(template: str) -> TemplateSpec:
     path = Path(template)
     if path.suffix == ".json" and path.exists():
-        return template_from_json(path.read_bytes(), source=str(path))
+        return template_from_json(read_template_file(path), source=str(path))
     return builtin_template(template)
 
 

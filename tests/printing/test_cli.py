@@ -265,3 +265,32 @@ def test_a_batch_to_the_file_driver_and_slips_from_the_command_line(cli, capsys,
     assert code == 1 and "--orders" in err
     code, _, err = run(capsys, "print", "--filter", "colour=red", "--printer", "files")
     assert code == 1 and "unknown key 'colour'" in err
+
+
+def test_a_bad_template_file_is_one_line_on_stderr_and_nothing_stored(
+    cli, capsys, tmp_path
+) -> None:
+    good = json.loads((FIXTURES / f"{TEXT_TEMPLATE}.json").read_text())
+    huge = tmp_path / "huge.json"
+    huge.write_text(json.dumps(good | {"width_mm": 1e308}))
+    deep = tmp_path / "deep.json"
+    deep.write_text(
+        json.dumps(good).replace(
+            '"elements": [', '"elements": [' + "[" * 200_000 + "]" * 200_000 + ",", 1
+        )
+    )
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(good | {"description": "x" * 3_000_000}))
+    cases = {
+        huge: "template file: width_mm: 1e+308 is out of range 10–600 mm",
+        deep: "JSON nested 200002 levels deep; a template nests at most 10",
+        big: "bytes; at most 2,097,152 bytes are accepted",
+        tmp_path / "absent.json": "cannot read the template file: No such file or directory",
+    }
+    for path, words in cases.items():
+        code, _, err = run(capsys, "print", "templates", "--import", str(path))
+        assert code == 1
+        assert err.startswith("orderhub: error: ") and err.count("\n") == 1, err
+        assert words in err, err
+    listed = ok(capsys, "print", "templates")
+    assert TEXT_TEMPLATE not in {t["name"] for t in listed}
