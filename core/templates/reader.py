@@ -268,7 +268,7 @@ class ElementReader:
                         "mask", f"{brief(path)} is not a bound name, phone or address field"
                     )
             return {p: mask_kind_for(p) if p in mask else "" for p in paths}
-        if mask not in MASKERS:
+        if not isinstance(mask, str) or mask not in MASKERS:
             raise Problem(
                 "mask",
                 f"mask must be true, false, a list of fields, or one of "

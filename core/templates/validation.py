@@ -274,7 +274,7 @@ class _Reader(ElementReader):
         geometry = self.box()
         lists = LIST_FIELDS[self.spec.kind]
         field = self.get("field", next(iter(lists), None))
-        if field not in lists:
+        if not isinstance(field, str) or field not in lists:
             raise Problem(
                 "field",
                 f"unknown list field {brief(field)} for a {self.spec.kind} "
@@ -283,7 +283,7 @@ class _Reader(ElementReader):
         rows = lists[field]
         columns = self.columns(rows, geometry["width"])
         group_by = self.get("group_by", "")
-        if group_by and group_by not in rows:
+        if group_by and (not isinstance(group_by, str) or group_by not in rows):
             raise Problem("group_by", f"unknown row field {brief(group_by)}; use {', '.join(rows)}")
         return ItemsElement(
             index=self.index,
@@ -320,8 +320,8 @@ class _Reader(ElementReader):
         columns = []
         for n, col in enumerate(raw):
             where = f"columns[{n}]"
-            if not isinstance(col, Mapping) or col.get("field") not in rows:
-                got = col.get("field") if isinstance(col, Mapping) else col
+            got = col.get("field") if isinstance(col, Mapping) else col
+            if not isinstance(got, str) or got not in rows:
                 raise Problem(
                     f"{where}.field", f"unknown row field {brief(got)}; use {', '.join(rows)}"
                 )

@@ -238,3 +238,17 @@ def test_a_test_page_for_the_largest_and_a_small_media_is_within_the_bounds() ->
 def test_counting_brackets_takes_linear_time_on_hostile_text(text: str) -> None:
     with pytest.raises(ValidationError, match="not valid JSON"):
         template_from_json(text, source="hostile.json")
+
+
+def test_a_list_or_object_where_a_name_belongs_is_refused_not_a_type_error() -> None:
+    items = VALID["items"]
+    cases = [
+        (items | {"field": [1]}, "field", "unknown list field [1]"),
+        (items | {"columns": [{"field": [1], "width": 1}]}, "columns[0].field", "[1]"),
+        (items | {"group_by": {"a": 1}}, "group_by", "unknown row field {'a': 1}"),
+        (VALID["box"] | {"type": "text", "field": "receiver.name", "mask": {}}, "mask", "not {}"),
+    ]
+    for element, key, words in cases:
+        _, found = refused(element)
+        assert [p["key"] for p in found] == [key], found
+        assert words in found[0]["message"]
