@@ -23,10 +23,13 @@ format gets the same answers to the questions files raise:
   empty) or longer (formats report non-empty extra cells). A header name given twice is an
   error for a column a format reads (`Table.columns`); blank or unread ones are fine.
 - **Memory** stays flat: CSV is decoded and split as it is read; an XLSX sheet is streamed
-  from its XML (`xlsx_sheet`), the rest of the workbook read by openpyxl.
+  from its XML (`xlsx_sheet`), its shared strings and styles too (`xlsx_parts`), the rest
+  of the workbook read by openpyxl. Every size a workbook could blow up is capped as it is
+  read (limits in `model`): a hostile file is refused in one line, never a MemoryError.
 
-Modules: `model` (Table, TableRow, header and formula rules), `text` (CSV and encodings),
-`xlsx` (workbooks) and `xlsx_sheet` (a worksheet's cells), `cells` (times — one at a time,
+Modules: `model` (Table, TableRow, header and formula rules, limits), `text` (CSV and
+encodings), `xlsx` (workbooks), `xlsx_parts` (the zip and the parts around the sheet, under
+limits) and `xlsx_sheet` (a worksheet's cells), `cells` (times — one at a time,
 or a file's many with `TimeReader` — and counts). Import from `core.tabular` itself.
 """
 

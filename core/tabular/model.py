@@ -18,6 +18,32 @@ MAX_CELL_CHARS = 131_072
 #: Most lines of the file one CSV row may run over (line breaks inside quoted cells: an
 #: address or a memo of a few lines). More means a quote was never closed.
 MAX_ROW_LINES = 20
+
+# What an XLSX workbook may hold (`core.tabular.xlsx_parts`). Each is checked while the
+# package is read, before memory is spent on it: an import stays under ~300 MB resident
+# whatever the file holds, and a workbook past a limit is refused in one line.
+#: Bytes of the zip's central directory (zipfile keeps ~10× that as ZipInfo objects).
+MAX_XLSX_DIRECTORY_BYTES = 1 << 20
+#: Bytes any member may unpack to, whatever its header says (parts we stream).
+MAX_XLSX_MEMBER_BYTES = 1 << 30
+#: Bytes the parts openpyxl reads whole may unpack to (its element tree takes ~20×).
+MAX_XLSX_TREE_BYTES = 2 << 20
+#: Bytes a member may unpack to per compressed byte (Apache POI's zip-bomb default) …
+MAX_XLSX_RATIO = 100
+#: … once it unpacks to more than this (small parts compress as they like).
+XLSX_RATIO_GRACE_BYTES = 1 << 20
+#: Bytes of XML without a tag or text boundary (one huge attribute, tag or comment).
+MAX_XML_TOKEN_BYTES = 1 << 20
+#: Rows and columns a cell may be at: Excel's own sheet limits (XFD1048576).
+MAX_XLSX_ROWS = 1_048_576
+MAX_XLSX_COLUMNS = 16_384
+#: Cells a sheet may lay out in all, gaps included (a 100,000-row export has 4.7 million).
+MAX_XLSX_CELLS = 64_000_000
+#: Shared strings, and their characters in all (kept in memory while the sheet is read).
+MAX_SHARED_STRINGS = 1_000_000
+MAX_SHARED_CHARS = 16_000_000
+#: Cell formats and custom number formats in styles.xml (Excel's own limit is 64,000).
+MAX_XLSX_STYLES = 64_000
 ENCODING_NAMES = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 with BOM",

@@ -1,6 +1,8 @@
 """XLSX workbooks: the first worksheet, streamed (`core.tabular.xlsx_sheet`), with formulas
-read as formulas and marked, never evaluated. openpyxl reads the package around it:
-content types, workbook, shared strings and styles.
+read as formulas and marked, never evaluated. openpyxl reads the package around it (content
+types, workbook, relationships); shared strings and styles are streamed the way it reads
+them (`core.tabular.xlsx_parts`). Every part is read under the limits of
+`core.tabular.model`: a workbook past one is refused in one line naming the part.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import IO, BinaryIO
+from typing import BinaryIO
 from xml.parsers import expat
 
 from core.errors import ValidationError
@@ -20,7 +22,14 @@ from core.tabular.model import (
     TableRow,
     looks_like_formula,
 )
-from core.tabular.xlsx_sheet import Cell, DeclaresEntities, SheetFormats, sheet_rows
+from core.tabular.xlsx_parts import (
+    DeclaresEntities,
+    Oversized,
+    Package,
+    number_formats,
+    shared_strings,
+)
+from core.tabular.xlsx_sheet import Cell, SheetFormats, sheet_rows
 
 #: What a damaged or hostile workbook raises while it is read (openpyxl or expat).
 _DAMAGE = (
@@ -34,12 +43,14 @@ _DAMAGE = (
     SyntaxError,
     expat.ExpatError,
 )
+#: The part `Package` streams the styles from: openpyxl's `ARC_STYLE`, a fixed name.
+STYLES = "xl/styles.xml"
 
 
 def xlsx_table(stream: BinaryIO, filename: str) -> Table:
     """The first worksheet, streamed, with formulas as formulas."""
     archive, path, formats = _open_workbook(stream, filename)
-    rows = _xlsx_rows(archive, archive.open(path), formats, filename)
+    rows = _xlsx_rows(archive, path, formats, filename)
     try:
         header = next(r for r in rows if not r.blank)
     except StopIteration:
@@ -57,55 +68,83 @@ def xlsx_table(stream: BinaryIO, filename: str) -> Table:
     return Table("xlsx", "", tuple(c.strip() for c in header.cells), header.number, rows)
 
 
-def _open_workbook(stream: BinaryIO, filename: str) -> tuple[zipfile.ZipFile, str, SheetFormats]:
-    """The archive, the first worksheet's part and what its cells need, read the way
-    `openpyxl.load_workbook(read_only=True)` reads them — without opening the sheets."""
-    from openpyxl.reader.excel import ExcelReader  # late: only XLSX imports pay for it
-    from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.utils.exceptions import InvalidFileException
+def _open_workbook(stream: BinaryIO, filename: str) -> tuple[Package, str, SheetFormats]:
+    """The archive, the first worksheet's part and what its cells need, read as
+    `openpyxl.load_workbook(read_only=True)` reads them, without opening the sheets."""
+    from openpyxl.packaging.manifest import Manifest  # late: only XLSX imports pay for it
+    from openpyxl.reader.excel import _find_workbook_part
+    from openpyxl.reader.workbook import WorkbookParser
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
 
+    archive: Package | None = None
+    part = "the archive"
     try:
+        archive = Package(stream)
+        part = ARC_CONTENT_TYPES
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # style/extension notices about the workbook
-            reader = ExcelReader(stream, read_only=True, keep_vba=False, keep_links=False)
-            reader.read_manifest()
-            reader.read_strings()
-            reader.read_workbook()
-            apply_stylesheet(reader.archive, reader.parser.wb)
-            path = next(
-                rel.target
-                for _sheet, rel in reader.parser.find_sheets()
-                if rel.target in reader.valid_files and "chartsheet" not in rel.Type
-            )
-    except (*_DAMAGE, InvalidFileException, StopIteration) as exc:
+            warnings.simplefilter("ignore")  # extension notices about the workbook
+            manifest = Manifest.from_tree(fromstring(archive.read(part)))
+            part = _find_workbook_part(manifest).PartName[1:]
+            workbook = WorkbookParser(archive, part, keep_links=False)
+            workbook.parse()
+        names = set(archive.namelist())
+        path = next(
+            rel.target
+            for _sheet, rel in workbook.find_sheets()
+            if rel.target in names and "chartsheet" not in rel.Type
+        )
+        strings: list[str] = []
+        found = manifest.find(SHARED_STRINGS)
+        if found is not None:
+            part = found.PartName[1:]
+            with archive.stream(part) as source:
+                strings = shared_strings(source)
+        dates = durations = frozenset[int]()
+        if STYLES in names:
+            part = STYLES
+            with archive.stream(part) as source:
+                dates, durations = number_formats(source)
+    except (Oversized, DeclaresEntities) as exc:
+        if archive is not None:
+            archive.close()
+        raise _refused(exc, filename, part) from None
+    except (*_DAMAGE, AttributeError, StopIteration) as exc:
+        if archive is not None:
+            archive.close()
         raise ValidationError(
             f"{filename}: not a readable XLSX workbook ({type(exc).__name__}: {exc})",
             field="file",
         ) from None
-    book = reader.parser.wb
     formats = SheetFormats(
-        shared_strings=reader.shared_strings,
-        date_styles=frozenset(book._date_formats),
-        timedelta_styles=frozenset(book._timedelta_formats),
-        epoch=book.epoch,
+        shared_strings=strings,
+        date_styles=dates,
+        timedelta_styles=durations,
+        epoch=workbook.wb.epoch,
     )
-    return reader.archive, path, formats
+    return archive, path, formats
+
+
+def _refused(exc: Oversized | DeclaresEntities, filename: str, part: str) -> ValidationError:
+    """`filename: part: what`, for a workbook past a limit or declaring entities."""
+    where = getattr(exc, "part", None) or part
+    return ValidationError(f"{filename}: {where}: {exc}; refused", field="file")
 
 
 def _xlsx_rows(
-    archive: zipfile.ZipFile, source: IO[bytes], formats: SheetFormats, filename: str
+    archive: Package, path: str, formats: SheetFormats, filename: str
 ) -> Iterator[TableRow]:
     try:
-        for number, cells in enumerate(sheet_rows(source, formats), start=1):
-            yield _table_row(number, cells, filename)
-    except DeclaresEntities as exc:
-        raise ValidationError(f"{filename}: {exc}; refused", field="file") from None
+        with archive.stream(path) as source:
+            for number, cells in enumerate(sheet_rows(source, formats), start=1):
+                yield _table_row(number, cells, filename)
+    except (Oversized, DeclaresEntities) as exc:
+        raise _refused(exc, filename, path) from None
     except _DAMAGE as exc:
         raise ValidationError(
             f"{filename}: the workbook is damaged ({type(exc).__name__}: {exc})", field="file"
         ) from None
     finally:
-        source.close()
         archive.close()
 
 

@@ -9,7 +9,10 @@ values, so each cell gets exactly the value openpyxl's read-only mode gives it:
 `tests/importing/test_xlsx_sheet.py` compares the two on generated workbooks.
 
 Formulas are kept as formula text (`=…`, shared formulas translated to their cell), never
-evaluated. A sheet that declares entities (the XML "billion laughs") is refused.
+evaluated. A sheet that declares entities (the XML "billion laughs") is refused, and so is
+one past the limits of `core.tabular.model` (a cell longer than `MAX_CELL_CHARS`, a cell
+beyond Excel's last row or column, more than `MAX_XLSX_CELLS` laid out), as it is read:
+nothing is held before it is measured.
 """
 
 from __future__ import annotations
@@ -19,16 +22,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import IO, Any
-from xml.parsers import expat
 
 from openpyxl.formula.translate import Translator
-from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+from core.tabular.model import MAX_CELL_CHARS, MAX_XLSX_CELLS, MAX_XLSX_COLUMNS, MAX_XLSX_ROWS
+from core.tabular.xlsx_parts import MAIN, Oversized, feed, parser
+
 _ROW, _CELL, _VALUE, _FORMULA = f"{MAIN} row", f"{MAIN} c", f"{MAIN} v", f"{MAIN} f"
 _INLINE, _TEXT, _PHONETIC = f"{MAIN} is", f"{MAIN} t", f"{MAIN} rPh"
-CHUNK = 1 << 20
 
 #: A cell as read: its value (None when empty) and whether it holds a formula.
 Cell = tuple[Any, bool]
@@ -44,36 +47,26 @@ class SheetFormats:
     epoch: datetime
 
 
-class DeclaresEntities(ValueError):
-    """The sheet declares XML entities: no spreadsheet writes them; a bomb might."""
-
-
 def sheet_rows(source: IO[bytes], formats: SheetFormats) -> Iterator[list[Cell]]:
     """Each row of the sheet from row 1 on, gaps as empty rows, as openpyxl's read-only
     `iter_rows(min_row=1)` gives them after `reset_dimensions()`: a row runs up to its
     last cell's column, earlier missing cells are (None, False), and a row numbered
     lower than one already given is skipped."""
     reader = _SheetReader(formats)
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.buffer_text = True
-    parser.StartElementHandler = reader.start
-    parser.EndElementHandler = reader.end
-    parser.CharacterDataHandler = reader.text
-    parser.EntityDeclHandler = _refuse_entities
     counter = 1
-    while True:
-        chunk = source.read(CHUNK)
-        parser.Parse(chunk, not chunk)
+    laid_out = 0  # cells, gaps included
+    for _ in feed(parser(reader.start, reader.end, reader.text), source):
         for number, cells in reader.done:
             while counter < number:
                 counter += 1
                 yield []
             if counter == number:
                 counter += 1
+                laid_out += cells[-1][0] if cells else 0
+                if laid_out > MAX_XLSX_CELLS:
+                    raise Oversized(f"lays out more than {MAX_XLSX_CELLS:,} cells")
                 yield _laid_out(cells)
         reader.done.clear()
-        if not chunk:
-            return
 
 
 def _laid_out(cells: list[tuple[int, Cell]]) -> list[Cell]:
@@ -87,10 +80,6 @@ def _laid_out(cells: list[tuple[int, Cell]]) -> list[Cell]:
     return row
 
 
-def _refuse_entities(*_: object) -> None:
-    raise DeclaresEntities("the worksheet declares XML entities")
-
-
 class _SheetReader:
     """expat callbacks: collect each `<row>`'s cells, finished rows in `done`."""
 
@@ -102,6 +91,7 @@ class _SheetReader:
         self.column = 0
         self.cells: list[tuple[int, Cell]] = []
         self.parts: list[str] | None = None  # the text being collected, if any
+        self.size = 0  # characters of the cell's text collected so far
         self.cell: dict[str, str] = {}
         self.value: str | None = None
         self.formula: dict[str, str] | None = None
@@ -113,12 +103,17 @@ class _SheetReader:
         if name == _CELL:
             self.cell = attrs
             self.value = self.formula = self.inline = None
+            self.size = 0
+            if len(self.cells) >= MAX_XLSX_COLUMNS:
+                raise Oversized(f"row {self.row_number} has more than {MAX_XLSX_COLUMNS:,} cells")
         elif name in (_VALUE, _FORMULA):
             self.parts = []
             if name == _FORMULA:
                 self.formula = attrs
         elif name == _ROW:
             self.row_number = _row_number(attrs.get("r"), self.row_number)
+            if self.row_number > MAX_XLSX_ROWS:
+                raise Oversized(f"row {self.row_number} is beyond row {MAX_XLSX_ROWS:,}")
             self.column = 0
             self.cells = []
         elif name == _INLINE:
@@ -132,6 +127,10 @@ class _SheetReader:
     def text(self, data: str) -> None:
         if self.parts is not None:
             self.parts.append(data)
+            self.size += len(data)
+            if self.size > MAX_CELL_CHARS:
+                where = self._here(self.column + 1)
+                raise Oversized(f"cell {where} has more than {MAX_CELL_CHARS:,} characters")
 
     def end(self, name: str) -> None:
         if name == _CELL:
@@ -141,6 +140,10 @@ class _SheetReader:
                 self.column = _column(coordinate.rstrip(_DIGITS))
             else:
                 self.column += 1
+            if self.column > MAX_XLSX_COLUMNS:
+                raise Oversized(
+                    f"cell {self._here(self.column)} is beyond column {MAX_XLSX_COLUMNS:,} (XFD)"
+                )
             if self.formula is not None:
                 cell: Cell = (self._formula_value(coordinate), True)
             elif self.inline is not None and attrs.get("t") == "inlineStr":
@@ -162,6 +165,15 @@ class _SheetReader:
             self.done.append((self.row_number, self.cells))
         elif name == _PHONETIC:
             self.phonetic = False
+
+    def _here(self, column: int) -> str:
+        """The reference of the cell being read (`C7`), for messages."""
+        coordinate = self.cell.get("r")
+        if coordinate:
+            return coordinate if len(coordinate) <= 12 else coordinate[:12] + "…"
+        if column > 18_278:  # past ZZZ, the last reference openpyxl spells
+            return f"column {column:,} of row {self.row_number}"
+        return f"{get_column_letter(column)}{self.row_number}"
 
     def _value(self, kind: str, style: str | None) -> Any:
         """openpyxl's `WorkSheetParser.parse_cell`, for a cell without a formula."""

@@ -14,10 +14,13 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.reader.strings import read_string_table
+from openpyxl.styles.stylesheet import Stylesheet
+from openpyxl.xml.functions import fromstring
 
 from core import tabular
 from core.errors import ValidationError
-from core.tabular import xlsx
+from core.tabular import xlsx, xlsx_parts
 from core.tabular.xlsx_sheet import sheet_rows
 
 
@@ -170,3 +173,38 @@ def test_times_and_dates_keep_their_types() -> None:
     book.active.append([datetime(2024, 6, 1, 12, 30, 5), date(2024, 6, 1), time(9, 15)])
     (row,) = streamed(saved(book))
     assert [type(v) for v, _ in row] == [datetime, datetime, time]
+
+
+# Shared strings and styles as other producers write them, read by `xlsx_parts` and by
+# openpyxl's own readers of those parts.
+SST = f'<sst xmlns="{xlsx_parts.MAIN}">'
+STRING_TABLES = {
+    "plain, empty and escaped": "<si><t>a</t></si><si/><si><t/></si>"
+    "<si><t>a_x005F_x000D_b</t></si><si><t>a\r\nb</t></si>",
+    "rich runs": '<si><r><rPr><b/></rPr><t>东</t></r><r><t xml:space="preserve"> 京 </t></r></si>',
+    "phonetic runs": '<si><t>東京</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh>'
+    '<phoneticPr fontId="1"/></si>',
+    "runs before the plain text, two texts": "<si><r><t>b</t></r><t>a</t></si>"
+    "<si><t>a</t><t>b</t></si><si><t>a<x/>b</t></si>",
+    "a prefixed namespace": '<x:si xmlns:x="http://schemas.openxmlformats.org/'
+    'spreadsheetml/2006/main"><x:r><x:t>p</x:t></x:r></x:si>',
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRING_TABLES))
+def test_shared_strings_read_as_openpyxl_reads_them(name: str) -> None:
+    data = (SST + STRING_TABLES[name] + "</sst>").encode()
+    assert xlsx_parts.shared_strings(io.BytesIO(data)) == read_string_table(io.BytesIO(data))
+
+
+def test_number_formats_read_as_openpyxl_reads_them() -> None:
+    data = (
+        f'<styleSheet xmlns="{xlsx_parts.MAIN}"><cellXfs count="6"><xf/><xf numFmtId="14"/>'
+        '<xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="21"/><xf numFmtId="4"/>'
+        '</cellXfs><numFmts><numFmt numFmtId="164" formatCode="0.00"/>'
+        '<numFmt numFmtId="164" formatCode="yyyy/m/d"/><numFmt numFmtId="165" '
+        'formatCode="[h]:mm"/><numFmt numFmtId="4" formatCode="mm:ss"/></numFmts></styleSheet>'
+    ).encode()
+    sheet = Stylesheet.from_tree(fromstring(data))
+    expected = (frozenset(sheet.date_formats), frozenset(sheet.timedelta_formats))
+    assert xlsx_parts.number_formats(io.BytesIO(data)) == expected == ({1, 2, 3, 4, 5}, {3})
