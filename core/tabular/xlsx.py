@@ -42,6 +42,7 @@ _DAMAGE = (
     EOFError,
     SyntaxError,
     expat.ExpatError,
+    RuntimeError,  # zipfile: an encrypted member, an unknown compression method
 )
 #: The part `Package` streams the styles from: openpyxl's `ARC_STYLE`, a fixed name.
 STYLES = "xl/styles.xml"

@@ -310,3 +310,15 @@ def test_the_import_service_refuses_a_bomb_in_one_line_and_stores_nothing(app, a
     assert "\n" not in str(caught.value)
     assert f"{SHEET}: cell D3 has more than 131,072 characters" in str(caught.value)
     assert order_count(app) == 0
+
+
+def test_an_encrypted_member_is_a_damaged_workbook_not_a_traceback() -> None:
+    data = bytearray(workbook_in_memory({}))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(SHEET)
+    struct.pack_into("<H", data, info.header_offset + 6, info.flag_bits | 1)  # "encrypted"
+    central = data.index(b"PK\x01\x02")
+    while data[central + 46 : central + 46 + len(SHEET)] != SHEET.encode():
+        central = data.index(b"PK\x01\x02", central + 4)
+    struct.pack_into("<H", data, central + 8, info.flag_bits | 1)
+    with pytest.raises(ValidationError, match=r"^o\.xlsx: the workbook is damaged \(Runtime"):
+        list(tabular.read_table(io.BytesIO(bytes(data)), "o.xlsx").rows)
