@@ -287,13 +287,13 @@ def test_no_command_shows_the_database_password(
     assert "Traceback" not in captured.err
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("fresh_database_url", ["postgres"], indirect=True)  # SQLite: no password
 def test_init_with_a_password_that_needs_percent_encoding(
     data_dir: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
     """`@`, `:` and `%` in the password reach the database %-encoded; Alembic's config
     must not read that `%` as interpolation (it refused, quoting the whole URL)."""
-    if fresh_database_url.startswith("sqlite"):
-        pytest.skip("SQLite has no password")
     url = fresh_database_url.replace("://postgres@", "://postgres:p%40ss%3Aw%25rd@")
     monkeypatch.setenv("ORDERHUB_DATABASE_URL", url)
     assert main(["init", "--org", "Acme"]) == 0
