@@ -30,7 +30,8 @@ format gets the same answers to the questions files raise:
 Modules: `model` (Table, TableRow, header and formula rules, limits), `text` (CSV and
 encodings), `xlsx` (workbooks), `xlsx_parts` (the zip and the parts around the sheet, under
 limits) and `xlsx_sheet` (a worksheet's cells), `cells` (times — one at a time,
-or a file's many with `TimeReader` — and counts). Import from `core.tabular` itself.
+or a file's many with `TimeReader` — and counts). Import from `core.tabular` itself; the
+XLSX modules load (with openpyxl, ~0.2 s) only when a workbook is read.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ from core.tabular.model import (
     looks_like_formula,
 )
 from core.tabular.text import _delimiter, csv_table, detect_encoding
-from core.tabular.xlsx import cell_text, xlsx_table
 
 HEAD_BYTES = 64 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
@@ -67,7 +67,6 @@ __all__ = [
     "Table",
     "TableRow",
     "TimeReader",
-    "cell_text",
     "detect_encoding",
     "header_key",
     "is_xlsx",
@@ -116,6 +115,8 @@ def read_table(stream: BinaryIO, filename: str) -> Table:
             field="file",
         )
     if head.startswith(XLSX_MAGIC):
+        from core.tabular.xlsx import xlsx_table  # late: only workbooks pay for openpyxl
+
         return xlsx_table(stream, filename)
     if lower.endswith((".xlsx", ".xlsm")):
         raise ValidationError(

@@ -14,6 +14,12 @@ from datetime import date, datetime, time
 from typing import BinaryIO
 from xml.parsers import expat
 
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.reader.excel import _find_workbook_part
+from openpyxl.reader.workbook import WorkbookParser
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+from openpyxl.xml.functions import fromstring
+
 from core.errors import ValidationError
 from core.tabular.model import (
     _FORMULA_START,
@@ -72,11 +78,6 @@ def xlsx_table(stream: BinaryIO, filename: str) -> Table:
 def _open_workbook(stream: BinaryIO, filename: str) -> tuple[Package, str, SheetFormats]:
     """The archive, the first worksheet's part and what its cells need, read as
     `openpyxl.load_workbook(read_only=True)` reads them, without opening the sheets."""
-    from openpyxl.packaging.manifest import Manifest  # late: only XLSX imports pay for it
-    from openpyxl.reader.excel import _find_workbook_part
-    from openpyxl.reader.workbook import WorkbookParser
-    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
-    from openpyxl.xml.functions import fromstring
 
     archive: Package | None = None
     part = "the archive"
