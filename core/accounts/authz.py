@@ -27,12 +27,7 @@ def permissions_of(session: Session, actor: Actor) -> frozenset[str]:
     org = session.get(Org, actor.org_id)
     if org is None or org.status != "active":
         raise AuthenticationFailed("this merchant account is not active")
-    rows = session.scalars(
-        select(RolePermission.permission)
-        .join(UserRole, UserRole.role_id == RolePermission.role_id)
-        .where(UserRole.user_id == actor.user_id)
-    )
-    return frozenset(rows)
+    return permissions_of_user(session, user.id)
 
 
 def require(session: Session, actor: Actor, permission: str) -> None:
