@@ -177,24 +177,27 @@ class RowChecker:
 
 def checked_batches(
     chosen: ImportFormat, stream: BinaryIO, report: ImportReport, limits: Limits
-) -> Iterator[list[PlatformOrder]]:
+) -> Iterator[tuple[list[PlatformOrder], list[int]]]:
     """The file's orders as the format reads them and core's checks pass them, in batches
-    of `BATCH_SIZE`, counting every row into `report`. Only batches that will be stored
-    (or classified, on a dry run) are yielded: once an error makes an all-or-nothing
-    import fail, the rest is only checked — it is rolled back anyway."""
+    of `BATCH_SIZE`, each with the orders' rows (for what storing reports), counting
+    every row into `report`. Only batches that will be stored (or classified, on a dry
+    run) are yielded: once an error makes an all-or-nothing import fail, the rest is only
+    checked — it is rolled back anyway."""
     checker = RowChecker(report, limits)
     take = checker.take
     batch: list[PlatformOrder] = []
+    rows: list[int] = []
     for item in chosen.parse(stream, report.filename):
         order = take(item)
         if order is not None:
             batch.append(order)
+            rows.append(item.row)
             if len(batch) >= BATCH_SIZE:
                 if _wanted(report):
-                    yield batch
-                batch = []
+                    yield batch, rows
+                batch, rows = [], []
     if batch and _wanted(report):
-        yield batch
+        yield batch, rows
 
 
 def _wanted(report: ImportReport) -> bool:

@@ -47,7 +47,7 @@ PARALLEL_MIN_ROWS = 2000
 #: A workbook's rows are compressed XML: about this many bytes per export row, or more.
 XLSX_BYTES_PER_ROW = 100
 XLSX_MAGIC = b"PK\x03\x04"
-BATCH_KINDS = frozenset({"orders", "prepared", "seen"})
+BATCH_KINDS = frozenset({"orders", "prepared"})
 WATCH_SECONDS = 1.0
 JOIN_SECONDS = 10.0
 #: Messages (batches) the reader may have written ahead of the importer's reading.
@@ -173,11 +173,11 @@ class Reader:
             log.error("import reader %s did not stop", process.pid)
         pipe.close()
 
-    def batches(self) -> Iterator[tuple[str, list[Any]]]:
-        """The checked batches in file order, each as (kind, items): `orders` (the
-        PlatformOrders), `prepared` (the same, encoded: `PreparedOrder`s) or, on a dry
-        run, `seen` ((order number, update time) pairs). An error of the reader's is
-        raised here."""
+    def batches(self) -> Iterator[tuple[str, list[Any], list[int]]]:
+        """The checked batches in file order, each as (kind, items, rows): `orders` (the
+        PlatformOrders; always on a dry run) or `prepared` (the same, encoded:
+        `PreparedOrder`s), and the orders' rows. An error of the reader's is raised
+        here."""
         assert self._pipe is not None
         while True:
             try:
@@ -185,7 +185,8 @@ class Reader:
             except (EOFError, OSError):
                 raise self._died() from None
             if kind in BATCH_KINDS:
-                yield kind, payload
+                items, rows = payload
+                yield kind, items, rows
             elif kind == "done":
                 self.reading = payload
                 return
@@ -231,19 +232,20 @@ def read_file(job: ReaderJob, pipe: Connection) -> None:
         balance = _Balance()
         encoder: OrderEncoder | None = None
         with open(job.path, "rb") as stream:
-            for batch in checked_batches(chosen, stream, report, job.limits):
-                if job.dry_run:
-                    message: tuple[str, Any] = (
-                        "seen",
-                        [(o.order_number, o.updated_at) for o in batch],
-                    )
-                elif balance.encode_next():
+            for batch, rows in checked_batches(chosen, stream, report, job.limits):
+                # A dry run compares the orders an import brings again with what is
+                # stored, so they travel whole; never encoded here (that needs the
+                # database layer, which a dry run's reader does not load).
+                if not job.dry_run and balance.encode_next():
                     encoder = encoder or _encoder(job.encoder)
                     began = time.perf_counter()
-                    message = ("prepared", encoder.encode(batch, keep=job.keep))
+                    message: tuple[str, Any] = (
+                        "prepared",
+                        (encoder.encode(batch, keep=job.keep), rows),
+                    )
                     balance.encoded(time.perf_counter() - began)
                 else:
-                    message = ("orders", batch)
+                    message = ("orders", (batch, rows))
                 balance.waited(sender.put(_dumps(message)))
         sender.put(_dumps(("done", report)))
         sender.close()

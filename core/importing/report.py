@@ -34,6 +34,8 @@ class ImportReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    corrected: int = 0  # of `updated`: a copy of the same time, corrected since an import
+    not_applied: int = 0  # of `unchanged`: differs, but the stored copy is newer or the platform's
     errors: int = 0
     warnings: int = 0
     imported: bool = False  # True when the import was committed
@@ -79,10 +81,19 @@ class ImportReport:
 
     def merge_reading(self, other: ImportReport) -> None:
         """Take over what another report counted while reading the file (a reader
-        process's): rows, validity, duplicates, masked receivers, issues."""
+        process's): rows, validity, duplicates, masked receivers, issues — keeping the
+        warnings storing added here (corrections, copies not applied)."""
+        stored_issues, stored_warnings, stored_left_off = (
+            self.issues,
+            self.warnings,
+            self.issues_left_off,
+        )
         for name in READING:
             setattr(self, name, getattr(other, name))
         self.issues = list(other.issues)
+        self.add_issues(stored_issues)
+        self.warnings += stored_warnings - len(stored_issues)  # those left off, still counted
+        self.issues_left_off += stored_left_off
 
     @property
     def outcome(self) -> str:
@@ -102,6 +113,10 @@ class ImportReport:
             f"{self.updated} {verb}updated",
             f"{self.unchanged} unchanged",
         ]
+        if self.corrected:
+            parts.append(f"{self.corrected} {verb}corrected")
+        if self.not_applied:
+            parts.append(f"{self.not_applied} different but not applied")
         if self.invalid:
             parts.append(f"{self.invalid} with errors")
         if self.duplicates:
@@ -144,10 +159,13 @@ COUNTS = (
     "new",
     "updated",
     "unchanged",
+    "corrected",
+    "not_applied",
     "errors",
     "warnings",
 )
-#: What reading and checking the rows counts (storing counts new, updated, unchanged).
+#: What reading and checking the rows counts (storing counts new, updated, unchanged,
+#: corrected, not applied).
 READING = (
     "rows",
     "valid",

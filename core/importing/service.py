@@ -18,6 +18,12 @@ what is stored. Rules, in the order a merchant meets them:
 - **Idempotent.** Orders go through `order_store.upsert_orders` (source "import"), keyed by
   (shop, order number) and never going backwards on the order's update time, which formats
   derive from the row's own times — so importing the same file again changes nothing.
+- **Corrections.** A corrected file (a price, a receiver's address) keeps those times, so
+  a copy that is not newer is compared with the stored order (`order_store.judge`): one
+  that differs from an earlier import's copy of the same time is applied and counted as
+  updated and corrected, with a warning on its row; one that differs from a newer copy,
+  or from the platform's own, is not applied, and its row's warning says so. Never
+  silently "unchanged".
 - An audit event `order.import` (file name, format, counts, shop) is written with the
   import, or alone when a file is rejected; neither it nor the log carries buyer data.
 - Big files (`import_pipeline.PARALLEL_MIN_ROWS` rows and more) are read in a second
@@ -34,7 +40,6 @@ import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -235,12 +240,12 @@ class _Run:
                 keep = self.events is not None
                 job = import_pipeline.reader_job(chosen, path, report, LIMITS, encoder, keep)
             if job is None:
-                for batch in checked_batches(chosen, stream, report, LIMITS):
-                    self._store(session, encoder, batch)
+                for batch, rows in checked_batches(chosen, stream, report, LIMITS):
+                    self._store(session, encoder, batch, rows)
             else:
                 with import_pipeline.Reader(job) as reader:
-                    for kind, batch in reader.batches():
-                        self._store(session, encoder, batch, kind)
+                    for kind, batch, rows in reader.batches():
+                        self._store(session, encoder, batch, rows, kind)
                 assert reader.reading is not None
                 report.merge_reading(reader.reading)
             if report.dry_run:
@@ -269,14 +274,18 @@ class _Run:
                 )
 
     def _store(
-        self, session: Session, encoder: OrderEncoder, batch: list[Any], kind: str = "orders"
+        self,
+        session: Session,
+        encoder: OrderEncoder,
+        batch: list[Any],
+        rows: list[int],
+        kind: str = "orders",
     ) -> None:
-        """One batch: `orders` (PlatformOrders) or `prepared` (the same, encoded by the
-        reader process: `upsert_orders` is `encode` then `write_prepared`) are upserted;
-        on a dry run `orders` or `seen` (number, update time) pairs are classified."""
+        """One batch, its orders' `rows` beside it: `orders` (PlatformOrders) or `prepared`
+        (the same, encoded by the reader process: `upsert_orders` is `encode` then
+        `write_prepared`) are upserted; on a dry run the `orders` are classified."""
         if self.report.dry_run:
-            seen = batch if kind == "seen" else [(o.order_number, o.updated_at) for o in batch]
-            self._classify(session, seen)
+            self._classify(session, encoder, batch, rows)
             return
         prepared = (
             batch if kind == "prepared" else encoder.encode(batch, keep=self.events is not None)
@@ -285,6 +294,9 @@ class _Run:
         self.report.new += result.new
         self.report.updated += result.updated
         self.report.unchanged += result.unchanged
+        if result.corrected or result.kept:
+            verdicts = dict.fromkeys(result.corrected, order_store.CORRECTION) | result.kept
+            self._judged(verdicts, [p.number for p in prepared], rows)
         if self.events is not None:
             self.events += [
                 (result.stored[p.number], p.order, p.number in result.created)
@@ -292,19 +304,59 @@ class _Run:
                 if p.number in result.stored and p.order is not None
             ]
 
-    def _classify(self, session: Session, seen: list[tuple[str, datetime]]) -> None:
-        """What `upsert_orders` would do, from a read: new, newer (updated) or not."""
-        numbers = [number for number, _ in seen]
+    def _classify(
+        self, session: Session, encoder: OrderEncoder, orders: list[PlatformOrder], rows: list[int]
+    ) -> None:
+        """What `upsert_orders` would do, from a read: new, newer (updated), or — for a
+        copy that is not newer — what `order_store.judge` decides, as the import does."""
+        numbers = [o.order_number for o in orders]
         statement = STORED[session.get_bind().dialect.name]
         params = {"shop_id": self.shop_id, "numbers": numbers}
         stored = dict(session.execute(statement, params).all())
-        for number, updated_at in seen:
+        held = []
+        for order in orders:
+            number = order.order_number
             if number not in stored:
                 self.report.new += 1
-            elif stored[number] is None or updated_at > stored[number]:
+            elif stored[number] is None or order.updated_at > stored[number]:
+                self.report.updated += 1
+            else:
+                held.append(order)
+        if not held:
+            return
+        verdicts = order_store.judge(session, encoder, encoder.encode(held))
+        for verdict in verdicts.values():
+            if verdict == order_store.CORRECTION:
                 self.report.updated += 1
             else:
                 self.report.unchanged += 1
+        self._judged(verdicts, numbers, rows)
+
+    def _judged(self, verdicts: dict[str, str], numbers: list[str], rows: list[int]) -> None:
+        """Count and warn about copies that differ from the stored order (`verdicts` of
+        `order_store.judge`), on their rows. Order numbers only: no buyer data."""
+        report = self.report
+        row_of = dict(zip(numbers, rows, strict=True))
+        applied, kept = ("would be", "would not be") if report.dry_run else ("was", "was not")
+        for number, verdict in verdicts.items():
+            if verdict == order_store.UNCHANGED:
+                continue
+            if verdict == order_store.CORRECTION:
+                report.corrected += 1
+                message = (
+                    f"order {number} corrected: it differs from the copy of the same time "
+                    f"an earlier import stored, and the file's copy {applied} stored"
+                )
+            else:
+                report.not_applied += 1
+                why = (
+                    "is newer" if verdict == order_store.NEWER else "came from the platform's sync"
+                )
+                message = (
+                    f"order {number} differs from the stored copy, which {why}; the file's "
+                    f"copy {kept} applied"
+                )
+            report.add_warning(row_of[number], message)
 
     def _audit(self, session: Session) -> None:
         """In the import's transaction; after a rejection, alone (the rollback came first)."""

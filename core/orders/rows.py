@@ -15,11 +15,13 @@ out to exist already.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import JSON
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
@@ -27,7 +29,7 @@ from core import clock, masking
 from core.contracts.types import PlatformOrder
 from core.crypto import Keyring
 from core.models import Order, OrderLine
-from core.models.base import Payload, PlatformCiphertext
+from core.models.base import PLATFORM_PREFIX, EncryptedText, Payload, PlatformCiphertext
 from core.orders import status as order_status
 
 ORDERS = Order.__table__
@@ -95,6 +97,42 @@ LINE_COLUMNS: tuple[str, ...] = (
     "is_gift",
 )
 
+#: What an order says, as against what orderhub derived from it or when it wrote it: an
+#: import's copy of a stored order with the same update time is compared on these (and
+#: `CONTENT_LINE_COLUMNS`) to tell a corrected file from the same file again.
+CONTENT_COLUMNS: tuple[str, ...] = (
+    "platform_status",
+    "refund_status",
+    "created_at_platform",
+    "paid_at",
+    "promised_ship_by",
+    "goods_amount_fen",
+    "discount_fen",
+    "postage_fen",
+    "pay_amount_fen",
+    "buyer_memo",
+    "seller_remark",
+    "flag_color",
+    "tags",
+    "receiver_province",
+    "receiver_city",
+    "receiver_district",
+    "receiver_name",
+    "receiver_phone",
+    "receiver_address",
+    "receiver_name_masked",
+    "receiver_phone_masked",
+    "receiver_address_masked",
+    "receiver_is_platform_encrypted",
+)
+CONTENT_LINE_COLUMNS: tuple[str, ...] = LINE_COLUMNS[1:]  # all but org_id
+_SEALED_CONTENT = tuple(
+    i for i, c in enumerate(CONTENT_COLUMNS) if isinstance(Order.__table__.c[c].type, EncryptedText)
+)
+_JSON_CONTENT = tuple(
+    i for i, c in enumerate(CONTENT_COLUMNS) if isinstance(Order.__table__.c[c].type, JSON)
+)
+
 _INDEX = {name: i for i, name in enumerate(ORDER_COLUMNS)}
 _UPDATE_POSITIONS = tuple(_INDEX[c] for c in UPDATE_COLUMNS)
 _HOLD_POSITIONS = tuple(_INDEX[c] for c in HOLD_COLUMNS)
@@ -136,6 +174,7 @@ class OrderEncoder:
         ]
         self._stamp = self._order_processors[_INDEX["updated_at"]]
         self._line_processed = [(i, p) for i, p in enumerate(self._line_processors) if p]
+        self._content: tuple[list[int], list[int]] | None = None  # see `content`
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
@@ -237,6 +276,38 @@ class OrderEncoder:
             row[index] = processor(value) if processor else value
         positions = _UPDATE_POSITIONS + _HOLD_POSITIONS if hold else _UPDATE_POSITIONS
         return tuple(row[i] for i in positions)
+
+    def content(self, prepared: PreparedOrder) -> tuple[Any, ...]:
+        """What `prepared` says — `CONTENT_COLUMNS`, then its lines' `CONTENT_LINE_COLUMNS`
+        — comparable with `content_of` of the same columns read from the database without
+        SQLAlchemy's result processing (`core.orders.store.judge`). Only for the rare
+        order an import brings again, not newer."""
+        if self._content is None:
+            self._content = (
+                [_INDEX[c] for c in CONTENT_COLUMNS],
+                [LINE_COLUMNS.index(c) for c in CONTENT_LINE_COLUMNS],
+            )
+        positions, line_positions = self._content
+        row = prepared.row
+        lines = tuple(tuple(line[i] for i in line_positions) for line in prepared.lines)
+        return self.content_of([row[i] for i in positions], lines)
+
+    def content_of(self, values: list[Any], lines: tuple[tuple[Any, ...], ...]) -> tuple[Any, ...]:
+        """Driver values of `CONTENT_COLUMNS` (as bound, or as read back unprocessed) and
+        of the lines' `CONTENT_LINE_COLUMNS`, made comparable: our ciphertext decrypted (a
+        nonce makes each one different; the platform's, `platform:…`, is kept as it is)
+        and JSON as its value (SQLite holds text, psycopg binds a `Json` wrapper and reads
+        it back parsed). Text and numbers, times included, compare as the driver has them:
+        the same bind processors wrote both."""
+        decrypt = self.keyring.decrypt
+        for i in _SEALED_CONTENT:
+            value = values[i]
+            if value and not value.startswith(PLATFORM_PREFIX):
+                values[i] = decrypt(value)
+        for i in _JSON_CONTENT:
+            value = getattr(values[i], "obj", values[i])
+            values[i] = json.loads(value) if isinstance(value, str | bytes) else value
+        return (*values, lines)
 
     def lines(self, order: PlatformOrder) -> tuple[tuple[Any, ...], ...]:
         processed = self._line_processed

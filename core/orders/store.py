@@ -11,16 +11,35 @@ Written in batches from prepared rows (`core.orders.rows`): a batch of new order
 meanwhile (the row count says so), the savepoint is rolled back and the batch goes
 through the exact path, one `INSERT … RETURNING` per order. Orders that exist already
 take the guarded UPDATE one by one — after the first sync that is the rare case.
+
+Imports (source "import") add one rule, because import formats derive an order's update
+time from the row's own times, so a corrected file (a price, a receiver's address) brings
+the same time again. An import's copy that is not newer than the stored one is compared
+on its content (`rows.CONTENT_COLUMNS`, decrypted, and its lines): equal, it is unchanged;
+different, with the same time, from an earlier import, it is a *correction* and applied;
+different from a newer copy or the platform's own, the stored copy is *kept* and the
+result says so (the import report warns). The sync path never reads content.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, delete, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    any_,
+    bindparam,
+    delete,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from core import clock
 from core.contracts.types import OrderStatus, PlatformOrder, RefundStatus
@@ -29,6 +48,8 @@ from core.db import open_write_transaction
 from core.models import Alert
 from core.orders import status as order_status
 from core.orders.rows import (
+    CONTENT_COLUMNS,
+    CONTENT_LINE_COLUMNS,
     HOLD_COLUMNS,
     LINE_COLUMNS,
     LINES,
@@ -51,6 +72,10 @@ class UpsertResult:
     stored: dict[str, int] = field(default_factory=dict)
     created: set[str] = field(default_factory=set)
     alerts: list[int] = field(default_factory=list)
+    #: Imports only: orders updated as a correction (counted in `updated`), and orders
+    #: whose different copy was not applied, with the verdict why (counted in `unchanged`).
+    corrected: list[str] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)
 
     def add(self, other: UpsertResult) -> None:
         self.seen += other.seen
@@ -60,6 +85,15 @@ class UpsertResult:
         self.stored.update(other.stored)
         self.created |= other.created
         self.alerts += other.alerts
+        self.corrected += other.corrected
+        self.kept.update(other.kept)
+
+
+#: Verdicts of `judge` on an import's copy that is not newer than the stored order.
+UNCHANGED = "unchanged"  # the same content
+CORRECTION = "correction"  # different; same time, stored by an import: apply it
+NEWER = "newer"  # different, and the stored copy is newer: keep it
+PLATFORM = "platform"  # different, and the stored copy came from the platform: keep it
 
 
 def encoder_for(
@@ -116,19 +150,106 @@ def write_prepared(
     if raced:
         existing.update(_existing(session, shop_id, raced))
     now = clock.now()
+    compare = encoder.source == "import"
+    held: list[PreparedOrder] = []  # an import's copies that are not newer
     for number, item in latest.items():
         if number in inserted:
             continue
         row = existing[number]
         if row.platform_updated_at is not None and item.updated_at <= row.platform_updated_at:
-            result.unchanged += 1
+            if compare:
+                held.append(item)
+            else:
+                result.unchanged += 1
             continue
         if _apply_update(session, encoder, row, item, now, result):
             result.updated += 1
             result.stored[number] = row.id
         else:
             result.unchanged += 1
+    if held:
+        _settle(session, encoder, [(existing[p.number], p) for p in held], now, result)
     return result
+
+
+def judge(
+    session: Session, encoder: OrderEncoder, items: Sequence[PreparedOrder]
+) -> dict[str, str]:
+    """Order number → verdict (`UNCHANGED`, `CORRECTION`, `NEWER`, `PLATFORM`) for an
+    import's copies of stored orders that are not newer than the stored ones. Reads only:
+    the import and its dry run both decide by it."""
+    stored = _stored_content(session, encoder, [p.number for p in items])
+    verdicts = {}
+    for item in items:
+        source, updated_at, content = stored[item.number]
+        if encoder.content(item) == content:
+            verdicts[item.number] = UNCHANGED
+        elif source != "import":
+            verdicts[item.number] = PLATFORM
+        elif updated_at == item.updated_at:
+            verdicts[item.number] = CORRECTION
+        else:
+            verdicts[item.number] = NEWER
+    return verdicts
+
+
+def _settle(
+    session: Session,
+    encoder: OrderEncoder,
+    held: list[tuple[object, PreparedOrder]],
+    now: object,
+    result: UpsertResult,
+) -> None:
+    """An import's copies that are not newer: apply corrections, count the rest."""
+    verdicts = judge(session, encoder, [item for _, item in held])
+    for row, item in held:
+        verdict = verdicts[item.number]
+        if verdict == CORRECTION:
+            if _apply_update(session, encoder, row, item, now, result, correction=True):
+                result.updated += 1
+                result.stored[item.number] = row.id
+                result.corrected.append(item.number)
+                continue
+            verdict = NEWER  # another import or a sync stored a copy meanwhile
+        result.unchanged += 1
+        if verdict != UNCHANGED:
+            result.kept[item.number] = verdict
+
+
+def _stored_content(
+    session: Session, encoder: OrderEncoder, numbers: list[str]
+) -> dict[str, tuple[str, object, tuple]]:
+    """Order number → (source, platform update time, content as `OrderEncoder.content`
+    gives it) of stored orders."""
+    orders, lines_of = _CONTENT[session.get_bind().dialect.name]
+    params = {"shop_id": encoder.shop_id, "numbers": numbers}
+    rows = session.execute(orders, params).all()
+    lines: dict[int, list[tuple]] = {r[0]: [] for r in rows}
+    if lines:
+        for line in session.execute(lines_of, params):
+            lines[line[0]].append(tuple(line[1:]))
+    return {r[1]: (r[2], r[3], encoder.content_of(list(r[4:]), tuple(lines[r[0]]))) for r in rows}
+
+
+def _raw(column: ColumnElement[object]) -> ColumnElement[object]:
+    """`column` read as the driver returns it, without its type's result processing:
+    parsing times and JSON on both sides would double the cost of importing a file
+    again (`OrderEncoder.content_of` makes them comparable)."""
+    return type_coerce(column, NullType()).label(column.name)
+
+
+def _content_statements(dialect_name: str) -> tuple[Select[Any], Select[Any]]:
+    """Stored content of one shop's orders among bound numbers, and of their lines; built
+    once (a fresh `type_coerce` would compile again for every batch)."""
+    where = shop_numbers(dialect_name)
+    head = (ORDERS.c.id, ORDERS.c.platform_order_no, ORDERS.c.source, ORDERS.c.platform_updated_at)
+    orders = select(*head, *(_raw(ORDERS.c[c]) for c in CONTENT_COLUMNS)).where(*where)
+    lines = (
+        select(LINES.c.order_id, *(_raw(LINES.c[c]) for c in CONTENT_LINE_COLUMNS))
+        .where(LINES.c.order_id.in_(select(ORDERS.c.id).where(*where)))
+        .order_by(LINES.c.order_id, LINES.c.line_no)
+    )
+    return orders, lines
 
 
 def _existing(session: Session, shop_id: int, numbers: list[str]) -> dict[str, object]:
@@ -155,6 +276,9 @@ def shop_numbers(dialect_name: str) -> tuple[ColumnElement[bool], ...]:
     if dialect_name == "postgresql":
         return shop, ORDERS.c.platform_order_no == any_(bindparam("numbers", type_=ARRAY(String)))
     return shop, ORDERS.c.platform_order_no.in_(bindparam("numbers", expanding=True))
+
+
+_CONTENT = {name: _content_statements(name) for name in ("postgresql", "sqlite")}
 
 
 def _insert_new(
@@ -227,8 +351,10 @@ def _apply_update(
     item: PreparedOrder,
     now: object,
     result: UpsertResult,
+    correction: bool = False,
 ) -> bool:
-    """Guarded update: applies only if the stored copy is still older than `item`."""
+    """Guarded update: applies only if the stored copy is still older than `item` — or, for
+    a `correction`, still the import's copy of the same time."""
     derived = order_status.derive(
         row.hub_status,
         OrderStatus(item.status),
@@ -242,9 +368,13 @@ def _apply_update(
     columns = UPDATE_COLUMNS + HOLD_COLUMNS if hold else UPDATE_COLUMNS
     assignments = ", ".join(f"{c} = {marker}" for c in columns)
     guard = item.row[ORDER_COLUMNS.index("platform_updated_at")]
+    condition = (
+        f"platform_updated_at = {marker} AND source = 'import'"
+        if correction
+        else f"(platform_updated_at IS NULL OR platform_updated_at < {marker})"
+    )
     changed = connection.exec_driver_sql(
-        f"UPDATE orders SET {assignments} WHERE id = {marker} "
-        f"AND (platform_updated_at IS NULL OR platform_updated_at < {marker})",
+        f"UPDATE orders SET {assignments} WHERE id = {marker} AND {condition}",
         (*values, row.id, guard),
     ).rowcount
     if changed != 1:
@@ -267,4 +397,4 @@ def _apply_update(
     return True
 
 
-__all__ = ["UpsertResult", "encoder_for", "upsert_orders", "write_prepared"]
+__all__ = ["UpsertResult", "encoder_for", "judge", "upsert_orders", "write_prepared"]

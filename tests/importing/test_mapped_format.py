@@ -219,6 +219,19 @@ def test_mapped_import_through_the_service(app, acme, shop, tmp_path) -> None:
     assert again.unchanged == 2 and again.new == again.updated == 0
 
 
+def test_a_corrected_mapped_file_updates_what_it_corrects(app, acme, shop) -> None:
+    """No updated_at column: the time comes from the row's own times, so a corrected
+    price or address keeps it — and is still applied, counted and warned about."""
+    run_import(app, acme.admin, shop, (HEADER + ROWS).encode(), mapping=mapping())
+    fixed = ROWS.replace("W1,2,19.90", "W1,2,17.90").replace("文三路90号", "文二路18号")
+    report = run_import(app, acme.admin, shop, (HEADER + fixed).encode(), mapping=mapping())
+    assert (report.updated, report.corrected, report.unchanged) == (1, 1, 1)
+    assert [(i.row, i.severity) for i in report.issues if "W1" in i.message] == [(2, "warning")]
+    w1 = stored_orders(app, shop)["W1"]
+    assert [ln.unit_price_fen for ln in w1.lines] == [1790, 500]
+    assert w1.receiver_address == "文二路18号"
+
+
 def test_bad_mapping_files_are_clear_errors(app, acme, shop, tmp_path) -> None:
     broken = tmp_path / "mapping.toml"
     broken.write_text("[columns\norder_number = 1", encoding="utf-8")
