@@ -98,3 +98,17 @@ def test_codes_from_the_control_api_exchange_for_tokens(gw: Gateway) -> None:
     assert grant["owner_id"] == owner_id
     direct = gw.control("POST", "/grants", json={})
     assert direct["owner_id"] == gw.server.sandbox.shops[0].owner_id
+
+
+def test_an_unreadable_order_is_planted_and_removed(gw: Gateway) -> None:
+    """`garble` gives an order a price with three decimals (the client refuses it), in
+    place (`touch: false`) or as a platform change; `on: false` puts the real lines back."""
+    owner_id = gw.server.sandbox.shops[0].owner_id
+    [sn] = gw.control("POST", "/orders", json={"count": 1, "owner_id": owner_id})["order_sns"]
+    before = gw.control("GET", f"/orders/{sn}")["order"]
+    planted = gw.control("POST", f"/orders/{sn}/garble", json={"touch": False})["order"]
+    assert planted["item_list"][0]["goods_price"] == 12.345
+    assert planted["updated_at"] == before["updated_at"]
+    mended = gw.control("POST", f"/orders/{sn}/garble", json={"on": False})["order"]
+    assert mended["item_list"] == before["item_list"]
+    assert parse_beijing(mended["updated_at"]) > parse_beijing(before["updated_at"])

@@ -11,6 +11,7 @@
     POST /_sandbox/orders/{sn}/refund    {refund_status, after_sales_status?}
     POST /_sandbox/orders/{sn}/ship      {logistics_id?, tracking_number?}
     POST /_sandbox/orders/{sn}/receive
+    POST /_sandbox/orders/{sn}/garble    {on?: true, touch?: true} → plant/remove an unreadable price
     POST /_sandbox/clock/advance         {seconds}
     GET  /_sandbox/faults                rules and injected-fault counters
     PUT  /_sandbox/faults                {spec: "500=0.1,…"} or {rules: […], seed, delay, token_expiry}
@@ -112,6 +113,10 @@ def _change(kind: str) -> Callable[..., Any]:
             status = _int(body.get("refund_status"), "refund_status", 1, 4)
             after = body.get("after_sales_status")
             order = sandbox.refund(sn, status, None if after is None else int(after))
+        elif kind == "garble":
+            order = sandbox.garble(
+                sn, bool(body.get("on", True)), touch=bool(body.get("touch", True))
+            )
         elif kind == "ship":
             order = sandbox.ship(sn, body.get("logistics_id"), body.get("tracking_number"))
         else:
@@ -182,7 +187,7 @@ ROUTES = [
     Route("/_sandbox/orders/{sn}", _endpoint(_one), methods=["GET"]),
     *(
         Route(f"/_sandbox/orders/{{sn}}/{kind}", _endpoint(_change(kind)), methods=["POST"])
-        for kind in ("update", "refund", "ship", "receive")
+        for kind in ("update", "refund", "ship", "receive", "garble")
     ),
     Route("/_sandbox/clock/advance", _endpoint(_advance), methods=["POST"]),
     Route("/_sandbox/faults", _endpoint(_faults), methods=["GET", "PUT"]),

@@ -33,6 +33,8 @@ from plugins.platforms.pinduoduo.sandbox.store import OrderStore
 from plugins.platforms.pinduoduo.sandbox.timeline import Activity, move_orders
 from plugins.platforms.pinduoduo.sandbox.waybill import WaybillBook
 
+#: The goods price `garble` plants: three decimals, which the client refuses.
+GARBLED_PRICE = 12.345
 UPDATABLE = ("remark", "remark_tag", "buyer_memo", "risk_control_status", "ship_hold")
 
 
@@ -67,6 +69,8 @@ class Sandbox:
         )
         self._moving_dice = Dice(random.Random(f"moving:{config.seed}"))
         self._control_dice = Dice(random.Random(f"control:{config.seed}"))
+        #: Orders planted unreadable by `garble`: their real goods lines.
+        self.garbled: dict[str, list[dict[str, Any]]] = {}
 
     # -- time and bookkeeping -----------------------------------------------------------
 
@@ -161,6 +165,32 @@ class Sandbox:
                 lc.set_tag(order, "ship_hold", 1 if fields["ship_hold"] else 0)
 
         return self.mutate(sn, self.now(), change)
+
+    def garble(self, sn: str, on: bool = True, *, touch: bool = True) -> SandboxOrder:
+        """Plant (or, `on=False`, remove) an order the client cannot read: its first goods
+        line's `goods_price` becomes 12.345, three decimals, which the real gateway has
+        never been seen to send and the client refuses. `touch` moves `updated_at` as a
+        platform change does (the next window serves the order again); without it the wire
+        changes in place, like a mapping fixed on the client's side (only a detail call
+        sees it). A test double's knob: nothing like it exists on Pinduoduo."""
+
+        def change(order: SandboxOrder) -> None:
+            items = order.data["item_list"]
+            if on:
+                self.garbled.setdefault(sn, items)
+                first = {**items[0], "goods_price": GARBLED_PRICE}
+                order.data["item_list"] = [first, *items[1:]]  # replaced: seeds share lists
+            elif sn in self.garbled:
+                order.data["item_list"] = self.garbled.pop(sn)
+
+        if touch:
+            return self.mutate(sn, self.now(), change)
+        with self.lock:
+            order = self.store.get(sn)
+            change(order)
+            order.changed()
+            self.changes += 1
+            return order
 
     def move_during_paging(self, owner_id: str, start: int, end: int) -> list[str]:
         with self.lock:
