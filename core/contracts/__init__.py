@@ -42,6 +42,7 @@ from core.contracts.types import (
     PlatformOrder,
     PlatformOrderLine,
     RefundStatus,
+    UnreadableOrder,
 )
 
 #: Every contract by its `kind`, in the order `orderhub plugins` lists them.
@@ -85,6 +86,7 @@ __all__ = [
     "ShipmentConfirmation",
     "TemplateSpec",
     "TokenGrant",
+    "UnreadableOrder",
     "Waybill",
     "WaybillItem",
     "WaybillRef",

@@ -24,6 +24,7 @@ from core.contracts.types import (
     OrderStatus,
     PlatformOrder,
     RefundStatus,
+    UnreadableOrder,
     enum_value,
     required_text,
     utc,
@@ -96,15 +97,21 @@ class OrderWindow:
 
 @dataclass(frozen=True)
 class OrderPage:
-    """One page of a window. `total` is the window's order count when the platform says."""
+    """One page of a window. `total` is the window's order count when the platform says.
+
+    `unreadable` holds the page's orders the plugin could not map (see `UnreadableOrder`):
+    they count in `total` and in the page's place like any other, so paging is unchanged.
+    """
 
     orders: tuple[PlatformOrder, ...]
     page: int
     has_next: bool
     total: int | None = None
+    unreadable: tuple[UnreadableOrder, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "orders", tuple(self.orders))
+        object.__setattr__(self, "unreadable", tuple(self.unreadable))
         if self.page < 1:
             raise ValidationError(f"pages are numbered from 1, got {self.page}", field="page")
 
@@ -228,7 +235,9 @@ class SalesPlatform(Contract, ABC):
     def fetch_orders(self, access_token: str, window: OrderWindow, page: int) -> OrderPage:
         """Orders whose platform update time falls in `window` (never longer than
         `MAX_WINDOW`), page `page` counting from 1. Every order, whatever its status, so a
-        refund or cancellation reaches core; core asks for pages until `has_next` is False."""
+        refund or cancellation reaches core; core asks for pages until `has_next` is False.
+        An order the plugin cannot map goes into `OrderPage.unreadable`, not an exception,
+        so the rest of the window is stored (core quarantines it)."""
 
     @abstractmethod
     def order_detail(self, access_token: str, order_number: str) -> PlatformOrder:

@@ -271,6 +271,39 @@ def _platform_order(values: dict[str, Any]) -> PlatformOrder:
     return PlatformOrder(**values)
 
 
+#: The longest `UnreadableOrder.reason` kept; a longer one is cut (it goes into an alert).
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class UnreadableOrder:
+    """An order a platform served but its plugin could not map (a price with three
+    decimals, a field of an unknown shape): handed to core in `OrderPage.unreadable` so
+    one bad order does not stop the shop's sync. Core quarantines it (the raw payload,
+    sealed at rest, since an unreadable payload may hold buyer data in any field), raises
+    an alert naming it, and clears it once the order is read and stored.
+
+    `reason` is the mapping's one-line error; it must not quote buyer data.
+    """
+
+    order_number: str
+    reason: str
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        number = required_text(self.order_number, "order_number").strip()
+        _set(self, "order_number", number)
+        reason = " ".join(str(self.reason).split()) or "unreadable"
+        _set(self, "reason", reason[:MAX_REASON])
+        if not isinstance(self.raw, Mapping):
+            raise ValidationError(f"raw must be a mapping, not {type(self.raw).__name__}")
+        _set(self, "raw", frozen_mapping(self.raw))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle support (reader processes hand these over), as for `PlatformOrder`."""
+        return (UnreadableOrder, (self.order_number, self.reason, dict(self.raw)))
+
+
 @dataclass(frozen=True)
 class AlertInfo:
     """An alert core has stored (what the `alert_raised` hook receives)."""
