@@ -163,3 +163,53 @@ def test_0006_draws_an_epoch_of_its_own_for_each_database(engine: Engine) -> Non
     assert "installation" not in _tables(engine)
     migrate.upgrade(engine)
     assert _epoch(engine) != first
+
+
+def test_0007_quarantine_round_trips(engine: Engine) -> None:
+    """Down to 0006 drops only `quarantined_orders`; up again gives it back, and a payload
+    written there is sealed at rest and reads back."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from core.crypto import Keyring, current_keyring, generate_key, install_keyring
+    from core.models import Org, QuarantinedOrder, Shop
+    from core.models.base import SEALED_TAG, Payload
+
+    try:
+        previous = current_keyring()
+    except Exception:
+        previous = None
+    install_keyring(Keyring([generate_key()]))
+    try:
+        migrate.upgrade(engine)
+        before = _tables(engine)
+        _downgrade(engine, "0006")
+        assert migrate.current_revision(engine) == "0006"
+        assert _tables(engine) == before - {"quarantined_orders"}
+        migrate.upgrade(engine)
+        assert _tables(engine) == before and _schema_diffs(engine) == []
+        with Session(engine) as session:
+            org = Org(name="o")
+            session.add(org)
+            session.flush()
+            shop = Shop(org_id=org.id, platform="pinduoduo", platform_shop_id="1", name="s")
+            session.add(shop)
+            session.flush()
+            payload = {"order_sn": "A-1", "receiver_name": "张三"}
+            session.add(
+                QuarantinedOrder(
+                    org_id=org.id,
+                    shop_id=shop.id,
+                    platform_order_no="A-1",
+                    reason="bad price",
+                    raw=Payload(payload, personal=True),
+                )
+            )
+            session.commit()
+        with engine.connect() as conn:
+            blob = bytes(conn.execute(text("SELECT raw FROM quarantined_orders")).scalar_one())
+        assert blob.startswith(SEALED_TAG) and b"A-1" not in blob
+        with Session(engine) as session:
+            assert session.scalars(select(QuarantinedOrder)).one().raw == payload
+    finally:
+        install_keyring(previous)

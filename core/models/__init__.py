@@ -13,7 +13,7 @@ from core.models.audit import Alert, AuditEvent
 from core.models.base import Base
 from core.models.installation import Installation
 from core.models.oauth import OAuthState
-from core.models.orders import Order, OrderLine
+from core.models.orders import Order, OrderLine, QuarantinedOrder
 from core.models.packages import CarrierAccount, Package, PackageLine, Waybill
 from core.models.printing import Printer, PrintJob, PrintJobItem, Template, TemplateVersion
 from core.models.shops import Shop, SyncRun
@@ -34,6 +34,7 @@ __all__ = [
     "PrintJob",
     "PrintJobItem",
     "Printer",
+    "QuarantinedOrder",
     "Role",
     "RolePermission",
     "Shop",

@@ -92,3 +92,24 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(default=1)
     unit_price_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     is_gift: Mapped[bool] = mapped_column(default=False)
+
+
+class QuarantinedOrder(Base):
+    """An order a platform served that its plugin could not map (`UnreadableOrder`), kept
+    so the shop's sync can move on without losing it. `raw` is always sealed: a payload
+    that could not be read cannot vouch its personal fields hold only ciphertext. The row
+    goes when the order is read and stored (core.orders.quarantine)."""
+
+    __tablename__ = "quarantined_orders"
+    __table_args__ = (UniqueConstraint("shop_id", "platform_order_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    platform_order_no: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[dict | None] = mapped_column(PayloadJSON(), default=None)
+    times_seen: Mapped[int] = mapped_column(default=1)
+    retries: Mapped[int] = mapped_column(default=0)
+    first_seen_at: Mapped[datetime] = mapped_column(default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=clock.now)

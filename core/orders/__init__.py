@@ -2,6 +2,8 @@
 
 - `store`: storing orders from platforms and imports, exactly once and never going
   backwards (invariant 1);
+- `quarantine`: orders a platform served that its plugin could not map, kept aside (their
+  payload sealed) until a later read stores them, so they never block a shop's sync;
 - `rows`: orders as database rows, encoded apart from the database (in reader processes
   during a bulk sync);
 - `status`: the hub status, where an order is in our workflow, derived from the platform's;

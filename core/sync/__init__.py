@@ -6,6 +6,7 @@
 - `prefetch`: reading the next window in a thread while this one is stored;
 - `parallel` and `reader_process`: a long pass's windows read in other processes;
 - `lease`: which worker may sync a shop (SKIP LOCKED on PostgreSQL, fenced writes);
+- `retry`: quarantined (unreadable) orders asked for again by detail after each pass;
 - `runs`: the end of a pass — failure count, alerts, next sync time;
 - `scheduler`: passes, `run_due`, manual sync and backfill;
 - `worker`: the schedule loop of `orderhub worker`.

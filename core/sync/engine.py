@@ -3,9 +3,10 @@
 `fetch_window` pages a window (from the last page back when the platform reports a
 total, sweeping again when late writes grew it, at most `MAX_SWEEPS` times); `ShopFeed`
 holds the shop's token and refreshes it once when it expires; `store_window` writes the
-orders, the cursor move and the `SyncRun` row in one transaction fenced by the shop lease
-(invariant 2), then emits `order_synced`. Why pages are read backwards:
-docs/architecture.md, "Sync paging".
+orders, the quarantine of those the plugin could not read (`core.orders.quarantine`), the
+cursor move and the `SyncRun` row in one transaction fenced by the shop lease (invariant
+2), then raises an alert per newly quarantined order and emits `order_synced`. Why pages
+are read backwards: docs/architecture.md, "Sync paging".
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from datetime import datetime
 from sqlalchemy import update
 
 from core import clock
+from core.alerts.raising import raise_alert
 from core.app import App
 from core.contracts.platform import OrderPage, OrderWindow, SalesPlatform
-from core.contracts.types import PlatformOrder
+from core.contracts.types import PlatformOrder, UnreadableOrder
 from core.errors import AuthenticationFailed, ExternalError
 from core.models import Shop, SyncRun
+from core.orders import quarantine
 from core.orders import store as order_store
 from core.orders.rows import PreparedOrder
 from core.shops.tokens import access_token_for, refresh_tokens
@@ -42,6 +45,7 @@ PAGE_ATTEMPTS = 2
 #: Seconds to wait before the engine's own retry of a page.
 PAGE_RETRY_DELAY = 2.0
 TOKEN_EXPIRED = "token_expired"
+UNREADABLE_ALERT = "sync.order_unreadable"
 
 
 @dataclass
@@ -57,6 +61,8 @@ class WindowReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    quarantined: int = 0  # unreadable orders set aside (new or seen again)
+    cleared: int = 0  # quarantined orders read and stored at last
     started_at: datetime = field(default_factory=clock.now)
     finished_at: datetime | None = None
     cursor: datetime | None = None
@@ -72,12 +78,14 @@ class WindowReport:
 class FetchedWindow:
     """A window's orders as read: `orders` from a reader in this process, or `prepared`
     rows (`core.orders.rows`) from a reader process, with the orders themselves kept in
-    them only when a plugin listens to `order_synced`."""
+    them only when a plugin listens to `order_synced`. `unreadable`: the orders the
+    plugin could not map, quarantined with the window."""
 
     orders: list[PlatformOrder]
     pages: int
     sweeps: int
     prepared: list[PreparedOrder] | None = None
+    unreadable: list[UnreadableOrder] = field(default_factory=list)
 
     def platform_orders(self) -> list[PlatformOrder]:
         if self.prepared is None:
@@ -112,6 +120,9 @@ class ShopFeed:
 
     def page(self, window: OrderWindow, number: int) -> OrderPage:
         return self._call(lambda token: self.platform.fetch_orders(token, window, number))
+
+    def detail(self, order_number: str) -> PlatformOrder:
+        return self._call(lambda token: self.platform.order_detail(token, order_number))
 
     def platform_now(self) -> datetime:
         """The platform's clock when it tells it, else ours (`MIN_LAG` covers the skew)."""
@@ -151,13 +162,14 @@ def fetch_window(feed: ShopFeed, window: OrderWindow) -> FetchedWindow:
     first = feed.page(window, 1)
     pages = 1
     if not first.has_next:
-        return FetchedWindow(list(first.orders), pages, 1)
+        return FetchedWindow(list(first.orders), pages, 1, unreadable=list(first.unreadable))
     if first.total is None:
         return _forwards(feed, window, first)
     size = len(first.orders)
     if size == 0:  # has_next with an empty page 1: trust the flag and page forwards
         return _forwards(feed, window, first)
     collected: list[PlatformOrder] = []
+    unreadable: list[UnreadableOrder] = []
     total = first.total
     sweeps = 0
     while True:
@@ -168,6 +180,7 @@ def fetch_window(feed: ShopFeed, window: OrderWindow) -> FetchedWindow:
             page = feed.page(window, number)
             pages += 1
             collected.extend(page.orders)
+            unreadable.extend(page.unreadable)
             if number == 1:
                 end_total = page.total
         if end_total is None or end_total <= total or sweeps >= MAX_SWEEPS:
@@ -181,7 +194,7 @@ def fetch_window(feed: ShopFeed, window: OrderWindow) -> FetchedWindow:
                     end_total,
                     sweeps,
                 )
-            return FetchedWindow(collected, pages, sweeps)
+            return FetchedWindow(collected, pages, sweeps, unreadable=unreadable)
         log.info(
             "shop %s: window %s grew from %d to %d orders while paging; sweeping it again",
             feed.shop_id,
@@ -193,13 +206,14 @@ def fetch_window(feed: ShopFeed, window: OrderWindow) -> FetchedWindow:
 
 
 def _forwards(feed: ShopFeed, window: OrderWindow, first: OrderPage) -> FetchedWindow:
-    collected = list(first.orders)
+    collected, unreadable = list(first.orders), list(first.unreadable)
     page, pages = first, 1
     while page.has_next:
         page = feed.page(window, page.page + 1)
         pages += 1
         collected.extend(page.orders)
-    return FetchedWindow(collected, pages, 1)
+        unreadable.extend(page.unreadable)
+    return FetchedWindow(collected, pages, 1, unreadable=unreadable)
 
 
 def store_window(
@@ -213,7 +227,9 @@ def store_window(
     report: WindowReport,
     backfill: bool,
 ) -> tuple[leases.Lease, WindowReport]:
-    """Commit the window's orders, the new cursor and an ok `SyncRun` as one transaction.
+    """Commit the window's orders, its unreadable orders' quarantine (and the clearing
+    of quarantined orders it read), the new cursor and an ok `SyncRun` as one transaction;
+    then one alert per newly quarantined order.
 
     Raises `LeaseLost` (nothing written) when another worker holds the shop now.
     """
@@ -227,6 +243,13 @@ def store_window(
         if prepared is None:
             prepared = encoder.encode(fetched.orders)
         result = order_store.write_prepared(session, encoder, prepared)
+        held = quarantine.settle(
+            session,
+            org_id=org_id,
+            shop_id=lease.shop_id,
+            unreadable=fetched.unreadable,
+            read_numbers=lambda: (p.number for p in prepared),
+        )
         if new_cursor != cursor:
             session.execute(
                 update(SHOPS)
@@ -236,6 +259,7 @@ def store_window(
         report.pages, report.sweeps = fetched.pages, fetched.sweeps
         report.seen, report.new = result.seen, result.new
         report.updated, report.unchanged = result.updated, result.unchanged
+        report.quarantined, report.cleared = len(held.new) + held.again, len(held.cleared)
         report.finished_at = clock.now()
         report.cursor = new_cursor
         run = SyncRun(
@@ -257,9 +281,33 @@ def store_window(
         session.add(run)
         session.flush()
         report.run_id = run.id
+    if held.cleared:
+        log.info(
+            "shop %s: %d quarantined orders read at last: %s",
+            lease.shop_id,
+            len(held.cleared),
+            ", ".join(held.cleared),
+        )
+    alert_unreadable(app, org_id, lease.shop_id, held.new)
     if result.stored:
         emit_synced(app, org_id, lease.shop_id, fetched.platform_orders(), result)
     return lease, report
+
+
+def alert_unreadable(app: App, org_id: int, shop_id: int, orders: list[UnreadableOrder]) -> None:
+    """One `sync.order_unreadable` alert per newly quarantined order, after commit (an
+    alert that fails is logged: the quarantine row is what keeps the order)."""
+    for order in orders:
+        message = (
+            f"订单无法读取，已隔离 / order {order.order_number} of shop {shop_id} could not "
+            f"be read and is quarantined; the shop's other orders sync on, and it is tried "
+            f"again on each pass. {order.reason}"
+        )
+        log.warning("shop %s: %s", shop_id, message)
+        try:
+            raise_alert(app, org_id, UNREADABLE_ALERT, "warning", message)
+        except Exception:
+            log.exception("shop %s: could not raise the %s alert", shop_id, UNREADABLE_ALERT)
 
 
 def emit_synced(
@@ -298,6 +346,7 @@ __all__ = [
     "FetchedWindow",
     "ShopFeed",
     "WindowReport",
+    "alert_unreadable",
     "emit_synced",
     "fetch_window",
     "store_window",

@@ -164,8 +164,8 @@ class ParallelWindowReader:
                 return
             index, item, future = queued.popleft()
             try:
-                pages, sweeps, prepared = future.result()
-                item.fetched = FetchedWindow([], pages, sweeps, prepared)
+                pages, sweeps, prepared, unreadable = future.result()
+                item.fetched = FetchedWindow([], pages, sweeps, prepared, unreadable)
             except BaseException as exc:
                 item.error = _explained(exc)
             self._put(index, item)

@@ -23,6 +23,7 @@ from typing import Any
 
 from core.config import Settings
 from core.contracts.platform import OrderWindow
+from core.contracts.types import UnreadableOrder
 from core.errors import ExternalError
 from core.orders.rows import OrderEncoder
 from core.runtime.processes import die_with_parent
@@ -82,15 +83,18 @@ def ready() -> int:
     return os.getpid()
 
 
-def read(start_at: datetime, end_at: datetime, keep: bool) -> tuple[int, int, list[Any]]:
-    """(pages, sweeps, prepared orders) of one window; errors come back picklable."""
+def read(
+    start_at: datetime, end_at: datetime, keep: bool
+) -> tuple[int, int, list[Any], list[UnreadableOrder]]:
+    """(pages, sweeps, prepared orders, unreadable orders) of one window; errors come
+    back picklable."""
 
     try:
         fetched = fetch_window(_state["feed"], OrderWindow(start_at, end_at))
         prepared = _state["encoder"].encode(fetched.orders, keep=keep)
     except BaseException as exc:  # the parent re-raises it; make sure it can travel
         raise _transportable(exc) from None
-    return fetched.pages, fetched.sweeps, prepared
+    return fetched.pages, fetched.sweeps, prepared, fetched.unreadable
 
 
 def _transportable(exc: BaseException) -> BaseException:

@@ -4,7 +4,9 @@ A pass holds the shop's lease from start to end: it plans the windows against th
 platform's clock, fetches and commits them one by one (each commit renews the lease and
 moves the cursor), and then releases the shop with its next sync time (`runs`). Any
 failure stops the pass at the failing window; the windows before it stay committed, the
-cursor stays at the last committed window, and the next pass starts there.
+cursor stays at the last committed window, and the next pass starts there. An order
+the platform plugin cannot read does not fail a window: it is quarantined with it, and
+retried by detail at the end of each later pass (`retry`).
 
 `Control` carries a worker's stop request: passes check it between windows, so a
 shutdown finishes the window in hand, releases the lease and leaves the shop due at once.
@@ -39,6 +41,7 @@ from core.sync.engine import PAGE_RETRY_DELAY, ShopFeed, WindowReport, store_win
 from core.sync.parallel import ParallelWindowReader, reader_count
 from core.sync.prefetch import WindowReader
 from core.sync.reader_process import ReaderSetup
+from core.sync.retry import retry_quarantined
 from core.sync.windows import (
     MAX_WINDOWS_PER_PASS,
     Plan,
@@ -83,6 +86,8 @@ class PassReport:
     error: str = ""
     failures: int = 0
     more: bool = False
+    #: Quarantined orders read by detail at the end of the pass and stored.
+    recovered: int = 0
 
     @property
     def seen(self) -> int:
@@ -223,6 +228,10 @@ def run_pass(
                 plan = plan_pass(state.cursor, platform_now, rules, limit=limit)
             report.more = plan.more
             walk.run(feed, plan)
+            if report.status == "ok" and not walk.backfill:
+                walk.keeper.lease, report.recovered = retry_quarantined(
+                    app, walk.keeper.lease, feed, org_id=state.org_id
+                )
     except leases.LeaseLost as exc:
         log.warning("shop %s: %s; stopping this pass", state.id, exc)
         report.status = "lost"

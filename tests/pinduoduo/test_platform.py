@@ -126,12 +126,31 @@ def test_sub_second_windows_round_down_at_both_ends(platform: PinduoduoPlatform,
     assert int(sent["end_updated_at"]) - int(sent["start_updated_at"]) == 1  # start < end
 
 
-def test_an_unreadable_order_fails_the_page_naming_it(platform: PinduoduoPlatform, gateway) -> None:
+def test_an_unreadable_order_is_handed_over_apart_naming_it(
+    platform: PinduoduoPlatform, gateway
+) -> None:
+    """The page's other orders are mapped; the refused one comes back in `unreadable` with
+    the mapping's error and its payload (it used to fail the whole page)."""
     broken = dict(load("order_awaiting_shipment"), pay_amount="abc")
     gateway.answer(INCREMENT, page_body([load("order_cancelled"), broken], total=2))
-    with pytest.raises(ValidationError, match="240601-338104320801429") as info:
+    page = platform.fetch_orders(TOKEN, window(), 1)
+    assert [o.order_number for o in page.orders] == [load("order_cancelled")["order_sn"]]
+    (bad,) = page.unreadable
+    assert bad.order_number == "240601-338104320801429"
+    assert "240601-338104320801429" in bad.reason and "pay_amount" in bad.reason
+    assert dict(bad.raw) == broken
+    assert page.total == 2 and page.has_next is False
+
+
+def test_an_order_without_a_number_still_fails_the_page(
+    platform: PinduoduoPlatform, gateway
+) -> None:
+    nameless = {k: v for k, v in load("order_awaiting_shipment").items() if k != "order_sn"}
+    nameless["pay_amount"] = "abc"
+    gateway.answer(INCREMENT, page_body([load("order_cancelled"), nameless], total=2))
+    with pytest.raises(ValidationError, match="without order_sn") as info:
         platform.fetch_orders(TOKEN, window(), 1)
-    assert info.value.details["field"] == "pay_amount"
+    assert info.value.details["field"] == "order_sn"
 
 
 def test_token_expiry_reaches_core_as_token_expired(platform: PinduoduoPlatform, gateway) -> None:

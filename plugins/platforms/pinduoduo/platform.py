@@ -34,6 +34,7 @@ from core.contracts import (
     SalesPlatform,
     ShipmentConfirmation,
     TokenGrant,
+    UnreadableOrder,
 )
 from core.contracts.base import NO_SETTINGS, PluginServices
 from core.errors import Conflict, ExternalError, NotFound, ValidationError
@@ -139,8 +140,10 @@ class PinduoduoPlatform(SalesPlatform):
         update times are whole seconds, so nothing in `[start, end)` is lost, and the
         next window starts where this one ended (an order on the boundary may appear in
         both, which core's upsert absorbs). Windows longer than 30 minutes raise
-        `ValidationError` before any call. A page with an unreadable order raises
-        `ValidationError` naming the order and field. Raises `TokenExpired` on 10019.
+        `ValidationError` before any call. An order the mapping refuses goes into
+        `OrderPage.unreadable` with the mapping's error (naming the order and field) and
+        its payload; one without an order number still fails the page, since nothing
+        could name it again. Raises `TokenExpired` on 10019.
         """
         if page < 1:
             raise ValidationError(f"pages are numbered from 1, got {page}", field="page")
@@ -180,7 +183,10 @@ class PinduoduoPlatform(SalesPlatform):
             has_next = body["has_next"]
         else:
             has_next = len(orders) >= self.PAGE_SIZE
-        mapped = tuple([mapping.order_from_payload(order) for order in orders])
+        try:
+            mapped = tuple([mapping.order_from_payload(order) for order in orders])
+        except ValidationError:  # rare: map the page again one order at a time
+            return _page_with_unreadable(orders, page=page, has_next=has_next, total=total)
         return OrderPage(orders=mapped, page=page, has_next=has_next, total=total)
 
     @classmethod
@@ -327,6 +333,23 @@ class PinduoduoPlatform(SalesPlatform):
                 **{**refusal.details, "order_number": number},
             )
         raise refusal
+
+
+def _page_with_unreadable(
+    payloads: list[Any], *, page: int, has_next: bool, total: int | None
+) -> OrderPage:
+    """The page with each order the mapping refuses set aside as an `UnreadableOrder`."""
+    mapped: list[PlatformOrder] = []
+    unreadable: list[UnreadableOrder] = []
+    for payload in payloads:
+        try:
+            mapped.append(mapping.order_from_payload(payload))
+        except ValidationError as exc:
+            number = mapping.order_number_of(payload)  # none: the page is broken, raise
+            unreadable.append(UnreadableOrder(number, exc.message, dict(payload)))
+    return OrderPage(
+        orders=tuple(mapped), page=page, has_next=has_next, total=total, unreadable=unreadable
+    )
 
 
 def _shipping_blocker(order: PlatformOrder, info: Mapping[str, Any], *, redelivery: bool) -> str:
