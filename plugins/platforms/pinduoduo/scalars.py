@@ -107,8 +107,10 @@ def small_int(value: object, field: str, order_number: str, *, default: int | No
         raise bad(order_number, field, f"is not a number: {value!r}")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    digits = text[1:] if text.startswith("-") else text
+    if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+        return int(text)
     raise bad(order_number, field, f"is not a number: {value!r}")
 
 
