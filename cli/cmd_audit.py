@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cli.common import add_org_option, cli_actor, emit, open_cli_app
+from cli.common import add_org_option, cli_actor, count, emit, open_cli_app
 from core import clock
 from core.accounts import audit
 
@@ -12,7 +12,7 @@ from core.accounts import audit
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("audit", help="show the audit trail, newest first")
     parser.add_argument("--action", help="only this action, e.g. login.failure")
-    parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--limit", type=count, default=50)
     add_org_option(parser)
     parser.set_defaults(handler=_list)
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, emit, settings_from
+from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, emit, file_path, settings_from
 from core.backup import service as backups
 
 
@@ -26,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    make.add_argument("path", type=Path, help="backup file; PATH.manifest.json is written too")
+    make.add_argument("path", type=file_path, help="backup file; PATH.manifest.json is written too")
     make.add_argument("--force", action="store_true", help="overwrite an existing backup")
     add_json_option(make)
     make.set_defaults(handler=run_backup)
@@ -37,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    back.add_argument("path", type=Path, help="backup file (with PATH.manifest.json beside it)")
+    back.add_argument(
+        "path", type=file_path, help="backup file (with PATH.manifest.json beside it)"
+    )
     add_json_option(back)
     back.set_defaults(handler=run_restore)
 

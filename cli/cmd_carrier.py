@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from cli.common import add_json_option, add_org_option, cli_actor, emit, open_cli_app
+from cli.common import add_json_option, add_org_option, cli_actor, emit, open_cli_app, record_id
 from core import clock
 from core.contracts import Contact
 from core.waybills import carrier_accounts
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("name", help="a name for the account, e.g. 圆通-杭州")
     add.add_argument("--carrier", required=True, help="carrier plugin: pinduoduo-waybill, manual")
     add.add_argument("--wp-code", required=True, help="carrier code: YTO, ZTO, YUNDA, JTSD, SF …")
-    add.add_argument("--shop", type=int, help="the shop whose waybill subscription is used")
+    add.add_argument("--shop", type=record_id, help="the shop whose waybill subscription is used")
     add.add_argument("--platform", default="", help="platform for ship-back (default: shop's)")
     add.add_argument("--branch", default="", help="branch code (needed when there are several)")
     add.add_argument("--sender-name", required=True)
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     subs = verbs.add_parser("subscriptions", help="carriers, branches, remaining balances")
     subs.add_argument("--account", help="an existing account (name or id)")
     subs.add_argument("--carrier", help="carrier plugin, with --shop (before an account exists)")
-    subs.add_argument("--shop", type=int)
+    subs.add_argument("--shop", type=record_id)
     subs.add_argument("--wp-code", default="")
     subs.set_defaults(handler=_subscriptions)
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from cli import print_records
 from cli.common import (
@@ -33,8 +32,11 @@ from cli.common import (
     acting_actor,
     add_json_option,
     add_org_option,
+    count,
     emit,
+    file_path,
     open_cli_app,
+    record_id,
 )
 from core.app import App
 from core.errors import ValidationError
@@ -71,12 +73,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
     resume = verbs.add_parser("resume", help="continue a job from its first unfinished item")
-    resume.add_argument("job", type=int)
+    resume.add_argument("job", type=record_id)
     resume.add_argument("--no-retry-failed", action="store_true", help="leave failed items")
     resume.set_defaults(handler=_resume)
 
     resolve = verbs.add_parser("resolve", help="settle uncertain labels: skip or reprint")
-    resolve.add_argument("job", type=int)
+    resolve.add_argument("job", type=record_id)
     choice = resolve.add_mutually_exclusive_group(required=True)
     choice.add_argument("--skip", action="store_true", help="they printed: do not send again")
     choice.add_argument("--reprint", action="store_true", help="send them again (audited)")
@@ -86,18 +88,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     jobs = verbs.add_parser("jobs", help="list print jobs, newest first")
     jobs.add_argument("--status")
-    jobs.add_argument("--limit", type=int, default=20)
+    jobs.add_argument("--limit", type=count, default=20)
     jobs.set_defaults(handler=print_records.list_jobs)
 
     show = verbs.add_parser("show", help="a job's items")
-    show.add_argument("job", type=int)
+    show.add_argument("job", type=record_id)
     show.add_argument("--state", action="append", default=[], help="only items in this state")
-    show.add_argument("--limit", type=int, default=200)
+    show.add_argument("--limit", type=count, default=200)
     show.set_defaults(handler=print_records.show_job)
 
     for verb, helptext in (("pause", "stop after the current label"), ("cancel", "cancel")):
         action = verbs.add_parser(verb, help=helptext)
-        action.add_argument("job", type=int)
+        action.add_argument("job", type=record_id)
         action.set_defaults(handler=_pause if verb == "pause" else _cancel)
 
     hist = verbs.add_parser("history", help="print history (底单) by order, waybill, user, time")
@@ -106,14 +108,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     hist.add_argument("--user")
     hist.add_argument("--since", type=print_records.when, help="YYYY-MM-DD or ISO time (Beijing)")
     hist.add_argument("--until", type=print_records.when, help="YYYY-MM-DD (inclusive) or ISO time")
-    hist.add_argument("--limit", type=int, default=100)
+    hist.add_argument("--limit", type=count, default=100)
     hist.set_defaults(handler=print_records.history)
 
     tpl = verbs.add_parser("templates", help="list templates; import or export one")
-    tpl.add_argument("--import", dest="import_file", type=Path, metavar="FILE")
+    tpl.add_argument("--import", dest="import_file", type=file_path, metavar="FILE")
     tpl.add_argument("--name", default="", help="with --import: store under this name")
     tpl.add_argument("--export", metavar="NAME")
-    tpl.add_argument("--version", type=int, help="with --export: that version")
+    tpl.add_argument("--version", type=record_id, help="with --export: that version")
     tpl.set_defaults(handler=print_records.templates)
 
     for p in verbs.choices.values():

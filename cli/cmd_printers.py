@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from cli.common import add_json_option, add_org_option, cli_actor, emit, open_cli_app
+from cli.common import add_json_option, add_org_option, cli_actor, count, emit, open_cli_app
 from core.errors import ValidationError
 from core.printing.printer_tools import discover, print_test_page
 from core.printing.printers import (
@@ -88,7 +88,7 @@ def _printer_options(parser: argparse.ArgumentParser) -> None:
         "--set", action="append", default=None, metavar="KEY=VALUE", help="a driver setting"
     )
     parser.add_argument("--language", help="tspl, zpl, escpos, pdf, png, pdd-print")
-    parser.add_argument("--dpi", type=int)
+    parser.add_argument("--dpi", type=count)
     parser.add_argument("--media", metavar="WxH", help="media size in mm, e.g. 76x130")
     parser.add_argument("--cjk-font", help="a printer-resident CJK font (TSPL: TSS24.BF2)")
     parser.add_argument(

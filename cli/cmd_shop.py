@@ -29,8 +29,10 @@ from cli.common import (
     add_json_option,
     add_org_option,
     add_token_option,
+    count,
     emit,
     open_cli_app,
+    record_id,
 )
 from cli.oauth_callback import CallbackListener, follow_consent_page
 from core import clock
@@ -88,12 +90,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     bind.set_defaults(handler=_bind)
 
     unbind = verbs.add_parser("unbind", help="unbind a shop (tokens wiped, orders kept)")
-    unbind.add_argument("shop_id", type=int)
+    unbind.add_argument("shop_id", type=record_id)
     unbind.set_defaults(handler=_unbind)
 
     interval = verbs.add_parser("set-interval", help="set a shop's sync interval / on-off")
-    interval.add_argument("shop_id", type=int)
-    interval.add_argument("minutes", type=int, nargs="?", help="1 to 60")
+    interval.add_argument("shop_id", type=record_id)
+    interval.add_argument("minutes", type=count, nargs="?", help="1 to 60")
     switch = interval.add_mutually_exclusive_group()
     switch.add_argument("--enable", dest="enabled", action="store_true", default=None)
     switch.add_argument("--disable", dest="enabled", action="store_false")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.common import add_org_option, cli_actor, emit, open_cli_app
+from cli.common import add_org_option, cli_actor, count, emit, open_cli_app, record_id
 from core import clock
 from core.accounts import auth
 
@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     create = verbs.add_parser("create", help="create an API token for a user (shown once)")
     create.add_argument("username", help="the user the token acts as")
     create.add_argument("--name", required=True, help="what will use it, e.g. erp-sync")
-    create.add_argument("--days", type=int, help="lifetime in days (default from settings)")
+    create.add_argument("--days", type=count, help="lifetime in days (default from settings)")
     create.set_defaults(handler=_create)
 
     lst = verbs.add_parser("list", help="list tokens (never their secrets)")
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst.set_defaults(handler=_list)
 
     revoke = verbs.add_parser("revoke", help="revoke a token by id")
-    revoke.add_argument("token_id", type=int)
+    revoke.add_argument("token_id", type=record_id)
     revoke.set_defaults(handler=_revoke)
 
     for p in verbs.choices.values():

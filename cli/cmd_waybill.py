@@ -14,7 +14,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.common import EXIT_ERROR, add_json_option, add_org_option, cli_actor, emit, open_cli_app
+from cli.common import (
+    EXIT_ERROR,
+    add_json_option,
+    add_org_option,
+    cli_actor,
+    count,
+    emit,
+    open_cli_app,
+    record_id,
+)
 from core import clock
 from core.errors import ValidationError
 from core.orders import packages
@@ -35,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     allocate.add_argument("--account", required=True, help="carrier account (name or id)")
     target = allocate.add_mutually_exclusive_group(required=True)
     target.add_argument("--orders", nargs="+", metavar="ORDER_NO", help="platform order numbers")
-    target.add_argument("--packages", nargs="+", type=int, metavar="ID", help="package ids")
+    target.add_argument("--packages", nargs="+", type=record_id, metavar="ID", help="package ids")
     allocate.add_argument(
         "--number",
         action="append",
@@ -56,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst.add_argument("--status", help="allocated, printed, cancelling, cancelled, recycled")
     lst.add_argument("--order", help="only this order's waybills")
     lst.add_argument("--number", help="only this number")
-    lst.add_argument("--limit", type=int, default=100)
+    lst.add_argument("--limit", type=count, default=100)
     lst.set_defaults(handler=_list)
 
     for p in verbs.choices.values():

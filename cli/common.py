@@ -79,6 +79,38 @@ def join_token_values(argv: Sequence[str], option_names: set[str]) -> list[str]:
     return out
 
 
+#: Row ids are 32-bit integers on PostgreSQL: a larger number cannot name a row.
+MAX_RECORD_ID = 2**31 - 1
+
+
+def record_id(text: str) -> int:
+    """argparse type of a row id (job, shop, token, package): 1 to `MAX_RECORD_ID`."""
+    return _whole_number(text, 1, "an id")
+
+
+def count(text: str) -> int:
+    """argparse type of a limit, a number of days or minutes, a dpi: 0 to `MAX_RECORD_ID`
+    (the service then checks its own range)."""
+    return _whole_number(text, 0, "a count")
+
+
+def _whole_number(text: str, low: int, what: str) -> int:
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not {what} (a whole number)")
+    value = int(digits)
+    if not low <= value <= MAX_RECORD_ID:
+        raise argparse.ArgumentTypeError(f"{value} is not {what} ({low} to {MAX_RECORD_ID})")
+    return value
+
+
+def file_path(text: str) -> Path:
+    """argparse type of a file name: any text but one holding a NUL, which no file has."""
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("a file name cannot contain a NUL character")
+    return Path(text)
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     path = Path(args.config) if getattr(args, "config", None) else None
     return load_settings(path)
@@ -179,6 +211,13 @@ def run_handler(args: argparse.Namespace) -> int:
         # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # A file the user named cannot be read or written: too long, missing, a directory,
+        # no permission. Name it and the reason, as `cp` would.
+        print(f"orderhub: error: {str(exc.filename)[:200]}: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as exc:
         reason = database_failure(exc)  # the database is down, unreachable or refuses us
         if reason is None:
