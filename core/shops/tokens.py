@@ -2,12 +2,15 @@
 
 `access_token_for(app, shop_id)` returns a usable access token, refreshing first when it
 expires within a margin; `refresh_tokens(app, shop_id)` refreshes now (the sync engine
-calls it after the plugin raised its token-expired error, then retries once). Both are
-system operations without an actor: the shop id comes from the engine's own scheduling.
+calls it after the plugin raised its token-expired error, then retries);
+`stored_access_token` is what the engine checks when a token it holds was rejected (did
+another process refresh it meanwhile?). All are system operations without an actor: the
+shop id comes from the engine's own scheduling.
 
 Two workers refreshing one shop at once must not both refresh (a refresh can invalidate
 the previous grant). The refresh runs while holding the shop row: `SELECT … FOR UPDATE`
-on PostgreSQL, and on SQLite — one worker by design — a per-process lock per shop. After
+on PostgreSQL; on SQLite the database's write lock (a parallel pass's reader processes
+refresh too) and a per-process lock per shop for the threads of one process. After
 taking the lock the row is read again, and the refresh is skipped when someone else has
 just done it. A refused refresh marks the shop `auth_expired` and raises the
 `shop.auth_expired` alert telling the merchant to authorise again.
@@ -27,6 +30,7 @@ from core.accounts import audit
 from core.alerts.raising import raise_alert
 from core.app import App
 from core.contracts.platform import SalesPlatform, TokenGrant
+from core.db import open_write_transaction
 from core.errors import AuthenticationFailed, Conflict, ExternalError, NotFound, ValidationError
 from core.models import Shop
 
@@ -119,6 +123,16 @@ def access_token_for(app: App, shop_id: int) -> str:
     return (shop.credentials or {})["access_token"]
 
 
+def stored_access_token(app: App, shop_id: int) -> str:
+    """The shop's access token as stored now, read under the refresh lock, so that a
+    refresh in flight elsewhere (another reader process of the same pass) is waited for.
+    Raises like `access_token_for` when the shop must be authorised again."""
+    with _refresh_lock(app, shop_id), app.tx() as session:
+        shop = _locked_shop(session, shop_id)
+        _check_usable(shop)
+        return (shop.credentials or {})["access_token"]
+
+
 def refresh_tokens(
     app: App, shop_id: int, *, stale_token: str | None = None, if_expiring: bool = False
 ) -> Shop:
@@ -131,9 +145,7 @@ def refresh_tokens(
     """
     failure: str | None = None
     with _refresh_lock(app, shop_id), app.tx() as session:
-        shop = session.get(Shop, shop_id, with_for_update=True)
-        if shop is None:
-            raise NotFound(f"no shop with id {shop_id}")
+        shop = _locked_shop(session, shop_id)
         _check_usable(shop)
         credentials = shop.credentials or {}
         now = clock.now()
@@ -160,6 +172,17 @@ def refresh_tokens(
 
     raise_alert(app, org_id, ALERT_KIND, "critical", message)
     raise AuthenticationFailed(message, shop_id=shop_id)
+
+
+def _locked_shop(session: Session, shop_id: int) -> Shop:
+    """The shop row, locked until the transaction ends: `FOR UPDATE` on PostgreSQL, the
+    database's write lock on SQLite (the reader processes of a parallel pass are other
+    processes, which the in-process lock does not hold back)."""
+    open_write_transaction(session)
+    shop = session.get(Shop, shop_id, with_for_update=True)
+    if shop is None:
+        raise NotFound(f"no shop with id {shop_id}")
+    return shop
 
 
 @contextmanager

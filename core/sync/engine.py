@@ -2,7 +2,7 @@
 
 `fetch_window` pages a window (from the last page back when the platform reports a
 total, sweeping again when late writes grew it, at most `MAX_SWEEPS` times); `ShopFeed`
-holds the shop's token and refreshes it once when it expires; `store_window` writes the
+holds the shop's token and refreshes it when it expires; `store_window` writes the
 orders, the quarantine of those the plugin could not read (`core.orders.quarantine`), the
 cursor move and the `SyncRun` row in one transaction fenced by the shop lease (invariant
 2), then raises an alert per newly quarantined order and emits `order_synced`. Why pages
@@ -29,7 +29,7 @@ from core.models import Shop, SyncRun
 from core.orders import quarantine
 from core.orders import store as order_store
 from core.orders.rows import PreparedOrder
-from core.shops.tokens import access_token_for, refresh_tokens
+from core.shops.tokens import access_token_for, refresh_tokens, stored_access_token
 from core.sync import lease as leases
 from core.sync.windows import cursor_after
 
@@ -46,6 +46,10 @@ PAGE_ATTEMPTS = 2
 PAGE_RETRY_DELAY = 2.0
 TOKEN_EXPIRED = "token_expired"
 UNREADABLE_ALERT = "sync.order_unreadable"
+#: Tokens one call may move on to (refreshed here or by another process) before a
+#: rejection fails it: a pass with several reader processes can meet its token expired,
+#: refreshed by a sibling (which revokes the old one) and expired again within one call.
+TOKEN_TURNS = 4
 
 
 @dataclass
@@ -94,8 +98,15 @@ class FetchedWindow:
 
 
 class ShopFeed:
-    """The platform calls of one shop's pass: the shop's token, refreshed once when the
-    platform says it expired, and a bounded retry of retryable failures.
+    """The platform calls of one shop's pass: the shop's token, refreshed when the platform
+    says it expired, and a bounded retry of retryable failures.
+
+    Several feeds may hold one shop's token at once (the reader processes of a parallel
+    pass), and a refresh by one revokes the token the others hold. So a rejected token is
+    compared with the stored one first: when another feed has moved on, the call is tried
+    again with the stored token; an expired token that is still the stored one is
+    refreshed. Each token is refreshed at most once, and a call moves on to at most
+    `TOKEN_TURNS` tokens: a platform that rejects every new token fails the pass.
 
     `wait(seconds)` sleeps `retry_delay` between retries (a worker passes its stop event's
     wait, so a shutdown does not sit out a back-off).
@@ -131,16 +142,17 @@ class ShopFeed:
         return clock.now()
 
     def _call(self, call):  # type: ignore[no-untyped-def]
-        refreshed = False
+        turns = 0
         attempt = 1
         while True:
+            used = self._token
             try:
-                return call(self._token)
+                return call(used)
             except AuthenticationFailed as exc:
-                if getattr(exc, "code", "") != TOKEN_EXPIRED or refreshed:
+                turns += 1
+                expired = getattr(exc, "code", "") == TOKEN_EXPIRED
+                if turns > TOKEN_TURNS or not self._move_on(used, expired=expired):
                     raise
-                refreshed = True
-                self._refresh()
             except ExternalError as exc:
                 if not exc.retryable or attempt >= PAGE_ATTEMPTS:
                     raise
@@ -150,11 +162,16 @@ class ShopFeed:
                 attempt += 1
                 self._wait(self._retry_delay)
 
-    def _refresh(self) -> None:
-
-        log.info("shop %s: access token expired; refreshing it", self.shop_id)
-        shop = refresh_tokens(self.app, self.shop_id, stale_token=self._token)
-        self._token = (shop.credentials or {})["access_token"]
+    def _move_on(self, used: str, *, expired: bool) -> bool:
+        """After the platform rejected `used`: take the token another feed stored since,
+        or refresh an expired one; False when there is nothing new to try."""
+        if expired:
+            log.info("shop %s: access token expired; refreshing it", self.shop_id)
+            shop = refresh_tokens(self.app, self.shop_id, stale_token=used)
+            self._token = (shop.credentials or {})["access_token"]
+        else:
+            self._token = stored_access_token(self.app, self.shop_id)
+        return self._token != used
 
 
 def fetch_window(feed: ShopFeed, window: OrderWindow) -> FetchedWindow:
