@@ -10,6 +10,9 @@ origin while helpers start, so they import only what their tasks need.
 `die_with_parent` is the helper's side: a helper must not outlive the process it works
 for, even when that one is killed with SIGKILL and can clean nothing up.
 
+`end_processes` is the parent's side: SIGTERM, a bounded wait, then SIGKILL — no join of
+a helper may wait without a limit, or a stuck helper keeps the command alive.
+
 `class_at` finds in a helper the plugin class the parent named by module and qualified name
 (a class object itself does not travel: only its address does).
 """
@@ -19,14 +22,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import importlib
+import logging
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from multiprocessing.process import BaseProcess
 from typing import Any
+
+log = logging.getLogger("orderhub.runtime")
 
 _MAIN_LOCK = threading.Lock()
 
@@ -66,6 +73,40 @@ def class_at(module: str, qualname: str) -> Any:
     for name in qualname.split("."):
         found = getattr(found, name)
     return found
+
+
+def end_processes(
+    processes: Iterable[BaseProcess], timeout: float = 5.0, *, kill: bool = False
+) -> list[BaseProcess]:
+    """End helper processes within about 2 × `timeout`: SIGTERM (SIGKILL at once with
+    `kill`), wait up to `timeout` for all of them, SIGKILL whichever is left, wait again.
+    Returns those still alive after that (logged: only an unkillable process is)."""
+    processes = list(processes)
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):  # already reaped
+            if process.is_alive():
+                process.kill() if kill else process.terminate()
+    for escalate in (True, False):
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            with contextlib.suppress(ValueError, AssertionError):
+                process.join(max(0.0, deadline - time.monotonic()))
+        alive = [p for p in processes if _alive(p)]
+        if not alive or not escalate:
+            break
+        for process in alive:
+            with contextlib.suppress(OSError, ValueError, AssertionError):
+                process.kill()
+    for process in alive:
+        log.error("helper process %s (pid %s) did not end", process.name, process.pid)
+    return alive
+
+
+def _alive(process: BaseProcess) -> bool:
+    try:
+        return process.is_alive()
+    except (ValueError, AssertionError):  # closed or not ours: nothing to wait for
+        return False
 
 
 def die_with_parent(parent_pid: int) -> None:

@@ -31,7 +31,7 @@ from core import clock
 from core.config import SyncSettings
 from core.contracts.platform import OrderWindow
 from core.errors import ExternalError
-from core.runtime.processes import main_not_rerun
+from core.runtime.processes import end_processes, main_not_rerun
 from core.sync import reader_process
 from core.sync.engine import FetchedWindow, ShopFeed, fetch_window
 from core.sync.prefetch import POLL_SECONDS, ReadWindow, handed_over
@@ -139,39 +139,76 @@ class ParallelWindowReader:
 
     def _dispatch(self) -> None:
         """Hand windows to the reader processes once one is up, keeping `_in_flight` of
-        them submitted (so no reader idles between windows), results collected in order."""
-        done, _ = wait(self._started, return_when=FIRST_COMPLETED)
-        if self._closed or any(f.cancelled() for f in done):  # closed before a reader was up
-            return
+        them submitted (so no reader idles between windows), results collected in order.
+        Whatever stops it early (the pool broke, a bug) is handed to the consumer as the
+        next window's error: the consumer never waits for a window nobody reads."""
+        queued: deque[tuple[int, ReadWindow, Future[Any]]] = deque()
+        try:
+            self._dispatch_until_done(queued)
+        except BaseException as exc:
+            if not self._closed:
+                for index, item, _future in queued:
+                    item.error = _explained(exc)
+                    self._put(index, item)
+                    break
+                else:
+                    self._fail_next(exc)
+
+    def _dispatch_until_done(self, queued: deque[tuple[int, ReadWindow, Future[Any]]]) -> None:
+        while True:  # every wait here is bounded: close() must end this thread
+            done, _ = wait(self._started, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            if self._closed or any(f.cancelled() for f in done):  # closed before a reader
+                return
+            if done:
+                break
         failure = next((f.exception() for f in done if f.exception() is not None), None)
         if failure is not None:  # the pool could not start: fail the next window
-            if not self._closed:
-                self._fail_next(failure)
+            self._fail_next(failure)
             return
         self._pool_up.set()
-        queued: deque[tuple[int, ReadWindow, Future[Any]]] = deque()
         while True:
             while len(queued) < self._in_flight:
                 index = self._take(wait=not queued)
                 if index is None:
                     break
                 window = self._windows[index]
-                future = self._pool.submit(
-                    reader_process.read, window.start, window.end, self._keep
-                )
-                queued.append((index, ReadWindow(window, clock.now()), future))
+                item = ReadWindow(window, clock.now())
+                try:
+                    future = self._pool.submit(
+                        reader_process.read, window.start, window.end, self._keep
+                    )
+                except BaseException as exc:  # the pool broke (or was shut down)
+                    item.error = _explained(exc)
+                    self._put(index, item)
+                    break
+                queued.append((index, item, future))
             if not queued:
                 return
-            index, item, future = queued.popleft()
+            index, item, future = queued[0]
             try:
-                pages, sweeps, prepared, unreadable = future.result()
+                pages, sweeps, prepared, unreadable = self._result(future)
                 item.fetched = FetchedWindow([], pages, sweeps, prepared, unreadable)
+            except _Closed:
+                return
             except BaseException as exc:
                 item.error = _explained(exc)
+            queued.popleft()
             self._put(index, item)
+
+    def _result(self, future: Future[Any]) -> Any:
+        """The future's result, looking at `close()` every `POLL_SECONDS`."""
+        while True:
+            try:
+                return future.result(timeout=POLL_SECONDS)
+            except TimeoutError:
+                if self._closed:
+                    raise _Closed from None
 
     def _fail_next(self, exc: BaseException) -> None:
         index = self._take()
+        if index is None and not self._closed:  # every window is out: fail the first unread
+            with self._cond:
+                index = self._yielded if self._yielded not in self._results else None
         if index is not None:
             item = ReadWindow(self._windows[index], clock.now(), error=_explained(exc))
             self._put(index, item)
@@ -196,12 +233,37 @@ class ParallelWindowReader:
                 self._yielded += 1
                 self._cond.notify_all()
         self.starved_s += time.perf_counter() - began
+        if item is None and not any(thread.is_alive() for thread in self._threads):
+            item = self._orphaned()
         if item is None:
             raise queue.Empty
         return item
 
+    def _orphaned(self) -> ReadWindow | None:
+        """The next window when both reading threads have ended without handing it over
+        (a bug, or a pool that broke at the wrong moment): an error, so that the pass
+        fails instead of waiting for ever. None if it came after all."""
+        with self._cond:
+            if self._closed or self._yielded >= len(self._windows):
+                return None
+            item = self._results.pop(self._yielded, None)
+            if item is None:
+                item = ReadWindow(
+                    self._windows[self._yielded],
+                    clock.now(),
+                    error=ExternalError(
+                        "the sync readers stopped before reading this window", retryable=True
+                    ),
+                )
+            self._yielded += 1
+            self._cond.notify_all()
+        return item
+
     def close(self, timeout: float = 5.0) -> None:
-        """Stop reading: pending windows are dropped, reader processes are ended."""
+        """Stop reading: pending windows are dropped, reader processes are ended. Every
+        wait is bounded: a reader that does not end on SIGTERM within `timeout` gets
+        SIGKILL, and a thread still running after `timeout` is a daemon that cannot keep
+        the process alive (it is logged)."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
@@ -212,15 +274,21 @@ class ParallelWindowReader:
             time.perf_counter() - self._opened,
             self.starved_s,
         )
-        processes = list(getattr(self._pool, "_processes", {}).values())
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        manager = getattr(self._pool, "_executor_manager_thread", None)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:  # a reader in the middle of a window need not finish it
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout)
-        for thread in self._threads:
+        end_processes(processes, timeout)
+        # The pool's manager thread notices its readers ended and releases the pool's
+        # queues (and their semaphores); the interpreter joins it at exit without a limit,
+        # so it must be over here.
+        for thread in [*self._threads, *([manager] if manager is not None else [])]:
             thread.join(timeout)
+            if thread.is_alive():
+                log.error("sync: thread %s did not stop within %.0f s", thread.name, timeout)
+
+
+class _Closed(Exception):
+    """`close()` was called while the dispatcher waited for a reader."""
 
 
 def _explained(exc: BaseException) -> BaseException:
