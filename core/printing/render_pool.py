@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.contracts.renderer import Renderer, RenderRequest, TemplateSpec
-from core.runtime.processes import class_at, main_not_rerun
+from core.runtime.processes import class_at, end_processes, main_not_rerun
 from core.templates import template_from_json, template_to_json
 
 log = logging.getLogger("orderhub.printing")
@@ -102,8 +102,18 @@ class RenderPool:
     def submit(self, task: RenderTask) -> Future:
         return self._executor.submit(render_task, task)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 5.0) -> None:
+        """Drop what is queued and end the workers (a label being rendered is not waited
+        for): SIGTERM, then SIGKILL after `timeout`, and the pool's manager thread joined
+        with a limit too — the interpreter joins it at exit without one."""
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        manager = getattr(self._executor, "_executor_manager_thread", None)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        end_processes(processes, timeout)
+        if manager is not None:
+            manager.join(timeout)
+            if manager.is_alive():
+                log.error("render pool: its manager thread did not stop within %.0f s", timeout)
 
 
 def inline(renderer: Renderer, requests: list[RenderRequest]) -> bytes:

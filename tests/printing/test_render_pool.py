@@ -3,6 +3,7 @@ in-process when the pool breaks."""
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -93,3 +94,28 @@ def test_a_broken_pool_sends_rendering_back_here() -> None:
     prepared = Prepared({}, {}, item_ids=[1], requests=[request], future=failed)
     assert chunk.result(prepared) == render_pool.inline(renderer, [request])
     assert Pool.broken is True or chunk.pool.broken is True
+
+
+class StuckRenderer(TsplRenderer):
+    """A renderer that never finishes a label (a bug, a pathological template)."""
+
+    def render(self, request):  # type: ignore[no-untyped-def]
+        time.sleep(600)
+        return super().render(request)
+
+
+def test_closing_the_pool_ends_a_worker_stuck_in_a_label() -> None:
+    spec = builtin_template("label-76x130")
+    request = RenderRequest(spec, sample_data("label"), "tspl")
+    pool = render_pool.RenderPool(1)
+    try:
+        warm(pool)
+        workers = multiprocessing.active_children()
+        pool.submit(render_pool.task_for(StuckRenderer(), "stuck@1", [request]))
+        time.sleep(1.0)  # the worker is inside the label now
+    finally:
+        pool.close()
+    end = time.monotonic() + 30  # SIGTERM, then SIGKILL after 5 s: well within
+    while any(w.is_alive() for w in workers) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert workers and not any(w.is_alive() for w in workers)
