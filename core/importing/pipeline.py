@@ -35,7 +35,7 @@ from core.crypto import install_keyring
 from core.errors import OrderhubError, PluginError
 from core.importing.checks import Limits, checked_batches
 from core.importing.report import ImportReport
-from core.runtime.processes import class_at, die_with_parent, main_not_rerun
+from core.runtime.processes import class_at, die_with_parent, end_processes, main_not_rerun
 
 if TYPE_CHECKING:
     from core.orders.rows import OrderEncoder
@@ -166,11 +166,9 @@ class Reader:
     def __exit__(self, *exc: object) -> None:
         process, pipe = self._process, self._pipe
         assert process is not None and pipe is not None
-        if self.reading is None:  # not finished: whatever went wrong, stop it now
-            process.kill()
-        process.join(JOIN_SECONDS)
-        if process.is_alive():  # pragma: no cover - a reader that ignores SIGKILL
-            log.error("import reader %s did not stop", process.pid)
+        # Not finished: whatever went wrong, stop it now. Finished: it is exiting; one
+        # that does not within JOIN_SECONDS is killed all the same.
+        end_processes([process], JOIN_SECONDS, kill=self.reading is None)
         pipe.close()
 
     def batches(self) -> Iterator[tuple[str, list[Any], list[int]]]:
@@ -178,9 +176,14 @@ class Reader:
         PlatformOrders; always on a dry run) or `prepared` (the same, encoded:
         `PreparedOrder`s), and the orders' rows. An error of the reader's is raised
         here."""
-        assert self._pipe is not None
+        assert self._pipe is not None and self._process is not None
         while True:
             try:
+                # Its death is our EOF; looking at it too costs nothing and holds even if
+                # something else kept the pipe's other end open.
+                while not self._pipe.poll(WATCH_SECONDS):
+                    if not self._process.is_alive() and not self._pipe.poll(0):
+                        raise EOFError
                 kind, payload = self._pipe.recv()
             except (EOFError, OSError):
                 raise self._died() from None
@@ -274,7 +277,7 @@ class _Sender:
         self.thread = threading.Thread(target=self._send, name="import-sender", daemon=True)
         self.thread.start()
 
-    def put(self, data: bytes) -> float:
+    def put(self, data: bytes | None) -> float:
         """Queue `data`; returns the seconds spent waiting for room (the importer was
         still busy). Raises what sending raised (a broken pipe: the importer is gone)."""
         began = time.perf_counter()
@@ -288,9 +291,11 @@ class _Sender:
             return time.perf_counter() - began
 
     def close(self) -> None:
-        """Wait until everything queued is written."""
-        self.queue.put(None)
-        self.thread.join()
+        """Wait until everything queued is written. The wait is the importer's to end:
+        it reads on, or kills this process (and a dead importer takes it along)."""
+        self.put(None)
+        while self.thread.is_alive():
+            self.thread.join(WATCH_SECONDS)
         if self.failure is not None:
             raise self.failure
 

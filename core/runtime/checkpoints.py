@@ -27,6 +27,9 @@ log = logging.getLogger("orderhub.db")
 
 #: Seconds between two background checkpoints.
 EVERY = 0.25
+#: Seconds to wait for the checkpoint thread at the end of the block (a checkpoint in
+#: progress finishes first; the thread is a daemon, so a stuck one cannot hold the exit).
+JOIN_SECONDS = 10.0
 
 
 @contextmanager
@@ -48,7 +51,9 @@ def background_checkpoints(engine: Engine, every: float = EVERY) -> Iterator[Non
         yield
     finally:
         stop.set()
-        thread.join()
+        thread.join(JOIN_SECONDS)
+        if thread.is_alive():
+            log.warning("background checkpoint of %s still running; not waiting", database)
 
 
 def _checkpoint_until(database: str, stop: threading.Event, every: float) -> None:
