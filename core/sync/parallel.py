@@ -262,8 +262,8 @@ class ParallelWindowReader:
     def close(self, timeout: float = 5.0) -> None:
         """Stop reading: pending windows are dropped, reader processes are ended. Every
         wait is bounded: a reader that does not end on SIGTERM within `timeout` gets
-        SIGKILL, and a thread still running after `timeout` is a daemon that cannot keep
-        the process alive (it is logged)."""
+        SIGKILL; this process's reading thread may still be in a page call, which ends by
+        the client's own timeout (a daemon thread: it never holds the process's exit)."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
@@ -281,10 +281,12 @@ class ParallelWindowReader:
         # The pool's manager thread notices its readers ended and releases the pool's
         # queues (and their semaphores); the interpreter joins it at exit without a limit,
         # so it must be over here.
-        for thread in [*self._threads, *([manager] if manager is not None else [])]:
+        if manager is not None:
+            manager.join(timeout)
+            if manager.is_alive():
+                log.error("sync: the reader pool did not shut down within %.0f s", timeout)
+        for thread in self._threads:
             thread.join(timeout)
-            if thread.is_alive():
-                log.error("sync: thread %s did not stop within %.0f s", thread.name, timeout)
 
 
 class _Closed(Exception):
