@@ -18,15 +18,16 @@ class TokenExpired(AuthenticationFailed):
     """The shop's access token has expired (gateway code 10019, "access_token已过期").
 
     Contract with core's sync engine: it catches `AuthenticationFailed` subclasses whose
-    `code` is "token_expired", refreshes the shop's token once with `refresh_token()` and
-    retries the call; a second failure (or any other `AuthenticationFailed`) means the
-    merchant must authorise orderhub again.
+    `code` is "token_expired", refreshes the shop's token with `refresh_token()` (or takes
+    the one another process refreshed meanwhile) and retries the call, a few tokens at
+    most; a refresh that fails, or any other `AuthenticationFailed` with no newer token
+    stored, means the merchant must authorise orderhub again.
     """
 
     code = "token_expired"
 
 
-#: Expired token: refresh once and retry.
+#: Expired token: refresh (or take a sibling's refreshed token) and retry.
 TOKEN_EXPIRED_CODES = frozenset({10019})
 #: Token/app mismatch or revoked grant: the merchant must authorise again.
 REAUTHORISE_CODES = frozenset({20032})

@@ -6,7 +6,7 @@ OAuth in `oauth`. Pointing `gateway_url`/`auth_url` at the sandbox is all a test
 
 Every method that takes `access_token` raises `errors.TokenExpired` (an
 `AuthenticationFailed` with code "token_expired") when the gateway says the token
-expired (10019): core's sync engine then refreshes the shop's token once and retries.
+expired (10019): core's sync engine then refreshes the shop's token and retries.
 Any other `AuthenticationFailed` means the merchant must authorise again.
 """
 
