@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -180,6 +181,5 @@ def _message(exc: BaseException) -> str:
 def _pool_broken(exc: BaseException) -> bool:
     """A failure of the pool itself (a dead worker, a renderer it cannot import), as
     opposed to the renderer refusing this item (which rendering here will repeat)."""
-    from concurrent.futures.process import BrokenProcessPool
 
     return isinstance(exc, BrokenProcessPool | ImportError | AttributeError | OSError)

@@ -25,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from core import clock
@@ -295,7 +296,6 @@ class _Closed(Exception):
 
 def _explained(exc: BaseException) -> BaseException:
     """A reader process that died (killed, out of memory) says so in the sync log."""
-    from concurrent.futures.process import BrokenProcessPool
 
     if isinstance(exc, BrokenProcessPool):
         return ExternalError(f"a sync reader process stopped unexpectedly ({exc})", retryable=True)
