@@ -98,33 +98,27 @@ LINE_COLUMNS: tuple[str, ...] = (
 )
 
 #: What an order says, as against what orderhub derived from it or when it wrote it: an
-#: import's copy of a stored order with the same update time is compared on these (and
-#: `CONTENT_LINE_COLUMNS`) to tell a corrected file from the same file again.
-CONTENT_COLUMNS: tuple[str, ...] = (
-    "platform_status",
-    "refund_status",
-    "created_at_platform",
-    "paid_at",
-    "promised_ship_by",
-    "goods_amount_fen",
-    "discount_fen",
-    "postage_fen",
-    "pay_amount_fen",
-    "buyer_memo",
-    "seller_remark",
-    "flag_color",
-    "tags",
-    "receiver_province",
-    "receiver_city",
-    "receiver_district",
-    "receiver_name",
-    "receiver_phone",
-    "receiver_address",
-    "receiver_name_masked",
-    "receiver_phone_masked",
-    "receiver_address_masked",
-    "receiver_is_platform_encrypted",
+#: import's copy of a stored order with the same update time is compared on the rest of
+#: `ORDER_COLUMNS` (and `CONTENT_LINE_COLUMNS`) to tell a corrected file from the same file
+#: again. A column added to `ORDER_COLUMNS` counts as content unless it is listed here.
+NOT_CONTENT: frozenset[str] = frozenset(
+    {
+        "org_id",
+        "shop_id",
+        "platform_order_no",
+        "source",
+        "hub_status",
+        "on_hold",
+        "hold_reason",
+        "platform_updated_at",
+        "exception_reasons",
+        "receiver_phone_hash",  # follows receiver_phone
+        "raw",  # carries the file's row number
+        "first_seen_at",
+        "updated_at",
+    }
 )
+CONTENT_COLUMNS: tuple[str, ...] = tuple(c for c in ORDER_COLUMNS if c not in NOT_CONTENT)
 CONTENT_LINE_COLUMNS: tuple[str, ...] = LINE_COLUMNS[1:]  # all but org_id
 _SEALED_CONTENT = tuple(
     i for i, c in enumerate(CONTENT_COLUMNS) if isinstance(Order.__table__.c[c].type, EncryptedText)
