@@ -129,7 +129,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument(
         "--render-processes",
-        type=int,
+        type=count,
         metavar="N",
         help="render on N worker processes (default: one per spare core; 0: in this one)",
     )
@@ -195,7 +195,14 @@ def _resume(args: argparse.Namespace) -> int:
 
 def _run(app: App, args, actor, job_id: int, *, retry_failed: bool, refused: int = 0) -> int:  # type: ignore[no-untyped-def]
     reporter = _Reporter(args)
-    result = run_job(app, actor, job_id, on_progress=reporter, retry_failed=retry_failed)
+    result = run_job(
+        app,
+        actor,
+        job_id,
+        on_progress=reporter,
+        retry_failed=retry_failed,
+        render_processes=args.render_processes,
+    )
     data = {
         "job": result.job_id,
         "status": result.status,

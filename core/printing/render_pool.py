@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.contracts.renderer import Renderer, RenderRequest, TemplateSpec
-from core.runtime.processes import class_at, end_processes, main_not_rerun
+from core.runtime.processes import class_at, main_not_rerun, shut_down_pool
 from core.templates import template_from_json, template_to_json
 
 log = logging.getLogger("orderhub.printing")
@@ -35,6 +35,8 @@ log = logging.getLogger("orderhub.printing")
 #: Batches with fewer labels to send than this render in-process (a pool costs a start-up).
 MIN_ITEMS = 200
 MAX_PROCESSES = 4
+#: The most a caller may ask for (a machine with more cores than labels per second to send).
+MAX_REQUESTED = 16
 
 
 def default_processes() -> int:
@@ -103,17 +105,9 @@ class RenderPool:
         return self._executor.submit(render_task, task)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Drop what is queued and end the workers (a label being rendered is not waited
-        for): SIGTERM, then SIGKILL after `timeout`, and the pool's manager thread joined
-        with a limit too — the interpreter joins it at exit without one."""
-        processes = list((getattr(self._executor, "_processes", None) or {}).values())
-        manager = getattr(self._executor, "_executor_manager_thread", None)
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        end_processes(processes, timeout)
-        if manager is not None:
-            manager.join(timeout)
-            if manager.is_alive():
-                log.error("render pool: its manager thread did not stop within %.0f s", timeout)
+        """Drop what is queued, let each worker finish the label in hand (up to `timeout`)
+        and end the workers; every wait is bounded (`shut_down_pool`)."""
+        shut_down_pool(self._executor, timeout, grace=timeout, name="render pool")
 
 
 def inline(renderer: Renderer, requests: list[RenderRequest]) -> bytes:

@@ -26,12 +26,12 @@ from core import clock
 from core.accounts import authz
 from core.actor import Actor
 from core.app import App
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, ValidationError
 from core.models import Printer, PrintJob, PrintJobItem
 from core.printing import lease as leases
 from core.printing.printers import PrinterConfig
 from core.printing.progress import Progress, ProgressCallback
-from core.printing.render_pool import MIN_ITEMS, RenderPool, default_processes
+from core.printing.render_pool import MAX_REQUESTED, MIN_ITEMS, RenderPool, default_processes
 from core.printing.run_state import Run
 from core.printing.states import recount, recover, requeue_failed
 from core.printing.worker import PrinterWorker
@@ -62,6 +62,11 @@ def run_job(
 ) -> RunResult:
     """Print every unfinished item of job `job_id` (`print.run`); see the module docstring.
     `render_processes`: render pool size (default: one per spare core; 0: render here)."""
+    if render_processes is not None and not 0 <= render_processes <= MAX_REQUESTED:
+        raise ValidationError(
+            f"render processes must be 0 to {MAX_REQUESTED}, not {render_processes}",
+            field="render_processes",
+        )
     with app.tx() as session:
         authz.require(session, actor, "print.run")
     lease = leases.claim(app, actor.org_id, job_id, owner or leases.new_owner(), lease_seconds)

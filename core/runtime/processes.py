@@ -12,6 +12,7 @@ for, even when that one is killed with SIGKILL and can clean nothing up.
 
 `end_processes` is the parent's side: SIGTERM, a bounded wait, then SIGKILL — no join of
 a helper may wait without a limit, or a stuck helper keeps the command alive.
+`shut_down_pool` does the same for a process pool, whose manager thread must end too.
 
 `class_at` finds in a helper the plugin class the parent named by module and qualified name
 (a class object itself does not travel: only its address does).
@@ -29,7 +30,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
+from multiprocessing import connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -81,32 +84,65 @@ def end_processes(
     """End helper processes within about 2 × `timeout`: SIGTERM (SIGKILL at once with
     `kill`), wait up to `timeout` for all of them, SIGKILL whichever is left, wait again.
     Returns those still alive after that (logged: only an unkillable process is)."""
-    processes = list(processes)
-    for process in processes:
-        with contextlib.suppress(OSError, ValueError, AssertionError):  # already reaped
-            if process.is_alive():
-                process.kill() if kill else process.terminate()
-    for escalate in (True, False):
-        deadline = time.monotonic() + timeout
-        for process in processes:
-            with contextlib.suppress(ValueError, AssertionError):
-                process.join(max(0.0, deadline - time.monotonic()))
-        alive = [p for p in processes if _alive(p)]
-        if not alive or not escalate:
-            break
+    alive = list(processes)
+    for signal_first in (True, False):
         for process in alive:
-            with contextlib.suppress(OSError, ValueError, AssertionError):
-                process.kill()
+            with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
+                process.kill() if kill or not signal_first else process.terminate()
+        alive = wait_for_exit(alive, timeout)
+        if not alive:
+            break
     for process in alive:
         log.error("helper process %s (pid %s) did not end", process.name, process.pid)
     return alive
 
 
-def _alive(process: BaseProcess) -> bool:
-    try:
-        return process.is_alive()
-    except (ValueError, AssertionError):  # closed or not ours: nothing to wait for
-        return False
+def shut_down_pool(pool: Executor, timeout: float, *, grace: float, name: str) -> None:
+    """Shut a `ProcessPoolExecutor` down with every wait bounded: drop what is queued,
+    give its workers `grace` seconds to finish their task in hand and leave, end the rest
+    (`end_processes`), and join the pool's manager thread for at most `timeout`.
+
+    A worker killed while writing its result (larger than a pipe's buffer) leaves half a
+    message in the result pipe, and the manager thread would wait for the rest for ever —
+    a thread the interpreter joins, without a limit, at exit. So once any worker had to
+    be killed, this process's copy of the result pipe's write end is closed: with every
+    writer gone, that read ends in EOF and the manager gives up on the pool."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)  # gone after shutdown
+    pool.shutdown(wait=False, cancel_futures=True)
+    stragglers = wait_for_exit(processes, grace)
+    if stragglers:
+        end_processes(stragglers, timeout)
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()
+    if manager is not None:
+        manager.join(timeout)
+        if manager.is_alive():
+            log.error("%s: the pool's manager thread did not stop within %.0f s", name, timeout)
+
+
+def wait_for_exit(processes: Iterable[BaseProcess], timeout: float) -> list[BaseProcess]:
+    """Wait up to `timeout` for `processes` to exit; those still running, in order.
+
+    Watches each process's sentinel (ready once it has exited) instead of joining it:
+    another thread — a pool's manager — may reap the same child, and a join that loses
+    that race sees the process as running for ever."""
+    waiting = {}
+    for process in processes:
+        with contextlib.suppress(ValueError, AttributeError):  # closed or never started
+            waiting[process.sentinel] = process
+    deadline = time.monotonic() + timeout
+    while waiting:
+        left = deadline - time.monotonic()
+        for sentinel in connection.wait(list(waiting), timeout=max(0.0, left)):
+            process = waiting.pop(sentinel)  # type: ignore[call-overload]
+            with contextlib.suppress(ValueError, AssertionError, OSError):
+                process.join(0)  # reap it when it is ours to reap
+        if left <= 0:
+            break
+    return list(waiting.values())
 
 
 def die_with_parent(parent_pid: int) -> None:

@@ -32,7 +32,7 @@ from core import clock
 from core.config import SyncSettings
 from core.contracts.platform import OrderWindow
 from core.errors import ExternalError
-from core.runtime.processes import end_processes, main_not_rerun
+from core.runtime.processes import main_not_rerun, shut_down_pool
 from core.sync import reader_process
 from core.sync.engine import FetchedWindow, ShopFeed, fetch_window
 from core.sync.prefetch import POLL_SECONDS, ReadWindow, handed_over
@@ -275,17 +275,8 @@ class ParallelWindowReader:
             time.perf_counter() - self._opened,
             self.starved_s,
         )
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
-        manager = getattr(self._pool, "_executor_manager_thread", None)
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        end_processes(processes, timeout)
-        # The pool's manager thread notices its readers ended and releases the pool's
-        # queues (and their semaphores); the interpreter joins it at exit without a limit,
-        # so it must be over here.
-        if manager is not None:
-            manager.join(timeout)
-            if manager.is_alive():
-                log.error("sync: the reader pool did not shut down within %.0f s", timeout)
+        # A reader may be in a page call that takes its client's whole timeout: no grace.
+        shut_down_pool(self._pool, timeout, grace=0.0, name="sync readers")
         for thread in self._threads:
             thread.join(timeout)
 
