@@ -11,6 +11,7 @@ from core.models.accounts import (
 )
 from core.models.audit import Alert, AuditEvent
 from core.models.base import Base
+from core.models.desk import AssignmentRule, AuditRuleSet, OrderTag, SavedFilter, Tag
 from core.models.installation import Installation
 from core.models.oauth import OAuthState
 from core.models.orders import Order, OrderLine, QuarantinedOrder
@@ -21,13 +22,16 @@ from core.models.shops import Shop, SyncRun
 __all__ = [
     "Alert",
     "ApiToken",
+    "AssignmentRule",
     "AuditEvent",
+    "AuditRuleSet",
     "Base",
     "CarrierAccount",
     "Installation",
     "OAuthState",
     "Order",
     "OrderLine",
+    "OrderTag",
     "Org",
     "Package",
     "PackageLine",
@@ -37,8 +41,10 @@ __all__ = [
     "QuarantinedOrder",
     "Role",
     "RolePermission",
+    "SavedFilter",
     "Shop",
     "SyncRun",
+    "Tag",
     "Template",
     "TemplateVersion",
     "User",

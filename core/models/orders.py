@@ -23,7 +23,11 @@ class Order(Base):
         UniqueConstraint("shop_id", "platform_order_no"),
         Index("ix_orders_org_status_paid", "org_id", "hub_status", "paid_at"),
         Index("ix_orders_org_phone_hash", "org_id", "receiver_phone_hash"),
+        Index("ix_orders_org_receiver_hash", "org_id", "shop_id", "receiver_hash"),
     )
+    # Optimistic lock: every write through the ORM checks and bumps it, so the second of
+    # two concurrent edits fails with a conflict instead of overwriting the first.
+    __mapper_args__ = {"version_id_col": "version"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
@@ -51,8 +55,27 @@ class Order(Base):
     buyer_memo: Mapped[str] = mapped_column(Text, default="")
     seller_remark: Mapped[str] = mapped_column(Text, default="")
     flag_color: Mapped[str] = mapped_column(String(10), default="")  # red|yellow|green|blue|purple
+    # Our own remark and flag: the platform's copies above are replaced by every sync, these
+    # never are. A local flag, when set, is the one that counts (filters, rules, lists).
+    local_remark: Mapped[str] = mapped_column(Text, default="")
+    local_flag: Mapped[str] = mapped_column(String(10), default="")
+    # Markers the platform or the importer set (risk control, receiver masked …); the
+    # operators' own tags are rows of `order_tags`.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     exception_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # True while exception_reasons is not empty: the exception queue, found by index.
+    in_exception: Mapped[bool] = mapped_column(default=False)
+    audited_at: Mapped[datetime | None] = mapped_column(default=None)
+    audited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # 驳回: why an order was sent back for edits (cleared when it is approved).
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    rules_checked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Chosen by an assignment rule (assigned_by = "rule:<name>") or by hand ("manual").
+    assigned_carrier_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("carrier_accounts.id"), default=None
+    )
+    assigned_template: Mapped[str] = mapped_column(String(64), default="")
+    assigned_by: Mapped[str] = mapped_column(String(80), default="")
     receiver_province: Mapped[str] = mapped_column(String(50), default="")
     receiver_city: Mapped[str] = mapped_column(String(50), default="")
     receiver_district: Mapped[str] = mapped_column(String(50), default="")
@@ -63,12 +86,19 @@ class Order(Base):
     receiver_phone_masked: Mapped[str] = mapped_column(String(50), default="")
     receiver_address_masked: Mapped[str] = mapped_column(String(500), default="")
     receiver_phone_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Keyed hash of the normalised name + phone + address: same receiver → merge candidates.
+    receiver_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     # True when receiver fields are platform ciphertext (print through the platform component).
     receiver_is_platform_encrypted: Mapped[bool] = mapped_column(default=False)
     # Sealed only when it may hold personal data in clear (see PayloadJSON).
     raw: Mapped[dict | None] = mapped_column(PayloadJSON(), default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     first_seen_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+    # Optimistic lock: every write through the ORM checks and bumps it, so the second of
+    # two concurrent edits fails with a conflict instead of overwriting the first.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
 
     lines: Mapped[list[OrderLine]] = relationship(
         cascade="all, delete-orphan", order_by="OrderLine.line_no", lazy="selectin"

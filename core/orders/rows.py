@@ -31,6 +31,7 @@ from core.crypto import Keyring
 from core.models import Order, OrderLine
 from core.models.base import PLATFORM_PREFIX, EncryptedText, Payload, PlatformCiphertext
 from core.orders import status as order_status
+from core.orders.receiver import receiver_hash
 
 ORDERS = Order.__table__
 LINES = OrderLine.__table__
@@ -59,6 +60,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "flag_color",
     "tags",
     "exception_reasons",
+    "in_exception",
     "receiver_province",
     "receiver_city",
     "receiver_district",
@@ -69,6 +71,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "receiver_phone_masked",
     "receiver_address_masked",
     "receiver_phone_hash",
+    "receiver_hash",
     "receiver_is_platform_encrypted",
     "raw",
     "first_seen_at",
@@ -112,7 +115,9 @@ NOT_CONTENT: frozenset[str] = frozenset(
         "hold_reason",
         "platform_updated_at",
         "exception_reasons",
+        "in_exception",  # follows exception_reasons
         "receiver_phone_hash",  # follows receiver_phone
+        "receiver_hash",  # follows the receiver's name, phone and address
         "raw",  # carries the file's row number
         "first_seen_at",
         "updated_at",
@@ -230,6 +235,7 @@ class OrderEncoder:
             order.remark_flag,
             list(order.tags),
             list(derived.exception_reasons),
+            bool(derived.exception_reasons),
             receiver.province,
             receiver.city,
             receiver.district,
@@ -240,6 +246,7 @@ class OrderEncoder:
             receiver.phone_masked or (masking.mask_phone(receiver.phone) if clear else ""),
             receiver.address_masked or (masking.mask_address(receiver.address) if clear else ""),
             phone_hash,
+            receiver_hash(self.keyring, receiver),
             receiver.encrypted,
             Payload(order.raw, personal=order.raw_personal),
             now,
@@ -260,6 +267,7 @@ class OrderEncoder:
         patch = {
             "hub_status": derived.hub_status,
             "exception_reasons": list(derived.exception_reasons),
+            "in_exception": bool(derived.exception_reasons),
             "updated_at": now,
         }
         if hold:

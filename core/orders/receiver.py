@@ -1,0 +1,61 @@
+"""The receiver key: one keyed hash of who and where an order goes, for merge candidates.
+
+Two orders go in one package only when they go to the same person at the same place, in
+the same shop. The hash is built on the normalised name, phone, province, city, district
+and street detail (whitespace and full-width forms folded, the phone's digits only), so
+that spelling noise does not hide a match while any real difference does. Platform
+ciphertext (Pinduoduo's encrypted receivers) is hashed as it is: equal ciphertexts mean
+the same receiver, and a platform that encrypts one receiver differently per order just
+yields no candidates. Like the phone hash, it is derived from the oldest key (stable across
+key rotations) and never reveals the receiver.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from core import masking
+from core.contracts.types import Contact
+from core.crypto import Keyring
+
+PURPOSE = "receiver"
+
+
+def receiver_hash(keyring: Keyring, receiver: Contact) -> str | None:
+    """The keyed hash of `receiver`, or None when there is nobody to match (no name, no
+    phone and no address)."""
+    return receiver_hash_of(
+        keyring,
+        name=receiver.name,
+        phone=receiver.phone,
+        province=receiver.province,
+        city=receiver.city,
+        district=receiver.district,
+        address=receiver.address,
+        encrypted=receiver.encrypted,
+    )
+
+
+def receiver_hash_of(
+    keyring: Keyring,
+    *,
+    name: str | None,
+    phone: str | None,
+    province: str,
+    city: str,
+    district: str,
+    address: str | None,
+    encrypted: bool = False,
+) -> str | None:
+    """`receiver_hash` from the separate fields (an order row being edited)."""
+    if not (name or phone or address):
+        return None
+    phone_part = (phone or "") if encrypted else masking.normalise_phone(phone or "")
+    parts = (name or "", phone_part, province, city, district, address or "")
+    key = "\x1f".join(_fold(p) for p in parts)
+    return keyring.keyed_hash(key, PURPOSE)
+
+
+def _fold(text: str) -> str:
+    """NFKC (full-width letters and digits to ASCII), no whitespace, lower case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
