@@ -52,6 +52,7 @@ MAX_ADDRESS = 200
 MAX_REGION = 50  # the province/city/district columns
 MAX_REMARK = 1000
 MAX_ORDERS = 10_000  # orders named in one call
+MAX_NUMBER = 64  # Order.platform_order_no
 LOOKUP_CHUNK = 500
 RECEIVER_FIELDS = ("name", "phone", "province", "city", "district", "address")
 
@@ -148,6 +149,13 @@ def order_numbers(numbers: Iterable[str]) -> list[str]:
     """Order numbers as typed: stripped, without repeats, at least one, at most
     `MAX_ORDERS`."""
     cleaned = list(dict.fromkeys(n.strip() for n in numbers if isinstance(n, str) and n.strip()))
+    for number in cleaned:
+        if len(number) > MAX_NUMBER or _CONTROL.search(number):
+            raise ValidationError(
+                f"{number[:20]!r}… is not an order number (at most {MAX_NUMBER} characters, "
+                "no control characters)",
+                field="orders",
+            )
     if not cleaned:
         raise ValidationError("name at least one order number", field="orders")
     if len(cleaned) > MAX_ORDERS:

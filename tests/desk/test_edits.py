@@ -14,6 +14,7 @@ from functools import partial
 import pytest
 from sqlalchemy import event, select
 
+from cli.main import main
 from core import masking
 from core.contracts.types import (
     Contact,
@@ -106,6 +107,23 @@ def set_columns(app, number: str, **values) -> None:
 @pytest.fixture
 def shop(app, acme) -> int:
     return make_shop(app, acme.org_id)
+
+
+@pytest.fixture
+def cli_env(monkeypatch, settings, tmp_path, acme):  # type: ignore[no-untyped-def]
+    """`orderhub` run in this process against the test database, as acme's system actor."""
+    monkeypatch.setenv("ORDERHUB_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("ORDERHUB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("ORDERHUB_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("ORDERHUB_PLUGINS_ONLY", "orderhub")
+    return acme
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def test_a_new_receiver_is_encrypted_masked_rehashed_and_audited_masked(app, acme, shop) -> None:
@@ -388,3 +406,36 @@ def test_times_do_not_go_backwards_after_an_edit(app, acme, shop) -> None:
     store(app, acme.org_id, shop, "A1", updated_at=later)
     edits.edit_receiver(app, acme.admin, "A1", phone="13900005678")
     assert order(app, "A1").platform_updated_at == later
+
+
+def test_the_cli_edits_and_never_shows_the_receiver_in_clear(app, acme, shop, cli_env, capsys):
+    store(app, acme.org_id, shop, "A1")
+    code, out, err = run(
+        capsys,
+        "orders",
+        "edit",
+        "A1",
+        "--phone",
+        "13900005678",
+        "--address",
+        "新华路 88 号 3 幢 501",
+        "--json",
+    )
+    assert code == 0, err
+    shown = json.loads(out)
+    assert (shown["order"], shown["version"], shown["changed"]) == ("A1", 2, True)
+    assert shown["after"]["receiver_phone"] == "139****5678"
+    code, out, err = run(capsys, "orders", "edit", "A1", "--name", "李四")
+    assert code == 0 and "receiver_name" in out and "李*" in out and "version 3" in err
+    for text in (out, err, json.dumps(shown, ensure_ascii=False)):
+        assert "13900005678" not in text and "3 幢 501" not in text and "李四" not in text
+    code, out, err = run(capsys, "orders", "edit", "A1", "--phone", "1", "--expect-version", "3")
+    assert code == 1 and err.startswith("orderhub: error: phone:") and "Traceback" not in err
+    code, _, err = run(capsys, "orders", "remark", "A1", "周末不收件", "--expect-version", "1")
+    assert code == 1 and "version 1, now 3" in err
+    assert run(capsys, "orders", "flag", "A1", "purple")[0] == 0
+    code, out, _ = run(capsys, "orders", "flag", "A1", "purple", "--json")
+    assert json.loads(out)["changed"] is False
+    code, _, err = run(capsys, "orders", "remark", "NOPE", "x")
+    assert (code, err.strip()) == (1, "orderhub: error: no order numbered NOPE")
+    assert order(app, "A1").local_flag == "purple"

@@ -4,12 +4,22 @@ other orgs' orders."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from core.desk import holds
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.orders import packages
-from tests.desk.test_edits import events, make_shop, order, set_columns, store
+from tests.desk.test_edits import (
+    cli_env,  # noqa: F401 (a fixture)
+    events,
+    make_shop,
+    order,
+    run,
+    set_columns,
+    store,
+)
 
 
 @pytest.fixture
@@ -105,3 +115,17 @@ def test_permissions_and_reasons(app, acme, shop) -> None:
         holds.release_orders(app, acme.admin, ["", " "])
     assert caught.value.details["field"] == "orders"
     assert order(app, "A1").on_hold
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_the_cli_holds_and_releases(app, acme, shop, capsys) -> None:
+    store(app, acme.org_id, shop, "A1", "R1", source="sync")
+    set_columns(app, "R1", refund_status="in_progress")
+    code, out, err = run(capsys, "orders", "hold", "A1", "R1", "--reason", "等客户确认", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"held": ["A1", "R1"], "unchanged": [], "refused": {}}
+    code, out, _ = run(capsys, "orders", "release", "A1", "R1")
+    assert code == 1  # one was refused
+    assert "A1     released" in out and "R1     refused" in out and "refund in progress" in out
+    code, _, err = run(capsys, "orders", "hold", "A1", "--reason", " ")
+    assert (code, err.strip()) == (1, "orderhub: error: reason must not be empty")

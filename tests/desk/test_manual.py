@@ -16,7 +16,14 @@ from core.desk.manual import ManualLine
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import Order
 from core.orders.receiver import receiver_hash_of
-from tests.desk.test_edits import events, make_shop, order, store
+from tests.desk.test_edits import (
+    cli_env,  # noqa: F401 (a fixture)
+    events,
+    make_shop,
+    order,
+    run,
+    store,
+)
 
 RECEIVER = dict(
     name="赵六",
@@ -144,3 +151,24 @@ def test_permissions_and_other_orgs_shops(app, acme, globex, shop) -> None:
         manual.create_manual_order(app, acme.admin, "没有这家店", **RECEIVER, lines=LINES)
     with app.tx() as session:
         assert session.scalars(select(Order)).all() == []
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_the_cli_enters_a_manual_order(app, acme, shop, capsys) -> None:
+    argv = ["orders", "new", "--shop", "杯子店", "--name", "赵六", "--phone", "18611112222"]
+    argv += ["--province", "江苏省", "--city", "南京市", "--district", "鼓楼区"]
+    argv += ["--address", "中山路 18 号 2 单元", "--postage", "6.5", "--memo", "补发"]
+    lines = ["--line", "保温杯|CUP-500|2|39.90", "--line", "杯套||1|5"]
+    code, out, err = run(capsys, *argv, *lines, "--number", "BF-1", "--json")
+    assert code == 0, err
+    made = json.loads(out)
+    assert (made["order"], made["goods_fen"], made["pay_fen"]) == ("BF-1", 8480, 9130)
+    assert made["receiver"]["receiver_name"] == "赵*"
+    assert "18611112222" not in out and "赵六" not in out
+    assert order(app, "BF-1").receiver_phone == "18611112222"
+    code, _, err = run(capsys, *argv, "--line", "保温杯|2|39.90")
+    assert code == 1 and "--line 1: write TITLE|OUTER_ID|QTY|PRICE_YUAN" in err
+    code, _, err = run(capsys, *argv, "--line", "保温杯|X|two|39.90")
+    assert code == 1 and "quantity 'two' is not a whole number" in err
+    code, _, err = run(capsys, *argv, *lines, "--number", "BF-1")
+    assert code == 1 and "already has an order numbered BF-1" in err

@@ -4,13 +4,22 @@ one audit event per call; permissions and other orgs."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
-from core.desk import tags
+from core.desk import edits, holds, tags
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import Order, OrderTag, Tag
-from tests.desk.test_edits import events, make_shop, order, store
+from tests.desk.test_edits import (
+    cli_env,  # noqa: F401 (a fixture)
+    events,
+    make_shop,
+    order,
+    run,
+    store,
+)
 
 
 @pytest.fixture
@@ -170,3 +179,44 @@ def _tag_events(app, org_id: int):  # type: ignore[no-untyped-def]
         for e in events(app, org_id, action)
     ]
     return sorted(found, key=lambda e: e.id)
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_the_cli_defines_tags_and_tags_orders(app, acme, shop, capsys) -> None:
+    store(app, acme.org_id, shop, "A1", "A2", source="sync")
+    code, out, err = run(capsys, "tags", "create", "紧急订单", "--color", "红", "--json")
+    assert code == 0, err
+    assert json.loads(out)["color"] == "red"
+    assert run(capsys, "tags", "create", "国内快递", "--color", "blue")[0] == 0
+    code, out, err = run(capsys, "orders", "tag", "A1", "A2", "--add", "紧急订单", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"orders": 2, "added": {"紧急订单": ["A1", "A2"]}, "removed": {}}
+    code, out, _ = run(capsys, "tags", "list", "--json")
+    assert {t["name"]: t["orders"] for t in json.loads(out)} == {"国内快递": 0, "紧急订单": 2}
+    assert run(capsys, "tags", "rename", "国内快递", "省内快递")[0] == 0
+    assert run(capsys, "tags", "color", "省内快递", "green")[0] == 0
+    code, out, _ = run(capsys, "tags", "list")
+    assert "省内快递" in out and "green" in out
+    code, _, err = run(capsys, "orders", "tag", "A1", "NOPE", "--remove", "紧急订单")
+    assert (code, err.strip()) == (1, "orderhub: error: no order numbered NOPE")
+    code, _, err = run(capsys, "tags", "delete", "紧急订单")
+    assert code == 0 and "2 orders lost it" in err
+    code, _, err = run(capsys, "tags", "color", "省内快递", "pink")
+    assert code == 1 and "not in the palette" in err
+
+
+def test_more_than_ten_thousand_orders_in_one_call_are_refused(app, acme, shop) -> None:
+    store(app, acme.org_id, shop, "A1", source="sync")
+    tags.create_tag(app, acme.admin, "紧急订单", "red")
+    too_many = [f"N{i}" for i in range(edits.MAX_ORDERS + 1)]
+    for attempt in (
+        lambda: tags.tag_orders(app, acme.admin, too_many, add=["紧急订单"]),
+        lambda: holds.hold_orders(app, acme.admin, too_many, reason="x"),
+        lambda: holds.release_orders(app, acme.admin, too_many),
+    ):
+        with pytest.raises(ValidationError, match="at most 10000 orders") as caught:
+            attempt()
+        assert caught.value.details["field"] == "orders"
+    with pytest.raises(ValidationError, match="not an order number"):
+        tags.tag_orders(app, acme.admin, ["A1", "x" * 65], add=["紧急订单"])
+    assert tagged(app, "紧急订单") == [] and not order(app, "A1").on_hold

@@ -28,9 +28,10 @@ from core.accounts import audit, auth, roles, users
 from core.actor import Actor
 from core.app import App
 from core.contracts import Contact
+from core.desk import edits, holds, manual, tags
 from core.errors import OrderhubError, PermissionDenied
 from core.importing import service as importing
-from core.models import PrintJobItem
+from core.models import Order, PrintJobItem
 from core.models.base import Base
 from core.orders import packages
 from core.printing import history, printer_tools, printers, reprint, runner, template_store
@@ -117,6 +118,35 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, "boss", "Another-Good-Pass-7"
         ),
         "accounts.users.unlock_user": lambda w: users.unlock_user(w.app, w.viewer, "boss"),
+        "desk.edits.edit_receiver": lambda w: edits.edit_receiver(
+            w.app, w.viewer, _number(w), phone="13900139000"
+        ),
+        "desk.edits.set_remark": lambda w: edits.set_remark(w.app, w.viewer, _number(w), "x"),
+        "desk.edits.set_flag": lambda w: edits.set_flag(w.app, w.viewer, _number(w), "red"),
+        "desk.holds.hold_orders": lambda w: holds.hold_orders(
+            w.app, w.viewer, [_number(w)], reason="x"
+        ),
+        "desk.holds.release_orders": lambda w: holds.release_orders(w.app, w.viewer, [_number(w)]),
+        "desk.manual.create_manual_order": lambda w: manual.create_manual_order(
+            w.app,
+            w.viewer,
+            w.shop_id,
+            name="李四",
+            phone="13900139000",
+            province="广东省",
+            city="深圳市",
+            district="南山区",
+            address="科技路1号",
+            lines=[manual.ManualLine("杯子", "", 1, "9.90")],
+        ),
+        "desk.tags.list_tags": lambda w: tags.list_tags(w.app, w.viewer),
+        "desk.tags.create_tag": lambda w: tags.create_tag(w.app, w.viewer, "紧急", "red"),
+        "desk.tags.rename_tag": lambda w: tags.rename_tag(w.app, w.viewer, "紧急", "x"),
+        "desk.tags.recolour_tag": lambda w: tags.recolour_tag(w.app, w.viewer, "紧急", "blue"),
+        "desk.tags.delete_tag": lambda w: tags.delete_tag(w.app, w.viewer, "紧急"),
+        "desk.tags.tag_orders": lambda w: tags.tag_orders(
+            w.app, w.viewer, [_number(w)], add=["紧急"]
+        ),
         "importing.service.import_orders": lambda w: importing.import_orders(
             w.app, w.viewer, w.shop_id, io.BytesIO(CSV.encode()), filename="orders.csv"
         ),
@@ -226,6 +256,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
 #: The read-only role may read these; every other walked call must be refused.
 READS = {
     "accounts.auth.list_tokens",
+    "desk.tags.list_tags",
     "accounts.roles.list_roles",
     "orders.packages.packages_for_orders",
     "orders.packages.get_package",
@@ -238,6 +269,12 @@ READS = {
     "waybills.query.list_waybills",
     "waybills.query.waybill_ids_by_number",
 }
+
+
+def _number(world: World) -> str:
+    """The platform number of the world's first order."""
+    with world.app.tx() as session:
+        return session.get(Order, world.order_ids[0]).platform_order_no
 
 
 def service_functions() -> Iterator[str]:
