@@ -128,11 +128,12 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-
 
 def test_a_new_receiver_is_encrypted_masked_rehashed_and_audited_masked(app, acme, shop) -> None:
     store(app, acme.org_id, shop, "A1")
+    set_columns(app, "A1", rules_checked_at=T0)  # the audit rules had judged it
     clerk = acme.staff("clerk", "print_operator")
     done = edits.edit_receiver(
         app, clerk, "A1", name="李四", phone=NEW_PHONE, district="余杭区", address="五常大道 1 号"
     )
-    assert done.version == 2
+    assert done.version == 3
     stored = order(app, "A1")
     assert (stored.receiver_name, stored.receiver_phone) == ("李四", "13900005678")
     assert (stored.receiver_district, stored.receiver_address) == ("余杭区", "五常大道 1 号")
@@ -149,7 +150,8 @@ def test_a_new_receiver_is_encrypted_masked_rehashed_and_audited_masked(app, acm
         district="余杭区",
         address="五常大道 1 号",
     )
-    assert stored.version == 2 and stored.rules_checked_at is None
+    assert stored.version == 3  # 2 for the rules' stamp above, 3 for the edit
+    assert stored.rules_checked_at is None  # to be judged again
     with app.tx() as session:  # the database holds ciphertext only
         clear = (
             session.connection()
@@ -163,7 +165,7 @@ def test_a_new_receiver_is_encrypted_masked_rehashed_and_audited_masked(app, acm
     assert audited.before["receiver_phone"] == "138****5678"
     assert audited.after["receiver_phone"] == "139****5678"
     assert audited.after["receiver_district"] == "余杭区"
-    assert (audited.before["version"], audited.after["version"]) == (1, 2)
+    assert (audited.before["version"], audited.after["version"]) == (2, 3)
     trail = json.dumps([audited.before, audited.after], ensure_ascii=False)
     for clear_text in ("李四", "13900005678", "五常大道 1 号", "王小明", "13812345678"):
         assert clear_text not in trail

@@ -12,6 +12,7 @@ from core.desk import holds
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.orders import packages
 from tests.desk.test_edits import (
+    T0,
     cli_env,  # noqa: F401 (a fixture)
     events,
     make_shop,
@@ -29,11 +30,12 @@ def shop(app, acme) -> int:
 
 def test_hold_and_release_many_orders_with_a_reason(app, acme, shop) -> None:
     store(app, acme.org_id, shop, "A1", "A2", "A3", source="sync")
+    set_columns(app, "A1", rules_checked_at=T0)
     clerk = acme.staff("clerk", "print_operator")
     held = holds.hold_orders(app, clerk, ["A1", " A2 ", "A1"], reason="买家要求改地址，等回复")
     assert (held.changed, held.unchanged, held.refused) == (["A1", "A2"], [], {})
     first = order(app, "A1")
-    assert (first.on_hold, first.hold_reason, first.version) == (True, "买家要求改地址，等回复", 2)
+    assert (first.on_hold, first.hold_reason, first.version) == (True, "买家要求改地址，等回复", 3)
     assert first.rules_checked_at is None
     again = holds.hold_orders(app, clerk, ["A1", "A3"], reason="缺货")
     assert (again.changed, again.unchanged) == (["A3"], ["A1"])
