@@ -354,7 +354,8 @@ def _apply_update(
     correction: bool = False,
 ) -> bool:
     """Guarded update: applies only if the stored copy is still older than `item` — or, for
-    a `correction`, still the import's copy of the same time."""
+    a `correction`, still the import's copy of the same time. Bumps the order's version, so
+    an operator's edit of the copy loaded before it conflicts instead of landing on it."""
     derived = order_status.derive(
         row.hub_status,
         OrderStatus(item.status),
@@ -374,7 +375,8 @@ def _apply_update(
         else f"(platform_updated_at IS NULL OR platform_updated_at < {marker})"
     )
     changed = connection.exec_driver_sql(
-        f"UPDATE orders SET {assignments} WHERE id = {marker} AND {condition}",
+        f"UPDATE orders SET {assignments}, version = version + 1 "
+        f"WHERE id = {marker} AND {condition}",
         (*values, row.id, guard),
     ).rowcount
     if changed != 1:

@@ -75,7 +75,7 @@ class _Statements:
         self.orders_printed = (
             update(ORDERS)
             .where(chosen(ORDERS.c.id), ORDERS.c.hub_status.in_(("pending", "audited")))
-            .values(hub_status="printed")
+            .values(hub_status="printed", version=ORDERS.c.version + 1)
         )
         self.voided = select(WAYBILLS.c.id, WAYBILLS.c.number, WAYBILLS.c.status).where(
             chosen(WAYBILLS.c.id), WAYBILLS.c.status.not_in(PRINTABLE_WAYBILL_STATUSES)
