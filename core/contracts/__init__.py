@@ -7,6 +7,7 @@ core's internals. docs/plugins.md documents every class and method; a test keeps
 from core.contracts.base import Contract, PluginServices, validate_contract
 from core.contracts.carrier import (
     Carrier,
+    SortCode,
     Waybill,
     WaybillItem,
     WaybillRef,
@@ -84,6 +85,7 @@ __all__ = [
     "Renderer",
     "SalesPlatform",
     "ShipmentConfirmation",
+    "SortCode",
     "TemplateSpec",
     "TokenGrant",
     "UnreadableOrder",

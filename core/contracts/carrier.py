@@ -21,6 +21,9 @@ from core.contracts.base import Contract
 from core.contracts.types import Contact, frozen_mapping, required_text
 from core.errors import ValidationError
 
+#: Longest routing text kept (a sort code is ~12 characters, a hub name ~20).
+MAX_ROUTING_CHARS = 64
+
 
 @dataclass(frozen=True)
 class WaybillSubscription:
@@ -69,18 +72,64 @@ class WaybillRequest:
 
 
 @dataclass(frozen=True)
+class SortCode:
+    """Where the carrier routes a parcel, as printed in a label's sort area: the sort code
+    (三段码, or the 大头笔 text when the carrier gives no code), the 大头笔 destination
+    text, and the consolidation hub (集包地) name and code. Not buyer data: it names
+    carrier sites and regions, never the receiver."""
+
+    sort_code: str = ""
+    route_name: str = ""
+    consolidation_name: str = ""
+    consolidation_code: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("sort_code", "route_name", "consolidation_name", "consolidation_code"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise ValidationError(f"routing {name} must be text, not {value!r}", field=name)
+            object.__setattr__(self, name, value.strip()[:MAX_ROUTING_CHARS])
+
+    def __bool__(self) -> bool:
+        return any(
+            (self.sort_code, self.route_name, self.consolidation_name, self.consolidation_code)
+        )
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "sort_code": self.sort_code,
+            "route_name": self.route_name,
+            "consolidation_name": self.consolidation_name,
+            "consolidation_code": self.consolidation_code,
+        }
+
+    @classmethod
+    def from_dict(cls, value: object) -> SortCode | None:
+        """From `to_dict()`'s shape (as stored); None for anything else or all empty."""
+        if not isinstance(value, Mapping):
+            return None
+        found = cls(**{k: str(value.get(k) or "") for k in cls.__dataclass_fields__})
+        return found or None
+
+
+@dataclass(frozen=True)
 class Waybill:
     """An allocated waybill. `print_data` is kept exactly as the carrier returned it: for a
-    platform print component it is an encrypted, signed payload we must not alter."""
+    platform print component it is an encrypted, signed payload we must not alter.
+    `routing` is the sort code and hub the carrier gave in clear (None when it gave none,
+    e.g. only inside encrypted print data)."""
 
     carrier_code: str
     number: str
     print_data: str = ""
     parent_number: str = ""  # the master number of a multi-piece shipment
     request_id: str = ""
+    routing: SortCode | None = None
 
     def __post_init__(self) -> None:
         required_text(self.number, "number")
+        if self.routing is not None and not isinstance(self.routing, SortCode):
+            raise ValidationError("waybill routing must be a SortCode or None", field="routing")
 
 
 @dataclass(frozen=True)

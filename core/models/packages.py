@@ -156,9 +156,11 @@ class Waybill(Base):
 
     `print_data` is kept exactly as returned (PDD: a JSON string of platform-encrypted
     data for the print component); it is encrypted at rest like every carrier payload
-    that may hold buyer data. `request_id` is what the carrier saw as the caller's id
-    (PDD `object_id`), so a repeated request is recognised. `number_warning` records a
-    number that does not look like the carrier's (stored anyway: never rejected).
+    that may hold buyer data. `routing` is the sort code and hub the carrier gave in
+    clear, printed in the sort area of the labels orderhub renders. `request_id` is what
+    the carrier saw as the caller's id (PDD `object_id`), so a repeated request is
+    recognised. `number_warning` records a number that does not look like the carrier's
+    (stored anyway: never rejected).
     """
 
     __tablename__ = "waybills"
@@ -195,6 +197,8 @@ class Waybill(Base):
     request_id: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(16), default="allocated")
     print_data: Mapped[object | None] = mapped_column(EncryptedJSON(), default=None)
+    #: `SortCode.to_dict()` of the carrier's routing (三段码, 集包地); no buyer data.
+    routing: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
     number_warning: Mapped[str] = mapped_column(String(255), default="")
     allocated_at: Mapped[datetime] = mapped_column(default=clock.now)
     allocated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)

@@ -162,6 +162,7 @@ def reprint_data(app: App, actor: Actor, waybill_ids: Iterable[int]) -> dict[int
         }
     data: dict[int, object] = {w.id: w.print_data for w in rows}
     fresh: dict[int, str] = {}
+    routing: dict[int, dict[str, str]] = {}
     for account_id, waybills in by_account.items():
         with carrier_session(app, targets[account_id]) as calls:
             if not calls.cls.SUPPORTS_REPRINT_QUERY:
@@ -175,10 +176,14 @@ def reprint_data(app: App, actor: Actor, waybill_ids: Iterable[int]) -> dict[int
                 for w in part:
                     if w.number in by_number and by_number[w.number].print_data:
                         fresh[w.id] = by_number[w.number].print_data
+                    if w.number in by_number and by_number[w.number].routing:
+                        routing[w.id] = by_number[w.number].routing.to_dict()  # type: ignore[union-attr]
     if fresh:
         with app.tx() as session:
             for waybill_id, print_data in fresh.items():
-                session.get(Waybill, waybill_id).print_data = print_data  # type: ignore[union-attr]
+                row = session.get(Waybill, waybill_id)
+                row.print_data = print_data  # type: ignore[union-attr]
+                row.routing = routing.get(waybill_id) or row.routing  # type: ignore[union-attr]
             audit.record(
                 session,
                 "waybill.reprint_data",

@@ -170,6 +170,7 @@ def store(
                 request_id=requests[package_id].request_id,
                 status="allocated",
                 print_data=waybill.print_data or None,
+                routing=waybill.routing.to_dict() if waybill.routing else None,
                 number_warning=warnings.get(package_id, "")[:255],
                 allocated_at=now,
                 allocated_by=user_id,

@@ -193,9 +193,17 @@ def upgrade() -> None:
         "UPDATE orders SET in_exception = true WHERE exception_reasons IS NOT NULL"
         " AND CAST(exception_reasons AS TEXT) NOT IN ('[]', 'null', '')"
     )
+    # --- part E: labels a courier can use (the carrier's routing with each waybill) ---
+    with op.batch_alter_table("waybills", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("routing", sa.JSON(), nullable=True))
+    # --- end of part E ---
 
 
 def downgrade() -> None:
+    # --- part E ---
+    with op.batch_alter_table("waybills", schema=None) as batch_op:
+        batch_op.drop_column("routing")
+    # --- end of part E ---
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_orders_audited_by_users"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_orders_created_by_users"), type_="foreignkey")

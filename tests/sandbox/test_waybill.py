@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from plugins.platforms.pinduoduo.sandbox.data_logistics import TRACKING_PATTERNS
 from tests.sandbox.conftest import Gateway, waybill_branch, waybill_request
@@ -46,6 +47,14 @@ def test_issuing_numbers_decrements_the_balance_and_seals_print_data(
         content = gw.server.sandbox.cipher.open_print_data(module["print_data"])
         assert content["waybillCode"] == module["waybill_code"]
         assert content["recipient"]["name"]  # the order's receiver, in clear inside
+        routing = module["routing_info"]  # in clear beside the print data, as sealed inside
+        assert routing["big_shot_name"] == content["routingInfo"]["bigShotName"]
+        assert routing["three_segment_code"] == content["routingInfo"]["threeSegmentCode"]
+        assert routing["consolidation"] == content["routingInfo"]["consolidation"]
+        assert re.fullmatch(r"\d{3}-[A-Z]\d{2} \d{2}", routing["three_segment_code"])
+        assert routing["consolidation"]["name"].endswith("转运中心")
+        address = content["recipient"]["address"]
+        assert routing["big_shot_name"] == address["province"][:2] + address["city"][:2]
     branch = waybill_branch(gw, token, "YTO")
     assert (branch["quantity"], branch["allocated_quantity"]) == (9_997, 3)
 
@@ -85,6 +94,7 @@ def test_query_by_code_returns_the_print_data_for_a_reprint(gw: Gateway, token: 
         "object_id": "reprint-1",
         "waybill_code": module["waybill_code"],
         "print_data": module["print_data"],
+        "routing_info": module["routing_info"],
     }
     gw.ok(CANCEL, token, wp_code="YUNDA", waybill_code=module["waybill_code"])
     assert "已取消" in gw.error(QUERY, token, param_list=params)["sub_msg"]

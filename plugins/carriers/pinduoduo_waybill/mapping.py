@@ -7,6 +7,15 @@ request id as `object_id`, the orders, the goods, the recipient (for Pinduoduo o
 platform's ciphertext, passed through), the standard template URL and `user_id` (the
 shop's `owner_id`). Answers come back as `modules[]` keyed by `object_id`; `print_data`
 is an encrypted JSON string for the print component and is kept byte for byte.
+
+Routing (三段码 / 大头笔, 集包地) is read where the answer gives it in clear: a module's
+`routing_info` object, or the `data.routingInfo` of plain (`need_encrypt: false`) print
+data (pinduoduo.md §7, the print component's plain-data shape). Both spellings of the
+keys are accepted (`three_segment_code` / `threeSegmentCode`, `big_shot_name` /
+`bigShotName`, `consolidation{name, code}`), and the Cainiao-style `short_address`,
+`package_center_name` / `package_center_code` seen in carrier answers (printing.md). Which
+of these a production answer carries outside the ciphertext is [uncertain]; encrypted
+print data yields no routing and the print component prints it from there.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.contracts.carrier import (
+    SortCode,
     Waybill,
     WaybillRef,
     WaybillRequest,
@@ -104,6 +114,7 @@ def results_from_modules(
             print_data=_text(module.get("print_data")),
             parent_number=str(module.get("parent_waybill_code") or ""),
             request_id=object_id,
+            routing=routing_from(module),
         )
     return [
         WaybillResult(r.request_id, waybill=found[r.request_id])
@@ -187,14 +198,75 @@ def query_params(refs: Sequence[WaybillRef]) -> list[dict[str, str]]:
 def waybills_from_query(refs: Sequence[WaybillRef], body: Mapping[str, Any]) -> list[Waybill]:
     """`pdd.waybill.query.by.waybillcode` → one waybill per reference, in order; a
     number the answer left out keeps empty print data."""
-    found: dict[str, str] = {}
+    found: dict[str, Mapping[str, Any]] = {}
     for module in body.get("modules") or []:
         inner = module.get("waybill_cloud_print_response") if isinstance(module, Mapping) else None
         if isinstance(inner, Mapping) and inner.get("waybill_code"):
-            found[str(inner["waybill_code"])] = _text(inner.get("print_data"))
+            found[str(inner["waybill_code"])] = inner
     return [
-        Waybill(ref.carrier_code, ref.number, print_data=found.get(ref.number, "")) for ref in refs
+        Waybill(
+            ref.carrier_code,
+            ref.number,
+            print_data=_text(found.get(ref.number, {}).get("print_data")),
+            routing=routing_from(found.get(ref.number, {})),
+        )
+        for ref in refs
     ]
+
+
+#: Key spellings of each routing field, compared without `_` and case.
+_ROUTING_KEYS = {
+    "sort_code": ("threesegmentcode", "sortcode", "shortaddress"),
+    "route_name": ("bigshotname", "routename"),
+    "consolidation_name": ("packagecentername", "consolidationname"),
+    "consolidation_code": ("packagecentercode", "consolidationcode"),
+}
+
+
+def routing_from(module: Mapping[str, Any]) -> SortCode | None:
+    """The routing of one answer module: its `routing_info`, else the `routingInfo` of
+    plain print data; None when neither gives any (encrypted print data)."""
+    info = module.get("routing_info")
+    if not isinstance(info, Mapping):
+        info = _plain_print_routing(module.get("print_data"))
+    if not isinstance(info, Mapping):
+        return None
+    flat = {_key(k): v for k, v in info.items() if not isinstance(v, Mapping)}
+    hub = next((v for k, v in info.items() if _key(k) == "consolidation"), None)
+    if isinstance(hub, Mapping):
+        flat.setdefault("consolidationname", hub.get("name"))
+        flat.setdefault("consolidationcode", hub.get("code"))
+    values = {
+        field: next((_scalar(flat.get(k)) for k in keys if _scalar(flat.get(k))), "")
+        for field, keys in _ROUTING_KEYS.items()
+    }
+    values["sort_code"] = values["sort_code"] or values["route_name"]
+    return SortCode(**values) or None
+
+
+def _plain_print_routing(print_data: object) -> object:
+    """`data.routingInfo` of unencrypted print data (a JSON string or an object)."""
+    data = print_data
+    if isinstance(data, str):
+        if "routingInfo" not in data:
+            return None
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return None
+    inner = data.get("data") if isinstance(data, Mapping) else None
+    return inner.get("routingInfo") if isinstance(inner, Mapping) else None
+
+
+def _key(name: object) -> str:
+    return str(name).replace("_", "").lower()
+
+
+def _scalar(value: object) -> str:
+    """Text or a number as text; anything else (objects, lists, booleans) is nothing."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    return str(value).strip() if isinstance(value, str | int) else ""
 
 
 def _text(value: object) -> str:

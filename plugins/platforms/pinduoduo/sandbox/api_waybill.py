@@ -5,6 +5,9 @@ carrier is subscribed, the sender address is one of its branches' shipping addre
 ≤ 10 `trade_order_info_dtos`, each with an object_id, orders of this shop (PDD channel),
 items, a standard template URL of that carrier and a user_id. The print data is sealed
 with the sandbox's key, so a print-component double can open it (`Cipher.open_print_data`).
+Beside it each module carries the waybill's `routing_info` in clear (大头笔, 三段码, 集包地
+name and code, the issuing branch), the same routing the sealed print data holds, so a
+hub that renders its own labels can fill their sort area.
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ def get(call: Call) -> dict[str, Any]:
                 "waybill_code": waybill.waybill_code,
                 "parent_waybill_code": "",
                 "print_data": waybill.print_data,
+                "routing_info": waybill.routing,
             }
         )
     return {"modules": modules}
@@ -211,15 +215,15 @@ def _issue(
     book, sandbox = call.sandbox.waybills, call.sandbox
     code = book.new_code(wp_code)
     rec = plan["recipient"]["address"]
-    digits = int(hashlib.md5(code.encode()).hexdigest()[:8], 16)
+    routing = _routing(code, rec, branch)
     content = {
         "waybillCode": code,
         "wpCode": wp_code,
         "objectId": plan["object_id"],
         "routingInfo": {
-            "bigShotName": f"{rec['province'][:2]}{rec['city'][:2]}",
-            "threeSegmentCode": f"{digits % 900 + 100} {digits // 9 % 900 + 100} {digits % 97:02d}",
-            "consolidation": {"name": f"{rec['city']}集包", "code": f"{digits % 9000 + 1000}"},
+            "bigShotName": routing["big_shot_name"],
+            "threeSegmentCode": routing["three_segment_code"],
+            "consolidation": routing["consolidation"],
             "originBranchCode": branch.branch_code,
             "originBranchName": branch.branch_name,
         },
@@ -239,9 +243,30 @@ def _issue(
         print_data=sandbox.cipher.seal_print_data(content, plan["template_url"]),
         template_url=plan["template_url"],
         created_at=call.now,
+        routing=routing,
     )
     book.record(waybill, branch)
     return waybill
+
+
+def _routing(code: str, address: dict[str, Any], branch: Branch) -> dict[str, Any]:
+    """Routing as carriers print it, stable per waybill number: 大头笔 from the
+    destination (浙江杭州), a 三段码 like "571-K12 06" (destination centre, delivery
+    branch, courier), and the destination's consolidation hub."""
+    digits = int(hashlib.md5(code.encode()).hexdigest()[:8], 16)
+    letter = "ABCDEFGHJKLMNPQRSTWXYZ"[digits % 22]
+    return {
+        "big_shot_name": f"{address['province'][:2]}{address['city'][:2]}",
+        "three_segment_code": (
+            f"{digits % 900 + 100}-{letter}{digits // 7 % 90 + 10} {digits // 11 % 99 + 1:02d}"
+        ),
+        "consolidation": {
+            "name": f"{address['city'].removesuffix('市')}转运中心",
+            "code": f"{digits // 13 % 9000 + 1000}",
+        },
+        "origin_branch_code": branch.branch_code,
+        "origin_branch_name": branch.branch_name,
+    }
 
 
 def cancel(call: Call) -> dict[str, Any]:
@@ -282,6 +307,7 @@ def query_by_code(call: Call) -> dict[str, Any]:
                     "object_id": str(item.get("object_id") or waybill.object_id),
                     "waybill_code": code,
                     "print_data": waybill.print_data,
+                    "routing_info": waybill.routing,
                 }
             }
         )

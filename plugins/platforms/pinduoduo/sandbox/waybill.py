@@ -76,6 +76,7 @@ class Waybill:
     template_url: str
     created_at: int
     status: str = "allocated"  # or "cancelled"
+    routing: dict[str, Any] = field(default_factory=dict)  # routing_info of the answer
 
 
 @dataclass
