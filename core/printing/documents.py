@@ -8,10 +8,14 @@ platform payloads, so memory depends on the page size, not on the batch.
 
 Two ways a label leaves: rendered by orderhub (`LabelData` → a renderer for the printer's
 language), or — for a print-component printer (`pdd-print`) — as the platform's encrypted
-`print_data` passed through untouched. Labels orderhub renders print the receiver as
-stored: in clear for imported orders, and the platform's masked copies where it only gave
-ciphertext (a privacy waybill, as in the sandbox); a Pinduoduo merchant prints real
-Pinduoduo waybills through the component, which alone can open the ciphertext.
+`print_data` passed through untouched. Labels orderhub renders carry the receiver as
+clear as the order allows — in clear for imported and manual orders, so the courier can
+call the buyer; the platform's masked copies where it only gave ciphertext (a Pinduoduo
+merchant prints those waybills through the component, which alone opens the ciphertext)
+— and a template element with `mask` masks it. Packing slips and pick lists always get
+the masked receiver. The clear receiver exists only in the render data in memory: print
+items store no document, and `redact` takes it out of every item error before it is
+stored or logged. The sort area comes from the waybill's stored routing (`SortCode`).
 
 `problem(…)` says why an item must not print now (order put on hold or refunded after the
 job was made, waybill cancelled or replaced): such items fail with that reason.
@@ -20,6 +24,7 @@ job was made, waybill cancelled or replaced): such items fail with that reason.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +32,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
+from core.contracts.carrier import SortCode
 from core.contracts.types import Contact
+from core.masking import mask_address, mask_name, mask_phone
 from core.models import CarrierAccount, Order, Package, PackageLine, Shop, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
 from core.orders.status import blocking_reason
@@ -219,16 +226,18 @@ def label_data(source: Source, printed_at: datetime) -> LabelData:
     waybill = source.waybill
     assert waybill is not None
     first = source.orders[0]
-    clear = _clear_fields(waybill.print_data)
+    routing = routing_of(waybill)
     remarks = "；".join(
         t for o in source.orders for t in (o.seller_remark.strip(), o.buyer_memo.strip()) if t
     )
     return LabelData(
         waybill_number=waybill.number,
-        receiver=Party.from_contact(recipient_of(first)),
+        receiver=Party.from_contact(recipient_of(first)),  # as clear as the order allows
         sender=sender_of(source.account),
-        sort_code=clear.get("sort_code", ""),
-        package_center=clear.get("package_center", ""),
+        sort_code=routing.sort_code,
+        package_center=routing.consolidation_name,
+        package_center_code=routing.consolidation_code,
+        route_name=routing.route_name,
         carrier_code=waybill.carrier_code,
         carrier_name=carrier_name(source),
         order_numbers=tuple(o.platform_order_no for o in source.orders),
@@ -297,6 +306,40 @@ def component_payload(source: Source, task_id: str) -> bytes:
         )
     document = {"documentID": waybill.number, "contents": [content]}
     return json.dumps({"taskID": task_id, "documents": [document]}, ensure_ascii=False).encode()
+
+
+def routing_of(waybill: Waybill) -> SortCode:
+    """The waybill's routing as stored at allocation; for waybills without one, the sort
+    code and hub of print data a carrier sent in clear (direct-carrier APIs)."""
+    stored = SortCode.from_dict(waybill.routing)
+    if stored is not None:
+        return stored
+    clear = _clear_fields(waybill.print_data)
+    return SortCode(
+        sort_code=clear.get("sort_code", ""), consolidation_name=clear.get("package_center", "")
+    )
+
+
+_MOBILE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+
+
+def redact(source: Source | None, text: str) -> str:
+    """`text` without the clear receiver of the source's orders (masked copies instead),
+    nor any mobile number: an item's error (a barcode that cannot encode its value …)
+    is stored, shown and logged, and never carries buyer data."""
+    if not text:
+        return text
+    for order in source.orders if source is not None else ():
+        if order.receiver_is_platform_encrypted:
+            continue
+        for value, masked in (
+            (order.receiver_address or "", mask_address),
+            (order.receiver_name or "", mask_name),
+            (order.receiver_phone or "", mask_phone),
+        ):
+            if len(value) >= 2 and value in text:
+                text = text.replace(value, masked(value))
+    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def _clear_fields(print_data: object) -> dict[str, str]:

@@ -10,6 +10,7 @@ on hold meanwhile) fails alone: the others of its chunk are rendered without it.
 from __future__ import annotations
 
 import logging
+import traceback
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -72,8 +73,10 @@ class ChunkRenderer:
                 prepared.failed[ref.id] = describe(ref, sources, str(exc))
                 continue
             except Exception as exc:  # a bug in data building fails the item, not the batch
-                log.exception("preparing item %s failed", ref.id)
-                prepared.failed[ref.id] = describe(ref, sources, f"{type(exc).__name__}: {exc}")
+                error = describe(ref, sources, f"{type(exc).__name__}: {exc}")
+                trace = "".join(traceback.format_tb(exc.__traceback__))  # frames, no values
+                log.error("preparing item %s failed: %s\n%s", ref.id, error, trace)
+                prepared.failed[ref.id] = error
                 continue
             prepared.item_ids.append(ref.id)
             if isinstance(content, bytes):
@@ -164,8 +167,10 @@ class ChunkRenderer:
 
 
 def describe(ref: docs.ItemRef, sources: dict, error: str) -> str:
-    """An item's failure, naming its order(s) and position."""
+    """An item's failure, naming its order(s) and position; buyer data redacted (it is
+    stored as the item's error, shown and logged)."""
     source = sources.get(ref.package_id)
+    error = docs.redact(source, error)
     if source is not None and source.orders:
         numbers = ",".join(o.platform_order_no for o in source.orders)
         return f"order {numbers} (item {ref.position}): {error}"

@@ -103,13 +103,17 @@ def items_summary(items: Iterable[ItemLine]) -> str:
 
 @dataclass(frozen=True)
 class LabelData:
-    """One e-waybill label (电子面单): one package, one waybill number."""
+    """One e-waybill label (电子面单): one package, one waybill number. The receiver is
+    as clear as the order allows (see `core.printing.documents.label_data`): a template
+    element masks it with `mask`."""
 
     waybill_number: str
     receiver: Party
     sender: Party
     sort_code: str = ""  # 三段码 / 大头笔, as the carrier returned it
     package_center: str = ""  # 集包地
+    package_center_code: str = ""  # 集包地 code
+    route_name: str = ""  # 大头笔 text (浙江杭州)
     carrier_code: str = ""
     carrier_name: str = ""
     order_numbers: tuple[str, ...] = ()
@@ -138,6 +142,8 @@ class LabelData:
             "waybill_number": self.waybill_number,
             "sort_code": self.sort_code,
             "package_center": self.package_center,
+            "package_center_code": self.package_center_code,
+            "route_name": self.route_name,
             "carrier": {"code": self.carrier_code, "name": self.carrier_name},
             "sender": self.sender.to_mapping(),
             "receiver": self.receiver.to_mapping(),

@@ -36,6 +36,8 @@ LABEL_FIELDS = {
     "waybill_number": "运单号",
     "sort_code": "三段码/大头笔",
     "package_center": "集包地",
+    "package_center_code": "集包地代码",
+    "route_name": "大头笔（目的地）",
     "carrier.code": "快递公司代码",
     "carrier.name": "快递公司",
     **_party("sender", "寄件人"),

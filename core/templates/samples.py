@@ -60,6 +60,8 @@ def sample_label(
         waybill_number=waybill_number,
         sort_code=sort_code,
         package_center="深圳转运中心",
+        package_center_code="5180",
+        route_name="广东深圳",
         carrier_code="YTO",
         carrier_name="圆通速递",
         sender=SENDER,

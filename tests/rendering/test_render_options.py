@@ -107,9 +107,9 @@ def test_tspl_resident_font_sends_text_commands_in_gbk() -> None:
     content = render("tspl", settings=settings).content
     texts = re.findall(rb'TEXT (\d+),(\d+),"TSS24\.BF2",0,(\d+),(\d+),"(.*?)"\r\n', content)
     lines = [t[4].decode("gbk") for t in texts]
-    assert "深圳转运中心" in lines
+    assert "深圳转运中心  5180" in lines  # 集包地 name and code
     assert "300-A12 058" in lines
-    assert "张**  138****1234" in lines
+    assert "张晓明  13800001234" in lines  # the built-in label prints the receiver whole
     sort_code = texts[lines.index("300-A12 058")]
     assert int(sort_code[2]) >= 3  # 34 pt ≈ 96 dots: a multiplier of 4 on the 24-dot font
     assert "收" not in lines  # white-on-black text stays in the raster
@@ -123,7 +123,7 @@ def test_zpl_resident_font_uses_utf8_fields() -> None:
     content = render("zpl", settings={"resident_font": "E:SIMSUN.TTF"}).content.decode("utf-8")
     assert content.startswith("^XA\n^CI28\n")
     assert re.search(r"\^A@N,\d+,\d+,E:SIMSUN\.TTF\^FB\d+,1,0,C,0\^FH_\^FD300-A12 058\^FS", content)
-    assert "^FD深圳转运中心^FS" in content
+    assert "^FD深圳转运中心  5180^FS" in content
     data = sample_data("label") | {"remarks": "a_b^c~d"}
     escaped = render("zpl", data=data, settings={"resident_font": "E:SIMSUN.TTF"}).content
     assert "^FD备注：a_5Fb_5Ec_7Ed^FS" in escaped.decode()
