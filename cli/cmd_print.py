@@ -62,7 +62,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     target.add_argument("--filter", metavar="TERMS", help='e.g. "status=audited limit=200"')
     parser.add_argument("--printer", action="append", default=[], metavar="NAME")
     parser.add_argument("--template", help="template name (default: by kind and media)")
-    parser.add_argument("--kind", default="label", choices=("label", "packing_slip", "pick_list"))
+    parser.add_argument(
+        "--kind",
+        default="label",
+        type=lambda text: text.strip().replace("-", "_"),
+        choices=("label", "packing_slip", "pick_list", "product_label"),
+        help="label, packing-slip, pick-list, or product-label (商品标签: one per unit)",
+    )
     parser.add_argument("--carrier", metavar="ACCOUNT", help="carrier account for new waybills")
     parser.add_argument("--reprint", action="store_true", help="print printed labels again")
     parser.add_argument("--new-waybill", action="store_true", help="reprint on a new waybill")

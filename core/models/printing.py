@@ -182,6 +182,8 @@ class PrintJobItem(Base):
     package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id"), default=None)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
     waybill_id: Mapped[int | None] = mapped_column(ForeignKey("waybills.id"), default=None)
+    #: A product label's goods line: `order_id` and this line number, in the package.
+    line_no: Mapped[int | None] = mapped_column(default=None)
     printer_id: Mapped[int | None] = mapped_column(ForeignKey("printers.id"), default=None)
     template_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("template_versions.id"), default=None

@@ -2,9 +2,10 @@
 
 For a label: the package's waybill, its carrier account (sender, carrier name), the orders
 in the package (receiver, remarks) and their goods; for a packing slip the same plus the
-money; for a pick list, every package of the job aggregated by SKU and grouped by carrier.
-Reading is bulk (a handful of queries per page, never one per item) and skips the raw
-platform payloads, so memory depends on the page size, not on the batch.
+money; for a pick list, every package of the job aggregated by SKU and grouped by carrier;
+for a product label, one goods line of the package (one label per unit). Reading is bulk
+(a handful of queries per page, never one per item) and skips the raw platform payloads,
+so memory depends on the page size, not on the batch.
 
 Two ways a label leaves: rendered by orderhub (`LabelData` → a renderer for the printer's
 language), or — for a print-component printer (`pdd-print`) — as the platform's encrypted
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session, defer
 
 from core.contracts.carrier import SortCode
 from core.contracts.types import Contact
+from core.errors import ValidationError
 from core.masking import mask_address, mask_name, mask_phone
 from core.models import CarrierAccount, Order, Package, PackageLine, Shop, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
@@ -44,6 +46,7 @@ from core.templates import (
     PackingSlipData,
     Party,
     PickListData,
+    ProductLabelData,
     aggregate_pick_lines,
 )
 from core.waybills.requests import recipient_of
@@ -66,6 +69,7 @@ class ItemRef:
     template_version_id: int | None
     reprint: bool
     attempts: int
+    line_no: int | None = None  # a product label's goods line (of `order_id`)
 
 
 @dataclass
@@ -285,6 +289,38 @@ def pick_list_data(
         lines=aggregate_pick_lines(picks),
         order_count=len(orders),
         operator=operator,
+        print_time=printed_at,
+    )
+
+
+def product_label_data(source: Source, ref: ItemRef, printed_at: datetime) -> ProductLabelData:
+    """The product label (商品标签) of the item's goods line: title, spec, merchant code
+    (outer_id) as text and barcode, unit price."""
+    order = next((o for o in source.orders if o.id == ref.order_id), None)
+    found = (
+        next((line for line in order.lines if line.line_no == ref.line_no), None)
+        if order is not None
+        else None
+    )
+    if order is None or found is None:
+        raise ValidationError(
+            f"goods line {ref.line_no} is no longer in package {source.package.id}: make "
+            "the product labels again",
+            field="line_no",
+        )
+    code = found.outer_id or found.outer_goods_id or found.platform_sku_id
+    if not code.strip():
+        raise ValidationError(
+            f"order {order.platform_order_no} line {found.line_no} has no merchant code "
+            "(outer_id) for the label's barcode",
+            field="outer_id",
+        )
+    return ProductLabelData(
+        code=code,
+        name=found.title or code,
+        barcode=code,
+        spec=found.spec,
+        price_fen=found.unit_price_fen or None,
         print_time=printed_at,
     )
 

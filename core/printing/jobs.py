@@ -4,7 +4,8 @@
 order by default), draws a waybill for every package of a label job that has none
 (`core.waybills.allocation.allocate`, in carrier batches) — or, for a reprint with a new
 waybill, cancels the old one and draws again (`core.waybills.allocation.reallocate`) — then
-stores the job and its items in order, split over the printers in contiguous blocks. Orders
+stores the job and its items in order, split over the printers in contiguous blocks (a
+product-label job has one item per unit of every goods line, 商品标签). Orders
 that cannot be printed (on hold, refunded, no waybill to be had, already printed without
 `--reprint`) are left out and listed with the reason; one bad order does not stop the batch.
 Nothing is printed here: `core.printing.runner.run_job` does that.
@@ -33,8 +34,10 @@ from core.printing.printers import PrinterConfig, get_row
 from core.templates import builtin_templates
 from core.waybills import carrier_accounts
 
-JOB_KINDS = ("label", "packing_slip", "pick_list")
+JOB_KINDS = ("label", "packing_slip", "pick_list", "product_label")
 INSERT_CHUNK = 1000
+#: Most product labels one job makes (one per unit of every goods line).
+MAX_PRODUCT_LABELS = 20_000
 
 
 @dataclass(frozen=True)
@@ -215,9 +218,9 @@ def _store(
         )
         session.add(job)
         session.flush()
-        units: list[int | None] = [None] if kind == "pick_list" else list(package_ids)
+        units = _units(session, kind, package_ids, first_orders)
         rows = []
-        for index, package_id in enumerate(units):
+        for index, (package_id, order_id, line_no) in enumerate(units):
             config = configs[index * len(configs) // len(units)]
             waybill = waybill_of.get(package_id) if package_id is not None else None
             before = prior.get(package_id) if package_id is not None else None
@@ -228,7 +231,8 @@ def _store(
                     "position": index + 1,
                     "kind": kind,
                     "package_id": package_id,
-                    "order_id": first_orders.get(package_id),
+                    "order_id": order_id,
+                    "line_no": line_no,
                     "waybill_id": waybill.id if waybill else None,
                     "printer_id": config.id,
                     "template_version_id": _version_for(config, version.id, before, template),
@@ -284,6 +288,38 @@ def _store(
             refused,
             warnings=warnings,
         )
+
+
+def _units(
+    session: Session, kind: str, package_ids: list[int], first_orders: dict[int | None, int]
+) -> list[tuple[int | None, int | None, int | None]]:
+    """(package, order, goods line) of each item in print order: one pick list for the
+    job; one product label per unit of each goods line (商品标签); else one per package."""
+    if kind == "pick_list":
+        return [(None, None, None)]
+    if kind != "product_label":
+        return [(p, first_orders.get(p), None) for p in package_ids]
+    order = {p: n for n, p in enumerate(package_ids)}
+    lines = []
+    for start in range(0, len(package_ids), INSERT_CHUNK):
+        lines += session.execute(
+            select(
+                PackageLine.package_id,
+                PackageLine.order_id,
+                PackageLine.line_no,
+                PackageLine.quantity,
+                PackageLine.id,
+            ).where(PackageLine.package_id.in_(package_ids[start : start + INSERT_CHUNK]))
+        ).all()
+    lines.sort(key=lambda r: (order[r.package_id], r.id))
+    total = sum(r.quantity for r in lines)
+    if total > MAX_PRODUCT_LABELS:
+        raise ValidationError(
+            f"{total} product labels is more than one job makes ({MAX_PRODUCT_LABELS}); "
+            "print fewer orders at a time",
+            field="order_ids",
+        )
+    return [(r.package_id, r.order_id, r.line_no) for r in lines for _ in range(r.quantity)]
 
 
 def _ciphertext_warning(session: Session, package_ids: list[int]) -> list[str]:

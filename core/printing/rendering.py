@@ -161,6 +161,8 @@ class ChunkRenderer:
             data = docs.packing_slip_data(source, now).to_mapping()  # type: ignore[arg-type]
         elif ref.kind == "pick_list":
             data = extra[("pick", ref.id)].to_mapping()
+        elif ref.kind == "product_label":
+            data = docs.product_label_data(source, ref, now).to_mapping()  # type: ignore[arg-type]
         else:
             raise ValidationError(f"items of kind {ref.kind!r} cannot be printed by a job")
         return render_request(self.config, spec, data)

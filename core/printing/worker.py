@@ -97,6 +97,7 @@ class PrinterWorker:
                         ITEMS.c.template_version_id,
                         ITEMS.c.reprint,
                         ITEMS.c.attempts,
+                        ITEMS.c.line_no,
                     )
                     .where(
                         ITEMS.c.job_id == self.run.job_id,

@@ -196,11 +196,15 @@ def upgrade() -> None:
     # --- part E: labels a courier can use (the carrier's routing with each waybill) ---
     with op.batch_alter_table("waybills", schema=None) as batch_op:
         batch_op.add_column(sa.Column("routing", sa.JSON(), nullable=True))
+    with op.batch_alter_table("print_job_items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("line_no", sa.Integer(), nullable=True))
     # --- end of part E ---
 
 
 def downgrade() -> None:
     # --- part E ---
+    with op.batch_alter_table("print_job_items", schema=None) as batch_op:
+        batch_op.drop_column("line_no")
     with op.batch_alter_table("waybills", schema=None) as batch_op:
         batch_op.drop_column("routing")
     # --- end of part E ---

@@ -24,9 +24,14 @@ from plugins.renderers.raster import pack
 CRLF = b"\r\n"
 
 
+#: Characters GBK lacks whose full-width form it has (prices print as ￥, not ?).
+_GBK_FORMS = str.maketrans({"¥": "￥"})
+
+
 def _quote(text: str, encoding: str) -> bytes:
     """A TSPL string literal: double quotes inside become `\\["]`."""
-    return b'"' + text.replace('"', '\\["]').encode(encoding, errors="replace") + b'"'
+    text = text.translate(_GBK_FORMS).replace('"', '\\["]')
+    return b'"' + text.encode(encoding, errors="replace") + b'"'
 
 
 class TsplRenderer(RasterRenderer):
