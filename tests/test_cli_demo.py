@@ -52,6 +52,8 @@ def test_demo_syncs_allocates_and_writes_one_pdf_per_label(demo_env: Path, capsy
         (page,) = reader.pages
         width_mm, height_mm = (float(v) / 72 * 25.4 for v in page.mediabox[2:])
         assert (round(width_mm), round(height_mm)) == (76, 130)
+        text = page.extract_text()  # the sort area, from the waybill's routing_info
+        assert re.search(r"\d{3}-[A-Z]\d{2} \d{2}", text) and "转运中心" in text
 
     config = (demo_env / "orderhub.toml").read_text()
     assert "[platforms.pinduoduo]" in config and "gateway_url = " in config
