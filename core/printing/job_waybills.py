@@ -2,9 +2,10 @@
 
 A package whose label was printed (or waits in another job) is left out unless this is a
 reprint; a reprint of a package never printed is refused (print it normally). Packages
-without an active waybill get one from the carrier account named, the packages' own, or
-the org's only enabled one (`core.waybills.allocation.allocate`); a reprint on a new waybill cancels
-the old one at the carrier first (`core.waybills.allocation.reallocate`).
+without an active waybill get one from the carrier account named, the one their orders
+were assigned (自动分配, core.assignment), the packages' own, or the org's only enabled one
+(`core.waybills.allocation.allocate`); a reprint on a new waybill cancels the old one at
+the carrier first (`core.waybills.allocation.reallocate`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from core.actor import Actor
 from core.app import App
+from core.assignment import assigning
 from core.errors import ValidationError
 from core.models import CarrierAccount, Package, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
@@ -62,14 +64,57 @@ def prepare(
     need = keep if new_waybill else [p for p in keep if p not in active]
     if not need:
         return keep, None, 0
-    account = _account(app, actor, account_ref, need)
-    if new_waybill:
-        report = waybills.reallocate(app, actor, need, account.id, reason=reason)
-    else:
-        report = waybills.allocate(app, actor, need, account.id)
-    bad = {o.package_id: o.error for o in report.outcomes if o.outcome in ("failed", "busy")}
+    bad: dict[int, str] = {}
+    groups = _accounts_for(app, actor, account_ref, need, numbers, bad)
+    allocated = 0
+    for account, ids in groups:
+        if new_waybill:
+            report = waybills.reallocate(app, actor, ids, account.id, reason=reason)
+        else:
+            report = waybills.allocate(app, actor, ids, account.id)
+        bad.update(
+            {o.package_id: o.error for o in report.outcomes if o.outcome in ("failed", "busy")}
+        )
+        allocated += len(report.allocated)
     refused += [(numbers.get(p, f"package {p}"), e) for p, e in bad.items()]
-    return [p for p in keep if p not in bad], account, len(report.allocated)
+    only = groups[0][0] if len(groups) == 1 else None
+    return [p for p in keep if p not in bad], only, allocated
+
+
+def _accounts_for(
+    app: App,
+    actor: Actor,
+    ref: str | int | None,
+    package_ids: list[int],
+    numbers: dict[int, str],
+    bad: dict[int, str],
+) -> list[tuple[carrier_accounts.AccountInfo, list[int]]]:
+    """The account each package draws from: the one named; else the one its orders were
+    assigned (core.assignment; orders of one package must agree, else it is refused);
+    else `_account`'s choice."""
+    if ref is not None and str(ref).strip():
+        return [(_account(app, actor, ref, package_ids), package_ids)]
+    with app.tx() as session:
+        assigned = assigning.package_assignments(session, actor.org_id, package_ids)
+    by_account: dict[int, list[int]] = {}
+    rest: list[int] = []
+    for package_id in package_ids:
+        choice = assigned.get(package_id)
+        if choice is not None and choice.problem:
+            bad[package_id] = choice.problem
+        elif choice is not None and choice.carrier_account_id is not None:
+            by_account.setdefault(choice.carrier_account_id, []).append(package_id)
+        else:
+            rest.append(package_id)
+    groups = [(carrier_accounts.get_account(app, actor, a), ids) for a, ids in by_account.items()]
+    if rest and not groups:
+        groups.append((_account(app, actor, None, rest), rest))
+    elif rest:
+        try:
+            groups.append((_account(app, actor, None, rest), rest))
+        except ValidationError as exc:
+            bad.update({p: str(exc) for p in rest})
+    return groups
 
 
 def _account(

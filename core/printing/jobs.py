@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
+from core.assignment import assigning
 from core.errors import Conflict, ValidationError
 from core.models import Order, PackageLine, PrintJob, PrintJobItem, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
@@ -200,6 +201,9 @@ def _store(
             if any(c.self_rendered for c in configs):
                 warnings += _ciphertext_warning(session, package_ids)
         prior = reprints.prior_labels(session, actor.org_id, package_ids) if reprint else {}
+        assigned = (
+            {} if template and template.strip() else _assigned(session, actor, kind, package_ids)
+        )
         first_orders = _first_orders(session, package_ids)
         job = PrintJob(
             org_id=actor.org_id,
@@ -235,7 +239,9 @@ def _store(
                     "line_no": line_no,
                     "waybill_id": waybill.id if waybill else None,
                     "printer_id": config.id,
-                    "template_version_id": _version_for(config, version.id, before, template),
+                    "template_version_id": _version_for(
+                        config, assigned.get(package_id, version.id), before, template
+                    ),
                     "state": "queued",
                     "attempts": 0,
                     "reprint": bool(reprint and before and before.waybill_number == waybill.number),
@@ -380,6 +386,21 @@ def _template_name(
         return account.default_template
     media = f"label-{printer.media_width_mm:g}x{printer.media_height_mm:g}"
     return media if media in builtin_templates() else None
+
+
+def _assigned(
+    session: Session, actor: Actor, kind: str, package_ids: list[int]
+) -> dict[int | None, int]:
+    """package id → the version of the template its orders were assigned (自动分配), for
+    labels printed without a template named."""
+    if kind != "label":
+        return {}
+    chosen = assigning.package_assignments(session, actor.org_id, package_ids)
+    names = {p: a.template for p, a in chosen.items() if a.template}
+    versions = {
+        n: template_store.resolve(session, actor.org_id, n, kind).id for n in set(names.values())
+    }
+    return {p: versions[n] for p, n in names.items()}
 
 
 def _first_orders(session: Session, package_ids: list[int]) -> dict[int | None, int]:
