@@ -109,7 +109,8 @@ def refusals(session: Session, packages: list[Package]) -> dict[int, str]:
     found: dict[int, str] = {}
     for p in packages:
         if p.status not in ALLOCATABLE:
-            reason = f": {p.hold_reason}" if p.status == "on_hold" and p.hold_reason else ""
+            # on hold: why; cancelled: what replaced it (e.g. "merged into package 3")
+            reason = f": {p.hold_reason}" if p.hold_reason else ""
             found[p.id] = f"package {p.id} is {p.status}{reason}"
     ids = [p.id for p in packages if p.id not in found]
     if not ids:
