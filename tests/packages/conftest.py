@@ -23,7 +23,7 @@ def desk(app: App, acme: OrgFixture) -> Desk:
     return Desk(app, acme)
 
 
-SANDBOX = SandboxConfig(orders=40, history_days=1.0, rate_limits=False, waybill_quantity=500)
+SANDBOX = SandboxConfig(orders=100, history_days=1.0, rate_limits=False, waybill_quantity=500)
 
 
 @pytest.fixture(scope="module")
