@@ -27,13 +27,15 @@ import core
 from core.accounts import audit, auth, roles, users
 from core.actor import Actor
 from core.app import App
+from core.assignment import assigning
+from core.assignment import service as assignment_rules
 from core.contracts import Contact
 from core.desk import edits, holds, manual, tags
 from core.errors import OrderhubError, PermissionDenied
 from core.importing import service as importing
 from core.models import Order, PrintJobItem
 from core.models.base import Base
-from core.orders import packages
+from core.orders import merging, packages
 from core.printing import history, printer_tools, printers, reprint, runner, template_store
 from core.printing.jobs import create_job
 from core.shops import binding
@@ -150,6 +152,35 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "importing.service.import_orders": lambda w: importing.import_orders(
             w.app, w.viewer, w.shop_id, io.BytesIO(CSV.encode()), filename="orders.csv"
         ),
+        "assignment.assigning.apply_rules": lambda w: assigning.apply_rules(w.app, w.viewer),
+        "assignment.assigning.set_assignment": lambda w: assigning.set_assignment(
+            w.app, w.viewer, _numbers(w)[:1], w.account, None
+        ),
+        "assignment.assigning.clear_assignment": lambda w: assigning.clear_assignment(
+            w.app, w.viewer, _numbers(w)[:1]
+        ),
+        "assignment.service.list_rules": lambda w: assignment_rules.list_rules(w.app, w.viewer),
+        "assignment.service.add_rule": lambda w: assignment_rules.add_rule(
+            w.app, w.viewer, "rogue", carrier_account=w.account
+        ),
+        "assignment.service.update_rule": lambda w: assignment_rules.update_rule(
+            w.app, w.viewer, "rogue", enabled=False
+        ),
+        "assignment.service.move_rule": lambda w: assignment_rules.move_rule(
+            w.app, w.viewer, "rogue", 1
+        ),
+        "assignment.service.remove_rule": lambda w: assignment_rules.remove_rule(
+            w.app, w.viewer, "rogue"
+        ),
+        "orders.merging.merge_candidates": lambda w: merging.merge_candidates(w.app, w.viewer),
+        "orders.merging.merge": lambda w: merging.merge(w.app, w.viewer, _numbers(w)[:2]),
+        "orders.merging.split": lambda w: merging.split(w.app, w.viewer, _numbers(w)[0], [{1: 1}]),
+        "orders.merging.unmerge": lambda w: merging.unmerge(
+            w.app, w.viewer, package_id=w.package_ids[0]
+        ),
+        "orders.merging.set_weight": lambda w: merging.set_weight(
+            w.app, w.viewer, 100, package_id=w.package_ids[0]
+        ),
         "orders.packages.ensure_packages": lambda w: packages.ensure_packages(
             w.app, w.viewer, w.order_ids
         ),
@@ -253,8 +284,16 @@ def _calls() -> dict[str, Callable[[World], Any]]:
     }
 
 
+def _numbers(w: World) -> list[str]:
+    with w.app.tx() as session:
+        found = dict(session.execute(select(Order.id, Order.platform_order_no)).all())
+    return [found[i] for i in w.order_ids]
+
+
 #: The read-only role may read these; every other walked call must be refused.
 READS = {
+    "assignment.service.list_rules",
+    "orders.merging.merge_candidates",
     "accounts.auth.list_tokens",
     "desk.tags.list_tags",
     "accounts.roles.list_roles",
