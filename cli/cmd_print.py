@@ -69,7 +69,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=("label", "packing_slip", "pick_list", "product_label"),
         help="label, packing-slip, pick-list, or product-label (商品标签: one per unit)",
     )
-    parser.add_argument("--carrier", metavar="ACCOUNT", help="carrier account for new waybills")
+    parser.add_argument(
+        "--carrier",
+        metavar="ACCOUNT",
+        help="carrier account for new waybills (default: the one the orders were assigned)",
+    )
     parser.add_argument("--reprint", action="store_true", help="print printed labels again")
     parser.add_argument("--new-waybill", action="store_true", help="reprint on a new waybill")
     parser.add_argument("--reason", default="", help="why (required with --reprint)")
