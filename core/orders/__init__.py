@@ -7,7 +7,10 @@
 - `rows`: orders as database rows, encoded apart from the database (in reader processes
   during a bulk sync);
 - `status`: the hub status, where an order is in our workflow, derived from the platform's;
-- `packages`: packages, the unit that gets one waybill and one label.
+- `packages`: packages, the unit that gets one waybill and one label;
+- `merging`: 合单/拆单 — merge candidates, merge, split, unmerge, typed weights;
+- `repacking`: when a package may still change, and rewriting its lines;
+- `lookup`: an org's orders by the numbers operators type.
 
 `rows` and `status` are pure: helper processes import them without loading services.
 """
