@@ -28,7 +28,7 @@ from cli.common import (
 )
 from core.assignment import assigning
 from core.errors import ValidationError
-from core.orders import merging
+from core.orders import merging, splitting
 from core.orders.repacking import PackageView
 
 MAX_LINE_NO = 100_000
@@ -106,7 +106,7 @@ def _digits(text: str) -> bool:
 
 def _candidates(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    groups = merging.merge_candidates(app, acting_actor(app, args), limit=args.limit or 1)
+    groups = merging.merge_candidates(app, acting_actor(app, args), limit=args.limit)
     rows = [
         (n, g.shop_name, g.receiver, " ".join(o.order_number for o in g.orders))
         for n, g in enumerate(groups, start=1)
@@ -124,14 +124,14 @@ def _merge(args: argparse.Namespace) -> int:
 
 def _split(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    views = merging.split(app, acting_actor(app, args), args.order, args.part)
+    views = splitting.split(app, acting_actor(app, args), args.order, args.part)
     _packages(args, views)
     return 0
 
 
 def _unmerge(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    views = merging.unmerge(
+    views = splitting.unmerge(
         app, acting_actor(app, args), order_number=args.order, package_id=args.package
     )
     _packages(args, views)
@@ -142,7 +142,7 @@ def _weight(args: argparse.Namespace) -> int:
     if (args.order is None) == (args.package is None):
         raise ValidationError("name the order (ORDER_NO) or the package (--package ID), not both")
     app = open_cli_app(args)
-    view = merging.set_weight(
+    view = splitting.set_weight(
         app, acting_actor(app, args), args.grams, order_number=args.order, package_id=args.package
     )
     _packages(args, [view])

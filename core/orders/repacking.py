@@ -156,7 +156,7 @@ def check_repackable(
                 why = f" ({package.hold_reason})" if package.hold_reason else ""
                 problems.setdefault(number, f"package {package.id} is on hold{why}")
     if conflicts:
-        raise _refusal(Conflict, doing, {**problems, **conflicts})
+        raise _refusal(Conflict, doing, {**conflicts, **problems})
     if problems:
         raise _refusal(ValidationError, doing, problems)
 

@@ -35,7 +35,7 @@ from core.errors import OrderhubError, PermissionDenied
 from core.importing import service as importing
 from core.models import Order, PrintJobItem
 from core.models.base import Base
-from core.orders import merging, packages
+from core.orders import merging, packages, splitting
 from core.printing import history, printer_tools, printers, reprint, runner, template_store
 from core.printing.jobs import create_job
 from core.shops import binding
@@ -174,11 +174,13 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "orders.merging.merge_candidates": lambda w: merging.merge_candidates(w.app, w.viewer),
         "orders.merging.merge": lambda w: merging.merge(w.app, w.viewer, _numbers(w)[:2]),
-        "orders.merging.split": lambda w: merging.split(w.app, w.viewer, _numbers(w)[0], [{1: 1}]),
-        "orders.merging.unmerge": lambda w: merging.unmerge(
+        "orders.splitting.split": lambda w: splitting.split(
+            w.app, w.viewer, _numbers(w)[0], [{1: 1}]
+        ),
+        "orders.splitting.unmerge": lambda w: splitting.unmerge(
             w.app, w.viewer, package_id=w.package_ids[0]
         ),
-        "orders.merging.set_weight": lambda w: merging.set_weight(
+        "orders.splitting.set_weight": lambda w: splitting.set_weight(
             w.app, w.viewer, 100, package_id=w.package_ids[0]
         ),
         "orders.packages.ensure_packages": lambda w: packages.ensure_packages(

@@ -13,7 +13,7 @@ from core.assignment import assigning, rules, service
 from core.assignment.rules import Conditions, OrderFacts, Rule
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import OrderTag, Tag
-from core.orders import merging
+from core.orders import splitting
 from tests.packages.desk import LI, WANG, make_order
 
 PROVINCES = ["浙江省", "浙江", "江苏省", "广西壮族自治区", "上海市", "上海"]
@@ -162,8 +162,8 @@ def test_orders_get_the_first_matching_rule_and_hand_assignments_stay(desk) -> N
         s.add(tag)
         s.flush()
         s.add(OrderTag(order_id=desk.order("O3").id, tag_id=tag.id, org_id=desk.org.org_id))
-    merging.split(desk.app, admin, "O4", [{1: 2}])
-    merging.set_weight(desk.app, admin, 8000, order_number="O4")
+    splitting.split(desk.app, admin, "O4", [{1: 2}])
+    splitting.set_weight(desk.app, admin, 8000, order_number="O4")
     ids = [desk.order(n).id for n in ("O1", "O2", "O3", "O4")]
     with desk.app.tx() as s:
         assert assigning.assign_orders(s, desk.org.org_id, ids) == 4

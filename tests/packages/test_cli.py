@@ -48,6 +48,13 @@ def test_merge_split_and_weight_from_the_command_line(cli, capsys) -> None:
     code, out, err = run(capsys, "orders", "weight", "A1", "1500")
     assert code == 0, err
     assert "1500" in out
+    package = str(merged[0]["package_id"])
+    code, views, err = run(capsys, "orders", "weight", "--package", package, "900", "--json")
+    assert code == 0 and views[0]["weight_g"] == 900, err
+    code, _, err = run(capsys, "orders", "weight", "A1", "900", "--package", package)
+    assert code == 1 and "not both" in err
+    code, _, err = run(capsys, "orders", "candidates", "--limit", "0")
+    assert code == 1 and "limit must be 1 to 1000" in err
 
     code, out, err = run(capsys, "orders", "split", "A1", "--part", "1:2,2:1")
     assert code == 1 and "unmerge it first: orderhub orders unmerge A1" in err

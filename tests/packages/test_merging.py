@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Package, PackageLine
-from core.orders import merging, packages
+from core.orders import merging, packages, splitting
 from core.orders.merging import merge_all_candidates
 from tests.packages.desk import LI, WANG, make_order
 
@@ -117,14 +117,14 @@ def test_an_order_with_a_waybill_is_refused_naming_the_cancel_command(desk) -> N
 
 def test_split_spreads_an_order_by_line_and_quantity(desk) -> None:
     three_of_li(desk)
-    views = merging.split(desk.app, desk.org.admin, "A1", [{1: 1, 2: 1}, {1: 1}])
+    views = splitting.split(desk.app, desk.org.admin, "A1", [{1: 1, 2: 1}, {1: 1}])
     assert [[(x.line_no, x.quantity) for x in v.lines] for v in views] == [
         [(1, 1), (2, 1)],
         [(1, 1)],
     ]
     assert len(live_lines(desk.app)) == 2
     # split again into one part: back to one package, the other cancelled
-    views = merging.split(desk.app, desk.org.admin, "A1", [{1: 2, 2: 1}])
+    views = splitting.split(desk.app, desk.org.admin, "A1", [{1: 2, 2: 1}])
     assert len(views) == 1 and len(live_lines(desk.app)) == 1
     assert desk.events("order.split")[-1].target_id == str(desk.order("A1").id)
 
@@ -143,42 +143,42 @@ def test_split_spreads_an_order_by_line_and_quantity(desk) -> None:
 def test_split_quantities_must_add_up_exactly(desk, parts, message) -> None:
     three_of_li(desk)
     with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        merging.split(desk.app, desk.org.admin, "A1", parts)
+        splitting.split(desk.app, desk.org.admin, "A1", parts)
 
 
 def test_split_of_a_merged_order_asks_to_unmerge_first(desk) -> None:
     three_of_li(desk)
     merging.merge(desk.app, desk.org.admin, ["A1", "A2"])
     with pytest.raises(ValidationError, match="unmerge it first: orderhub orders unmerge A1"):
-        merging.split(desk.app, desk.org.admin, "A1", [{1: 1, 2: 1}, {1: 1}])
+        splitting.split(desk.app, desk.org.admin, "A1", [{1: 1, 2: 1}, {1: 1}])
 
 
 def test_unmerge_gives_each_order_its_own_package_again(desk) -> None:
     three_of_li(desk)
     merged = merging.merge(desk.app, desk.org.admin, ["A1", "A2", "A3"])
-    views = merging.unmerge(desk.app, desk.org.admin, order_number="A2")
+    views = splitting.unmerge(desk.app, desk.org.admin, order_number="A2")
     assert [v.order_numbers for v in views] == [("A1",), ("A2",), ("A3",)]
     assert views[0].package_id == merged.package_id
     assert len(live_lines(desk.app)) == 3
     with pytest.raises(ValidationError, match="not merged with another order"):
-        merging.unmerge(desk.app, desk.org.admin, order_number="A2")
+        splitting.unmerge(desk.app, desk.org.admin, order_number="A2")
     with pytest.raises(ValidationError, match="holds only order A1"):
-        merging.unmerge(desk.app, desk.org.admin, package_id=merged.package_id)
+        splitting.unmerge(desk.app, desk.org.admin, package_id=merged.package_id)
     assert len(desk.events("order.unmerge")) == 3
 
 
 def test_weight_is_typed_per_package(desk) -> None:
     three_of_li(desk)
     merging.merge(desk.app, desk.org.admin, ["A1", "A2"])
-    view = merging.set_weight(desk.app, desk.org.admin, 1250, order_number="A2")
+    view = splitting.set_weight(desk.app, desk.org.admin, 1250, order_number="A2")
     assert view.weight_g == 1250 and view.order_numbers == ("A1", "A2")
     with pytest.raises(ValidationError, match="has no package yet"):
-        merging.set_weight(desk.app, desk.org.admin, 10, order_number="A3")
+        splitting.set_weight(desk.app, desk.org.admin, 10, order_number="A3")
     with pytest.raises(ValidationError, match="1 to 1000000 grams"):
-        merging.set_weight(desk.app, desk.org.admin, 0, order_number="A2")
-    merging.split(desk.app, desk.org.admin, "A3", [{1: 1}, {1: 1}])
+        splitting.set_weight(desk.app, desk.org.admin, 0, order_number="A2")
+    splitting.split(desk.app, desk.org.admin, "A3", [{1: 1}, {1: 1}])
     with pytest.raises(ValidationError, match="split over packages"):
-        merging.set_weight(desk.app, desk.org.admin, 10, order_number="A3")
+        splitting.set_weight(desk.app, desk.org.admin, 10, order_number="A3")
     assert desk.events("package.weight")[0].after == {"weight_g": 1250}
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from core.assignment import assigning, service
 from core.errors import NotFound, PermissionDenied
-from core.orders import merging
+from core.orders import merging, splitting
 from core.waybills import carrier_accounts
 from tests.packages.desk import WANG, make_order
 
@@ -29,14 +29,14 @@ ACTIONS = {
     "merge": ("order.edit", lambda a, u: merging.merge(a, u, ["A1", "A2"]), "order.merge"),
     "split": (
         "order.edit",
-        lambda a, u: merging.split(a, u, "A3", [{1: 1}, {1: 1}]),
+        lambda a, u: splitting.split(a, u, "A3", [{1: 1}, {1: 1}]),
         "order.split",
     ),
     "weight": (
         "order.edit",
         lambda a, u: (
-            merging.split(a, u, "A3", [{1: 2}]),
-            merging.set_weight(a, u, 900, order_number="A3"),
+            splitting.split(a, u, "A3", [{1: 2}]),
+            splitting.set_weight(a, u, 900, order_number="A3"),
         ),
         "package.weight",
     ),
@@ -105,10 +105,10 @@ def test_another_orgs_orders_and_rules_are_not_found(stocked, globex) -> None:
     )
     for call in (
         lambda: merging.merge(stocked.app, hank, ["A1", "A2"]),
-        lambda: merging.split(stocked.app, hank, "A3", [{1: 2}]),
-        lambda: merging.unmerge(stocked.app, hank, order_number="A1"),
-        lambda: merging.unmerge(stocked.app, hank, package_id=package),
-        lambda: merging.set_weight(stocked.app, hank, 100, package_id=package),
+        lambda: splitting.split(stocked.app, hank, "A3", [{1: 2}]),
+        lambda: splitting.unmerge(stocked.app, hank, order_number="A1"),
+        lambda: splitting.unmerge(stocked.app, hank, package_id=package),
+        lambda: splitting.set_weight(stocked.app, hank, 100, package_id=package),
         lambda: assigning.set_assignment(stocked.app, hank, ["A1"], None, "label-76x130"),
         lambda: assigning.clear_assignment(stocked.app, hank, ["A1"]),
         lambda: service.remove_rule(stocked.app, hank, "默认"),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.assignment import assigning, service
 from core.errors import Conflict
 from core.models import PrintJobItem, Template, TemplateVersion, Waybill
-from core.orders import merging
+from core.orders import merging, splitting
 from core.printing import documents
 from core.printing.jobs import create_job
 from core.printing.runner import run_job
@@ -71,7 +71,7 @@ def test_a_merged_package_gets_one_waybill_and_one_label_for_all_its_orders(rig,
     assert received == {first.waybill_number: 1, labels[1].waybill_number: 1}
     # printed: the merged package can no longer change
     with pytest.raises(Conflict, match=f"order {numbers[0]} is printed"):
-        merging.unmerge(rig.app, rig.org.admin, order_number=numbers[0])
+        splitting.unmerge(rig.app, rig.org.admin, order_number=numbers[0])
 
 
 def test_print_without_template_uses_the_assigned_one(rig, listener) -> None:
