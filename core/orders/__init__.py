@@ -8,7 +8,8 @@
   during a bulk sync);
 - `status`: the hub status, where an order is in our workflow, derived from the platform's;
 - `packages`: packages, the unit that gets one waybill and one label;
-- `merging`: 合单/拆单 — merge candidates, merge, split, unmerge, typed weights;
+- `merging`: 合单 — merge candidates, merging, the rules' auto-merge;
+- `splitting`: 拆单 — split, unmerge, typed weights;
 - `repacking`: when a package may still change, and rewriting its lines;
 - `lookup`: an org's orders by the numbers operators type.
 
