@@ -1,0 +1,198 @@
+"""Rows of the order list, as plain frozen dataclasses (front ends never get ORM objects).
+
+`order_rows` reads one page of orders by id, in the order given, with the few look-ups a
+row needs done once per page (shop names, tags, printed labels, carriers), so a page of
+100 costs a handful of indexed queries whatever the filter was. The receiver is masked:
+only `core.desk.show` reveals it, to `pii.view`, audited.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.desk.predicates import PRINTED_STATES, effective_flag, tab_of
+from core.models import CarrierAccount, Order, OrderTag, PackageLine, PrintJobItem, Shop, Tag
+from core.models.packages import ACTIVE_WAYBILL_STATUSES, Waybill
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    id: int
+    order_no: str
+    shop: str
+    platform: str
+    source: str
+    tab: str  # the desk tab (core.desk.predicates.tab_of)
+    hub_status: str
+    platform_status: str
+    refund_status: str
+    created_at: datetime | None  # aware UTC; show with core.clock.local_text
+    paid_at: datetime | None
+    promised_ship_by: datetime | None
+    goods_amount_fen: int
+    pay_amount_fen: int
+    receiver_name: str  # masked
+    receiver_phone: str  # masked
+    province: str
+    city: str
+    district: str
+    tags: tuple[str, ...]
+    flag: str  # effective: the local flag when set, else the platform's
+    has_memo: bool
+    has_remark: bool  # platform seller remark or local remark
+    exception_reasons: tuple[str, ...]
+    on_hold: bool
+    hold_reason: str
+    printed: bool  # a label of the order was sent to a printer
+    carrier: str  # assigned carrier account, else the active waybill's account
+
+
+_COLUMNS = (
+    Order.id.label("id"),
+    Order.platform_order_no.label("order_no"),
+    Shop.name.label("shop"),
+    Shop.platform.label("platform"),
+    Order.source.label("source"),
+    Order.hub_status.label("hub_status"),
+    Order.platform_status.label("platform_status"),
+    Order.refund_status.label("refund_status"),
+    Order.created_at_platform.label("created_at"),
+    Order.paid_at.label("paid_at"),
+    Order.promised_ship_by.label("promised_ship_by"),
+    Order.goods_amount_fen.label("goods_amount_fen"),
+    Order.pay_amount_fen.label("pay_amount_fen"),
+    Order.receiver_name_masked.label("receiver_name"),
+    Order.receiver_phone_masked.label("receiver_phone"),
+    Order.receiver_province.label("province"),
+    Order.receiver_city.label("city"),
+    Order.receiver_district.label("district"),
+    effective_flag().label("flag"),
+    (Order.buyer_memo != "").label("has_memo"),
+    ((Order.seller_remark != "") | (Order.local_remark != "")).label("has_remark"),
+    Order.exception_reasons.label("exception_reasons"),
+    Order.in_exception.label("in_exception"),
+    Order.on_hold.label("on_hold"),
+    Order.hold_reason.label("hold_reason"),
+    Order.assigned_carrier_account_id.label("assigned"),
+)
+
+
+def order_rows(session: Session, org_id: int, ids: Sequence[int]) -> list[OrderRow]:
+    """Rows for `ids` of org `org_id`, in the order of `ids` (unknown ids left out)."""
+    if not ids:
+        return []
+    found = {
+        r.id: r
+        for r in session.execute(
+            select(*_COLUMNS)
+            .join(Shop, Shop.id == Order.shop_id)
+            .where(Order.org_id == org_id, Order.id.in_(ids))
+        )
+    }
+    tags = _tags(session, org_id, ids)
+    printed = _printed(session, org_id, ids)
+    accounts = _account_names(session, org_id, {r.assigned for r in found.values() if r.assigned})
+    on_waybill = _waybill_carriers(session, org_id, ids)
+    rows = []
+    for order_id in ids:
+        r = found.get(order_id)
+        if r is None:
+            continue
+        rows.append(
+            OrderRow(
+                id=r.id,
+                order_no=r.order_no,
+                shop=r.shop,
+                platform=r.platform,
+                source=r.source,
+                tab=tab_of(r.hub_status, bool(r.on_hold), bool(r.in_exception)),
+                hub_status=r.hub_status,
+                platform_status=r.platform_status,
+                refund_status=r.refund_status,
+                created_at=_utc(r.created_at),
+                paid_at=_utc(r.paid_at),
+                promised_ship_by=_utc(r.promised_ship_by),
+                goods_amount_fen=r.goods_amount_fen,
+                pay_amount_fen=r.pay_amount_fen,
+                receiver_name=r.receiver_name,
+                receiver_phone=r.receiver_phone,
+                province=r.province,
+                city=r.city,
+                district=r.district,
+                tags=tuple(tags.get(order_id, ())),
+                flag=r.flag or "",
+                has_memo=bool(r.has_memo),
+                has_remark=bool(r.has_remark),
+                exception_reasons=tuple(r.exception_reasons or ()),
+                on_hold=bool(r.on_hold),
+                hold_reason=r.hold_reason,
+                printed=order_id in printed,
+                carrier=accounts.get(r.assigned, "") or on_waybill.get(order_id, ""),
+            )
+        )
+    return rows
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else clock.as_utc(value)
+
+
+def _tags(session: Session, org_id: int, ids: Sequence[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(OrderTag.order_id, Tag.name)
+        .join(Tag, Tag.id == OrderTag.tag_id)
+        .where(OrderTag.org_id == org_id, OrderTag.order_id.in_(ids))
+        .order_by(Tag.name)
+    )
+    for order_id, name in rows:
+        found[order_id].append(name)
+    return found
+
+
+def _printed(session: Session, org_id: int, ids: Sequence[int]) -> set[int]:
+    return set(
+        session.scalars(
+            select(PackageLine.order_id)
+            .join(PrintJobItem, PrintJobItem.package_id == PackageLine.package_id)
+            .where(
+                PackageLine.org_id == org_id,
+                PackageLine.order_id.in_(ids),
+                PrintJobItem.kind == "label",
+                PrintJobItem.state.in_(PRINTED_STATES),
+            )
+        )
+    )
+
+
+def _account_names(session: Session, org_id: int, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(CarrierAccount.id, CarrierAccount.name).where(
+            CarrierAccount.org_id == org_id, CarrierAccount.id.in_(ids)
+        )
+    )
+    return {account_id: name for account_id, name in rows}
+
+
+def _waybill_carriers(session: Session, org_id: int, ids: Sequence[int]) -> dict[int, str]:
+    """The carrier account of each order's active waybill (any, when it has several)."""
+    rows = session.execute(
+        select(PackageLine.order_id, CarrierAccount.name)
+        .join(Waybill, Waybill.package_id == PackageLine.package_id)
+        .join(CarrierAccount, CarrierAccount.id == Waybill.carrier_account_id)
+        .where(
+            PackageLine.org_id == org_id,
+            PackageLine.order_id.in_(ids),
+            Waybill.status.in_(ACTIVE_WAYBILL_STATUSES),
+        )
+    )
+    return {order_id: name for order_id, name in rows}

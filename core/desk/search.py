@@ -1,0 +1,210 @@
+"""Searching the org's orders with the desk's filter language: pages, sorting, tab counts.
+
+`search_orders` answers one page of `OrderRow`s and an opaque cursor for the next page.
+Paging is by keyset — the cursor holds the last row's sort value and id, not an offset —
+so a page never repeats or skips a row when orders arrive meanwhile, and page 1,000 costs
+what page 1 does. Rows without the sort value (an order without a payment time) come after
+all the others, in id order: the query runs in two phases, each an index range, instead of
+sorting NULLs in SQL (which no index of either backend serves the same way).
+
+A cursor is signed with a keyed hash of the installation's key and tied to the filter and
+sort it was made for, so an edited, damaged or borrowed cursor is refused with a clear
+error instead of silently jumping somewhere.
+
+`count_tabs` counts every tab (the split of `core.desk.predicates.tab_clause`) in one
+grouped query. Everything here needs `order.view` and sees only the actor's org.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from core import clock
+from core.accounts import authz
+from core.actor import Actor
+from core.app import App
+from core.crypto import Keyring
+from core.desk import predicates
+from core.desk.listing import OrderRow, order_rows
+from core.desk.query import TABS, Query, parse
+from core.errors import ValidationError
+from core.models import Order
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+DEFAULT_SORT = "paid"
+SORT_COLUMNS: dict[str, InstrumentedAttribute] = {
+    "paid": Order.paid_at,
+    "created": Order.created_at_platform,
+    "due": Order.promised_ship_by,
+    "id": Order.id,
+}
+_CURSOR_PURPOSE = "desk_cursor"
+_CURSOR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: tuple[OrderRow, ...]
+    next_cursor: str | None  # None on the last page
+    query: str  # the filter in canonical form
+
+
+@dataclass(frozen=True)
+class TabCounts:
+    counts: dict[str, int]  # every tab of core.desk.query.TABS, in that order
+    total: int
+
+
+def as_query(query: str | Query | None) -> Query:
+    return query if isinstance(query, Query) else parse(query)
+
+
+def search_orders(
+    app: App,
+    actor: Actor,
+    query: str | Query | None = "",
+    *,
+    after: str | None = None,
+    limit: int | None = None,
+) -> Page:
+    """One page of the org's orders matching `query`; `after` is the previous page's
+    `next_cursor`. The page size is `limit`, else the query's `limit:`, else 100."""
+    found = as_query(query)
+    size = limit if limit is not None else (found.limit or DEFAULT_PAGE)
+    if not 1 <= size <= MAX_PAGE:
+        raise ValidationError(f"limit: a page holds 1 to {MAX_PAGE} orders", field="limit")
+    with app.tx() as session:
+        authz.require(session, actor, "order.view")
+        scope = predicates.Scope(actor.org_id, app.keyring, clock.now())
+        ids, cursor = page_ids(session, scope, found, after, size)
+        rows = order_rows(session, actor.org_id, ids)
+    return Page(tuple(rows), cursor, found.format())
+
+
+def count_tabs(app: App, actor: Actor, query: str | Query | None = "") -> TabCounts:
+    """How many of the org's orders matching `query` are in each tab."""
+    found = as_query(query)
+    with app.tx() as session:
+        authz.require(session, actor, "order.view")
+        scope = predicates.Scope(actor.org_id, app.keyring, clock.now())
+        stmt = (
+            select(Order.hub_status, Order.on_hold, Order.in_exception, func.count())
+            .where(*predicates.where(found, scope))
+            .group_by(Order.hub_status, Order.on_hold, Order.in_exception)
+        )
+        counts = dict.fromkeys(TABS, 0)
+        for hub_status, on_hold, in_exception, number in session.execute(stmt):
+            tab = predicates.tab_of(hub_status, bool(on_hold), bool(in_exception))
+            counts[tab] = counts.get(tab, 0) + number
+    return TabCounts(counts, sum(counts.values()))
+
+
+# ---------------------------------------------------------------- keyset paging
+
+
+def page_ids(
+    session: Session, scope: predicates.Scope, query: Query, after: str | None, size: int
+) -> tuple[list[int], str | None]:
+    """Ids of one page and the cursor after it (None when nothing follows)."""
+    sort = query.sort or DEFAULT_SORT
+    descending, column = sort.startswith("-"), SORT_COLUMNS[sort.lstrip("-")]
+    fingerprint = _fingerprint(scope.keyring, query, sort)
+    phase, last_value, last_id = (0, None, None)
+    if after:
+        phase, last_value, last_id = _read_cursor(scope.keyring, after, fingerprint)
+    clauses = predicates.where(query, scope)
+    found: list[tuple[int, datetime | int | None]] = []
+    if phase == 0:
+        stmt = _phase_select(column, clauses, descending, valued=True)
+        if last_id is not None:
+            edge = tuple_(column, Order.id)
+            mark = tuple_(_bind(column, last_value), literal(last_id, Order.id.type))
+            stmt = stmt.where(edge < mark if descending else edge > mark)
+        found = [(r[0], r[1]) for r in session.execute(stmt.limit(size + 1))]
+        if len(found) <= size and column is not Order.id:
+            phase, last_id = 1, None
+    if phase == 1:
+        stmt = _phase_select(column, clauses, descending, valued=False)
+        if last_id is not None:
+            stmt = stmt.where(Order.id < last_id if descending else Order.id > last_id)
+        more = session.execute(stmt.limit(size + 1 - len(found)))
+        found += [(r[0], None) for r in more]
+    if len(found) <= size:
+        return [i for i, _ in found], None
+    page = found[:size]
+    last_id, value = page[-1]
+    in_phase = 1 if value is None and column is not Order.id else 0
+    return [i for i, _ in page], _write_cursor(scope.keyring, fingerprint, in_phase, value, last_id)
+
+
+def _phase_select(
+    column: InstrumentedAttribute,
+    clauses: list[ColumnElement[bool]],
+    descending: bool,
+    *,
+    valued: bool,
+) -> Select:
+    if column is Order.id:
+        order = (Order.id.desc(),) if descending else (Order.id,)
+        return select(Order.id, Order.id).where(*clauses).order_by(*order)
+    if not valued:
+        order = (Order.id.desc(),) if descending else (Order.id,)
+        return select(Order.id, column).where(*clauses, column.is_(None)).order_by(*order)
+    order = (column.desc(), Order.id.desc()) if descending else (column, Order.id)
+    return select(Order.id, column).where(*clauses, column.is_not(None)).order_by(*order)
+
+
+def _bind(column: InstrumentedAttribute, value: object) -> ColumnElement:
+    """The cursor's value, bound with the column's own type (UTC times as stored)."""
+    if column is not Order.id:
+        value = datetime.fromisoformat(str(value))
+    return literal(value, column.type)
+
+
+def _fingerprint(keyring: Keyring, query: Query, sort: str) -> str:
+    """Ties a cursor to the filter and sort it was made for (the page size may change)."""
+    unpaged = Query(query.terms, sort, None).format()
+    return keyring.keyed_hash(unpaged, _CURSOR_PURPOSE)[:16]
+
+
+def _write_cursor(
+    keyring: Keyring, fingerprint: str, phase: int, value: object, last_id: int
+) -> str:
+    if isinstance(value, datetime):
+        value = clock.as_utc(value).isoformat()
+    body = json.dumps([_CURSOR_VERSION, fingerprint, phase, value, last_id], separators=(",", ":"))
+    encoded = base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
+    return encoded + "." + keyring.keyed_hash(encoded, _CURSOR_PURPOSE)[:22]
+
+
+def _read_cursor(keyring: Keyring, cursor: str, fingerprint: str) -> tuple[int, object, int]:
+    damaged = ValidationError(
+        "cursor: not a cursor this list gave out (damaged or edited); start from the first page",
+        field="cursor",
+    )
+    encoded, _, signature = cursor.strip().partition(".")
+    if len(cursor) > 400 or not encoded or not cursor.isascii():
+        raise damaged
+    if keyring.keyed_hash(encoded, _CURSOR_PURPOSE)[:22] != signature:
+        raise damaged
+    try:
+        body = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        version, made_for, phase, value, last_id = json.loads(body)
+    except (ValueError, TypeError, binascii.Error):
+        raise damaged from None
+    if version != _CURSOR_VERSION or phase not in (0, 1) or type(last_id) is not int:
+        raise damaged
+    if made_for != fingerprint:
+        raise ValidationError(
+            "cursor: it belongs to another filter or sort; start from the first page",
+            field="cursor",
+        )
+    return phase, value, last_id
