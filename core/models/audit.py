@@ -21,7 +21,11 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_org_at", "org_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_events_org_at", "org_id", "at"),
+        # An order's trail (core.desk.show): target_type "order", target_id the order's id.
+        Index("ix_audit_events_org_target", "org_id", "target_type", "target_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), default=None)

@@ -24,6 +24,8 @@ class Order(Base):
         Index("ix_orders_org_status_paid", "org_id", "hub_status", "paid_at"),
         Index("ix_orders_org_phone_hash", "org_id", "receiver_phone_hash"),
         Index("ix_orders_org_receiver_hash", "org_id", "shop_id", "receiver_hash"),
+        # The desk's tab counts read only this index (core.desk.search.count_tabs).
+        Index("ix_orders_org_tab", "org_id", "hub_status", "on_hold", "in_exception"),
     )
     # Optimistic lock: every write through the ORM checks and bumps it, so the second of
     # two concurrent edits fails with a conflict instead of overwriting the first.

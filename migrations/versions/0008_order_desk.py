@@ -199,9 +199,22 @@ def upgrade() -> None:
     with op.batch_alter_table("print_job_items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("line_no", sa.Integer(), nullable=True))
     # --- end of part E ---
+    # --- part A: order search (core.desk.search) ---
+    # Plain CREATE INDEX (no batch): a batch could rebuild audit_events and lose its triggers.
+    op.create_index(
+        "ix_orders_org_tab", "orders", ["org_id", "hub_status", "on_hold", "in_exception"]
+    )
+    op.create_index(
+        "ix_audit_events_org_target", "audit_events", ["org_id", "target_type", "target_id"]
+    )
+    # --- end of part A ---
 
 
 def downgrade() -> None:
+    # --- part A: order search (core.desk.search) ---
+    op.drop_index("ix_audit_events_org_target", table_name="audit_events")
+    op.drop_index("ix_orders_org_tab", table_name="orders")
+    # --- end of part A ---
     # --- part E ---
     with op.batch_alter_table("print_job_items", schema=None) as batch_op:
         batch_op.drop_column("line_no")
