@@ -1,7 +1,7 @@
 """`orderhub print` — print labels, packing slips and pick lists in batches (打单).
 
     orderhub print --orders 261120-01 261120-02 --printer 仓库一号
-    orderhub print --filter "status=audited shop=旗舰店 limit=500" --printer A --printer B
+    orderhub print --filter "status:audited shop:旗舰店 limit:500" --printer A --printer B
     orderhub print --orders 261120-01 --printer A --reprint --reason "label torn"
     orderhub print --filter "printed=yes paid_from=2026-11-20" --printer A --kind pick_list
     orderhub print resume 42          # after a printer failure, a crash or Ctrl-C
@@ -14,8 +14,8 @@ A batch packs the orders, draws missing waybills (`--carrier ACCOUNT` when the o
 several), then prints in order, one thread per printer; the job is stored, so `resume`
 continues with exactly the unfinished labels. A label already printed is refused unless
 `--reprint --reason …` (needs print.reprint; audited); `--new-waybill` cancels the old
-waybill and prints a new one. Filter keys: status shop province city paid_from paid_to
-flag printed limit (see `core.printing.selection`).
+waybill and prints a new one. `--filter` speaks the order desk's filter language (as
+`orderhub orders list`; docs/guide.md), and the older `status=audited limit=200` form.
 
 Exit status: 0 when the job is done, 1 on an error or failed items, 3 when the job is
 paused (a printer failed, labels are uncertain, or it was paused): fix, then `resume`.
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--orders", nargs="+", metavar="ORDER_NO", help="platform order numbers")
-    target.add_argument("--filter", metavar="TERMS", help='e.g. "status=audited limit=200"')
+    target.add_argument("--filter", metavar="TERMS", help='e.g. "status:audited limit:200"')
     parser.add_argument("--printer", action="append", default=[], metavar="NAME")
     parser.add_argument("--template", help="template name (default: by kind and media)")
     parser.add_argument(
