@@ -107,6 +107,17 @@ def count_tabs(app: App, actor: Actor, query: str | Query | None = "") -> TabCou
     return TabCounts(counts, sum(counts.values()))
 
 
+def matching_ids(
+    session: Session, actor: Actor, keyring: Keyring, query: str | Query, *, limit: int
+) -> list[int]:
+    """Ids of the org's orders matching `query`, in id order, at most `limit`: for a
+    service that acts on "every order of this filter" (tags, approval) inside its own
+    transaction, after checking its own permission."""
+    scope = predicates.Scope(actor.org_id, keyring, clock.now())
+    stmt = select(Order.id).where(*predicates.where(as_query(query), scope)).order_by(Order.id)
+    return list(session.scalars(stmt.limit(limit)))
+
+
 # ---------------------------------------------------------------- keyset paging
 
 

@@ -26,6 +26,14 @@ class Order(Base):
         Index("ix_orders_org_receiver_hash", "org_id", "shop_id", "receiver_hash"),
         # The desk's tab counts read only this index (core.desk.search.count_tabs).
         Index("ix_orders_org_tab", "org_id", "hub_status", "on_hold", "in_exception"),
+        # The desk's usual list: a status, a province, a payment window, in payment order.
+        Index(
+            "ix_orders_org_status_province_paid",
+            "org_id",
+            "hub_status",
+            "receiver_province",
+            "paid_at",
+        ),
     )
     # Optimistic lock: every write through the ORM checks and bumps it, so the second of
     # two concurrent edits fails with a conflict instead of overwriting the first.

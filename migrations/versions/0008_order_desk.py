@@ -207,11 +207,17 @@ def upgrade() -> None:
     op.create_index(
         "ix_audit_events_org_target", "audit_events", ["org_id", "target_type", "target_id"]
     )
+    op.create_index(
+        "ix_orders_org_status_province_paid",
+        "orders",
+        ["org_id", "hub_status", "receiver_province", "paid_at"],
+    )
     # --- end of part A ---
 
 
 def downgrade() -> None:
     # --- part A: order search (core.desk.search) ---
+    op.drop_index("ix_orders_org_status_province_paid", table_name="orders")
     op.drop_index("ix_audit_events_org_target", table_name="audit_events")
     op.drop_index("ix_orders_org_tab", table_name="orders")
     # --- end of part A ---

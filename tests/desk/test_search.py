@@ -202,3 +202,13 @@ def test_phone_search_normalises_the_number(app: App, acme: OrgFixture) -> None:
         rows = search.search_orders(app, acme.admin, f'phone:"{typed}"').rows
         assert [r.id for r in rows] == [a.order_id]
     assert Term("phone", (Value("13900002222"),)).format() == "phone:13900002222"
+
+
+def test_matching_ids_for_services_that_act_on_a_filter(
+    app: App, acme: OrgFixture, globex: OrgFixture
+) -> None:
+    held = store_world(app, acme.org_id, [OrderSpec(on_hold=True)] * 3 + [OrderSpec()]).orders
+    store_world(app, globex.org_id, [OrderSpec(on_hold=True)])
+    with app.tx() as session:
+        ids = search.matching_ids(session, acme.admin, app.keyring, "hold:yes", limit=2)
+    assert ids == [o.order_id for o in held[:2]]

@@ -30,7 +30,7 @@ from core.app import App
 from core.assignment import assigning
 from core.assignment import service as assignment_rules
 from core.contracts import Contact
-from core.desk import edits, holds, manual, tags
+from core.desk import edits, holds, manual, saved_filters, search, show, tags
 from core.errors import OrderhubError, PermissionDenied
 from core.importing import service as importing
 from core.models import Order, PrintJobItem
@@ -58,6 +58,11 @@ SELF_SERVICE = {
     "accounts.auth.start_totp": "enrols the caller's own second factor",
     "accounts.auth.confirm_totp": "confirms the caller's own second factor",
     "accounts.users.change_password": "changes the caller's own password, knowing the old one",
+    "desk.saved_filters.save_filter": "saves the caller's own filter (常用筛选)",
+    "desk.saved_filters.rename_filter": "renames the caller's own filter",
+    "desk.saved_filters.set_shared": "shares or unshares the caller's own filter",
+    "desk.saved_filters.delete_filter": "deletes the caller's own filter; another user's "
+    "shared one needs settings.manage (tests/desk/test_saved_filters.py)",
 }
 #: Functions with `(app, actor, …)` that are steps of a service, not entry points: front
 #: ends never call them, and the entry point has checked the permission before.
@@ -78,6 +83,7 @@ class World:
     shop_id: int
     account: str
     order_ids: list[int]
+    order_numbers: list[str]
     package_ids: list[int]
     waybill_ids: list[int]
     waybill_number: str
@@ -148,6 +154,15 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "desk.tags.delete_tag": lambda w: tags.delete_tag(w.app, w.viewer, "紧急"),
         "desk.tags.tag_orders": lambda w: tags.tag_orders(
             w.app, w.viewer, [_number(w)], add=["紧急"]
+        ),
+        "desk.search.search_orders": lambda w: search.search_orders(w.app, w.viewer, "hold:no"),
+        "desk.search.count_tabs": lambda w: search.count_tabs(w.app, w.viewer),
+        "desk.show.show_order": lambda w: show.show_order(
+            w.app, w.viewer, w.order_numbers[0], reveal=True
+        ),
+        "desk.saved_filters.list_filters": lambda w: saved_filters.list_filters(w.app, w.viewer),
+        "desk.saved_filters.filter_query": lambda w: saved_filters.filter_query(
+            w.app, w.viewer, "boss/mine"
         ),
         "importing.service.import_orders": lambda w: importing.import_orders(
             w.app, w.viewer, w.shop_id, io.BytesIO(CSV.encode()), filename="orders.csv"
@@ -299,6 +314,10 @@ READS = {
     "accounts.auth.list_tokens",
     "desk.tags.list_tags",
     "accounts.roles.list_roles",
+    "desk.search.search_orders",
+    "desk.search.count_tabs",
+    "desk.saved_filters.list_filters",
+    "desk.saved_filters.filter_query",
     "orders.packages.packages_for_orders",
     "orders.packages.get_package",
     "printing.history.print_history",
@@ -391,6 +410,7 @@ def world(
             shop_id=shop_id,
             account=account,
             order_ids=order_ids,
+            order_numbers=rig.order_numbers()[:4],
             package_ids=package_ids,
             waybill_ids=[w.id for w in waybills],
             waybill_number=waybills[0].number,
