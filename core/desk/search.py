@@ -140,7 +140,7 @@ def page_ids(
             mark = tuple_(_bind(column, last_value), literal(last_id, Order.id.type))
             stmt = stmt.where(edge < mark if descending else edge > mark)
         found = [(r[0], r[1]) for r in session.execute(stmt.limit(size + 1))]
-        if len(found) <= size and column is not Order.id:
+        if len(found) <= size and _may_be_empty(query, sort):
             phase, last_id = 1, None
     if phase == 1:
         stmt = _phase_select(column, clauses, descending, valued=False)
@@ -154,6 +154,13 @@ def page_ids(
     last_id, value = page[-1]
     in_phase = 1 if value is None and column is not Order.id else 0
     return [i for i, _ in page], _write_cursor(scope.keyring, fingerprint, in_phase, value, last_id)
+
+
+def _may_be_empty(query: Query, sort: str) -> bool:
+    """Whether an order without the sort value may match: not when sorting by id, nor
+    when a term that holds only for a set value (`paid:>…` with `sort:paid`) is there."""
+    key = sort.lstrip("-")
+    return key != "id" and not any(t.key == key and not t.negated for t in query.terms)
 
 
 def _phase_select(
