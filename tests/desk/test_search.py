@@ -19,7 +19,7 @@ from core.errors import PermissionDenied, ValidationError
 from tests.conftest import OrgFixture
 from tests.desk import reference
 from tests.desk.queries import queries, terms, value_strategies
-from tests.desk.world import BASE, OrderSpec, Stored, specs, store_world
+from tests.desk.world import BASE, LineSpec, OrderSpec, Stored, specs, store_world
 
 NOW = BASE + timedelta(hours=5)  # one of the world's times: boundaries are met
 _orgs = itertools.count()
@@ -212,3 +212,22 @@ def test_matching_ids_for_services_that_act_on_a_filter(
     with app.tx() as session:
         ids = search.matching_ids(session, acme.admin, app.keyring, "hold:yes", limit=2)
     assert ids == [o.order_id for o in held[:2]]
+
+
+def test_like_wildcards_in_a_filter_are_plain_characters(app: App, acme: OrgFixture) -> None:
+    cotton, plain = store_world(
+        app,
+        acme.org_id,
+        [
+            OrderSpec(lines=(LineSpec("100% 棉 T恤", "sku-1", ""),)),
+            OrderSpec(lines=(LineSpec("1000 棉_袜", "sku-2", ""),)),
+        ],
+    ).orders
+    for text, wanted in (
+        ('title:"100%"', [cotton]),
+        ("title:_", [plain]),
+        ('"0% "', [cotton]),
+        ("title:\\", []),
+    ):
+        rows = search.search_orders(app, acme.admin, text).rows
+        assert [r.id for r in rows] == [o.order_id for o in wanted], text
