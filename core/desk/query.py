@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from core.errors import ValidationError
@@ -181,9 +181,9 @@ def _atom(text: str, *, open_end: bool = False) -> str:
 
 @dataclass
 class _Scanner:
+    """The filter text being read, so that every error can point into it."""
+
     text: str
-    pos: int = 0
-    spans: list[tuple[int, int]] = field(default_factory=list)
 
     def fail(
         self, message: str, start: int, end: int | None = None, hint: str = ""
