@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from core import clock
+from core.desk.query import parse
 from core.errors import PermissionDenied, ValidationError
 from core.models import Waybill
 from core.printing.history import get_job, list_jobs, print_history
 from core.printing.jobs import create_job
 from core.printing.runner import run_job
-from core.printing.selection import parse_filter
 from tests.printing.rig import TEXT_TEMPLATE
 
 
@@ -89,8 +89,8 @@ def test_jobs_are_listed_newest_first_with_their_counts(history_rig) -> None:
 
 
 def test_filter_terms_are_checked() -> None:
-    assert parse_filter('shop="旗舰 店" limit=5') == {"shop": "旗舰 店", "limit": "5"}
-    with pytest.raises(ValidationError, match="is not key=value"):
-        parse_filter("audited")
+    """print --filter speaks the desk's language, and still reads the old key=value form."""
+    query = parse('shop="旗舰 店" limit=5')
+    assert parse(query.format()) == query == parse('shop:"旗舰 店" limit:5')
     with pytest.raises(ValidationError, match="unknown key 'colour'"):
-        parse_filter("colour=red")
+        parse("colour=red")
