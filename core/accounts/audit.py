@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -47,6 +48,35 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def record_each(
+    session: Session,
+    action: str,
+    targets: Iterable[tuple[str, object, str, dict[str, Any] | None, dict[str, Any] | None]],
+    *,
+    actor: Actor,
+) -> int:
+    """One event per target of a batch act, so that each order's own trail shows it,
+    written with a single flush. A target is `(target_type, target_id, detail, before,
+    after)`. Returns how many events were written."""
+    rows = [
+        AuditEvent(
+            org_id=actor.org_id,
+            actor_user_id=actor.user_id,
+            actor_label=actor.label,
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            before=before,
+            after=after,
+            detail=detail,
+        )
+        for target_type, target_id, detail, before, after in targets
+    ]
+    session.add_all(rows)
+    session.flush()
+    return len(rows)
 
 
 def events(

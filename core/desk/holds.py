@@ -98,23 +98,27 @@ def _write(
     after: dict[str, object],
     reasons: dict[str, str] | None = None,
 ) -> None:
-    """Save the changed orders (versions checked), one audit event, rules again."""
+    """Save the changed orders (versions checked), an audit event each, rules again."""
     if not changed:
         return
     edits.write_changes(session, changed, "changed its hold")
-    numbers = [o.platform_order_no for o in changed]
-    single = len(changed) == 1
-    before: dict[str, object] = {"on_hold": not after["on_hold"]}
-    if reasons:
-        before["reasons"] = reasons
-    audit.record(
+    was_held = not after["on_hold"]
+    audit.record_each(
         session,
         action,
+        [
+            (
+                "order",
+                o.id,
+                o.platform_order_no,
+                {
+                    "on_hold": was_held,
+                    **({"hold_reason": reasons[o.platform_order_no]} if reasons else {}),
+                },
+                after,
+            )
+            for o in changed
+        ],
         actor=actor,
-        target_type="order" if single else "orders",
-        target_id=changed[0].id if single else "",
-        before=before,
-        after={**after, "orders": numbers, "count": len(numbers)},
-        detail=numbers[0] if single else f"{len(numbers)} orders",
     )
     edits.after_change(session, actor.org_id, [o.id for o in changed])

@@ -6,10 +6,10 @@ too). Tagging is a set operation on many orders at once: adding a tag an order h
 removing one it lacks, changes nothing, so the same call can be repeated. Either the whole
 call applies or nothing does: an order number not in the org fails it, naming the number.
 
-Tag definitions and tagging need `order.edit`; listing tags needs `order.view`. Each
-call writes one audit event — a tagging names the orders it changed in `after` (a call
-over 10,000 orders is one row, not 10,000), and one that changed a single order is filed
-under that order; deleting a tag records how many orders lost it.
+Tag definitions and tagging need `order.edit`; listing tags needs `order.view`. A tagging
+writes one audit event per order it changed, filed under that order (so `orders show`
+has it in the order's trail), all in one flush; deleting a tag records how many orders
+lost it.
 """
 
 from __future__ import annotations
@@ -230,19 +230,18 @@ def tag_orders(
 def _audit_tagging(
     session: Session, actor: Actor, result: TaggingResult, number_of: dict[int, str]
 ) -> None:
-    touched = {n for numbers in (*result.added.values(), *result.removed.values()) for n in numbers}
-    if not touched:
-        return
-    single = next(iter(touched)) if len(touched) == 1 else None
-    order_id = next((i for i, n in number_of.items() if n == single), None)
-    audit.record(
+    """One event per order whose tags changed (its own trail shows it), in one flush."""
+    id_of = {number: order_id for order_id, number in number_of.items()}
+    changes: dict[str, dict[str, list[str]]] = {}
+    for verb, by_tag in (("added", result.added), ("removed", result.removed)):
+        for name, numbers in by_tag.items():
+            for number in numbers:
+                changes.setdefault(number, {"added": [], "removed": []})[verb].append(name)
+    audit.record_each(
         session,
         "order.tag",
+        [("order", id_of[n], n, None, change) for n, change in changes.items()],
         actor=actor,
-        target_type="order" if single else "orders",
-        target_id=order_id if single else "",
-        after={"added": result.added, "removed": result.removed, "count": len(touched)},
-        detail=single or f"{len(touched)} orders",
     )
 
 

@@ -1,5 +1,5 @@
-"""挂起 / 释放 through `core.desk.holds`: many orders at once, a reason, one audit event per
-call; a held order is never packed; refund holds are not released; permissions and
+"""挂起 / 释放 through `core.desk.holds`: many orders at once, a reason, an audit event per
+order; a held order is never packed; refund holds are not released; permissions and
 other orgs' orders."""
 
 from __future__ import annotations
@@ -41,22 +41,21 @@ def test_hold_and_release_many_orders_with_a_reason(app, acme, shop) -> None:
     assert (again.changed, again.unchanged) == (["A3"], ["A1"])
     assert order(app, "A1").hold_reason == "买家要求改地址，等回复"  # its own reason stays
 
-    (batch, single) = events(app, acme.org_id, "order.hold")
-    assert (batch.target_type, batch.target_id) == ("orders", "")
-    assert batch.after == {
-        "on_hold": True,
-        "reason": "买家要求改地址，等回复",
-        "orders": ["A1", "A2"],
-        "count": 2,
-    }
-    assert (single.target_type, single.target_id) == ("order", str(order(app, "A3").id))
+    # One event per order held, filed under that order.
+    (a1, a2, a3) = events(app, acme.org_id, "order.hold")
+    assert [(e.target_type, e.target_id, e.detail) for e in (a1, a2, a3)] == [
+        ("order", str(order(app, n).id), n) for n in ("A1", "A2", "A3")
+    ]
+    assert a1.after == {"on_hold": True, "reason": "买家要求改地址，等回复"}
+    assert a1.before == {"on_hold": False} and a3.after["reason"] == "缺货"
 
     released = holds.release_orders(app, clerk, ["A1", "A2", "A3"])
     assert released.changed == ["A1", "A2", "A3"]
     assert not order(app, "A2").on_hold and order(app, "A2").hold_reason == ""
-    (release,) = events(app, acme.org_id, "order.release")
-    assert release.before["reasons"]["A3"] == "缺货"
-    assert release.after["count"] == 3
+    releases = events(app, acme.org_id, "order.release")
+    assert [e.detail for e in releases] == ["A1", "A2", "A3"]
+    assert releases[2].before == {"on_hold": True, "hold_reason": "缺货"}
+    assert releases[2].after == {"on_hold": False}
     assert holds.release_orders(app, clerk, ["A1"]).unchanged == ["A1"]
 
 
