@@ -1,0 +1,409 @@
+"""Running the audit rules over orders as they arrive, and approving those that pass.
+
+`check_orders` runs in the caller's transaction: the sync engine's window, an import's
+batch, an edit. It loads what the rules need in a few set-based queries per chunk of
+orders (the orders, their quantities, other orders with the same number, unshipped
+orders of the same receiver and the packages they share), evaluates `rules.RULES`, and
+writes each order's reasons, `in_exception` and `rules_checked_at` with one guarded
+`executemany`. An order that passes every rule, is not on hold and was paid at least
+`wait_minutes` ago is approved (pending → audited, `audited_by` None: the system) when the
+rule set says so, with an `order.approve` audit event ("auto") each.
+
+Only pending orders are checked, unless `recheck_audited` (a person's re-check): an
+audited order that fails now gets its reasons but stays audited — a person approved it,
+a person decides (驳回) to send it back. Reasons the rules do not own (`rejected`, a
+refund the order store derived) are kept. The rows are locked (`FOR UPDATE` on
+PostgreSQL; SQLite's transaction holds the write lock) and every write checks and bumps
+`Order.version`, so a person's concurrent approve or reject meets a conflict instead of
+a lost update. `run_due` is the periodic pass: it approves orders whose wait has ended
+and checks pending orders no arrival path has checked yet.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from core import clock
+from core.app import App
+from core.auditing import rules
+from core.auditing.settings import RuleSettings, load
+from core.db import open_write_transaction
+from core.errors import Conflict
+from core.models import AuditEvent, Order, OrderLine, Org, Package, PackageLine
+from core.orders import status as order_status
+
+ORDERS = Order.__table__
+LINES = OrderLine.__table__
+#: Orders per round of queries (bound parameters stay far below every backend's limit).
+CHUNK = 2000
+#: Codes the rules own and rewrite on each check (plus every `flag_<colour>`).
+RULE_CODES = frozenset(
+    {
+        rules.REFUND,
+        rules.BUYER_MEMO,
+        rules.SELLER_REMARK,
+        rules.ADDRESS_UNKNOWN_PROVINCE,
+        rules.ADDRESS_UNKNOWN_CITY,
+        rules.ADDRESS_UNKNOWN_DISTRICT,
+        rules.ADDRESS_EMPTY,
+        rules.ADDRESS_REPEATED_PREFIX,
+        rules.PHONE_SHAPE,
+        rules.AMOUNT,
+        rules.QUANTITY,
+        rules.DUPLICATE,
+        rules.MERGEABLE,
+    }
+)
+UNSHIPPED = (order_status.PENDING, order_status.AUDITED)
+AUTO_LABEL = "auto-audit"
+
+
+@dataclass
+class CheckReport:
+    """What one check did: orders checked, approved, and the failures of the others."""
+
+    checked: int = 0
+    approved: list[int] = field(default_factory=list)
+    failures: dict[int, list[rules.Failure]] = field(default_factory=dict)
+    numbers: dict[int, str] = field(default_factory=dict)
+
+    def add(self, other: CheckReport) -> None:
+        self.checked += other.checked
+        self.approved += other.approved
+        self.failures.update(other.failures)
+        self.numbers.update(other.numbers)
+
+
+def check_orders(
+    session: Session,
+    org_id: int,
+    order_ids: Iterable[int],
+    *,
+    now: datetime | None = None,
+    recheck_audited: bool = False,
+    actor_label: str = AUTO_LABEL,
+) -> CheckReport:
+    """Check the org's orders among `order_ids` (see the module docstring); in the caller's
+    transaction. Orders of other orgs, and orders outside the workflow, are left alone."""
+    now = now or clock.now()
+    ids = sorted(set(order_ids))
+    report = CheckReport()
+    if not ids:
+        return report
+    open_write_transaction(session)
+    settings, _ = load(session, org_id)
+    statuses = UNSHIPPED if recheck_audited else (order_status.PENDING,)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        report.add(_check_chunk(session, org_id, chunk, settings, statuses, now, actor_label))
+    return report
+
+
+def run_due(app: App, *, now: datetime | None = None, org_id: int | None = None) -> CheckReport:
+    """The periodic pass (worker tick, `orderhub audit-rules run`): in every org (or one),
+    pending orders that passed their rules and whose wait has ended, and pending orders
+    never checked. One transaction per chunk."""
+    now = now or clock.now()
+    report = CheckReport()
+    with app.tx() as session:
+        orgs = [org_id] if org_id is not None else list(session.scalars(select(Org.id)))
+    for org in orgs:
+        with app.tx() as session:
+            settings, _ = load(session, org)
+            cutoff = now - timedelta(minutes=settings.wait_minutes)
+            due = or_(
+                ORDERS.c.rules_checked_at.is_(None),
+                and_(
+                    ORDERS.c.in_exception.is_(False),
+                    ORDERS.c.on_hold.is_(False),
+                    or_(ORDERS.c.paid_at.is_(None), ORDERS.c.paid_at <= cutoff),
+                ),
+            )
+            ids = list(
+                session.scalars(
+                    select(ORDERS.c.id).where(
+                        ORDERS.c.org_id == org, ORDERS.c.hub_status == order_status.PENDING, due
+                    )
+                )
+            )
+        for start in range(0, len(ids), CHUNK):
+            with app.tx() as session:
+                report.add(check_orders(session, org, ids[start : start + CHUNK], now=now))
+    return report
+
+
+def _check_chunk(
+    session: Session,
+    org_id: int,
+    ids: Sequence[int],
+    settings: RuleSettings,
+    statuses: tuple[str, ...],
+    now: datetime,
+    actor_label: str,
+) -> CheckReport:
+    rows = _load(session, org_id, ids, statuses)
+    ctx = rules.Context(settings)
+    if settings.duplicate_order and rows:
+        ctx.duplicates = _duplicates(session, org_id, rows)
+    if settings.mergeable and rows:
+        ctx.mergeable, partners = _mergeable(session, org_id, rows)
+        extra = [i for i in partners if i not in rows]
+        if extra:  # a pending partner of a new arrival is no longer mergeable-free either
+            more = _load(session, org_id, extra, (order_status.PENDING,))
+            rows.update(more)
+            if settings.duplicate_order:
+                ctx.duplicates.update(_duplicates(session, org_id, more))
+    quantities = _quantities(session, list(rows))
+    report = CheckReport(checked=len(rows))
+    wait = timedelta(minutes=settings.wait_minutes)
+    writes: list[dict[str, Any]] = []
+    approvals: list[dict[str, Any]] = []
+    for order_id, row in rows.items():
+        facts = _facts(row, quantities.get(order_id, 0))
+        failures = rules.evaluate(facts, ctx)
+        kept = [r for r in (row.exception_reasons or []) if _kept(r, row)]
+        reasons = list(dict.fromkeys(kept + [code for code, _ in failures]))
+        report.numbers[order_id] = row.platform_order_no
+        paid = row.paid_at or row.created_at_platform
+        approve = (
+            settings.auto_approve
+            and not reasons
+            and row.hub_status == order_status.PENDING
+            and not row.on_hold
+            and (paid is None or clock.as_utc(paid) + wait <= now)
+        )
+        if failures or kept:
+            report.failures[order_id] = failures + [(r, r) for r in kept if r not in RULE_CODES]
+        params = {
+            "oid": order_id,
+            "old_version": row.version,
+            "reasons": reasons,
+            "flagged": bool(reasons),
+            "checked_at": now,
+        }
+        if approve:
+            approvals.append(params)
+            report.approved.append(order_id)
+        else:
+            writes.append(params)
+    _write(session, writes, approve=False)
+    _write(session, approvals, approve=True)
+    _expire(session, rows)
+    if approvals:
+        session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "org_id": org_id,
+                    "actor_user_id": None,
+                    "actor_label": actor_label,
+                    "action": "order.approve",
+                    "target_type": "order",
+                    "target_id": str(p["oid"]),
+                    "before": {"hub_status": order_status.PENDING},
+                    "after": {"hub_status": order_status.AUDITED},
+                    "detail": "auto",
+                    "at": now,
+                }
+                for p in approvals
+            ],
+        )
+    return report
+
+
+def _expire(session: Session, ids: Iterable[int]) -> None:
+    """Orders of the caller's session that these writes changed read afresh next time
+    (their version moved on: a stale copy would meet a conflict on its next flush)."""
+    for order_id in ids:
+        loaded = session.identity_map.get(identity_key(Order, order_id))
+        if loaded is not None:
+            session.expire(loaded)
+
+
+def _kept(reason: str, row: Any) -> bool:
+    """A reason that survives a check: not the rules' own, or a refund the store derived
+    while the refund still runs (kept even when the refund rule is switched off)."""
+    if reason == rules.REFUND:
+        return row.refund_status in order_status.BLOCKING_REFUNDS
+    return reason not in RULE_CODES and not reason.startswith(rules.FLAG_PREFIX)
+
+
+_COLUMNS = (
+    ORDERS.c.id,
+    ORDERS.c.shop_id,
+    ORDERS.c.platform_order_no,
+    ORDERS.c.hub_status,
+    ORDERS.c.on_hold,
+    ORDERS.c.refund_status,
+    ORDERS.c.flag_color,
+    ORDERS.c.local_flag,
+    ORDERS.c.buyer_memo,
+    ORDERS.c.seller_remark,
+    ORDERS.c.local_remark,
+    ORDERS.c.receiver_province,
+    ORDERS.c.receiver_city,
+    ORDERS.c.receiver_district,
+    ORDERS.c.receiver_address,
+    ORDERS.c.receiver_phone,
+    ORDERS.c.receiver_is_platform_encrypted,
+    ORDERS.c.receiver_hash,
+    ORDERS.c.pay_amount_fen,
+    ORDERS.c.paid_at,
+    ORDERS.c.created_at_platform,
+    ORDERS.c.exception_reasons,
+    ORDERS.c.version,
+)
+
+
+def _load(
+    session: Session, org_id: int, ids: Sequence[int], statuses: tuple[str, ...]
+) -> dict[int, Any]:
+    statement = (
+        select(*_COLUMNS)
+        .where(ORDERS.c.org_id == org_id, ORDERS.c.id.in_(ids), ORDERS.c.hub_status.in_(statuses))
+        .with_for_update()
+    )
+    return {row.id: row for row in session.execute(statement)}
+
+
+def _facts(row: Any, quantity: int) -> rules.OrderFacts:
+    encrypted = bool(row.receiver_is_platform_encrypted)
+    return rules.OrderFacts(
+        id=row.id,
+        shop_id=row.shop_id,
+        number=row.platform_order_no,
+        refund_status=row.refund_status,
+        flag=row.local_flag or row.flag_color or "",
+        buyer_memo=row.buyer_memo or "",
+        seller_remark=row.seller_remark or "",
+        local_remark=row.local_remark or "",
+        province=row.receiver_province or "",
+        city=row.receiver_city or "",
+        district=row.receiver_district or "",
+        address=None if encrypted else (row.receiver_address or ""),
+        phone=None if encrypted else (row.receiver_phone or ""),
+        platform_encrypted=encrypted,
+        pay_amount_fen=row.pay_amount_fen,
+        quantity=quantity,
+        paid_at=row.paid_at,
+    )
+
+
+def _quantities(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    statement = (
+        select(LINES.c.order_id, func.sum(LINES.c.quantity))
+        .where(LINES.c.order_id.in_(ids))
+        .group_by(LINES.c.order_id)
+    )
+    return {order_id: int(total or 0) for order_id, total in session.execute(statement)}
+
+
+def _duplicates(session: Session, org_id: int, rows: dict[int, Any]) -> dict[int, str]:
+    """Order id → "shop <id> order <number>" of another stored copy of the same number."""
+    numbers = list({r.platform_order_no for r in rows.values()})
+    statement = select(ORDERS.c.id, ORDERS.c.shop_id, ORDERS.c.platform_order_no).where(
+        ORDERS.c.org_id == org_id, ORDERS.c.platform_order_no.in_(numbers)
+    )
+    by_number: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for order_id, shop_id, number in session.execute(statement):
+        by_number[number].append((order_id, shop_id))
+    out = {}
+    for order_id, row in rows.items():
+        others = [s for i, s in by_number[row.platform_order_no] if i != order_id]
+        if others:
+            out[order_id] = f"shop {others[0]} #{row.platform_order_no}"
+    return out
+
+
+def _mergeable(
+    session: Session, org_id: int, rows: dict[int, Any]
+) -> tuple[dict[int, list[str]], set[int]]:
+    """Order id → numbers of other unshipped, not held orders of the same shop and
+    receiver hash that do not already share a package with it; and the pending partners."""
+    hashes = {r.receiver_hash for r in rows.values() if r.receiver_hash}
+    if not hashes:
+        return {}, set()
+    shops = {r.shop_id for r in rows.values()}
+    statement = select(
+        ORDERS.c.id,
+        ORDERS.c.shop_id,
+        ORDERS.c.receiver_hash,
+        ORDERS.c.platform_order_no,
+        ORDERS.c.hub_status,
+    ).where(
+        ORDERS.c.org_id == org_id,
+        ORDERS.c.shop_id.in_(shops),
+        ORDERS.c.receiver_hash.in_(hashes),
+        ORDERS.c.hub_status.in_(UNSHIPPED),
+        ORDERS.c.on_hold.is_(False),
+    )
+    groups: dict[tuple[int, str], list[Any]] = defaultdict(list)
+    for found in session.execute(statement):
+        groups[(found.shop_id, found.receiver_hash)].append(found)
+    members = [m.id for g in groups.values() if len(g) > 1 for m in g]
+    together = _packages(session, members)
+    out: dict[int, list[str]] = {}
+    partners: set[int] = set()
+    for order_id, row in rows.items():
+        group = groups.get((row.shop_id, row.receiver_hash), [])
+        mine = together.get(order_id, set())
+        others = [m for m in group if m.id != order_id and not (mine & together.get(m.id, set()))]
+        if others and not row.on_hold:
+            out[order_id] = sorted(m.platform_order_no for m in others)
+            partners |= {m.id for m in others if m.hub_status == order_status.PENDING}
+    return out, partners
+
+
+def _packages(session: Session, ids: list[int]) -> dict[int, set[int]]:
+    """Order id → its live (not cancelled) packages, for orders already packed together."""
+    if not ids:
+        return {}
+    statement = (
+        select(PackageLine.order_id, PackageLine.package_id)
+        .join(Package, Package.id == PackageLine.package_id)
+        .where(PackageLine.order_id.in_(ids), Package.status != "cancelled")
+    )
+    out: dict[int, set[int]] = defaultdict(set)
+    for order_id, package_id in session.execute(statement):
+        out[order_id].add(package_id)
+    return out
+
+
+def _write(session: Session, params: list[dict[str, Any]], *, approve: bool) -> None:
+    """One guarded executemany; a row changed since it was read is a conflict."""
+    if not params:
+        return
+    values: dict[str, Any] = {
+        "exception_reasons": bindparam("reasons"),
+        "in_exception": bindparam("flagged"),
+        "rules_checked_at": bindparam("checked_at"),
+        "version": ORDERS.c.version + 1,
+    }
+    if approve:
+        values |= {
+            "hub_status": order_status.AUDITED,
+            "audited_at": bindparam("checked_at"),
+            "audited_by": None,
+            "reject_reason": "",
+        }
+    statement = (
+        update(ORDERS)
+        .where(ORDERS.c.id == bindparam("oid"), ORDERS.c.version == bindparam("old_version"))
+        .values(values)
+    )
+    result = session.connection().execute(statement, params)
+    if result.rowcount not in (-1, len(params)):
+        raise Conflict(
+            f"{len(params) - result.rowcount} of {len(params)} orders changed while their "
+            "rules were checked; try again"
+        )
