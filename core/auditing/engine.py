@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from core import clock
+from core.accounts import authz
+from core.actor import Actor
 from core.app import App
 from core.auditing import rules
 from core.auditing.settings import RuleSettings, load
@@ -140,6 +142,14 @@ def run_due(app: App, *, now: datetime | None = None, org_id: int | None = None)
     return report
 
 
+def run_pass(app: App, actor: Actor) -> CheckReport:
+    """`run_due` for the actor's org, asked for by a person (`orderhub audit-rules run`):
+    needs `order.audit`; each approval is audited as usual."""
+    with app.tx() as session:
+        authz.require(session, actor, "order.audit")
+    return run_due(app, org_id=actor.org_id)
+
+
 def _check_chunk(
     session: Session,
     org_id: int,
@@ -159,6 +169,7 @@ def _check_chunk(
         if extra:  # a pending partner of a new arrival is no longer mergeable-free either
             more = _load(session, org_id, extra, (order_status.PENDING,))
             rows.update(more)
+            ctx.mergeable, _ = _mergeable(session, org_id, rows)
             if settings.duplicate_order:
                 ctx.duplicates.update(_duplicates(session, org_id, more))
     quantities = _quantities(session, list(rows))
@@ -178,6 +189,7 @@ def _check_chunk(
             and not reasons
             and row.hub_status == order_status.PENDING
             and not row.on_hold
+            and row.refund_status not in order_status.BLOCKING_REFUNDS
             and (paid is None or clock.as_utc(paid) + wait <= now)
         )
         if failures or kept:

@@ -1,6 +1,8 @@
 """The schedule loop behind `orderhub worker`.
 
-Each round syncs every due shop (`scheduler.run_due`) and then sleeps `poll_seconds`.
+Each round syncs every due shop (`scheduler.run_due`), at most every
+`AUDIT_PASS_SECONDS` runs the 审单 pass (`core.auditing.engine.run_due`: orders whose wait
+after payment has ended are approved), and then sleeps `poll_seconds`.
 SIGTERM or SIGINT asks it to stop: the window in hand is finished and committed, the
 shop is released (due again at once) and the loop ends; a second signal interrupts at
 once (the leases then time out after `[sync] lease_seconds`). A worker killed outright
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +28,7 @@ from types import FrameType
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.app import App
+from core.auditing import engine as auditing
 from core.sync import lease as leases
 from core.sync.scheduler import Control, PassReport, run_due
 
@@ -32,6 +36,8 @@ log = logging.getLogger("orderhub.worker")
 
 #: Seconds to wait after the database could not be reached before trying again.
 DATABASE_RETRY_SECONDS = 5.0
+#: Seconds between two 审单 passes of one worker (every round with `once`).
+AUDIT_PASS_SECONDS = 60.0
 
 
 @dataclass
@@ -70,6 +76,7 @@ class Worker:
         self.poll_seconds = max(0.05, poll_seconds)
         self.control = control or Control()
         self.totals = WorkerTotals()
+        self._audited_at: float | None = None  # monotonic time of the last 审单 pass
 
     def run(self, *, once: bool = False) -> WorkerTotals:
         """Loop until stopped (or one round with `once`); leases are released on the way
@@ -101,6 +108,7 @@ class Worker:
         self.totals.rounds += 1
         try:
             reports = run_due(self.app, self.worker_id, self.control)
+            self._audit_pass()
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             log.error(
@@ -128,6 +136,16 @@ class Worker:
                 report.updated,
                 f": {report.error}" if report.error else "",
             )
+
+    def _audit_pass(self) -> None:
+        """Approve the orders whose wait has ended, at most every `AUDIT_PASS_SECONDS`."""
+        started = time.monotonic()
+        if self._audited_at is not None and started - self._audited_at < AUDIT_PASS_SECONDS:
+            return
+        self._audited_at = started
+        report = auditing.run_due(self.app)
+        if report.approved:
+            log.info("审单: %d order(s) approved after their wait", len(report.approved))
 
 
 @contextmanager
