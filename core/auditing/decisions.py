@@ -282,11 +282,12 @@ def _state(order: Order) -> dict[str, object]:
 
 
 def _flush(session: Session, order: Order) -> None:
+    number = order.platform_order_no  # read now: after a failed flush the row is gone
     try:
         session.flush()
     except StaleDataError as exc:
         raise Conflict(
-            f"order {order.platform_order_no} was changed by someone else meanwhile; "
+            f"order {number} was changed by someone else meanwhile; "
             "nothing was applied — look at it again and retry"
         ) from exc
 
@@ -300,7 +301,7 @@ def _checked_report(
     for start in range(0, len(ids), engine.CHUNK):
         chunk = ids[start : start + engine.CHUNK]
         query = select(Order.id, Order.hub_status).where(Order.id.in_(chunk))
-        statuses.update(session.execute(query).tuples())
+        statuses.update((order_id, hub) for order_id, hub in session.execute(query))
     for order_id, number in found.items():
         failures = checked.failures.get(order_id, [])
         outcome = "approved" if order_id in checked.approved else "checked"

@@ -1,0 +1,72 @@
+"""The rules run where orders arrive: a sync window (the sandbox over HTTP) and an import,
+in the same transaction as the orders."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from core.models import AuditEvent, Order
+from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
+from tests.importing.builders import csv_bytes, row
+from tests.importing.conftest import run_import, stored_orders
+from tests.sync.rig import Rig, make_rig
+
+
+@pytest.fixture
+def rig(settings) -> Iterator[Rig]:
+    config = SandboxConfig(seed=11, shops=1, orders=400, history_days=1.0)
+    with SandboxServer(config) as server:
+        built = make_rig(settings, server, initial_days=2)
+        yield built
+        built.app.close()
+
+
+def test_a_sync_approves_some_orders_and_queues_the_rest_with_reasons(rig: Rig) -> None:
+    rig.settle()
+    [shop_id] = rig.bind_all()
+    rig.sync_until_done(shop_id)
+    with rig.app.tx() as s:
+        statuses = Counter(s.scalars(select(Order.hub_status).where(Order.shop_id == shop_id)))
+        queue = list(s.scalars(select(Order).where(Order.in_exception.is_(True))))
+        unchecked = s.scalar(
+            select(func.count())
+            .select_from(Order)
+            .where(Order.hub_status == "pending", Order.rules_checked_at.is_(None))
+        )
+        approvals = s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "order.approve", AuditEvent.detail == "auto")
+        )
+    assert statuses["audited"] > 0 and statuses["audited"] == approvals
+    assert unchecked == 0
+    reasons = Counter(r for o in queue for r in o.exception_reasons)
+    for expected in ("buyer_memo", "flag_red", "mergeable", "address_unknown_district"):
+        assert reasons[expected] > 0, reasons
+    # Nothing approved carries a reason; closed orders keep the refund the store derived.
+    assert not [o for o in queue if o.hub_status == "audited"]
+
+
+def test_an_import_runs_the_rules_on_its_orders(app, acme, frozen_clock) -> None:
+    from tests.importing.conftest import make_shop
+
+    shop = make_shop(app, acme.org_id, "杯子旗舰店", "9001")
+    data = csv_bytes(
+        [
+            row("231125-1", 收货人="张三", 手机="13900001111"),
+            row("231125-2", 收货人="李四", 买家留言="请发顺丰"),
+            row("231125-3", 收货人="王五", 手机="12345"),
+        ]
+    )
+    report = run_import(app, acme.admin, shop, data)
+    assert report.imported
+    orders = stored_orders(app, shop)
+    assert orders["231125-1"].hub_status == "audited"
+    assert orders["231125-2"].exception_reasons == ["buyer_memo"]
+    assert orders["231125-3"].exception_reasons == ["phone_shape"]
+    dry = run_import(app, acme.admin, shop, csv_bytes([row("231125-9")]), dry_run=True)
+    assert dry.new == 1 and "231125-9" not in stored_orders(app, shop)
