@@ -307,16 +307,17 @@ class OrderFactory:
             "inner_transaction_id": "",
             "open_address_id": buyer.open_address_id,
         }
-        if _in_development_zone(data["order_sn"]):
+        if _in_development_zone(buyer.open_address_id):
             # Buyers pick zones Pinduoduo lists that are no county-level division (an
-            # address 审单 cannot recognise); chosen by the number, so no draw moves.
+            # address 审单 cannot recognise); chosen by the buyer's address key, so a
+            # returning buyer keeps the address and no random draw moves.
             data["town"] = d.city.removesuffix("市") + "经济技术开发区"
         return data, (buyer.name, buyer.phone, buyer.detail)
 
 
-def _in_development_zone(order_sn: str) -> bool:
-    """About three orders in a hundred (by a hash of the number)."""
-    return zlib.crc32(order_sn.encode()) % 100 < 3
+def _in_development_zone(address_key: str) -> bool:
+    """About three addresses in a hundred (by a hash of the address key)."""
+    return zlib.crc32(address_key.encode()) % 100 < 3
 
 
 def _items(dice: Dice) -> tuple[list[dict[str, Any]], int]:
