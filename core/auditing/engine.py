@@ -21,13 +21,19 @@ and checks pending orders no arrival path has checked yet.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -35,11 +41,11 @@ from core import clock
 from core.accounts import authz
 from core.actor import Actor
 from core.app import App
-from core.auditing import rules
+from core.auditing import batch, rules
 from core.auditing.settings import RuleSettings, load
 from core.db import open_write_transaction
 from core.errors import Conflict
-from core.models import AuditEvent, Order, OrderLine, Org, Package, PackageLine
+from core.models import AuditEvent, Order, OrderLine, Org
 from core.orders import status as order_status
 
 ORDERS = Order.__table__
@@ -64,7 +70,7 @@ RULE_CODES = frozenset(
         rules.MERGEABLE,
     }
 )
-UNSHIPPED = (order_status.PENDING, order_status.AUDITED)
+UNSHIPPED = batch.UNSHIPPED
 AUTO_LABEL = "auto-audit"
 
 
@@ -162,17 +168,17 @@ def _check_chunk(
     rows = _load(session, org_id, ids, statuses)
     ctx = rules.Context(settings)
     if settings.duplicate_order and rows:
-        ctx.duplicates = _duplicates(session, org_id, rows)
+        ctx.duplicates = batch.duplicates(session, org_id, rows)
     if settings.mergeable and rows:
-        ctx.mergeable, partners = _mergeable(session, org_id, rows)
+        ctx.mergeable, partners = batch.mergeable(session, org_id, rows)
         extra = [i for i in partners if i not in rows]
         if extra:  # a pending partner of a new arrival is no longer mergeable-free either
             more = _load(session, org_id, extra, (order_status.PENDING,))
             rows.update(more)
-            ctx.mergeable, _ = _mergeable(session, org_id, rows)
+            ctx.mergeable, _ = batch.mergeable(session, org_id, rows)
             if settings.duplicate_order:
-                ctx.duplicates.update(_duplicates(session, org_id, more))
-    quantities = _quantities(session, list(rows))
+                ctx.duplicates.update(batch.duplicates(session, org_id, more))
+    quantities = batch.quantities(session, list(rows))
     report = CheckReport(checked=len(rows))
     wait = timedelta(minutes=settings.wait_minutes)
     writes: list[dict[str, Any]] = []
@@ -280,7 +286,11 @@ def _load(
 ) -> dict[int, Any]:
     statement = (
         select(*_COLUMNS)
-        .where(ORDERS.c.org_id == org_id, ORDERS.c.id.in_(ids), ORDERS.c.hub_status.in_(statuses))
+        .where(
+            ORDERS.c.org_id == org_id,
+            batch.among(session, ORDERS.c.id, ids),
+            ORDERS.c.hub_status.in_(statuses),
+        )
         .with_for_update()
     )
     return {row.id: row for row in session.execute(statement)}
@@ -307,88 +317,6 @@ def _facts(row: Any, quantity: int) -> rules.OrderFacts:
         quantity=quantity,
         paid_at=row.paid_at,
     )
-
-
-def _quantities(session: Session, ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    statement = (
-        select(LINES.c.order_id, func.sum(LINES.c.quantity))
-        .where(LINES.c.order_id.in_(ids))
-        .group_by(LINES.c.order_id)
-    )
-    return {order_id: int(total or 0) for order_id, total in session.execute(statement)}
-
-
-def _duplicates(session: Session, org_id: int, rows: dict[int, Any]) -> dict[int, str]:
-    """Order id → "shop <id> order <number>" of another stored copy of the same number."""
-    numbers = list({r.platform_order_no for r in rows.values()})
-    statement = select(ORDERS.c.id, ORDERS.c.shop_id, ORDERS.c.platform_order_no).where(
-        ORDERS.c.org_id == org_id, ORDERS.c.platform_order_no.in_(numbers)
-    )
-    by_number: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for order_id, shop_id, number in session.execute(statement):
-        by_number[number].append((order_id, shop_id))
-    out = {}
-    for order_id, row in rows.items():
-        others = [s for i, s in by_number[row.platform_order_no] if i != order_id]
-        if others:
-            out[order_id] = f"shop {others[0]} #{row.platform_order_no}"
-    return out
-
-
-def _mergeable(
-    session: Session, org_id: int, rows: dict[int, Any]
-) -> tuple[dict[int, list[str]], set[int]]:
-    """Order id → numbers of other unshipped, not held orders of the same shop and
-    receiver hash that do not already share a package with it; and the pending partners."""
-    hashes = {r.receiver_hash for r in rows.values() if r.receiver_hash}
-    if not hashes:
-        return {}, set()
-    shops = {r.shop_id for r in rows.values()}
-    statement = select(
-        ORDERS.c.id,
-        ORDERS.c.shop_id,
-        ORDERS.c.receiver_hash,
-        ORDERS.c.platform_order_no,
-        ORDERS.c.hub_status,
-    ).where(
-        ORDERS.c.org_id == org_id,
-        ORDERS.c.shop_id.in_(shops),
-        ORDERS.c.receiver_hash.in_(hashes),
-        ORDERS.c.hub_status.in_(UNSHIPPED),
-        ORDERS.c.on_hold.is_(False),
-    )
-    groups: dict[tuple[int, str], list[Any]] = defaultdict(list)
-    for found in session.execute(statement):
-        groups[(found.shop_id, found.receiver_hash)].append(found)
-    members = [m.id for g in groups.values() if len(g) > 1 for m in g]
-    together = _packages(session, members)
-    out: dict[int, list[str]] = {}
-    partners: set[int] = set()
-    for order_id, row in rows.items():
-        group = groups.get((row.shop_id, row.receiver_hash), [])
-        mine = together.get(order_id, set())
-        others = [m for m in group if m.id != order_id and not (mine & together.get(m.id, set()))]
-        if others and not row.on_hold:
-            out[order_id] = sorted(m.platform_order_no for m in others)
-            partners |= {m.id for m in others if m.hub_status == order_status.PENDING}
-    return out, partners
-
-
-def _packages(session: Session, ids: list[int]) -> dict[int, set[int]]:
-    """Order id → its live (not cancelled) packages, for orders already packed together."""
-    if not ids:
-        return {}
-    statement = (
-        select(PackageLine.order_id, PackageLine.package_id)
-        .join(Package, Package.id == PackageLine.package_id)
-        .where(PackageLine.order_id.in_(ids), Package.status != "cancelled")
-    )
-    out: dict[int, set[int]] = defaultdict(set)
-    for order_id, package_id in session.execute(statement):
-        out[order_id].add(package_id)
-    return out
 
 
 def _write(session: Session, params: list[dict[str, Any]], *, approve: bool) -> None:

@@ -1,0 +1,120 @@
+"""What the audit rules need beyond one order, loaded for a batch in set-based queries.
+
+`core.auditing.engine` checks up to `engine.CHUNK` orders at a time; for each chunk it
+asks here for their goods quantities, other stored copies of their numbers (duplicates)
+and unshipped orders of the same shop and receiver (merge candidates) not already packed
+together — a handful of indexed queries per chunk, never one per order. On PostgreSQL the
+lists are bound as one array (`among`), so a statement psycopg prepares keeps a plan that
+uses the index, as `core.orders.store` does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from core.models import Order, OrderLine, Package, PackageLine, Shop
+from core.orders import status as order_status
+
+ORDERS = Order.__table__
+LINES = OrderLine.__table__
+UNSHIPPED = (order_status.PENDING, order_status.AUDITED)
+
+
+def quantities(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    statement = (
+        select(LINES.c.order_id, func.sum(LINES.c.quantity))
+        .where(among(session, LINES.c.order_id, ids))
+        .group_by(LINES.c.order_id)
+    )
+    return {order_id: int(total or 0) for order_id, total in session.execute(statement)}
+
+
+def duplicates(session: Session, org_id: int, rows: dict[int, Any]) -> dict[int, str]:
+    """Order id → "shop <id> order <number>" of another stored copy of the same number."""
+    numbers = list({r.platform_order_no for r in rows.values()})
+    statement = select(ORDERS.c.id, ORDERS.c.shop_id, ORDERS.c.platform_order_no).where(
+        ORDERS.c.org_id == org_id,
+        # By (shop, number): the unique index; the number alone has none.
+        ORDERS.c.shop_id.in_(select(Shop.id).where(Shop.org_id == org_id).scalar_subquery()),
+        among(session, ORDERS.c.platform_order_no, numbers),
+    )
+    by_number: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for order_id, shop_id, number in session.execute(statement):
+        by_number[number].append((order_id, shop_id))
+    out = {}
+    for order_id, row in rows.items():
+        others = [s for i, s in by_number[row.platform_order_no] if i != order_id]
+        if others:
+            out[order_id] = f"shop {others[0]} #{row.platform_order_no}"
+    return out
+
+
+def mergeable(
+    session: Session, org_id: int, rows: dict[int, Any]
+) -> tuple[dict[int, list[str]], set[int]]:
+    """Order id → numbers of other unshipped, not held orders of the same shop and
+    receiver hash that do not already share a package with it; and the pending partners."""
+    hashes = {r.receiver_hash for r in rows.values() if r.receiver_hash}
+    if not hashes:
+        return {}, set()
+    shops = {r.shop_id for r in rows.values()}
+    statement = select(
+        ORDERS.c.id,
+        ORDERS.c.shop_id,
+        ORDERS.c.receiver_hash,
+        ORDERS.c.platform_order_no,
+        ORDERS.c.hub_status,
+    ).where(
+        ORDERS.c.org_id == org_id,
+        among(session, ORDERS.c.shop_id, sorted(shops)),
+        among(session, ORDERS.c.receiver_hash, sorted(hashes)),
+        ORDERS.c.hub_status.in_(UNSHIPPED),
+        ORDERS.c.on_hold.is_(False),
+    )
+    groups: dict[tuple[int, str], list[Any]] = defaultdict(list)
+    for found in session.execute(statement):
+        groups[(found.shop_id, found.receiver_hash)].append(found)
+    members = [m.id for g in groups.values() if len(g) > 1 for m in g]
+    together = packages(session, members)
+    out: dict[int, list[str]] = {}
+    partners: set[int] = set()
+    for order_id, row in rows.items():
+        group = groups.get((row.shop_id, row.receiver_hash), [])
+        mine = together.get(order_id, set())
+        others = [m for m in group if m.id != order_id and not (mine & together.get(m.id, set()))]
+        if others and not row.on_hold:
+            out[order_id] = sorted(m.platform_order_no for m in others)
+            partners |= {m.id for m in others if m.hub_status == order_status.PENDING}
+    return out, partners
+
+
+def packages(session: Session, ids: list[int]) -> dict[int, set[int]]:
+    """Order id → its live (not cancelled) packages, for orders already packed together."""
+    if not ids:
+        return {}
+    statement = (
+        select(PackageLine.order_id, PackageLine.package_id)
+        .join(Package, Package.id == PackageLine.package_id)
+        .where(among(session, PackageLine.order_id, ids), Package.status != "cancelled")
+    )
+    out: dict[int, set[int]] = defaultdict(set)
+    for order_id, package_id in session.execute(statement):
+        out[order_id].add(package_id)
+    return out
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `= ANY(array)`, one parameter, so a statement
+    psycopg prepares keeps a plan that uses the index (see `order_store.shop_numbers`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(list(values))
+    element = Integer() if isinstance(column.type, Integer) else String()
+    return column == any_(bindparam(None, list(values), type_=ARRAY(element)))
