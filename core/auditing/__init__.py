@@ -10,5 +10,6 @@ package re-exports nothing.
 - `rules`: each rule, a small function over one order's facts;
 - `engine`: `check_orders`, run where orders arrive, and the periodic pass `run_due`;
 - `batch`: what the rules need beyond one order, loaded set-based for a chunk;
+- `writes`: the engine's guarded writes and approval events, at the driver;
 - `decisions`: a person's approve, reject (驳回) and re-check.
 """

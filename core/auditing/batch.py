@@ -41,8 +41,8 @@ def duplicates(session: Session, org_id: int, rows: dict[int, Any]) -> dict[int,
     """Order id → "shop <id> order <number>" of another stored copy of the same number."""
     numbers = list({r.platform_order_no for r in rows.values()})
     statement = select(ORDERS.c.id, ORDERS.c.shop_id, ORDERS.c.platform_order_no).where(
-        ORDERS.c.org_id == org_id,
-        # By (shop, number): the unique index; the number alone has none.
+        # By (shop, number) among the org's shops: the unique index (the number alone
+        # has none, and an org_id term would lure SQLite onto a scan of the org's orders).
         ORDERS.c.shop_id.in_(select(Shop.id).where(Shop.org_id == org_id).scalar_subquery()),
         among(session, ORDERS.c.platform_order_no, numbers),
     )

@@ -5,9 +5,10 @@ batch, an edit. It loads what the rules need in a few set-based queries per chun
 orders (the orders, their quantities, other orders with the same number, unshipped
 orders of the same receiver and the packages they share), evaluates `rules.RULES`, and
 writes each order's reasons, `in_exception` and `rules_checked_at` with one guarded
-`executemany`. An order that passes every rule, is not on hold and was paid at least
-`wait_minutes` ago is approved (pending → audited, `audited_by` None: the system) when the
-rule set says so, with an `order.approve` audit event ("auto") each.
+`executemany` (`core.auditing.writes`). An order that passes every rule, is not on hold
+and was paid at least `wait_minutes` ago is approved (pending → audited, `audited_by`
+None: the system) when the rule set says so, with an `order.approve` audit event
+("auto") each.
 
 Only pending orders are checked, unless `recheck_audited` (a person's re-check): an
 audited order that fails now gets its reasons but stays audited — a person approved it,
@@ -28,11 +29,8 @@ from typing import Any
 
 from sqlalchemy import (
     and_,
-    bindparam,
-    insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -41,11 +39,10 @@ from core import clock
 from core.accounts import authz
 from core.actor import Actor
 from core.app import App
-from core.auditing import batch, rules
+from core.auditing import batch, rules, writes
 from core.auditing.settings import RuleSettings, load
 from core.db import open_write_transaction
-from core.errors import Conflict
-from core.models import AuditEvent, Order, OrderLine, Org
+from core.models import Order, OrderLine, Org
 from core.orders import status as order_status
 
 ORDERS = Order.__table__
@@ -181,8 +178,8 @@ def _check_chunk(
     quantities = batch.quantities(session, list(rows))
     report = CheckReport(checked=len(rows))
     wait = timedelta(minutes=settings.wait_minutes)
-    writes: list[dict[str, Any]] = []
-    approvals: list[dict[str, Any]] = []
+    checked: list[writes.Checked] = []
+    approvals: list[writes.Checked] = []
     for order_id, row in rows.items():
         facts = _facts(row, quantities.get(order_id, 0))
         failures = rules.evaluate(facts, ctx)
@@ -200,40 +197,16 @@ def _check_chunk(
         )
         if failures or kept:
             report.failures[order_id] = failures + [(r, r) for r in kept if r not in RULE_CODES]
-        params = {
-            "oid": order_id,
-            "old_version": row.version,
-            "reasons": reasons,
-            "flagged": bool(reasons),
-            "checked_at": now,
-        }
+        entry = (order_id, row.version, reasons)
         if approve:
-            approvals.append(params)
+            approvals.append(entry)
             report.approved.append(order_id)
         else:
-            writes.append(params)
-    _write(session, writes, approve=False)
-    _write(session, approvals, approve=True)
+            checked.append(entry)
+    writes.record_checks(session, checked, now, approve=False)
+    writes.record_checks(session, approvals, now, approve=True)
+    writes.record_approvals(session, org_id, report.approved, actor_label, now)
     _expire(session, rows)
-    if approvals:
-        session.execute(
-            insert(AuditEvent),
-            [
-                {
-                    "org_id": org_id,
-                    "actor_user_id": None,
-                    "actor_label": actor_label,
-                    "action": "order.approve",
-                    "target_type": "order",
-                    "target_id": str(p["oid"]),
-                    "before": {"hub_status": order_status.PENDING},
-                    "after": {"hub_status": order_status.AUDITED},
-                    "detail": "auto",
-                    "at": now,
-                }
-                for p in approvals
-            ],
-        )
     return report
 
 
@@ -256,6 +229,7 @@ def _kept(reason: str, row: Any) -> bool:
 
 _COLUMNS = (
     ORDERS.c.id,
+    ORDERS.c.org_id,
     ORDERS.c.shop_id,
     ORDERS.c.platform_order_no,
     ORDERS.c.hub_status,
@@ -284,16 +258,16 @@ _COLUMNS = (
 def _load(
     session: Session, org_id: int, ids: Sequence[int], statuses: tuple[str, ...]
 ) -> dict[int, Any]:
-    statement = (
-        select(*_COLUMNS)
-        .where(
-            ORDERS.c.org_id == org_id,
-            batch.among(session, ORDERS.c.id, ids),
-            ORDERS.c.hub_status.in_(statuses),
-        )
-        .with_for_update()
-    )
-    return {row.id: row for row in session.execute(statement)}
+    """The org's orders among `ids` in `statuses`, locked. Selected by id alone and
+    filtered here: SQLite, without statistics, would otherwise walk the (org, status,
+    paid) index over every pending order of the org instead of the primary key. A row
+    read after waiting for a lock is its newest version, so the filter stays right."""
+    statement = select(*_COLUMNS).where(batch.among(session, ORDERS.c.id, ids)).with_for_update()
+    return {
+        row.id: row
+        for row in session.execute(statement)
+        if row.org_id == org_id and row.hub_status in statuses
+    }
 
 
 def _facts(row: Any, quantity: int) -> rules.OrderFacts:
@@ -317,33 +291,3 @@ def _facts(row: Any, quantity: int) -> rules.OrderFacts:
         quantity=quantity,
         paid_at=row.paid_at,
     )
-
-
-def _write(session: Session, params: list[dict[str, Any]], *, approve: bool) -> None:
-    """One guarded executemany; a row changed since it was read is a conflict."""
-    if not params:
-        return
-    values: dict[str, Any] = {
-        "exception_reasons": bindparam("reasons"),
-        "in_exception": bindparam("flagged"),
-        "rules_checked_at": bindparam("checked_at"),
-        "version": ORDERS.c.version + 1,
-    }
-    if approve:
-        values |= {
-            "hub_status": order_status.AUDITED,
-            "audited_at": bindparam("checked_at"),
-            "audited_by": None,
-            "reject_reason": "",
-        }
-    statement = (
-        update(ORDERS)
-        .where(ORDERS.c.id == bindparam("oid"), ORDERS.c.version == bindparam("old_version"))
-        .values(values)
-    )
-    result = session.connection().execute(statement, params)
-    if result.rowcount not in (-1, len(params)):
-        raise Conflict(
-            f"{len(params) - result.rowcount} of {len(params)} orders changed while their "
-            "rules were checked; try again"
-        )
