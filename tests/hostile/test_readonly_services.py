@@ -29,6 +29,9 @@ from core.actor import Actor
 from core.app import App
 from core.assignment import assigning
 from core.assignment import service as assignment_rules
+from core.auditing import decisions
+from core.auditing import engine as audit_engine
+from core.auditing import settings as audit_settings
 from core.contracts import Contact
 from core.desk import edits, holds, manual, saved_filters, search, show, tags
 from core.errors import OrderhubError, PermissionDenied
@@ -163,6 +166,14 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "desk.saved_filters.list_filters": lambda w: saved_filters.list_filters(w.app, w.viewer),
         "desk.saved_filters.filter_query": lambda w: saved_filters.filter_query(
             w.app, w.viewer, "boss/mine"
+        ),
+        "auditing.decisions.approve": lambda w: decisions.approve(w.app, w.viewer, ["X-1"]),
+        "auditing.decisions.reject": lambda w: decisions.reject(w.app, w.viewer, ["X-1"], "no"),
+        "auditing.decisions.recheck": lambda w: decisions.recheck(w.app, w.viewer, pending=True),
+        "auditing.engine.run_pass": lambda w: audit_engine.run_pass(w.app, w.viewer),
+        "auditing.settings.show": lambda w: audit_settings.show(w.app, w.viewer),
+        "auditing.settings.update": lambda w: audit_settings.update(
+            w.app, w.viewer, {"auto_approve": False}
         ),
         "importing.service.import_orders": lambda w: importing.import_orders(
             w.app, w.viewer, w.shop_id, io.BytesIO(CSV.encode()), filename="orders.csv"
@@ -311,6 +322,7 @@ def _numbers(w: World) -> list[str]:
 READS = {
     "assignment.service.list_rules",
     "orders.merging.merge_candidates",
+    "auditing.settings.show",
     "accounts.auth.list_tokens",
     "desk.tags.list_tags",
     "accounts.roles.list_roles",
