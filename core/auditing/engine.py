@@ -69,6 +69,11 @@ RULE_CODES = frozenset(
 )
 UNSHIPPED = batch.UNSHIPPED
 AUTO_LABEL = "auto-audit"
+#: How reasons the rules keep but did not raise this time read in a report.
+_KEPT_TEXT = {
+    rules.REJECTED: "已驳回 / rejected by a person",
+    rules.REFUND: "售后/退款中 / refund in progress",
+}
 
 
 @dataclass
@@ -196,7 +201,9 @@ def _check_chunk(
             and (paid is None or clock.as_utc(paid) + wait <= now)
         )
         if failures or kept:
-            report.failures[order_id] = failures + [(r, r) for r in kept if r not in RULE_CODES]
+            raised = {code for code, _ in failures}
+            kept_failures = [(r, _KEPT_TEXT.get(r, r)) for r in kept if r not in raised]
+            report.failures[order_id] = failures + kept_failures
         entry = (order_id, row.version, reasons)
         if approve:
             approvals.append(entry)

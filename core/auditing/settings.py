@@ -11,7 +11,7 @@ the values before and after; the version goes up by one each time. Reading it ne
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -89,10 +89,7 @@ def validate(values: Mapping[str, Any], base: RuleSettings = DEFAULTS) -> RuleSe
     checked: dict[str, Any] = {}
     for key, value in values.items():
         checked[key] = _checked(key, value)
-    merged = RuleSettings(**{**base.as_dict(), **checked, "stop_flags": ()})
-    merged = RuleSettings(
-        **{**merged.as_dict(), "stop_flags": checked.get("stop_flags", base.stop_flags)}
-    )
+    merged = replace(base, **checked)
     for low, high in (("amount_min_fen", "amount_max_fen"), ("quantity_min", "quantity_max")):
         a, b = getattr(merged, low), getattr(merged, high)
         if a is not None and b is not None and a > b:
