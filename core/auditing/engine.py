@@ -129,14 +129,14 @@ def run_due(app: App, *, now: datetime | None = None, org_id: int | None = None)
         with app.tx() as session:
             settings, _ = load(session, org)
             cutoff = now - timedelta(minutes=settings.wait_minutes)
-            due = or_(
-                ORDERS.c.rules_checked_at.is_(None),
-                and_(
-                    ORDERS.c.in_exception.is_(False),
-                    ORDERS.c.on_hold.is_(False),
-                    or_(ORDERS.c.paid_at.is_(None), ORDERS.c.paid_at <= cutoff),
-                ),
+            waited = and_(
+                ORDERS.c.in_exception.is_(False),
+                ORDERS.c.on_hold.is_(False),
+                or_(ORDERS.c.paid_at.is_(None), ORDERS.c.paid_at <= cutoff),
             )
+            unchecked = ORDERS.c.rules_checked_at.is_(None)
+            # Without auto-approval nothing waits to be approved: only the unchecked are due.
+            due = or_(unchecked, waited) if settings.auto_approve else unchecked
             ids = list(
                 session.scalars(
                     select(ORDERS.c.id).where(

@@ -66,6 +66,7 @@ def test_auto_approve_off_leaves_clean_orders_pending(app, acme, shop, frozen_cl
     ids = store(app, acme.org_id, shop, [make_order("M1")])
     assert check(app, acme.org_id, ids.values()).approved == []
     assert order(app, shop, "M1").hub_status == "pending"
+    assert engine.run_due(app).checked == 0  # checked already, nothing waits for approval
 
 
 def test_a_rerun_after_a_change_follows_the_order(app, acme, shop, frozen_clock):
