@@ -154,3 +154,11 @@ def test_run_due_checks_orders_no_arrival_path_checked(app, acme, shop, frozen_c
     assert order(app, shop, "U2").exception_reasons == ["buyer_memo"]
     assert engine.run_due(app).checked == 0  # nothing due any more
     assert frozen_clock[0] > PAID
+
+
+def test_the_worker_runs_the_periodic_pass(app, acme, shop, frozen_clock):
+    from core.sync.worker import Worker
+
+    store(app, acme.org_id, shop, [make_order("K1")])
+    Worker(app, "tests:1", poll_seconds=0.05).run(once=True)
+    assert order(app, shop, "K1").hub_status == "audited"
