@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.models import AuditEvent, Order
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.importing.builders import csv_bytes, row
-from tests.importing.conftest import run_import, stored_orders
+from tests.importing.conftest import make_shop, run_import, stored_orders
 from tests.sync.rig import Rig, make_rig
 
 
@@ -52,8 +52,6 @@ def test_a_sync_approves_some_orders_and_queues_the_rest_with_reasons(rig: Rig) 
 
 
 def test_an_import_runs_the_rules_on_its_orders(app, acme, frozen_clock) -> None:
-    from tests.importing.conftest import make_shop
-
     shop = make_shop(app, acme.org_id, "杯子旗舰店", "9001")
     data = csv_bytes(
         [

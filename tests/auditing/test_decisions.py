@@ -10,6 +10,7 @@ import pytest
 from cli.main import main
 from core.accounts import audit
 from core.auditing import decisions, settings
+from core.contracts.types import OrderStatus
 from core.errors import NotFound, PermissionDenied, ValidationError
 from tests.auditing.conftest import check, make_order, make_shop, order, store
 from tests.conftest import TEST_KEY
@@ -85,8 +86,6 @@ def test_recheck_runs_the_rules_again_after_a_settings_change(app, acme, shop, q
 
 
 def test_closed_orders_are_refused(app, acme, shop, queued):
-    from core.contracts.types import OrderStatus
-
     store(app, acme.org_id, shop, [make_order("Q2", minutes=5, status=OrderStatus.SHIPPED)])
     report = decisions.reject(app, acme.admin, ["Q2"], "x")
     assert report.refused[0].note == "order Q2 is shipped, not pending or audited"

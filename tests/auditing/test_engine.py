@@ -11,6 +11,7 @@ from core.accounts import audit
 from core.auditing import engine, settings
 from core.contracts.types import RefundStatus
 from core.models import AuditEvent, Order
+from core.sync.worker import Worker
 from tests.auditing.conftest import PAID, check, make_order, make_shop, order, receiver, store
 
 
@@ -157,8 +158,6 @@ def test_run_due_checks_orders_no_arrival_path_checked(app, acme, shop, frozen_c
 
 
 def test_the_worker_runs_the_periodic_pass(app, acme, shop, frozen_clock):
-    from core.sync.worker import Worker
-
     store(app, acme.org_id, shop, [make_order("K1")])
     Worker(app, "tests:1", poll_seconds=0.05).run(once=True)
     assert order(app, shop, "K1").hub_status == "audited"
