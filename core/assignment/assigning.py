@@ -65,7 +65,9 @@ def assign_orders(session: Session, org_id: int, order_ids: Iterable[int]) -> in
     orders whose assignment changed (audited once, as "rules")."""
     ids = sorted({int(i) for i in order_ids})
     rules = _rules(session, org_id)
-    changed: dict[str, list[str]] = defaultdict(list)
+    if not rules and not _rule_assigned(session, org_id, ids):
+        return 0  # nothing to assign and nothing a rule assigned to clear: the usual arrival
+    changed: list[tuple[Order, str]] = []
     for start in range(0, len(ids), CHUNK):
         orders = list(
             session.scalars(
@@ -90,22 +92,54 @@ def assign_orders(session: Session, org_id: int, order_ids: Iterable[int]) -> in
             )
             if current == (account, template, by):
                 continue
+            before = _assignment(*current)
             order.assigned_carrier_account_id = account
             order.assigned_template = template
             order.assigned_by = by
-            changed[by or "(none)"].append(order.platform_order_no)
+            changed.append((order, before))
     if changed:
         session.flush()
-        audit.record(
+        audit.record_each(
             session,
             "order.assign_rules",
-            org_id=org_id,
-            actor_label=RULES_LABEL,
-            target_type="org",
-            target_id=str(org_id),
-            after={by: {"count": len(n), "orders": n[:100]} for by, n in changed.items()},
+            [
+                (
+                    "order",
+                    order.id,
+                    order.platform_order_no,
+                    before,
+                    _assignment(
+                        order.assigned_carrier_account_id,
+                        order.assigned_template,
+                        order.assigned_by,
+                    ),
+                )
+                for order, before in changed
+            ],
+            actor=Actor.system(org_id, label=RULES_LABEL),
         )
-    return sum(len(n) for n in changed.values())
+    return len(changed)
+
+
+def _assignment(account_id: int | None, template: str, by: str) -> dict[str, object]:
+    return {"carrier_account_id": account_id, "template": template, "by": by}
+
+
+def _rule_assigned(session: Session, org_id: int, ids: list[int]) -> bool:
+    """Whether any of these orders holds an assignment a rule made."""
+    for start in range(0, len(ids), CHUNK):
+        found = session.scalar(
+            select(Order.id)
+            .where(
+                Order.org_id == org_id,
+                Order.id.in_(ids[start : start + CHUNK]),
+                Order.assigned_by.startswith(RULE_PREFIX),
+            )
+            .limit(1)
+        )
+        if found is not None:
+            return True
+    return False
 
 
 def apply_rules(app: App, actor: Actor) -> int:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -34,6 +34,7 @@ from core import clock, masking
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
+from core.auditing.arrival import orders_arrived
 from core.contracts.import_format import RECEIVER_MASKED_TAG
 from core.crypto import Keyring
 from core.errors import Conflict, NotFound, ValidationError
@@ -224,20 +225,11 @@ def write_changes(session: Session, orders: Sequence[Order], what: str) -> None:
 
 
 def after_change(session: Session, org_id: int, order_ids: Sequence[int]) -> None:
-    """What follows any change an operator makes to orders, in the same transaction.
-
-    The audit rules must judge the changed orders again: until they have, the orders'
-    `rules_checked_at` says they were not checked since the change. (The audit rule
-    engine, `core.auditing.engine.check_orders`, is called from here.)"""
-    for start in range(0, len(order_ids), LOOKUP_CHUNK):
-        session.execute(
-            update(Order.__table__)
-            .where(
-                Order.__table__.c.org_id == org_id,
-                Order.__table__.c.id.in_(order_ids[start : start + LOOKUP_CHUNK]),
-            )
-            .values(rules_checked_at=None)
-        )
+    """What follows any change an operator makes to orders, in the same transaction: the
+    orders arrive again (`core.auditing.arrival.orders_arrived`) — assignment rules,
+    auto-merge when on, and the audit rules, audited orders included — so an edited
+    address is judged before anyone prints it."""
+    orders_arrived(session, org_id, order_ids, recheck_audited=True)
 
 
 # --- the edits ------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ what is stored. Rules, in the order a merchant meets them:
   updated and corrected, with a warning on its row; one that differs from a newer copy,
   or from the platform's own, is not applied, and its row's warning says so. Never
   silently "unchanged".
-- The audit rules (审单) run on every stored order in the import's transaction
-  (`core.auditing.engine.check_orders`): those that pass are approved, the others queued.
+- Assignment rules, auto-merge and the audit rules (审单) run on every stored order in
+  the import's transaction (`core.auditing.arrival.orders_arrived`): those that pass are
+  approved, the others queued.
 - An audit event `order.import` (file name, format, counts, shop) is written with the
   import, or alone when a file is rejected; neither it nor the log carries buyer data.
 - Big files (`import_pipeline.PARALLEL_MIN_ROWS` rows and more) are read in a second
@@ -52,7 +53,7 @@ from core import tabular
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.auditing.engine import check_orders
+from core.auditing.arrival import orders_arrived
 from core.contracts import ImportFormat, PlatformOrder
 from core.errors import NotFound, ValidationError
 from core.importing import pipeline as import_pipeline
@@ -294,7 +295,7 @@ class _Run:
             batch if kind == "prepared" else encoder.encode(batch, keep=self.events is not None)
         )
         result = order_store.write_prepared(session, encoder, prepared)
-        check_orders(session, self.actor.org_id, result.stored.values())  # 审单, in the import
+        orders_arrived(session, self.actor.org_id, result.stored.values())  # 审单, in the import
         self.report.new += result.new
         self.report.updated += result.updated
         self.report.unchanged += result.unchanged

@@ -5,7 +5,8 @@ total, sweeping again when late writes grew it, at most `MAX_SWEEPS` times); `Sh
 holds the shop's token and refreshes it when it expires; `store_window` writes the
 orders, the quarantine of those the plugin could not read (`core.orders.quarantine`), the
 cursor move and the `SyncRun` row in one transaction fenced by the shop lease (invariant
-2), with the audit rules run on the stored orders (`core.auditing.engine.check_orders`);
+2), with assignment, auto-merge and the audit rules run on the stored orders
+(`core.auditing.arrival.orders_arrived`);
 then raises an alert per newly quarantined order and emits `order_synced`. Why pages
 are read backwards: docs/architecture.md, "Sync paging".
 """
@@ -23,7 +24,7 @@ from sqlalchemy import update
 from core import clock
 from core.alerts.raising import raise_alert
 from core.app import App
-from core.auditing.engine import check_orders
+from core.auditing.arrival import orders_arrived
 from core.contracts.platform import OrderPage, OrderWindow, SalesPlatform
 from core.contracts.types import PlatformOrder, UnreadableOrder
 from core.errors import AuthenticationFailed, ExternalError
@@ -262,7 +263,7 @@ def store_window(
         if prepared is None:
             prepared = encoder.encode(fetched.orders)
         result = order_store.write_prepared(session, encoder, prepared)
-        check_orders(session, org_id, result.stored.values())  # 审单, with the window
+        orders_arrived(session, org_id, result.stored.values())  # 审单, with the window
         held = quarantine.settle(
             session,
             org_id=org_id,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from core.app import App
-from core.auditing.engine import check_orders
+from core.auditing.arrival import orders_arrived
 from core.errors import AuthenticationFailed, ExternalError, ValidationError
 from core.orders import quarantine
 from core.orders import store as order_store
@@ -64,7 +64,7 @@ def retry_quarantined(
                 session, app.keyring, org_id=org_id, shop_id=lease.shop_id, source="sync"
             )
             result = order_store.write_prepared(session, encoder, encoder.encode([order]))
-            check_orders(session, org_id, result.stored.values())
+            orders_arrived(session, org_id, result.stored.values())
             quarantine.clear(session, lease.shop_id, number)
         stored += 1
         log.info("shop %s: quarantined order %s read at last and stored", feed.shop_id, number)

@@ -68,3 +68,39 @@ def test_an_import_runs_the_rules_on_its_orders(app, acme, frozen_clock) -> None
     assert orders["231125-3"].exception_reasons == ["phone_shape"]
     dry = run_import(app, acme.admin, shop, csv_bytes([row("231125-9")]), dry_run=True)
     assert dry.new == 1 and "231125-9" not in stored_orders(app, shop)
+
+
+def test_an_import_assigns_merges_and_checks_in_one_step(app, acme, frozen_clock) -> None:
+    """The arrival pipeline (core.auditing.arrival): assignment rules pick the template,
+    auto-merge packs one receiver's orders together, and the merged orders are approved
+    instead of being queued as `mergeable`."""
+    from core.assignment import service as assignment_rules
+    from core.auditing import settings as rule_settings
+    from core.models import Package, PackageLine
+
+    shop = make_shop(app, acme.org_id, "杯子旗舰店", "9001")
+    rule_settings.update(app, acme.admin, {"auto_merge": True})
+    assignment_rules.add_rule(
+        app, acme.admin, "浙江小件", {"provinces": ["浙江省"]}, template="label-100x150"
+    )
+    same = {"收货人": "张三", "手机": "13900001111"}
+    data = csv_bytes([row("M-1", **same), row("M-2", **same), row("M-3", 收货人="李四")])
+    assert run_import(app, acme.admin, shop, data).imported
+
+    orders = stored_orders(app, shop)
+    assert {n: o.hub_status for n, o in orders.items()} == dict.fromkeys(orders, "audited")
+    assert not any(o.exception_reasons for o in orders.values())
+    assert {o.assigned_by for o in orders.values()} == {"rule:浙江小件"}
+    assert {o.assigned_template for o in orders.values()} == {"label-100x150"}
+    with app.tx() as session:
+        live = session.execute(
+            select(PackageLine.order_id, PackageLine.package_id)
+            .join(Package, Package.id == PackageLine.package_id)
+            .where(Package.status != "cancelled")
+        ).all()
+    packed: dict[int, set[int]] = {}
+    for order_id, package_id in live:
+        packed.setdefault(order_id, set()).add(package_id)
+    one, two = packed[orders["M-1"].id], packed[orders["M-2"].id]
+    assert one == two and len(one) == 1  # one package, so one waybill and one label
+    assert packed.get(orders["M-3"].id, set()).isdisjoint(one)

@@ -133,7 +133,7 @@ def test_a_new_receiver_is_encrypted_masked_rehashed_and_audited_masked(app, acm
     done = edits.edit_receiver(
         app, clerk, "A1", name="李四", phone=NEW_PHONE, district="余杭区", address="五常大道 1 号"
     )
-    assert done.version == 3
+    assert done.version == 4  # 3 for the edit, 4 for the audit rules judging it again
     stored = order(app, "A1")
     assert (stored.receiver_name, stored.receiver_phone) == ("李四", "13900005678")
     assert (stored.receiver_district, stored.receiver_address) == ("余杭区", "五常大道 1 号")
@@ -150,8 +150,8 @@ def test_a_new_receiver_is_encrypted_masked_rehashed_and_audited_masked(app, acm
         district="余杭区",
         address="五常大道 1 号",
     )
-    assert stored.version == 3  # 2 for the rules' stamp above, 3 for the edit
-    assert stored.rules_checked_at is None  # to be judged again
+    assert stored.version == 4  # 2: the stamp above, 3: the edit, 4: the rules again
+    assert stored.rules_checked_at > T0  # judged again by the audit rules, in the edit
     with app.tx() as session:  # the database holds ciphertext only
         clear = (
             session.connection()
@@ -265,11 +265,12 @@ def test_permission_matrix_and_other_orgs(app, acme, globex, shop) -> None:
 def test_remark_and_flag_of_a_synced_order_are_audited(app, acme, shop) -> None:
     store(app, acme.org_id, shop, "S1", source="sync")
     clerk = acme.staff("clerk", "print_operator")
-    assert edits.set_flag(app, clerk, "S1", " Red ").version == 2
-    assert edits.set_remark(app, clerk, "S1", "  补发赠品  ").version == 3
+    # Each edit is a version, and so is the audit rules' check that follows it.
+    assert edits.set_flag(app, clerk, "S1", " Red ").version == 3
+    assert edits.set_remark(app, clerk, "S1", "  补发赠品  ").version == 5
     stored = order(app, "S1")
     assert (stored.local_flag, stored.local_remark) == ("red", "补发赠品")
-    assert edits.set_flag(app, clerk, "S1", "none").after == {"local_flag": "", "version": 4}
+    assert edits.set_flag(app, clerk, "S1", "none").after == {"local_flag": "", "version": 6}
     assert edits.set_flag(app, clerk, "S1", "none").after == {}  # already none: nothing to do
     flags = events(app, acme.org_id, "order.flag")
     assert [(e.before["local_flag"], e.after["local_flag"]) for e in flags] == [
@@ -277,7 +278,7 @@ def test_remark_and_flag_of_a_synced_order_are_audited(app, acme, shop) -> None:
         ("red", ""),
     ]
     (remark,) = events(app, acme.org_id, "order.remark")
-    assert remark.after == {"local_remark": "补发赠品", "version": 3}
+    assert remark.after == {"local_remark": "补发赠品", "version": 4}
     with pytest.raises(ValidationError, match="orange") as caught:
         edits.set_flag(app, clerk, "S1", "orange")
     assert caught.value.details["field"] == "flag"
@@ -289,10 +290,10 @@ def test_remark_and_flag_of_a_synced_order_are_audited(app, acme, shop) -> None:
 def test_a_stale_expected_version_is_a_conflict(app, acme, shop) -> None:
     store(app, acme.org_id, shop, "A1")
     edits.set_remark(app, acme.admin, "A1", "first", expected_version=1)
-    with pytest.raises(Conflict, match=r"A1 was changed by someone else .*version 1, now 2"):
+    with pytest.raises(Conflict, match=r"A1 was changed by someone else .*version 1, now 3"):
         edits.edit_receiver(app, acme.admin, "A1", phone="13900005678", expected_version=1)
     assert order(app, "A1").local_remark == "first"
-    assert edits.set_flag(app, acme.admin, "A1", "blue", expected_version=2).version == 3
+    assert edits.set_flag(app, acme.admin, "A1", "blue", expected_version=3).version == 5
 
 
 def test_a_platform_encrypted_receiver_is_replaced_whole_only(app, acme, shop) -> None:
@@ -392,7 +393,7 @@ def test_two_operators_editing_at_once_one_wins_one_gets_a_conflict(
     assert "A1 was changed by someone else while you edited it" in str(loser)
     winner = next(name for name, r in results.items() if not isinstance(r, Conflict))
     stored = order(app, "A1")
-    assert stored.version == 2
+    assert stored.version == 3  # the winner's edit, then the audit rules' check
     if winner == "phone":  # the winner's change stands whole, the loser's is not half-applied
         assert (stored.receiver_phone, stored.receiver_address) == (
             "13900005678",
@@ -425,16 +426,16 @@ def test_the_cli_edits_and_never_shows_the_receiver_in_clear(app, acme, shop, cl
     )
     assert code == 0, err
     shown = json.loads(out)
-    assert (shown["order"], shown["version"], shown["changed"]) == ("A1", 2, True)
+    assert (shown["order"], shown["version"], shown["changed"]) == ("A1", 3, True)
     assert shown["after"]["receiver_phone"] == "139****5678"
     code, out, err = run(capsys, "orders", "edit", "A1", "--name", "李四")
-    assert code == 0 and "receiver_name" in out and "李*" in out and "version 3" in err
+    assert code == 0 and "receiver_name" in out and "李*" in out and "version 5" in err
     for text in (out, err, json.dumps(shown, ensure_ascii=False)):
         assert "13900005678" not in text and "3 幢 501" not in text and "李四" not in text
     code, out, err = run(capsys, "orders", "edit", "A1", "--phone", "1", "--expect-version", "3")
     assert code == 1 and err.startswith("orderhub: error: phone:") and "Traceback" not in err
     code, _, err = run(capsys, "orders", "remark", "A1", "周末不收件", "--expect-version", "1")
-    assert code == 1 and "version 1, now 3" in err
+    assert code == 1 and "version 1, now 5" in err
     assert run(capsys, "orders", "flag", "A1", "purple")[0] == 0
     code, out, _ = run(capsys, "orders", "flag", "A1", "purple", "--json")
     assert json.loads(out)["changed"] is False
