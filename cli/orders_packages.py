@@ -27,8 +27,9 @@ from cli.common import (
     record_id,
 )
 from core.assignment import assigning
+from core.desk import packing
 from core.errors import ValidationError
-from core.orders import merging, splitting
+from core.orders import merging
 from core.orders.repacking import PackageView
 
 MAX_LINE_NO = 100_000
@@ -117,21 +118,21 @@ def _candidates(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    view = merging.merge(app, acting_actor(app, args), args.orders)
+    view = packing.merge(app, acting_actor(app, args), args.orders)
     _packages(args, [view])
     return 0
 
 
 def _split(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    views = splitting.split(app, acting_actor(app, args), args.order, args.part)
+    views = packing.split(app, acting_actor(app, args), args.order, args.part)
     _packages(args, views)
     return 0
 
 
 def _unmerge(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    views = splitting.unmerge(
+    views = packing.unmerge(
         app, acting_actor(app, args), order_number=args.order, package_id=args.package
     )
     _packages(args, views)
@@ -142,7 +143,7 @@ def _weight(args: argparse.Namespace) -> int:
     if (args.order is None) == (args.package is None):
         raise ValidationError("name the order (ORDER_NO) or the package (--package ID), not both")
     app = open_cli_app(args)
-    view = splitting.set_weight(
+    view = packing.set_weight(
         app, acting_actor(app, args), args.grams, order_number=args.order, package_id=args.package
     )
     _packages(args, [view])

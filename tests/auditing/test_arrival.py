@@ -104,3 +104,20 @@ def test_an_import_assigns_merges_and_checks_in_one_step(app, acme, frozen_clock
     one, two = packed[orders["M-1"].id], packed[orders["M-2"].id]
     assert one == two and len(one) == 1  # one package, so one waybill and one label
     assert packed.get(orders["M-3"].id, set()).isdisjoint(one)
+
+
+def test_a_desk_merge_takes_the_orders_out_of_the_mergeable_queue(app, acme, frozen_clock) -> None:
+    from core.desk import packing
+
+    shop = make_shop(app, acme.org_id, "杯子旗舰店", "9001")
+    same = {"收货人": "张三", "手机": "13900001111"}
+    assert run_import(app, acme.admin, shop, csv_bytes([row("Q-1", **same), row("Q-2", **same)]))
+    before = stored_orders(app, shop)
+    assert [o.exception_reasons for o in before.values()] == [["mergeable"], ["mergeable"]]
+    view = packing.merge(app, acme.admin, ["Q-1", "Q-2"])
+    assert sorted(view.order_numbers) == ["Q-1", "Q-2"]
+    after = stored_orders(app, shop)
+    assert {n: (o.hub_status, o.exception_reasons) for n, o in after.items()} == {
+        "Q-1": ("audited", []),
+        "Q-2": ("audited", []),
+    }
