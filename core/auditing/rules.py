@@ -15,14 +15,13 @@ Not yet a rule: "SKUs not mapped", which waits for the catalogue (issue 14).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core import masking
 from core.auditing import regions
 from core.auditing.settings import RuleSettings
+from core.orders.receiver import phone_shape_ok
 
 Failure = tuple[str, str]
 
@@ -42,12 +41,6 @@ MERGEABLE = "mergeable"
 #: Set by a person's 驳回 (core.auditing.decisions), cleared by approval; rules keep it.
 REJECTED = "rejected"
 FLAG_PREFIX = "flag_"
-
-#: Mobile: 11 digits from 1; landline: 0 + area code + number (10–12 digits), an
-#: extension after "-" allowed. Virtual numbers of platforms ("13800000000-1234") pass.
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
-_EXTENSION = re.compile(r"[-#转]\d{1,6}$")
 
 
 @dataclass(frozen=True)
@@ -141,17 +134,9 @@ def phone_shape(order: OrderFacts, ctx: Context) -> list[Failure]:
     """A mainland mobile or a landline with area code; skipped for platform ciphertext."""
     if not ctx.settings.phone or order.platform_encrypted:
         return []
-    if valid_phone(order.phone or ""):
+    if phone_shape_ok(order.phone or ""):  # virtual numbers ("13800000000-1234") pass
         return []
     return [(PHONE_SHAPE, "手机号格式不对 / phone number malformed")]
-
-
-def valid_phone(phone: str) -> bool:
-    text = _EXTENSION.sub("", phone.strip())
-    digits = masking.normalise_phone(text)
-    if not digits or len(re.sub(r"[\d\s()+-]", "", text)):
-        return False
-    return bool(_MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits))
 
 
 def amount_range(order: OrderFacts, ctx: Context) -> list[Failure]:

@@ -41,7 +41,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.models import Order, PackageLine, Shop, Waybill
 from core.models.packages import ACTIVE_WAYBILL_STATUSES
 from core.orders import status as order_status
-from core.orders.receiver import receiver_hash_of
+from core.orders.receiver import MOBILE, phone_shape_ok, receiver_hash_of
 
 #: Orders whose receiver an operator may change (a synced order's is the platform's).
 EDITABLE_SOURCES = ("import", "manual")
@@ -57,8 +57,6 @@ MAX_NUMBER = 64  # Order.platform_order_no
 LOOKUP_CHUNK = 500
 RECEIVER_FIELDS = ("name", "phone", "province", "city", "district", "address")
 
-_MOBILE = re.compile(r"1\d{10}")
-_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(?:-\d{1,6})?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -96,11 +94,9 @@ def check_phone(value: object, field: str = "phone") -> str:
     landline with its area code (`0571-88886666`, an extension after a second dash)."""
     text = check_text(value, field, 30)
     compact = re.sub(r"[\s()（）]", "", text)
-    mobile = masking.normalise_phone(compact)
-    if re.fullmatch(r"(?:\+?86)?[\d-]+", compact) and _MOBILE.fullmatch(mobile):
-        return mobile
-    if _LANDLINE.fullmatch(compact):
-        return compact
+    if phone_shape_ok(compact):
+        mobile = masking.normalise_phone(compact)
+        return mobile if MOBILE.fullmatch(mobile) else compact
     raise ValidationError(
         f"{field}: {masking.mask_phone(text)} is neither a mobile number (11 digits "
         "starting with 1) nor a landline with its area code (0571-88886666)",

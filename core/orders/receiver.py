@@ -12,6 +12,7 @@ key rotations) and never reveals the receiver.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from core import masking
@@ -19,6 +20,28 @@ from core.contracts.types import Contact
 from core.crypto import Keyring
 
 PURPOSE = "receiver"
+
+#: On the phone's digits (core.masking.normalise_phone): a mainland mobile, or a landline
+#: of 0 + a 2–3 digit area code + a 7–8 digit number.
+MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}\d{7,8}")
+#: An extension after the number: "-1234", "#12", "转8".
+_EXTENSION = re.compile(r"[-#转]\d{1,6}$")
+
+
+def phone_shape_ok(phone: str) -> bool:
+    """Whether `phone` is a mainland mobile (11 digits from 13–19, +86 allowed) or a
+    landline with its area code (`0571-88886666`), an extension allowed; spaces, dashes
+    and brackets are ignored. One definition for the audit rule and for edits."""
+    text = phone.strip()
+    if re.sub(r"[\d\s()（）+#转-]", "", text):
+        return False  # letters or other marks: not a phone number
+    return _number_ok(text) or _number_ok(_EXTENSION.sub("", text))
+
+
+def _number_ok(text: str) -> bool:
+    digits = masking.normalise_phone(text)
+    return bool(MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits))
 
 
 def receiver_hash(keyring: Keyring, receiver: Contact) -> str | None:
