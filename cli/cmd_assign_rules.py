@@ -16,8 +16,7 @@ from typing import Any
 
 from cli.common import (
     acting_actor,
-    add_json_option,
-    add_org_option,
+    add_actor_options,
     count,
     emit,
     open_cli_app,
@@ -71,9 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     apply.set_defaults(handler=_apply)
 
     for p in verbs.choices.values():
-        add_org_option(p)
-        add_json_option(p)
-        p.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+        add_actor_options(p)
 
 
 def _list(args: argparse.Namespace) -> int:

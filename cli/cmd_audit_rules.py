@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from cli.common import acting_actor, add_json_option, add_org_option, emit, open_cli_app
+from cli.common import acting_actor, add_actor_options, emit, open_cli_app
 from core.auditing import engine, settings
 
 
@@ -26,9 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = verbs.add_parser("run", help="approve orders whose wait has ended; check unchecked")
     run.set_defaults(handler=_run)
     for p in verbs.choices.values():
-        add_org_option(p)
-        add_json_option(p)
-        p.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+        add_actor_options(p)
 
 
 def _show(args: argparse.Namespace) -> int:

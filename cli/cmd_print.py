@@ -30,8 +30,7 @@ from cli import print_records
 from cli.common import (
     EXIT_ERROR,
     acting_actor,
-    add_json_option,
-    add_org_option,
+    add_actor_options,
     count,
     emit,
     file_path,
@@ -133,9 +132,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    add_org_option(parser)
-    add_json_option(parser)
-    parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+    add_actor_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument(
         "--render-processes",

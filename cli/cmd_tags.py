@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.common import acting_actor, add_json_option, add_org_option, emit, open_cli_app
+from cli.common import acting_actor, add_actor_options, emit, open_cli_app
 from core.desk import tags
 
 
@@ -46,9 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     delete.set_defaults(handler=_delete)
 
     for p in verbs.choices.values():
-        add_org_option(p)
-        add_json_option(p)
-        p.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+        add_actor_options(p)
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -144,6 +144,15 @@ def add_json_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_actor_options(parser: argparse.ArgumentParser) -> None:
+    """`--org`, `--json` and `--as USER` (act as this user): what every verb that acts for
+    a person takes (see `acting_actor`)."""
+    add_org_option(parser)
+    add_json_option(parser)
+    if not any(action.dest == "as_user" for action in parser._actions):
+        parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+
+
 def emit(
     args: argparse.Namespace,
     data: Any,

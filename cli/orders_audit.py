@@ -15,8 +15,7 @@ from cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     acting_actor,
-    add_json_option,
-    add_org_option,
+    add_actor_options,
     emit,
     open_cli_app,
 )
@@ -39,9 +38,7 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
     recheck.set_defaults(handler=_recheck)
 
     for parser in (approve, reject, recheck):
-        add_org_option(parser)
-        add_json_option(parser)
-        parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+        add_actor_options(parser)
 
 
 def _approve(args: argparse.Namespace) -> int:

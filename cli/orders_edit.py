@@ -19,8 +19,7 @@ import sys
 from cli.common import (
     EXIT_ERROR,
     acting_actor,
-    add_json_option,
-    add_org_option,
+    add_actor_options,
     count,
     emit,
     open_cli_app,
@@ -87,9 +86,7 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
 
     for name in ("edit", "remark", "flag", "hold", "release", "new", "tag"):
         parser = verbs.choices[name]
-        add_org_option(parser)
-        add_json_option(parser)
-        parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+        add_actor_options(parser)
 
 
 def _edit(args: argparse.Namespace) -> int:

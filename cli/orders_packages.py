@@ -19,8 +19,7 @@ from dataclasses import asdict
 
 from cli.common import (
     acting_actor,
-    add_json_option,
-    add_org_option,
+    add_actor_options,
     count,
     emit,
     open_cli_app,
@@ -77,9 +76,7 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
 
     for name in ("candidates", "merge", "split", "unmerge", "weight", "assign"):
         parser = verbs.choices[name]
-        add_org_option(parser)
-        add_json_option(parser)
-        parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+        add_actor_options(parser)
 
 
 def part(text: str) -> dict[int, int]:

@@ -21,7 +21,7 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from cli.common import acting_actor, add_json_option, add_org_option, count, emit, open_cli_app
+from cli.common import acting_actor, add_actor_options, count, emit, open_cli_app
 from core import clock
 from core.desk import saved_filters, search
 from core.desk.listing import OrderRow
@@ -82,10 +82,7 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
     rename.set_defaults(handler=_rename)
 
     for parser in (lister, counter, shower, *actions.choices.values()):
-        add_org_option(parser)
-        add_json_option(parser)
-        if not any(a.dest == "as_user" for a in parser._actions):
-            parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+        add_actor_options(parser)
 
 
 def query_text(words: list[str]) -> str:

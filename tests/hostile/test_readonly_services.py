@@ -33,7 +33,7 @@ from core.auditing import decisions
 from core.auditing import engine as audit_engine
 from core.auditing import settings as audit_settings
 from core.contracts import Contact
-from core.desk import edits, holds, manual, saved_filters, search, show, tags
+from core.desk import edits, holds, manual, packing, saved_filters, search, show, tags
 from core.errors import OrderhubError, PermissionDenied
 from core.importing import service as importing
 from core.models import Order, PrintJobItem
@@ -200,6 +200,14 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "orders.merging.merge_candidates": lambda w: merging.merge_candidates(w.app, w.viewer),
         "orders.merging.merge": lambda w: merging.merge(w.app, w.viewer, _numbers(w)[:2]),
+        "desk.packing.merge": lambda w: packing.merge(w.app, w.viewer, _numbers(w)[:2]),
+        "desk.packing.split": lambda w: packing.split(w.app, w.viewer, _numbers(w)[0], [{1: 1}]),
+        "desk.packing.unmerge": lambda w: packing.unmerge(
+            w.app, w.viewer, package_id=w.package_ids[0]
+        ),
+        "desk.packing.set_weight": lambda w: packing.set_weight(
+            w.app, w.viewer, 100, package_id=w.package_ids[0]
+        ),
         "orders.splitting.split": lambda w: splitting.split(
             w.app, w.viewer, _numbers(w)[0], [{1: 1}]
         ),
