@@ -65,8 +65,10 @@ def assign_orders(session: Session, org_id: int, order_ids: Iterable[int]) -> in
     orders whose assignment changed (audited once, as "rules")."""
     ids = sorted({int(i) for i in order_ids})
     rules = _rules(session, org_id)
-    if not rules and not _rule_assigned(session, org_id, ids):
-        return 0  # nothing to assign and nothing a rule assigned to clear: the usual arrival
+    if not rules:
+        # The usual arrival: no rules, nothing to do. Assignments a removed or disabled
+        # rule made stay until `orderhub assign-rules apply` (or a hand choice) changes them.
+        return 0
     changed: list[tuple[Order, str]] = []
     for start in range(0, len(ids), CHUNK):
         orders = list(
@@ -123,23 +125,6 @@ def assign_orders(session: Session, org_id: int, order_ids: Iterable[int]) -> in
 
 def _assignment(account_id: int | None, template: str, by: str) -> dict[str, object]:
     return {"carrier_account_id": account_id, "template": template, "by": by}
-
-
-def _rule_assigned(session: Session, org_id: int, ids: list[int]) -> bool:
-    """Whether any of these orders holds an assignment a rule made."""
-    for start in range(0, len(ids), CHUNK):
-        found = session.scalar(
-            select(Order.id)
-            .where(
-                Order.org_id == org_id,
-                Order.id.in_(ids[start : start + CHUNK]),
-                Order.assigned_by.startswith(RULE_PREFIX),
-            )
-            .limit(1)
-        )
-        if found is not None:
-            return True
-    return False
 
 
 def apply_rules(app: App, actor: Actor) -> int:
