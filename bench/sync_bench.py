@@ -140,7 +140,7 @@ def _timed_sync(app, actor, shop_id: int, profile: int) -> dict:  # type: ignore
     if report.status != "ok":
         raise SystemExit(f"the sync failed: {report.error}")
     if profiler:
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(profile)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(profile)
     pages = sum(w.pages for w in report.windows)
     return {
         "stored": report.new,
