@@ -12,6 +12,7 @@ imported by name; this package re-exports nothing.
 - `saved_filters`: 常用筛选 per user, shareable in the org;
 - `tags`: the org's coloured tags, set and unset on many orders at once;
 - `edits`: 改单 — receiver of imported/manual orders, local remark and flag, versioned;
+- `lookup`: orders by typed number, versioned writes, `after_change` (shared by the others);
 - `holds`: 挂起 / 释放 with a reason;
 - `manual`: 手工订单 typed in by hand;
 - `packing`: 合单/拆单 at the desk (the package moves of `core.orders`, then judged again).

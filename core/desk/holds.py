@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.desk import edits
+from core.desk import edits, lookup
 from core.models import Order
 from core.orders import status as order_status
 
@@ -45,7 +45,7 @@ def hold_orders(app: App, actor: Actor, numbers: Sequence[str], *, reason: str) 
     with app.tx() as session:
         authz.require(session, actor, "order.edit")
         why = edits.check_text(reason, "reason", MAX_REASON)
-        orders = edits.load_orders(session, actor.org_id, edits.order_numbers(numbers))
+        orders = lookup.load_orders(session, actor.org_id, lookup.order_numbers(numbers))
         result = HoldResult()
         changed: list[Order] = []
         for order in orders:
@@ -67,7 +67,7 @@ def release_orders(app: App, actor: Actor, numbers: Sequence[str]) -> HoldResult
     on hold and are listed in `refused`."""
     with app.tx() as session:
         authz.require(session, actor, "order.edit")
-        orders = edits.load_orders(session, actor.org_id, edits.order_numbers(numbers))
+        orders = lookup.load_orders(session, actor.org_id, lookup.order_numbers(numbers))
         result = HoldResult()
         changed: list[Order] = []
         reasons: dict[str, str] = {}
@@ -101,7 +101,7 @@ def _write(
     """Save the changed orders (versions checked), an audit event each, rules again."""
     if not changed:
         return
-    edits.write_changes(session, changed, "changed its hold")
+    lookup.write_changes(session, changed, "changed its hold")
     was_held = not after["on_hold"]
     audit.record_each(
         session,
@@ -121,4 +121,4 @@ def _write(
         ],
         actor=actor,
     )
-    edits.after_change(session, actor.org_id, [o.id for o in changed])
+    lookup.after_change(session, actor.org_id, [o.id for o in changed])

@@ -35,7 +35,7 @@ from core.contracts.types import (
     RefundStatus,
 )
 from core.db import open_write_transaction
-from core.desk import edits
+from core.desk import edits, lookup
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Order, OrderLine, Shop
 from core.orders import status as order_status
@@ -158,7 +158,7 @@ def create_manual_order(
             },
             detail=row.platform_order_no,
         )
-        edits.after_change(session, actor.org_id, [row.id])
+        lookup.after_change(session, actor.org_id, [row.id])
         return ManualOrder(
             row.platform_order_no,
             row.id,

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from core.actor import Actor
 from core.app import App
-from core.desk.edits import after_change, find_orders
+from core.desk.lookup import after_change, find_orders
 from core.orders import merging, splitting
 from core.orders.repacking import PackageView
 

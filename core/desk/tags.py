@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.desk import edits
+from core.desk import edits, lookup
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import OrderTag, Tag
 
@@ -201,7 +201,7 @@ def tag_orders(
                 f"tag {', '.join(sorted(both))} is both added and removed", field="tags"
             )
         tags = _tags(session, actor, adding + removing)
-        found = edits.find_orders(session, actor.org_id, edits.order_numbers(numbers))
+        found = lookup.find_orders(session, actor.org_id, lookup.order_numbers(numbers))
         number_of = {row.id: number for number, row in found.items()}
         result = TaggingResult(orders=len(found))
         for name in adding:
@@ -214,12 +214,12 @@ def tag_orders(
             result.added[name] = [number_of[i] for i in ids]
         for name in removing:
             ids = _present(session, actor.org_id, tags[name].id, list(number_of))
-            for start in range(0, len(ids), edits.LOOKUP_CHUNK):
+            for start in range(0, len(ids), lookup.LOOKUP_CHUNK):
                 session.execute(
                     delete(OrderTag).where(
                         OrderTag.org_id == actor.org_id,
                         OrderTag.tag_id == tags[name].id,
-                        OrderTag.order_id.in_(ids[start : start + edits.LOOKUP_CHUNK]),
+                        OrderTag.order_id.in_(ids[start : start + lookup.LOOKUP_CHUNK]),
                     )
                 )
             result.removed[name] = [number_of[i] for i in ids]
@@ -248,13 +248,13 @@ def _audit_tagging(
 def _present(session: Session, org_id: int, tag_id: int, order_ids: list[int]) -> list[int]:
     """Of `order_ids`, those that carry the tag, in the order given."""
     has: set[int] = set()
-    for start in range(0, len(order_ids), edits.LOOKUP_CHUNK):
+    for start in range(0, len(order_ids), lookup.LOOKUP_CHUNK):
         has.update(
             session.scalars(
                 select(OrderTag.order_id).where(
                     OrderTag.org_id == org_id,
                     OrderTag.tag_id == tag_id,
-                    OrderTag.order_id.in_(order_ids[start : start + edits.LOOKUP_CHUNK]),
+                    OrderTag.order_id.in_(order_ids[start : start + lookup.LOOKUP_CHUNK]),
                 )
             )
         )

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from core.desk import edits, holds, tags
+from core.desk import holds, lookup, tags
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import Order, OrderTag, Tag
 from tests.desk.test_edits import (
@@ -216,7 +216,7 @@ def test_the_cli_defines_tags_and_tags_orders(app, acme, shop, capsys) -> None:
 def test_more_than_ten_thousand_orders_in_one_call_are_refused(app, acme, shop) -> None:
     store(app, acme.org_id, shop, "A1", source="sync")
     tags.create_tag(app, acme.admin, "紧急订单", "red")
-    too_many = [f"N{i}" for i in range(edits.MAX_ORDERS + 1)]
+    too_many = [f"N{i}" for i in range(lookup.MAX_ORDERS + 1)]
     for attempt in (
         lambda: tags.tag_orders(app, acme.admin, too_many, add=["紧急订单"]),
         lambda: holds.hold_orders(app, acme.admin, too_many, reason="x"),
