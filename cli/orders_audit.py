@@ -1,7 +1,8 @@
 """`orderhub orders approve|reject|recheck`: a person's 审单 decisions.
 
 `approve ORDER_NO...` approves pending orders (clearing their exceptions), `reject
-ORDER_NO... --reason TEXT` sends orders back to pending (驳回), `recheck ORDER_NO...` or
+ORDER_NO... --reason TEXT` sends orders back to pending (驳回) — both also take `--filter
+QUERY` for every order of a filter instead of numbers — `recheck ORDER_NO...` or
 `recheck --pending` runs the audit rules again now. An order that may not be decided is
 refused with the reason and the others are applied; exit status 1 when any was refused.
 Name an order number two shops share as SHOP_ID:NUMBER.
@@ -19,16 +20,17 @@ from cli.common import (
     emit,
     open_cli_app,
 )
+from cli.order_selection import add_order_selection, selected_orders
 from core.auditing import decisions
 
 
 def add_verbs(verbs: argparse._SubParsersAction) -> None:
     approve = verbs.add_parser("approve", help="审单: approve orders (pending → audited)")
-    approve.add_argument("orders", nargs="+", metavar="ORDER_NO")
+    add_order_selection(approve)
     approve.set_defaults(handler=_approve)
 
     reject = verbs.add_parser("reject", help="驳回: send orders back to pending with a reason")
-    reject.add_argument("orders", nargs="+", metavar="ORDER_NO")
+    add_order_selection(reject)
     reject.add_argument("--reason", required=True, help="why (shown in the exception queue)")
     reject.set_defaults(handler=_reject)
 
@@ -43,13 +45,15 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
 
 def _approve(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    return _show(args, decisions.approve(app, acting_actor(app, args), args.orders))
+    actor = acting_actor(app, args)
+    return _show(args, decisions.approve(app, actor, selected_orders(app, actor, args)))
 
 
 def _reject(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     actor = acting_actor(app, args)
-    return _show(args, decisions.reject(app, actor, args.orders, args.reason))
+    numbers = selected_orders(app, actor, args)
+    return _show(args, decisions.reject(app, actor, numbers, args.reason))
 
 
 def _recheck(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ from cli.common import (
     emit,
     open_cli_app,
 )
+from cli.order_selection import add_order_selection, selected_orders
 from core.desk import edits, holds, manual, tags
 from core.errors import ValidationError
 
@@ -54,12 +55,12 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
     flag.set_defaults(handler=_flag)
 
     hold = verbs.add_parser("hold", help="put orders on hold (挂起) with a reason")
-    hold.add_argument("orders", nargs="+", metavar="ORDER_NO")
+    add_order_selection(hold)
     hold.add_argument("--reason", required=True, help="why they must wait")
     hold.set_defaults(handler=_hold)
 
     release = verbs.add_parser("release", help="release held orders (not those being refunded)")
-    release.add_argument("orders", nargs="+", metavar="ORDER_NO")
+    add_order_selection(release)
     release.set_defaults(handler=_release)
 
     new = verbs.add_parser("new", help="enter a manual order (手工订单 / 补发)")
@@ -79,7 +80,7 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
     new.set_defaults(handler=_new)
 
     tag = verbs.add_parser("tag", help="add tags to and remove tags from orders")
-    tag.add_argument("orders", nargs="+", metavar="ORDER_NO")
+    add_order_selection(tag)
     tag.add_argument("--add", action="append", default=[], metavar="NAME", help="repeatable")
     tag.add_argument("--remove", action="append", default=[], metavar="NAME", help="repeatable")
     tag.set_defaults(handler=_tag)
@@ -140,13 +141,15 @@ def _show_edit(args: argparse.Namespace, done: edits.Edit) -> int:
 
 def _hold(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    result = holds.hold_orders(app, acting_actor(app, args), args.orders, reason=args.reason)
+    actor = acting_actor(app, args)
+    result = holds.hold_orders(app, actor, selected_orders(app, actor, args), reason=args.reason)
     return _show_holds(args, result, "held", "already on hold")
 
 
 def _release(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    result = holds.release_orders(app, acting_actor(app, args), args.orders)
+    actor = acting_actor(app, args)
+    result = holds.release_orders(app, actor, selected_orders(app, actor, args))
     return _show_holds(args, result, "released", "not on hold")
 
 
@@ -210,8 +213,9 @@ def _line(text: str, number: int) -> manual.ManualLine:
 
 def _tag(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
+    actor = acting_actor(app, args)
     result = tags.tag_orders(
-        app, acting_actor(app, args), args.orders, add=args.add, remove=args.remove
+        app, actor, selected_orders(app, actor, args), add=args.add, remove=args.remove
     )
     data = {"orders": result.orders, "added": result.added, "removed": result.removed}
     rows = [("+" + name, len(numbers)) for name, numbers in result.added.items()] + [

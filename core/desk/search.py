@@ -107,6 +107,29 @@ def count_tabs(app: App, actor: Actor, query: str | Query | None = "") -> TabCou
     return TabCounts(counts, sum(counts.values()))
 
 
+def matching_numbers(app: App, actor: Actor, query: str | Query, *, most: int) -> list[str]:
+    """Order numbers of every org order matching `query` (`order.view`), for acting on
+    "all of this filter" by number: at most `most`, else a ValidationError asking for a
+    narrower filter — never a silent cut. A number two shops share is written
+    `SHOP_ID:NUMBER`, as the services that take numbers accept it."""
+    found = as_query(query)
+    with app.tx() as session:
+        authz.require(session, actor, "order.view")
+        ids = matching_ids(session, actor, app.keyring, found, limit=most + 1)
+        if len(ids) > most:
+            raise ValidationError(
+                f"filter: more than {most} orders match {found.format()!r}; narrow it",
+                field="filter",
+            )
+        rows = session.execute(
+            select(Order.platform_order_no, Order.shop_id).where(Order.id.in_(ids))
+        ).all()
+    seen: dict[str, int] = {}
+    for number, _ in rows:
+        seen[number] = seen.get(number, 0) + 1
+    return sorted(n if seen[n] == 1 else f"{shop}:{n}" for n, shop in rows)
+
+
 def matching_ids(
     session: Session, actor: Actor, keyring: Keyring, query: str | Query, *, limit: int
 ) -> list[int]:

@@ -160,6 +160,9 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "desk.search.search_orders": lambda w: search.search_orders(w.app, w.viewer, "hold:no"),
         "desk.search.count_tabs": lambda w: search.count_tabs(w.app, w.viewer),
+        "desk.search.matching_numbers": lambda w: search.matching_numbers(
+            w.app, w.viewer, "hold:no", most=100
+        ),
         "desk.show.show_order": lambda w: show.show_order(
             w.app, w.viewer, w.order_numbers[0], reveal=True
         ),
@@ -336,6 +339,7 @@ READS = {
     "accounts.roles.list_roles",
     "desk.search.search_orders",
     "desk.search.count_tabs",
+    "desk.search.matching_numbers",
     "desk.saved_filters.list_filters",
     "desk.saved_filters.filter_query",
     "orders.packages.packages_for_orders",
