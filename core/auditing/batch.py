@@ -90,9 +90,13 @@ def mergeable(
         group = groups.get((row.shop_id, row.receiver_hash), [])
         mine = together.get(order_id, set())
         others = [m for m in group if m.id != order_id and not (mine & together.get(m.id, set()))]
-        if others and not row.on_hold:
+        if not others:
+            continue
+        # Partners are judged again too: a new arrival may make them mergeable, and an
+        # order put on hold takes itself out of their group.
+        partners |= {m.id for m in others if m.hub_status == order_status.PENDING}
+        if not row.on_hold:
             out[order_id] = sorted(m.platform_order_no for m in others)
-            partners |= {m.id for m in others if m.hub_status == order_status.PENDING}
     return out, partners
 
 

@@ -121,3 +121,20 @@ def test_a_desk_merge_takes_the_orders_out_of_the_mergeable_queue(app, acme, fro
         "Q-1": ("audited", []),
         "Q-2": ("audited", []),
     }
+
+
+def test_holding_one_of_a_pair_takes_the_other_out_of_the_mergeable_queue(
+    app, acme, frozen_clock
+) -> None:
+    from core.desk import holds
+
+    shop = make_shop(app, acme.org_id, "杯子旗舰店", "9001")
+    same = {"收货人": "张三", "手机": "13900001111"}
+    assert run_import(app, acme.admin, shop, csv_bytes([row("H-1", **same), row("H-2", **same)]))
+    holds.hold_orders(app, acme.admin, ["H-1"], reason="等买家确认")
+    after = stored_orders(app, shop)
+    assert after["H-1"].on_hold
+    assert (after["H-2"].hub_status, after["H-2"].exception_reasons) == ("audited", [])
+    holds.release_orders(app, acme.admin, ["H-1"])
+    back = stored_orders(app, shop)
+    assert back["H-1"].exception_reasons == ["mergeable"]  # H-2 is audited: merge them first
