@@ -38,7 +38,7 @@ from core.errors import OrderhubError, PermissionDenied
 from core.importing import service as importing
 from core.models import Order, PrintJobItem
 from core.models.base import Base
-from core.orders import merging, packages, splitting
+from core.orders import merging, packages, quarantine_review, splitting
 from core.printing import history, printer_tools, printers, reprint, runner, template_store
 from core.printing.jobs import create_job
 from core.shops import binding
@@ -203,6 +203,12 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "orders.merging.merge_candidates": lambda w: merging.merge_candidates(w.app, w.viewer),
         "orders.merging.merge": lambda w: merging.merge(w.app, w.viewer, _numbers(w)[:2]),
+        "orders.quarantine_review.list_quarantined": lambda w: quarantine_review.list_quarantined(
+            w.app, w.viewer
+        ),
+        "orders.quarantine_review.discard_quarantined": lambda w: (
+            quarantine_review.discard_quarantined(w.app, w.viewer, w.shop_id, "X-1", reason="x")
+        ),
         "desk.packing.merge": lambda w: packing.merge(w.app, w.viewer, _numbers(w)[:2]),
         "desk.packing.split": lambda w: packing.split(w.app, w.viewer, _numbers(w)[0], [{1: 1}]),
         "desk.packing.unmerge": lambda w: packing.unmerge(
@@ -333,6 +339,7 @@ def _numbers(w: World) -> list[str]:
 READS = {
     "assignment.service.list_rules",
     "orders.merging.merge_candidates",
+    "orders.quarantine_review.list_quarantined",
     "auditing.settings.show",
     "accounts.auth.list_tokens",
     "desk.tags.list_tags",
