@@ -12,6 +12,9 @@ import pkgutil
 
 import cli
 
+#: Verb modules listed first in `--help`, in the day's order; any other follows by name.
+FIRST = ("orders_view", "orders_audit", "orders_edit", "orders_packages")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
@@ -20,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=__doc__.split("\n\n", 1)[0],
     )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    for info in sorted(pkgutil.iter_modules(cli.__path__), key=lambda i: i.name):
-        if info.name.startswith("orders_"):
-            importlib.import_module(f"cli.{info.name}").add_verbs(verbs)
+    names = [i.name for i in pkgutil.iter_modules(cli.__path__) if i.name.startswith("orders_")]
+    for name in sorted(
+        names, key=lambda n: (n not in FIRST, FIRST.index(n) if n in FIRST else 0, n)
+    ):
+        importlib.import_module(f"cli.{name}").add_verbs(verbs)
