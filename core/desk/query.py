@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -286,9 +287,21 @@ def _term(scan: _Scanner, start: int, end: int) -> Term:
 
 
 def _split_commas(scan: _Scanner, start: int, end: int) -> list[tuple[int, int]]:
-    spans, quote, at, i = [], "", start, start
+    spans, at = [], start
+    for i in _outside_quotes(scan.text, start, end):
+        if scan.text[i] == ",":
+            spans.append((at, i))
+            at = i + 1
+    spans.append((at, end))
+    return spans
+
+
+def _outside_quotes(text: str, start: int, end: int) -> Iterator[int]:
+    """Indices in [start, end) of the characters outside quotes (quote marks, and what a
+    backslash escapes inside quotes, excluded)."""
+    quote, i = "", start
     while i < end:
-        ch = scan.text[i]
+        ch = text[i]
         if quote:
             if ch == "\\":
                 i += 1
@@ -296,12 +309,9 @@ def _split_commas(scan: _Scanner, start: int, end: int) -> list[tuple[int, int]]
                 quote = ""
         elif ch in "\"'":
             quote = ch
-        elif ch == ",":
-            spans.append((at, i))
-            at = i + 1
+        else:
+            yield i
         i += 1
-    spans.append((at, end))
-    return spans
 
 
 def _unquote(scan: _Scanner, start: int, end: int) -> str:
@@ -326,20 +336,10 @@ def _unquote(scan: _Scanner, start: int, end: int) -> str:
 
 def _range_split(scan: _Scanner, start: int, end: int) -> int | None:
     """Where an unquoted `..` starts in the value, or None."""
-    quote, i = "", start
-    while i < end - 1:
-        ch = scan.text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif scan.text.startswith("..", i):
-            return i
-        i += 1
-    return None
+    return next(
+        (i for i in _outside_quotes(scan.text, start, end - 1) if scan.text.startswith("..", i)),
+        None,
+    )
 
 
 def _value(scan: _Scanner, key: str, start: int, end: int) -> Value:
