@@ -44,4 +44,6 @@ def orders_arrived(
     settings, _ = load(session, org_id)
     if settings.auto_merge:
         merge_all_candidates(session, org_id, order_ids=ids)
-    return check_orders(session, org_id, ids, now=now, recheck_audited=recheck_audited)
+    return check_orders(
+        session, org_id, ids, now=now, recheck_audited=recheck_audited, settings=settings
+    )

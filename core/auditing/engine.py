@@ -100,16 +100,19 @@ def check_orders(
     now: datetime | None = None,
     recheck_audited: bool = False,
     actor_label: str = AUTO_LABEL,
+    settings: RuleSettings | None = None,
 ) -> CheckReport:
     """Check the org's orders among `order_ids` (see the module docstring); in the caller's
-    transaction. Orders of other orgs, and orders outside the workflow, are left alone."""
+    transaction. Orders of other orgs, and orders outside the workflow, are left alone.
+    `settings`: the org's rule set when the caller has just read it."""
     now = now or clock.now()
     ids = sorted(set(order_ids))
     report = CheckReport()
     if not ids:
         return report
     open_write_transaction(session)
-    settings, _ = load(session, org_id)
+    if settings is None:
+        settings, _ = load(session, org_id)
     statuses = UNSHIPPED if recheck_audited else (order_status.PENDING,)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
