@@ -54,19 +54,7 @@ def list_quarantined(
         )
         if shop_id is not None:
             stmt = stmt.where(QuarantinedOrder.shop_id == shop_id)
-        return [
-            QuarantinedInfo(
-                q.shop_id,
-                shop,
-                q.platform_order_no,
-                q.reason,
-                q.times_seen,
-                q.retries,
-                q.first_seen_at,
-                q.last_seen_at,
-            )
-            for q, shop in session.execute(stmt)
-        ]
+        return [_info(q, shop) for q, shop in session.execute(stmt)]
 
 
 def discard_quarantined(
@@ -93,16 +81,7 @@ def discard_quarantined(
         if found is None:
             raise NotFound(f"no quarantined order {order_number.strip()[:64]} in shop {shop_id}")
         row, shop = found
-        info = QuarantinedInfo(
-            row.shop_id,
-            shop,
-            row.platform_order_no,
-            row.reason,
-            row.times_seen,
-            row.retries,
-            row.first_seen_at,
-            row.last_seen_at,
-        )
+        info = _info(row, shop)
         session.execute(delete(QuarantinedOrder).where(QuarantinedOrder.id == row.id))
         audit.record(
             session,
@@ -114,3 +93,16 @@ def discard_quarantined(
             detail=why,
         )
     return info
+
+
+def _info(row: QuarantinedOrder, shop: str) -> QuarantinedInfo:
+    return QuarantinedInfo(
+        row.shop_id,
+        shop,
+        row.platform_order_no,
+        row.reason,
+        row.times_seen,
+        row.retries,
+        row.first_seen_at,
+        row.last_seen_at,
+    )
