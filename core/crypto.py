@@ -60,6 +60,7 @@ class Keyring:
         self._multi = MultiFernet(self._fernets)
         self._key_ids = [_key_id(k) for k in self._keys]
         self._aeads = [AESGCM(_aead_key(k)) for k in self._keys]
+        self._search_keys: dict[str, bytes] = {}  # purpose → HMAC key (see keyed_hash)
         self._by_id = {kid: i for i, kid in reversed(list(enumerate(self._key_ids)))}
 
     @property
@@ -167,8 +168,11 @@ class Keyring:
 
         Derived from the *oldest* key so it stays stable across rotations.
         """
-        base = hashlib.sha256(("orderhub-search:" + purpose + self._keys[-1]).encode()).digest()
-        return hmac.new(base, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        base = self._search_keys.get(purpose)
+        if base is None:
+            seed = ("orderhub-search:" + purpose + self._keys[-1]).encode()
+            base = self._search_keys[purpose] = hashlib.sha256(seed).digest()
+        return hmac.digest(base, value.encode("utf-8"), "sha256").hex()
 
 
 def _token(ciphertext: str) -> bytes:

@@ -81,4 +81,6 @@ def receiver_hash_of(
 
 def _fold(text: str) -> str:
     """NFKC (full-width letters and digits to ASCII), no whitespace, lower case."""
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    if not text.isascii():  # ASCII (platform ciphertext, often) is its own NFKC form
+        text = unicodedata.normalize("NFKC", text)
+    return "".join(text.split()).lower()
