@@ -14,10 +14,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from core import bound_lists
 from core.models import Order, OrderLine, Package, PackageLine, Shop
 from core.orders import status as order_status
 
@@ -116,9 +116,5 @@ def packages(session: Session, ids: list[int]) -> dict[int, set[int]]:
 
 
 def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `= ANY(array)`, one parameter, so a statement
-    psycopg prepares keeps a plan that uses the index (see `order_store.shop_numbers`)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return column.in_(list(values))
-    element = Integer() if isinstance(column.type, Integer) else String()
-    return column == any_(bindparam(None, list(values), type_=ARRAY(element)))
+    """`column IN values`, the values bound as one parameter (`core.bound_lists`)."""
+    return bound_lists.among(column, session.get_bind().dialect.name, values=list(values))

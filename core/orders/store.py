@@ -23,25 +23,23 @@ result says so (the import report warns). The sync path never reads content.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
-    any_,
     bindparam,
     delete,
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from core import clock
+from core.bound_lists import among
 from core.contracts.types import OrderStatus, PlatformOrder, RefundStatus
 from core.crypto import Keyring
 from core.db import open_write_transaction
@@ -57,6 +55,7 @@ from core.orders.rows import (
     ORDERS,
     UPDATE_COLUMNS,
     OrderEncoder,
+    Precheck,
     PreparedOrder,
 )
 
@@ -97,11 +96,22 @@ PLATFORM = "platform"  # different, and the stored copy came from the platform: 
 
 
 def encoder_for(
-    session: Session, keyring: Keyring, *, org_id: int, shop_id: int, source: str
+    session: Session,
+    keyring: Keyring,
+    *,
+    org_id: int,
+    shop_id: int,
+    source: str,
+    precheck: Precheck | None = None,
 ) -> OrderEncoder:
     """The encoder for this session's backend."""
     return OrderEncoder(
-        session.get_bind().dialect, keyring, org_id=org_id, shop_id=shop_id, source=source
+        session.get_bind().dialect,
+        keyring,
+        org_id=org_id,
+        shop_id=shop_id,
+        source=source,
+        precheck=precheck,
     )
 
 
@@ -124,10 +134,16 @@ def upsert_orders(
 
 
 def write_prepared(
-    session: Session, encoder: OrderEncoder, prepared: Sequence[PreparedOrder]
+    session: Session,
+    encoder: OrderEncoder,
+    prepared: Sequence[PreparedOrder],
+    *,
+    before_insert: Callable[[list[PreparedOrder]], None] | None = None,
 ) -> UpsertResult:
     """`upsert_orders` for orders already encoded (possibly in another process) by an
-    encoder for the same backend, org, shop and source."""
+    encoder for the same backend, org, shop and source. `before_insert` sees the orders
+    not stored yet, before they are inserted, and may replace their rows (the audit's
+    verdict is written with the insert: `core.auditing.admission`)."""
     result = UpsertResult(seen=len(prepared))
     latest: dict[str, PreparedOrder] = {}
     for item in prepared:
@@ -140,6 +156,8 @@ def write_prepared(
     open_write_transaction(session)
     existing = _existing(session, shop_id, list(latest))
     fresh = [p for n, p in latest.items() if n not in existing]
+    if before_insert is not None and fresh:
+        before_insert(fresh)
     inserted = _insert_new(session, encoder, fresh)
     for number, order_id in inserted.items():
         result.new += 1
@@ -269,13 +287,10 @@ def _existing(session: Session, shop_id: int, numbers: list[str]) -> dict[str, o
 
 def shop_numbers(dialect_name: str) -> tuple[ColumnElement[bool], ...]:
     """WHERE clauses for one shop's orders among bound numbers (params `shop_id`,
-    `numbers`). PostgreSQL binds the numbers as one array (`= ANY`): psycopg prepares a
-    statement run five times, and the generic plan for `IN ($2, …, $1001)` scans every
-    order of the shop for each batch; with one array it uses the unique index."""
+    `numbers`): the numbers as one parameter (`core.bound_lists`), which keeps the unique
+    index on PostgreSQL's generic plans and spares SQLAlchemy rendering 1,000 of them."""
     shop = ORDERS.c.shop_id == bindparam("shop_id")
-    if dialect_name == "postgresql":
-        return shop, ORDERS.c.platform_order_no == any_(bindparam("numbers", type_=ARRAY(String)))
-    return shop, ORDERS.c.platform_order_no.in_(bindparam("numbers", expanding=True))
+    return shop, among(ORDERS.c.platform_order_no, dialect_name, key="numbers")
 
 
 _CONTENT = {name: _content_statements(name) for name in ("postgresql", "sqlite")}
