@@ -11,7 +11,9 @@ the caller's transaction, in this order:
    (`core.auditing.engine.check_orders`).
 
 Assignment comes first because rules may one day look at the carrier, and merging before
-checking means merged orders are not reported as `mergeable`.
+checking means merged orders are not reported as `mergeable`. New orders of a sync window
+or an import batch mostly skip the check after the write: `core.auditing.admission`
+writes the same verdict with their insert and sends only the rest here.
 """
 
 from __future__ import annotations

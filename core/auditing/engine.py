@@ -191,18 +191,12 @@ def _check_chunk(
     for order_id, row in rows.items():
         facts = _facts(row, quantities.get(order_id, 0))
         failures = rules.evaluate(facts, ctx)
-        kept = [r for r in (row.exception_reasons or []) if _kept(r, row)]
+        kept = [r for r in (row.exception_reasons or []) if kept_reason(r, row.refund_status)]
         reasons = list(dict.fromkeys(kept + [code for code, _ in failures]))
         report.numbers[order_id] = row.platform_order_no
-        paid = row.paid_at or row.created_at_platform
-        approve = (
-            settings.auto_approve
-            and not reasons
-            and row.hub_status == order_status.PENDING
-            and not row.on_hold
-            and row.refund_status not in order_status.BLOCKING_REFUNDS
-            and (paid is None or clock.as_utc(paid) + wait <= now)
-        )
+        approve = may_approve(
+            settings, reasons, row.hub_status, row.on_hold, row.refund_status
+        ) and waited(row.paid_at or row.created_at_platform, wait, now)
         if failures or kept:
             raised = {code for code, _ in failures}
             kept_failures = [(r, _KEPT_TEXT.get(r, r)) for r in kept if r not in raised]
@@ -229,11 +223,30 @@ def _expire(session: Session, ids: Iterable[int]) -> None:
             session.expire(loaded)
 
 
-def _kept(reason: str, row: Any) -> bool:
+def may_approve(
+    settings: RuleSettings, reasons: list[str], hub_status: str, on_hold: bool, refund: str
+) -> bool:
+    """Whether an order with these `reasons` (after its check) is approved automatically,
+    once its wait after payment has ended (`waited`)."""
+    return (
+        settings.auto_approve
+        and not reasons
+        and hub_status == order_status.PENDING
+        and not on_hold
+        and refund not in order_status.BLOCKING_REFUNDS
+    )
+
+
+def waited(paid: datetime | None, wait: timedelta, now: datetime) -> bool:
+    """Whether an order paid (or, unpaid, placed) at `paid` has waited `wait` by `now`."""
+    return paid is None or clock.as_utc(paid) + wait <= now
+
+
+def kept_reason(reason: str, refund_status: str) -> bool:
     """A reason that survives a check: not the rules' own, or a refund the store derived
     while the refund still runs (kept even when the refund rule is switched off)."""
     if reason == rules.REFUND:
-        return row.refund_status in order_status.BLOCKING_REFUNDS
+        return refund_status in order_status.BLOCKING_REFUNDS
     return reason not in RULE_CODES and not reason.startswith(rules.FLAG_PREFIX)
 
 

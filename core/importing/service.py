@@ -25,8 +25,8 @@ what is stored. Rules, in the order a merchant meets them:
   or from the platform's own, is not applied, and its row's warning says so. Never
   silently "unchanged".
 - Assignment rules, auto-merge and the audit rules (审单) run on every stored order in
-  the import's transaction (`core.auditing.arrival.orders_arrived`): those that pass are
-  approved, the others queued.
+  the import's transaction (`core.auditing.admission`; the single-order rules where the
+  rows are encoded): those that pass are approved, the others queued.
 - An audit event `order.import` (file name, format, counts, shop) is written with the
   import, or alone when a file is rejected; neither it nor the log carries buyer data.
 - Big files (`import_pipeline.PARALLEL_MIN_ROWS` rows and more) are read in a second
@@ -53,7 +53,8 @@ from core import tabular
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.auditing.arrival import orders_arrived
+from core.auditing import precheck
+from core.auditing.admission import Admission
 from core.contracts import ImportFormat, PlatformOrder
 from core.errors import NotFound, ValidationError
 from core.importing import pipeline as import_pipeline
@@ -238,6 +239,7 @@ class _Run:
                 org_id=self.actor.org_id,
                 shop_id=self.shop_id,
                 source="import",
+                precheck=precheck.for_org(session, self.actor.org_id),
             )
             job = None
             if path is not None:
@@ -294,8 +296,7 @@ class _Run:
         prepared = (
             batch if kind == "prepared" else encoder.encode(batch, keep=self.events is not None)
         )
-        result = order_store.write_prepared(session, encoder, prepared)
-        orders_arrived(session, self.actor.org_id, result.stored.values())  # 审单, in the import
+        result = Admission(session, self.actor.org_id).store(encoder, prepared)  # 审单
         self.report.new += result.new
         self.report.updated += result.updated
         self.report.unchanged += result.unchanged

@@ -61,6 +61,8 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "tags",
     "exception_reasons",
     "in_exception",
+    "rules_checked_at",
+    "audited_at",
     "receiver_province",
     "receiver_city",
     "receiver_district",
@@ -77,13 +79,25 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "first_seen_at",
     "updated_at",
 )
-#: Columns an update rewrites: everything but identity, first sighting and the hold (which
-#: only a person lifts; `HOLD_COLUMNS` are added when an update puts the order on hold).
+#: Columns an update rewrites: everything but identity, first sighting, the audit rules'
+#: verdict (the checks after the write judge again) and the hold (which only a person
+#: lifts; `HOLD_COLUMNS` are added when an update puts the order on hold).
 HOLD_COLUMNS: tuple[str, ...] = ("on_hold", "hold_reason")
+#: What a new order's audit says, written with its insert (`OrderEncoder.with_columns`).
+VERDICT_COLUMNS: tuple[str, ...] = ("rules_checked_at", "audited_at")
 UPDATE_COLUMNS: tuple[str, ...] = tuple(
     c
     for c in ORDER_COLUMNS
-    if c not in ("org_id", "shop_id", "platform_order_no", "source", "first_seen_at", *HOLD_COLUMNS)
+    if c
+    not in (
+        "org_id",
+        "shop_id",
+        "platform_order_no",
+        "source",
+        "first_seen_at",
+        *VERDICT_COLUMNS,
+        *HOLD_COLUMNS,
+    )
 )
 #: Columns of a goods line after `order_id`, in the order of `PreparedOrder.lines` rows.
 LINE_COLUMNS: tuple[str, ...] = (
@@ -116,6 +130,7 @@ NOT_CONTENT: frozenset[str] = frozenset(
         "platform_updated_at",
         "exception_reasons",
         "in_exception",  # follows exception_reasons
+        *VERDICT_COLUMNS,
         "receiver_phone_hash",  # follows receiver_phone
         "receiver_hash",  # follows the receiver's name, phone and address
         "raw",  # carries the file's row number
@@ -141,7 +156,8 @@ _HOLD_POSITIONS = tuple(_INDEX[c] for c in HOLD_COLUMNS)
 class PreparedOrder:
     """One order ready to write: `row` holds driver-ready values for `ORDER_COLUMNS` as a
     new order, `lines` driver-ready values for `LINE_COLUMNS`. `order` is kept only when
-    the writer must hand the order on (`order_synced` listeners); it costs a pickle."""
+    the writer must hand the order on (`order_synced` listeners); it costs a pickle.
+    `verdict` is what the encoder's `precheck` said of the order (None without one)."""
 
     number: str
     updated_at: datetime
@@ -150,6 +166,13 @@ class PreparedOrder:
     row: tuple[Any, ...]
     lines: tuple[tuple[Any, ...], ...]
     order: PlatformOrder | None = None
+    verdict: Any = None
+
+
+#: Called by `OrderEncoder.encode` with each order and what its status derives to, where
+#: the order is encoded (a reader process, often): the audit rules that need only the
+#: order itself (`core.auditing.precheck`). Must be picklable.
+Precheck = Callable[[PlatformOrder, order_status.Derived], Any]
 
 
 class OrderEncoder:
@@ -160,11 +183,19 @@ class OrderEncoder:
     """
 
     def __init__(
-        self, dialect: Dialect, keyring: Keyring, *, org_id: int, shop_id: int, source: str
+        self,
+        dialect: Dialect,
+        keyring: Keyring,
+        *,
+        org_id: int,
+        shop_id: int,
+        source: str,
+        precheck: Precheck | None = None,
     ) -> None:
         self.dialect = dialect
         self.keyring = keyring
         self.org_id, self.shop_id, self.source = org_id, shop_id, source
+        self.precheck = precheck
         self._order_processors = _processors(ORDERS, ORDER_COLUMNS, dialect)
         self._line_processors = _processors(LINES, LINE_COLUMNS, dialect)
         stamped = (_INDEX["first_seen_at"], _INDEX["updated_at"])  # "now": encoded once a batch
@@ -178,13 +209,21 @@ class OrderEncoder:
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             _encoder,
-            (self.dialect.name, self.keyring.keys, self.org_id, self.shop_id, self.source),
+            (
+                self.dialect.name,
+                self.keyring.keys,
+                self.org_id,
+                self.shop_id,
+                self.source,
+                self.precheck,
+            ),
         )
 
     def encode(self, orders: Iterable[PlatformOrder], *, keep: bool = False) -> list[PreparedOrder]:
         """`orders` as prepared rows stamped now; `keep` keeps each `PlatformOrder` too."""
         now = clock.now()
         stamp = self._stamp(now) if self._stamp else now
+        precheck = self.precheck
         out = []
         for order in orders:
             derived = order_status.derive(None, order.status, order.refund_status)
@@ -198,9 +237,26 @@ class OrderEncoder:
                     self._row(values),
                     self.lines(order),
                     order if keep else None,
+                    precheck(order, derived) if precheck is not None else None,
                 )
             )
         return out
+
+    def column(self, row: tuple[Any, ...], name: str) -> Any:
+        """The driver-ready value of column `name` in a prepared `row`."""
+        return row[_INDEX[name]]
+
+    def encoded(self, name: str, value: Any) -> Any:
+        """`value` as the driver takes it for the order column `name`."""
+        processor = self._order_processors[_INDEX[name]]
+        return processor(value) if processor else value
+
+    def with_encoded(self, row: tuple[Any, ...], values: dict[str, Any]) -> tuple[Any, ...]:
+        """`row` with the named columns set to `values`, already `encoded`."""
+        out = list(row)
+        for name, value in values.items():
+            out[_INDEX[name]] = value
+        return tuple(out)
 
     def values(self, order: PlatformOrder, derived: order_status.Derived, now: Any) -> list[Any]:
         """Values of `ORDER_COLUMNS` before the backend's processors — but for `now` (the
@@ -236,6 +292,8 @@ class OrderEncoder:
             list(order.tags),
             list(derived.exception_reasons),
             bool(derived.exception_reasons),
+            None,  # rules_checked_at
+            None,  # audited_at
             receiver.province,
             receiver.city,
             receiver.district,
@@ -354,9 +412,18 @@ def _processors(
     return [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
 
 
-def _encoder(dialect_name: str, keys: list[str], org_id: int, shop_id: int, source: str):  # type: ignore[no-untyped-def]
+def _encoder(  # type: ignore[no-untyped-def]
+    dialect_name: str,
+    keys: list[str],
+    org_id: int,
+    shop_id: int,
+    source: str,
+    precheck: Precheck | None = None,
+):
 
     dialect = (
         postgresql.psycopg.dialect() if dialect_name == "postgresql" else sqlite.pysqlite.dialect()
     )
-    return OrderEncoder(dialect, Keyring(keys), org_id=org_id, shop_id=shop_id, source=source)
+    return OrderEncoder(
+        dialect, Keyring(keys), org_id=org_id, shop_id=shop_id, source=source, precheck=precheck
+    )

@@ -5,8 +5,8 @@ total, sweeping again when late writes grew it, at most `MAX_SWEEPS` times); `Sh
 holds the shop's token and refreshes it when it expires; `store_window` writes the
 orders, the quarantine of those the plugin could not read (`core.orders.quarantine`), the
 cursor move and the `SyncRun` row in one transaction fenced by the shop lease (invariant
-2), with assignment, auto-merge and the audit rules run on the stored orders
-(`core.auditing.arrival.orders_arrived`);
+2), with the audit rules' verdict on new orders written with them and assignment,
+auto-merge and the rules run on the rest (`core.auditing.admission`);
 then raises an alert per newly quarantined order and emits `order_synced`. Why pages
 are read backwards: docs/architecture.md, "Sync paging".
 """
@@ -24,7 +24,7 @@ from sqlalchemy import update
 from core import clock
 from core.alerts.raising import raise_alert
 from core.app import App
-from core.auditing.arrival import orders_arrived
+from core.auditing.admission import Admission
 from core.contracts.platform import OrderPage, OrderWindow, SalesPlatform
 from core.contracts.types import PlatformOrder, UnreadableOrder
 from core.errors import AuthenticationFailed, ExternalError
@@ -256,14 +256,19 @@ def store_window(
     new_cursor = cursor_after(cursor, window, backfill=backfill)
     with app.tx() as session:
         lease = leases.renew(session, lease, app.settings.sync.lease_seconds)
+        admission = Admission(session, org_id)  # 审单, with the window
         encoder = order_store.encoder_for(
-            session, app.keyring, org_id=org_id, shop_id=lease.shop_id, source="sync"
+            session,
+            app.keyring,
+            org_id=org_id,
+            shop_id=lease.shop_id,
+            source="sync",
+            precheck=admission.precheck,
         )
         prepared = fetched.prepared
         if prepared is None:
             prepared = encoder.encode(fetched.orders)
-        result = order_store.write_prepared(session, encoder, prepared)
-        orders_arrived(session, org_id, result.stored.values())  # 审单, with the window
+        result = admission.store(encoder, prepared)
         held = quarantine.settle(
             session,
             org_id=org_id,

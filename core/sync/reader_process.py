@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.auditing.precheck import Precheck
 from core.config import Settings
 from core.contracts.platform import OrderWindow
 from core.contracts.types import UnreadableOrder
@@ -46,6 +47,9 @@ class ReaderSetup:
     #: The entry point that provides the platform: a reader loads only that plugin (not
     #: the renderers, printers, …), which halves its start. None: load every plugin.
     entry_point: str | None = None
+    #: The org's audit rules that need only the order, run as orders are encoded; the
+    #: writer ignores verdicts of a rule set changed since (`core.auditing.precheck`).
+    precheck: Precheck | None = None
 
 
 _state: dict[str, Any] = {}
@@ -70,6 +74,7 @@ def start(setup: ReaderSetup) -> None:
             org_id=setup.org_id,
             shop_id=setup.shop_id,
             source="sync",
+            precheck=setup.precheck,
         ),
     )
     # The app, plugins and metadata live as long as the process: keep the collector off

@@ -29,6 +29,7 @@ from core import clock
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
+from core.auditing import precheck
 from core.contracts.platform import SalesPlatform
 from core.errors import Conflict, NotFound, OrderhubError, PermissionDenied, ValidationError
 from core.models import Shop
@@ -308,6 +309,11 @@ class _Walk:
         finally:
             reader.close()
 
+    def _precheck(self) -> precheck.Precheck:
+        """The org's audit rules as they are now, for the readers' encoders."""
+        with self.app.tx() as session:
+            return precheck.for_org(session, self.state.org_id)
+
     def _reader(self, feed: ShopFeed, plan: Plan) -> WindowReader | ParallelWindowReader:
         """Reader processes for a long pass, a thread for a short one (see core.sync.parallel)."""
         idle, every = self.keeper.beat, self.keeper.every.total_seconds() / 2
@@ -326,6 +332,7 @@ class _Walk:
             entry_point=self.app.plugins.entry_point_of("platform", self.state.platform)
             if self.app.plugins is not None
             else None,
+            precheck=self._precheck(),
         )
         log.info(
             "shop %s: reading %d windows with %d reader processes",
