@@ -3,6 +3,7 @@
     .venv/bin/python bench/sync_bench.py                  # 100,000 orders (issue 3's figure)
     .venv/bin/python bench/sync_bench.py --orders 2000    # what the smoke test runs
     .venv/bin/python bench/sync_bench.py --profile 25     # also the 25 hottest functions
+    .venv/bin/python bench/sync_bench.py --profile 60 --profile-sort cumulative
 
 The sandbox gateway runs in a child process (its own interpreter and GIL) with every order
 rendered beforehand and its rate limits off, as is the client's limiter: the figure is
@@ -58,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--days", type=float, default=1.0, help="history the orders span")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print N hot spots")
+    parser.add_argument(
+        "--profile-sort",
+        default="tottime",
+        choices=("tottime", "cumulative"),
+        help="hot spots by their own time or with their callees'",
+    )
     parser.add_argument("--json", action="store_true", help="figures as JSON")
     parser.add_argument(
         "--backend",
@@ -79,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             sandbox_pid = sandbox._process.pid  # type: ignore[union-attr]
             sandbox_cpu0 = _process_cpu(sandbox_pid)
-            figures = _timed_sync(app, actor, shop_id, args.profile)
+            figures = _timed_sync(app, actor, shop_id, args.profile, args.profile_sort)
             figures["sandbox_cpu_s"] = round(_process_cpu(sandbox_pid) - sandbox_cpu0, 2)
             if args.backend == "sqlite":
                 plain = _plain_upsert(work / "bench.db", work / "plain.db")
@@ -126,7 +133,7 @@ def _prepare(work: Path, url: str, sandbox: SandboxProcess, days: float):  # typ
     return app, shop.id, Actor.system(org.id, label="bench")
 
 
-def _timed_sync(app, actor, shop_id: int, profile: int) -> dict:  # type: ignore[no-untyped-def]
+def _timed_sync(app, actor, shop_id: int, profile: int, sort: str = "tottime") -> dict:  # type: ignore[no-untyped-def]
     profiler = cProfile.Profile() if profile else None
     children0 = _children_cpu()
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -140,7 +147,7 @@ def _timed_sync(app, actor, shop_id: int, profile: int) -> dict:  # type: ignore
     if report.status != "ok":
         raise SystemExit(f"the sync failed: {report.error}")
     if profiler:
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(profile)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(sort).print_stats(profile)
     pages = sum(w.pages for w in report.windows)
     return {
         "stored": report.new,
