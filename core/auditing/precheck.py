@@ -11,7 +11,7 @@ another version than the writer reads is ignored and the order is checked the us
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
@@ -47,6 +47,14 @@ class Precheck:
 
     settings: RuleSettings
     version: int
+    #: The rules' context, built in each process (it holds the division table).
+    context: rules.Context = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "context", rules.Context(self.settings))
+
+    def __reduce__(self) -> tuple[type[Precheck], tuple[RuleSettings, int]]:
+        return (Precheck, (self.settings, self.version))  # the context is rebuilt there
 
     def __call__(self, order: PlatformOrder, derived: order_status.Derived) -> Verdict:
         paid = order.paid_at or order.created_at
@@ -55,7 +63,7 @@ class Precheck:
         if derived.hold:
             return Verdict(self.version, DEFER, (), False, paid)
         refund = order.refund_status.value
-        failures = rules.evaluate(facts_of(order), _context(self.settings), rules.SINGLE_ORDER)
+        failures = rules.evaluate(facts_of(order), self.context, rules.SINGLE_ORDER)
         kept = [r for r in derived.exception_reasons if kept_reason(r, refund)]
         reasons = list(dict.fromkeys(kept + [code for code, _ in failures]))
         approvable = may_approve(self.settings, reasons, derived.hub_status, False, refund)
@@ -91,14 +99,3 @@ def facts_of(order: PlatformOrder) -> rules.OrderFacts:
         quantity=sum(line.quantity for line in order.lines),
         paid_at=order.paid_at,
     )
-
-
-_contexts: dict[RuleSettings, rules.Context] = {}
-
-
-def _context(settings: RuleSettings) -> rules.Context:
-    """One context per rule set and process (it holds the division table)."""
-    context = _contexts.get(settings)
-    if context is None:
-        context = _contexts[settings] = rules.Context(settings)
-    return context

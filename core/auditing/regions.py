@@ -39,6 +39,9 @@ _SUFFIXES = (
 #: Provinces whose city level repeats their own name (北京市/北京市/朝阳区).
 MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市", "香港特别行政区", "澳门特别行政区")
 
+#: Look-ups remembered per process (places repeat; a bound keeps odd input from growing it).
+_MEMO_LIMIT = 50_000
+
 # Verdicts of `check`.
 OK = "ok"
 UNKNOWN_PROVINCE = "province"
@@ -76,6 +79,8 @@ class Divisions:
     """The table, indexed for look-ups by name (loaded once: `divisions()`)."""
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
+        self._checked: dict[tuple[str, str, str], str] = {}
+        self._prefixes: dict[tuple[str, str], tuple[str, ...]] = {}
         self.provinces: dict[str, _Province] = {}
         by_code: dict[str, _Province] = {}
         for code, name in rows:
@@ -110,7 +115,16 @@ class Divisions:
 
     def check(self, province: str, city: str, district: str) -> str:
         """`OK`, or the first level not recognised: `UNKNOWN_PROVINCE`, `UNKNOWN_CITY`,
-        `UNKNOWN_DISTRICT`."""
+        `UNKNOWN_DISTRICT` (remembered per triple: a sync sees the same places again)."""
+        key = (province, city, district)
+        verdict = self._checked.get(key)
+        if verdict is None:
+            verdict = self._check(province, city, district)
+            if len(self._checked) < _MEMO_LIMIT:
+                self._checked[key] = verdict
+        return verdict
+
+    def _check(self, province: str, city: str, district: str) -> str:
         found = self.provinces.get(province.strip())
         if found is None:
             return UNKNOWN_PROVINCE
@@ -131,16 +145,25 @@ class Divisions:
         """True when the street detail starts with the order's province or city again
         (浙江省杭州市…, 浙江杭州…, 杭州市…, 北京市…). Only full names and the short
         province + city pair count, so 杭州路 in 杭州市 is a street, not a repeat."""
-        text = "".join(detail.split())
-        names = {n for n in (province.strip(), city.strip()) if n.endswith(_SUFFIXES)}
-        found = self.provinces.get(province.strip())
+        key = (province, city)
+        prefixes = self._prefixes.get(key)
+        if prefixes is None:
+            prefixes = self._repeatable(province.strip(), city.strip())
+            if len(self._prefixes) < _MEMO_LIMIT:
+                self._prefixes[key] = prefixes
+        return bool(prefixes) and "".join(detail.split()).startswith(prefixes)
+
+    def _repeatable(self, province: str, city: str) -> tuple[str, ...]:
+        """What a street detail must not start with in this province and city."""
+        names = {n for n in (province, city) if n.endswith(_SUFFIXES)}
+        found = self.provinces.get(province)
         if found is not None:
             names.add(found.name)
-            place = found.cities.get(city.strip())
+            place = found.cities.get(city)
             if place is not None:
                 names.add(place.name)
                 names.add(short_form(found.name) + short_form(place.name))
-        return any(len(n) >= 2 and text.startswith(n) for n in names)
+        return tuple(sorted(n for n in names if len(n) >= 2))
 
 
 def read_table(path: Path = TABLE) -> list[tuple[str, str]]:
