@@ -1,7 +1,8 @@
 """挂起 / 释放: putting orders on hold and releasing them, many at once, with a reason.
 
 An order on hold is never packed, given a waybill or printed (`core.orders.status.
-blocking_reason`), so a hold is how an operator stops an order that must wait: the buyer
+blocking_reason`), and its packages already drawn or printed are held with it
+(`core.orders.package_holds`), so a hold is how an operator stops an order that must wait: the buyer
 asked to change something, stock is short, a refund is being talked about. A release
 lifts it — but not while the platform says a refund is under way or done: the store puts
 such orders on hold itself (拦截), and releasing one would send goods the buyer is being
@@ -26,6 +27,7 @@ from core.app import App
 from core.desk import edits, lookup
 from core.models import Order
 from core.orders import status as order_status
+from core.orders.package_holds import hold_packages, release_packages
 
 MAX_REASON = 255  # Order.hold_reason
 
@@ -59,6 +61,7 @@ def hold_orders(app: App, actor: Actor, numbers: Sequence[str], *, reason: str) 
                 changed.append(order)
                 result.changed.append(number)
         _write(session, actor, changed, "order.hold", {"on_hold": True, "reason": why})
+        hold_packages(session, [o.id for o in changed], why)
         return result
 
 
@@ -87,6 +90,7 @@ def release_orders(app: App, actor: Actor, numbers: Sequence[str]) -> HoldResult
                 changed.append(order)
                 result.changed.append(number)
         _write(session, actor, changed, "order.release", {"on_hold": False}, reasons)
+        release_packages(session, [o.id for o in changed])
         return result
 
 

@@ -45,6 +45,7 @@ from core.crypto import Keyring
 from core.db import open_write_transaction
 from core.models import Alert
 from core.orders import status as order_status
+from core.orders.package_holds import hold_packages
 from core.orders.rows import (
     CONTENT_COLUMNS,
     CONTENT_LINE_COLUMNS,
@@ -399,12 +400,14 @@ def _apply_update(
     session.execute(delete(LINES).where(LINES.c.order_id == row.id))
     _insert_lines(connection, marker, [(row.id, item.lines)])
     if hold:
+        held = hold_packages(session, [row.id], derived.hold_reason)
+        where = f" (包裹 / package {', '.join(map(str, held))})" if held else ""
         alert = Alert(
             org_id=encoder.org_id,
             kind="order.refund_hold",
             severity="critical",
             message=(
-                f"订单 {item.number} {derived.hold_reason}: 已拦截，请勿发货 / "
+                f"订单 {item.number}{where} {derived.hold_reason}: 已拦截，请勿发货 / "
                 f"order {item.number} is on hold, do not ship"
             ),
         )
