@@ -15,6 +15,7 @@ from typing import Any
 
 from cli.common import EXIT_OK, add_json_option, emit
 from core.config import (
+    PLUGIN_TABLES,
     TABLES_ENV,
     default_config_path,
     load_settings,
@@ -69,7 +70,8 @@ def run_show(args: argparse.Namespace) -> int:
 def _applied_env() -> list[str]:
     """The ORDERHUB_* variables `load_settings` used, in settings order."""
     known = setting_env_names()
-    tables = sorted(name for name in os.environ if name.startswith(TABLES_ENV))
+    prefixes = (TABLES_ENV, *PLUGIN_TABLES.values())
+    tables = sorted(name for name in os.environ if name.startswith(prefixes))
     return [name for name in known if name in os.environ] + tables
 
 

@@ -46,6 +46,12 @@ def _print_report(report: StatusReport) -> None:
     if report.orgs is not None:
         print(f"orgs:      {report.orgs}")
         print(f"users:     {report.users}")
+    if report.alerts is not None:
+        shown = ", ".join(f"{n} {severity}" for severity, n in reversed(report.alerts.items()))
+        print(
+            f"alerts:    {shown} open"
+            + (" (orderhub alerts list)" if any(report.alerts.values()) else "")
+        )
     failed = sum(1 for p in report.plugins if p["kind"] == "(failed)")
     loaded = len(report.plugins) - failed
     print(f"plugins:   {loaded} loaded" + (f", {failed} failed" if failed else ""))

@@ -36,6 +36,8 @@ APP_NAME = "orderhub"
 SECRET_FIELDS = {"secret_key", "database_url"}
 SECRET_WORDS = ("secret", "token", "password", "key")
 TABLES_ENV = "ORDERHUB_PLATFORMS__"
+#: Settings that are one table of options per plugin: field → environment prefix.
+PLUGIN_TABLES = {"platforms": TABLES_ENV, "notifiers": "ORDERHUB_NOTIFIERS__"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _DATABASE_URL = re.compile(r"(sqlite|postgres|postgresql)(\+\w+)?://")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -144,6 +146,32 @@ class SyncSettings:
         _check_fields(self)
 
 
+def _forward_severity(value: str, where: str) -> None:
+    if value not in ("info", "warning", "critical", "off"):
+        raise ConfigurationError(f"{where} must be info, warning, critical or off, not {value!r}")
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Which alerts reach people through the notifiers, and the order checks (docs/guide.md)."""
+
+    # Alerts at or above this severity are forwarded once each; "off" forwards none.
+    forward_severity: str = field(default="critical", metadata={"check": _forward_severity})
+    # The notifiers alerts are forwarded through; empty: those of [plugins] notifiers.
+    notifiers: tuple[str, ...] = ()
+    # Who a forwarded alert is addressed to (e-mail goes to [notifiers.email] to if not an address).
+    recipient: str = "operators"
+    # Only alerts raised this recently are forwarded: a new channel does not replay history.
+    forward_hours: int = _between(24, 1, 720, "hours")
+    # Overdue to ship: warn this long before an order's promised ship-by time (0: only after).
+    ship_due_hours: int = _between(12, 0, 720, "hours")
+
+    SECTION: ClassVar[str] = "alerts"
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(
@@ -161,6 +189,10 @@ class Settings:
     # Per-platform app settings, e.g. [platforms.pinduoduo] client_id / client_secret /
     # gateway_url. Environment: ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET=….
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    # Per-notifier settings, e.g. [notifiers.webhook] url / secret; environment:
+    # ORDERHUB_NOTIFIERS__WEBHOOK__SECRET=….
+    notifiers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     source: str = "defaults"
     # What load_settings found suspicious but not wrong (unknown ORDERHUB_* variables).
     warnings: tuple[str, ...] = ()
@@ -174,6 +206,10 @@ class Settings:
     def platform_settings(self, name: str) -> Mapping[str, Any]:
         """The options of one platform plugin (empty when none are configured)."""
         return self.platforms.get(name, {})
+
+    def notifier_settings(self, name: str) -> Mapping[str, Any]:
+        """The options of one notifier plugin (empty when none are configured)."""
+        return self.notifiers.get(name, {})
 
     @property
     def effective_database_url(self) -> str:
@@ -225,7 +261,7 @@ def unknown_env_warnings(env: Mapping[str, str]) -> list[str]:
     known = [name for name in setting_env_names() if "<" not in name]
     out = []
     for name in sorted(env):
-        if not name.startswith("ORDERHUB_") or name.startswith(TABLES_ENV):
+        if not name.startswith("ORDERHUB_") or name.startswith(tuple(PLUGIN_TABLES.values())):
             continue
         if name in known or name in OTHER_ENV:
             continue
@@ -245,8 +281,8 @@ def setting_env_names(cls: type = Settings, prefix: str = "ORDERHUB_") -> list[s
     for f in fields(cls):
         if f.name in ("source", "warnings"):
             continue
-        if f.name == "platforms":
-            names.append(TABLES_ENV + "<PLATFORM>__<OPTION>")
+        if cls is Settings and f.name in PLUGIN_TABLES:
+            names.append(f"{PLUGIN_TABLES[f.name]}<{f.name.upper()[:-1]}>__<OPTION>")
         elif is_dataclass(hints[f.name]):
             names += setting_env_names(hints[f.name], f"{prefix}{f.name.upper()}_")
         else:
@@ -267,8 +303,8 @@ def _build(cls: type, data: dict[str, Any], env: dict[str, str], prefix: str, wh
         if f.name in ("source", "warnings"):
             continue
         hint = hints[f.name]
-        if f.name == "platforms":
-            values[f.name] = _plugin_tables(data.get(f.name, {}), env, where.rstrip(": "))
+        if cls is Settings and f.name in PLUGIN_TABLES:
+            values[f.name] = _plugin_tables(data.get(f.name, {}), env, where.rstrip(": "), f.name)
             continue
         if is_dataclass(hint):
             section = data.get(f.name, {})
@@ -286,19 +322,21 @@ def _build(cls: type, data: dict[str, Any], env: dict[str, str], prefix: str, wh
     return cls(**values)
 
 
-def _plugin_tables(data: Any, env: dict[str, str], where: str) -> dict[str, dict[str, Any]]:
-    """`[platforms.NAME]` tables from the file, overridden by ORDERHUB_PLATFORMS__NAME__KEY."""
+def _plugin_tables(
+    data: Any, env: dict[str, str], where: str, name: str = "platforms"
+) -> dict[str, dict[str, Any]]:
+    """`[platforms.NAME]` (or `[notifiers.NAME]`) tables from the file, overridden by
+    ORDERHUB_PLATFORMS__NAME__KEY (ORDERHUB_NOTIFIERS__NAME__KEY)."""
+    prefix, one = PLUGIN_TABLES[name], name.upper()[:-1]
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise ConfigurationError(f"{where}: [platforms] must hold one table per platform")
+        raise ConfigurationError(f"{where}: [{name}] must hold one table per {one.lower()}")
     tables = {name: dict(options) for name, options in data.items()}
     for variable, value in env.items():
-        if not variable.startswith(TABLES_ENV):
+        if not variable.startswith(prefix):
             continue
-        parts = variable[len(TABLES_ENV) :].split("__")
+        parts = variable[len(prefix) :].split("__")
         if len(parts) != 2 or not all(parts):
-            raise ConfigurationError(
-                f"{variable}: expected ORDERHUB_PLATFORMS__<PLATFORM>__<OPTION>"
-            )
+            raise ConfigurationError(f"{variable}: expected {prefix}<{one}>__<OPTION>")
         tables.setdefault(parts[0].lower(), {})[parts[1].lower()] = value
     return tables
 
@@ -386,7 +424,7 @@ def settings_as_dict(settings: Settings) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(settings):
         value = getattr(settings, f.name)
-        if f.name == "platforms":
+        if f.name in PLUGIN_TABLES:
             out[f.name] = {
                 name: {k: mask_secret(k, v) for k, v in options.items()}
                 for name, options in value.items()

@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from core import crypto, migrate
 from core.accounts import passwords, users
+from core.alertdesk.listing import open_counts
 from core.config import AuthSettings, Settings
 from core.db import create_db_engine, normalise_url
 from core.errors import ConfigurationError, ValidationError
@@ -166,6 +167,9 @@ class StatusReport:
     plugins: list[dict[str, Any]] = field(default_factory=list)
     # Suspicious but not wrong (unknown ORDERHUB_* variables, a table for no platform).
     warnings: list[str] = field(default_factory=list)
+    # Open (unacknowledged) alerts of the whole installation by severity; None when the
+    # database could not be read. `orderhub alerts list` shows them.
+    alerts: dict[str, int] | None = None
 
     @property
     def schema_up_to_date(self) -> bool:
@@ -189,7 +193,7 @@ def status_report(settings: Settings) -> StatusReport:
     problems: list[str] = []
     key_exists, key_mode = _key_file_state(settings, problems)
     head = migrate.head_revision()
-    revision, orgs, users, schema = _database_state(url, backend, head, problems)
+    revision, orgs, users, schema, alerts = _database_state(url, backend, head, problems)
     warnings = list(settings.warnings)
     plugins = _plugins(settings, problems, warnings)
     return StatusReport(
@@ -208,6 +212,7 @@ def status_report(settings: Settings) -> StatusReport:
         problems=problems,
         plugins=plugins,
         warnings=warnings,
+        alerts=alerts,
     )
 
 
@@ -226,32 +231,35 @@ def _key_file_state(settings: Settings, problems: list[str]) -> tuple[bool | Non
 
 def _database_state(
     url: str, backend: str, head: str | None, problems: list[str]
-) -> tuple[str | None, int | None, int | None, str]:
-    """(revision, orgs, users, schema verdict); connection failures become `problems`."""
+) -> tuple[str | None, int | None, int | None, str, dict[str, int] | None]:
+    """(revision, orgs, users, schema verdict, open alerts by severity); connection
+    failures become `problems`."""
     if backend == "sqlite":
         path = make_url(url).database
         if path and path != ":memory:" and not Path(path).exists():
-            return None, None, None, "no database yet: needs `orderhub init`"
+            return None, None, None, "no database yet: needs `orderhub init`", None
     try:
         engine = create_db_engine(url)
     except ConfigurationError as exc:
         problems.append(str(exc))
-        return None, None, None, "unknown (database not reachable)"
+        return None, None, None, "unknown (database not reachable)", None
     try:
         revision = migrate.current_revision(engine)
         counts: tuple[int | None, int | None] = (None, None)
+        alerts = None
         if revision is not None:
             with engine.connect() as conn:
                 counts = (
                     conn.scalar(select(func.count()).select_from(Org)),
                     conn.scalar(select(func.count()).select_from(User)),
                 )
+                alerts = open_counts(conn)
     except SQLAlchemyError as exc:
         problems.append(f"database not reachable: {_first_line(exc)}")
-        return None, None, None, "unknown (database not reachable)"
+        return None, None, None, "unknown (database not reachable)", None
     finally:
         engine.dispose()
-    return revision, *counts, _schema_verdict(revision, head)
+    return revision, *counts, _schema_verdict(revision, head), alerts
 
 
 def _schema_verdict(revision: str | None, head: str | None) -> str:

@@ -157,6 +157,8 @@ def _other(value: object) -> str:
         return "x,y"
     if value == "INFO":  # the log level
         return "DEBUG"
+    if value == "critical":  # alerts.forward_severity
+        return "warning"
     if value == "" or str(value).startswith("sqlite"):  # the database URL (or the key)
         return "sqlite:////elsewhere/oh.db"
     return "/elsewhere/x"

@@ -25,14 +25,18 @@ if TYPE_CHECKING:
 log = logging.getLogger("orderhub.notify")
 
 
-def notify(app: App, notification: Notification) -> list[str]:
-    """Send `notification` through each configured notifier; return those that delivered.
+def notify(
+    app: App, notification: Notification, *, notifiers: tuple[str, ...] | None = None
+) -> list[str]:
+    """Send `notification` through each configured notifier (or those named in
+    `notifiers`); return those that delivered. Each notifier gets its `[notifiers.NAME]`
+    settings table.
 
     An unknown notifier name is a `ConfigurationError` (checked before anything is sent).
     One notifier failing does not stop the others; its failure becomes a warning alert.
     If none delivered, the error is raised so the caller can tell the user.
     """
-    names = app.settings.plugins.notifiers
+    names = app.settings.plugins.notifiers if notifiers is None else notifiers
     if not names:
         raise ConfigurationError("plugins.notifiers is empty: name at least one notifier")
     available = app.plugins.notifiers()
@@ -46,8 +50,8 @@ def notify(app: App, notification: Notification) -> list[str]:
     errors: list[tuple[str, OrderhubError]] = []
     for name in names:
         try:
-            # Settings has no per-notifier options table yet, so each gets an empty mapping.
-            notifier = available[name](MappingProxyType({}), app.plugins.services)
+            options = MappingProxyType(dict(app.settings.notifier_settings(name)))
+            notifier = available[name](options, app.plugins.services)
             notifier.send(notification)
         except Exception as exc:  # third-party code: any failure is that notifier's
             errors.append((name, _without_secret(_as_error(name, exc), notification)))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from core.contracts.base import Contract
-from core.contracts.types import required_text
+from core.contracts.types import AlertInfo, required_text
 from core.errors import ValidationError
 
 KIND_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
@@ -39,6 +39,7 @@ class Notification:
     org_id: int | None = None
     kind: str = "message"
     secret: str = field(default="", repr=False)
+    alerts: tuple[AlertInfo, ...] = ()
 
     def __post_init__(self) -> None:
         required_text(self.recipient, "recipient")

@@ -2,7 +2,9 @@
 
 Each round syncs every due shop (`scheduler.run_due`), at most every
 `AUDIT_PASS_SECONDS` runs the 审单 pass (`core.auditing.engine.run_due`: orders whose wait
-after payment has ended are approved), and then sleeps `poll_seconds`.
+after payment has ended are approved), at most every `ALERTS_PASS_SECONDS` the alert
+passes (`core.alertdesk.passes.run_due`: overdue-to-ship check, forwarding new alerts to
+the notifiers), and then sleeps `poll_seconds`.
 SIGTERM or SIGINT asks it to stop: the window in hand is finished and committed, the
 shop is released (due again at once) and the loop ends; a second signal interrupts at
 once (the leases then time out after `[sync] lease_seconds`). A worker killed outright
@@ -27,6 +29,7 @@ from types import FrameType
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.alertdesk import passes as alert_passes
 from core.app import App
 from core.auditing import engine as auditing
 from core.sync import lease as leases
@@ -38,6 +41,8 @@ log = logging.getLogger("orderhub.worker")
 DATABASE_RETRY_SECONDS = 5.0
 #: Seconds between two 审单 passes of one worker (every round with `once`).
 AUDIT_PASS_SECONDS = 60.0
+#: Seconds between two alert passes of one worker (every round with `once`).
+ALERTS_PASS_SECONDS = 60.0
 
 
 @dataclass
@@ -77,6 +82,7 @@ class Worker:
         self.control = control or Control()
         self.totals = WorkerTotals()
         self._audited_at: float | None = None  # monotonic time of the last 审单 pass
+        self._alerted_at: float | None = None  # monotonic time of the last alert pass
 
     def run(self, *, once: bool = False) -> WorkerTotals:
         """Loop until stopped (or one round with `once`); leases are released on the way
@@ -109,6 +115,7 @@ class Worker:
         try:
             reports = run_due(self.app, self.worker_id, self.control)
             self._audit_pass()
+            self._alerts_pass()
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             log.error(
@@ -146,6 +153,21 @@ class Worker:
         report = auditing.run_due(self.app)
         if report.approved:
             log.info("审单: %d order(s) approved after their wait", len(report.approved))
+
+    def _alerts_pass(self) -> None:
+        """Raise overdue-to-ship alerts and forward new alerts, at most every
+        `ALERTS_PASS_SECONDS`."""
+        started = time.monotonic()
+        if self._alerted_at is not None and started - self._alerted_at < ALERTS_PASS_SECONDS:
+            return
+        self._alerted_at = started
+        report = alert_passes.run_due(self.app)
+        if report.raised or report.forwarded:
+            log.info(
+                "alerts: %d overdue alert(s) raised, %d alert(s) forwarded",
+                len(report.raised),
+                report.forwarded,
+            )
 
 
 @contextmanager

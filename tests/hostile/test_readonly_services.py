@@ -26,6 +26,8 @@ from sqlalchemy import select, update
 import core
 from core.accounts import audit, auth, roles, users
 from core.actor import Actor
+from core.alertdesk import listing as alert_listing
+from core.alertdesk import passes as alert_passes
 from core.app import App
 from core.assignment import assigning
 from core.assignment import service as assignment_rules
@@ -203,6 +205,12 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "orders.merging.merge_candidates": lambda w: merging.merge_candidates(w.app, w.viewer),
         "orders.merging.merge": lambda w: merging.merge(w.app, w.viewer, _numbers(w)[:2]),
+        "alertdesk.listing.list_alerts": lambda w: alert_listing.list_alerts(w.app, w.viewer),
+        "alertdesk.listing.ack_alerts": lambda w: alert_listing.ack_alerts(w.app, w.viewer, [1]),
+        "alertdesk.listing.ack_kind": lambda w: alert_listing.ack_kind(
+            w.app, w.viewer, "sync.failing"
+        ),
+        "alertdesk.passes.run_now": lambda w: alert_passes.run_now(w.app, w.viewer),
         "orders.quarantine_review.list_quarantined": lambda w: quarantine_review.list_quarantined(
             w.app, w.viewer
         ),
@@ -337,6 +345,7 @@ def _numbers(w: World) -> list[str]:
 
 #: The read-only role may read these; every other walked call must be refused.
 READS = {
+    "alertdesk.listing.list_alerts",
     "assignment.service.list_rules",
     "orders.merging.merge_candidates",
     "orders.quarantine_review.list_quarantined",

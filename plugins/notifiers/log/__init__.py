@@ -4,7 +4,8 @@ stores it, without its secret, as an alert (kind `notification.<kind>`).
 It is the default so a fresh install works without mail or SMS: an operator reads
 registration and password-reset codes from the log (the console of the process that sent
 them) and passes them on. The alerts table, which others can read and which backups copy,
-gets `Notification.redacted_body` only: a code is never stored in clear.
+gets `Notification.redacted_body` only: a code is never stored in clear. A notification
+that forwards alerts (`Notification.alerts`) is only logged: the alerts are stored already.
 It registers through the `orderhub` entry point like any third-party plugin.
 """
 
@@ -35,6 +36,8 @@ class LogNotifier(Notifier):
             notification.subject,
             notification.body,
         )
+        if notification.alerts:
+            return  # a forwarded alert: it is stored already, a copy would only repeat it
         if self.services is None:
             raise ConfigurationError(
                 "the log notifier needs core services to store its alert; "
