@@ -87,10 +87,8 @@ def test_a_code_goes_to_its_recipient_with_login(smtp) -> None:
     )
     EmailNotifier(settings(port, username="hub", password="mail-pass-1")).send(note)
     [(_, to, content)] = inbox.messages
-    assert (
-        (to == ["xiaomei@example.com"]
-        and b"123456" in content)
-        or "123456" in str(message_from_bytes(content, policy=policy.default).get_content())
+    assert (to == ["xiaomei@example.com"] and b"123456" in content) or "123456" in str(
+        message_from_bytes(content, policy=policy.default).get_content()
     )
 
 
