@@ -68,7 +68,7 @@ def loaded_host(settings: PluginSettings) -> PluginHost:
 def test_example_plugin_loads_with_its_distribution_and_version(site: Path) -> None:
     host = loaded_host(WITH_EXAMPLE)
     assert host.failed == []
-    assert set(host.notifiers()) == {"log", "example-file"}
+    assert set(host.notifiers()) == {"log", "webhook", "email", "example-file"}
     assert "example-file" in host.printer_drivers()  # next to the built-in drivers
     rows = {(r.kind, r.name): r for r in host.describe()}
     driver = rows[("printer_driver", "example-file")]
@@ -112,7 +112,7 @@ def test_only_matches_normalised_distribution_names(site: Path) -> None:
 
 def test_only_orderhub_keeps_the_third_party_plugin_out(site: Path) -> None:
     host = loaded_host(BUILTIN_ONLY)
-    assert set(host.notifiers()) == {"log"}
+    assert set(host.notifiers()) == {"log", "webhook", "email"}
     assert "example-file" not in host.printer_drivers()
     assert {r.distribution for r in host.loaded} == {"orderhub"}
     assert "orderhub_example" not in sys.modules  # never even imported
@@ -120,10 +120,10 @@ def test_only_orderhub_keeps_the_third_party_plugin_out(site: Path) -> None:
 
 def test_disabled_skips_entry_points_by_name(site: Path) -> None:
     host = loaded_host(PluginSettings(only=WITH_EXAMPLE.only, disabled=("example",)))
-    assert set(host.notifiers()) == {"log"}
+    assert set(host.notifiers()) == {"log", "webhook", "email"}
     assert host.failed == []
     host = loaded_host(PluginSettings(only=WITH_EXAMPLE.only, disabled=("notifier-log",)))
-    assert set(host.notifiers()) == {"example-file"}
+    assert set(host.notifiers()) == {"example-file", "webhook", "email"}
 
 
 def test_unknown_names_in_only_and_disabled_are_warned_about(
@@ -159,7 +159,12 @@ def test_a_plugin_that_cannot_import_is_listed_as_failed(
     write_dist(site, "orderhub-broken", "0.3.0", {"broken": "broken_missing_module"})
     with caplog.at_level(logging.ERROR, logger="orderhub.plugins"):
         host = loaded_host(PluginSettings(only=(*WITH_EXAMPLE.only, "orderhub-broken")))
-    assert set(host.notifiers()) == {"log", "example-file"}  # the others still load
+    assert set(host.notifiers()) == {
+        "log",
+        "webhook",
+        "email",
+        "example-file",
+    }  # the others still load
     [failed] = host.failed
     assert isinstance(failed.error, PluginError)
     message = str(failed.error)

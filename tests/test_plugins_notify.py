@@ -157,7 +157,9 @@ def test_raise_alert_validates_severity_and_kind(app: App) -> None:
 
 def test_unknown_notifier_names_the_known_ones(app_with) -> None:
     application = app_with("log", "sms")
-    with pytest.raises(ConfigurationError, match="unknown notifier 'sms'; known: buggy, down, log"):
+    with pytest.raises(
+        ConfigurationError, match="unknown notifier 'sms'; known: buggy, down, email, log, webhook"
+    ):
         notify(application, Notification("a", "s", "b"))
     assert alerts(application) == []  # checked before anything was sent
 
