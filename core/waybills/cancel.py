@@ -5,7 +5,8 @@
 2. Outside any transaction: the carrier cancels it (`Carrier.cancel_waybill`), when the
    plugin can (`SUPPORTS_CANCEL`).
 3. In a transaction: `cancelling → cancelled` (voided at the carrier) or `recycled`
-   (released in orderhub only: the carrier has no cancel API, e.g. typed numbers); the
+   (released in orderhub only: the carrier has no cancel API, or the number was typed by
+   hand — `core.waybills.requests.is_typed` — and no carrier issued it); the
    package goes back to `new`. If the carrier refused, the waybill returns to what it was.
 
 Cancelling a `recycled` waybill again asks the carrier once more (when it can cancel):
@@ -33,6 +34,7 @@ from core.contracts.carrier import WaybillRef
 from core.errors import OrderhubError
 from core.models import CarrierAccount, Package, Waybill
 from core.waybills.carrier_session import CarrierSession, CarrierTarget
+from core.waybills.requests import is_typed
 from core.waybills.store import active_numbers
 
 REASON_MAX = 500
@@ -49,6 +51,7 @@ class Pending:
     number: str
     printed: bool
     recycled: bool = False  # released earlier without the carrier: try the carrier again
+    typed: bool = False  # typed by hand: no carrier issued it, so it is only recycled
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ def _pending(row: Waybill, *, printed: bool, recycled: bool = False) -> Pending:
         row.number,
         printed,
         recycled,
+        is_typed(row.request_id),
     )
 
 
@@ -150,7 +154,7 @@ def at_carrier(app: App, pending: list[Pending]) -> dict[int, str | None]:
                         row = session.get(CarrierAccount, item.account_id)
                         target = CarrierTarget.of(session, row)
                     calls = sessions[item.account_id] = CarrierSession(app, target)
-                if not calls.cls.SUPPORTS_CANCEL:
+                if item.typed or not calls.cls.SUPPORTS_CANCEL:
                     outcomes[item.waybill_id] = ""
                     continue
                 calls.call(lambda c, ref=ref: c.cancel_waybill(ref))

@@ -22,6 +22,7 @@ from core.models import CarrierAccount, Order, Package, PackageLine, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES, WAYBILL_STATUSES
 from core.waybills.carrier_accounts import require_any
 from core.waybills.carrier_session import CarrierTarget, carrier_session
+from core.waybills.requests import is_typed
 
 LIST_MAX = 1000
 
@@ -155,7 +156,8 @@ def reprint_data(app: App, actor: Actor, waybill_ids: Iterable[int]) -> dict[int
                 raise Conflict(f"waybill {row.number} is {row.status}; it cannot be printed")
         by_account: dict[int, list[Waybill]] = defaultdict(list)
         for row in rows:
-            by_account[row.carrier_account_id].append(row)
+            if not is_typed(row.request_id):  # a typed number: no carrier has print data
+                by_account[row.carrier_account_id].append(row)
         targets = {
             account_id: CarrierTarget.of(session, session.get(CarrierAccount, account_id))
             for account_id in by_account

@@ -30,6 +30,14 @@ ORDER_CHANNELS: Mapping[str, str] = {
     "kuaishou": "KS",
 }
 ITEM_NAME_MAX = 100
+#: `Waybill.request_id` of a number typed or scanned by hand (`core.shipping.tracking`):
+#: no carrier issued it, so none is asked to cancel it or to send its print data again.
+TYPED_PREFIX = "typed:"
+
+
+def is_typed(request_id: str) -> bool:
+    """Whether a waybill's number was typed by hand rather than drawn from its carrier."""
+    return request_id.startswith(TYPED_PREFIX)
 
 
 def request_ids(session: Session, package_ids: Iterable[int]) -> dict[int, str]:
