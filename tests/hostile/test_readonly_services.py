@@ -43,6 +43,8 @@ from core.models.base import Base
 from core.orders import merging, packages, quarantine_review, splitting
 from core.printing import history, printer_tools, printers, reprint, runner, template_store
 from core.printing.jobs import create_job
+from core.shipping import pack_station, tracking, tracking_file, tracking_scan
+from core.shipping import settings as shipping_settings
 from core.shops import binding
 from core.sync import scheduler
 from core.waybills import allocation, carrier_accounts, query
@@ -334,6 +336,25 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, [w.waybill_number]
         ),
         "waybills.query.reprint_data": lambda w: query.reprint_data(w.app, w.viewer, w.waybill_ids),
+        "shipping.tracking.set_tracking_number": lambda w: tracking.set_tracking_number(
+            w.app, w.viewer, "YT1000000000009", w.account, package_id=w.package_ids[2]
+        ),
+        "shipping.tracking_file.import_tracking": lambda w: tracking_file.import_tracking(
+            w.app,
+            w.viewer,
+            io.BytesIO(f"包裹号,快递账号,快递单号\n{w.package_ids[2]},{w.account},YT1\n".encode()),
+            filename="numbers.csv",
+        ),
+        "shipping.tracking_scan.open_tracking_scanner": lambda w: (
+            tracking_scan.open_tracking_scanner(w.app, w.viewer, w.account)
+        ),
+        "shipping.pack_station.open_station": lambda w: pack_station.open_station(w.app, w.viewer),
+        "shipping.settings.show_settings": lambda w: shipping_settings.show_settings(
+            w.app, w.viewer
+        ),
+        "shipping.settings.update_settings": lambda w: shipping_settings.update_settings(
+            w.app, w.viewer, require_verification=True
+        ),
     }
 
 
@@ -368,6 +389,7 @@ READS = {
     "shops.binding.get_shop",
     "waybills.query.list_waybills",
     "waybills.query.waybill_ids_by_number",
+    "shipping.settings.show_settings",
 }
 
 

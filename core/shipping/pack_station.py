@@ -1,0 +1,377 @@
+"""The pack station (扫描验货): scan a waybill, then every item, and the package is verified.
+
+`open_station(app, actor)` (`ship.confirm`) gives a `PackStation`; `scan(code)` answers
+each scan with a `PackAnswer`. Scanning a waybill number loads its package's lines;
+scanning an item's code counts it; when every line is complete the package becomes
+`verified` (one `package.verify` audit event, in a transaction that checks the package
+and its orders once more).
+
+Refused loudly, before any item: a waybill that was cancelled or recycled (its label must
+not leave), a package on hold (拦截, with its reason — e.g. a refund that arrived after
+printing), cancelled, already verified or shipped, and a package whose orders are on
+hold, closed or refunding (the hold may not have reached the package yet). Refused with
+the item and the counts: a code that is not in the package, and one more of an item than
+the package holds. Scanning another waybill while a package is half-scanned leaves that
+package as it was (not verified; nothing was written) and says so.
+
+Items are known by the code their product label carries (`core.printing.documents`):
+`outer_id`, else `outer_goods_id`, else the platform SKU id; the platform SKU id and
+the outer id are also accepted when no other item of the package uses them. Until the
+SKU catalogue exists, that is the merchant's barcode. Codes compare without spaces and
+case.
+
+Speed: a waybill scan is two indexed queries (`ix_waybills_org_number` with the package
+by primary key; the package's lines by `package_lines`' unique index with their orders
+and order lines by primary key and `(order_id, line_no)`). An item scan is answered from
+memory, unless it is not an item (one waybill look-up) or completes the package (the
+verify transaction). Permissions are checked when the station opens and in every write.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import and_, case, select, update
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.accounts import audit, authz
+from core.actor import Actor
+from core.app import App
+from core.models import Order, OrderLine, Package, PackageLine, Waybill
+from core.models.packages import ACTIVE_WAYBILL_STATUSES
+from core.orders.status import blocking_reason
+from core.shipping.numbers import normalise
+from core.shipping.tracking import blocking_columns
+
+PERMISSION = "ship.confirm"
+VERIFIABLE = ("waybill_allocated", "printed")
+MAX_CODE = 100
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item to scan: `code`, what it is, how many the package holds and has had."""
+
+    code: str
+    title: str
+    spec: str
+    expected: int
+    scanned: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.scanned >= self.expected
+
+
+@dataclass(frozen=True)
+class PackAnswer:
+    """The answer to one scan. `kind`: package (loaded, scan its items) · item (counted)
+    · verified (the last item: package verified) · hold (拦截: on hold, do not ship) ·
+    refused (the waybill or package cannot be verified) · wrong_item · excess · unknown
+    (neither a waybill nor an item). `loud` marks the answers the operator must not miss.
+    `abandoned` is the half-scanned package left for this one."""
+
+    ok: bool
+    kind: str
+    message: str
+    package_id: int | None = None
+    waybill: str = ""
+    order_numbers: tuple[str, ...] = ()
+    items: tuple[Item, ...] = ()
+    loud: bool = False
+    abandoned: int | None = None
+
+
+@dataclass
+class _Current:
+    package_id: int
+    waybill: str
+    order_numbers: tuple[str, ...]
+    items: dict[str, Item]
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def answer(self, ok: bool, kind: str, message: str, loud: bool = False) -> PackAnswer:
+        return PackAnswer(
+            ok,
+            kind,
+            message,
+            self.package_id,
+            self.waybill,
+            self.order_numbers,
+            tuple(self.items.values()),
+            loud,
+        )
+
+    def progress(self) -> str:
+        done = sum(i.scanned for i in self.items.values())
+        total = sum(i.expected for i in self.items.values())
+        return f"{done}/{total}"
+
+
+class PackStation:
+    """One operator's station: at most one package on it at a time."""
+
+    def __init__(self, app: App, actor: Actor) -> None:
+        self.app = app
+        self.actor = actor
+        self.current: _Current | None = None
+        self.verified = 0
+
+    def scan(self, code: str) -> PackAnswer:
+        text = normalise(code)
+        if not text or len(text) > MAX_CODE:
+            return PackAnswer(False, "unknown", "✗ 无法识别 / unreadable scan")
+        current = self.current
+        if current is not None:
+            key = current.aliases.get(text)
+            if key is not None:
+                return self._count(current, key)
+            if text == current.waybill:
+                return current.answer(
+                    False,
+                    "package",
+                    f"= 正在验此包裹 {current.progress()} / already on the station",
+                )
+        with self.app.tx() as session:
+            found = _waybill(session, self.actor.org_id, text)
+            if found is None:
+                if current is None:
+                    return PackAnswer(
+                        False, "unknown", f"✗ 查无此快递单 {text} / no such waybill: scan a label"
+                    )
+                return _wrong_item(current, text)
+            answer = self._load(session, found, text)
+        if current is not None:
+            left = current.package_id
+            note = f"（包裹 {left} 未验完 {current.progress()}，已放弃 / left unverified）"
+            answer = replace(answer, message=f"{answer.message} {note}", abandoned=left)
+        return answer
+
+    def abandon(self) -> int | None:
+        """Take the half-scanned package off the station (nothing is written)."""
+        left = self.current.package_id if self.current else None
+        self.current = None
+        return left
+
+    # ---------------------------------------------------------------- a waybill
+
+    def _load(self, session: Session, found: tuple, number: str) -> PackAnswer:  # type: ignore[type-arg]
+        self.current = None
+        waybill_status, package_id, status, hold_reason = found
+        base = PackAnswer(False, "refused", "", package_id, number, loud=True)
+        if waybill_status not in ACTIVE_WAYBILL_STATUSES:
+            return replace(
+                base,
+                message=f"✗ 此单号已作废 {number}，请勿发货 / waybill {waybill_status}: "
+                "do not ship",
+            )
+        if status == "on_hold":
+            reason = hold_reason or "on hold"
+            return replace(
+                base,
+                kind="hold",
+                message=f"⛔ 已拦截，请勿发货 / ON HOLD — {reason} (包裹 {package_id})",
+            )
+        if status not in VERIFIABLE:
+            said = {"verified": "已验货 / already verified", "cancelled": "包裹已取消 / cancelled"}
+            said |= {"shipped": "已发货 / already shipped", "synced": "已发货 / already shipped"}
+            why = said.get(status, f"包裹 {status}")
+            more = f" ({hold_reason})" if hold_reason else ""
+            return replace(
+                base, loud=status != "verified", message=f"✗ {why}{more} (包裹 {package_id})"
+            )
+        lines = _lines(session, package_id)
+        orders = tuple(sorted({row.platform_order_no for row in lines}))
+        for row in lines:
+            problem = blocking_reason(row)  # type: ignore[arg-type]
+            if problem:
+                return replace(
+                    base,
+                    kind="hold",
+                    order_numbers=orders,
+                    message=f"⛔ 已拦截，请勿发货 / ON HOLD — {problem}",
+                )
+        current, problem = _items(package_id, number, orders, lines)
+        if problem:
+            return replace(base, order_numbers=orders, message=f"✗ {problem}")
+        self.current = current
+        listing = ", ".join(f"{i.code}×{i.expected}" for i in current.items.values())
+        return current.answer(
+            True,
+            "package",
+            f"→ 包裹 {package_id} [{', '.join(orders[:3])}] 请扫商品 / scan items: {listing}",
+        )
+
+    # ---------------------------------------------------------------- an item
+
+    def _count(self, current: _Current, key: str) -> PackAnswer:
+        item = current.items[key]
+        if item.done:
+            return current.answer(
+                False,
+                "excess",
+                f"✗ 多了 / too many: {item.code} {item.title} — 应 {item.expected}，已扫 "
+                f"{item.scanned} / expected {item.expected}, scanned {item.scanned}",
+                loud=True,
+            )
+        item = replace(item, scanned=item.scanned + 1)
+        current.items[key] = item
+        if not all(i.done for i in current.items.values()):
+            return current.answer(
+                True,
+                "item",
+                f"✓ {item.code} {item.scanned}/{item.expected} · 共 {current.progress()}",
+            )
+        return self._verify(current)
+
+    def _verify(self, current: _Current) -> PackAnswer:
+        counts = {i.code: i.scanned for i in current.items.values()}
+        with self.app.tx() as session:
+            authz.require(session, self.actor, PERMISSION)
+            problem = _still_blocked(session, current.package_id)
+            if problem:
+                self.current = None
+                return current.answer(
+                    False, "hold", f"⛔ 已拦截，请勿发货 / ON HOLD — {problem}", True
+                )
+            moved = session.execute(
+                update(Package)
+                .where(
+                    Package.id == current.package_id,
+                    Package.org_id == self.actor.org_id,
+                    Package.status.in_(VERIFIABLE),
+                )
+                .values(status="verified", updated_at=clock.now())
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if moved != 1:
+                row = session.get(Package, current.package_id)
+                self.current = None
+                status = row.status if row is not None else "gone"
+                reason = f" — {row.hold_reason}" if row is not None and row.hold_reason else ""
+                kind = "hold" if status == "on_hold" else "refused"
+                return current.answer(
+                    False, kind, f"⛔ 包裹 {status}{reason}，请勿发货 / not verified", True
+                )
+            audit.record(
+                session,
+                "package.verify",
+                actor=self.actor,
+                target_type="package",
+                target_id=current.package_id,
+                before={"status": "scanning"},
+                after={"status": "verified", "waybill": current.waybill, "items": counts},
+            )
+        self.current = None
+        self.verified += 1
+        return current.answer(
+            True, "verified", f"✅ 验货完成 / verified: 包裹 {current.package_id} {current.waybill}"
+        )
+
+
+def open_station(app: App, actor: Actor) -> PackStation:
+    """A pack station for `actor` (`ship.confirm`)."""
+    with app.tx() as session:
+        authz.require(session, actor, PERMISSION)
+    return PackStation(app, actor)
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _waybill(session: Session, org_id: int, number: str) -> tuple | None:  # type: ignore[type-arg]
+    """(waybill status, package id, package status, hold reason) of the number's waybill:
+    an active one if any, else the newest."""
+    active_first = case((Waybill.status.in_(ACTIVE_WAYBILL_STATUSES), 0), else_=1)
+    row = session.execute(
+        select(Waybill.status, Waybill.package_id, Package.status, Package.hold_reason)
+        .join(Package, Package.id == Waybill.package_id)
+        .where(Waybill.org_id == org_id, Waybill.number == number)
+        .order_by(active_first, Waybill.id.desc())
+        .limit(1)
+    ).first()
+    return tuple(row) if row is not None else None
+
+
+def _lines(session: Session, package_id: int) -> list:  # type: ignore[type-arg]
+    return list(
+        session.execute(
+            select(
+                PackageLine.quantity,
+                PackageLine.line_no,
+                Order.platform_order_no,
+                Order.on_hold,
+                Order.hold_reason,
+                Order.hub_status,
+                Order.refund_status,
+                OrderLine.outer_id,
+                OrderLine.outer_goods_id,
+                OrderLine.platform_sku_id,
+                OrderLine.title,
+                OrderLine.spec,
+            )
+            .join(Order, Order.id == PackageLine.order_id)
+            .outerjoin(
+                OrderLine,
+                and_(
+                    OrderLine.order_id == PackageLine.order_id,
+                    OrderLine.line_no == PackageLine.line_no,
+                ),
+            )
+            .where(PackageLine.package_id == package_id)
+            .order_by(PackageLine.id)
+        ).all()
+    )
+
+
+def _still_blocked(session: Session, package_id: int) -> str:
+    for order in session.execute(blocking_columns(package_id)):
+        problem = blocking_reason(order)  # type: ignore[arg-type]
+        if problem:
+            return problem
+    return ""
+
+
+def _items(
+    package_id: int,
+    waybill: str,
+    orders: tuple[str, ...],
+    lines: list,  # type: ignore[type-arg]
+) -> tuple[_Current, str]:
+    """The package's items by code, with aliases; or why it cannot be scanned."""
+    items: dict[str, Item] = {}
+    extra: dict[str, set[str]] = defaultdict(set)
+    for row in lines:
+        primary = normalise(row.outer_id or row.outer_goods_id or row.platform_sku_id or "")
+        if not primary:
+            return _Current(package_id, waybill, orders, {}), (
+                f"订单 {row.platform_order_no} 第 {row.line_no} 行没有商品编码 / line "
+                f"{row.line_no} of order {row.platform_order_no} has no code to scan "
+                "(outer_id): verify it by hand"
+            )
+        held = items.get(primary)
+        quantity = row.quantity + (held.expected if held else 0)
+        items[primary] = Item(primary, row.title or "", row.spec or "", quantity)
+        for other in (row.platform_sku_id, row.outer_id):
+            if other and normalise(other) != primary:
+                extra[normalise(other)].add(primary)
+    aliases = {code: code for code in items}
+    for code, targets in extra.items():
+        if code not in aliases and len(targets) == 1:
+            aliases[code] = next(iter(targets))
+    return _Current(package_id, waybill, orders, items, aliases), ""
+
+
+def _wrong_item(current: _Current, code: str) -> PackAnswer:
+    wanted = ", ".join(
+        f"{i.code} {i.scanned}/{i.expected}" for i in current.items.values() if not i.done
+    )
+    return current.answer(
+        False,
+        "wrong_item",
+        f"✗ 不是本包裹的商品 / not in package {current.package_id}: {code} — 还需 / still "
+        f"needed: {wanted}",
+        loud=True,
+    )

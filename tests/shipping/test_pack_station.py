@@ -1,0 +1,124 @@
+"""The pack station (扫描验货): a waybill, then its items, until the package is verified;
+holds refused loudly before any item; wrong items and excess refused; on both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.accounts import audit
+from core.desk import holds
+from core.errors import PermissionDenied
+from core.orders import packages
+from core.shipping.pack_station import open_station
+from core.shipping.settings import show_settings, update_settings, verification_required
+from core.shipping.tracking import set_tracking_number
+from core.waybills import allocation
+from core.waybills.query import list_waybills
+from tests.shipping.conftest import LID, ShipWorld, make_world
+
+
+def labelled(world: ShipWorld, number: str, *lines) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    order = world.order(*lines)
+    result = set_tracking_number(world.app, world.admin, number, "顺丰", order_number=order)
+    return order, result.package_id
+
+
+def status_of(world: ShipWorld, package_id: int) -> str:
+    return packages.get_package(world.app, world.admin, package_id).status
+
+
+def test_scanning_every_item_verifies_the_package(world: ShipWorld) -> None:
+    order, package = labelled(world, "SF1000000000001")
+    station = open_station(world.app, world.admin)
+    answer = station.scan("sf1000000000001\n")
+    assert (answer.ok, answer.kind, answer.package_id, answer.order_numbers) == (
+        True,
+        "package",
+        package,
+        (order,),
+    )
+    assert [(i.code, i.expected, i.scanned) for i in answer.items] == [
+        ("CUP-R", 2, 0),
+        ("LID", 1, 0),
+    ]
+    assert [station.scan(c).kind for c in ("cup-r", "LID")] == ["item", "item"]
+    excess = station.scan("LID")
+    assert (excess.ok, excess.kind, excess.loud) == (False, "excess", True)
+    assert "LID 杯盖 — 应 1，已扫 1 / expected 1, scanned 1" in excess.message
+    wrong = station.scan("MUG-9")
+    assert (wrong.ok, wrong.kind) == (False, "wrong_item")
+    assert "not in package" in wrong.message and "CUP-R 1/2" in wrong.message
+    assert status_of(world, package) == "waybill_allocated"  # nothing written yet
+    done = station.scan("CUP-R")
+    assert (done.ok, done.kind) == (True, "verified")
+    assert status_of(world, package) == "verified"
+    (event,) = audit.list_events(world.app, world.admin, action="package.verify")
+    assert event.target_id == str(package) and event.after["items"] == {"CUP-R": 2, "LID": 1}
+    again = station.scan("SF1000000000001")
+    assert (again.ok, again.kind) == (False, "refused") and "already verified" in again.message
+
+
+def test_a_package_on_hold_is_refused_before_any_item(world: ShipWorld) -> None:
+    _, package = labelled(world, "SF1000000000001")
+    world.set_package(
+        package, status="on_hold", hold_reason="退款中，拦截 / refund started after printed"
+    )
+    station = open_station(world.app, world.admin)
+    answer = station.scan("SF1000000000001")
+    assert (answer.ok, answer.kind, answer.loud, answer.items) == (False, "hold", True, ())
+    assert "已拦截，请勿发货" in answer.message and "refund started after printed" in answer.message
+    assert station.scan("CUP-R").kind == "unknown"  # no package on the station
+    # an order held before the hold reached its package: refused too
+    order, _ = labelled(world, "SF1000000000002")
+    holds.hold_orders(world.app, world.admin, [order], reason="买家要求改地址")
+    held = station.scan("SF1000000000002")
+    assert held.kind == "hold" and "买家要求改地址" in held.message
+
+
+def test_a_hold_arriving_while_scanning_stops_the_verification(world: ShipWorld) -> None:
+    order, package = labelled(world, "SF1000000000001", LID)
+    station = open_station(world.app, world.admin)
+    assert station.scan("SF1000000000001").ok
+    holds.hold_orders(world.app, world.admin, [order], reason="退款中")
+    answer = station.scan("LID")
+    assert (answer.ok, answer.kind, answer.loud) == (False, "hold", True)
+    assert status_of(world, package) == "waybill_allocated"
+
+
+def test_cancelled_waybills_and_half_scanned_packages(world: ShipWorld) -> None:
+    _, first = labelled(world, "SF1000000000001")
+    _, second = labelled(world, "SF1000000000002", LID)
+    (waybill,) = list_waybills(world.app, world.admin, number="SF1000000000001")
+    station = open_station(world.app, world.admin)
+    assert station.scan("SF1000000000001").ok
+    assert station.scan("CUP-R").kind == "item"
+    switched = station.scan("SF1000000000002")
+    assert (switched.ok, switched.package_id, switched.abandoned) == (True, second, first)
+    assert "未验完" in switched.message and "left unverified" in switched.message
+    assert station.scan("LID").kind == "verified"
+    allocation.cancel(world.app, world.admin, [waybill.id], "wrong parcel")
+    voided = station.scan("SF1000000000001")
+    assert (voided.ok, voided.kind, voided.loud) == (False, "refused", True)
+    assert "已作废" in voided.message
+    assert station.scan("NOPE123").kind == "unknown"
+
+
+def test_permissions_other_orgs_and_the_setting(world: ShipWorld, globex) -> None:  # type: ignore[no-untyped-def]
+    labelled(world, "SF1000000000001")
+    viewer = world.org.staff("viewer", "只读")
+    with pytest.raises(PermissionDenied):
+        open_station(world.app, viewer)
+    packer = world.org.staff("packer", "仓库管理员")
+    assert open_station(world.app, packer).scan("SF1000000000001").ok
+    other = make_world(world.app, globex, platform_shop_id="7001")
+    assert open_station(world.app, other.admin).scan("SF1000000000001").kind == "unknown"
+    assert show_settings(world.app, viewer).require_verification is False
+    with pytest.raises(PermissionDenied):
+        update_settings(world.app, viewer, require_verification=True)
+    assert update_settings(world.app, world.admin, require_verification=True).require_verification
+    with world.app.tx() as session:
+        assert verification_required(session, world.org.org_id) is True
+        assert verification_required(session, globex.org_id) is False
+    update_settings(world.app, world.admin, require_verification=False)
+    with world.app.tx() as session:
+        assert verification_required(session, world.org.org_id) is False
