@@ -102,10 +102,22 @@ def require_any(session: Session, actor: Actor, permissions: tuple[str, ...]) ->
         )
 
 
+#: The largest id a row can have (`Integer` primary keys: 32 bits on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
+def _digits(ref: str) -> int | None:
+    text = ref.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+
+
 def account_row(session: Session, actor: Actor, ref: int | str) -> CarrierAccount:
     """An account of the actor's org by id or name; another org's is simply not found."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-        row = session.get(CarrierAccount, int(ref))
+    number = ref if isinstance(ref, int) else _digits(ref)
+    if number is not None and not 1 <= number <= MAX_ID:  # no such row; nor a driver error
+        raise NotFound(f"no carrier account with id {ref}")
+    if number is not None:
+        row = session.get(CarrierAccount, number)
         if row is not None and row.org_id == actor.org_id:
             return row
         if isinstance(ref, int):
