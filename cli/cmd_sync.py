@@ -6,17 +6,21 @@ pass would (the cursor moves). With both, the range is backfilled: windows over 
 zone they are Beijing time (`2026-11-20 08:00`, or a date for its midnight).
 
 Without `--shop`, every active shop with sync switched on is synced (of `--org`, or of
-every org). Each committed window is printed as it completes; the exit code is 1 when a
-shop failed. Ctrl-C finishes the window in hand and stops.
+every org). A progress bar on stderr follows each shop's windows (plain lines when stderr
+is not a terminal, nothing with `--json`), and a line per shop sums its pass up;
+`--windows` also prints a table row per committed window. The exit code is 1 when a shop
+failed. Ctrl-C finishes the window in hand and stops.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import datetime
 
 from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, add_org_option, open_cli_app
+from cli.progress import duration_text, progress_for
 from core import clock
 from core.actor import Actor
 from core.errors import ValidationError
@@ -39,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--since", help="backfill from this time (ISO; Beijing time if no zone)")
     parser.add_argument("--until", help="backfill up to this time (exclusive)")
     parser.add_argument("--worker-id", help="lease owner name shown in the sync log")
+    parser.add_argument(
+        "--windows", action="store_true", help="also print a table row per committed window"
+    )
     add_org_option(parser)
     add_json_option(parser)
     parser.set_defaults(handler=run)
@@ -67,31 +74,36 @@ def run(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     targets = shops_to_sync(app, args.shop, args.org)
     as_json = getattr(args, "json", False)
-    control = Control(on_window=None if as_json else _printer(targets))
-    if not as_json:
-        _row(HEADERS)
+    rows = args.windows and not as_json
     reports: list[PassReport] = []
-    with stop_on_signals(control):
-        for target in targets:
-            if control.stopping():
-                break
-            actor = Actor.system(target.org_id, label="cli:sync")
-            report = sync_shop(
-                app,
-                actor,
-                target.id,
-                since=since,
-                until=until,
-                worker_id=args.worker_id,
-                control=control,
-            )
-            reports.append(report)
-            if not as_json:
-                _pass_line(report)
+    with progress_for(args) as progress:
+        control = Control(on_window=_printer(targets) if rows else None, progress=progress)
+        if rows:
+            _row(HEADERS)
+        with stop_on_signals(control):
+            for target in targets:
+                if control.stopping():
+                    break
+                actor = Actor.system(target.org_id, label="cli:sync")
+                began = time.monotonic()
+                report = sync_shop(
+                    app,
+                    actor,
+                    target.id,
+                    since=since,
+                    until=until,
+                    worker_id=args.worker_id,
+                    control=control,
+                )
+                reports.append(report)
+                if not as_json:
+                    _pass_line(report, time.monotonic() - began)
     if as_json:
         import json
 
         print(json.dumps([_pass_data(r) for r in reports], ensure_ascii=False, indent=2))
+    elif len(reports) > 1:
+        _total_line(reports)
     return EXIT_ERROR if any(r.status in ("failed", "lost") for r in reports) else EXIT_OK
 
 
@@ -121,12 +133,22 @@ def _window_text(window: WindowReport) -> str:
     return f"{start} – {end}"
 
 
-def _pass_line(report: PassReport) -> None:
+def _pass_line(report: PassReport, seconds: float) -> None:
     status = report.status if not report.error else f"{report.status}: {report.error}"
     more = " (more to do: the next pass continues at once)" if report.more else ""
     print(
         f"shop {report.shop_id} ({report.shop_name}): {status}; {len(report.windows)} window(s), "
-        f"{report.seen} seen, {report.new} new, {report.updated} updated{more}"
+        f"{report.seen} seen, {report.new} new, {report.updated} updated "
+        f"in {duration_text(seconds)}{more}"
+    )
+
+
+def _total_line(reports: list[PassReport]) -> None:
+    failed = sum(r.status in ("failed", "lost") for r in reports)
+    print(
+        f"{len(reports)} shops: {sum(r.seen for r in reports)} seen, "
+        f"{sum(r.new for r in reports)} new, {sum(r.updated for r in reports)} updated"
+        + (f"; {failed} failed" if failed else "")
     )
 
 

@@ -3,8 +3,8 @@
 Services report through `core.runtime.progress.Progress` (start, advance, finish); this
 module renders those calls on **stderr**, so stdout stays the command's output:
 
-- stderr is a terminal: a Rich live bar with the label, done/total, the unit, the rate,
-  the time left (the time taken once finished) and the running counts;
+- stderr is a terminal: a Rich live bar with the label, done/total and the unit, the
+  rate, the time left (the time taken once finished) and the running counts;
 - stderr is a file or a pipe (cron, CI, `2>log`): a line at the start, one each 10 %
   or every `LINE_EVERY` seconds, whichever comes first, and one at the end with the
   duration and rate;
@@ -50,13 +50,13 @@ from typing import IO
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     ProgressColumn,
     Task,
     TextColumn,
     TimeRemainingColumn,
 )
 from rich.progress import Progress as RichProgress
+from rich.table import Column
 from rich.text import Text
 
 from core.runtime.progress import NO_PROGRESS, Progress
@@ -108,7 +108,7 @@ def counts_text(counts: dict[str, int]) -> str:
 
 def rate_text(per_second: float, unit: str) -> str:
     shown = f"{per_second:,.1f}" if per_second < 10 else f"{per_second:,.0f}"
-    return f"{shown} {unit}/s"
+    return f"{shown} {unit}/s" if unit else f"{shown}/s"
 
 
 def duration_text(seconds: float) -> str:
@@ -125,6 +125,16 @@ def duration_text(seconds: float) -> str:
 # ---------------------------------------------------------------- a live bar
 
 
+class _CountColumn(ProgressColumn):
+    """`30/48 windows`, or `3,000 rows` when the total is not known."""
+
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "")
+        done = int(task.completed)
+        text = f"{done:,} {unit}" if task.total is None else f"{done:,}/{int(task.total):,} {unit}"
+        return Text(text, style="progress.download")
+
+
 class _RateColumn(ProgressColumn):
     """Units per second, over Rich's recent samples (the whole run once finished)."""
 
@@ -132,7 +142,7 @@ class _RateColumn(ProgressColumn):
         speed = task.finished_speed or task.speed
         if speed is None:
             return Text("", style="progress.data.speed")
-        return Text(rate_text(speed, task.fields.get("unit", "")), style="progress.data.speed")
+        return Text(rate_text(speed, ""), style="progress.data.speed")
 
 
 class BarProgress:
@@ -156,13 +166,15 @@ class BarProgress:
         if total == 0:
             return  # nothing to do: no bar
         self._bar = RichProgress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[unit]}"),
-            _RateColumn(),
-            TimeRemainingColumn(elapsed_when_finished=True),
-            TextColumn("{task.fields[counts]}"),
+            # Fits 80 columns: the bar (at most 30 wide) gives way to the numbers.
+            TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)),
+            BarColumn(bar_width=30),
+            _CountColumn(table_column=Column(no_wrap=True)),
+            _RateColumn(table_column=Column(no_wrap=True)),
+            TimeRemainingColumn(compact=True, elapsed_when_finished=True),
+            TextColumn(
+                "{task.fields[counts]}", table_column=Column(no_wrap=True, overflow="ellipsis")
+            ),
             console=self.console,
             redirect_stdout=self.redirect,
             redirect_stderr=self.redirect,

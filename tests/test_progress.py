@@ -67,10 +67,16 @@ def test_a_terminal_gets_a_bar_with_counts_rate_and_time() -> None:
     bar.finish()
     last = screen(out)
     assert "shop 3 旗舰店" in last and "144/144 windows" in last
-    assert "4.0 windows/s" in last  # one window each quarter second
-    assert "0:00:36" in last  # the time it took, once finished
+    assert " 4.0/s " in last  # one window each quarter second
+    assert "00:36" in last  # the time it took, once finished
     assert "1,440 seen, 1,296 new, 144 updated" in last
     assert "━" in last
+    narrow = io.StringIO()
+    bar = BarProgress(Console(file=narrow, force_terminal=True, width=80), get_time=clock)
+    bar.start(48, "windows", "shop 1 小麦优选旗舰店")
+    bar.advance(30, seen=87, new=87, updated=0)
+    bar.finish()
+    assert "30/48 windows" in screen(narrow) and "87 seen, 87 new, 0 updated" in screen(narrow)
 
 
 def test_an_open_ended_task_ends_full_and_nothing_to_do_draws_nothing() -> None:
@@ -84,7 +90,7 @@ def test_an_open_ended_task_ends_full_and_nothing_to_do_draws_nothing() -> None:
     clock.now += 2
     bar.advance(3000, new=2990, unchanged=10)
     bar.finish()
-    assert "3000/3000 rows" in screen(out) and "2,990 new, 10 unchanged" in screen(out)
+    assert "3,000/3,000 rows" in screen(out) and "2,990 new, 10 unchanged" in screen(out)
 
 
 def test_plain_lines_come_every_tenth_and_end_with_a_summary() -> None:

@@ -10,6 +10,8 @@ retried by detail at the end of each later pass (`retry`).
 
 `Control` carries a worker's stop request: passes check it between windows, so a
 shutdown finishes the window in hand, releases the lease and leaves the shop due at once.
+It also carries who watches: `on_window` gets each committed window, and `progress`
+(`core.runtime.progress`) a task per pass, the plan's windows as its total.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from core.errors import Conflict, NotFound, OrderhubError, PermissionDenied, Val
 from core.models import Shop
 from core.runtime.checkpoints import background_checkpoints
 from core.runtime.heap import frozen_heap
+from core.runtime.progress import NO_PROGRESS, Progress, guarded
 from core.shops.tokens import using_platform
 from core.sync import lease as leases
 from core.sync import runs
@@ -63,6 +66,8 @@ class Control:
 
     stop: threading.Event = field(default_factory=threading.Event)
     on_window: Callable[[WindowReport], object] | None = None
+    #: Told of each pass: its windows as the total, one step per committed window.
+    progress: Progress = NO_PROGRESS
     #: Seconds before the engine's own retry of a page (the client has retried already).
     retry_delay: float = PAGE_RETRY_DELAY
 
@@ -268,16 +273,24 @@ class _Walk:
         self.started = clock.now()
 
     def run(self, feed: ShopFeed, plan: Plan) -> None:
-        reader = self._reader(feed, plan)
-        bulk = isinstance(reader, ParallelWindowReader)
-        with (
-            background_checkpoints(self.app.engine) if bulk else nullcontext(),
-            frozen_heap() if bulk else nullcontext(),
-        ):
-            self._store_all(reader, plan)
+        progress = guarded(self.control.progress)
+        progress.start(len(plan.windows), "windows", f"shop {self.state.id} {self.state.name}")
+        try:
+            reader = self._reader(feed, plan)
+            bulk = isinstance(reader, ParallelWindowReader)
+            with (
+                background_checkpoints(self.app.engine) if bulk else nullcontext(),
+                frozen_heap() if bulk else nullcontext(),
+            ):
+                self._store_all(reader, plan, progress)
+        finally:
+            progress.finish()
 
-    def _store_all(self, reader: WindowReader | ParallelWindowReader, plan: Plan) -> None:
+    def _store_all(
+        self, reader: WindowReader | ParallelWindowReader, plan: Plan, progress: Progress
+    ) -> None:
         cursor = self.state.cursor
+        seen = new = updated = 0
         try:
             for item in reader:
                 if self.control.stopping():
@@ -304,6 +317,8 @@ class _Walk:
                 self.current = None
                 if self.control.on_window is not None:
                     self.control.on_window(done)
+                seen, new, updated = seen + done.seen, new + done.new, updated + done.updated
+                progress.advance(1, seen=seen, new=new, updated=updated)
             if len(self.report.windows) < len(plan.windows):  # the reader stopped early
                 self.report.status = "stopped"
         finally:

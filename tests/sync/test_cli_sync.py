@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,6 +16,13 @@ from core import clock
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.sync.processes import write_config
 from tests.sync.rig import CLIENT_KNOBS, Rig, make_rig, mismatches
+
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 @pytest.fixture
@@ -38,20 +47,62 @@ def rig(settings, tmp_path, monkeypatch) -> Iterator[Rig]:
         built.app.close()
 
 
-def test_sync_prints_each_window_and_stores_the_orders(rig: Rig, capsys) -> None:
+def test_a_first_sync_shows_progress_and_a_summary_not_a_row_per_window(rig: Rig, capsys) -> None:
     shop_id = rig.bind(rig.sandbox.shops[0].owner_id)
+    name = rig.shop(shop_id).name
+    assert main(["sync", "--shop", str(shop_id)]) == 0
+    out, err = capsys.readouterr()
+    (summary,) = out.splitlines()  # one line, no table
+    found = re.fullmatch(
+        rf"shop {shop_id} \({name}\): ok; 48 window\(s\), (\d+) seen, \1 new, 0 updated "
+        r"in \d+\.\ds",
+        summary,
+    )
+    assert found and int(found[1]) > 0, summary
+    seen = int(found[1])
+    # stderr is not a terminal here: plain progress lines, a start, each tenth, an end
+    progress = [line for line in err.splitlines() if line.startswith(f"shop {shop_id} {name}:")]
+    assert progress[0] == f"shop {shop_id} {name}: started, 48 windows"
+    assert re.fullmatch(
+        rf"shop {shop_id} {name}: 48/48 windows \(100%\) in \d+\.\ds( \(.* windows/s\))?; "
+        rf"{seen} seen, {seen} new, 0 updated",
+        progress[-1],
+    ), progress[-1]
+    assert 3 <= len(progress) <= 12
+    assert mismatches(rig, rig.sandbox.shops[0].owner_id) == []
+
+
+def test_on_a_terminal_the_first_sync_draws_a_bar(rig: Rig, capsys, monkeypatch) -> None:
+    shop_id = rig.bind(rig.sandbox.shops[0].owner_id)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["sync", "--shop", str(shop_id)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split()[:2] == ["SHOP", "WINDOW"]
-    assert f"shop {shop_id} (" in out and ": ok; 48 window(s)" in out
-    assert len([line for line in out.splitlines() if line.startswith(f"{shop_id} ")]) == 48
-    assert mismatches(rig, rig.sandbox.shops[0].owner_id) == []
+    assert len(out.splitlines()) == 1 and ": ok; 48 window(s)" in out
+    drawn = terminal.getvalue()
+    assert "\x1b[" in drawn and "━" in drawn  # Rich's live bar, in colour
+    last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn).replace("\r", "\n").split("\n")
+    assert any(f"shop {shop_id}" in line and "48/48 windows" in line for line in last)
+
+
+def test_sync_windows_prints_the_table_of_windows_too(rig: Rig, capsys) -> None:
+    ids = rig.bind_all()
+    assert main(["sync", "--windows"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:2] == ["SHOP", "WINDOW"]
+    for shop_id in ids:
+        rows = [line for line in out if line.startswith(f"{shop_id} ") and " – " in line]
+        assert len(rows) == 48
+        assert any(line.startswith(f"shop {shop_id} (") and ": ok; 48" in line for line in out)
+    assert out[-1].startswith("2 shops: ") and out[-1].endswith(" new, 0 updated")
 
 
 def test_sync_all_shops_as_json_and_by_name(rig: Rig, capsys) -> None:
     ids = rig.bind_all()
     assert main(["sync", "--json"]) == 0
-    passes = json.loads(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    passes = json.loads(out)
+    assert "windows" not in err  # no progress with --json
     assert [p["shop_id"] for p in passes] == ids
     assert all(p["status"] == "ok" and len(p["windows"]) == 48 for p in passes)
     assert sum(w["new"] for p in passes for w in p["windows"]) == 150
