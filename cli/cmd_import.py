@@ -6,6 +6,8 @@ reports what would be new, updated or unchanged and writes nothing. Re-importing
 file changes nothing. Exit codes: 0 every row imported (or a dry run that would import
 them all), 1 rejected (or a dry run that would be) or the file could not be read, 2 usage,
 3 imported with `--partial` but rows with errors were left out (or a dry run that would).
+While the file is read, the orders read so far and their rate show on stderr (a bar on a
+terminal, a line every ten seconds otherwise, nothing with `--json`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from cli.common import (
     emit,
     open_cli_app,
 )
+from cli.progress import progress_for
 from core.actor import Actor
 from core.app import App
 from core.errors import NotFound
@@ -62,17 +65,19 @@ def _import(args: argparse.Namespace) -> int:
     actor = cli_actor(app, args.org)
     shop_id = resolve_shop(app, actor, args.shop)
     source = sys.stdin.buffer if args.file == "-" else args.file
-    report = service.import_orders(
-        app,
-        actor,
-        shop_id,
-        source,
-        filename="stdin.csv" if args.file == "-" else None,
-        format=args.format,
-        mapping=args.mapping,
-        dry_run=args.dry_run,
-        partial=args.partial,
-    )
+    with progress_for(args) as progress:
+        report = service.import_orders(
+            app,
+            actor,
+            shop_id,
+            source,
+            filename="stdin.csv" if args.file == "-" else None,
+            format=args.format,
+            mapping=args.mapping,
+            dry_run=args.dry_run,
+            partial=args.partial,
+            progress=progress,
+        )
     if getattr(args, "json", False):
         emit(args, report.as_dict())
     else:

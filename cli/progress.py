@@ -5,9 +5,9 @@ module renders those calls on **stderr**, so stdout stays the command's output:
 
 - stderr is a terminal: a Rich live bar with the label, done/total and the unit, the
   rate, the time left (the time taken once finished) and the running counts;
-- stderr is a file or a pipe (cron, CI, `2>log`): a line at the start, one each 10 %
-  or every `LINE_EVERY` seconds, whichever comes first, and one at the end with the
-  duration and rate;
+- stderr is a file or a pipe (cron, CI, `2>log`): a line each 10 % or every
+  `LINE_EVERY` seconds, whichever comes first, and one at the end with the duration and
+  rate (none for a task that did nothing);
 - `--json` (or `--quiet`): nothing at all, so scripts see exactly what they saw before.
 
 A command opens it around the service call and hands it over:
@@ -25,15 +25,15 @@ and the service (core side, e.g. an outbox drain) reports at its natural points:
     def drain(app, actor, *, progress: Progress | None = None) -> DrainReport:
         progress = guarded(progress)          # core.runtime.progress
         progress.start(len(pending), "messages", "outbox")
-        try:
-            for message in pending:
-                ...                           # send it
-                progress.advance(1, sent=report.sent, failed=report.failed)
-        finally:
-            progress.finish()
+        for message in pending:
+            ...                               # send it
+            progress.advance(1, sent=report.sent, failed=report.failed)
+        progress.finish()
+        return report
 
-The `with` block stops the live display even when the service raises, so the error line
-that follows is not drawn over. `ProgressEvents` adapts a callback of absolute counters
+The `with` block stops the live display when the service raises, and writes no last
+line then, so the error line that follows stands alone (a service that raises need not
+call `finish`). `ProgressEvents` adapts a callback of absolute counters
 (the print runner's) to the same display.
 """
 
@@ -91,7 +91,8 @@ def make_progress(args: argparse.Namespace, stream: IO[str] | None = None) -> Pr
 
 @contextmanager
 def progress_for(args: argparse.Namespace, stream: IO[str] | None = None) -> Iterator[Progress]:
-    """`make_progress`, closed on the way out (the live bar stopped), even on an error."""
+    """`make_progress`, closed on the way out: the live bar stopped, a plain task left
+    unfinished by an error ended without its last line."""
     progress = make_progress(args, stream)
     try:
         yield progress
@@ -235,9 +236,6 @@ class LineProgress:
             self.step = 1
             self._open = True
             self._mark_passed()
-            size = f", {total:,} {unit}" if total is not None else ""
-            resumed = f", {done:,} done before" if done else ""
-            self._write(f"{label}: started{size}{resumed}")
 
     def advance(self, n: int = 1, **counts: int) -> None:
         with self._lock:
@@ -257,7 +255,9 @@ class LineProgress:
             self._end()
 
     def close(self) -> None:
-        self.finish()
+        """Stop without a last line: the command failed, and its error says so."""
+        with self._lock:
+            self._open = False
 
     def _mark_passed(self) -> bool:
         """Whether another tenth of the total was reached since the last line."""
@@ -280,9 +280,12 @@ class LineProgress:
         return self._line(", ".join(parts))
 
     def _end(self) -> None:
+        """The last line, unless nothing was done (no noise before an error line)."""
         if not self._open:
             return
         self._open = False
+        if self.done == self.base:
+            return
         elapsed = self.clock() - self.began
         rate = (self.done - self.base) / elapsed if elapsed > 0 else 0.0
         speed = f" ({rate_text(rate, self.unit)})" if rate > 0 else ""

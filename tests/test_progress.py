@@ -103,9 +103,9 @@ def test_plain_lines_come_every_tenth_and_end_with_a_summary() -> None:
     lines.finish()
     lines.finish()  # twice is harmless
     text = out.getvalue().splitlines()
-    assert text[0] == "shop 3 旗舰店: started, 144 windows"
-    assert len(text) == 1 + 9 + 1  # start, 10 % … 90 %, the end
-    assert text[5] == "shop 3 旗舰店: 72/144 windows (50%), 4.0 windows/s, ETA 18.0s; 72 new"
+    assert len(text) == 9 + 1  # 10 % … 90 %, the end
+    assert text[0].startswith("shop 3 旗舰店: 15/144 windows (10%)")
+    assert text[4] == "shop 3 旗舰店: 72/144 windows (50%), 4.0 windows/s, ETA 18.0s; 72 new"
     assert text[-1] == "shop 3 旗舰店: 144/144 windows (100%) in 36.0s (4.0 windows/s); 144 new"
 
 
@@ -118,7 +118,6 @@ def test_plain_lines_of_a_slow_task_come_every_few_seconds() -> None:
         lines.advance(100)
     lines.finish()
     assert out.getvalue().splitlines() == [
-        "orders.csv: started",
         "orders.csv: 1,000 rows, 100 rows/s",
         "orders.csv: 2,000 rows, 100 rows/s",
         "orders.csv: 2,500 rows in 25.0s (100 rows/s)",
@@ -134,8 +133,19 @@ def test_a_resumed_task_counts_its_rate_from_now() -> None:
         events.update(done, 100, failed=0)
     events.finish()
     text = out.getvalue().splitlines()
-    assert text[0] == "job 7: started, 100 labels, 50 done before"
+    assert text[0] == "job 7: 60/100 labels (60%), 2.0 labels/s, ETA 20.0s; 0 failed"
     assert text[-1] == "job 7: 100/100 labels (100%) in 25.0s (2.0 labels/s); 0 failed"
+
+
+def test_a_failed_or_empty_task_writes_no_line_before_the_error() -> None:
+    out = io.StringIO()
+    with pytest.raises(ValueError), progress_for(args(), out) as progress:
+        progress.start(None, "orders", "orders.csv")
+        progress.finish()  # nothing was done: nothing to say
+        progress.start(None, "orders", "orders.csv")
+        progress.advance(1000)
+        raise ValueError("row 1,001: a quote never closes")
+    assert out.getvalue() == ""
 
 
 def test_progress_for_closes_the_bar_when_the_command_fails() -> None:

@@ -31,6 +31,8 @@ what is stored. Rules, in the order a merchant meets them:
   import, or alone when a file is rejected; neither it nor the log carries buyer data.
 - Big files (`import_pipeline.PARALLEL_MIN_ROWS` rows and more) are read in a second
   process while this one stores (`core.importing.pipeline`): the same rules, on two cores.
+- Progress (`core.runtime.progress`): one task per import, its total unknown (the file is
+  read as it streams), a step per batch of orders stored or classified.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ from core.importing.report import ImportReport
 from core.models import Order, OrderLine, Shop
 from core.orders import store as order_store
 from core.orders.rows import OrderEncoder
+from core.runtime.progress import Progress, guarded
 
 log = logging.getLogger("orderhub.importing")
 
@@ -108,12 +111,14 @@ def import_orders(
     dry_run: bool = False,
     partial: bool = False,
     parallel: bool | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import one file into a shop and report on every row (see the module docstring).
 
     `parallel`: read the file in a second process while this one stores what it read
     (`core.importing.pipeline`; same results). None decides by the file's size; True and
     False force it (True still reads in-process a format no other process can load).
+    `progress` is told of each batch of orders read (see the module docstring).
 
     Raises `ValidationError` for a file that cannot be read at all (wrong kind, encoding,
     a required column missing, no or several matching formats), `PermissionDenied`
@@ -133,7 +138,7 @@ def import_orders(
         stream.seek(start)
         chosen = choose_format(app, name, head, format, settings)
         report = ImportReport(name, chosen.name, shop_id, dry_run=dry_run, partial=partial)
-        run = _Run(app, actor, shop_id, report)
+        run = _Run(app, actor, shop_id, report, guarded(progress))
         if parallel is False or (parallel is None and not _worth_a_reader(stream)):
             run.run(chosen, stream)
         else:
@@ -217,8 +222,11 @@ def load_mapping(mapping: str | os.PathLike[str] | Mapping[str, Any]) -> dict[st
 class _Run:
     """One import: stores the checked batches in one transaction, then audits."""
 
-    def __init__(self, app: App, actor: Actor, shop_id: int, report: ImportReport) -> None:
+    def __init__(
+        self, app: App, actor: Actor, shop_id: int, report: ImportReport, progress: Progress
+    ) -> None:
         self.app = app
+        self.progress = progress
         self.actor = actor
         self.shop_id = shop_id
         self.report = report
@@ -232,6 +240,7 @@ class _Run:
         sends the same batches (`core.importing.pipeline`)."""
         report = self.report
         session = self.app.sessions()
+        self.progress.start(None, "orders", report.filename)
         try:
             encoder = order_store.encoder_for(
                 session,
@@ -248,12 +257,15 @@ class _Run:
             if job is None:
                 for batch, rows in checked_batches(chosen, stream, report, LIMITS):
                     self._store(session, encoder, batch, rows)
+                    self._advance(len(batch))
             else:
                 with import_pipeline.Reader(job) as reader:
                     for kind, batch, rows in reader.batches():
                         self._store(session, encoder, batch, rows, kind)
+                        self._advance(len(batch))
                 assert reader.reading is not None
                 report.merge_reading(reader.reading)
+            self.progress.finish()
             if report.dry_run:
                 session.rollback()
                 return
@@ -278,6 +290,10 @@ class _Run:
                     order=order,
                     created=created,
                 )
+
+    def _advance(self, orders: int) -> None:
+        r = self.report
+        self.progress.advance(orders, new=r.new, updated=r.updated, unchanged=r.unchanged)
 
     def _store(
         self,

@@ -7,7 +7,7 @@ argument (a `Progress`; `NO_PROGRESS` by default) and call it at natural points:
     for window in windows:
         ...                                   # the work of one unit
         progress.advance(1, new=report.new, updated=report.updated)
-    progress.finish()
+    progress.finish()                         # on the way out of a report, not a raise
 
 - `start(total, unit, label, done=0)` opens a task: `total` units (None when unknown, as
   for a file read as it streams), the plural `unit` shown beside the numbers, a short
@@ -15,8 +15,9 @@ argument (a `Progress`; `NO_PROGRESS` by default) and call it at natural points:
   them in the rate. `start` may follow `finish` again: one task per phase or per shop.
 - `advance(n=1, **counts)`: `n` more units are done; `counts` are named running totals
   so far (not increments), e.g. `new=120, failed=2`, shown beside the bar.
-- `finish()`: the task ended (completed, failed or stopped); safe to call twice, and
-  without `start`.
+- `finish()`: the task ended (completed, or failed or stopped with a report to show);
+  safe to call twice, and without `start`. A service that raises need not call it: the
+  front end closes its display, without a summary, before it shows the error.
 
 The CLI renders it (`cli.progress`: a live bar on a terminal, a line now and then
 otherwise, nothing with `--json`); a test or another front end may give any object with

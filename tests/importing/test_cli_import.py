@@ -58,6 +58,17 @@ def test_import_dry_run_then_real_then_again(cli_env, capsys, app, shop) -> None
     assert [e.after["outcome"] for e in import_events(app, cli_env.org_id)] == ["imported"] * 2
 
 
+def test_import_reports_progress_on_stderr_but_not_with_json(cli_env, capsys, shop) -> None:
+    code, out, err = run(capsys, "import", str(FIXTURE), "--shop", str(shop))
+    assert code == 0, err
+    (last,) = [line for line in err.splitlines() if line.startswith(f"{FIXTURE.name}: ")]
+    assert f": {FIXTURE_ORDERS} orders in " in last
+    assert last.endswith(f"; {FIXTURE_ORDERS} new, 0 updated, 0 unchanged"), last
+    assert f"{FIXTURE.name} (pdd-export): " in out  # the summary stays on stdout
+    code, out, err = run(capsys, "--json", "import", str(FIXTURE), "--shop", str(shop))
+    assert code == 0 and err == "" and json.loads(out)["unchanged"] == FIXTURE_ORDERS
+
+
 def test_rejected_file_exits_1_and_partial_imports_the_rest(cli_env, capsys, app, shop, tmp_path):  # type: ignore[no-untyped-def]
     path = tmp_path / "订单.csv"
     path.write_bytes(csv_bytes([row("231125-1"), row("231125-2", **{"商品数量(件)": "两件"})]))

@@ -305,3 +305,48 @@ def test_the_reader_dies_with_its_parent(tmp_path: Path) -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+class Recorder:
+    """Watches an import through `core.runtime.progress`: every call, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def start(self, total: int | None, unit: str, label: str, *, done: int = 0) -> None:
+        self.calls.append(("start", total, unit, label, done))
+
+    def advance(self, n: int = 1, **counts: int) -> None:
+        self.calls.append(("advance", n, counts))
+
+    def finish(self) -> None:
+        self.calls.append(("finish",))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_progress_follows_the_batches_read_apart_or_alone(app, acme, shop, parallel) -> None:
+    watcher = Recorder()
+    report = imported(app, acme.admin, shop, big_file(), parallel=parallel, progress=watcher)
+    assert report.new == ROWS
+    assert watcher.calls[0] == ("start", None, "orders", "big.csv", 0)
+    assert watcher.calls[-1] == ("finish",)
+    steps = watcher.calls[1:-1]
+    assert len(steps) >= 3 and {step[0] for step in steps} == {"advance"}
+    assert sum(step[1] for step in steps) == ROWS
+    assert steps[-1][2] == {"new": ROWS, "updated": 0, "unchanged": 0}
+    news = [step[2]["new"] for step in steps]
+    assert news == sorted(news)  # running totals, not increments
+
+    dry = Recorder()
+    imported(app, acme.admin, shop, big_file(), dry_run=True, parallel=parallel, progress=dry)
+    assert dry.calls[-2][2] == {"new": 0, "updated": 0, "unchanged": ROWS}
+
+
+def test_an_import_that_fails_leaves_the_progress_unfinished(app, acme, shop) -> None:
+    watcher = Recorder()
+    data = big_file({2000: {"买家留言": '"请周末送'}}).decode("utf-8-sig")
+    data = data.replace('"""请周末送"', '"请周末送', 1).encode("utf-8-sig")
+    with pytest.raises(ValidationError, match="unterminated quote"):
+        imported(app, acme.admin, shop, data, parallel=False, progress=watcher)
+    assert watcher.calls[0][0] == "start" and watcher.calls[1][0] == "advance"
+    assert ("finish",) not in watcher.calls  # the front end closes it, without a summary
