@@ -6,6 +6,9 @@ command can be repeated safely. `--reallocate --reason …` cancels a package's 
 the carrier first and draws a new one (needs print.reprint; audited). For carriers
 without an API (`manual`), give the numbers: `--number ORDER=TRACKING …`.
 
+While waybills are drawn, a progress bar on stderr counts the packages (plain lines
+when stderr is not a terminal, nothing with `--json`).
+
 Exit status: 0 when every package has a waybill, 1 when some failed or were busy.
 """
 
@@ -24,6 +27,7 @@ from cli.common import (
     open_cli_app,
     record_id,
 )
+from cli.progress import progress_for
 from core import clock
 from core.errors import ValidationError
 from core.orders import packages
@@ -91,12 +95,21 @@ def _allocate(args: argparse.Namespace) -> int:
     if not package_ids:
         emit(args, {"outcomes": [], "refused": refused}, [], ("ORDER", "ERROR"))
         return EXIT_ERROR
-    if args.reallocate:
-        report = allocation.reallocate(
-            app, actor, package_ids, args.account, reason=args.reason, typed_numbers=typed
-        )
-    else:
-        report = allocation.allocate(app, actor, package_ids, args.account, typed_numbers=typed)
+    with progress_for(args) as progress:
+        if args.reallocate:
+            report = allocation.reallocate(
+                app,
+                actor,
+                package_ids,
+                args.account,
+                reason=args.reason,
+                typed_numbers=typed,
+                progress=progress,
+            )
+        else:
+            report = allocation.allocate(
+                app, actor, package_ids, args.account, typed_numbers=typed, progress=progress
+            )
     data = {
         "account": report.account,
         "outcomes": [

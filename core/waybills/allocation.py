@@ -6,7 +6,8 @@ active waybill one from the account's carrier; a package that has one keeps it (
 first, then allocates (invariant 3). `cancel(…)` recycles waybills (`core.waybills.cancel`).
 The carrier is called with no transaction open and its numbers stored after; how a failed
 store is compensated and how a crash is survived: docs/architecture.md, "Waybill
-allocation".
+allocation". An optional `progress` (`core.runtime.progress`) is told of each batch: of
+cancellations, then of allocations, one task each.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from core.actor import Actor
 from core.app import App
 from core.errors import ValidationError
 from core.models import Package
+from core.runtime.progress import Progress, guarded
 from core.waybills import cancel as cancelling
 from core.waybills import store as db
 from core.waybills.batches import claim_token, release_claims, run
@@ -50,6 +52,7 @@ def allocate(
     carrier_account: int | str,
     *,
     typed_numbers: Mapping[int, str] | None = None,
+    progress: Progress | None = None,
 ) -> AllocationReport:
     """Give each package without an active waybill one from `carrier_account`.
 
@@ -61,7 +64,7 @@ def allocate(
         authz.require(session, actor, "print.run")
         account, target = _account(session, actor, carrier_account)
         extra = _typed(session, ids, typed_numbers)
-    return run(app, actor, account, target, ids, extra)
+    return run(app, actor, account, target, ids, extra, progress=progress)
 
 
 def reallocate(
@@ -72,6 +75,7 @@ def reallocate(
     *,
     reason: str,
     typed_numbers: Mapping[int, str] | None = None,
+    progress: Progress | None = None,
 ) -> AllocationReport:
     """Cancel each package's active waybill at its carrier, then allocate a new one
     (`print.reprint`; the reason is audited). A package whose old waybill the carrier
@@ -87,13 +91,16 @@ def reallocate(
     token = claim_token()
     report = AllocationReport(account=account.name)
     ready: list[int] = []
+    progress = guarded(progress)
+    progress.start(len(ids), "packages", f"cancelling old waybills ({account.name})")
     for start in range(0, len(ids), 100):
-        ready += _cancel_for_reallocation(
-            app, actor, ids[start : start + 100], token, reason, report
-        )
+        chunk = ids[start : start + 100]
+        ready += _cancel_for_reallocation(app, actor, chunk, token, reason, report)
+        progress.advance(len(chunk), ready=len(ready))
+    progress.finish()
     with app.tx() as session:
         extra = _typed(session, ready, typed_numbers)
-    run(app, actor, account, target, ready, extra, token=token, report=report)
+    run(app, actor, account, target, ready, extra, token=token, report=report, progress=progress)
     position = {package_id: n for n, package_id in enumerate(ids)}
     report.outcomes.sort(key=lambda o: position[o.package_id])
     return report

@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from core.errors import (
     PluginError,
 )
 from core.models import Package
+from core.runtime.progress import Progress, guarded
 from core.waybills import store as db
 from core.waybills.carrier_accounts import AccountInfo
 from core.waybills.carrier_session import CarrierSession, CarrierTarget
@@ -61,23 +63,32 @@ def run(
     *,
     token: str | None = None,
     report: AllocationReport | None = None,
+    progress: Progress | None = None,
 ) -> AllocationReport:
     """Allocate for `ids` batch by batch (`MAX_BATCH` of the account's carrier plugin),
-    claiming with `token` (a fresh one by default); outcomes go into `report`."""
+    claiming with `token` (a fresh one by default); outcomes go into `report`.
+    `progress` (`core.runtime.progress`) gets the packages as its total, a step a batch."""
     token = token or claim_token()
     report = report or AllocationReport(account=account.name)
+    progress = guarded(progress)
     calls = CarrierSession(app, target, extra)
     try:
         size = calls.cls.MAX_BATCH
+        progress.start(len(ids), "packages", f"waybills from {account.name}")
+        tally: Counter[str] = Counter()
         for start in range(0, len(ids), size):
             chunk = ids[start : start + size]
+            before = len(report.outcomes)
             if report.aborted:
                 report.outcomes += [
                     PackageOutcome(p, "failed", error=f"not attempted: {report.aborted}")
                     for p in chunk
                 ]
-                continue
-            _batch(app, actor, account, calls, chunk, token, report)
+            else:
+                _batch(app, actor, account, calls, chunk, token, report)
+            tally.update(o.outcome for o in report.outcomes[before:])
+            progress.advance(len(chunk), **{k: tally[k] for k in ("allocated", "kept", "failed")})
+        progress.finish()
     finally:
         calls.close()
     return report

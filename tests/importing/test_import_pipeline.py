@@ -24,6 +24,7 @@ from core.importing.pipeline import ImportFailed
 from tests.importing import reader_formats
 from tests.importing.builders import HEADER, csv_bytes, row, xlsx_from_csv_text
 from tests.importing.conftest import import_events, make_shop, order_count, stored_orders
+from tests.progress_watch import Recorder
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 2600  # over PARALLEL_MIN_ROWS, and more than two batches
@@ -305,22 +306,6 @@ def test_the_reader_dies_with_its_parent(tmp_path: Path) -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
-
-
-class Recorder:
-    """Watches an import through `core.runtime.progress`: every call, in order."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple] = []
-
-    def start(self, total: int | None, unit: str, label: str, *, done: int = 0) -> None:
-        self.calls.append(("start", total, unit, label, done))
-
-    def advance(self, n: int = 1, **counts: int) -> None:
-        self.calls.append(("advance", n, counts))
-
-    def finish(self) -> None:
-        self.calls.append(("finish",))
 
 
 @pytest.mark.parametrize("parallel", [False, True])

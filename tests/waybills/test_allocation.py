@@ -15,6 +15,7 @@ from core.models import Package, Shop, Waybill
 from core.waybills import allocation as waybills
 from core.waybills import carrier_accounts, request_epoch
 from core.waybills.query import list_waybills, mark_printed
+from tests.progress_watch import Recorder
 
 
 def test_allocates_in_batches_of_ten_and_stores_print_data(rig) -> None:
@@ -221,3 +222,28 @@ def test_a_token_that_expires_mid_allocation_is_refreshed_once(rig) -> None:
     assert after != before  # refreshed through the shop's refresh token, then retried
     assert len(rig.platform_waybills()) == 21
     rig.assert_ledgers_agree()
+
+
+def test_progress_counts_packages_batch_by_batch(rig) -> None:
+    package_ids = rig.packages(count=21)
+    account = rig.account("YTO")
+    watcher = Recorder()
+    waybills.allocate(rig.app, rig.org.admin, package_ids[:5], account.name)
+    waybills.allocate(rig.app, rig.org.admin, package_ids, account.name, progress=watcher)
+    (task,) = watcher.tasks()
+    assert task[0] == ("start", 21, "packages", f"waybills from {account.name}", 0)
+    assert [call[1] for call in task[1:-1]] == [10, 10, 1]  # the carrier's batches of ten
+    assert task[-2][2] == {"allocated": 16, "kept": 5, "failed": 0}
+    assert task[-1] == ("finish",)
+
+    again = Recorder()
+    waybills.reallocate(
+        rig.app, rig.org.admin, package_ids[:3], account.name, reason="torn", progress=again
+    )
+    cancelling, drawing = again.tasks()
+    assert cancelling[0][1:4] == (3, "packages", f"cancelling old waybills ({account.name})")
+    assert cancelling[1:] == [("advance", 3, {"ready": 3}), ("finish",)]
+    assert drawing[-2:] == [
+        ("advance", 3, {"allocated": 3, "kept": 0, "failed": 0}),
+        ("finish",),
+    ]
