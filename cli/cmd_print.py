@@ -17,6 +17,10 @@ continues with exactly the unfinished labels. A label already printed is refused
 waybill and prints a new one. `--filter` speaks the order desk's filter language (as
 `orderhub orders list`; docs/guide.md), and the older `status=audited limit=200` form.
 
+While it runs, a progress bar on stderr follows the waybills drawn and then the items
+printed, with the rate and the time left (a line each 10 % when stderr is not a terminal;
+none with `--json` or `--quiet`); failures are written as they happen.
+
 Exit status: 0 when the job is done, 1 on an error or failed items, 3 when the job is
 paused (a printer failed, labels are uncertain, or it was paused): fix, then `resume`.
 """
@@ -37,6 +41,7 @@ from cli.common import (
     open_cli_app,
     record_id,
 )
+from cli.progress import ProgressEvents, progress_for
 from core.app import App
 from core.errors import ValidationError
 from core.orders import packages
@@ -45,8 +50,11 @@ from core.printing.jobs import create_job
 from core.printing.progress import ProgressEvent
 from core.printing.reprint import resolve_uncertain
 from core.printing.runner import cancel_job, pause_job, run_job, settle_crashed
+from core.runtime.progress import Progress
 
 EXIT_PAUSED = 3
+#: What the progress counts, by job kind.
+UNITS = {"label": "labels", "packing_slip": "slips", "pick_list": "pick lists"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -159,49 +167,64 @@ def _print(args: argparse.Namespace) -> int:
             order_ids = selection.select_order_ids(session, actor, args.filter)
         if not order_ids:
             raise ValidationError(f"no order matches the filter {args.filter!r}")
-    job = create_job(
-        app,
-        actor,
-        order_ids,
-        args.printer,
-        kind=args.kind,
-        template=args.template,
-        carrier_account=args.carrier,
-        reprint=args.reprint,
-        reason=args.reason,
-        new_waybill=args.new_waybill,
-    )
-    for refusal in job.refused:
-        _note(args, f"left out {refusal.what}: {refusal.reason}")
-    for warning in job.warnings:
-        _note(args, f"warning: {warning}")
-    _note(
-        args,
-        f"job {job.job_id}: {job.total} {job.kind} item(s) on {', '.join(job.printers)} "
-        f"({job.template}; {job.allocated} waybill(s) drawn)",
-    )
-    if args.no_run:
-        emit(
-            args,
-            {
-                "job": job.job_id,
-                "status": "queued",
-                "total": job.total,
-                "refused": [r.__dict__ for r in job.refused],
-            },
+    with progress_for(args) as progress:
+        job = create_job(
+            app,
+            actor,
+            order_ids,
+            args.printer,
+            kind=args.kind,
+            template=args.template,
+            carrier_account=args.carrier,
+            reprint=args.reprint,
+            reason=args.reason,
+            new_waybill=args.new_waybill,
+            progress=progress,
         )
-        return 0
-    return _run(app, args, actor, job.job_id, retry_failed=True, refused=len(job.refused))
+        for refusal in job.refused:
+            _note(args, f"left out {refusal.what}: {refusal.reason}")
+        for warning in job.warnings:
+            _note(args, f"warning: {warning}")
+        _note(
+            args,
+            f"job {job.job_id}: {job.total} {job.kind} item(s) on {', '.join(job.printers)} "
+            f"({job.template}; {job.allocated} waybill(s) drawn)",
+        )
+        if args.no_run:
+            emit(
+                args,
+                {
+                    "job": job.job_id,
+                    "status": "queued",
+                    "total": job.total,
+                    "refused": [r.__dict__ for r in job.refused],
+                },
+            )
+            return 0
+        unit = UNITS.get(job.kind, "labels")
+        return _run(app, args, actor, job.job_id, progress, unit, refused=len(job.refused))
 
 
 def _resume(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     actor = acting_actor(app, args)
-    return _run(app, args, actor, args.job, retry_failed=not args.no_retry_failed)
+    with progress_for(args) as progress:
+        retry = not args.no_retry_failed
+        return _run(app, args, actor, args.job, progress, "items", retry_failed=retry)
 
 
-def _run(app: App, args, actor, job_id: int, *, retry_failed: bool, refused: int = 0) -> int:  # type: ignore[no-untyped-def]
-    reporter = _Reporter(args)
+def _run(  # type: ignore[no-untyped-def]
+    app: App,
+    args,
+    actor,
+    job_id: int,
+    progress: Progress,
+    unit: str,
+    *,
+    retry_failed: bool = True,
+    refused: int = 0,
+) -> int:
+    reporter = _Reporter(args, progress, unit)
     result = run_job(
         app,
         actor,
@@ -210,6 +233,7 @@ def _run(app: App, args, actor, job_id: int, *, retry_failed: bool, refused: int
         retry_failed=retry_failed,
         render_processes=args.render_processes,
     )
+    reporter.finish()
     data = {
         "job": result.job_id,
         "status": result.status,
@@ -230,12 +254,13 @@ def _run(app: App, args, actor, job_id: int, *, retry_failed: bool, refused: int
 
 
 class _Reporter:
-    """Progress on stderr: every failure at once, a count every ~5 %."""
+    """Every failure or message at once, as a line on stderr; the items settled (printed,
+    failed or uncertain) out of the job's on the progress display."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, progress: Progress, unit: str) -> None:
         self.quiet = args.quiet
-        self.args = args
-        self.last = -1
+        self.progress, self.unit = progress, unit
+        self.events: ProgressEvents | None = None
 
     def __call__(self, event: ProgressEvent) -> None:
         if self.quiet:
@@ -244,14 +269,20 @@ class _Reporter:
             where = f"item {event.position}: " if event.position else ""
             state = f"[{event.item_state}] " if event.item_state else ""
             print(f"{state}{where}{event.message}", file=sys.stderr)
-        step = max(1, event.total // 20)
-        if event.done != self.last and (event.done % step == 0 or event.done == event.total):
-            self.last = event.done
-            print(
-                f"job {event.job_id}: {event.done}/{event.total} printed, {event.failed} failed, "
-                f"{event.uncertain} uncertain",
-                file=sys.stderr,
-            )
+        if self.events is None:
+            self.events = ProgressEvents(self.progress, self.unit, f"job {event.job_id}")
+        self.events.update(
+            event.done + event.failed + event.uncertain,
+            event.total,
+            before=event.before,
+            printed=event.done,
+            failed=event.failed,
+            uncertain=event.uncertain,
+        )
+
+    def finish(self) -> None:
+        if self.events is not None:
+            self.events.finish()
 
 
 def _note(args: argparse.Namespace, text: str) -> None:

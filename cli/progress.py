@@ -82,10 +82,15 @@ def make_progress(args: argparse.Namespace, stream: IO[str] | None = None) -> Pr
     if mode == "off":
         return NO_PROGRESS
     if mode == "bar":
-        # Prints to stdout go above the bar only when stdout is the same screen: a piped
-        # stdout must keep its own bytes.
-        same_screen = stream is sys.stderr and sys.stdout.isatty()
-        return BarProgress(Console(file=stream), redirect=same_screen)
+        # While the bar is live, lines printed to stderr (a failed label) go above it; so
+        # do those to stdout, but only when stdout is the same screen: a piped stdout keeps
+        # its own bytes.
+        own = stream is sys.stderr
+        return BarProgress(
+            Console(file=stream),
+            redirect_stdout=own and sys.stdout.isatty(),
+            redirect_stderr=own,
+        )
     return LineProgress(stream)
 
 
@@ -153,11 +158,12 @@ class BarProgress:
         self,
         console: Console,
         *,
-        redirect: bool = False,
+        redirect_stdout: bool = False,
+        redirect_stderr: bool = False,
         get_time: Callable[[], float] | None = None,
     ) -> None:
         self.console = console
-        self.redirect = redirect
+        self.redirect_stdout, self.redirect_stderr = redirect_stdout, redirect_stderr
         self.get_time = get_time
         self._bar: RichProgress | None = None
         self._task: object = None
@@ -177,8 +183,8 @@ class BarProgress:
                 "{task.fields[counts]}", table_column=Column(no_wrap=True, overflow="ellipsis")
             ),
             console=self.console,
-            redirect_stdout=self.redirect,
-            redirect_stderr=self.redirect,
+            redirect_stdout=self.redirect_stdout,
+            redirect_stderr=self.redirect_stderr,
             refresh_per_second=4,
             get_time=self.get_time,
         )
@@ -311,19 +317,19 @@ class LineProgress:
 
 class ProgressEvents:
     """Feeds a `Progress` from snapshots of absolute counters (done so far, total), as a
-    callback like the print runner's gives them: the first snapshot starts the task."""
+    callback like the print runner's gives them: the first snapshot starts the task, from
+    `before` (what was done before this run) when the caller knows it."""
 
     def __init__(self, progress: Progress, unit: str, label: str) -> None:
         self.progress, self.unit, self.label = progress, unit, label
         self.done: int | None = None
 
-    def update(self, done: int, total: int | None, **counts: int) -> None:
+    def update(
+        self, done: int, total: int | None, *, before: int | None = None, **counts: int
+    ) -> None:
         if self.done is None:
-            self.done = done
-            self.progress.start(total, self.unit, self.label, done=done)
-            if counts:
-                self.progress.advance(0, **counts)
-            return
+            self.done = done if before is None else min(before, done)
+            self.progress.start(total, self.unit, self.label, done=self.done)
         step, self.done = done - self.done, max(done, self.done)
         if step > 0 or counts:
             self.progress.advance(max(step, 0), **counts)

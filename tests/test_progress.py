@@ -7,6 +7,7 @@ import argparse
 import io
 import logging
 import re
+import sys
 
 import pytest
 from rich.console import Console
@@ -79,6 +80,21 @@ def test_a_terminal_gets_a_bar_with_counts_rate_and_time() -> None:
     assert "30/48 windows" in screen(narrow) and "87 seen, 87 new, 0 updated" in screen(narrow)
 
 
+def test_a_line_written_to_stderr_under_the_bar_is_shown_above_it(monkeypatch) -> None:
+    terminal = Tty()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress_for(args()) as progress:
+        progress.start(4, "labels", "job 1")
+        progress.advance(1)
+        print("[failed] item 2: paper out", file=sys.stderr)
+        progress.advance(3)
+        progress.finish()
+    assert sys.stderr is terminal  # given back
+    shown = ANSI.sub("", terminal.getvalue()).replace("\r", "\n").splitlines()
+    assert "[failed] item 2: paper out" in shown  # a whole line, not drawn over
+    assert "4/4 labels" in [line for line in shown if line.strip()][-1]
+
+
 def test_an_open_ended_task_ends_full_and_nothing_to_do_draws_nothing() -> None:
     out, clock = io.StringIO(), Clock()
     bar = BarProgress(Console(file=out, force_terminal=True, width=120), get_time=clock)
@@ -135,6 +151,14 @@ def test_a_resumed_task_counts_its_rate_from_now() -> None:
     text = out.getvalue().splitlines()
     assert text[0] == "job 7: 60/100 labels (60%), 2.0 labels/s, ETA 20.0s; 0 failed"
     assert text[-1] == "job 7: 100/100 labels (100%) in 25.0s (2.0 labels/s); 0 failed"
+
+
+def test_a_job_done_in_one_step_still_gets_its_last_line() -> None:
+    out, clock = io.StringIO(), Clock()
+    events = ProgressEvents(LineProgress(out, clock=clock), "slips", "job 2")
+    events.update(4, 4, before=0, printed=4, failed=0)  # one PDF for the whole batch
+    events.finish()
+    assert out.getvalue() == "job 2: 4/4 slips (100%) in 0.0s; 4 printed, 0 failed\n"
 
 
 def test_a_failed_or_empty_task_writes_no_line_before_the_error() -> None:

@@ -19,6 +19,7 @@ from core.errors import ValidationError
 from core.models import CarrierAccount, Package, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
 from core.printing import reprint as reprints
+from core.runtime.progress import Progress
 from core.waybills import allocation as waybills
 from core.waybills import carrier_accounts
 from core.waybills.query import reprint_data
@@ -34,9 +35,10 @@ def prepare(
     new_waybill: bool,
     numbers: dict[int, str],
     refused: list[tuple[str, str]],
+    progress: Progress | None = None,
 ) -> tuple[list[int], carrier_accounts.AccountInfo | None, int]:
     """Keep the packages that may print a label now, with a waybill each; the others are
-    appended to `refused` as (what, why)."""
+    appended to `refused` as (what, why). `progress` follows the waybills drawn."""
     with app.tx() as session:
         prior = reprints.prior_labels(session, actor.org_id, ids)
     keep = []
@@ -69,9 +71,11 @@ def prepare(
     allocated = 0
     for account, ids in groups:
         if new_waybill:
-            report = waybills.reallocate(app, actor, ids, account.id, reason=reason)
+            report = waybills.reallocate(
+                app, actor, ids, account.id, reason=reason, progress=progress
+            )
         else:
-            report = waybills.allocate(app, actor, ids, account.id)
+            report = waybills.allocate(app, actor, ids, account.id, progress=progress)
         bad.update(
             {o.package_id: o.error for o in report.outcomes if o.outcome in ("failed", "busy")}
         )

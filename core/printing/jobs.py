@@ -32,6 +32,7 @@ from core.orders import packages
 from core.printing import job_waybills, template_store
 from core.printing import reprint as reprints
 from core.printing.printers import PrinterConfig, get_row
+from core.runtime.progress import Progress
 from core.templates import builtin_templates
 from core.waybills import carrier_accounts
 
@@ -74,8 +75,10 @@ def create_job(
     reason: str = "",
     new_waybill: bool = False,
     options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
 ) -> CreatedJob:
-    """A queued job printing `kind` for `order_ids` on `printers` (see the module docstring)."""
+    """A queued job printing `kind` for `order_ids` on `printers` (see the module docstring).
+    `progress` (`core.runtime.progress`) follows the waybills drawn for it."""
     if kind not in JOB_KINDS:
         raise ValidationError(f"kind must be one of {', '.join(JOB_KINDS)}", field="kind")
     names = list(dict.fromkeys(p.strip() for p in printers if p and p.strip()))
@@ -114,6 +117,7 @@ def create_job(
             new_waybill,
             numbers,
             left_out,
+            progress,
         )
         refused += [Refusal(what, why) for what, why in left_out]
     if not package_ids:

@@ -32,6 +32,8 @@ class ProgressEvent:
     position: int | None = None  # the item this event is about, if one
     item_state: str = ""
     message: str = ""
+    #: Items settled (done, failed, uncertain) before this run began: a bar's starting point.
+    before: int = 0
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -53,6 +55,7 @@ class Progress:
         self.done = counts.get("done", 0)
         self.failed = counts.get("failed", 0)
         self.uncertain = counts.get("uncertain", 0)
+        self.before = self.done + self.failed + self.uncertain
         self.sent_now = 0
         self._lock = threading.Lock()
 
@@ -85,6 +88,7 @@ class Progress:
                 position,
                 item_state,
                 message,
+                self.before,
             )
             if self.callback is not None:
                 try:

@@ -257,10 +257,16 @@ def test_a_batch_to_the_file_driver_and_slips_from_the_command_line(cli, capsys,
     (document,) = [p for p in folder.iterdir() if not p.name.startswith(".")]
     assert document.read_bytes().startswith(b"%PDF-")  # the labels as one PDF, one page each
     ok(capsys, "printers", "update", "files", "--media", "210x297")
-    slips = ok(
+    code, out, err = run(
         capsys, "print", "--filter", "printed=yes", "--printer", "files", "--kind", "packing_slip"
     )
-    assert slips["done"] == labels["done"]
+    assert code == 0, err
+    slips = dict(line.split(": ", 1) for line in out.splitlines())
+    assert slips["status"] == "done" and int(slips["done"]) == labels["done"]
+    # stderr is not a terminal: the job's progress ends with one line that sums it up
+    n, job = labels["done"], slips["job"]
+    assert f"job {job}: {n}/{n} slips (100%) in " in err, err
+    assert f"; {n} printed, 0 failed, 0 uncertain\n" in err, err
     code, _, err = run(capsys, "print", "--printer", "files")
     assert code == 1 and "--orders" in err
     code, _, err = run(capsys, "print", "--filter", "colour=red", "--printer", "files")

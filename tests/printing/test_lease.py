@@ -119,8 +119,10 @@ def test_pausing_stops_after_the_label_in_flight_and_resume_finishes(rig, listen
     assert (result.status, result.error) == ("paused", "paused by an operator")
     states = [i.state for i in job_items(rig.app, rig.org.admin, job.job_id)]
     assert states == ["done"] * 2 + ["queued"] * 4
-    assert run_job(rig.app, rig.org.admin, job.job_id).status == "done"
+    events: list = []
+    assert run_job(rig.app, rig.org.admin, job.job_id, on_progress=events.append).status == "done"
     assert set(streams.settle(listener, 6).values()) == {1}
+    assert {e.before for e in events} == {2}  # where a progress bar of the resumed run starts
 
 
 def test_cancelling_frees_the_labels_for_another_job(rig, listener, job) -> None:
