@@ -34,7 +34,10 @@ and the service (core side, e.g. an outbox drain) reports at its natural points:
 The `with` block stops the live display when the service raises, and writes no last
 line then, so the error line that follows stands alone (a service that raises need not
 call `finish`). `ProgressEvents` adapts a callback of absolute counters
-(the print runner's) to the same display.
+(the print runner's) to the same display. In tests, a service's calls are recorded by
+`tests.progress_watch.Recorder`; a command run through `cli.main.main` with capsys is in
+plain-line mode (capsys is not a terminal), and `tests/test_progress.py` shows how to
+force the bar.
 """
 
 from __future__ import annotations
