@@ -199,8 +199,11 @@ class OrderEncoder:
         self._order_processors = _processors(ORDERS, ORDER_COLUMNS, dialect)
         self._line_processors = _processors(LINES, LINE_COLUMNS, dialect)
         stamped = (_INDEX["first_seen_at"], _INDEX["updated_at"])  # "now": encoded once a batch
+        unset = tuple(_INDEX[c] for c in VERDICT_COLUMNS)  # None until `with_encoded`
         self._processed = [
-            (i, p) for i, p in enumerate(self._order_processors) if p and i not in stamped
+            (i, p)
+            for i, p in enumerate(self._order_processors)
+            if p and i not in stamped and i not in unset
         ]
         self._stamp = self._order_processors[_INDEX["updated_at"]]
         self._line_processed = [(i, p) for i, p in enumerate(self._line_processors) if p]
