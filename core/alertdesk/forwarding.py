@@ -37,6 +37,7 @@ from core.accounts import audit
 from core.alertdesk.listing import at_least
 from core.alerts.notify import notify
 from core.alerts.once import raise_once
+from core.alerts.raising import info_of
 from core.app import App
 from core.bound_lists import among
 from core.contracts.notifier import Notification
@@ -77,7 +78,7 @@ def run(app: App, *, now: datetime | None = None, org_id: int | None = None) -> 
     names = settings.notifiers or app.settings.plugins.notifiers
     forwarded = sent = 0
     for org, alerts in by_org.items():
-        infos = tuple(_info(a) for a in alerts)
+        infos = tuple(info_of(a) for a in alerts)
         try:
             name = orgs.get(org) if org is not None else None
             delivered = notify(app, _notification(app, org, name, infos), notifiers=names)
@@ -168,15 +169,4 @@ def _notification(
         org_id=org_id,
         kind="alert",
         alerts=alerts,
-    )
-
-
-def _info(alert: Alert) -> AlertInfo:
-    return AlertInfo(
-        id=alert.id,
-        org_id=alert.org_id,
-        kind=alert.kind,
-        severity=alert.severity,
-        message=alert.message,
-        created_at=clock.as_utc(alert.created_at),
     )

@@ -46,14 +46,7 @@ def stage_alert(
     alert = Alert(org_id=org_id, kind=kind, severity=severity, message=message)
     session.add(alert)
     session.flush()
-    return AlertInfo(
-        id=alert.id,
-        org_id=alert.org_id,
-        kind=alert.kind,
-        severity=alert.severity,
-        message=alert.message,
-        created_at=clock.as_utc(alert.created_at),
-    )
+    return info_of(alert)
 
 
 def announce(app: App, info: AlertInfo) -> None:
@@ -71,3 +64,15 @@ def check(kind: str, severity: str) -> None:
         )
     if not kind or len(kind) > KIND_MAX:
         raise ValidationError(f"alert kind must be 1-{KIND_MAX} characters: {kind!r}")
+
+
+def info_of(alert: Alert) -> AlertInfo:
+    """What plugins see of a stored alert."""
+    return AlertInfo(
+        id=alert.id,
+        org_id=alert.org_id,
+        kind=alert.kind,
+        severity=alert.severity,
+        message=alert.message,
+        created_at=clock.as_utc(alert.created_at),
+    )

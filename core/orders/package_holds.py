@@ -30,14 +30,7 @@ def hold_packages(session: Session, order_ids: Iterable[int], reason: str) -> li
     ids = sorted(set(order_ids))
     if not ids:
         return []
-    packages = list(
-        session.scalars(
-            select(PackageLine.package_id)
-            .join(Package, Package.id == PackageLine.package_id)
-            .where(PackageLine.order_id.in_(ids), Package.status.in_(HOLDABLE))
-            .distinct()
-        )
-    )
+    packages = _packages_of(session, ids, HOLDABLE)
     if packages:
         session.execute(
             update(Package)
@@ -53,14 +46,7 @@ def release_packages(session: Session, order_ids: Iterable[int]) -> list[int]:
     ids = sorted(set(order_ids))
     if not ids:
         return []
-    held = list(
-        session.scalars(
-            select(PackageLine.package_id)
-            .join(Package, Package.id == PackageLine.package_id)
-            .where(PackageLine.order_id.in_(ids), Package.status == "on_hold")
-            .distinct()
-        )
-    )
+    held = _packages_of(session, ids, ("on_hold",))
     if not held:
         return []
     still_held = set(
@@ -94,3 +80,15 @@ def release_packages(session: Session, order_ids: Iterable[int]) -> list[int]:
             .values(status=status, hold_reason="", updated_at=now)
         )
     return released
+
+
+def _packages_of(session: Session, order_ids: list[int], statuses: tuple[str, ...]) -> list[int]:
+    """Ids of the packages in `statuses` holding lines of these orders."""
+    return list(
+        session.scalars(
+            select(PackageLine.package_id)
+            .join(Package, Package.id == PackageLine.package_id)
+            .where(PackageLine.order_id.in_(order_ids), Package.status.in_(statuses))
+            .distinct()
+        )
+    )
