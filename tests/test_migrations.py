@@ -232,3 +232,51 @@ def test_0007_quarantine_round_trips(engine: Engine) -> None:
             assert session.scalars(select(QuarantinedOrder)).one().raw == payload
     finally:
         install_keyring(previous)
+
+
+def test_0009_shipment_outbox_round_trips(engine: Engine) -> None:
+    """Down to 0008 drops only `shipment_outbox`; up again gives it back with its partial
+    due index, and the schema refuses a second outbox row for one order."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from core.models import Order, Org, Package, ShipmentOutbox, Shop
+
+    migrate.upgrade(engine, "0009")
+    before = _tables(engine)
+    _downgrade(engine, "0008")
+    assert migrate.current_revision(engine) == "0008"
+    assert _tables(engine) == before - {"shipment_outbox"}
+    migrate.upgrade(engine)
+    assert _tables(engine) == before
+    assert _schema_diffs(engine) == []
+    indexes = {i["name"] for i in inspect(engine).get_indexes("shipment_outbox")}
+    assert {"ix_shipment_outbox_due", "ix_shipment_outbox_org_state"} <= indexes
+    with Session(engine) as session:
+        org = Org(name="o")
+        session.add(org)
+        session.flush()
+        shop = Shop(org_id=org.id, platform="pinduoduo", platform_shop_id="1", name="s")
+        session.add(shop)
+        session.flush()
+        order = Order(org_id=org.id, shop_id=shop.id, platform_order_no="A-1")
+        package = Package(org_id=org.id, shop_id=shop.id, status="shipped")
+        session.add_all([order, package])
+        session.flush()
+
+        def row() -> ShipmentOutbox:
+            return ShipmentOutbox(
+                org_id=org.id,
+                shop_id=shop.id,
+                order_id=order.id,
+                order_number="A-1",
+                package_id=package.id,
+                logistics_company_id="115",
+                tracking_number="YT1234567890123",
+            )
+
+        session.add(row())
+        session.commit()
+        session.add(row())
+        with pytest.raises(IntegrityError):
+            session.commit()

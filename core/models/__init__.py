@@ -17,6 +17,7 @@ from core.models.oauth import OAuthState
 from core.models.orders import Order, OrderLine, QuarantinedOrder
 from core.models.packages import CarrierAccount, Package, PackageLine, Waybill
 from core.models.printing import Printer, PrintJob, PrintJobItem, Template, TemplateVersion
+from core.models.shipback import ShipmentOutbox
 from core.models.shops import Shop, SyncRun
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Role",
     "RolePermission",
     "SavedFilter",
+    "ShipmentOutbox",
     "Shop",
     "SyncRun",
     "Tag",
