@@ -173,6 +173,28 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class ShipbackSettings:
+    """Ship-back (确认发货): how workers drain the shipment outbox (`core.shipback`)."""
+
+    # How long a worker's claim on outbox rows lasts; a killed worker's rows come due then.
+    lease_seconds: int = _between(120, 10, 3600, "seconds")
+    # Rows one worker claims at a time (one status look-up per 100 of them).
+    batch_size: int = _between(50, 1, 1000, "rows")
+    # Transient failures wait base * 2**(attempt-1) seconds (with jitter), at most max.
+    retry_base_seconds: int = _between(10, 0, 3600, "seconds")
+    retry_max_seconds: int = _between(900, 1, 86_400, "seconds")
+    # Open rows older than this raise the `shipback.backlog` alert.
+    backlog_alert_minutes: int = _between(30, 1, 10_080, "minutes")
+    # Confirm only packages verified at the pack station (扫描验货).
+    require_verification: bool = False
+
+    SECTION: ClassVar[str] = "shipback"
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
@@ -186,6 +208,7 @@ class Settings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     plugins: PluginSettings = field(default_factory=PluginSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    shipback: ShipbackSettings = field(default_factory=ShipbackSettings)
     # Per-platform app settings, e.g. [platforms.pinduoduo] client_id / client_secret /
     # gateway_url. Environment: ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET=….
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)

@@ -45,6 +45,7 @@ from core.printing import history, printer_tools, printers, reprint, runner, tem
 from core.printing.jobs import create_job
 from core.shipping import pack_station, tracking, tracking_file, tracking_scan
 from core.shipping import settings as shipping_settings
+from core.shipback import confirm as ship_confirm
 from core.shops import binding
 from core.sync import scheduler
 from core.waybills import allocation, carrier_accounts, query
@@ -304,6 +305,12 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "shops.binding.unbind_shop": lambda w: binding.unbind_shop(w.app, w.viewer, w.shop_id),
         "sync.scheduler.sync_shop": lambda w: scheduler.sync_shop(w.app, w.viewer, w.shop_id),
         "sync.scheduler.request_sync": lambda w: scheduler.request_sync(w.app, w.viewer, w.shop_id),
+        "shipback.confirm.confirm_packages": lambda w: ship_confirm.confirm_packages(
+            w.app, w.viewer, package_ids=w.package_ids
+        ),
+        "shipback.confirm.confirm_ready": lambda w: ship_confirm.confirm_ready(
+            w.app, w.viewer, status="printed"
+        ),
         "waybills.allocation.allocate": lambda w: allocation.allocate(
             w.app, w.viewer, w.package_ids[2:], w.account
         ),
