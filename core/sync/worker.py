@@ -4,7 +4,9 @@ Each round syncs every due shop (`scheduler.run_due`), at most every
 `AUDIT_PASS_SECONDS` runs the 审单 pass (`core.auditing.engine.run_due`: orders whose wait
 after payment has ended are approved), at most every `ALERTS_PASS_SECONDS` the alert
 passes (`core.alertdesk.passes.run_due`: overdue-to-ship check, forwarding new alerts to
-the notifiers), and then sleeps `poll_seconds`.
+the notifiers), then the extra passes it was handed (`passes`: callables from layers above
+sync, e.g. ship-back's outbox drain, which `orderhub worker` hands it), and then sleeps
+`poll_seconds`.
 SIGTERM or SIGINT asks it to stop: the window in hand is finished and committed, the
 shop is released (due again at once) and the loop ends; a second signal interrupts at
 once (the leases then time out after `[sync] lease_seconds`). A worker killed outright
@@ -22,7 +24,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
@@ -75,8 +77,10 @@ class Worker:
         *,
         poll_seconds: float = 5.0,
         control: Control | None = None,
+        passes: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.app = app
+        self.passes = tuple(passes)
         self.worker_id = worker_id or leases.default_worker_id()
         self.poll_seconds = max(0.05, poll_seconds)
         self.control = control or Control()
@@ -116,6 +120,8 @@ class Worker:
             reports = run_due(self.app, self.worker_id, self.control)
             self._audit_pass()
             self._alerts_pass()
+            for extra in self.passes:
+                extra()
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             log.error(

@@ -46,6 +46,7 @@ from core.printing.jobs import create_job
 from core.shipping import pack_station, tracking, tracking_file, tracking_scan
 from core.shipping import settings as shipping_settings
 from core.shipback import confirm as ship_confirm
+from core.shipback import drain as ship_drain
 from core.shops import binding
 from core.sync import scheduler
 from core.waybills import allocation, carrier_accounts, query
@@ -311,6 +312,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "shipback.confirm.confirm_ready": lambda w: ship_confirm.confirm_ready(
             w.app, w.viewer, status="printed"
         ),
+        "shipback.drain.drain_now": lambda w: ship_drain.drain_now(w.app, w.viewer),
         "waybills.allocation.allocate": lambda w: allocation.allocate(
             w.app, w.viewer, w.package_ids[2:], w.account
         ),

@@ -16,14 +16,15 @@ from sqlalchemy import select
 
 from core.config import Settings, ShipbackSettings
 from core.models import Alert, Order, Package, PackageLine, ShipmentOutbox, Waybill
-from core.shipback import confirm
+from core.shipback import confirm, drain
 from core.startup import open_app
 from core.waybills import allocation, carrier_accounts
 from core.waybills.query import mark_printed
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
 from tests.conftest import OrgFixture
 from tests.packages.rig import MergeRig
-from tests.waybills.rig import SENDER, platform_settings
+from tests.waybills.rig import platform_settings
+from tests.waybills.test_manual import SENDER as WAREHOUSE
 
 #: Retries due at once, short claims: the tests drive time themselves.
 SHIPBACK = ShipbackSettings(lease_seconds=20, batch_size=50, retry_base_seconds=0)
@@ -64,12 +65,15 @@ class ShipRig(MergeRig):
             name=f"manual-{wp_code}",
             carrier="manual",
             wp_code=wp_code,
-            sender=SENDER,
+            sender=WAREHOUSE,
             platform="pinduoduo",
         )
 
     def confirm(self, package_ids: list[int]) -> confirm.ConfirmResult:
         return confirm.confirm_packages(self.app, self.org.admin, package_ids=package_ids)
+
+    def drain(self, **kwargs: Any) -> drain.DrainReport:
+        return drain.drain(self.app, "test-worker", **kwargs)
 
     def outbox(self) -> dict[str, ShipmentOutbox]:
         with self.app.tx() as session:

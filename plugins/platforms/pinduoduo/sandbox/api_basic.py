@@ -50,6 +50,18 @@ def companies_get(call: Call) -> dict[str, Any]:
 
 
 def online_send(call: Call) -> dict[str, Any]:
+    """Counted per order (`Sandbox.send_counts`): applied, repeat or refused."""
+    sn = call.params.get("order_sn", "")
+    try:
+        body, outcome = _online_send(call)
+    except ApiError:
+        call.sandbox.count_send(sn, "refused")
+        raise
+    call.sandbox.count_send(sn, outcome)
+    return body
+
+
+def _online_send(call: Call) -> tuple[dict[str, Any], str]:
     sn = call.text("order_sn")
     logistics_id = call.integer("logistics_id", low=1)
     number = call.text("tracking_number").strip()
@@ -74,7 +86,7 @@ def online_send(call: Call) -> dict[str, Any]:
     same = d["logistics_id"] == logistics_id and d["tracking_number"] == number
     if redelivery == 1 and order.order_status != lc.AWAITING_SHIPMENT:
         if same:
-            return {"is_success": True}  # a repeat of the shipment that happened
+            return {"is_success": True}, "repeat"  # a repeat of the shipment that happened
         raise ApiError.business(
             "订单已发货，修改物流信息请使用 redelivery_type=2", sub_code="order_already_shipped"
         )
@@ -84,7 +96,7 @@ def online_send(call: Call) -> dict[str, Any]:
         state = "未发货" if order.order_status == lc.AWAITING_SHIPMENT else "已签收"
         raise ApiError.business(f"订单{state}，不能修改发货信息", sub_code="redelivery_refused")
     elif same:
-        return {"is_success": True}
+        return {"is_success": True}, "repeat"
     at = call.now
 
     def change(o: lc.SandboxOrder) -> None:
@@ -94,7 +106,7 @@ def online_send(call: Call) -> dict[str, Any]:
             o.data["shipping_time"] = shipped_at
 
     call.sandbox.mutate(sn, at, change)
-    return {"is_success": True}
+    return {"is_success": True}, "applied"
 
 
 def _check_shippable(order: lc.SandboxOrder) -> None:

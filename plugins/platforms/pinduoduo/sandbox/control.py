@@ -18,6 +18,7 @@
     PUT  /_sandbox/moving                {per_page, mode?}: change orders during paging
     PUT  /_sandbox/rate-limits           {enabled}
     GET  /_sandbox/waybills              ?owner_id= → issued waybills
+    GET  /_sandbox/shipments             online.send per order: calls, applied, repeat, refused
     POST /_sandbox/reset                 {seed?, orders?, shops?, history_days?} → regenerate
 
 Errors are `{"error": "..."}` with 400 (bad input) or 404 (unknown order or shop).
@@ -163,6 +164,15 @@ def _waybills(sandbox: Any, body: dict, request: Request) -> Any:
         }
 
 
+def _shipments(sandbox: Any, body: dict, request: Request) -> Any:
+    counts = sandbox.shipments()
+    totals: dict[str, int] = {}
+    for item in counts.values():
+        for key, n in item.items():
+            totals[key] = totals.get(key, 0) + n
+    return {"orders": counts, "totals": totals}
+
+
 def _reset(sandbox: Any, body: dict, request: Request) -> Any:
     unknown = set(body) - set(RESETTABLE)
     if unknown:
@@ -194,5 +204,6 @@ ROUTES = [
     Route("/_sandbox/moving", _endpoint(_moving), methods=["PUT"]),
     Route("/_sandbox/rate-limits", _endpoint(_rate_limits), methods=["PUT"]),
     Route("/_sandbox/waybills", _endpoint(_waybills), methods=["GET"]),
+    Route("/_sandbox/shipments", _endpoint(_shipments), methods=["GET"]),
     Route("/_sandbox/reset", _endpoint(_reset), methods=["POST"]),
 ]

@@ -14,6 +14,7 @@ import json
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -71,6 +72,22 @@ class Sandbox:
         self._control_dice = Dice(random.Random(f"control:{config.seed}"))
         #: Orders planted unreadable by `garble`: their real goods lines.
         self.garbled: dict[str, list[dict[str, Any]]] = {}
+        #: `pdd.logistics.online.send` per order: calls that reached the handler, and how
+        #: each ended — applied (the order's shipment changed), repeat (the same shipment
+        #: again, answered as done), refused (an error answer).
+        self.send_counts: dict[str, Counter[str]] = {}
+
+    def count_send(self, sn: str, outcome: str) -> None:
+        """Record one `online.send` call for order `sn` that ended as `outcome`."""
+        with self.lock:
+            counts = self.send_counts.setdefault(sn, Counter())
+            counts["calls"] += 1
+            counts[outcome] += 1
+
+    def shipments(self) -> dict[str, dict[str, int]]:
+        """`online.send` counts by order number (see `send_counts`)."""
+        with self.lock:
+            return {sn: dict(c) for sn, c in self.send_counts.items()}
 
     # -- time and bookkeeping -----------------------------------------------------------
 

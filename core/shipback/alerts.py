@@ -1,0 +1,113 @@
+"""Ship-back's alerts, each raised once per event (`core.alerts.raising.raise_alert`).
+
+- `shipback.held` (critical): a refund, after-sale or closure found at send time — the
+  parcel may be on its way (已拦截，请勿发货 / intercept it at the carrier). A row moves
+  to held once, so one alert per recorded batch and org names every order it held.
+- `shipback.failed` (warning): rows that need a person (invalid tracking number or
+  logistics id, unknown order, blocked by the platform); same rule.
+- `shipback.backlog` (warning): open rows older than `[shipback] backlog_alert_minutes`.
+  Raised only while no unacknowledged backlog alert of the org exists, so a long outage
+  gives one alert, not one per worker round.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core import clock
+from core.alerts.raising import raise_alert
+from core.app import App
+from core.models import Alert, ShipmentOutbox
+from core.models.shipback import OPEN_OUTBOX_STATES
+from core.shipback.outbox import Outcome
+
+log = logging.getLogger("orderhub.shipback")
+
+HELD, FAILED, BACKLOG = "shipback.held", "shipback.failed", "shipback.backlog"
+LISTED = 20  # orders named in one alert's message
+
+
+def after_outcomes(app: App, written: Sequence[Outcome]) -> None:
+    """One alert per org for the rows this batch held, one for those needing a person."""
+    held: dict[int, list[Outcome]] = defaultdict(list)
+    failed: dict[int, list[Outcome]] = defaultdict(list)
+    for item in written:
+        if item.state == "held":
+            held[item.row.org_id].append(item)
+        elif item.state == "needs_person":
+            failed[item.row.org_id].append(item)
+    for org_id, items in held.items():
+        lines = [f"{i.row.order_number} (运单 {i.row.tracking_number}): {i.error}" for i in items]
+        _raise(
+            app,
+            org_id,
+            HELD,
+            "critical",
+            f"已拦截，请勿发货 / {len(items)} shipment(s) held at ship-back — intercept "
+            "the parcel at the carrier",
+            lines,
+        )
+    for org_id, items in failed.items():
+        lines = [f"{i.row.order_number} [{i.error_class}]: {i.error}" for i in items]
+        _raise(
+            app,
+            org_id,
+            FAILED,
+            "warning",
+            f"回传失败 / {len(items)} shipment confirmation(s) need a person "
+            "(`orderhub ship status --state needs_person`, then `ship retry`)",
+            lines,
+        )
+
+
+def check_backlog(app: App) -> int:
+    """Raise `shipback.backlog` for each org with open rows older than the setting and
+    no open backlog alert; returns how many alerts were raised."""
+    minutes = app.settings.shipback.backlog_alert_minutes
+    cutoff = clock.now() - timedelta(minutes=minutes)
+    with app.tx() as session:
+        late = session.execute(
+            select(ShipmentOutbox.org_id, func.count(), func.min(ShipmentOutbox.created_at))
+            .where(
+                ShipmentOutbox.state.in_(OPEN_OUTBOX_STATES),
+                ShipmentOutbox.created_at < cutoff,
+            )
+            .group_by(ShipmentOutbox.org_id)
+        ).all()
+        open_alerts = set(
+            session.scalars(
+                select(Alert.org_id).where(Alert.kind == BACKLOG, Alert.acked_at.is_(None))
+            )
+        )
+    raised = 0
+    for org_id, count, oldest in late:
+        if org_id in open_alerts:
+            continue
+        age = int((clock.now() - clock.as_utc(oldest)).total_seconds() // 60)
+        _raise(
+            app,
+            org_id,
+            BACKLOG,
+            "warning",
+            f"回传积压 / {count} shipment confirmation(s) waiting more than {minutes} minutes "
+            f"(oldest {age} min): is a worker running, is the platform reachable? "
+            "(`orderhub ship status`)",
+            [],
+        )
+        raised += 1
+    return raised
+
+
+def _raise(app: App, org_id: int, kind: str, severity: str, head: str, lines: list[str]) -> None:
+    shown = lines[:LISTED]
+    more = f"\n… and {len(lines) - LISTED} more" if len(lines) > LISTED else ""
+    message = head + ("\n" + "\n".join(shown) if shown else "") + more
+    try:
+        raise_alert(app, org_id, kind, severity, message)
+    except Exception:  # an alert that cannot be stored must not undo the recorded outcome
+        log.exception("ship-back: could not raise %s alert for org %s", kind, org_id)
