@@ -47,6 +47,7 @@ from core.shipping import pack_station, tracking, tracking_file, tracking_scan
 from core.shipping import settings as shipping_settings
 from core.shipback import confirm as ship_confirm
 from core.shipback import drain as ship_drain
+from core.shipback import review as ship_review
 from core.shops import binding
 from core.sync import scheduler
 from core.waybills import allocation, carrier_accounts, query
@@ -313,6 +314,11 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, status="printed"
         ),
         "shipback.drain.drain_now": lambda w: ship_drain.drain_now(w.app, w.viewer),
+        "shipback.review.outbox_status": lambda w: ship_review.outbox_status(w.app, w.viewer),
+        "shipback.review.retry": lambda w: ship_review.retry(w.app, w.viewer, [_number(w)]),
+        "shipback.review.mark_shipped_outside": lambda w: ship_review.mark_shipped_outside(
+            w.app, w.viewer, [_number(w)]
+        ),
         "waybills.allocation.allocate": lambda w: allocation.allocate(
             w.app, w.viewer, w.package_ids[2:], w.account
         ),
@@ -377,6 +383,7 @@ def _numbers(w: World) -> list[str]:
 READS = {
     "alertdesk.listing.list_alerts",
     "assignment.service.list_rules",
+    "shipback.review.outbox_status",
     "orders.merging.merge_candidates",
     "orders.quarantine_review.list_quarantined",
     "auditing.settings.show",

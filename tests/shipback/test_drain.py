@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core import clock
 from core.config import Settings
-from core.shipback import alerts
+from core.shipback import alerts, review
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
 from tests.conftest import OrgFixture
 from tests.shipback.rig import SHIPBACK, ShipRig, open_ship_rig
@@ -87,6 +87,14 @@ def test_an_order_the_platform_pauses_needs_a_person(rig) -> None:
     rig.drain()
     row = rig.outbox()[sn]
     assert (row.state, row.last_error_class) == ("needs_person", "blocked")
+    assert "暂停发货" in row.last_error
+    assert rig.drain().claimed == 0  # waits for a person
+
+    rig.sandbox.update(sn, ship_hold=False)  # the merchant lifts the pause
+    assert review.retry(rig.app, rig.org.admin, [sn]).changed == [sn]
+    assert rig.drain().sent == 1
+    assert rig.outbox()[sn].state == "done"
+    assert rig.sends(sn) == {"calls": 2, "refused": 1, "applied": 1}
 
 
 def test_already_shipped_is_recognised_and_done(rig) -> None:
