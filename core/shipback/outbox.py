@@ -161,6 +161,26 @@ def release(app: App, rows: Sequence[Claimed]) -> int:
         ).rowcount
 
 
+def release_owner(app: App, owner: str) -> int:
+    """Give back every row `owner` holds: a worker restarted under the same id takes
+    back what its previous life claimed instead of waiting for the claims to run out
+    (a row sent but not recorded then meets "already shipped" on its next try)."""
+    now = clock.now()
+    with app.tx() as session:
+        return session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.claim_owner == owner, OUTBOX.c.state == "sending")
+            .values(
+                state="pending",
+                claim_owner=None,
+                claim_token=None,
+                claim_until=None,
+                next_attempt_at=now,
+                updated_at=now,
+            )
+        ).rowcount
+
+
 def record(app: App, outcomes: Sequence[Outcome]) -> list[Outcome]:
     """Write the outcomes (one transaction), fenced by each row's claim; packages whose
     orders are all settled become `synced`, held orders and their packages go on hold.

@@ -4,10 +4,10 @@ The sync worker (`core.sync.worker.Worker`) runs extra passes it is handed after
 sync and 审单 passes each round; `cli/cmd_worker.py` hands it a `ShipbackPass`. (The
 worker cannot import this package: `sync` sits below `shipback` in core's layers.)
 
-Each round drains what is due for at most `ROUND_SECONDS`, so the shops' syncs keep
-their schedule while a large outbox drains over several rounds; a round that found work
-runs again without the worker's idle sleep being the limit (it asks again at once while
-rows were sent). The backlog check runs at most every `BACKLOG_CHECK_SECONDS`.
+Each round drains what is due — batch after batch — for at most `ROUND_SECONDS`, so the
+shops' syncs keep their schedule while a large outbox drains over several rounds. The
+backlog check runs at most every `BACKLOG_CHECK_SECONDS`. The first round gives back the
+rows a previous life of this worker id still held (`outbox.release_owner`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from core.app import App
-from core.shipback import alerts
+from core.shipback import alerts, outbox
 from core.shipback.drain import DrainReport, drain
 
 log = logging.getLogger("orderhub.shipback")
@@ -32,10 +32,16 @@ class ShipbackPass:
     def __init__(self, app: App, worker_id: str, stop: Callable[[], bool] = lambda: False) -> None:
         self.app, self.worker_id, self.stop = app, worker_id, stop
         self._backlog_at: float | None = None
+        self._first = True
         self.total = DrainReport()
 
     def __call__(self) -> None:
         started = time.monotonic()
+        if self._first:
+            self._first = False
+            taken_back = outbox.release_owner(self.app, self.worker_id)
+            if taken_back:
+                log.info("回传: took back %d row(s) of this worker's previous run", taken_back)
 
         def enough() -> bool:
             return self.stop() or time.monotonic() - started > ROUND_SECONDS

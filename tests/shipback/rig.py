@@ -33,6 +33,16 @@ SHIPBACK = ShipbackSettings(lease_seconds=20, batch_size=50, retry_base_seconds=
 class ShipRig(MergeRig):
     account_id: int | None = None
 
+    def order_numbers(self, index: int = 0, *, risky: bool = False) -> list[str]:
+        """Orders the platform lets ship: also 成团 (confirmed) and not paused."""
+        shippable = []
+        for sn in super().order_numbers(index, risky=risky):
+            data = self.platform_order(sn)
+            paused = any(t["name"] == "ship_hold" and t["value"] for t in data["order_tag_list"])
+            if data["confirm_status"] == 1 and not paused:
+                shippable.append(sn)
+        return shippable
+
     def carrier(self) -> carrier_accounts.AccountInfo:
         if self.account_id is None:
             info = self.account("YTO")

@@ -2,7 +2,8 @@
 
 Faults wrap the router: an HTTP error page or a throttling `error_response` replaces the
 answer before anything is processed; a `timeout` processes the request and then holds
-the answer back; `malformed` processes it and cuts the answer in half.
+the answer back (`slow`: for a quarter of that, so it still arrives); `malformed`
+processes it and cuts the answer in half.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def create_sandbox_app(
             answer = answer[: max(1, len(answer) // 2)]
         elif fault == "timeout":
             await _hold(sandbox, sandbox.faults.spec.delay)
+        elif fault == "slow":
+            await _hold(sandbox, sandbox.faults.spec.delay / 4)
         return _json(answer)
 
     routes = [

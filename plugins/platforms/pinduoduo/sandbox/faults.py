@@ -11,10 +11,12 @@ Kinds: `500`, `502`, `503` (HTTP error page, request not processed); `52101`, `7
 `52103` (rate-limit / degraded `error_response`, not processed); `timeout` (the request IS
 processed, then the answer is held back `delay` seconds — longer than the client waits —
 which is the case that tests idempotency); `malformed` (processed, answer cut in half).
-`mixed=P` spreads P evenly over all eight kinds. `token_expiry=N` expires an access token
-after every N successful calls made with it (10019 on the next call), forcing refreshes
-mid-sync. One seeded draw per gateway request decides, so a run is reproducible for a
-given seed and request order.
+`slow` processes the request and answers after a quarter of `delay` (a slow answer that
+still arrives within the client's wait; not part of `mixed`, so existing mixed
+specifications keep their meaning). `mixed=P` spreads P evenly over the eight kinds
+above. `token_expiry=N` expires an access token after every N successful calls made with
+it (10019 on the next call), forcing refreshes mid-sync. One seeded draw per gateway
+request decides, so a run is reproducible for a given seed and request order.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from typing import Any
 HTTP_KINDS = ("500", "502", "503")
 CODE_KINDS = ("52101", "70031", "52103")
 KINDS = (*HTTP_KINDS, *CODE_KINDS, "timeout", "malformed")
+#: Kinds that `mixed` leaves out.
+EXTRA_KINDS = ("slow",)
 TOKEN_EXPIRY = "token_expiry"
 
 
@@ -43,8 +47,9 @@ class FaultRule:
     apis: frozenset[str] | None = None  # None: every API
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise FaultSpecError(f"unknown fault kind {self.kind!r}; known: {', '.join(KINDS)}")
+        if self.kind not in KINDS + EXTRA_KINDS:
+            known = ", ".join(KINDS + EXTRA_KINDS)
+            raise FaultSpecError(f"unknown fault kind {self.kind!r}; known: {known}")
         if not 0.0 <= self.probability <= 1.0:
             raise FaultSpecError(f"probability of {self.kind} must be in [0, 1]")
 
@@ -94,7 +99,7 @@ class FaultSpec:
                 if name == "mixed":
                     share = float(value) / len(KINDS)
                     rules.extend(FaultRule(kind, share, apis) for kind in KINDS)
-                elif name in KINDS:
+                elif name in KINDS + EXTRA_KINDS:
                     rules.append(FaultRule(name, float(value), apis))
                 elif name == TOKEN_EXPIRY:
                     settings["token_expiry"] = int(value)
