@@ -180,6 +180,8 @@ class ShipbackSettings:
     lease_seconds: int = _between(120, 10, 3600, "seconds")
     # Rows one worker claims at a time (one status look-up per 100 of them).
     batch_size: int = _between(50, 1, 1000, "rows")
+    # Confirmations one worker has in flight at once (threads waiting on the platform).
+    send_concurrency: int = _between(4, 1, 32, "calls")
     # Transient failures wait base * 2**(attempt-1) seconds (with jitter), at most max.
     retry_base_seconds: int = _between(10, 0, 3600, "seconds")
     retry_max_seconds: int = _between(900, 1, 86_400, "seconds")

@@ -6,8 +6,9 @@ One pass (`drain`) repeats until no row is due (or a limit or a stop request):
    claiming transaction ends before any platform call;
 2. per shop, one `fetch_order_statuses` per 100 orders (Pinduoduo `pdd.order.status.get`):
    refunded, after-sale or closed orders are held, unknown ones need a person;
-3. `confirm_shipment` for each other row, one at a time, while the claim has at least half
-   its length left (rows not reached are given back);
+3. `confirm_shipment` for each other row, `[shipback] send_concurrency` calls in flight
+   (a worker's time is the platform's round trip, not its CPU), each started while the
+   claim has at least half its length left (rows not reached are given back);
 4. outcomes are recorded every few rows, fenced by the claim (`outbox.record`), and the
    alerts for holds and needs-a-person failures raised once per recorded batch.
 
@@ -27,6 +28,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -37,6 +39,7 @@ from core import clock
 from core.accounts import authz
 from core.actor import Actor
 from core.app import App
+from core.config import ShipbackSettings
 from core.contracts.platform import OrderStatusInfo, SalesPlatform, ShipmentConfirmation
 from core.contracts.types import OrderStatus
 from core.errors import AuthenticationFailed, Conflict
@@ -49,7 +52,7 @@ from core.sync.lease import default_worker_id
 log = logging.getLogger("orderhub.shipback")
 
 #: Outcomes are written at least every this many sends (a crash repeats at most these).
-RECORD_EVERY = 10
+RECORD_EVERY = 20
 STATUS_BATCH = 100
 TOKEN_EXPIRED = "token_expired"
 
@@ -176,6 +179,7 @@ def _work(
 ) -> Iterator[Outcome | None]:
     """Outcomes of a claimed batch, shop by shop, as they happen."""
     settings = app.settings.shipback
+    pool = platforms.pool
     by_shop: dict[int, list[Claimed]] = defaultdict(list)
     for row in rows:
         by_shop[row.shop_id].append(row)
@@ -187,23 +191,48 @@ def _work(
             for row in shop_rows:
                 yield classify.failure(row, exc, settings)
             continue
+        to_send: list[tuple[Claimed, bool]] = []
         for row in shop_rows:
             info = statuses.get(row.order_number)
             decided = classify.before_sending(row, info)
             if decided is not None:
                 yield decided
                 continue
-            if stop() or time.monotonic() > deadline:
-                yield None  # left `sending`: given back by the caller
-                continue
             already = info is not None and info.status in (
                 OrderStatus.SHIPPED,
                 OrderStatus.DELIVERED,
             )
-            yield _send(feed, row, already, settings)
+            to_send.append((row, already))
+        yield from _send_all(pool, feed, to_send, deadline, stop, settings)
 
 
-def _send(feed: _ShopCalls, row: Claimed, already: bool, settings: Any) -> Outcome:
+def _send_all(
+    pool: ThreadPoolExecutor,
+    feed: _ShopCalls,
+    to_send: list[tuple[Claimed, bool]],
+    deadline: float,
+    stop: Callable[[], bool],
+    settings: ShipbackSettings,
+) -> Iterator[Outcome | None]:
+    """`confirm_shipment` for each row, `send_concurrency` calls in flight at a time,
+    outcomes as they complete; a row not started before the deadline or a stop is
+    yielded as None (left `sending`, given back by the caller)."""
+    in_flight: set[Future[Outcome]] = set()
+    waiting = list(reversed(to_send))
+    while waiting or in_flight:
+        while waiting and len(in_flight) < settings.send_concurrency:
+            row, already = waiting.pop()
+            if stop() or time.monotonic() > deadline:
+                yield None
+                continue
+            in_flight.add(pool.submit(_send, feed, row, already, settings))
+        if in_flight:
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+
+
+def _send(feed: _ShopCalls, row: Claimed, already: bool, settings: ShipbackSettings) -> Outcome:
     shipment = ShipmentConfirmation(
         order_number=row.order_number,
         logistics_company_id=row.logistics_company_id,
@@ -223,13 +252,15 @@ def _send(feed: _ShopCalls, row: Claimed, already: bool, settings: Any) -> Outco
 
 
 class _Platforms:
-    """Platform plugin instances by name for one pass (closed at its end), and the
-    shops' platform names."""
+    """Platform plugin instances by name for one pass (closed at its end), the shops'
+    platform names, and the threads that send (`[shipback] send_concurrency`)."""
 
     def __init__(self, app: App) -> None:
         self.app = app
         self._plugins: dict[str, SalesPlatform] = {}
         self._shops: dict[int, str] = {}
+        workers = app.settings.shipback.send_concurrency
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="shipback-send")
 
     def for_shop(self, shop_id: int) -> SalesPlatform:
         name = self._shops.get(shop_id)
@@ -242,6 +273,7 @@ class _Platforms:
         return self._plugins[name]
 
     def close(self) -> None:
+        self.pool.shutdown(wait=True)
         for plugin in self._plugins.values():
             close = getattr(plugin, "close", None)
             if callable(close):

@@ -189,32 +189,40 @@ def record(app: App, outcomes: Sequence[Outcome]) -> list[Outcome]:
         return []
     now = clock.now()
     written: list[Outcome] = []
+    # Outcomes alike (most often: a batch's "done, sent") share one UPDATE whose
+    # RETURNING names the rows that were still ours.
+    groups: dict[tuple, list[Outcome]] = {}
+    for item in outcomes:
+        key = (item.row.token, item.state, item.outcome, item.error, item.error_class)
+        groups.setdefault((*key, item.retry_at), []).append(item)
     with app.tx() as session:
-        for item in outcomes:
+        for (token, state, outcome, error, error_class, retry_at), items in groups.items():
             values: dict[str, object] = {
-                "state": item.state,
+                "state": state,
                 "claim_owner": None,
                 "claim_token": None,
                 "claim_until": None,
-                "last_error": item.error,
-                "last_error_class": item.error_class,
+                "last_error": error,
+                "last_error_class": error_class,
                 "updated_at": now,
             }
-            if item.state == "pending":
-                values["next_attempt_at"] = item.retry_at or now
-            if item.state == "done":
-                values.update(outcome=item.outcome, done_at=now)
-            moved = session.execute(
-                update(OUTBOX)
-                .where(
-                    OUTBOX.c.id == item.row.id,
-                    OUTBOX.c.claim_token == item.row.token,
-                    OUTBOX.c.state == "sending",
+            if state == "pending":
+                values["next_attempt_at"] = retry_at or now
+            if state == "done":
+                values.update(outcome=outcome, done_at=now)
+            moved = set(
+                session.scalars(
+                    update(OUTBOX)
+                    .where(
+                        OUTBOX.c.id.in_([i.row.id for i in items]),
+                        OUTBOX.c.claim_token == token,
+                        OUTBOX.c.state == "sending",
+                    )
+                    .values(**values)
+                    .returning(OUTBOX.c.id)
                 )
-                .values(**values)
-            ).rowcount
-            if moved:
-                written.append(item)
+            )
+            written += [i for i in items if i.row.id in moved]
         held = [o for o in written if o.state == "held"]
         if held:
             hold(session, held, now)

@@ -100,7 +100,10 @@ def test_a_merged_package_confirms_each_order_with_its_number(rig) -> None:
     }
 
 
-def test_a_split_order_confirms_its_first_package_and_records_the_others(rig) -> None:
+@pytest.mark.parametrize("together", [False, True], ids=["one-by-one", "together"])
+def test_a_split_order_confirms_its_first_package_and_records_the_others(
+    rig, together: bool
+) -> None:
     sn = next(
         n
         for n in rig.order_numbers()
@@ -119,9 +122,13 @@ def test_a_split_order_confirms_its_first_package_and_records_the_others(rig) ->
     views = split(rig.app, rig.org.admin, sn, parts)
     ids = sorted(v.package_id for v in views)
     numbers = rig.draw(ids)
-    assert rig.confirm([ids[0]]).outbox_rows == 1
-    later = rig.confirm([ids[1]])
-    assert (later.outbox_rows, later.extra_numbers) == (0, 1)
+    if together:
+        both = rig.confirm(list(reversed(ids)))
+        assert (both.outbox_rows, both.extra_numbers) == (1, 1)
+    else:
+        assert rig.confirm([ids[0]]).outbox_rows == 1
+        later = rig.confirm([ids[1]])
+        assert (later.outbox_rows, later.extra_numbers) == (0, 1)
     row = rig.outbox()[sn]
     assert (row.tracking_number, row.extra_numbers) == (numbers[ids[0]], [numbers[ids[1]]])
 
