@@ -152,3 +152,13 @@ def test_permissions_and_other_orgs(rig, globex) -> None:
             select(AuditEvent.actor_label).where(AuditEvent.action == "ship.confirm")
         ).all()
     assert actors == ["zhang"]
+
+
+def test_a_call_confirms_at_most_ten_thousand_packages(rig) -> None:
+    with pytest.raises(ValidationError, match="confirm at most 10000 packages at once"):
+        confirm.confirm_packages(
+            rig.app, rig.org.admin, package_ids=range(1, confirm.MAX_PACKAGES + 2)
+        )
+    with pytest.raises(ValidationError, match="limit must be"):
+        confirm.confirm_ready(rig.app, rig.org.admin, limit=confirm.MAX_PACKAGES + 1)
+    assert rig.outbox() == {}
