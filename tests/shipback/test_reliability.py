@@ -1,7 +1,8 @@
 """Invariant 6 under fire: two real `orderhub worker` processes on PostgreSQL drain the
 outbox while the sandbox is down for a while, then flaky (HTTP errors, throttling, slow
 answers, answers lost after the platform applied the call, cut answers), and one worker
-is SIGKILLed several times and started again.
+is SIGKILLed several times and started again (under its id, taking its claims back; the
+last time under a new id, so its claims run out and the other worker takes them).
 
 Afterwards, by the sandbox's own per-order counts of `pdd.logistics.online.send`: every
 confirmed order was applied exactly once, with our tracking number and logistics id, and
@@ -110,6 +111,9 @@ def test_two_workers_killed_and_a_flaky_platform_confirm_each_order_once(
             victim = workers[kill % 2]
             victim.kill()
             print(f"kill {kill}: {victim.worker_id}, {_open_rows(rig)} row(s) open")
+            if kill == KILLS - 1:  # a new id: its claims must run out, the other takes them
+                victim = WorkerProcess(path, "w9", tmp_path / "w9.log", poll=0.2)
+                workers[kill % 2] = victim
             victim.start().wait_started()
 
         faults = rig.sandbox.faults.report()["counts"]  # (reset by the next line)
