@@ -6,6 +6,7 @@
   recording outcomes fenced by the claim;
 - `classify`: a platform answer → done / held / needs_person / retry, and the back-off;
 - `drain`: one worker's pass — claim, look at live order status, send, record;
+  `rounds`: that pass inside `orderhub worker`'s schedule;
 - `alerts`: critical holds, needs-a-person warnings, the backlog alert, each raised once;
 - `review`: the outbox as people see it (`ship status`), `retry`, `mark_shipped_outside`;
 - `policy`: what ship-back asks of other domains (is verification required?).

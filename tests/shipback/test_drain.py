@@ -4,9 +4,15 @@ sandbox's per-order counts show every order applied once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import update
+
 from core import clock
-from core.config import Settings
-from core.shipback import alerts, review
+from core.config import Settings, ShipbackSettings
+from core.models import ShipmentOutbox
+from core.shipback import alerts, outbox, review
+from core.waybills import allocation
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
 from tests.conftest import OrgFixture
 from tests.shipback.rig import SHIPBACK, ShipRig, open_ship_rig
@@ -63,8 +69,6 @@ def test_a_refund_found_at_send_time_holds_the_order(rig) -> None:
 def test_a_refused_tracking_number_needs_a_person(rig) -> None:
     account = rig.manual("YTO")
     package = rig.packages(0, 1)[0]
-    from core.waybills import allocation
-
     allocation.allocate(
         rig.app, rig.org.admin, [package], account.name, typed_numbers={package: "73123456789012"}
     )
@@ -115,7 +119,7 @@ def test_already_shipped_is_recognised_and_done(rig) -> None:
 def test_an_outage_is_retried_with_back_off_and_nothing_is_lost(
     settings: Settings, sandbox_server: SandboxServer, acme: OrgFixture
 ) -> None:
-    slow = SHIPBACK.__class__(lease_seconds=20, retry_base_seconds=60, retry_max_seconds=600)
+    slow = ShipbackSettings(lease_seconds=20, retry_base_seconds=60, retry_max_seconds=600)
     for rig in open_ship_rig(settings, sandbox_server, acme, slow, max_attempts=1):
         orders = confirmed(rig, 3)
         rig.sandbox.set_faults("503=1.0")
@@ -153,10 +157,6 @@ def test_a_lost_answer_is_met_as_already_shipped(
 
 
 def test_a_dead_workers_claim_runs_out_and_another_worker_finishes(rig) -> None:
-    from datetime import timedelta
-
-    from core.shipback import outbox
-
     orders = confirmed(rig, 2)
     claimed = outbox.claim_due(rig.app, "dead-worker", 10, timedelta(seconds=20))
     assert len(claimed) == 2
@@ -171,8 +171,6 @@ def test_a_dead_workers_claim_runs_out_and_another_worker_finishes(rig) -> None:
 
 
 def test_backlog_alert_is_raised_once(rig, frozen_clock) -> None:
-    from datetime import timedelta
-
     confirmed(rig, 1)
     assert alerts.check_backlog(rig.app) == 0
     frozen_clock[0] += timedelta(minutes=SHIPBACK.backlog_alert_minutes + 1)
@@ -185,10 +183,6 @@ def test_backlog_alert_is_raised_once(rig, frozen_clock) -> None:
 def _due_now(rig: ShipRig, state: str = "pending") -> None:
     """Move the rows' time forward instead of sleeping (the back-off is what the test
     checked; here it has passed)."""
-    from sqlalchemy import update
-
-    from core.models import ShipmentOutbox
-
     with rig.app.tx() as session:
         session.execute(
             update(ShipmentOutbox)
