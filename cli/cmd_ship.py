@@ -11,6 +11,7 @@ means.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from cli.common import (
     EXIT_ERROR,
@@ -82,7 +83,7 @@ def _confirm(args: argparse.Namespace) -> int:
     actor = acting_actor(app, args)
     if args.all:
         if args.packages or args.waybill:
-            print("orderhub: error: name packages or use --all, not both")
+            print("orderhub: error: name packages or use --all, not both", file=sys.stderr)
             return EXIT_ERROR
         result = confirm.confirm_ready(
             app,

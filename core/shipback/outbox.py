@@ -91,6 +91,8 @@ def claim_due(
     if due_by is not None:
         now = min(now, due_by)
     token = secrets.token_hex(8)
+    if not _any_due(app, now, org_id):
+        return []  # the usual idle round: no write lock taken (SQLite has one writer)
     with app.tx() as session:
         postgres = session.get_bind().dialect.name == "postgresql"
         if not postgres:
@@ -134,6 +136,14 @@ def claim_due(
         ).all()
     claimed = [Claimed(*row, token=token) for row in rows]
     return sorted(claimed, key=lambda c: c.id)
+
+
+def _any_due(app: App, now: datetime, org_id: int | None) -> bool:
+    query = select(OUTBOX.c.id).where(due_condition(now)).limit(1)
+    if org_id is not None:
+        query = query.where(OUTBOX.c.org_id == org_id)
+    with app.tx() as session:
+        return session.scalar(query) is not None
 
 
 def release(app: App, rows: Sequence[Claimed]) -> int:

@@ -79,3 +79,5 @@ def test_bad_input_and_missing_permission_are_one_line(cli, capsys) -> None:
     assert code == 1 and "lacks permission ship.confirm" in err
     code, out, err = run(capsys, "ship", "confirm", "--all", "printed")
     assert code == 0 and "0 package(s) shipped" in out, err
+    code, _, err = run(capsys, "ship", "confirm", str(package), "--all", "verified")
+    assert code == 1 and err.strip() == "orderhub: error: name packages or use --all, not both"
