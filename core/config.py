@@ -187,8 +187,6 @@ class ShipbackSettings:
     retry_max_seconds: int = _between(900, 1, 86_400, "seconds")
     # Open rows older than this raise the `shipback.backlog` alert.
     backlog_alert_minutes: int = _between(30, 1, 10_080, "minutes")
-    # Confirm only packages verified at the pack station (扫描验货).
-    require_verification: bool = False
 
     SECTION: ClassVar[str] = "shipback"
 

@@ -43,11 +43,11 @@ from core.models.base import Base
 from core.orders import merging, packages, quarantine_review, splitting
 from core.printing import history, printer_tools, printers, reprint, runner, template_store
 from core.printing.jobs import create_job
-from core.shipping import pack_station, tracking, tracking_file, tracking_scan
-from core.shipping import settings as shipping_settings
 from core.shipback import confirm as ship_confirm
 from core.shipback import drain as ship_drain
 from core.shipback import review as ship_review
+from core.shipping import pack_station, tracking, tracking_file, tracking_scan
+from core.shipping import settings as shipping_settings
 from core.shops import binding
 from core.sync import scheduler
 from core.waybills import allocation, carrier_accounts, query

@@ -82,7 +82,7 @@ def test_a_hold_arriving_while_scanning_stops_the_verification(world: ShipWorld)
     holds.hold_orders(world.app, world.admin, [order], reason="退款中")
     answer = station.scan("LID")
     assert (answer.ok, answer.kind, answer.loud) == (False, "hold", True)
-    assert status_of(world, package) == "waybill_allocated"
+    assert status_of(world, package) == "on_hold"  # held with its order, never verified
 
 
 def test_cancelled_waybills_and_half_scanned_packages(world: ShipWorld) -> None:
