@@ -40,21 +40,20 @@ from core.accounts import authz
 from core.actor import Actor
 from core.app import App
 from core.config import ShipbackSettings
-from core.contracts.platform import OrderStatusInfo, SalesPlatform, ShipmentConfirmation
+from core.contracts.platform import SalesPlatform, ShipmentConfirmation
 from core.contracts.types import OrderStatus
-from core.errors import AuthenticationFailed, Conflict
+from core.errors import Conflict
 from core.models import ShipmentOutbox, Shop
 from core.shipback import alerts, classify, outbox
 from core.shipback.outbox import Claimed, Outcome
-from core.shops.tokens import access_token_for, platform_for, refresh_tokens
+from core.shops.calls import ShopCalls
+from core.shops.tokens import platform_for
 from core.sync.lease import default_worker_id
 
 log = logging.getLogger("orderhub.shipback")
 
 #: Outcomes are written at least every this many sends (a crash repeats at most these).
 RECORD_EVERY = 20
-STATUS_BATCH = 100
-TOKEN_EXPIRED = "token_expired"
 
 
 @dataclass
@@ -281,37 +280,8 @@ class _Platforms:
         self._plugins.clear()
 
 
-class _ShopCalls:
-    """One shop's platform calls with its token; an expired token is refreshed (or the
-    one another process refreshed taken) and the call tried once more."""
-
-    def __init__(self, app: App, shop_id: int, platform: SalesPlatform) -> None:
-        self.app, self.shop_id, self.platform = app, shop_id, platform
-        self.token = access_token_for(app, shop_id)
-
-    def _call(self, call: Callable[[str], Any]) -> Any:
-        used = self.token
-        try:
-            return call(used)
-        except AuthenticationFailed as exc:
-            if getattr(exc, "code", "") != TOKEN_EXPIRED:
-                raise
-            shop = refresh_tokens(self.app, self.shop_id, stale_token=used)
-            self.token = (shop.credentials or {}).get("access_token", "")
-            return call(self.token)
-
-    def statuses(self, numbers: list[str]) -> dict[str, OrderStatusInfo]:
-        """Live status by order number ({} when the platform has no status check)."""
-        if not getattr(self.platform, "SUPPORTS_STATUS_CHECK", False):
-            return {}
-        found: dict[str, OrderStatusInfo] = {}
-        for start in range(0, len(numbers), STATUS_BATCH):
-            chunk = numbers[start : start + STATUS_BATCH]
-            infos = self._call(
-                lambda token, chunk=chunk: self.platform.fetch_order_statuses(token, chunk)
-            )
-            found.update({i.order_number: i for i in infos})
-        return found
+class _ShopCalls(ShopCalls):
+    """A shop's calls, and the confirmation ship-back sends."""
 
     def confirm(self, shipment: ShipmentConfirmation) -> None:
-        self._call(lambda token: self.platform.confirm_shipment(token, shipment))
+        self.call(lambda token: self.platform.confirm_shipment(token, shipment))
