@@ -29,6 +29,7 @@ from core.app import App
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Printer, PrintJob, PrintJobItem
 from core.printing import lease as leases
+from core.printing.interception import intercept
 from core.printing.printers import PrinterConfig
 from core.printing.progress import Progress, ProgressCallback
 from core.printing.render_pool import MAX_REQUESTED, MIN_ITEMS, RenderPool, default_processes
@@ -97,6 +98,9 @@ def run_job(
             ]
         progress = Progress(app, actor.org_id, job_id, counts, on_progress)
         run = Run(app, lease, job, progress)
+        checked = intercept(app, actor.org_id, job_id)  # 退款拦截 before any label
+        if checked.held or checked.unchecked:
+            progress.report("running", message=checked.message())
         if recovered:
             progress.report(
                 "running", message=f"{recovered} item(s) left sending by a crash are uncertain"

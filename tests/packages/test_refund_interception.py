@@ -1,0 +1,71 @@
+"""退款拦截 in the print path: a refund the buyer asked for after the last sync is found by
+the live status check before the labels go out (`core.printing.interception`), and its
+label is not printed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.models import Alert, Order, Package, PackageLine, PrintJobItem
+from core.printing.jobs import create_job
+from core.printing.runner import run_job
+from tests.printing import streams
+
+TEXT = "label-text-76x130"
+REFUND_IN_PROGRESS = 3  # refund_status 3 退款中
+
+
+def test_a_refund_after_the_sync_is_caught_before_its_label_prints(rig, listener) -> None:
+    rig.text_printer("gp-1", listener.port)
+    order_ids = rig.load_orders(count=3)
+    account = rig.account("YTO")
+    job = create_job(
+        rig.app, rig.org.admin, order_ids, ["gp-1"], template=TEXT, carrier_account=account.name
+    )
+    assert job.total == 3
+    with rig.app.tx() as session:
+        numbers = dict(
+            session.execute(
+                select(Order.id, Order.platform_order_no).where(Order.id.in_(order_ids))
+            ).all()
+        )
+    refunded = numbers[order_ids[1]]
+    rig.sandbox.refund(refunded, REFUND_IN_PROGRESS)  # the buyer asks; no sync since
+
+    result = run_job(rig.app, rig.org.admin, job.job_id)
+    assert (result.done, result.failed) == (2, 1)
+    streams.settle(listener, 2)
+    with rig.app.tx() as session:
+        order = session.get(Order, order_ids[1])
+        assert order.on_hold and order.refund_status == "in_progress"
+        assert "退款拦截" in order.hold_reason
+        package = session.scalars(
+            select(Package)
+            .join(PackageLine, PackageLine.package_id == Package.id)
+            .where(PackageLine.order_id == order.id)
+        ).one()
+        assert package.status == "on_hold"
+        failed = session.scalars(
+            select(PrintJobItem).where(
+                PrintJobItem.job_id == job.job_id, PrintJobItem.state == "failed"
+            )
+        ).one()
+        assert failed.package_id == package.id and "on_hold" in failed.last_error
+        alert = session.scalars(select(Alert).where(Alert.kind == "print.refund_intercepted")).one()
+        assert refunded in alert.message and alert.severity == "critical"
+
+
+def test_a_shop_the_check_cannot_reach_prints_and_says_so(rig, listener) -> None:
+    rig.text_printer("gp-1", listener.port)
+    order_ids = rig.load_orders(count=2)
+    account = rig.account("YTO")
+    job = create_job(
+        rig.app, rig.org.admin, order_ids, ["gp-1"], template=TEXT, carrier_account=account.name
+    )
+    rig.sandbox.set_faults("malformed=1@pdd.order.status.get")
+    messages: list[str] = []
+    result = run_job(
+        rig.app, rig.org.admin, job.job_id, on_progress=lambda e: messages.append(e.message)
+    )
+    assert result.done == 2
+    assert any("live refund check failed" in m for m in messages), messages
