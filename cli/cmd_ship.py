@@ -22,6 +22,7 @@ from cli.common import (
     open_cli_app,
     record_id,
 )
+from cli.progress import progress_for
 from core.clock import local_text
 from core.shipback import confirm, drain, review
 from core.shipback.confirm import ConfirmResult
@@ -184,7 +185,8 @@ def _show_review(args: argparse.Namespace, result: ReviewResult, done: str) -> i
 
 def _drain(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
-    report = drain.drain_now(app, acting_actor(app, args), max_rows=args.max)
+    with progress_for(args) as progress:
+        report = drain.drain_now(app, acting_actor(app, args), max_rows=args.max, progress=progress)
     data = {
         "claimed": report.claimed,
         "sent": report.sent,

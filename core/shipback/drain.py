@@ -44,6 +44,7 @@ from core.contracts.platform import SalesPlatform, ShipmentConfirmation
 from core.contracts.types import OrderStatus
 from core.errors import Conflict
 from core.models import ShipmentOutbox, Shop
+from core.runtime.progress import Progress, guarded
 from core.shipback import alerts, classify, outbox
 from core.shipback.outbox import Claimed, Outcome
 from core.shops.calls import ShopCalls
@@ -138,11 +139,33 @@ def drain(
     return report
 
 
-def drain_now(app: App, actor: Actor, *, max_rows: int | None = None) -> DrainReport:
-    """`orderhub ship drain`: the actor's org's due rows, now (`ship.confirm`)."""
+def drain_now(
+    app: App, actor: Actor, *, max_rows: int | None = None, progress: Progress | None = None
+) -> DrainReport:
+    """`orderhub ship drain`: the actor's org's due rows, now (`ship.confirm`); `progress`
+    hears the rows settled after each claimed batch."""
     with app.tx() as session:
         authz.require(session, actor, "ship.confirm")
-    return drain(app, max_rows=max_rows, org_id=actor.org_id)
+    shown = guarded(progress)
+    due = outbox.count_due(app, actor.org_id)
+    shown.start(due if max_rows is None else min(due, max_rows), "orders", "ship-back")
+
+    seen = 0
+
+    def settled(report: DrainReport) -> None:
+        nonlocal seen
+        shown.advance(
+            report.claimed - seen,
+            sent=report.done,
+            held=report.held,
+            needs_person=report.needs_person,
+            retrying=report.retrying,
+        )
+        seen = report.claimed
+
+    report = drain(app, max_rows=max_rows, org_id=actor.org_id, on_progress=settled)
+    shown.finish()
+    return report
 
 
 def _record(app: App, outcomes: list[Outcome], report: DrainReport) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -144,6 +144,15 @@ def _any_due(app: App, now: datetime, org_id: int | None) -> bool:
         query = query.where(OUTBOX.c.org_id == org_id)
     with app.tx() as session:
         return session.scalar(query) is not None
+
+
+def count_due(app: App, org_id: int) -> int:
+    """Rows of the org due now: what a drain run by a person has ahead of it."""
+    query = (select(func.count()).select_from(OUTBOX).where(due_condition(clock.now()))).where(
+        OUTBOX.c.org_id == org_id
+    )
+    with app.tx() as session:
+        return int(session.scalar(query) or 0)
 
 
 def release(app: App, rows: Sequence[Claimed]) -> int:

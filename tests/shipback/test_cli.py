@@ -81,3 +81,13 @@ def test_bad_input_and_missing_permission_are_one_line(cli, capsys) -> None:
     assert code == 0 and "0 package(s) shipped" in out, err
     code, _, err = run(capsys, "ship", "confirm", str(package), "--all", "verified")
     assert code == 1 and err.strip() == "orderhub: error: name packages or use --all, not both"
+
+
+def test_a_drain_on_the_command_line_shows_its_progress_on_stderr(cli, capsys) -> None:
+    (package,) = cli.ready(1)
+    code, _, err = run(capsys, "ship", "confirm", str(package))
+    assert code == 0, err
+    code, out, err = run(capsys, "ship", "drain")
+    assert code == 0, err
+    assert "ship-back" in err and "1/1" in err  # the plain line: not a terminal
+    assert "ship-back" not in out

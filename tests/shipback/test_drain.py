@@ -12,9 +12,11 @@ from core import clock
 from core.config import Settings, ShipbackSettings
 from core.models import ShipmentOutbox
 from core.shipback import alerts, outbox, review
+from core.shipback.drain import drain_now
 from core.waybills import allocation
 from plugins.platforms.pinduoduo.sandbox import SandboxServer
 from tests.conftest import OrgFixture
+from tests.progress_watch import Recorder
 from tests.shipback.rig import SHIPBACK, ShipRig, open_ship_rig
 
 SEND = "pdd.logistics.online.send"
@@ -189,3 +191,15 @@ def _due_now(rig: ShipRig, state: str = "pending") -> None:
             .where(ShipmentOutbox.state == state)
             .values(next_attempt_at=clock.now())
         )
+
+
+def test_a_drain_run_by_a_person_reports_its_progress(rig) -> None:
+    confirmed(rig, 3)
+    watch = Recorder()
+    report = drain_now(rig.app, rig.org.admin, progress=watch)
+    assert report.sent == 3
+    [task] = watch.tasks()
+    assert task[0] == ("start", 3, "orders", "ship-back", 0)
+    advanced = [call for call in task if call[0] == "advance"]
+    assert sum(call[1] for call in advanced) == 3
+    assert advanced[-1][2]["sent"] == 3 and task[-1] == ("finish",)
