@@ -83,7 +83,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
 #: verdict (the checks after the write judge again) and the hold (which only a person
 #: lifts; `HOLD_COLUMNS` are added when an update puts the order on hold).
 HOLD_COLUMNS: tuple[str, ...] = ("on_hold", "hold_reason")
-#: What a new order's audit says, written with its insert (`OrderEncoder.with_columns`).
+#: What a new order's audit says, written with its insert (`OrderEncoder.with_encoded`).
 VERDICT_COLUMNS: tuple[str, ...] = ("rules_checked_at", "audited_at")
 UPDATE_COLUMNS: tuple[str, ...] = tuple(
     c
