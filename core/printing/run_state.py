@@ -12,6 +12,7 @@ import threading
 from core.app import App
 from core.models import PrintJob
 from core.printing import lease as leases
+from core.printing.interception import RefundCheck
 from core.printing.printers import PrinterConfig
 from core.printing.progress import Progress
 from core.printing.render_pool import RenderPool
@@ -33,6 +34,7 @@ class Run:
         self.pdf_chunk = int((job.options or {}).get("pdf_chunk", PDF_CHUNK))
         self.progress = progress
         self.pool: RenderPool | None = None
+        self.refund_check: RefundCheck | None = None  # set by the runner before printing
         self.stop = threading.Event()
         self.pause_reason = ""
         self.stopped_by = ""  # the job status an operator set (paused / cancelled)

@@ -29,7 +29,7 @@ from core.app import App
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Printer, PrintJob, PrintJobItem
 from core.printing import lease as leases
-from core.printing.interception import intercept
+from core.printing.interception import RefundCheck
 from core.printing.printers import PrinterConfig
 from core.printing.progress import Progress, ProgressCallback
 from core.printing.render_pool import MAX_REQUESTED, MIN_ITEMS, RenderPool, default_processes
@@ -98,9 +98,13 @@ def run_job(
             ]
         progress = Progress(app, actor.org_id, job_id, counts, on_progress)
         run = Run(app, lease, job, progress)
-        checked = intercept(app, actor.org_id, job_id)  # 退款拦截 before any label
-        if checked.held or checked.unchecked:
-            progress.report("running", message=checked.message())
+        run.refund_check = RefundCheck(  # 退款拦截: a step ahead of every printer
+            app,
+            actor.org_id,
+            job_id,
+            run.stop,
+            on_found=lambda found: progress.report("running", message=found.message()),
+        ).start()
         if recovered:
             progress.report(
                 "running", message=f"{recovered} item(s) left sending by a crash are uncertain"
@@ -111,6 +115,7 @@ def run_job(
         try:
             _run_printers(run, configs)
         finally:
+            run.refund_check.finish()
             if run.pool is not None:
                 run.pool.close()
         return _finish(run)

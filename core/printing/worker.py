@@ -108,9 +108,12 @@ class PrinterWorker:
                     .order_by(ITEMS.c.position)
                     .limit(self.run.page_size)
                 ).all()
-                if not rows:
-                    return
-                refs = [docs.ItemRef(*row) for row in rows]
+            if not rows:
+                return
+            refs = [docs.ItemRef(*row) for row in rows]
+            if self.run.refund_check is not None:  # its refunds held before the page loads
+                self.run.refund_check.wait_through(refs[-1].position)
+            with self.run.app.tx() as session:
                 sources = docs.load_sources(session, refs)
                 extra = self._page_extras(session, refs)
             after = refs[-1].position

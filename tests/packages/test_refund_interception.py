@@ -4,9 +4,12 @@ label is not printed."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from core.models import Alert, Order, Package, PackageLine, PrintJobItem
+from core.printing import interception, run_state
 from core.printing.jobs import create_job
 from core.printing.runner import run_job
 from tests.printing import streams
@@ -69,3 +72,33 @@ def test_a_shop_the_check_cannot_reach_prints_and_says_so(rig, listener) -> None
     )
     assert result.done == 2
     assert any("live refund check failed" in m for m in messages), messages
+
+
+def test_the_check_walks_ahead_of_the_printer_step_by_step(rig, listener, monkeypatch) -> None:
+    """A slow platform answer delays the first label by one status call, not by the whole
+    batch: the labels of the first step print while later steps are still being asked,
+    and a refund in the last step is still held before its label."""
+    monkeypatch.setattr(interception, "STEP_ITEMS", 2)
+    monkeypatch.setattr(run_state, "PAGE_SIZE", 2)
+    rig.text_printer("gp-1", listener.port)
+    order_ids = rig.load_orders(count=6)
+    account = rig.account("YTO")
+    job = create_job(
+        rig.app, rig.org.admin, order_ids, ["gp-1"], template=TEXT, carrier_account=account.name
+    )
+    with rig.app.tx() as session:
+        last = session.scalar(select(Order.platform_order_no).where(Order.id == order_ids[-1]))
+    rig.sandbox.refund(last, REFUND_IN_PROGRESS)
+    rig.sandbox.set_faults("slow=1@pdd.order.status.get,delay=2")  # each call answers in 0.5 s
+    seen: list[tuple[float, str, str]] = []
+
+    def note(event) -> None:  # type: ignore[no-untyped-def]
+        seen.append((time.monotonic(), event.item_state, event.message))
+
+    result = run_job(rig.app, rig.org.admin, job.job_id, on_progress=note)
+    assert (result.done, result.failed) == (5, 1)
+    first_label = min(t for t, state, _ in seen if state == "done")
+    walk_over = min(t for t, _, message in seen if "退款拦截 1" in message)
+    assert first_label < walk_over - 0.4, "the first label waited for every status call"
+    with rig.app.tx() as session:
+        assert session.get(Order, order_ids[-1]).on_hold
