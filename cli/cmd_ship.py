@@ -5,7 +5,9 @@
 `orderhub worker` sends them (or `drain`, once, here). `status` shows the queue: counts
 by state and the rows that wait, were held (refund found at send time) or need a person;
 `retry` sends those again; `mark-shipped-outside` stops rows whose orders left by other
-means.
+means. `intercepted` lists held packages (a refund after the label) whose waybill is still
+live — the parcels to pull — and `recycle` cancels those waybills once the parcels are back
+in hand.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from core.clock import local_text
 from core.shipback import confirm, drain, review
 from core.shipback.confirm import ConfirmResult
 from core.shipback.review import OutboxRow, ReviewResult
+from core.shipping import intercepted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,6 +77,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     once = verbs.add_parser("drain", help="send every due confirmation now, once")
     once.add_argument("--max", type=count, metavar="N", help="at most N rows")
     once.set_defaults(handler=_drain)
+
+    held = verbs.add_parser(
+        "intercepted", help="held packages whose waybill is still live (拦截件): pull them"
+    )
+    held.add_argument("--limit", type=count, default=100, metavar="N")
+    held.set_defaults(handler=_intercepted)
+
+    recycle = verbs.add_parser(
+        "recycle", help="cancel the waybills of intercepted parcels you have in hand"
+    )
+    recycle.add_argument("packages", nargs="+", type=record_id, metavar="PACKAGE_ID")
+    recycle.add_argument("--reason", default="", help="noted on the waybill and the audit trail")
+    recycle.add_argument(
+        "--yes", action="store_true", help="the parcels are here, not handed over: do not ask"
+    )
+    recycle.set_defaults(handler=_recycle)
 
     for p in verbs.choices.values():
         add_actor_options(p)
@@ -225,3 +244,76 @@ def _row_data(r: OutboxRow) -> dict[str, object]:
         "created_at": r.created_at.isoformat(),
         "done_at": r.done_at.isoformat() if r.done_at else None,
     }
+
+
+def _intercepted(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    found = intercepted.intercepted_packages(app, acting_actor(app, args), limit=args.limit)
+    data = [
+        {
+            "package_id": p.package_id,
+            "orders": list(p.order_numbers),
+            "waybill": p.waybill_number,
+            "waybill_status": p.waybill_status,
+            "carrier_account": p.carrier_account,
+            "held_since": p.held_since.isoformat(),
+            "reason": p.hold_reason,
+        }
+        for p in found
+    ]
+    emit(
+        args,
+        data,
+        [
+            (
+                p.package_id,
+                " ".join(p.order_numbers),
+                p.waybill_number,
+                p.waybill_status,
+                local_text(p.held_since),
+                p.hold_reason[:60],
+            )
+            for p in found
+        ],
+        ("PACKAGE", "ORDERS", "WAYBILL", "STATUS", "HELD SINCE", "REASON"),
+    )
+    if found and not getattr(args, "json", False):
+        print("(拦截件: pull these parcels; then orderhub ship recycle PACKAGE_ID …)")
+    return 0
+
+
+def _recycle(args: argparse.Namespace) -> int:
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(
+                "orderhub: error: recycling cancels the waybills for good; confirm the parcels "
+                "are back in hand with --yes",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        answer = input(
+            f"回收 {len(args.packages)} 个包裹的面单？包裹已取回、未交快递 / the parcels are "
+            "here, not handed over? [y/N] "
+        )
+        if answer.strip().lower() not in ("y", "yes", "是"):
+            print("nothing recycled")
+            return EXIT_ERROR
+    app = open_cli_app(args)
+    outcomes = intercepted.recycle_waybills(
+        app, acting_actor(app, args), args.packages, reason=args.reason
+    )
+    emit(
+        args,
+        [
+            {
+                "package_id": o.package_id,
+                "waybill": o.waybill_number,
+                "outcome": o.outcome,
+                "error": o.error,
+            }
+            for o in outcomes
+        ],
+        [(o.package_id, o.waybill_number, o.outcome, o.error) for o in outcomes],
+        ("PACKAGE", "WAYBILL", "OUTCOME", "ERROR"),
+    )
+    return EXIT_ERROR if any(o.outcome == "failed" for o in outcomes) else 0

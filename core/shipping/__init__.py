@@ -10,6 +10,8 @@ station (扫描验货), before ship-back tells the platform.
 - `tracking_scan`: the scanner loop's state (identifier, then number), one answer per scan;
 - `pack_station`: `open_station` → `PackStation.scan(code)`: a waybill, then its items,
   until the package is `verified`; a package on hold is refused before any item;
+- `intercepted`: held packages whose waybill is still live (拦截件: parcels to pull), and
+  recycling those waybills once a person has the parcels back;
 - `settings`: the org's "shipping requires verification" switch, and
   `verification_required(session, org_id)` for ship-back.
 

@@ -46,7 +46,7 @@ from core.printing.jobs import create_job
 from core.shipback import confirm as ship_confirm
 from core.shipback import drain as ship_drain
 from core.shipback import review as ship_review
-from core.shipping import pack_station, tracking, tracking_file, tracking_scan
+from core.shipping import intercepted, pack_station, tracking, tracking_file, tracking_scan
 from core.shipping import settings as shipping_settings
 from core.shops import binding
 from core.sync import scheduler
@@ -315,6 +315,12 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "shipback.drain.drain_now": lambda w: ship_drain.drain_now(w.app, w.viewer),
         "shipback.review.outbox_status": lambda w: ship_review.outbox_status(w.app, w.viewer),
+        "shipping.intercepted.intercepted_packages": lambda w: intercepted.intercepted_packages(
+            w.app, w.viewer
+        ),
+        "shipping.intercepted.recycle_waybills": lambda w: intercepted.recycle_waybills(
+            w.app, w.viewer, w.package_ids[:1]
+        ),
         "shipback.review.retry": lambda w: ship_review.retry(w.app, w.viewer, [_number(w)]),
         "shipback.review.mark_shipped_outside": lambda w: ship_review.mark_shipped_outside(
             w.app, w.viewer, [_number(w)]
@@ -384,6 +390,7 @@ READS = {
     "alertdesk.listing.list_alerts",
     "assignment.service.list_rules",
     "shipback.review.outbox_status",
+    "shipping.intercepted.intercepted_packages",
     "orders.merging.merge_candidates",
     "orders.quarantine_review.list_quarantined",
     "auditing.settings.show",
