@@ -4,7 +4,9 @@ Settings (`[notifiers.email]`): `host` (required), `security` (`starttls` — th
 `ssl` or `plain`), `port` (587, 465 or 25 by security), `username` and `password`
 (optional; both or neither), `from` (required), `to` (addresses, a list or comma
 separated: where notifications go whose recipient is not an e-mail address, such as
-forwarded alerts to "operators"), `timeout_seconds` (10).
+forwarded alerts to "operators"), `timeout_seconds` (10), `ca_file` (a PEM file of the
+certificate authorities to trust instead of the system's: a company mail server with its
+own CA). The server's certificate is always verified with `starttls` and `ssl`.
 
 A notification whose recipient is an e-mail address (a one-time code for a user who
 gave one) goes to that address: this channel delivers directly. The password is never
@@ -50,18 +52,34 @@ class EmailNotifier(Notifier):
         message["X-Orderhub-Kind"] = notification.kind
         message.set_content(notification.body)
         timeout = float(self.settings.get("timeout_seconds", 10))
+        context = self._tls_context() if security != "plain" else None
         try:
             if security == "ssl":
-                context = ssl.create_default_context()
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
             else:
                 smtp = smtplib.SMTP(host, port, timeout=timeout)
             with smtp:
                 if security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=context)
                 if username:
                     smtp.login(username, password)
                 smtp.send_message(message, from_addr=sender, to_addrs=recipients)
+        except ssl.SSLCertVerificationError as exc:
+            raise ExternalError(
+                f"email notifier: the certificate of {host}:{port} is not trusted "
+                f"({exc.verify_message}); set ca_file in [notifiers.email] to its CA",
+                retryable=False,
+            ) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            if "STARTTLS" in str(exc):
+                raise ConfigurationError(
+                    f"email notifier: {host}:{port} does not offer STARTTLS; set security = "
+                    '"ssl" (port 465) or, on a trusted network only, "plain"'
+                ) from None
+            raise ConfigurationError(
+                f"email notifier: {host}:{port} does not offer a login here; leave username "
+                "and password empty, or use security starttls or ssl"
+            ) from None
         except smtplib.SMTPAuthenticationError as exc:
             raise ConfigurationError(
                 f"email notifier: {host} refused the login of {username!r} ({exc.smtp_code})"
@@ -75,6 +93,16 @@ class EmailNotifier(Notifier):
             raise ExternalError(
                 f"email notifier: sending through {host}:{port} failed: {type(exc).__name__}",
                 retryable=True,
+            ) from None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        ca_file = self._text("ca_file")
+        try:
+            return ssl.create_default_context(cafile=ca_file or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(
+                f"email notifier: ca_file {ca_file!r} cannot be read as PEM certificates "
+                f"({type(exc).__name__})"
             ) from None
 
     def _recipients(self, notification: Notification) -> list[str]:
