@@ -26,6 +26,7 @@ from cli.common import (
 )
 from cli.progress import progress_for
 from core.clock import local_text
+from core.desk.search import matching_numbers
 from core.shipback import confirm, drain, review
 from core.shipback.confirm import ConfirmResult
 from core.shipback.review import OutboxRow, ReviewResult
@@ -45,6 +46,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     conf.add_argument("packages", nargs="*", type=record_id, metavar="PACKAGE_ID")
     conf.add_argument(
         "--waybill", action="append", default=[], metavar="NUMBER", help="by tracking number"
+    )
+    conf.add_argument(
+        "--order", action="append", default=[], metavar="ORDER_NO", help="by order number"
+    )
+    conf.add_argument(
+        "--filter",
+        metavar="QUERY",
+        help='the packages of every order a desk filter selects, e.g. "tab:已打印 shop:旗舰店"',
     )
     conf.add_argument(
         "--all",
@@ -101,8 +110,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _confirm(args: argparse.Namespace) -> int:
     app = open_cli_app(args)
     actor = acting_actor(app, args)
+    named = args.packages or args.waybill or args.order or args.filter is not None
     if args.all:
-        if args.packages or args.waybill:
+        if named:
             print("orderhub: error: name packages or use --all, not both", file=sys.stderr)
             return EXIT_ERROR
         result = confirm.confirm_ready(
@@ -114,11 +124,21 @@ def _confirm(args: argparse.Namespace) -> int:
             limit=args.limit,
         )
     else:
+        orders = list(args.order)
+        if args.filter is not None:
+            orders += matching_numbers(app, actor, args.filter, most=confirm.MAX_PACKAGES)
+            if not orders:
+                print(f"orderhub: error: no order matches {args.filter!r}", file=sys.stderr)
+                return EXIT_ERROR
         result = confirm.confirm_packages(
-            app, actor, package_ids=args.packages, waybill_numbers=args.waybill
+            app,
+            actor,
+            package_ids=args.packages,
+            waybill_numbers=args.waybill,
+            order_numbers=orders,
         )
     _show_confirm(args, result)
-    return EXIT_ERROR if result.refused and not result.confirmed else 0
+    return EXIT_ERROR if (result.refused or result.unpacked) and not result.confirmed else 0
 
 
 def _show_confirm(args: argparse.Namespace, result: ConfirmResult) -> None:
@@ -128,6 +148,7 @@ def _show_confirm(args: argparse.Namespace, result: ConfirmResult) -> None:
         "refused": {str(k): v for k, v in result.refused.items()},
         "outbox_rows": result.outbox_rows,
         "extra_numbers": result.extra_numbers,
+        "unpacked": result.unpacked,
     }
     if getattr(args, "json", False):
         emit(args, data)
@@ -140,6 +161,9 @@ def _show_confirm(args: argparse.Namespace, result: ConfirmResult) -> None:
     )
     for package_id, why in result.refused.items():
         print(f"refused {package_id}: {why}")
+    if result.unpacked:
+        shown = ", ".join(result.unpacked[:10]) + (" …" if len(result.unpacked) > 10 else "")
+        print(f"{len(result.unpacked)} order(s) have no package to ship: {shown}")
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -12,8 +12,9 @@ drain (`core.shipback.drain`) tells the platform later, exactly once per order.
   packages, confirmed with it or later, are added to the row's `extra_numbers`.
 
 Packages that cannot be confirmed are refused one by one, with the reason, while the rest
-are confirmed; a package id or waybill number that is not the org's fails the whole call
-(`NotFound`). Needs `ship.confirm`; one audit event per call names the packages.
+are confirmed; a package id, waybill number or order number that is not the org's fails
+the whole call (`NotFound`); named orders that have no package are listed as `unpacked`.
+Needs `ship.confirm`; one audit event per call names the packages.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class ConfirmResult:
     refused: dict[int, str] = field(default_factory=dict)  # package id → why
     outbox_rows: int = 0  # orders queued for the platform
     extra_numbers: int = 0  # numbers added to a split order's row
+    unpacked: list[str] = field(default_factory=list)  # orders named that have no package
 
 
 def confirm_packages(
@@ -62,19 +64,27 @@ def confirm_packages(
     *,
     package_ids: Iterable[int] = (),
     waybill_numbers: Iterable[str] = (),
+    order_numbers: Iterable[str] = (),
 ) -> ConfirmResult:
-    """Confirm the named packages (by id, or by their active waybill's number)."""
+    """Confirm the named packages (by id, by their active waybill's number, or every
+    live package of the named orders — a desk filter's selection)."""
     ids = _ids(package_ids)
-    numbers = list(dict.fromkeys(n.strip() for n in waybill_numbers if n and n.strip()))
-    if not ids and not numbers:
-        raise ValidationError("name at least one package or waybill number", field="packages")
-    if len(ids) + len(numbers) > MAX_PACKAGES:
+    numbers = _texts(waybill_numbers)
+    orders = _texts(order_numbers)
+    if not ids and not numbers and not orders:
+        raise ValidationError(
+            "name at least one package, waybill number or order", field="packages"
+        )
+    if len(ids) + len(numbers) + len(orders) > MAX_PACKAGES:
         raise ValidationError(f"confirm at most {MAX_PACKAGES} packages at once", field="packages")
     with app.tx() as session:
         authz.require(session, actor, "ship.confirm")
         open_write_transaction(session)
-        ids = list(dict.fromkeys([*ids, *_by_number(session, actor.org_id, numbers)]))
-        return _confirm(app, session, actor, ids)
+        of_orders, unpacked = _by_order(session, actor.org_id, orders)
+        ids = list(dict.fromkeys([*ids, *_by_number(session, actor.org_id, numbers), *of_orders]))
+        result = _confirm(app, session, actor, ids) if ids else ConfirmResult()
+        result.unpacked = unpacked
+        return result
 
 
 def confirm_ready(
@@ -114,6 +124,44 @@ def _ids(package_ids: Iterable[int]) -> list[int]:
         return list(dict.fromkeys(int(i) for i in package_ids))
     except (TypeError, ValueError):
         raise ValidationError("package ids must be whole numbers", field="packages") from None
+
+
+def _texts(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
+def _by_order(session: Session, org_id: int, numbers: Sequence[str]) -> tuple[list[int], list[str]]:
+    """(ids of the live packages of these orders, the orders that have none); an order
+    that is not the org's fails the call."""
+    known: set[str] = set()
+    packages: dict[str, list[int]] = {}
+    for start in range(0, len(numbers), CHUNK):
+        chunk = numbers[start : start + CHUNK]
+        known.update(
+            session.scalars(
+                select(Order.platform_order_no).where(
+                    Order.org_id == org_id, Order.platform_order_no.in_(chunk)
+                )
+            )
+        )
+        rows = session.execute(
+            select(Order.platform_order_no, PackageLine.package_id)
+            .join(PackageLine, PackageLine.order_id == Order.id)
+            .join(Package, Package.id == PackageLine.package_id)
+            .where(
+                Order.org_id == org_id,
+                Order.platform_order_no.in_(chunk),
+                Package.status != "cancelled",
+            )
+            .distinct()
+        )
+        for number, package_id in rows:
+            packages.setdefault(number, []).append(package_id)
+    missing = [n for n in numbers if n not in known]
+    if missing:
+        raise NotFound(f"no order numbered {', '.join(missing[:10])}", orders=missing)
+    ids = [p for n in numbers for p in sorted(packages.get(n, ()))]
+    return list(dict.fromkeys(ids)), [n for n in numbers if n not in packages]
 
 
 def _by_number(session: Session, org_id: int, numbers: Sequence[str]) -> list[int]:

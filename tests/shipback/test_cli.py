@@ -64,6 +64,19 @@ def test_confirm_drain_and_steer_from_the_command_line(cli, capsys) -> None:
     assert code == 0 and "done 2" in out and "shipped_outside 1" in out
 
 
+def test_confirm_what_a_desk_filter_selects(cli, capsys) -> None:
+    numbers = cli.ready(2)
+    first, second = numbers
+    orders = cli.numbers_of([first, second])
+    code, data, err = run(
+        capsys, "ship", "confirm", "--filter", f"order:{orders[0]}", "--order", orders[1], "--json"
+    )
+    assert code == 0, err
+    assert (sorted(data["confirmed"]), data["unpacked"]) == (sorted([first, second]), [])
+    code, _, err = run(capsys, "ship", "confirm", "--filter", "order:NOPE-1")
+    assert code == 1 and "no order matches 'order:NOPE-1'" in err
+
+
 def test_bad_input_and_missing_permission_are_one_line(cli, capsys) -> None:
     (package,) = cli.ready(1)
     code, _, err = run(capsys, "ship", "confirm", "999999")

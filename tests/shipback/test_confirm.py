@@ -159,3 +159,18 @@ def test_a_call_confirms_at_most_ten_thousand_packages(rig) -> None:
     with pytest.raises(ValidationError, match="limit must be"):
         confirm.confirm_ready(rig.app, rig.org.admin, limit=confirm.MAX_PACKAGES + 1)
     assert rig.outbox() == {}
+
+
+def test_orders_are_confirmed_by_their_packages(rig) -> None:
+    ready = list(rig.ready(2))
+    bare_order = rig.order_numbers(0)[5]  # stored, never packed
+    rig.load_orders(0, numbers=[bare_order])
+    first, second = rig.numbers_of(ready)
+    result = confirm.confirm_packages(
+        rig.app, rig.org.admin, order_numbers=[first, second, bare_order, first]
+    )
+    assert (result.confirmed, result.unpacked) == (ready, [bare_order])
+    assert set(rig.outbox()) == {first, second}
+    with pytest.raises(NotFound, match="no order numbered NOPE-9"):
+        confirm.confirm_packages(rig.app, rig.org.admin, order_numbers=["NOPE-9"])
+    assert len(rig.outbox()) == 2
