@@ -247,8 +247,9 @@ def test_0009_shipment_outbox_round_trips(engine: Engine) -> None:
     _downgrade(engine, "0008")
     assert migrate.current_revision(engine) == "0008"
     assert _tables(engine) == before - {"shipment_outbox"}
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0009")
     assert _tables(engine) == before
+    migrate.upgrade(engine)
     assert _schema_diffs(engine) == []
     indexes = {i["name"] for i in inspect(engine).get_indexes("shipment_outbox")}
     assert {"ix_shipment_outbox_due", "ix_shipment_outbox_org_state"} <= indexes
@@ -280,3 +281,49 @@ def test_0009_shipment_outbox_round_trips(engine: Engine) -> None:
         session.add(row())
         with pytest.raises(IntegrityError):
             session.commit()
+
+
+def test_0010_carries_each_orgs_newest_shipping_setting_over(engine: Engine) -> None:
+    """Up to 0010, the newest `shipping.settings` audit event of each org becomes its
+    `shipping` row of `org_settings` (an org without one gets none: the default); down
+    to 0009 drops only the table."""
+    from sqlalchemy.orm import Session
+
+    from core.models import AuditEvent, Org
+
+    migrate.upgrade(engine, "0009")
+    with Session(engine) as session:
+        orgs = {name: Org(name=name) for name in ("a", "b", "c")}
+        session.add_all(orgs.values())
+        session.flush()
+        ids = {name: org.id for name, org in orgs.items()}
+        for name, on in (("a", True), ("a", False), ("b", True)):
+            session.add(
+                AuditEvent(
+                    org_id=ids[name],
+                    actor_label="boss",
+                    action="shipping.settings",
+                    target_type="shipping_settings",
+                    target_id=str(ids[name]),
+                    after={"require_verification": on},
+                )
+            )
+        session.commit()
+    before = _tables(engine)
+    migrate.upgrade(engine, "0010")
+    assert _tables(engine) == before | {"org_settings"}
+    assert _schema_diffs(engine) == []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text('SELECT org_id, section, "values", version FROM org_settings')
+        ).all()
+    carried = {
+        org: (section, json.loads(values) if isinstance(values, str) else values, version)
+        for org, section, values, version in rows
+    }
+    assert carried == {
+        ids["a"]: ("shipping", {"require_verification": False}, 1),
+        ids["b"]: ("shipping", {"require_verification": True}, 1),
+    }
+    _downgrade(engine, "0009")
+    assert _tables(engine) == before

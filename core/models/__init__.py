@@ -3,6 +3,7 @@
 from core.models.accounts import (
     ApiToken,
     Org,
+    OrgSetting,
     Role,
     RolePermission,
     User,
@@ -34,6 +35,7 @@ __all__ = [
     "OrderLine",
     "OrderTag",
     "Org",
+    "OrgSetting",
     "Package",
     "PackageLine",
     "PrintJob",

@@ -1,10 +1,11 @@
-"""Orgs, users, roles, tokens, one-time codes: who may do what, in which merchant account."""
+"""Orgs, users, roles, tokens, one-time codes, org settings: who may do what, in which
+merchant account, and how it works."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -129,3 +130,18 @@ class VerificationCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OrgSetting(Base):
+    """One section of an org's settings (`shipping`, …) as JSON. The domain that owns a
+    section validates it and supplies defaults for keys a row lacks; `version` goes up by
+    one with each change (audited by that domain)."""
+
+    __tablename__ = "org_settings"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    section: Mapped[str] = mapped_column(String(40), primary_key=True)
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

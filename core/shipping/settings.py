@@ -3,11 +3,9 @@
 Off by default: a package may be confirmed shipped once printed. On: ship-back confirms
 only `verified` packages (`core.shipback` asks `verification_required`).
 
-Where it lives: there is no per-org settings table yet, and this change brings no
-migration, so the setting is the `after` of the org's newest `shipping.settings` audit
-event (target `shipping_settings`/org id). Each change is an audit event anyway; reading
-the current value is one look-up by `ix_audit_events_org_target`. When an org settings
-table arrives, `verification_required` keeps its signature and reads that instead.
+Stored as the org's `shipping` row of `org_settings` (an org without one gets the
+defaults); `version` counts the changes and each change is a `shipping.settings` audit
+event with the values before and after. Ship-back reads it in its own transaction.
 Changing it needs `settings.manage`; reading it, `order.view`.
 """
 
@@ -15,16 +13,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.models import AuditEvent
+from core.models import OrgSetting
 
 ACTION = "shipping.settings"
 TARGET = "shipping_settings"
+SECTION = "shipping"  # its row in org_settings
 
 
 @dataclass(frozen=True)
@@ -34,20 +32,10 @@ class ShippingSettings:
 
 
 def load(session: Session, org_id: int) -> ShippingSettings:
-    after = session.scalars(
-        select(AuditEvent.after)
-        .where(
-            AuditEvent.org_id == org_id,
-            AuditEvent.target_type == TARGET,
-            AuditEvent.target_id == str(org_id),
-            AuditEvent.action == ACTION,
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).first()
-    if not isinstance(after, dict):
+    row = session.get(OrgSetting, (org_id, SECTION))
+    if row is None or not isinstance(row.values, dict):
         return ShippingSettings()
-    return ShippingSettings(require_verification=after.get("require_verification") is True)
+    return ShippingSettings(require_verification=row.values.get("require_verification") is True)
 
 
 def verification_required(session: Session, org_id: int) -> bool:
@@ -67,6 +55,18 @@ def update_settings(app: App, actor: Actor, *, require_verification: bool) -> Sh
         authz.require(session, actor, "settings.manage")
         before = load(session, actor.org_id)
         after = ShippingSettings(require_verification=bool(require_verification))
+        row = session.get(OrgSetting, (actor.org_id, SECTION), with_for_update=True)
+        if row is None:
+            session.add(
+                OrgSetting(
+                    org_id=actor.org_id,
+                    section=SECTION,
+                    values=asdict(after),
+                    updated_by=actor.user_id,
+                )
+            )
+        else:
+            row.values, row.version, row.updated_by = asdict(after), row.version + 1, actor.user_id
         audit.record(
             session,
             ACTION,
