@@ -82,6 +82,24 @@ def release_packages(session: Session, order_ids: Iterable[int]) -> list[int]:
     return released
 
 
+def has_live_waybill(session: Session, order_id: int) -> bool:
+    """Whether a live package of the order holds an active waybill (a label may exist)."""
+    return (
+        session.scalar(
+            select(Waybill.id)
+            .join(PackageLine, PackageLine.package_id == Waybill.package_id)
+            .join(Package, Package.id == Waybill.package_id)
+            .where(
+                PackageLine.order_id == order_id,
+                Package.status.in_(HOLDABLE),
+                Waybill.status.in_(ACTIVE_WAYBILL_STATUSES),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def _packages_of(session: Session, order_ids: list[int], statuses: tuple[str, ...]) -> list[int]:
     """Ids of the packages in `statuses` holding lines of these orders."""
     return list(

@@ -9,7 +9,7 @@ print puts the order on hold (拦截) so nobody ships it by accident.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from core.contracts.types import OrderStatus, RefundStatus
@@ -93,3 +93,21 @@ def blocking_reason(order: Order) -> str:
     if order.refund_status in BLOCKING_REFUNDS:
         return f"order {number} has a refund {order.refund_status.replace('_', ' ')}"
     return ""
+
+
+def held_for_its_waybill(
+    derived: Derived, current: str | None, refund: RefundStatus
+) -> Derived | None:
+    """For a refund of a pending order — not held by `derive`, since no package is usually
+    drawn before audit — the held variant, to use when the order has a live waybill
+    (printing or drawing before audit is allowed); None when it does not apply."""
+    if derived.hold or (current or PENDING) != PENDING:
+        return None
+    if refund not in (RefundStatus.IN_PROGRESS, RefundStatus.REFUNDED):
+        return None
+    reason = (
+        "退款已成功，拦截 / refunded after its waybill was drawn"
+        if refund is RefundStatus.REFUNDED
+        else "退款中，拦截 / refund started after its waybill was drawn"
+    )
+    return replace(derived, hold=True, hold_reason=reason)

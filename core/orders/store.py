@@ -45,7 +45,7 @@ from core.crypto import Keyring
 from core.db import open_write_transaction
 from core.models import Alert
 from core.orders import status as order_status
-from core.orders.package_holds import hold_packages
+from core.orders.package_holds import has_live_waybill, hold_packages
 from core.orders.rows import (
     CONTENT_COLUMNS,
     CONTENT_LINE_COLUMNS,
@@ -378,6 +378,12 @@ def _apply_update(
         RefundStatus(item.refund_status),
         tuple(row.exception_reasons or ()),
     )
+    if not row.on_hold:  # a pending order may have a waybill drawn already: hold it too
+        held = order_status.held_for_its_waybill(
+            derived, row.hub_status, RefundStatus(item.refund_status)
+        )
+        if held is not None and has_live_waybill(session, row.id):
+            derived = held
     hold = derived.hold and not row.on_hold
     values = encoder.update_row(item, derived, now, hold)
     connection = session.connection()
