@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             plugins=PluginSettings(only=("orderhub",)),
             source="bench",
         )
-        app = open_app(settings)
+        app = open_app(settings, bulk_writes=True)
         try:
             with app.tx() as session:
                 org = Org(name="bench")

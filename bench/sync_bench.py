@@ -123,7 +123,7 @@ def _prepare(work: Path, url: str, sandbox: SandboxProcess, days: float):  # typ
         },
         source="bench",
     )
-    app = open_app(settings)
+    app = open_app(settings, bulk_writes=True)
     org, _user = create_org_with_admin(app, "bench", "boss", "Correct-Horse-9")
     admin = Actor(org_id=org.id, user_id=_user.id, label="boss")
     start = binding.start_authorization(app, admin, "pinduoduo", REDIRECT)

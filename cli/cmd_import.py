@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    app = open_cli_app(args)
+    app = open_cli_app(args, bulk_writes=True)
     actor = cli_actor(app, args.org)
     shop_id = resolve_shop(app, actor, args.shop)
     source = sys.stdin.buffer if args.file == "-" else args.file

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     since = parse_time(args.since, "--since") if args.since else None
     until = parse_time(args.until, "--until") if args.until else None
-    app = open_cli_app(args)
+    app = open_cli_app(args, bulk_writes=True)
     targets = shops_to_sync(app, args.shop, args.org)
     as_json = getattr(args, "json", False)
     rows = args.windows and not as_json

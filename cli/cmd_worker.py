@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    app = open_cli_app(args)
+    app = open_cli_app(args, bulk_writes=True)
     worker = Worker(app, args.worker_id, poll_seconds=args.poll)
     worker.passes = (ShipbackPass(app, worker.worker_id, worker.control.stopping),)
     with _log_to_stderr(app.settings.log_level), stop_on_signals(worker.control):

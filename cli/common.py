@@ -116,8 +116,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return load_settings(path)
 
 
-def open_cli_app(args: argparse.Namespace) -> App:
-    return open_app(settings_from(args))
+def open_cli_app(args: argparse.Namespace, *, bulk_writes: bool = False) -> App:
+    """The app for a command; `bulk_writes` for those that insert orders in bulk."""
+    return open_app(settings_from(args), bulk_writes=bulk_writes)
 
 
 def cli_actor(app: App, org_name: str | None) -> Actor:

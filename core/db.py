@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -30,10 +31,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_db_engine(url: str, *, echo: bool = False, must_exist: bool = False) -> Engine:
+def create_db_engine(
+    url: str, *, echo: bool = False, must_exist: bool = False, bulk_writes: bool = False
+) -> Engine:
     """An engine with the pragmas/driver this product relies on. With `must_exist`, a
     SQLite file that is not there is an error instead of a new, empty database: only
-    `orderhub init` and `orderhub restore` create one."""
+    `orderhub init` and `orderhub restore` create one. `bulk_writes`: SQLite connections
+    get the large page cache of a process that inserts orders in bulk (see below)."""
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -54,7 +58,8 @@ def create_db_engine(url: str, *, echo: bool = False, must_exist: bool = False) 
         engine = create_engine(
             url, echo=echo, connect_args={"timeout": 30}, json_serializer=json_text
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        cache_kib = BULK_PAGE_CACHE_KIB if bulk_writes else PAGE_CACHE_KIB
+        event.listen(engine, "connect", partial(_sqlite_pragmas, cache_kib=cache_kib))
         return engine
     if backend == "postgresql":
         return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=json_text)
@@ -64,10 +69,16 @@ def create_db_engine(url: str, *, echo: bool = False, must_exist: bool = False) 
 
 
 WAL_AUTOCHECKPOINT_PAGES = 10_000
-PAGE_CACHE_KIB = 64 * 1024
+#: SQLite's own default page cache a connection (2 MiB): enough for the desk and printing,
+#: whose memory must not grow with the database (a print runner's RSS stays flat).
+PAGE_CACHE_KIB = 2 * 1024
+#: Processes that insert orders in bulk (the worker's sync, an import) keep the orders
+#: table's seven indexes in memory while they insert in random order — the receiver hash is
+#: random by nature: less writer CPU at 100,000 orders (bench/README.md, "Order sync").
+BULK_PAGE_CACHE_KIB = 64 * 1024
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection, _record, *, cache_kib: int) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -76,11 +87,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # 40 MB of WAL before a commit checkpoints by itself (SQLite's default is 4 MB): bulk
     # writes run `core.runtime.checkpoints.background_checkpoints` and should rarely get there.
     cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-    # A page cache of up to 64 MiB a connection (SQLite's default is 2 MiB), so that the
-    # orders table's seven indexes stay in memory while a sync or an import inserts into
-    # them in random order (the receiver hash is random by nature): less writer CPU at
-    # 100,000 orders (bench/README.md, "Order sync"), and warm pages for the desk's lists.
-    cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
+    cursor.execute(f"PRAGMA cache_size=-{cache_kib}")
     cursor.close()
 
 

@@ -27,13 +27,18 @@ class CoreServices:
         return raise_alert(self._app, org_id, kind, severity, message)
 
 
-def open_app(settings: Settings | None = None, *, load_plugins: bool = True) -> App:
+def open_app(
+    settings: Settings | None = None, *, load_plugins: bool = True, bulk_writes: bool = False
+) -> App:
     """Connect to the database, install the keyring, load plugins. Does not migrate, and
-    does not create a database that is not there (`orderhub init` does)."""
+    does not create a database that is not there (`orderhub init` does). `bulk_writes`:
+    for the worker and imports (`core.db.create_db_engine`)."""
     settings = settings or load_settings()
     keyring = crypto.keyring_from(settings.secret_key, settings.effective_key_file)
     crypto.install_keyring(keyring)
-    engine = create_db_engine(settings.effective_database_url, must_exist=True)
+    engine = create_db_engine(
+        settings.effective_database_url, must_exist=True, bulk_writes=bulk_writes
+    )
     host = PluginHost(settings.plugins)
     app = App(settings, engine, make_session_factory(engine), keyring, host)
     host.bind_services(CoreServices(app))
