@@ -98,7 +98,9 @@ def encode_values(data: str) -> list[int]:
     return values
 
 
-@lru_cache(maxsize=4096)
+#: A label asks for its barcode more than once (measure, then draw); waybill numbers are
+#: unique, so a long memory only grows the runner over a batch (bench/print_bench.py).
+@lru_cache(maxsize=64)
 def bar_runs(data: str) -> tuple[tuple[tuple[int, int], ...], int]:
     """`((start, width), …)` of the dark bars in modules from the first bar, and the
     symbol's total width in modules (quiet zones not included)."""

@@ -49,7 +49,8 @@ QR_QUIET_MODULES = 2
 QR_MASK = 2
 
 
-@lru_cache(maxsize=1024)
+#: Small on purpose: QR data is unique per label, so a long memory only grows the runner.
+@lru_cache(maxsize=64)
 def qr_matrix(data: str, ecc: str) -> tuple[bytes, ...]:
     """The QR modules for `data` (no quiet zone), one bytes row per module row.
 
