@@ -4,6 +4,7 @@ driver to a loopback raw-9100 printer.
     .venv/bin/python bench/print_bench.py                      # 10,000 labels, SQLite
     .venv/bin/python bench/print_bench.py --backend postgres   # needs ORDERHUB_TEST_PG_URL
     .venv/bin/python bench/print_bench.py --labels 200 --memory-sizes 100,200   # the smoke test
+    .venv/bin/python bench/print_bench.py --live-check --status-latency-ms 100   # 退款拦截 on
 
 Setup (not timed): a fresh database with N orders of an imported shop (clear receivers,
 Chinese names and addresses, 1–3 goods lines), one package each, a waybill each (the
@@ -20,6 +21,12 @@ label plus gap at 127 mm/s, printing.md §7), i.e. how many printers one process
 - `pdf labels/s`: the same as PDF, 50 labels per document (target ≥ 1,000);
 - `peak_rss`: the runner's peak resident memory for the largest and smallest size (target:
   within 10 %), and its growth over the process's memory before the run.
+
+With `--live-check` the orders belong to a shop bound to the Pinduoduo sandbox (a child
+process), so every run asks `pdd.order.status.get` for its orders, 100 per call, a step
+ahead of the printers (`core.printing.interception`) — as a real batch does.
+`--status-latency-ms` makes each of those answers that much slower (the sandbox's `slow`
+fault), standing in for the real gateway's round trip.
 """
 
 from __future__ import annotations
@@ -89,10 +96,39 @@ def _app(url: str, data: Path):  # type: ignore[no-untyped-def]
     from core.startup import open_app
 
     key = (data / "bench.key").read_text().strip()
+    platform_file = data / "platform.json"
+    platforms = json.loads(platform_file.read_text()) if platform_file.exists() else {}
     settings = Settings(
-        data_dir=data, database_url=url, secret_key=key, plugins=PluginSettings(only=("orderhub",))
+        data_dir=data,
+        database_url=url,
+        secret_key=key,
+        plugins=PluginSettings(only=("orderhub",)),
+        platforms=platforms,
     )
     return open_app(settings)
+
+
+def _shop(app, actor, data: Path) -> int:  # type: ignore[no-untyped-def]
+    """The bench's shop: bound to the sandbox through its OAuth consent (--live-check),
+    else a shop of imported orders (nobody to ask before printing)."""
+    from core.models import Shop
+
+    control = data / "control.txt"
+    if control.exists():
+        import httpx
+
+        from core.shops import binding
+
+        started = binding.start_authorization(
+            app, actor, "pinduoduo", "http://127.0.0.1:8765/pdd/callback"
+        )
+        code = httpx.post(f"{control.read_text()}/codes", json={}, timeout=30).json()["code"]
+        return binding.complete_authorization(app, code, started.state).id
+    with app.tx() as session:
+        shop = Shop(org_id=actor.org_id, platform="import", platform_shop_id="bench", name="线下店")
+        session.add(shop)
+        session.flush()
+        return shop.id
 
 
 def seed(url: str, data: Path, count: int, port: int) -> None:
@@ -101,7 +137,6 @@ def seed(url: str, data: Path, count: int, port: int) -> None:
     from core.accounts import users
     from core.contracts import Contact, OrderStatus, PlatformOrder, PlatformOrderLine, RefundStatus
     from core.db import create_db_engine
-    from core.models import Shop
     from core.orders import packages
     from core.orders.store import upsert_orders
     from core.printing.printers import add_printer
@@ -115,11 +150,7 @@ def seed(url: str, data: Path, count: int, port: int) -> None:
     from core.actor import Actor
 
     actor = Actor(org_id=admin.org_id, user_id=admin.id, label="boss")
-    with app.tx() as session:
-        shop = Shop(org_id=actor.org_id, platform="import", platform_shop_id="bench", name="线下店")
-        session.add(shop)
-        session.flush()
-        shop_id = shop.id
+    shop_id = _shop(app, actor, data)
     paid = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
     orders = []
     for i in range(count):
@@ -347,6 +378,37 @@ def _measure(
     return {**result, "first_label_s": first, "create_s": job["create_s"], "bytes": printer.total}
 
 
+def _start_sandbox(data: Path, latency_ms: int):  # type: ignore[no-untyped-def]
+    """The sandbox gateway in a child process; where children find it."""
+    import httpx
+
+    from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxProcess
+
+    sandbox = SandboxProcess(
+        SandboxConfig(orders=0, shops=1, history_days=1.0, rate_limits=False), prerender=False
+    )
+    sandbox.start()
+    (data / "platform.json").write_text(json.dumps({"pinduoduo": sandbox.client_settings()}))
+    (data / "control.txt").write_text(sandbox.control_url)
+    # `slow` answers after a quarter of `delay` (0: at once), and counts each call
+    spec = f"slow=1@pdd.order.status.get,delay={4 * latency_ms / 1000}"
+    httpx.put(f"{sandbox.control_url}/faults", json={"spec": spec}, timeout=30).raise_for_status()
+    return sandbox
+
+
+def _status_calls(sandbox) -> int:  # type: ignore[no-untyped-def]
+    """`pdd.order.status.get` calls the sandbox answered (its request log by API)."""
+    import httpx
+
+    summary = httpx.get(f"{sandbox.control_url}/faults", timeout=30).json()
+    return sum(
+        n
+        for api, kinds in summary["by_api"].items()
+        if api == "pdd.order.status.get"
+        for n in kinds.values()
+    )
+
+
 def ratio(labels_per_s: float) -> str:
     return f"= {labels_per_s / PAPER_LABELS_PER_SECOND:,.0f} printers' paper speed"
 
@@ -360,6 +422,17 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs per figure")
     parser.add_argument(
         "--render-processes", default="auto", help="render pool size (auto: one per spare core)"
+    )
+    parser.add_argument(
+        "--live-check",
+        action="store_true",
+        help="orders of a shop bound to the sandbox: the live refund check runs",
+    )
+    parser.add_argument(
+        "--status-latency-ms",
+        type=int,
+        default=0,
+        help="with --live-check: each status answer this much slower",
     )
     parser.add_argument("--json", action="store_true", help="figures as JSON on stdout")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -385,17 +458,25 @@ def main() -> int:
 
     (data / "bench.key").write_text(generate_key())
     dbs = Databases(args.backend, work)
+    sandbox = _start_sandbox(data, args.status_latency_ms) if args.live_check else None
     say = (lambda text: print(text, file=sys.stderr)) if args.json else print
     figures: dict[str, object] = {
         "labels": args.labels,
         "backend": args.backend,
         "cpus": os.cpu_count(),
         "render_processes": args.render_processes,
+        "live_check": args.live_check,
+        "status_latency_ms": args.status_latency_ms if args.live_check else None,
     }
     say(
         f"# print bench: {args.labels:,} labels, {args.backend}; {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}; "
         f"paper speed 57.3 labels/min per printer; render processes: {args.render_processes}"
+        + (
+            f"; live refund check against the sandbox, +{args.status_latency_ms} ms per call"
+            if args.live_check
+            else ""
+        )
     )
     failures = []
     try:
@@ -453,7 +534,12 @@ def main() -> int:
             )
         figures["peak_rss_ratio"] = round(1 + growth, 3)
         say(f"peak_rss ratio {large:,}/{small:,}: {1 + growth:.3f} (target ≤ 1.10)")
+        if sandbox is not None:
+            figures["status_calls"] = _status_calls(sandbox)
+            say(f"status calls {figures['status_calls']:,} over every run (100 orders a call)")
     finally:
+        if sandbox is not None:
+            sandbox.stop()
         if args.backend == "postgres":
             dbs.drop_all()
         shutil.rmtree(work, ignore_errors=True)
