@@ -10,10 +10,11 @@ platform says is refunding, refunded or cancelled is stored so at once — its r
 status, on hold with the reason, its packages held (`core.orders.package_holds`) — and
 one critical alert names them all at the end of the walk.
 
-Printers never overtake the check: a printer thread calls `wait_through(position)` before
-it loads a page of items, and the runner's own check (`documents.problem`) then fails
-held labels with the reason instead of printing them. The first label waits for one
-status call, not for the whole batch; later calls overlap with printing (100 labels take
+Printers never overtake the check: a printer thread renders while the check runs, but
+calls `wait_through(position)` before it sends a chunk, and the step that marks items
+`sending` (`core.printing.states`) refuses those whose package is on hold, naming the
+reason. The first label waits for one status call at most, overlapped with its
+rendering, not for the whole batch; later calls overlap with printing (100 labels take
 0.5 s at 200 labels/s, a status call well under that).
 
 The check is a safety net, not a gate: when a platform cannot be asked (an outage, no

@@ -83,12 +83,16 @@ class _Statements:
         printable = exists().where(
             WAYBILLS.c.id == ITEMS.c.waybill_id, WAYBILLS.c.status.in_(PRINTABLE_WAYBILL_STATUSES)
         )
+        # A hold that arrived after the label was rendered (a refund: the sync, the live
+        # check a step ahead) still stops it here, in the transaction that marks it sent.
+        held = exists().where(PACKAGES.c.id == ITEMS.c.package_id, PACKAGES.c.status == "on_hold")
         self.start = (
             update(ITEMS)
             .where(
                 chosen(ITEMS.c.id),
                 ITEMS.c.state == "queued",
                 or_(ITEMS.c.waybill_id.is_(None), printable),
+                ~held,
             )
             .values(
                 state="sending",
@@ -102,6 +106,11 @@ class _Statements:
             select(ITEMS.c.id, WAYBILLS.c.number, WAYBILLS.c.status)
             .join(WAYBILLS, WAYBILLS.c.id == ITEMS.c.waybill_id)
             .where(chosen(ITEMS.c.id), WAYBILLS.c.status.not_in(PRINTABLE_WAYBILL_STATUSES))
+        )
+        self.held = (
+            select(ITEMS.c.id, PACKAGES.c.id, PACKAGES.c.hold_reason)
+            .join(PACKAGES, PACKAGES.c.id == ITEMS.c.package_id)
+            .where(chosen(ITEMS.c.id), PACKAGES.c.status == "on_hold")
         )
 
 
@@ -176,9 +185,14 @@ def step(conn: Connection, lease: JobLease, change: Step) -> StepResult:
             left = [i for i in wanted if i not in started]
             sql, ids = _ids(left)
             refused = {
-                i: f"waybill {n} is {s}; it cannot be printed"
-                for i, n, s in conn.execute(sql.unprintable, {"ids": ids})
+                i: f"package {p} is on_hold" + (f": {why}" if why else "")
+                for i, p, why in conn.execute(sql.held, {"ids": ids})
             }
+            refused.update(
+                (i, f"waybill {n} is {s}; it cannot be printed")
+                for i, n, s in conn.execute(sql.unprintable, {"ids": ids})
+                if i not in refused
+            )
             if refused:
                 _each(conn, _FAIL, refused)
                 fence(conn, lease, failed_items=len(refused))

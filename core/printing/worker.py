@@ -111,8 +111,6 @@ class PrinterWorker:
             if not rows:
                 return
             refs = [docs.ItemRef(*row) for row in rows]
-            if self.run.refund_check is not None:  # its refunds held before the page loads
-                self.run.refund_check.wait_through(refs[-1].position)
             with self.run.app.tx() as session:
                 sources = docs.load_sources(session, refs)
                 extra = self._page_extras(session, refs)
@@ -140,6 +138,10 @@ class PrinterWorker:
     def _print(self, device, renderer: ChunkRenderer, prepared: Prepared) -> bool:  # type: ignore[no-untyped-def]
         """Record, send, and (in the next step) finish one prepared chunk."""
         content = renderer.result(prepared)
+        if self.run.refund_check is not None and prepared.item_ids:
+            # 退款拦截: rendered meanwhile; sent only once the live check has passed it
+            # (a package it holds is refused by the step below)
+            self.run.refund_check.wait_through(max(prepared.positions().values()))
         refs = {i: self._task_id(prepared.refs[i]) for i in prepared.item_ids}
         result = self._step(
             Step(

@@ -8,6 +8,7 @@ import time
 
 from sqlalchemy import select
 
+from core.desk.holds import hold_orders
 from core.models import Alert, Order, Package, PackageLine, PrintJobItem
 from core.printing import interception, run_state
 from core.printing.jobs import create_job
@@ -102,3 +103,40 @@ def test_the_check_walks_ahead_of_the_printer_step_by_step(rig, listener, monkey
     assert first_label < walk_over - 0.4, "the first label waited for every status call"
     with rig.app.tx() as session:
         assert session.get(Order, order_ids[-1]).on_hold
+
+
+def test_a_hold_after_the_label_was_rendered_still_stops_it(rig, listener) -> None:
+    """The page's data is read before its labels render; a hold that lands after that (a
+    sync bringing a refund, a person) is caught where the item is marked sent."""
+    rig.text_printer("gp-1", listener.port)
+    order_ids = rig.load_orders(count=3)
+    account = rig.account("YTO")
+    job = create_job(
+        rig.app, rig.org.admin, order_ids, ["gp-1"], template=TEXT, carrier_account=account.name
+    )
+    with rig.app.tx() as session:
+        last = session.scalar(select(Order.platform_order_no).where(Order.id == order_ids[-1]))
+    held: list[str] = []
+
+    def hold_after_the_first_label(event) -> None:  # type: ignore[no-untyped-def]
+        if event.item_state == "done" and not held:
+            held.append(last)
+            hold_orders(rig.app, rig.org.admin, [last], reason="买家来电拦截")
+
+    result = run_job(
+        rig.app,
+        rig.org.admin,
+        job.job_id,
+        on_progress=hold_after_the_first_label,
+        render_processes=0,
+    )
+    assert held == [last]
+    assert (result.done, result.failed) == (2, 1)
+    with rig.app.tx() as session:
+        failed = session.scalars(
+            select(PrintJobItem).where(
+                PrintJobItem.job_id == job.job_id, PrintJobItem.state == "failed"
+            )
+        ).one()
+        assert "is on_hold: 买家来电拦截" in failed.last_error
+    streams.settle(listener, 2)
