@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_db import fresh_database  # noqa: E402 - a sibling module: bench/ is the script's dir
+from calibration import loop_seconds  # noqa: E402 - a sibling module too
 from sqlalchemy import text  # noqa: E402
 
 from core import clock, crypto  # noqa: E402
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if "postgres" in backends and not os.environ.get("ORDERHUB_TEST_PG_URL"):
         print("# PostgreSQL skipped: set ORDERHUB_TEST_PG_URL", file=sys.stderr)
         backends.remove("postgres")
-    figures: dict[str, object] = {"size": args.size, "calibration_s": _calibrate()}
+    figures: dict[str, object] = {"size": args.size, "calibration_s": loop_seconds()}
     ok = True
     clock.set_clock(lambda: NOW)
     try:
@@ -77,15 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
     _report(figures, backends, args.json)
     return 0 if ok else 1
-
-
-def _calibrate() -> float:
-    """Seconds a plain 20,000,000-step loop takes (run for 5,000,000 steps, times four)."""
-    started = time.perf_counter()
-    total = 0
-    for i in range(5_000_000):
-        total += i
-    return round(4 * (time.perf_counter() - started), 3)
 
 
 def _run(backend: str, size: int) -> dict[str, object]:

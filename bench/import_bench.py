@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_db import fresh_database  # noqa: E402 - a sibling module: bench/ is the script's dir
+from calibration import line as calibration_line  # noqa: E402 - a sibling module too
 
 HEADER = (  # noqa: SIM905 - the export's header line, as it reads
     "商品,订单号,订单状态,商品总价(元),店铺优惠折扣(元),平台优惠折扣(元),邮费(元),上门安装费(元),"
@@ -256,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, backend {args.backend}"
     )
+    print(calibration_line())
     pace = "met" if elapsed <= 10 * args.size / 100_000 else "MISSED"
     print(f"elapsed_s {elapsed:.2f}  (target: 100000 rows in <= 10 s; pace {pace})")
     print(f"rows_per_s {args.size / elapsed:,.0f}")

@@ -40,6 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.calibration import line as calibration_line  # noqa: E402
 from core.contracts import OrderWindow  # noqa: E402
 from plugins.platforms.pinduoduo import mapping  # noqa: E402
 from plugins.platforms.pinduoduo.platform import INCREMENT, PinduoduoPlatform  # noqa: E402
@@ -204,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, (cpu, wall) in figures.items():
         print(f"  {name:<20} {cpu:8.1f} {wall:8.1f}")
     print(f"machine: {os.cpu_count()} CPUs, load average {[round(x, 2) for x in os.getloadavg()]}")
+    print(calibration_line())
     return 0
 
 

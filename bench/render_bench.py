@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.calibration import line as calibration_line
 from core.contracts.renderer import RenderRequest
 from core.templates import ItemLine, Party, builtin_template
 from core.templates.samples import ITEMS, sample_label
@@ -106,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.repeats}; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"one process; printer = {PRINTER_LABELS_PER_MIN} labels/min"
     )
+    print(calibration_line())
     for language in languages:
         reqs = requests(language, args.labels, args.template, args.dpi)
         modes = [False] + ([True] if RENDERERS[language].SUPPORTS_BATCH else [])

@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.bench_db import fresh_database  # noqa: E402
+from bench.calibration import loop_seconds  # noqa: E402
 from core import crypto  # noqa: E402
 from core.actor import Actor  # noqa: E402
 from core.config import (  # noqa: E402
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         "size": args.size,
         "workers": args.workers,
         "backend": args.backend,
-        "calibration_s": _calibrate(),
+        "calibration_s": loop_seconds(),
     }
     work = Path(tempfile.mkdtemp(prefix="shipback-bench-"))
     url, cleanup = fresh_database(args.backend, work)
@@ -280,15 +281,6 @@ def _child(settings_path: str, owner: str, go: str) -> int:
     app.close()
     print(json.dumps(result))
     return 0
-
-
-def _calibrate() -> float:
-    """Seconds a plain 20,000,000-step loop takes (run for 5,000,000 steps, times four)."""
-    started = time.perf_counter()
-    total = 0
-    for i in range(5_000_000):
-        total += i
-    return round(4 * (time.perf_counter() - started), 3)
 
 
 def _process_cpu(pid: int) -> float:

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_db import fresh_database  # noqa: E402 - a sibling module: bench/ is the script's dir
+from calibration import loop_seconds  # noqa: E402 - a sibling module too
 
 from core import crypto  # noqa: E402
 from core.accounts.users import create_org_with_admin  # noqa: E402
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["pass"] = figures["orders_per_s"] >= TARGET
     figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
     figures["cpus"] = os.cpu_count()
+    figures["calibration_s"] = loop_seconds()
     _report(figures, args.json)
     return 0 if figures["stored"] == args.orders else 1
 
@@ -251,7 +253,8 @@ def _report(figures: dict, as_json: bool) -> None:
         )
     print(
         f"machine: {figures['cpus']} CPUs, load average {figures['load_average']}, "
-        f"backend {figures['backend']}"
+        f"backend {figures['backend']}; a plain 20,000,000-step loop: "
+        f"{figures['calibration_s']:.2f} s"
     )
     print(f"target ≥ {figures['target_orders_per_s']:,} orders/s: {verdict}")
 
