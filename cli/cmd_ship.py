@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     conf.add_argument(
         "--filter",
         metavar="QUERY",
-        help='the packages of every order a desk filter selects, e.g. "tab:已打印 shop:旗舰店"',
+        help='the packages of every order a desk filter selects, e.g. "status:printed shop:旗舰店"',
     )
     conf.add_argument(
         "--all",
