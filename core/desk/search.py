@@ -1,11 +1,16 @@
 """Searching the org's orders with the desk's filter language: pages, sorting, tab counts.
 
-`search_orders` answers one page of `OrderRow`s and an opaque cursor for the next page.
-Paging is by keyset — the cursor holds the last row's sort value and id, not an offset —
+`search_orders` answers one page of `OrderRow`s and opaque cursors for the pages after and
+before it. Paging is by keyset — a cursor holds a row's sort value and id, not an offset —
 so a page never repeats or skips a row when orders arrive meanwhile, and page 1,000 costs
-what page 1 does. Rows without the sort value (an order without a payment time) come after
-all the others, in id order: the query runs in two phases, each an index range, instead of
-sorting NULLs in SQL (which no index of either backend serves the same way).
+what page 1 does. It runs both ways: `before=` a page's `prev_cursor` answers the page just
+before it and `last=True` the last page, so a screen scrolling through 100,000 orders holds
+only the few pages in view and jumps to the end without reading what lies between.
+
+Rows without the sort value (an order without a payment time) come after all the others,
+in id order: the query runs in two phases, each an index range, instead of sorting NULLs
+in SQL (which no index of either backend serves the same way); backwards, the phases run
+in reverse.
 
 A cursor is signed with a keyed hash of the installation's key and tied to the filter and
 sort it was made for, so an edited, damaged or borrowed cursor is refused with a clear
@@ -55,6 +60,7 @@ class Page:
     rows: tuple[OrderRow, ...]
     next_cursor: str | None  # None on the last page
     query: str  # the filter in canonical form
+    prev_cursor: str | None = None  # None on the first page (and on a page read from the start)
 
 
 @dataclass(frozen=True)
@@ -73,20 +79,36 @@ def search_orders(
     query: str | Query | None = "",
     *,
     after: str | None = None,
+    before: str | None = None,
+    last: bool = False,
     limit: int | None = None,
 ) -> Page:
-    """One page of the org's orders matching `query`; `after` is the previous page's
-    `next_cursor`. The page size is `limit`, else the query's `limit:`, else 100."""
+    """One page of the org's orders matching `query`: the first, the one after `after` (a
+    page's `next_cursor`), the one before `before` (a page's `prev_cursor`) or, with
+    `last`, the last. The page size is `limit`, else the query's `limit:`, else 100."""
     found = as_query(query)
     size = limit if limit is not None else (found.limit or DEFAULT_PAGE)
     if not 1 <= size <= MAX_PAGE:
         raise ValidationError(f"limit: a page holds 1 to {MAX_PAGE} orders", field="limit")
+    if (after is not None) + (before is not None) + last > 1:
+        raise ValidationError("give at most one of after, before and last", field="cursor")
     with app.tx() as session:
         authz.require(session, actor, "order.view")
         scope = predicates.Scope(actor.org_id, app.keyring, clock.now())
-        ids, cursor = page_ids(session, scope, found, after, size)
+        if before is not None or last:
+            keys = _keys_before(session, scope, found, before, size)
+            newer, older = before is not None, keys.more
+        else:
+            keys = _keys_after(session, scope, found, after, size)
+            newer, older = keys.more, after is not None
+        ids = [i for i, _ in keys.page]
         rows = order_rows(session, actor.org_id, ids)
-    return Page(tuple(rows), cursor, found.format())
+    return Page(
+        tuple(rows),
+        keys.cursor_at(-1) if newer and keys.page else None,
+        found.format(),
+        keys.cursor_at(0) if older and keys.page else None,
+    )
 
 
 def count_tabs(app: App, actor: Actor, query: str | Query | None = "") -> TabCounts:
@@ -144,10 +166,36 @@ def matching_ids(
 # ---------------------------------------------------------------- keyset paging
 
 
+@dataclass(frozen=True)
+class _Keys:
+    """One page of (id, sort value) in list order, and whether rows lie beyond it."""
+
+    page: list[tuple[int, object]]
+    more: bool
+    keyring: Keyring
+    fingerprint: str
+    by_id: bool
+
+    def cursor_at(self, index: int) -> str:
+        """The cursor of the page's row `index`: `after=` it reads on, `before=` it goes back."""
+        row_id, value = self.page[index]
+        phase = 1 if value is None and not self.by_id else 0
+        return _write_cursor(self.keyring, self.fingerprint, phase, value, row_id)
+
+
 def page_ids(
     session: Session, scope: predicates.Scope, query: Query, after: str | None, size: int
 ) -> tuple[list[int], str | None]:
     """Ids of one page and the cursor after it (None when nothing follows)."""
+    keys = _keys_after(session, scope, query, after, size)
+    cursor = keys.cursor_at(-1) if keys.more and keys.page else None
+    return [i for i, _ in keys.page], cursor
+
+
+def _keys_after(
+    session: Session, scope: predicates.Scope, query: Query, after: str | None, size: int
+) -> _Keys:
+    """Rows with the sort value first (by value, then id), then those without it (by id)."""
     sort = query.sort or DEFAULT_SORT
     descending, column = sort.startswith("-"), SORT_COLUMNS[sort.lstrip("-")]
     fingerprint = _fingerprint(scope.keyring, query, sort)
@@ -155,7 +203,7 @@ def page_ids(
     if after:
         phase, last_value, last_id = _read_cursor(scope.keyring, after, fingerprint)
     clauses = predicates.where(query, scope)
-    found: list[tuple[int, datetime | int | None]] = []
+    found: list[tuple[int, object]] = []
     if phase == 0:
         stmt = _phase_select(column, clauses, descending, valued=True)
         if last_id is not None:
@@ -171,12 +219,40 @@ def page_ids(
             stmt = stmt.where(Order.id < last_id if descending else Order.id > last_id)
         more = session.execute(stmt.limit(size + 1 - len(found)))
         found += [(r[0], None) for r in more]
-    if len(found) <= size:
-        return [i for i, _ in found], None
-    page = found[:size]
-    last_id, value = page[-1]
-    in_phase = 1 if value is None and column is not Order.id else 0
-    return [i for i, _ in page], _write_cursor(scope.keyring, fingerprint, in_phase, value, last_id)
+    by_id = column is Order.id
+    return _Keys(found[:size], len(found) > size, scope.keyring, fingerprint, by_id)
+
+
+def _keys_before(
+    session: Session, scope: predicates.Scope, query: Query, before: str | None, size: int
+) -> _Keys:
+    """`_keys_after` walked backwards from `before` (from the end when None): the rows
+    without the sort value last-first, then those with it; answered in list order."""
+    sort = query.sort or DEFAULT_SORT
+    descending, column = sort.startswith("-"), SORT_COLUMNS[sort.lstrip("-")]
+    fingerprint = _fingerprint(scope.keyring, query, sort)
+    by_id = column is Order.id
+    phase, mark_value, mark_id = (0 if by_id or not _may_be_empty(query, sort) else 1, None, None)
+    if before:
+        phase, mark_value, mark_id = _read_cursor(scope.keyring, before, fingerprint)
+    clauses = predicates.where(query, scope)
+    found: list[tuple[int, object]] = []
+    if phase == 1:
+        stmt = _phase_select(column, clauses, not descending, valued=False)
+        if mark_id is not None:
+            stmt = stmt.where(Order.id > mark_id if descending else Order.id < mark_id)
+        found = [(r[0], None) for r in session.execute(stmt.limit(size + 1))]
+        if len(found) <= size:
+            phase, mark_id = 0, None
+    if phase == 0:
+        stmt = _phase_select(column, clauses, not descending, valued=True)
+        if mark_id is not None:
+            edge = tuple_(column, Order.id)
+            mark = tuple_(_bind(column, mark_value), literal(mark_id, Order.id.type))
+            stmt = stmt.where(edge > mark if descending else edge < mark)
+        found += [(r[0], r[1]) for r in session.execute(stmt.limit(size + 1 - len(found)))]
+    page = list(reversed(found[:size]))
+    return _Keys(page, len(found) > size, scope.keyring, fingerprint, by_id)
 
 
 def _may_be_empty(query: Query, sort: str) -> bool:
