@@ -1,0 +1,37 @@
+"""`orderhub tui` — the terminal UI (`tui.app.make_app`), Chinese unless `--lang en`.
+
+Without `--as` the operator signs in (password, then the TOTP code when enrolled) and the
+session expires like any other. `--as USER` acts as that user of the org from the host,
+as the other commands do (`cli.common.acting_actor`); `--org` picks the org when there
+are several.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.common import acting_actor, add_org_option, settings_from
+from core.startup import open_app
+from tui.app import make_app
+from tui.i18n import LANGUAGES
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("tui", help="the terminal UI: order desk, printing, pack station")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="zh", help="language of the UI (default zh)"
+    )
+    parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+    add_org_option(parser)
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    core = open_app(settings)
+    try:
+        actor = acting_actor(core, args) if args.as_user else None
+        make_app(settings, actor, lang=args.lang, core=core).run()
+    finally:
+        core.close()
+    return 0

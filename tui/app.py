@@ -1,0 +1,205 @@
+"""`make_app`: the one way to build the terminal UI, shared by `orderhub tui` and the tests.
+
+`OrderhubApp` holds the core handle (`core.app.App`, opened by `core.startup.open_app`
+like the CLI's, or passed in already open by a test), the session (`tui.session`) and the
+UI's options. It owns three things every screen needs:
+
+- `attempt(call)` and `in_background(call, then)`: every service call of the UI. They check
+  the session first (an expired one sends the operator to the login screen) and turn a
+  failure into a notification (`tui.errors`), never a traceback;
+- the first screen: the login screen without a session, else the order desk;
+- the app-wide actions (quit, log out, the command palette).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker
+
+from core import clock as core_clock
+from core.actor import Actor
+from core.app import App as CoreApp
+from core.config import Settings
+from core.errors import AuthenticationFailed
+from core.startup import open_app
+from tui import errors
+from tui.actions import ActionsProvider, ScreenAction, bindings_of, translated
+from tui.errors import REPORTED, Reported
+from tui.i18n import set_language, t
+from tui.screens import home_screen
+from tui.screens.login import LoginScreen
+from tui.session import Session, session_for, sign_out
+
+T = TypeVar("T")
+STYLES = Path(__file__).parent / "styles"
+MAX_NOTICES = 50
+
+
+@dataclass(frozen=True)
+class Options:
+    lang: str = "zh"
+    cursor_blink: bool = True  # tests and snapshots turn it off
+    log_dir: Path | None = None  # where unexpected errors are logged (tui.log)
+    page_size: int = 100  # orders per keyset page of the desk's table
+
+
+class OrderhubApp(App[None]):
+    TITLE = "orderhub"
+    CSS_PATH: ClassVar = sorted(STYLES.glob("*.tcss"))
+    COMMANDS: ClassVar = {ActionsProvider}
+    ACTIONS: ClassVar[tuple[ScreenAction, ...]] = (
+        ScreenAction("quit", "ctrl+q", "app.quit", "app.quit.help", priority=True),
+        ScreenAction("logout", None, "app.logout", "app.logout.help"),
+    )
+    BINDINGS: ClassVar = [
+        *bindings_of(ACTIONS),
+        Binding("ctrl+p", "command_palette", "app.palette", show=False, priority=True),
+        Binding("ctrl+c", "quit", show=False),
+    ]
+
+    def __init__(
+        self, core: CoreApp, session: Session | None, options: Options, *, owns_core: bool
+    ) -> None:
+        set_language(options.lang)
+        super().__init__()
+        self._bindings = translated(self._bindings)
+        self.core = core
+        self.session = session
+        self.options = options
+        self.notices: list[errors.Notice] = []  # newest last; the operator's message history
+        self._owns_core = owns_core
+        self.title = t("app.title")
+
+    # ------------------------------------------------------------ screens
+
+    def on_mount(self) -> None:
+        if self.session is None:
+            self.push_screen(LoginScreen())
+        else:
+            self.push_screen(home_screen())
+
+    def on_unmount(self) -> None:
+        if self._owns_core:
+            self.core.close()
+
+    def signed_in(self, session: Session) -> None:
+        """The login screen's success: the home screen replaces it."""
+        self.session = session
+        self.switch_screen(home_screen())
+
+    def action_logout(self) -> None:
+        session = self.session
+        if session is not None:
+            self.attempt(lambda: sign_out(self.core, session), check_session=False)
+        self._back_to_login(LoginScreen())
+
+    def session_expired(self) -> None:
+        self._back_to_login(LoginScreen(notice=t("app.session_expired")))
+
+    def _back_to_login(self, screen: LoginScreen) -> None:
+        self.session = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(screen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "logout":
+            return self.session is not None and self.session.token is not None
+        return True
+
+    # ------------------------------------------------------------ service calls
+
+    @property
+    def actor(self) -> Actor:
+        if self.session is None:
+            raise AuthenticationFailed(t("app.session_expired"))
+        return self.session.actor
+
+    def attempt(self, call: Callable[[], T], *, check_session: bool = True) -> T | Reported:
+        """Run `call` (a service call) now; a failure is reported and `REPORTED` returned."""
+        try:
+            if check_session and self.session is not None:
+                self.session.check(self.core)
+            return call()
+        except AuthenticationFailed as exc:
+            if check_session and self.session is not None and self.session.token is not None:
+                self.session_expired()
+                return REPORTED
+            self.report(exc)
+        except Exception as exc:
+            self.report(exc)
+        return REPORTED
+
+    def in_background(
+        self, call: Callable[[], T], then: Callable[[T], None], *, group: str
+    ) -> Worker[None]:
+        """Run `call` in a thread (the newest call of a `group` wins), `then` on its answer."""
+
+        def work() -> None:
+            answer = self.attempt_from_thread(call)
+            if not isinstance(answer, Reported):
+                self.call_from_thread(then, answer)
+
+        return self.run_worker(work, group=group, exclusive=True, thread=True, exit_on_error=False)
+
+    def attempt_from_thread(self, call: Callable[[], T]) -> T | Reported:
+        try:
+            if self.session is not None:
+                self.session.check(self.core)
+            return call()
+        except AuthenticationFailed as exc:
+            if self.session is not None and self.session.token is not None:
+                self.call_from_thread(self.session_expired)
+            else:
+                self.call_from_thread(self.report, exc)
+        except Exception as exc:
+            self.call_from_thread(self.report, exc)
+        return REPORTED
+
+    def report(self, exc: BaseException) -> None:
+        """Tell the operator what went wrong (`tui.errors`): a notification, no traceback."""
+        self.tell(errors.describe(exc, self.options.log_dir))
+
+    def tell(self, notice: errors.Notice) -> None:
+        self.notices = [*self.notices[-(MAX_NOTICES - 1) :], notice]
+        self.notify(notice.message, title=notice.title, severity=notice.severity)
+
+    def inform(self, message: str, title: str = "") -> None:
+        """A success or information notice."""
+        self.tell(errors.Notice(title, message, "information"))
+
+
+def make_app(
+    settings: Settings | None,
+    actor: Actor | None,
+    *,
+    lang: str = "zh",
+    core: CoreApp | None = None,
+    clock: Callable[[], datetime] | None = None,
+    session_token: str | None = None,
+    cursor_blink: bool = True,
+    page_size: int = 100,
+) -> OrderhubApp:
+    """The terminal UI over `core` (opened from `settings` when not given).
+
+    `actor`: who is working — None shows the login screen first. `clock` replaces core's
+    clock (`core.clock.set_clock`; tests freeze it). `session_token`: the token of a
+    sign-in, checked before each action.
+    """
+    owns = core is None
+    if core is None:
+        core = open_app(settings)
+    if clock is not None:
+        core_clock.set_clock(clock)
+    log_dir = core.settings.data_dir
+    errors.install_log(log_dir)
+    options = Options(lang, cursor_blink, log_dir, page_size)
+    session = session_for(core, actor, session_token) if actor is not None else None
+    return OrderhubApp(core, session, options, owns_core=owns)

@@ -1,0 +1,43 @@
+"""Messages of the whole app: its title, the key bindings every screen has, errors."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app.title": ("orderhub 订单中心", "orderhub order hub"),
+    "app.quit": ("退出", "Quit"),
+    "app.palette": ("命令", "Commands"),
+    "app.back": ("返回", "Back"),
+    "app.logout": ("退出登录", "Log out"),
+    "app.logout.help": ("结束会话，回到登录界面", "End the session and return to the login screen"),
+    "app.quit.help": ("关闭 orderhub 终端界面", "Close the orderhub terminal UI"),
+    "app.palette.placeholder": ("搜索命令…", "Search for a command…"),
+    "app.signed_in": ("{user} · {org}", "{user} · {org}"),
+    "app.system_user": ("本机系统账号", "host system account"),
+    "app.ok": ("确定", "OK"),
+    "app.cancel": ("取消", "Cancel"),
+    "app.loading": ("加载中…", "Loading…"),
+    # Errors: a title per kind of core error (core.errors), the core's message below it.
+    "app.error.validation_error": ("输入有误", "Check the input"),
+    "app.error.not_found": ("未找到", "Not found"),
+    "app.error.conflict": ("操作冲突", "Conflict"),
+    "app.error.authentication_failed": ("登录失败", "Sign-in failed"),
+    "app.error.account_locked": ("账号已锁定", "Account locked"),
+    "app.error.second_factor_required": ("需要动态验证码", "Code required"),
+    "app.error.permission_denied": ("权限不足", "Permission denied"),
+    "app.error.permission_named": (
+        "需要权限：{permission}（{name}）",
+        "Needs permission {permission} ({name})",
+    ),
+    "app.error.not_supported": ("不支持此操作", "Not supported"),
+    "app.error.configuration_error": ("配置错误", "Configuration error"),
+    "app.error.device_not_found": ("找不到设备", "Device not found"),
+    "app.error.plugin_error": ("插件错误", "Plugin error"),
+    "app.error.external_error": ("外部服务出错", "External service failed"),
+    "app.error.external_retry": ("稍后可重试", "Worth retrying later"),
+    "app.error.error": ("操作失败", "Failed"),
+    "app.error.database": ("数据库不可用", "Database unavailable"),
+    "app.error.unexpected": ("内部错误", "Internal error"),
+    "app.error.unexpected_detail": (
+        "意外错误（{kind}），详情已写入日志 {log}",
+        "Unexpected error ({kind}); details are in the log {log}",
+    ),
+    "app.session_expired": ("会话已过期，请重新登录", "Your session has expired; sign in again"),
+}

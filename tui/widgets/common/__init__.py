@@ -1,0 +1,1 @@
+"""Widgets several screens use: inputs that honour the app's options."""
