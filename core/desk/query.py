@@ -107,6 +107,19 @@ _TEXT_KEYS = (
 _TIME_KEYS = ("created", "paid", "due")
 _SINGLE_KEYS = ("sort", "limit")
 KEYS: tuple[str, ...] = (*_ENUMS, *_TEXT_KEYS, *_TIME_KEYS, *_SINGLE_KEYS)
+DUE_WORDS = ("overdue", "today", "<24h")
+
+
+def choices(key: str) -> tuple[str, ...]:
+    """The values `key` takes from a fixed list, for front ends that complete a filter as
+    it is typed; () for keys whose values are free (names, numbers, times)."""
+    if key == "sort":
+        return SORTS
+    if key == "due":
+        return DUE_WORDS
+    return _ENUMS.get(key, ())
+
+
 #: `print --filter`'s older keys and the comparison each stands for.
 LEGACY_KEYS = {"paid_from": ("paid", ">="), "paid_to": ("paid", "<=")}
 _COMPARISONS = (">=", "<=", ">", "<")

@@ -24,3 +24,17 @@ def test_login(snap_compare, make_tui, acme: OrgFixture, tui_clock, lang: str, s
         await pilot.press(*"boss")
 
     assert snap_compare(make_tui(None, lang=lang), terminal_size=SIZES[size], run_before=typed)
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+@pytest.mark.parametrize("lang", LANGS)
+def test_desk(snap_compare, make_tui, acme: OrgFixture, desk_world, lang: str, size: str) -> None:
+    """The exception tab, two orders picked, the cursor on the third."""
+
+    async def picked(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("2", "space", "space")
+        await settle(pilot)
+
+    tui = make_tui(acme.admin, lang=lang)
+    assert snap_compare(tui, terminal_size=SIZES[size], run_before=picked)
