@@ -38,3 +38,17 @@ def test_desk(snap_compare, make_tui, acme: OrgFixture, desk_world, lang: str, s
 
     tui = make_tui(acme.admin, lang=lang)
     assert snap_compare(tui, terminal_size=SIZES[size], run_before=picked)
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+@pytest.mark.parametrize("lang", LANGS)
+def test_detail(snap_compare, make_tui, acme: OrgFixture, desk_world, lang: str, size: str) -> None:
+    """The first order of the exception tab, receiver masked."""
+
+    async def opened(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+
+    tui = make_tui(acme.admin, lang=lang)
+    assert snap_compare(tui, terminal_size=SIZES[size], run_before=opened)

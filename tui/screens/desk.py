@@ -27,6 +27,7 @@ from tui.actions import ScreenAction
 from tui.i18n import t
 from tui.screens.base import OrderhubScreen
 from tui.screens.desk_batch import BATCH_ACTIONS, BatchActions
+from tui.screens.detail import DetailScreen
 from tui.widgets.common.header import TopBar
 from tui.widgets.desk import feed
 from tui.widgets.desk.completion import Known
@@ -43,6 +44,7 @@ NAVIGATION = (
     ScreenAction("next_tab", "right_square_bracket", "desk.next_tab", "desk.next_tab.help", False),
     ScreenAction("prev_tab", "left_square_bracket", "desk.prev_tab", "desk.prev_tab.help", False),
     ScreenAction("refresh", "ctrl+r", "desk.refresh", "desk.refresh.help", False),
+    ScreenAction("open", None, "desk.open", "desk.open.help"),
     ScreenAction("first", None, "desk.first", "desk.first.help"),
     ScreenAction("last", None, "desk.last", "desk.last.help"),
 )
@@ -228,3 +230,14 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         if isinstance(text, str):
             self.query_one(FilterBar).set_text(text)
             self.apply_filter(text)
+
+    # ------------------------------------------------------------ opening an order
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        row = self.table.current
+        if row is not None:
+            self.app.push_screen(DetailScreen(row.order_no, row.shop), lambda _: self.reload())
