@@ -74,7 +74,9 @@ class ChoiceDialog(OrderhubModal[str | None]):
 
     def on_mount(self) -> None:
         if self.choices:
-            self.query_one(OptionList).focus()
+            options = self.query_one(OptionList)
+            options.highlighted = 0
+            options.focus()
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
