@@ -17,6 +17,7 @@ from functools import partial
 
 from textual.binding import Binding, BindingsMap
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 from textual.dom import DOMNode
 
 from tui.i18n import has, t
@@ -54,12 +55,15 @@ def translated(bindings: BindingsMap) -> BindingsMap:
 def offered(node: DOMNode) -> Iterator[ScreenAction]:
     """The actions of `node` that may run now (its `check_action` does not refuse them)."""
     for action in getattr(node, "ACTIONS", ()):
-        if node.check_action(action.name, ()):
+        if node.check_action(action.name.partition("(")[0], ()):
             yield action
 
 
-def key_text(action: ScreenAction) -> str:
-    return f"  [{action.key}]" if action.key else ""
+def key_text(node: DOMNode, action: ScreenAction) -> str:
+    """`  (/)`: the action's key as the footer shows it, for the palette's label."""
+    if not action.key:
+        return ""
+    return f"  ({node.app.get_key_display(action.binding())})"
 
 
 class ActionsProvider(Provider):
@@ -69,16 +73,16 @@ class ActionsProvider(Provider):
         for node in (self.screen, self.app):
             for action in offered(node):
                 run = partial(node.run_action, action.name)
-                label = t(action.label) + key_text(action)
+                label = t(action.label) + key_text(node, action)
                 yield label, t(action.help) if action.help else "", run
 
     async def discover(self) -> Hits:
         for label, help_text, run in self._entries():
-            yield DiscoveryHit(label, run, help=help_text or None)
+            yield DiscoveryHit(Content(label), run, help=help_text or None)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for label, help_text, run in self._entries():
             score = max(matcher.match(label), matcher.match(help_text) * 0.8)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), run, help=help_text or None)
+                yield Hit(score, matcher.highlight(label), run, text=label, help=help_text or None)

@@ -21,6 +21,7 @@ from typing import ClassVar, TypeVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.worker import Worker
 
 from core import clock as core_clock
@@ -108,6 +109,12 @@ class OrderhubApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(screen)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its prompt in the UI's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            palette = CommandPalette(placeholder=t("app.palette.placeholder"))
+            self.push_screen(palette)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":

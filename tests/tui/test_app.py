@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from cli.main import build_parser
 from core.accounts import auth
@@ -29,10 +30,17 @@ def test_the_palette_offers_every_action_of_the_desk(
 ) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         labels = await palette_labels(pilot)
-        for label in ("审核  [a]", "打印  [p]", "发货  [s]", "合单  [m]", "取面单  [w]"):
+        for label in (
+            "审核  (a)",
+            "打印  (p)",
+            "发货  (s)",
+            "合单  (m)",
+            "筛选  (/)",
+            "全选  (^a)",
+        ):
             assert label in labels
         assert "详情" in labels and "末条" in labels  # palette-only actions
-        assert labels[-1] == "退出  [ctrl+q]"  # the app's own come last
+        assert labels[-1] == "退出  (^q)"  # the app's own come last
         assert "退出登录" not in labels  # `--as`: no session to end
 
     drive(make_tui(acme.admin), scenario)
@@ -44,6 +52,7 @@ def test_the_palette_runs_what_is_chosen(make_tui, acme: OrgFixture, desk_world)
         await pilot.press("ctrl+p")
         await settle(pilot)
         assert isinstance(pilot.app.screen, CommandPalette)
+        assert pilot.app.screen.query_one(Input).placeholder == "搜索命令…"
         await pilot.press(*"审核", "enter")
         await settle(pilot)
         assert pilot.app.notices[-1].message == "已审核 1 单"

@@ -170,3 +170,24 @@ def test_a_read_only_user_is_refused_with_the_permission_named(
         assert numbers(pilot) == pending
 
     drive(make_tui(viewer), scenario)
+
+
+def test_saved_filters_are_saved_and_applied(app, make_tui, acme: OrgFixture, desk_world) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = desk(pilot)
+        assert set(screen.known.names["tag"]) == {"紧急", "国内快递", "VIP"}  # for completion
+        await pilot.press("0", "slash", *"tag:紧", "tab", "enter")
+        await settle(pilot)
+        assert screen.filter_text == "tag:紧急"
+        await pilot.press("ctrl+s", *"加急单", "enter")
+        await settle(pilot)
+        assert pilot.app.notices[-1].message == "已保存常用筛选 加急单"
+        await pilot.press("slash", "ctrl+u", "enter")  # clear the filter
+        await settle(pilot)
+        assert screen.filter_text == ""
+        await pilot.press("f", "enter")
+        await settle(pilot)
+        assert screen.filter_text == "tag:紧急"
+        assert numbers(pilot) == expected(app, acme.admin, "tag:紧急")
+
+    drive(make_tui(acme.admin), scenario)
