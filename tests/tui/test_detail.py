@@ -96,3 +96,16 @@ def test_the_local_remark_is_edited(app, make_tui, acme: OrgFixture, desk_world)
 
     drive(make_tui(acme.admin), scenario)
     assert show.show_order(app, acme.admin, first).local_remark == "已电话确认"
+
+
+def test_the_local_flag_is_set_from_a_list(app, make_tui, acme: OrgFixture, desk_world):
+    first = desk_world.orders[1].number
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await open_first(pilot)
+        await pilot.press("g", "down", "down", "enter")  # red, yellow, green
+        await settle(pilot)
+        assert pilot.app.notices[-1].message == "旗帜已设置"
+
+    drive(make_tui(acme.admin), scenario)
+    assert show.show_order(app, acme.admin, first).local_flag == "green"

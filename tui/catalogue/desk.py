@@ -63,6 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # Actions (footer and command palette).
     "desk.focus_filter": ("筛选", "Filter"),
     "desk.focus_filter.help": ("输入筛选条件（订单号、地区、标签…）", "Type a filter"),
+    "desk.show_tab.help": ("切换到这个状态页签", "Show this status tab"),
     "desk.next_tab": ("下一页签", "Next tab"),
     "desk.next_tab.help": ("切换到下一个状态页签", "Show the next status tab"),
     "desk.prev_tab": ("上一页签", "Previous tab"),

@@ -15,7 +15,6 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Footer
 
 from core.desk import saved_filters, search
@@ -50,9 +49,15 @@ NAVIGATION = (
 )
 
 
+#: One palette entry per tab ("异常" opens the exception queue), keys 1–9 and 0.
+TAB_ACTIONS = tuple(
+    ScreenAction(f"show_tab('{tab}')", key_of(tab), f"desk.tab.{tab}", "desk.show_tab.help", False)
+    for tab in STRIP
+)
+
+
 class DeskScreen(BatchActions, OrderhubScreen[None]):
-    ACTIONS: ClassVar = (*NAVIGATION, *BATCH_ACTIONS)
-    BINDINGS: ClassVar = [Binding(key_of(tab), f"show_tab('{tab}')", show=False) for tab in STRIP]
+    ACTIONS: ClassVar = (*NAVIGATION, *TAB_ACTIONS, *BATCH_ACTIONS)
 
     def __init__(self) -> None:
         super().__init__()

@@ -4,7 +4,8 @@ history and the audit trail in tabs.
 Read with `core.desk.show.show_order`. The receiver is masked; `v` asks the same service
 with `reveal=True`, which needs `pii.view` and records an `order.reveal` audit event — a
 user without it gets the permission refusal as a notice (`tui.errors`), and the masked
-receiver stays. `e` edits the local remark (`core.desk.edits.set_remark`, version-checked).
+receiver stays. `e` edits the local remark and `g` the local flag (`core.desk.edits`,
+version-checked: a change someone made meanwhile is a conflict, not lost).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tui.actions import ScreenAction
 from tui.errors import Reported
 from tui.i18n import t
 from tui.screens.base import OrderhubScreen
-from tui.screens.dialogs import TextDialog
+from tui.screens.dialogs import ChoiceDialog, TextDialog
 from tui.widgets.common.header import TopBar
 from tui.widgets.detail import sections
 from tui.widgets.detail.summary import summary_markup
@@ -39,6 +40,7 @@ class DetailScreen(OrderhubScreen[None]):
         ScreenAction("back", "escape", "detail.back", "detail.back.help"),
         ScreenAction("reveal", "v", "detail.reveal", "detail.reveal.help"),
         ScreenAction("remark", "e", "detail.remark", "detail.remark.help"),
+        ScreenAction("flag", "g", "detail.set_flag", "detail.set_flag.help"),
         ScreenAction("refresh", "ctrl+r", "detail.refresh", "detail.refresh.help", False),
     )
 
@@ -101,4 +103,21 @@ class DetailScreen(OrderhubScreen[None]):
         )
         if not isinstance(saved, Reported):
             hub.inform(t("detail.remark.saved"))
+            self.action_refresh()
+
+    def action_flag(self) -> None:
+        choices = [(c, t(f"detail.colour.{c}")) for c in (*edits.FLAG_COLOURS, "none")]
+        self.app.push_screen(ChoiceDialog(t("detail.set_flag"), choices), self._save_flag)
+
+    def _save_flag(self, colour: str | None) -> None:
+        hub, detail = self.hub, self.detail
+        if colour is None or detail is None:
+            return
+        saved = hub.attempt(
+            lambda: edits.set_flag(
+                hub.core, hub.actor, self.order_no, colour, expected_version=detail.version
+            )
+        )
+        if not isinstance(saved, Reported):
+            hub.inform(t("detail.flag.saved"))
             self.action_refresh()
