@@ -41,6 +41,7 @@ from tui.session import Session, session_for, sign_out
 T = TypeVar("T")
 STYLES = Path(__file__).parent / "styles"
 MAX_NOTICES = 50
+SESSION_CHECK_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class OrderhubApp(App[None]):
     # ------------------------------------------------------------ screens
 
     def on_mount(self) -> None:
+        self.set_interval(SESSION_CHECK_SECONDS, self.check_session)
         if self.session is None:
             self.push_screen(LoginScreen())
         else:
@@ -94,6 +96,11 @@ class OrderhubApp(App[None]):
         """The login screen's success: the home screen replaces it."""
         self.session = session
         self.switch_screen(home_screen())
+
+    def check_session(self) -> None:
+        """An idle screen ends with its session too: ask the core every minute."""
+        if self.session is not None and self.session.token is not None:
+            self.in_background(lambda: None, lambda _: None, group="session")
 
     def action_logout(self) -> None:
         session = self.session

@@ -162,6 +162,7 @@ def test_a_read_only_user_is_refused_with_the_permission_named(
     pending = expected(app, acme.admin, "status:pending")
 
     async def scenario(pilot: Pilot[None]) -> None:
+        assert pilot.app.notices == []  # opening the desk is not refused anything
         await pilot.press("a")
         await settle(pilot)
         notice = pilot.app.notices[-1]

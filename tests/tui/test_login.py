@@ -9,7 +9,7 @@ from datetime import timedelta
 from textual.pilot import Pilot
 
 from core import clock
-from core.accounts import auth, totp
+from core.accounts import auth, totp, users
 from core.app import App
 from tests.conftest import ADMIN_PASSWORD, OrgFixture
 from tests.tui.conftest import NOW, drive, settle
@@ -63,8 +63,6 @@ def test_wrong_password_says_when_the_account_locks(
 
 
 def _users(app: App, acme: OrgFixture):  # type: ignore[no-untyped-def]
-    from core.accounts import users
-
     return users.list_users(app, acme.admin)
 
 
@@ -101,5 +99,19 @@ def test_an_expired_session_returns_to_login_at_the_next_action(
         assert isinstance(pilot.app.screen, LoginScreen)
         assert pilot.app.session is None
         assert message(pilot) == "会话已过期，请重新登录"
+
+    drive(make_tui(None), scenario)
+
+
+def test_an_idle_screen_ends_with_its_session(app, make_tui, acme: OrgFixture, tui_clock) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await sign_in(pilot, "boss", ADMIN_PASSWORD)
+        pilot.app.check_session()  # what the app does every minute
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DeskScreen)
+        auth.logout(app, pilot.app.session.actor)  # revoked elsewhere (or expired)
+        pilot.app.check_session()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, LoginScreen)
 
     drive(make_tui(None), scenario)

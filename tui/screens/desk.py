@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer
 from core.desk import saved_filters, search
 from core.desk.search import Page, TabCounts
 from core.desk.tags import list_tags
+from core.errors import PermissionDenied
 from core.shops.binding import list_shops
 from core.waybills.carrier_accounts import list_accounts
 from tui.actions import ScreenAction
@@ -152,12 +153,21 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         self.query_one(StatusLine).update(text)
 
     def _known_names(self) -> dict[str, tuple[str, ...]]:
+        """The org's names for completion; a list the user may not read is left out (they
+        meet the refusal when they act, not as a notice on opening the desk)."""
         core, actor = self.hub.core, self.hub.actor
-        return {
-            "tag": tuple(tag.name for tag in list_tags(core, actor)),
-            "shop": tuple(shop.name for shop in list_shops(core, actor)),
-            "carrier": tuple(account.name for account in list_accounts(core, actor)),
+        lists = {
+            "tag": lambda: [tag.name for tag in list_tags(core, actor)],
+            "shop": lambda: [shop.name for shop in list_shops(core, actor)],
+            "carrier": lambda: [account.name for account in list_accounts(core, actor)],
         }
+        names: dict[str, tuple[str, ...]] = {}
+        for key, read in lists.items():
+            try:
+                names[key] = tuple(read())
+            except PermissionDenied:
+                continue
+        return names
 
     def _learn(self, names: dict[str, tuple[str, ...]]) -> None:
         self.known.names.update(names)
