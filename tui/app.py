@@ -22,7 +22,7 @@ from typing import ClassVar, TypeVar
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from core import clock as core_clock
 from core.actor import Actor
@@ -152,16 +152,26 @@ class OrderhubApp(App[None]):
         return REPORTED
 
     def in_background(
-        self, call: Callable[[], T], then: Callable[[T], None], *, group: str
+        self,
+        call: Callable[[], T],
+        then: Callable[[T], None],
+        *,
+        group: str,
+        exclusive: bool = True,
     ) -> Worker[None]:
-        """Run `call` in a thread (the newest call of a `group` wins), `then` on its answer."""
+        """Run `call` in a thread, then `then(answer)` on the event loop. In an `exclusive`
+        group the newest call wins: an older one still running delivers nothing (a page
+        read for the tab the operator just left must not overwrite the new tab's)."""
 
         def work() -> None:
+            worker = get_current_worker()
             answer = self.attempt_from_thread(call)
-            if not isinstance(answer, Reported):
+            if not isinstance(answer, Reported) and not worker.is_cancelled:
                 self.call_from_thread(then, answer)
 
-        return self.run_worker(work, group=group, exclusive=True, thread=True, exit_on_error=False)
+        return self.run_worker(
+            work, group=group, exclusive=exclusive, thread=True, exit_on_error=False
+        )
 
     def attempt_from_thread(self, call: Callable[[], T]) -> T | Reported:
         try:

@@ -192,3 +192,15 @@ def test_saved_filters_are_saved_and_applied(app, make_tui, acme: OrgFixture, de
         assert numbers(pilot) == expected(app, acme.admin, "tag:紧急")
 
     drive(make_tui(acme.admin), scenario)
+
+
+def test_the_last_tab_chosen_wins_when_keys_come_fast(
+    app, make_tui, acme: OrgFixture, desk_world
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("2", "3", "0", "5", "4")  # no waiting between the reads
+        await settle(pilot)
+        assert desk(pilot).query_one(TabStrip).active == "on_hold"
+        assert numbers(pilot) == expected(app, acme.admin, "status:on_hold")
+
+    drive(make_tui(acme.admin), scenario)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from core.actor import Actor
+from core.app import App as CoreApp
 from core.assignment.assigning import set_assignment
 from core.auditing import decisions
 from core.desk import holds, packing, saved_filters, search, tags
@@ -131,7 +133,7 @@ class BatchActions:
             )
             return work(targets.numbers(matching))
 
-        hub.in_background(run, self._batch_done, group="desk.batch")
+        hub.in_background(run, self._batch_done, group="desk.batch", exclusive=False)
 
     def _batch_done(self: DeskScreen, message: str) -> None:
         self.hub.inform(message, t("batch.done"))
@@ -318,8 +320,8 @@ def _held(result: holds.HoldResult, outcome: str) -> str:
     return t(f"batch.{outcome}", count=len(result.changed)) + first_refusal(result.refused)
 
 
-def _package_ids(core: object, actor: object, numbers: list[str]) -> list[int]:
+def _package_ids(core: CoreApp, actor: Actor, numbers: list[str]) -> list[int]:
     """The packages of the orders (one made for an order that has none, as printing does)."""
-    order_ids = packages.packages_for_orders(core, actor, numbers)  # type: ignore[arg-type]
-    packed = packages.ensure_packages(core, actor, list(order_ids.values()))  # type: ignore[arg-type]
+    order_ids = packages.packages_for_orders(core, actor, numbers)
+    packed = packages.ensure_packages(core, actor, list(order_ids.values()))
     return list(dict.fromkeys(packed.package_of_order.values()))
