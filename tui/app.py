@@ -138,17 +138,11 @@ class OrderhubApp(App[None]):
 
     def attempt(self, call: Callable[[], T], *, check_session: bool = True) -> T | Reported:
         """Run `call` (a service call) now; a failure is reported and `REPORTED` returned."""
+        session = self.session if check_session else None
         try:
-            if check_session and self.session is not None:
-                self.session.check(self.core)
-            return call()
-        except AuthenticationFailed as exc:
-            if check_session and self.session is not None and self.session.token is not None:
-                self.session_expired()
-                return REPORTED
-            self.report(exc)
+            return self._checked(call, session)
         except Exception as exc:
-            self.report(exc)
+            self._failed(exc, session)
         return REPORTED
 
     def in_background(
@@ -174,18 +168,27 @@ class OrderhubApp(App[None]):
         )
 
     def attempt_from_thread(self, call: Callable[[], T]) -> T | Reported:
+        """`attempt` for a worker thread: the failure is reported on the event loop."""
+        session = self.session
         try:
-            if self.session is not None:
-                self.session.check(self.core)
-            return call()
-        except AuthenticationFailed as exc:
-            if self.session is not None and self.session.token is not None:
-                self.call_from_thread(self.session_expired)
-            else:
-                self.call_from_thread(self.report, exc)
+            return self._checked(call, session)
         except Exception as exc:
-            self.call_from_thread(self.report, exc)
+            self.call_from_thread(self._failed, exc, session)
         return REPORTED
+
+    def _checked(self, call: Callable[[], T], session: Session | None) -> T:
+        if session is not None:
+            session.check(self.core)
+        return call()
+
+    def _failed(self, exc: Exception, session: Session | None) -> None:
+        """A signed-in session the core no longer accepts ends (once, however many calls
+        found out); any other failure is reported."""
+        if isinstance(exc, AuthenticationFailed) and session is not None and session.token:
+            if self.session is session:
+                self.session_expired()
+            return
+        self.report(exc)
 
     def report(self, exc: BaseException) -> None:
         """Tell the operator what went wrong (`tui.errors`): a notification, no traceback."""
