@@ -82,3 +82,20 @@ def test_a_merge_the_core_refuses_says_why(app, make_tui, acme: OrgFixture, desk
 
     drive(make_tui(acme.admin), scenario)
     assert show.show_order(app, acme.admin, pending[0]).packages == before
+
+
+def test_orders_the_core_refuses_are_counted_and_the_first_named(
+    app, make_tui, acme: OrgFixture, desk_world
+) -> None:
+    shipped = expected(app, acme.admin, "status:shipped")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("6")
+        await settle(pilot)
+        message = await act(pilot, "space", "space", "a")
+        first, second = message.splitlines()
+        assert first == "已审核 0 单"
+        assert second.startswith(f"2 单未处理：{shipped[0]}: ")
+
+    drive(make_tui(acme.admin), scenario)
+    assert expected(app, acme.admin, "status:shipped") == shipped

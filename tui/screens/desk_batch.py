@@ -58,7 +58,8 @@ BATCH_ACTIONS = (
 
 
 def first_refusal(refused: dict[str, str] | Sequence[tuple[str, str]]) -> str:
-    """ " (2 not done: 123: on hold)" for a notice, or "" when none was refused."""
+    """A second line for a notice naming how many were refused and the first reason
+    ("2 单未处理：123: on hold"), or "" when none was."""
     pairs = list(refused.items()) if isinstance(refused, dict) else list(refused)
     if not pairs:
         return ""
