@@ -12,7 +12,8 @@
   the machine's other cores when there are any;
 - `reprint`: invariant 4 — reprints need `print.reprint` and a reason, and are audited;
   the operator's choice for uncertain items;
-- `history`: print history (底单) and job listings.
+- `history`: print history (底单) and job listings;
+- `preview`: a template rendered to PNG for a screen (an order's data, receiver masked).
 
 The whole flow, as `orderhub print` runs it::
 

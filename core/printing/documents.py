@@ -90,6 +90,11 @@ def load_sources(session: Session, refs: Iterable[ItemRef]) -> dict[int, Source]
     return dict(_sources(session, package_ids))
 
 
+def load_packages(session: Session, package_ids: Iterable[int]) -> dict[int, Source]:
+    """package id → its `Source`, for packages named directly (a preview)."""
+    return dict(_sources(session, sorted(set(package_ids))))
+
+
 def _sources(session: Session, package_ids: list[int]) -> Iterator[tuple[int, Source]]:
     for start in range(0, len(package_ids), CHUNK):
         ids = package_ids[start : start + CHUNK]
