@@ -9,6 +9,7 @@
   `rounds`: that pass inside `orderhub worker`'s schedule;
 - `alerts`: critical holds, needs-a-person warnings, the backlog alert, each raised once;
 - `review`: the outbox as people see it (`ship status`), `retry`, `mark_shipped_outside`;
+- `overview`: a shipping desk's counts — packages ready to confirm, failures by class;
 - `policy`: what ship-back asks of other domains (is verification required?).
 
 The flow, as `orderhub ship confirm` and `orderhub worker` run it::
