@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 
+from textual.actions import parse
 from textual.binding import Binding, BindingsMap
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -55,7 +56,8 @@ def translated(bindings: BindingsMap) -> BindingsMap:
 def offered(node: DOMNode) -> Iterator[ScreenAction]:
     """The actions of `node` that may run now (its `check_action` does not refuse them)."""
     for action in getattr(node, "ACTIONS", ()):
-        if node.check_action(action.name.partition("(")[0], ()):
+        _, name, parameters = parse(action.name)  # "go('print')": go, ("print",)
+        if node.check_action(name, parameters):
             yield action
 
 

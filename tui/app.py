@@ -7,8 +7,10 @@ UI's options. It owns three things every screen needs:
 - `attempt(call)` and `in_background(call, then)`: every service call of the UI. They check
   the session first (an expired one sends the operator to the login screen) and turn a
   failure into a notification (`tui.errors`), never a traceback;
-- the first screen: the login screen without a session, else the order desk;
-- the app-wide actions (quit, log out, the command palette).
+- the first screen: the login screen without a session, else the order desk (or the
+  destination named by `start`, e.g. a warehouse terminal opening on the pack station);
+- the app-wide actions (quit, log out, the command palette, going to a destination of
+  `tui.screens.DESTINATIONS` by its key).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import ClassVar, TypeVar
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from core import clock as core_clock
@@ -34,7 +37,7 @@ from tui import errors
 from tui.actions import ActionsProvider, ScreenAction, bindings_of, translated
 from tui.errors import REPORTED, Reported
 from tui.i18n import set_language, t
-from tui.screens import home_screen
+from tui.screens import DESTINATIONS, destination, home_screen
 from tui.screens.login import LoginScreen
 from tui.session import Session, session_for, sign_out
 
@@ -50,6 +53,7 @@ class Options:
     cursor_blink: bool = True  # tests and snapshots turn it off
     log_dir: Path | None = None  # where unexpected errors are logged (tui.log)
     page_size: int = 100  # orders per keyset page of the desk's table
+    start: str = ""  # a destination to land on instead of the order desk
 
 
 class OrderhubApp(App[None]):
@@ -59,6 +63,10 @@ class OrderhubApp(App[None]):
     ACTIONS: ClassVar[tuple[ScreenAction, ...]] = (
         ScreenAction("quit", "ctrl+q", "app.quit", "app.quit.help", priority=True),
         ScreenAction("logout", None, "app.logout", "app.logout.help"),
+        *(
+            ScreenAction(f"go('{d.name}')", d.key, d.label, d.help, priority=True)
+            for d in DESTINATIONS
+        ),
     )
     BINDINGS: ClassVar = [
         *bindings_of(ACTIONS),
@@ -86,7 +94,7 @@ class OrderhubApp(App[None]):
         if self.session is None:
             self.push_screen(LoginScreen())
         else:
-            self.push_screen(home_screen())
+            self.push_screen(self._home())
 
     def on_unmount(self) -> None:
         if self._owns_core:
@@ -95,7 +103,29 @@ class OrderhubApp(App[None]):
     def signed_in(self, session: Session) -> None:
         """The login screen's success: the home screen replaces it."""
         self.session = session
-        self.switch_screen(home_screen())
+        self.switch_screen(self._home())
+
+    def _home(self) -> Screen[None]:
+        return self.destination_screen(self.options.start) if self.options.start else home_screen()
+
+    def destination_screen(self, name: str) -> Screen[None]:
+        """The session's screen of destination `name`, made on first use and kept."""
+        if not self.is_screen_installed(name):
+            self.install_screen(destination(name).make(), name)
+        return self.get_screen(name)
+
+    def action_go(self, name: str) -> None:
+        """Show destination `name`: back to it when it is open, else over the home screen."""
+        if self.session is None:
+            return
+        screen = self.destination_screen(name)
+        if screen in self.screen_stack:
+            while self.screen is not screen:
+                self.pop_screen()
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(screen)
 
     def check_session(self) -> None:
         """An idle screen ends with its session too: ask the core every minute."""
@@ -116,6 +146,12 @@ class OrderhubApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(screen)
+        for name in (d.name for d in DESTINATIONS):  # the next user starts afresh
+            if self.is_screen_installed(name) and self.get_screen(name) is not screen:
+                kept = self.get_screen(name)
+                if kept not in self.screen_stack:
+                    self.uninstall_screen(name)
+                    kept.remove()
 
     def action_command_palette(self) -> None:
         """Textual's palette, its prompt in the UI's language."""
@@ -126,6 +162,8 @@ class OrderhubApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":
             return self.session is not None and self.session.token is not None
+        if action == "go":
+            return self.session is not None
         return True
 
     # ------------------------------------------------------------ service calls
@@ -213,13 +251,17 @@ def make_app(
     session_token: str | None = None,
     cursor_blink: bool = True,
     page_size: int = 100,
+    start: str | None = None,
 ) -> OrderhubApp:
     """The terminal UI over `core` (opened from `settings` when not given).
 
     `actor`: who is working — None shows the login screen first. `clock` replaces core's
     clock (`core.clock.set_clock`; tests freeze it). `session_token`: the token of a
-    sign-in, checked before each action.
+    sign-in, checked before each action. `start`: a destination (`tui.screens.DESTINATIONS`)
+    to land on instead of the order desk.
     """
+    if start:
+        destination(start)  # an unknown name fails here, before anything opens
     owns = core is None
     if core is None:
         core = open_app(settings)
@@ -227,6 +269,6 @@ def make_app(
         core_clock.set_clock(clock)
     log_dir = core.settings.data_dir
     errors.install_log(log_dir)
-    options = Options(lang, cursor_blink, log_dir, page_size)
+    options = Options(lang, cursor_blink, log_dir, page_size, start or "")
     session = session_for(core, actor, session_token) if actor is not None else None
     return OrderhubApp(core, session, options, owns_core=owns)

@@ -1,8 +1,46 @@
-"""The screens of the terminal UI, one module each; `home_screen` is where work starts."""
+"""The screens of the terminal UI, one module each; `home_screen` is where work starts.
+
+`DESTINATIONS` are the screens an operator reaches from anywhere: each has a key (shown
+in the footer, working even while an input has focus) and a command palette entry, both
+made by `OrderhubApp` from this table (`go(name)`). A destination screen is made once
+per session and kept while the operator works elsewhere — a print batch keeps printing
+and the pack station keeps its counters — and forgotten at sign-out. Adding one is a
+line here: its name, key, catalogue label and help, and `module:Class` of the screen
+(imported on first use, so start-up loads none of them).
+"""
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
+
 from textual.screen import Screen
+
+
+@dataclass(frozen=True)
+class Destination:
+    name: str
+    key: str
+    label: str  # catalogue key of the footer's and the palette's label
+    help: str  # catalogue key of the palette's line under it
+    screen: str  # "package.module:Class", a screen taking no arguments
+
+    def make(self) -> Screen[None]:
+        module, _, cls = self.screen.partition(":")
+        return getattr(importlib.import_module(module), cls)()  # type: ignore[no-any-return]
+
+
+DESTINATIONS: tuple[Destination, ...] = (
+    Destination("pack", "f6", "nav.pack", "nav.pack.help", "tui.screens.packing:PackScreen"),
+)
+
+
+def destination(name: str) -> Destination:
+    for found in DESTINATIONS:
+        if found.name == name:
+            return found
+    known = ", ".join(d.name for d in DESTINATIONS)
+    raise ValueError(f"unknown screen {name!r}; choose one of {known}")
 
 
 def home_screen() -> Screen[None]:

@@ -1,0 +1,19 @@
+"""Messages of the destinations every screen reaches by a key (`tui.screens.DESTINATIONS`)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "nav.print": ("打印", "Print"),
+    "nav.print.help": (
+        "打印面单、发货单和拣货单；进度、暂停、补打、打印记录",
+        "Print labels, packing slips and pick lists; progress, pause, reprint, history",
+    ),
+    "nav.pack": ("验货", "Pack"),
+    "nav.pack.help": (
+        "扫描验货：先扫快递单，再扫商品；拦截件回收",
+        "Pack station: scan a waybill, then its items; intercepted parcels",
+    ),
+    "nav.shipping": ("发货", "Ship"),
+    "nav.shipping.help": (
+        "确认发货、回传队列、失败重试、告警",
+        "Confirm shipment, the ship-back queue, retries, alerts",
+    ),
+}
