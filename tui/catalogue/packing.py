@@ -1,0 +1,82 @@
+"""Messages of the pack station (扫描验货) and the intercepted parcels list."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "packing.title": ("扫描验货", "Pack station"),
+    "packing.prompt": (
+        "先扫快递单号，再逐件扫商品条码",
+        "Scan the waybill, then every item's barcode",
+    ),
+    "packing.placeholder": ("扫描或输入条码后回车", "Scan, or type a code and press Enter"),
+    "packing.no_station": (
+        "无法打开验货台：需要“确认发货”权限",
+        "The pack station needs the ship.confirm permission",
+    ),
+    "packing.failed": ("扫描未处理，请看右下角提示", "Scan not handled: see the notice"),
+    "packing.clear": ("清空", "Clear"),
+    "packing.clear.help": (
+        "放弃验到一半的包裹（不写入任何数据）",
+        "Leave a half-scanned package (nothing is written)",
+    ),
+    "packing.cleared": ("包裹 {package} 未验完，已放弃", "Package {package} left unverified"),
+    "packing.intercepted": ("拦截件", "Intercepted"),
+    "packing.intercepted.help": (
+        "已拦截但面单仍有效的包裹：取回后回收面单",
+        "Held packages whose waybill is still live: pull them, then recycle the waybill",
+    ),
+    "packing.verdict.ready": ("验货台就绪", "Station ready"),
+    "packing.verdict.idle": ("等待扫描", "WAITING FOR A SCAN"),
+    "packing.verdict.package": ("请扫商品", "SCAN THE ITEMS"),
+    "packing.verdict.item": ("✓ 正确", "✓ OK"),
+    "packing.verdict.verified": ("✅ 验货完成", "✅ VERIFIED"),
+    "packing.verdict.hold": ("⛔ 拦截 · 请勿发货", "⛔ HELD · DO NOT SHIP"),
+    "packing.verdict.refused": ("✗ 不可发货", "✗ CANNOT SHIP"),
+    "packing.verdict.wrong_item": ("✗ 错货", "✗ WRONG ITEM"),
+    "packing.verdict.excess": ("✗ 多扫", "✗ TOO MANY"),
+    "packing.verdict.unknown": ("? 无法识别", "? UNKNOWN CODE"),
+    "packing.verdict.error": ("✗ 出错", "✗ ERROR"),
+    "packing.col.code": ("条码", "Code"),
+    "packing.col.item": ("商品", "Item"),
+    "packing.col.count": ("已扫/应扫", "Scanned"),
+    "packing.count.verified": ("已验 {count}", "Verified {count}"),
+    "packing.count.refused": ("拒绝 {count}", "Refused {count}"),
+    "packing.count.held": ("拦截 {count}", "Held {count}"),
+    "packing.count.scans": ("扫描 {count} 次", "{count} scans"),
+    "packing.intercepted.title": ("拦截件 · 面单回收", "Intercepted parcels · recycle waybills"),
+    "packing.held.package": ("包裹", "Package"),
+    "packing.held.orders": ("订单", "Orders"),
+    "packing.held.waybill": ("快递单号", "Waybill"),
+    "packing.held.status": ("面单状态", "Waybill state"),
+    "packing.held.since": ("拦截时间", "Held since"),
+    "packing.held.reason": ("原因", "Reason"),
+    "packing.held.count": (
+        "{count} 个包裹已拦截但面单仍有效：请从打包台取回，确认未交快递后回收面单",
+        "{count} held package(s) with a live waybill: pull them, and once they are back "
+        "in hand, recycle the waybill",
+    ),
+    "packing.held.none": ("没有待取回的拦截件", "No intercepted parcel to pull"),
+    "packing.waybill.allocated": ("已取号", "allocated"),
+    "packing.waybill.printed": ("已打印", "printed"),
+    "packing.waybill.cancelling": ("取消中", "cancelling"),
+    "packing.recycle": ("回收面单", "Recycle waybill"),
+    "packing.recycle.help": (
+        "取消所选拦截件的面单（包裹已取回、未交快递）",
+        "Cancel the selected parcel's waybill (back in hand, not handed over)",
+    ),
+    "packing.recycle.confirm": (
+        "回收包裹 {package} 的面单 {waybill}？\n请确认包裹已取回、未交给快递员：回收后此面单作废。",
+        "Recycle waybill {waybill} of package {package}?\nOnly if the parcel is back in "
+        "hand and was not handed to the courier: the waybill becomes void.",
+    ),
+    "packing.recycled.cancelled": (
+        "面单 {waybill} 已在快递公司取消",
+        "Waybill {waybill} cancelled at the carrier",
+    ),
+    "packing.recycled.recycled": ("面单 {waybill} 已回收", "Waybill {waybill} recycled"),
+    "packing.recycled.already": ("面单 {waybill} 早已作废", "Waybill {waybill} was already void"),
+    "packing.recycled.failed": (
+        "面单 {waybill} 回收失败：{error}",
+        "Recycling waybill {waybill} failed: {error}",
+    ),
+    "packing.refresh": ("刷新", "Refresh"),
+    "packing.refresh.help": ("重新读取拦截件", "Read the intercepted parcels again"),
+}
