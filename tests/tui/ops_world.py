@@ -71,14 +71,16 @@ class OpsWorld:
         return raise_alert(self.app, self.ship.org.org_id, kind, severity, message).id
 
 
-def ops_world(app, acme: OrgFixture, folder: Path) -> OpsWorld:  # type: ignore[no-untyped-def]
+def ops_world(app, acme: OrgFixture, folder: Path, *, create: bool = True) -> OpsWorld:  # type: ignore[no-untyped-def]
+    """`create`: the printer makes its folder (as the demo's does); without it a missing
+    folder is a printer fault."""
     ship = make_world(app, acme)
     add_printer(
         app,
         acme.admin,
         name=PRINTER,
         driver="file",
-        settings={"folder": str(folder), "fsync": "false"},
+        settings={"folder": str(folder), "fsync": "false", "create": create},
         language="pdf",
     )
     return OpsWorld(ship, folder)
