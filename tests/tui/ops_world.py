@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.alerts.raising import raise_alert
-from core.models import PackageLine, ShipmentOutbox
+from core.models import CarrierAccount, PackageLine, ShipmentOutbox
 from core.printing.printers import add_printer
 from core.shipping.tracking import set_tracking_number
 from tests.conftest import OrgFixture
@@ -75,6 +75,8 @@ def ops_world(app, acme: OrgFixture, folder: Path, *, create: bool = True) -> Op
     """`create`: the printer makes its folder (as the demo's does); without it a missing
     folder is a printer fault."""
     ship = make_world(app, acme)
+    with app.tx() as session:  # SF's id at Pinduoduo: ship-back needs it
+        session.execute(update(CarrierAccount).values(logistics_company_id="44"))
     add_printer(
         app,
         acme.admin,
