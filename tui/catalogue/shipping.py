@@ -63,7 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shipping.severity.info": ("提示", "info"),
     "shipping.severity.warning": ("警告", "warning"),
     "shipping.severity.critical": ("严重", "critical"),
-    "shipping.confirm": ("确认发货", "Confirm shipment"),
+    "shipping.confirm": ("确认发货", "Confirm"),
     "shipping.confirm.help": (
         "把所有待确认的包裹标记为已发货并排队回传平台",
         "Mark every ready package shipped and queue its confirmation for the platform",
@@ -97,7 +97,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Send the selected order again (needs a person, or released from a hold)",
     ),
     "shipping.retried": ("订单 {order} 已重新排队回传", "Order {order} queued again"),
-    "shipping.outside": ("外部已发", "Shipped outside"),
+    "shipping.outside": ("外部已发", "Outside"),
     "shipping.outside.help": (
         "所选订单已在其他地方发货：停止回传",
         "The selected order was shipped by other means: stop its confirmation",

@@ -32,7 +32,6 @@ class Destination:
 
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("print", "f5", "nav.print", "nav.print.help", "tui.screens.printing:PrintScreen"),
-    Destination("print", "f5", "nav.print", "nav.print.help", "tui.screens.printing:PrintScreen"),
     Destination("pack", "f6", "nav.pack", "nav.pack.help", "tui.screens.packing:PackScreen"),
     Destination(
         "shipping", "f7", "nav.shipping", "nav.shipping.help", "tui.screens.shipping:ShippingScreen"

@@ -114,7 +114,7 @@ class PrintScreen(OrderhubScreen[None]):
             self.form.set_printers(found)
         self._load_templates("label")
         if self.order_numbers:
-            self.load_batch(self.order_numbers)
+            self._show_batch()
         else:
             self.query_one("#batch-orders").focus()
 
@@ -129,6 +129,10 @@ class PrintScreen(OrderhubScreen[None]):
     def load_batch(self, order_numbers: Sequence[str]) -> None:
         """The orders to print (the desk's selection); the printers get the focus."""
         self.order_numbers = list(order_numbers)
+        if self.is_mounted:  # else (just pushed) on_mount shows them
+            self._show_batch()
+
+    def _show_batch(self) -> None:
         self.form.set_orders(self.order_numbers)
         self.query_one("#batch-printers").focus()
 
