@@ -6,12 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from textual.pilot import Pilot
 
+from core.accounts import audit
+from core.models import PrintJob, PrintJobItem
+from core.orders import packages
 from core.printing.history import list_jobs
+from core.printing.jobs import create_job
 from tests.conftest import OrgFixture
 from tests.tui.conftest import drive, settle
-from tests.tui.ops_world import OpsWorld, ops_world
+from tests.tui.ops_world import PRINTER, OpsWorld, ops_world
 from tui.screens.print_jobs import PrintJobsScreen
 from tui.screens.print_preview import PreviewDialog
 from tui.screens.printing import PrintScreen
@@ -105,3 +110,40 @@ def test_preview_and_history(make_tui, world: OpsWorld) -> None:
     shown = seen["preview"]
     assert shown.order_number == orders[0] and shown.waybill == world.waybills[orders[0]]
     assert shown.receiver == "李* 139****9000" and seen["blocks"] > 50
+
+
+def test_a_crashed_jobs_uncertain_label_is_skipped_and_the_rest_resumed(make_tui, world) -> None:
+    orders = world.labelled(2)
+    ids = list(packages.packages_for_orders(world.app, world.ship.admin, orders).values())
+    job = create_job(world.app, world.ship.admin, ids, [PRINTER], options={"pdf_chunk": 1})
+    with world.app.tx() as session:  # a runner killed while sending the second label
+        session.execute(
+            update(PrintJobItem)
+            .where(PrintJobItem.job_id == job.job_id, PrintJobItem.position == 2)
+            .values(state="sending")
+        )
+        session.execute(update(PrintJob).where(PrintJob.id == job.job_id).values(status="paused"))
+    tui = make_tui(world.ship.admin, start="print", lang="en")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, PrintScreen)
+        screen.load_job(job.job_id)  # as picked from the history
+        await settle(pilot)
+        assert screen.uncertain == 1 and screen.items.state_at(2) == "uncertain"
+        screen.items.focus()
+        await pilot.press("s")  # the uncertain item under the cursor: it did print
+        await pilot.pause()
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert screen.uncertain == 0
+        await pilot.press("c")  # the first label still waits: print it
+        await settle(pilot)
+        assert screen.status == "done"
+
+    drive(tui, scenario)
+    assert len(pdfs(world.folder)) == 1  # the skipped label was not sent again
+    (info,) = list_jobs(world.app, world.ship.admin)
+    assert (info.status, info.done, info.uncertain) == ("done", 2, 0)
+    (event,) = audit.list_events(world.app, world.ship.admin, action="print.uncertain_skip")
+    assert event.after["position"] == 2

@@ -30,7 +30,7 @@ from textual.widgets import Footer, Select
 from core.actor import Actor
 from core.app import App as CoreApp
 from core.orders import packages
-from core.printing.history import ItemInfo, get_job, job_items
+from core.printing.history import ItemInfo, JobInfo, get_job, job_items
 from core.printing.jobs import CreatedJob, create_job
 from core.printing.preview import preview
 from core.printing.printers import list_printers
@@ -317,13 +317,9 @@ class PrintScreen(OrderhubScreen[None]):
         self.app.push_screen(dialog, reprint)
 
     def _settle(self, job_id: int, choice: str, positions: list[int] | None, reason: str) -> None:
-        hub = self.hub
-
-        def settle() -> object:
-            settle_crashed(hub.core, hub.actor, job_id)
-            return resolve_uncertain(hub.core, hub.actor, job_id, choice, positions, reason)
-
-        done = hub.attempt(settle)
+        hub = self.hub  # the job was loaded (`load_job`): a crash's items are uncertain
+        settle = resolve_uncertain
+        done = hub.attempt(lambda: settle(hub.core, hub.actor, job_id, choice, positions, reason))
         if isinstance(done, Reported):
             return
         self.load_job(job_id)
@@ -348,7 +344,12 @@ class PrintScreen(OrderhubScreen[None]):
     def load_job(self, job_id: int) -> None:
         """Show a stored job (from the history, or after settling its items)."""
         hub = self.hub
-        job = hub.attempt(lambda: get_job(hub.core, hub.actor, job_id))
+
+        def read() -> JobInfo:
+            settle_crashed(hub.core, hub.actor, job_id)  # a dead runner's `sending`: uncertain
+            return get_job(hub.core, hub.actor, job_id)
+
+        job = hub.attempt(read)
         if isinstance(job, Reported):
             return
         self.job_id, self.status, self.uncertain = job.id, job.status, job.uncertain
