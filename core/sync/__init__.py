@@ -8,6 +8,7 @@
 - `lease`: which worker may sync a shop (SKIP LOCKED on PostgreSQL, fenced writes);
 - `retry`: quarantined (unreadable) orders asked for again by detail after each pass;
 - `runs`: the end of a pass — failure count, alerts, next sync time;
+- `log`: the sync log people read — recent runs, and the passes running now;
 - `scheduler`: passes, `run_due`, manual sync and backfill;
 - `worker`: the schedule loop of `orderhub worker`.
 """
