@@ -2,6 +2,7 @@
 
 - `printers`: the printer registry (add, list, update, calibrate);
   `printer_tools`: discovery and the test page (`testpage` draws it);
+  `preview`: PNG previews of a test page at unsaved offsets and of a template being edited;
 - `template_store`: built-in and imported templates as immutable versions;
 - `selection`: choosing a batch's orders with a small filter language;
 - `jobs`: a job from orders (packages, missing waybills via `job_waybills`, items in order);

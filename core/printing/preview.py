@@ -1,22 +1,29 @@
-"""Previews: what a template prints, as a PNG, for a screen rather than a printer.
+"""Previews as PNG, for a screen rather than a printer: a document for an order (or the
+kind's sample), a printer's test page at offsets not yet saved, and a template being
+edited.
 
-`preview` renders one document of `kind` with a stored template (the org's, else the
-built-in of that name; the kind's default without a name) through the PNG renderer
-plugin — the same 1-bit raster a thermal printer gets — so a person can look at a label
-before a batch goes out. Given an order number whose live package has what the kind
-needs (a label: an active waybill), the data is that package's, as the print job would
-build it, except that the receiver is always masked: a preview is looked at on a screen,
-not stuck on a parcel, so it reveals nobody (and needs no `pii.view` or audit). Without
-an order, or for a pick list (a batch's document), the kind's sample data is used and
-`Preview.sample` says so.
+The PNG comes from the renderer plugin that accepts `png` (the built-in one draws exactly
+the 1-bit raster a thermal printer gets), at a low resolution by default: a preview is
+looked at on a screen, often as half blocks in a terminal. Nothing is stored or sent.
 
-Needs `print.run` (the preview belongs to printing) and, for an order's data, the order
-must be the actor's org's (`NotFound` otherwise).
+- `preview` renders one document of `kind` with a stored template (the org's, else the
+  built-in of that name; the kind's default without a name). Given an order number whose
+  live package has what the kind needs (a label: an active waybill), the data is that
+  package's, as the print job would build it, except that the receiver is always masked:
+  a preview reveals nobody (and needs no `pii.view` or audit). Without an order, or for a
+  pick list (a batch's document), the kind's sample data is used and `Preview.sample`
+  says so. Needs `print.run`; the order must be the org's (`NotFound` otherwise).
+- `preview_test_page` and `preview_template`: calibrating a printer and editing a template
+  are both "change a number, look again": the front end renders after each change and
+  saves only when the operator is content (`core.printing.printers.calibrate`,
+  `core.printing.template_store.import_template`). Needs `print.run` or `settings.manage`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,32 +32,35 @@ from core import clock
 from core.accounts import authz
 from core.actor import Actor
 from core.app import App
-from core.contracts.renderer import RenderRequest
+from core.contracts.renderer import RenderRequest, TemplateSpec
 from core.errors import NotFound, NotSupported, ValidationError
 from core.models import Order, Package, PackageLine
 from core.printing import documents as docs
 from core.printing import template_store
 from core.printing.jobs import JOB_KINDS
-from core.templates import Party, sample_data
+from core.printing.printers import MAX_OFFSET_MM, PrinterConfig, get_row, require_use
+from core.printing.testpage import build_test_page
+from core.templates import Party, sample_data, template_from_dict
 from core.waybills.requests import recipient_of
 
 PREVIEW_LANGUAGE = "png"
-#: A screen shows a few dozen pixels across: 96 dpi keeps a label's raster small and fast.
-PREVIEW_DPI = 96
+#: A screen shows a few dozen pixels across: about 100 dpi keeps a raster small and fast.
+PREVIEW_DPI = 100
 DPI_RANGE = (50, 600)
 
 
 @dataclass(frozen=True)
 class Preview:
-    """One rendered document: PNG bytes (1-bit, stacked pages) and what it shows."""
+    """One rendered document: PNG bytes (1-bit; several pages are stacked), the page's
+    size, and — for `preview` — what it shows."""
 
     png: bytes
-    kind: str
-    template: str  # name@version
     width_mm: float
     height_mm: float
     dpi: int
-    sample: bool  # the kind's sample data, not an order's
+    kind: str = ""
+    template: str = ""  # name@version
+    sample: bool = True  # the kind's sample data, not an order's
     order_number: str = ""
     waybill: str = ""
     receiver: str = ""  # the masked receiver the preview shows ("李* 139****9000")
@@ -69,8 +79,7 @@ def preview(
     (see the module docstring)."""
     if kind not in JOB_KINDS:
         raise ValidationError(f"kind must be one of {', '.join(JOB_KINDS)}", field="kind")
-    if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
-        raise ValidationError(f"dpi must be {DPI_RANGE[0]} to {DPI_RANGE[1]}", field="dpi")
+    dpi = _dpi(dpi)
     number = (order_number or "").strip()
     with app.tx() as session:
         authz.require(session, actor, "print.run")
@@ -147,8 +156,82 @@ def _order_data(session: Session, org_id: int, number: str, kind: str) -> tuple[
     return docs.product_label_data(source, ref, now).to_mapping(), ""
 
 
+def preview_test_page(
+    app: App,
+    actor: Actor,
+    printer: str | int,
+    *,
+    offset_x_mm: float | None = None,
+    offset_y_mm: float | None = None,
+    dpi: int = PREVIEW_DPI,
+) -> Preview:
+    """The printer's test page as it would land with these offsets (default: the saved
+    ones), for calibrating before `calibrate` stores them."""
+    with app.tx() as session:
+        require_use(session, actor)
+        config = PrinterConfig.of(get_row(session, actor.org_id, printer))
+    dx = config.offset_x_mm if offset_x_mm is None else _offset("dx", offset_x_mm)
+    dy = config.offset_y_mm if offset_y_mm is None else _offset("dy", offset_y_mm)
+    spec = build_test_page(
+        printer=config.name,
+        width_mm=config.media_width_mm,
+        height_mm=config.media_height_mm,
+        dpi=config.dpi,
+        language=config.language,
+        offset_x_mm=dx,
+        offset_y_mm=dy,
+    )
+    return _render(app, spec, {}, _dpi(dpi), dx, dy)
+
+
+def preview_template(
+    app: App, actor: Actor, template: Mapping[str, Any], *, dpi: int = PREVIEW_DPI
+) -> Preview:
+    """A template (the JSON file format as a mapping, e.g. one being edited) rendered
+    with its kind's sample data; an invalid template is a `ValidationError` naming the
+    element and key, as on import."""
+    with app.tx() as session:
+        require_use(session, actor)
+    spec = template_from_dict(dict(template), source=str(template.get("name") or "template"))
+    return _render(app, spec, sample_data(spec.kind), _dpi(dpi), 0.0, 0.0)
+
+
+def _render(
+    app: App, spec: TemplateSpec, data: Mapping[str, Any], dpi: int, dx: float, dy: float
+) -> Preview:
+    renderer = _png_renderer(app)
+    request = RenderRequest(
+        template=spec,
+        data=data,
+        language=PREVIEW_LANGUAGE,
+        dpi=dpi,
+        offset_x_mm=dx,
+        offset_y_mm=dy,
+    )
+    document = renderer.render(request)
+    return Preview(document.content, float(spec.width_mm), float(spec.height_mm), dpi)
+
+
+def _offset(key: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise ValidationError(f"{key} must be a number of millimetres", field=key)
+    if abs(value) > MAX_OFFSET_MM:
+        raise ValidationError(
+            f"{key} {value:g} mm is more than ±{MAX_OFFSET_MM:g} mm; check the media size",
+            field=key,
+        )
+    return round(float(value), 2)
+
+
 def _png_renderer(app: App):  # type: ignore[no-untyped-def]
     found = [c for c in app.plugins.renderers().values() if c.accepts(PREVIEW_LANGUAGE)]
     if not found:
-        raise NotSupported("no renderer plugin produces PNG; previews need one")
+        raise NotSupported("no renderer plugin draws PNG previews", language=PREVIEW_LANGUAGE)
     return found[0]({}, app.plugins.services)
+
+
+def _dpi(dpi: int) -> int:
+    low, high = DPI_RANGE
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not low <= dpi <= high:
+        raise ValidationError(f"dpi must be {low} to {high}, not {dpi!r}", field="dpi")
+    return dpi
