@@ -11,6 +11,7 @@
 - `requests`: from a package to the `WaybillRequest` a carrier plugin sees;
 - `request_epoch`: the installation's prefix of every carrier request id;
 - `carrier_accounts`: where waybills come from (carrier, branch, sender, credentials);
+- `account_edits`: changing an account afterwards (name, sender, default template, on/off);
 - `carrier_session`: the carrier plugin instance of an account, with a retry after a shop
   token refresh.
 
