@@ -7,6 +7,7 @@ and the periodic checks that raise the order alerts.
   through the notifiers (`core.alerts.notify`), once each;
 - `overdue`: the pass that raises "overdue to ship" alerts from `orders.promised_ship_by`;
 - `passes`: both passes together, as the worker and `orderhub alerts run` call them.
+- `channels`: the notifiers in force (option names, never values) and a test message.
 
 Why apart from `core.alerts`: raising an alert is needed by every domain, below accounts
 and orders; this package checks actors (`core.accounts`) and reads orders, so it sits
