@@ -8,6 +8,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "app.logout": ("退出登录", "Log out"),
     "app.logout.help": ("结束会话，回到登录界面", "End the session and return to the login screen"),
     "app.quit.help": ("关闭 orderhub 终端界面", "Close the orderhub terminal UI"),
+    "app.settings": ("设置", "Settings"),
+    "app.settings.help": (
+        "店铺、快递账号、打印机、模板、子账号、规则、告警渠道",
+        "Shops, carrier accounts, printers, templates, users, rules, alert channels",
+    ),
     "app.palette.placeholder": ("搜索命令…", "Search for a command…"),
     "app.signed_in": ("{user} · {org}", "{user} · {org}"),
     "app.system_user": ("本机系统账号", "host system account"),

@@ -36,6 +36,9 @@ DESTINATIONS: tuple[Destination, ...] = (
     Destination(
         "shipping", "f7", "nav.shipping", "nav.shipping.help", "tui.screens.shipping:ShippingScreen"
     ),
+    Destination(
+        "settings", "f9", "app.settings", "app.settings.help", "tui.screens.settings:SettingsScreen"
+    ),
 )
 
 
