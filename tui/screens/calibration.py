@@ -38,10 +38,18 @@ def millimetres(text: str) -> float | None:
 
 class CalibrationDialog(OrderhubModal[bool | None]):
     ACTIONS: ClassVar = (
-        ScreenAction("nudge(-1, 0)", "ctrl+left", "settings.calibrate.left", footer=False),
-        ScreenAction("nudge(1, 0)", "ctrl+right", "settings.calibrate.right", footer=False),
-        ScreenAction("nudge(0, -1)", "ctrl+up", "settings.calibrate.up", footer=False),
-        ScreenAction("nudge(0, 1)", "ctrl+down", "settings.calibrate.down", footer=False),
+        ScreenAction(
+            "nudge(-1, 0)", "ctrl+left", "settings.calibrate.left", footer=False, priority=True
+        ),
+        ScreenAction(
+            "nudge(1, 0)", "ctrl+right", "settings.calibrate.right", footer=False, priority=True
+        ),
+        ScreenAction(
+            "nudge(0, -1)", "ctrl+up", "settings.calibrate.up", footer=False, priority=True
+        ),
+        ScreenAction(
+            "nudge(0, 1)", "ctrl+down", "settings.calibrate.down", footer=False, priority=True
+        ),
     )
 
     def __init__(self, printer: PrinterConfig) -> None:

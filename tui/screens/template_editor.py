@@ -115,16 +115,16 @@ class TemplateEditorScreen(OrderhubScreen[bool]):
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
 
     @on(DataTable.RowHighlighted, "#editor-elements")
-    def _element_chosen(self, event: DataTable.RowHighlighted) -> None:
+    async def _element_chosen(self, event: DataTable.RowHighlighted) -> None:
         index = int(event.row_key.value or 0)
         fields = self.query_one("#editor-fields", VerticalScroll)
-        fields.remove_children()
+        await fields.remove_children()
         element = self.elements[index]
         widgets = []
         for key in editable(element):
-            widgets.append(Label(t("settings.editor.key", key=key), classes="field-label"))
+            widgets.append(Label(t("settings.editor.key", name=key), classes="field-label"))
             widgets.append(FieldInput(str(element[key]), id=f"edit-{key}", classes="element-field"))
-        fields.mount_all(widgets)
+        await fields.mount_all(widgets)
 
     @on(FieldInput.Submitted, ".element-field")
     def _apply(self) -> None:
@@ -139,7 +139,7 @@ class TemplateEditorScreen(OrderhubScreen[bool]):
             else:
                 value = number(field.value)
                 if value is None:
-                    self.hub.inform(t("settings.editor.number", key=key))
+                    self.hub.inform(t("settings.editor.number", name=key))
                     return
                 element[key] = value
         self.changed = True

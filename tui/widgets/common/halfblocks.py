@@ -17,8 +17,9 @@ import segno
 from PIL import Image
 
 CELLS = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
-#: A grey at or below this counts as ink once a label is scaled down (thin lines survive).
-INK_LEVEL = 200
+#: A grey at or below this counts as ink once a label is scaled down: any ink in a cell
+#: shows, so thin lines and small text survive the reduction.
+INK_LEVEL = 250
 
 
 def matrix_lines(dark: Sequence[Sequence[bool]]) -> list[str]:
@@ -45,6 +46,6 @@ def image_lines(png: bytes, max_columns: int, max_rows: int) -> list[str]:
     scale = min(max_columns / width, (2 * max_rows) / height, 1.0)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     small = image.resize(size, Image.Resampling.BOX)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()  # mode L: one byte per pixel, row by row
     rows = [pixels[y * size[0] : (y + 1) * size[0]] for y in range(size[1])]
     return matrix_lines([[value <= INK_LEVEL for value in row] for row in rows])
