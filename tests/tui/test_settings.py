@@ -26,6 +26,10 @@ from tui.widgets.settings.base import SettingsTable
 from tui.widgets.settings.form import FormDialog
 
 
+def cells(table: SettingsTable, row: int) -> list[str]:
+    return [str(cell) for cell in table.get_row_at(row)]
+
+
 def fill(dialog: FormDialog, **values: str) -> None:
     for key, value in values.items():
         dialog.query_one(f"#field-{key}").value = value
@@ -57,7 +61,7 @@ def test_a_file_printer_is_added_and_prints_its_test_page(
         await pilot.click("#ok")
         await settle(pilot)
         table = pilot.app.screen.query_one("#printers-table", SettingsTable)
-        assert table.get_row_at(0)[:5] == ["仓库一号", "file", "tspl", "203", "60×40"]
+        assert cells(table, 0)[:5] == ["仓库一号", "file", "tspl", "203", "60×40"]
         await pilot.press("t")
         await settle(pilot)
 
@@ -102,7 +106,7 @@ def test_editing_a_template_element_changes_the_preview_and_saves_a_version(
     async def scenario(pilot: Pilot[None]) -> None:
         await open_section(pilot, "templates")
         table = pilot.app.screen.query_one("#templates-table", SettingsTable)
-        row = next(n for n in range(table.row_count) if table.get_row_at(n)[0] == "label-76x130")
+        row = next(n for n in range(table.row_count) if cells(table, n)[0] == "label-76x130")
         table.move_cursor(row=row)
         await pilot.press("e")
         await settle(pilot)
@@ -148,14 +152,14 @@ def test_a_user_is_added_with_a_role_and_an_audit_rule_switched(
         await pilot.press("enter")
         await settle(pilot)
         table = pilot.app.screen.query_one("#users-table", SettingsTable)
-        assert table.get_row_at(1)[1:4] == ["xiaoli", "小李", "打单员"]
+        assert cells(table, 1)[1:4] == ["xiaoli", "小李", "打单员"]
 
         await open_section(pilot, "audit_rules")
         table = pilot.app.screen.query_one("#audit-table", SettingsTable)
         table.move_cursor(row=table.get_row_index("buyer_memo"))
         await pilot.press("t")
         await settle(pilot)
-        assert table.get_row("buyer_memo")[1] == "关"
+        assert str(table.get_row("buyer_memo")[1]) == "关"
 
     drive(tui, scenario)
     added = {u.username: u for u in users.list_users(acme.app, acme.admin)}["xiaoli"]

@@ -69,7 +69,7 @@ def test_binding_shows_the_url_and_its_qr_code_and_finishes_from_the_redirect(
         assert not isinstance(pilot.app.screen, BindDialog)
         table = pilot.app.screen.query_one("#shops-table", SettingsTable)
         assert table.row_count == 1
-        assert sandbox.sandbox.shops[0].owner_name in table.get_row_at(0)
+        assert sandbox.sandbox.shops[0].owner_name in [str(c) for c in table.get_row_at(0)]
 
         await pilot.press("i")
         assert isinstance(pilot.app.screen, TextDialog)
@@ -98,7 +98,7 @@ def test_sync_now_fills_the_log_and_unbinding_asks_first(
         await settle(pilot)
         log = pilot.app.screen.query_one("#shops-log", SettingsTable)
         assert log.row_count >= 1
-        first = log.get_row_at(0)
+        first = [str(cell) for cell in log.get_row_at(0)]
         assert first[1] == shop.name and first[2] == "manual" and first[3] == "ok"
         bar = pilot.app.screen.query_one("#shops-progress", ProgressBar)
         assert bar.total and bar.progress == bar.total  # every window of the pass shown

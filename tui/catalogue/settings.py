@@ -300,6 +300,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.rules.down": ("下移", "Down"),
     "settings.rules.down.help": ("把规则往后移一位", "Move the rule down one place"),
     "settings.rules.moved": ("{name} 移到第 {position} 位", "{name} moved to place {position}"),
+    "settings.rules.where": (
+        "新规则用命令 orderhub assign-rules add 添加（条件：店铺、省份、金额、商品…）；"
+        "这里启停、改分配、排序。",
+        "Add rules with orderhub assign-rules add (conditions: shops, provinces, amounts, "
+        "items …); here you switch, re-point and order them.",
+    ),
     "settings.rules.default": ("（全部订单）", "(every order)"),
     "settings.rules.col.position": ("顺序", "#"),
     "settings.rules.col.conditions": ("条件", "Conditions"),

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Static
 
 from core.printing import printer_tools, printers
@@ -61,17 +61,17 @@ class CalibrationDialog(OrderhubModal[bool | None]):
             yield Label(
                 t("settings.calibrate.title", name=self.printer.name), classes="dialog-title"
             )
-            yield Static(t("settings.calibrate.help"), classes="bind-help")
-            with Horizontal(classes="offset-row"):
-                yield Label(t("settings.calibrate.dx"), classes="field-label")
-                yield FieldInput(f"{self.printer.offset_x_mm:g}", id="dx")
-                yield Label(t("settings.calibrate.dy"), classes="field-label")
-                yield FieldInput(f"{self.printer.offset_y_mm:g}", id="dy")
-            yield Static("", id="calibration-preview", classes="picture")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(t("settings.calibrate.save"), variant="primary", id="save")
-                yield Button(t("settings.calibrate.save_print"), id="save-print")
-                yield Button(t("app.cancel"), id="cancel")
+            with Horizontal(id="calibration-body"):
+                with VerticalScroll(id="calibration-controls"):
+                    yield Static(t("settings.calibrate.help"), classes="bind-help")
+                    yield Label(t("settings.calibrate.dx"), classes="field-label")
+                    yield FieldInput(f"{self.printer.offset_x_mm:g}", id="dx")
+                    yield Label(t("settings.calibrate.dy"), classes="field-label")
+                    yield FieldInput(f"{self.printer.offset_y_mm:g}", id="dy")
+                    yield Button(t("settings.calibrate.save"), variant="primary", id="save")
+                    yield Button(t("settings.calibrate.save_print"), id="save-print")
+                    yield Button(t("app.cancel"), id="cancel")
+                yield Static("", id="calibration-preview", classes="picture")
 
     def on_mount(self) -> None:
         self.query_one("#dx", FieldInput).focus()

@@ -19,7 +19,7 @@ from PIL import Image
 CELLS = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
 #: A grey at or below this counts as ink once a label is scaled down: any ink in a cell
 #: shows, so thin lines and small text survive the reduction.
-INK_LEVEL = 250
+INK_LEVEL = 230
 
 
 def matrix_lines(dark: Sequence[Sequence[bool]]) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
+from textual.widgets import Static
 
 from core.assignment import service
 from core.assignment.service import RuleInfo
@@ -55,6 +56,7 @@ class AssignmentRulesSection(SettingsSection):
 
     def compose(self) -> ComposeResult:
         yield SettingsTable(id="rules-table")
+        yield Static(t("settings.rules.where"), classes="section-note", markup=False)
 
     def load(self) -> None:
         core, actor = self.hub.core, self.hub.actor

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
+from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import DataTable
 
@@ -88,7 +89,7 @@ class SettingsTable(DataTable[str]):
         self.clear(columns=True)
         self.add_columns(*(t(c) for c in columns))
         for key, cells in rows:
-            self.add_row(*(str(c) for c in cells), key=key)
+            self.add_row(*(Text(str(c)) for c in cells), key=key)  # data, never markup
         if self.row_count:
             self.move_cursor(row=min(max(row, 0), self.row_count - 1))
 

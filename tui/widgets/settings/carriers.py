@@ -80,7 +80,7 @@ class CarriersSection(SettingsSection):
     def compose(self) -> ComposeResult:
         yield SettingsTable(id="carriers-table")
         yield Label(t("settings.carriers.subs"), classes="section-subtitle")
-        yield Static(t("settings.carriers.subs.none"), id="carriers-subs")
+        yield Static(t("settings.carriers.subs.none"), id="carriers-subs", markup=False)
 
     def load(self) -> None:
         core, actor = self.hub.core, self.hub.actor

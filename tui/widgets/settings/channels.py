@@ -41,9 +41,9 @@ class ChannelsSection(SettingsSection):
     )
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="channels-summary")
+        yield Static("", id="channels-summary", markup=False)
         yield SettingsTable(id="channels-table")
-        yield Static(t("settings.channels.where"), classes="section-note")
+        yield Static(t("settings.channels.where"), classes="section-note", markup=False)
 
     def load(self) -> None:
         core, actor = self.hub.core, self.hub.actor

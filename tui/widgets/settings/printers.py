@@ -83,7 +83,7 @@ class PrintersSection(SettingsSection):
     def compose(self) -> ComposeResult:
         yield SettingsTable(id="printers-table")
         yield Label(t("settings.printers.found"), classes="section-subtitle")
-        yield Static(t("settings.printers.found.none"), id="printers-found")
+        yield Static(t("settings.printers.found.none"), id="printers-found", markup=False)
 
     def load(self) -> None:
         core, actor = self.hub.core, self.hub.actor

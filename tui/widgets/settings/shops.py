@@ -110,7 +110,7 @@ class ShopsSection(SettingsSection):
 
     def compose(self) -> ComposeResult:
         yield SettingsTable(id="shops-table")
-        yield Static("", id="shops-running")
+        yield Static("", id="shops-running", markup=False)
         yield ProgressBar(id="shops-progress", show_eta=False)
         yield Label(t("settings.shops.log"), classes="section-subtitle")
         yield SettingsTable(id="shops-log")
