@@ -1,6 +1,6 @@
-"""PNG previews while editing (`core.printing.preview`): the test page lands where unsaved offsets put
-it, a template being edited renders with sample data and changes with its elements, bad
-input is a clear error, and looking needs print.run or settings.manage."""
+"""PNG previews while editing (`core.printing.preview`): the test page lands where unsaved
+offsets put it, a template being edited renders with sample data and changes with its
+elements, bad input is a clear error, and looking needs print.run or settings.manage."""
 
 from __future__ import annotations
 
