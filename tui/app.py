@@ -61,12 +61,12 @@ class OrderhubApp(App[None]):
     CSS_PATH: ClassVar = sorted(STYLES.glob("*.tcss"))
     COMMANDS: ClassVar = {ActionsProvider}
     ACTIONS: ClassVar[tuple[ScreenAction, ...]] = (
-        ScreenAction("quit", "ctrl+q", "app.quit", "app.quit.help", priority=True),
-        ScreenAction("logout", None, "app.logout", "app.logout.help"),
         *(
             ScreenAction(f"go('{d.name}')", d.key, d.label, d.help, priority=True)
             for d in DESTINATIONS
         ),
+        ScreenAction("logout", None, "app.logout", "app.logout.help"),
+        ScreenAction("quit", "ctrl+q", "app.quit", "app.quit.help", priority=True),
     )
     BINDINGS: ClassVar = [
         *bindings_of(ACTIONS),

@@ -196,8 +196,8 @@ def test_settings_open_from_the_palette_and_f9_and_list_the_sections_actions(
         assert isinstance(screen, SettingsScreen)
         provider = ActionsProvider(screen)
         labels = [label for label, _, _ in provider._entries()]
-        assert "Bind shop  [b]" in labels and "Settings  [f9]" in labels
-        assert "Add printer  [a]" not in labels and "Printers" in labels
+        assert "Bind shop  (b)" in labels and "Settings  (f9)" in labels
+        assert "Add printer  (a)" not in labels and "Printers" in labels
         await pilot.press("f9")  # already open: not opened twice
         await settle(pilot)
         assert len(pilot.app.screen_stack) == 2

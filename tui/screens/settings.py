@@ -53,7 +53,7 @@ OWNER = {action.name: cls.SECTION for cls in SECTIONS for action in cls.ACTIONS}
 class SettingsScreen(OrderhubScreen[None]):
     ACTIONS: ClassVar = (
         ScreenAction("close", "escape", "app.back", "settings.close.help"),
-        ScreenAction("reload", "f5", "settings.reload", "settings.reload.help"),
+        ScreenAction("reload", "ctrl+r", "settings.reload", "settings.reload.help"),
         *(
             ScreenAction(f"show_section('{cls.SECTION}')", None, cls.TITLE, "settings.goto.help")
             for cls in SECTIONS
