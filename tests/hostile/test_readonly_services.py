@@ -41,10 +41,19 @@ from core.importing import service as importing
 from core.models import Order, PrintJobItem
 from core.models.base import Base
 from core.orders import merging, packages, quarantine_review, splitting
-from core.printing import history, printer_tools, printers, reprint, runner, template_store
+from core.printing import (
+    history,
+    preview,
+    printer_tools,
+    printers,
+    reprint,
+    runner,
+    template_store,
+)
 from core.printing.jobs import create_job
 from core.shipback import confirm as ship_confirm
 from core.shipback import drain as ship_drain
+from core.shipback import overview as ship_overview
 from core.shipback import review as ship_review
 from core.shipping import intercepted, pack_station, tracking, tracking_file, tracking_scan
 from core.shipping import settings as shipping_settings
@@ -255,6 +264,9 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "printing.jobs.create_job": lambda w: create_job(
             w.app, w.viewer, w.order_ids[:1], ["pdf"], reprint=True, reason="again"
         ),
+        "printing.preview.preview": lambda w: preview.preview(
+            w.app, w.viewer, order_number=_number(w)
+        ),
         "printing.printer_tools.discover": lambda w: printer_tools.discover(
             w.app, w.viewer, "file"
         ),
@@ -315,6 +327,10 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "shipback.drain.drain_now": lambda w: ship_drain.drain_now(w.app, w.viewer),
         "shipback.review.outbox_status": lambda w: ship_review.outbox_status(w.app, w.viewer),
+        "shipback.overview.ready_counts": lambda w: ship_overview.ready_counts(w.app, w.viewer),
+        "shipback.overview.failure_classes": lambda w: ship_overview.failure_classes(
+            w.app, w.viewer
+        ),
         "shipping.intercepted.intercepted_packages": lambda w: intercepted.intercepted_packages(
             w.app, w.viewer
         ),
@@ -390,6 +406,8 @@ READS = {
     "alertdesk.listing.list_alerts",
     "assignment.service.list_rules",
     "shipback.review.outbox_status",
+    "shipback.overview.ready_counts",
+    "shipback.overview.failure_classes",
     "shipping.intercepted.intercepted_packages",
     "orders.merging.merge_candidates",
     "orders.quarantine_review.list_quarantined",
