@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 import core
 from core.accounts import audit, auth, roles, users
 from core.actor import Actor
+from core.alertdesk import channels as alert_channels
 from core.alertdesk import listing as alert_listing
 from core.alertdesk import passes as alert_passes
 from core.app import App
@@ -58,8 +59,9 @@ from core.shipback import review as ship_review
 from core.shipping import intercepted, pack_station, tracking, tracking_file, tracking_scan
 from core.shipping import settings as shipping_settings
 from core.shops import binding
+from core.sync import log as sync_log
 from core.sync import scheduler
-from core.waybills import allocation, carrier_accounts, query
+from core.waybills import account_edits, allocation, carrier_accounts, query
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.conftest import OrgFixture
 from tests.printing.rig import PrintRig
@@ -283,6 +285,19 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, "pdf", 1.0, 1.0
         ),
         "printing.printers.list_printers": lambda w: printers.list_printers(w.app, w.viewer),
+        "printing.preview.preview_test_page": lambda w: preview.preview_test_page(
+            w.app, w.viewer, "pdf", offset_x_mm=1.0
+        ),
+        "printing.preview.preview_template": lambda w: preview.preview_template(
+            w.app, w.viewer, {"name": "label-76x130"}
+        ),
+        "sync.log.recent_runs": lambda w: sync_log.recent_runs(w.app, w.viewer),
+        "sync.log.running_passes": lambda w: sync_log.running_passes(w.app, w.viewer),
+        "waybills.account_edits.update_account": lambda w: account_edits.update_account(
+            w.app, w.viewer, w.account, enabled=False
+        ),
+        "alertdesk.channels.list_channels": lambda w: alert_channels.list_channels(w.app, w.viewer),
+        "alertdesk.channels.send_test": lambda w: alert_channels.send_test(w.app, w.viewer, "log"),
         "printing.printers.get_printer": lambda w: printers.get_printer(w.app, w.viewer, "pdf"),
         "printing.reprint.resolve_uncertain": lambda w: reprint.resolve_uncertain(
             w.app, w.viewer, w.crashed_job, "skip"
@@ -431,6 +446,8 @@ READS = {
     "waybills.query.list_waybills",
     "waybills.query.waybill_ids_by_number",
     "shipping.settings.show_settings",
+    "sync.log.recent_runs",
+    "sync.log.running_passes",
 }
 
 
