@@ -3,14 +3,16 @@
 Without `--as` the operator signs in (password, then the TOTP code when enrolled) and the
 session expires like any other. `--as USER` acts as that user of the org from the host,
 as the other commands do (`cli.common.acting_actor`); `--org` picks the org when there
-are several.
+are several. Without a terminal (a pipe, a script) it says so and exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from cli.common import acting_actor, add_org_option, settings_from
+from core.errors import OrderhubError
 from core.startup import open_app
 from tui.app import make_app
 from tui.i18n import LANGUAGES
@@ -27,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise OrderhubError(
+            "the terminal UI needs a terminal on stdin and stdout (over SSH: ssh -t HOST)"
+        )
     settings = settings_from(args)
     core = open_app(settings)
     try:

@@ -9,7 +9,7 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from cli.main import build_parser
+from cli.main import build_parser, main
 from core.accounts import auth
 from core.errors import AuthenticationFailed
 from tests.conftest import ADMIN_PASSWORD, OrgFixture
@@ -96,3 +96,12 @@ def test_orderhub_tui_takes_language_user_and_org() -> None:
     assert build_parser().parse_args(["tui"]).lang == "zh"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["tui", "--lang", "fr"])
+
+
+def test_orderhub_tui_without_a_terminal_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tui"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "orderhub: error: the terminal UI needs a terminal on stdin and stdout "
+        "(over SSH: ssh -t HOST)\n"
+    )
