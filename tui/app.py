@@ -61,6 +61,7 @@ class OrderhubApp(App[None]):
     CSS_PATH: ClassVar = sorted(STYLES.glob("*.tcss"))
     COMMANDS: ClassVar = {ActionsProvider}
     ACTIONS: ClassVar[tuple[ScreenAction, ...]] = (
+        ScreenAction("home", "f2", "nav.desk", "nav.desk.help", priority=True),
         *(
             ScreenAction(f"go('{d.name}')", d.key, d.label, d.help, priority=True)
             for d in DESTINATIONS
@@ -127,6 +128,13 @@ class OrderhubApp(App[None]):
             self.pop_screen()
         self.push_screen(screen)
 
+    def action_home(self) -> None:
+        """Back to the order desk; the destination screens stay as they were."""
+        if self.session is None:
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
     def check_session(self) -> None:
         """An idle screen ends with its session too: ask the core every minute."""
         if self.session is not None and self.session.token is not None:
@@ -162,7 +170,7 @@ class OrderhubApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":
             return self.session is not None and self.session.token is not None
-        if action == "go":
+        if action in ("go", "home"):
             return self.session is not None
         return True
 

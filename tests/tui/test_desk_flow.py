@@ -19,6 +19,8 @@ from tests.printing.rig import PrintRig
 from tests.tui.conftest import drive, settle
 from tests.waybills.rig import open_rig, serve_sandbox
 from tui.app import make_app
+from tui.screens.desk import DeskScreen
+from tui.screens.printing import PrintScreen
 
 SANDBOX = SandboxConfig(orders=20, history_days=1.0, rate_limits=False, waybill_quantity=100)
 
@@ -60,8 +62,16 @@ def test_assign_allocate_print_and_ship_three_orders(rig: PrintRig, tmp_path: Pa
     async def scenario(pilot: Pilot[None]) -> None:
         assert await on_all(pilot, "c", "enter") == f"已为 3 单指定 {account.name}"
         assert await on_all(pilot, "w", "enter") == "面单：新取 3，已有 0，失败 0"
-        printed = await on_all(pilot, "p", "enter")
-        assert printed.startswith("打印任务 ") and "完成 3/3，失败 0，不确定 0" in printed
+        await pilot.press("0", "ctrl+a", "p")  # the selection goes to the print screen
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, PrintScreen) and sorted(screen.order_numbers) == sorted(numbers)
+        await pilot.press("p")  # the first printer is ticked: print
+        await settle(pilot)
+        assert screen.status == "done" and not screen.running
+        await pilot.press("f2")  # back to the desk, its selection cleared
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DeskScreen)
         shipped = await on_all(pilot, "s", "enter")
         assert shipped.startswith("已确认发货 3 个包裹"), shipped
 

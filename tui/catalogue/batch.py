@@ -50,8 +50,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "还没有快递账号：先在设置中添加",
         "No carrier account yet: add one in settings",
     ),
-    "batch.choose_printer": ("选择打印机", "Choose a printer"),
-    "batch.no_printers": ("还没有打印机：先在设置中添加", "No printer yet: add one in settings"),
     "batch.merge.confirm": (
         "把 {count} 个订单合成一个包裹？",
         "Merge {count} orders into one package?",
@@ -81,10 +79,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "batch.allocated": (
         "面单：新取 {allocated}，已有 {kept}，失败 {failed}",
         "Waybills: {allocated} drawn, {kept} kept, {failed} failed",
-    ),
-    "batch.printed": (
-        "打印任务 {job}：完成 {done}/{total}，失败 {failed}，不确定 {uncertain}",
-        "Print job {job}: {done}/{total} done, {failed} failed, {uncertain} uncertain",
     ),
     "batch.shipped": (
         "已确认发货 {count} 个包裹，{rows} 单排队回传平台",

@@ -1,6 +1,11 @@
 """Messages of the destinations every screen reaches by a key (`tui.screens.DESTINATIONS`)."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "nav.desk": ("订单", "Orders"),
+    "nav.desk.help": (
+        "回到订单台：筛选、勾选、审单、打印、发货",
+        "Back to the order desk: filter, select, audit, print, ship",
+    ),
     "nav.print": ("打印", "Print"),
     "nav.print.help": (
         "打印面单、发货单和拣货单；进度、暂停、补打、打印记录",

@@ -21,9 +21,6 @@ from core.auditing import decisions
 from core.desk import holds, packing, saved_filters, search, tags
 from core.desk.lookup import MAX_ORDERS
 from core.orders import packages
-from core.printing.jobs import create_job
-from core.printing.printers import list_printers
-from core.printing.runner import run_job
 from core.shipback.confirm import confirm_packages
 from core.waybills.allocation import allocate
 from core.waybills.carrier_accounts import list_accounts
@@ -236,27 +233,25 @@ class BatchActions:
         self._choose_account(draw)
 
     def action_print(self: DeskScreen) -> None:
-        hub = self.hub
-        found = hub.attempt(lambda: list_printers(hub.core, hub.actor))
-        if isinstance(found, Reported):
+        """Hand the selection to the print screen (printers, template, kind, progress)."""
+        targets = self._targets()
+        if targets is None:
             return
-        choices = [(p.name, f"{p.name}  ({p.driver})") for p in found]
-        dialog = ChoiceDialog(t("batch.choose_printer"), choices, empty=t("batch.no_printers"))
+        hub = self.hub
 
-        def send(printer: str) -> None:
-            def work(numbers: list[str]) -> str:
-                ids = list(packages.packages_for_orders(hub.core, hub.actor, numbers).values())
-                job = create_job(hub.core, hub.actor, ids, [printer])
-                ran = run_job(hub.core, hub.actor, job.job_id)
-                refused = [(r.what, r.reason) for r in job.refused]
-                done = dict(done=ran.done, total=ran.total, failed=ran.failed)
-                return t("batch.printed", job=job.job_id, uncertain=ran.uncertain, **done) + (
-                    first_refusal(refused)
-                )
+        def numbers() -> list[str]:
+            matching = lambda query: search.matching_numbers(  # noqa: E731
+                hub.core, hub.actor, query, most=MAX_ORDERS
+            )
+            return targets.numbers(matching)
 
-            self._batch(work)
+        def opened(found: list[str]) -> None:
+            from tui.screens.printing import open_print  # late: loaded when first used
 
-        self._ask(dialog, send)
+            if not isinstance(open_print(hub, found), Reported):
+                self.selection.clear()
+
+        hub.in_background(numbers, opened, group="desk.batch", exclusive=False)
 
     def action_ship(self: DeskScreen) -> None:
         core, actor = self.hub.core, self.hub.actor
