@@ -1,6 +1,6 @@
-"""Going to the print, pack and shipping screens from anywhere: by their keys (shown in
-the footer) and the command palette; each screen kept while the operator works elsewhere,
-forgotten when the session ends."""
+"""Going to the print, pack, shipping and settings screens, and back to the desk, from
+anywhere: by their keys (shown in the footer) and the command palette; each screen kept
+while the operator works elsewhere, forgotten when the session ends."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tui.screens import DESTINATIONS
 from tui.screens.login import LoginScreen
 from tui.screens.packing import PackScreen
 from tui.screens.printing import PrintScreen, open_print
+from tui.screens.settings import SettingsScreen
 from tui.screens.shipping import ShippingScreen
 from tui.widgets.packing.counters import SessionCounters
 
@@ -31,7 +32,8 @@ def world(app, acme: OrgFixture, tui_clock, tmp_path: Path) -> OpsWorld:
 def test_destinations_have_their_own_names_and_keys() -> None:
     names, keys = [d.name for d in DESTINATIONS], [d.key for d in DESTINATIONS]
     assert len(set(names)) == len(names) and len(set(keys)) == len(keys)
-    assert [d.make().__class__ for d in DESTINATIONS] == [PrintScreen, PackScreen, ShippingScreen]
+    made = [d.make().__class__ for d in DESTINATIONS]
+    assert made == [PrintScreen, PackScreen, ShippingScreen, SettingsScreen]
 
 
 def test_keys_go_to_each_screen_and_keep_it(make_tui, world: OpsWorld) -> None:
@@ -43,7 +45,8 @@ def test_keys_go_to_each_screen_and_keep_it(make_tui, world: OpsWorld) -> None:
         pack = pilot.app.screen
         await pilot.press(*world.waybills[orders[0]], "enter")  # the input has the focus
         footer = {k: a.binding.description for k, a in pack.active_bindings.items()}
-        assert [footer[d.key] for d in DESTINATIONS] == ["打印", "验货", "发货"]
+        assert [footer[d.key] for d in DESTINATIONS] == ["打印", "验货", "发货", "设置"]
+        assert footer["f2"] == "订单"
         for key in ("f7", "f5", "f6"):
             await pilot.press(key)
             await settle(pilot)
