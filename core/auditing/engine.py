@@ -50,23 +50,7 @@ LINES = OrderLine.__table__
 #: Orders per round of queries (bound parameters stay far below every backend's limit).
 CHUNK = 2000
 #: Codes the rules own and rewrite on each check (plus every `flag_<colour>`).
-RULE_CODES = frozenset(
-    {
-        rules.REFUND,
-        rules.BUYER_MEMO,
-        rules.SELLER_REMARK,
-        rules.ADDRESS_UNKNOWN_PROVINCE,
-        rules.ADDRESS_UNKNOWN_CITY,
-        rules.ADDRESS_UNKNOWN_DISTRICT,
-        rules.ADDRESS_EMPTY,
-        rules.ADDRESS_REPEATED_PREFIX,
-        rules.PHONE_SHAPE,
-        rules.AMOUNT,
-        rules.QUANTITY,
-        rules.DUPLICATE,
-        rules.MERGEABLE,
-    }
-)
+RULE_CODES = frozenset(rules.RULE_CODES)
 UNSHIPPED = batch.UNSHIPPED
 AUTO_LABEL = "auto-audit"
 #: How reasons the rules keep but did not raise this time read in a report.

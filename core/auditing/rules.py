@@ -41,6 +41,24 @@ MERGEABLE = "mergeable"
 #: Set by a person's 驳回 (core.auditing.decisions), cleared by approval; rules keep it.
 REJECTED = "rejected"
 FLAG_PREFIX = "flag_"
+#: Every code the rules write; each check rewrites these (and every `flag_<colour>`).
+RULE_CODES = (
+    REFUND,
+    BUYER_MEMO,
+    SELLER_REMARK,
+    ADDRESS_UNKNOWN_PROVINCE,
+    ADDRESS_UNKNOWN_CITY,
+    ADDRESS_UNKNOWN_DISTRICT,
+    ADDRESS_EMPTY,
+    ADDRESS_REPEATED_PREFIX,
+    PHONE_SHAPE,
+    AMOUNT,
+    QUANTITY,
+    DUPLICATE,
+    MERGEABLE,
+)
+#: Every reason an order can wait in the exception queue for: the rules' and a rejection.
+REASON_CODES = (*RULE_CODES, REJECTED)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from core.auditing.rules import REASON_CODES
 from core.desk.query import KEYS, TABS, choices
 from tui.i18n import entries
-from tui.widgets.desk.completion import REASONS, Known, complete
+from tui.widgets.desk.completion import Known, complete
 
 KNOWN = Known({"tag": ("紧急", "VIP"), "shop": ("杯子店", "旗舰店")})
 
@@ -40,4 +41,4 @@ def test_fixed_choices_come_from_the_filter_language() -> None:
 def test_every_tab_and_reason_has_its_words() -> None:
     keys = set(entries())
     assert {f"desk.tab.{tab}" for tab in (*TABS, "all")} <= keys
-    assert {f"desk.reason.{code}" for code in REASONS} <= keys
+    assert {f"desk.reason.{code}" for code in REASON_CODES} <= keys

@@ -13,25 +13,8 @@ from dataclasses import dataclass, field
 
 from textual.suggester import Suggester
 
-from core.auditing import rules
+from core.auditing.rules import REASON_CODES
 from core.desk.query import KEYS, choices
-
-REASONS = (
-    rules.REFUND,
-    rules.BUYER_MEMO,
-    rules.SELLER_REMARK,
-    rules.ADDRESS_UNKNOWN_PROVINCE,
-    rules.ADDRESS_UNKNOWN_CITY,
-    rules.ADDRESS_UNKNOWN_DISTRICT,
-    rules.ADDRESS_EMPTY,
-    rules.ADDRESS_REPEATED_PREFIX,
-    rules.PHONE_SHAPE,
-    rules.AMOUNT,
-    rules.QUANTITY,
-    rules.DUPLICATE,
-    rules.MERGEABLE,
-    rules.REJECTED,
-)
 
 
 @dataclass
@@ -42,7 +25,7 @@ class Known:
 
     def values(self, key: str) -> tuple[str, ...]:
         if key == "exception":
-            return ("yes", "no", *REASONS)
+            return ("yes", "no", *REASON_CODES)
         return choices(key) or self.names.get(key, ())
 
 
