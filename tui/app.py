@@ -198,16 +198,23 @@ class OrderhubApp(App[None]):
         *,
         group: str,
         exclusive: bool = True,
+        failed: Callable[[], None] | None = None,
     ) -> Worker[None]:
-        """Run `call` in a thread, then `then(answer)` on the event loop. In an `exclusive`
-        group the newest call wins: an older one still running delivers nothing (a page
-        read for the tab the operator just left must not overwrite the new tab's)."""
+        """Run `call` in a thread, then `then(answer)` on the event loop — or, when it
+        failed (the failure is reported), `failed()`, so a screen waiting for it can let
+        go. In an `exclusive` group the newest call wins: an older one still running
+        delivers nothing (a page read for the tab the operator just left must not
+        overwrite the new tab's)."""
 
         def work() -> None:
             worker = get_current_worker()
             answer = self.attempt_from_thread(call)
-            if not isinstance(answer, Reported) and not worker.is_cancelled:
+            if worker.is_cancelled:
+                return
+            if not isinstance(answer, Reported):
                 self.call_from_thread(then, answer)
+            elif failed is not None:
+                self.call_from_thread(failed)
 
         return self.run_worker(
             work, group=group, exclusive=exclusive, thread=True, exit_on_error=False

@@ -60,6 +60,23 @@ def test_three_orders_print_to_three_pdfs(make_tui, world: OpsWorld) -> None:
     assert (job.status, job.done, job.total) == ("done", 3, 3)
 
 
+def test_a_batch_that_cannot_start_is_told_and_frees_the_screen(make_tui, world: OpsWorld) -> None:
+    """A failure before any label (here an order that does not exist) is a notice, and the
+    screen is ready for the next batch instead of waiting for a job that never began."""
+    tui = make_tui(world.ship.admin, start="print", lang="en")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, PrintScreen)
+        await print_batch(pilot, ["NOPE-404"])
+        assert not screen.running and screen.job_id is None
+        assert "NOPE-404" in pilot.app.notices[-1].message
+        assert screen.check_action("print", ()) is not False
+
+    drive(tui, scenario)
+    assert pdfs(world.folder) == []
+
+
 def test_a_batch_stopped_by_the_printer_resumes_from_the_screen(
     make_tui, app, acme: OrgFixture, tui_clock, tmp_path: Path
 ) -> None:

@@ -209,8 +209,9 @@ class PrintScreen(OrderhubScreen[None]):
         """`work` in the background; its end (or its failure, told in a notice) frees the screen."""
         self.running = True
         self.refresh_bindings()
-        attempt = self.hub.attempt_from_thread
-        self.hub.in_background(lambda: attempt(work), self._finished, group="print-job")
+        self.hub.in_background(
+            work, self._finished, group="print-job", failed=lambda: self._finished(REPORTED)
+        )
 
     def _progressed(self, event: ProgressEvent) -> None:  # a printer's thread
         self.post_message(JobProgressed(event))

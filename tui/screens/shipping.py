@@ -29,7 +29,7 @@ from core.alertdesk.listing import ack_alerts, list_alerts
 from core.shipback import confirm, drain, overview, review
 from core.shipback.review import ReviewResult
 from tui.actions import ScreenAction
-from tui.errors import Notice, Reported
+from tui.errors import REPORTED, Notice, Reported
 from tui.i18n import t
 from tui.screens.base import OrderhubScreen
 from tui.screens.dialogs import ConfirmDialog, TextDialog
@@ -165,12 +165,12 @@ class ShippingScreen(OrderhubScreen[None]):
         core, actor, watch = hub.core, hub.actor, DrainWatch(self)
         self.draining = True
         self.refresh_bindings()
-        attempt = hub.attempt_from_thread
-
-        def work() -> drain.DrainReport | Reported:
-            return attempt(lambda: drain.drain_now(core, actor, progress=watch))
-
-        hub.in_background(work, self._drained, group="ship-drain")
+        hub.in_background(
+            lambda: drain.drain_now(core, actor, progress=watch),
+            self._drained,
+            group="ship-drain",
+            failed=lambda: self._drained(REPORTED),
+        )
 
     def on_drain_progressed(self, message: DrainProgressed) -> None:
         bar = self.query_one("#drain-bar", ProgressBar)
