@@ -5,6 +5,10 @@
   to held once, so one alert per recorded batch and org names every order it held.
 - `shipback.failed` (warning): rows that need a person (invalid tracking number or
   logistics id, unknown order, blocked by the platform); same rule.
+- `shipback.shipped_elsewhere` (warning): the platform refused our confirmation because
+  the order already shipped there with another number (a plugin answers a repeat of our
+  own number as done: `SalesPlatform.confirm_shipment`) — shipped by other means, so the
+  parcel we packed may leave a second time; someone should stop one of the two.
 - `shipback.backlog` (warning): open rows older than `[shipback] backlog_alert_minutes`.
   Raised only while no unacknowledged backlog alert of the org exists, so a long outage
   gives one alert, not one per worker round.
@@ -29,6 +33,7 @@ from core.shipback.outbox import Outcome
 log = logging.getLogger("orderhub.shipback")
 
 HELD, FAILED, BACKLOG = "shipback.held", "shipback.failed", "shipback.backlog"
+ELSEWHERE = "shipback.shipped_elsewhere"
 LISTED = 20  # orders named in one alert's message
 
 
@@ -36,11 +41,25 @@ def after_outcomes(app: App, written: Sequence[Outcome]) -> None:
     """One alert per org for the rows this batch held, one for those needing a person."""
     held: dict[int, list[Outcome]] = defaultdict(list)
     failed: dict[int, list[Outcome]] = defaultdict(list)
+    elsewhere: dict[int, list[Outcome]] = defaultdict(list)
     for item in written:
         if item.state == "held":
             held[item.row.org_id].append(item)
         elif item.state == "needs_person":
             failed[item.row.org_id].append(item)
+        elif item.state == "done" and item.error_class == "already_shipped":
+            elsewhere[item.row.org_id].append(item)
+    for org_id, items in elsewhere.items():
+        lines = [f"{i.row.order_number} (我们的运单 / ours {i.row.tracking_number})" for i in items]
+        _raise(
+            app,
+            org_id,
+            ELSEWHERE,
+            "warning",
+            f"平台已由其他方式发货 / {len(items)} order(s) already shipped on the platform with "
+            "another number: make sure our parcel does not leave as well",
+            lines,
+        )
     for org_id, items in held.items():
         lines = [f"{i.row.order_number} (运单 {i.row.tracking_number}): {i.error}" for i in items]
         _raise(

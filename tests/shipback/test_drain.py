@@ -116,6 +116,8 @@ def test_already_shipped_is_recognised_and_done(rig) -> None:
     assert (rows[other].state, rows[other].last_error_class) == ("done", "already_shipped")
     assert rig.sends(same) == {"calls": 1, "repeat": 1}
     assert rig.sends(other) == {"calls": 1, "refused": 1}
+    (alert,) = rig.alerts("shipback.shipped_elsewhere")  # ours may leave a second time
+    assert alert.severity == "warning" and other in alert.message and same not in alert.message
 
 
 def test_an_outage_is_retried_with_back_off_and_nothing_is_lost(
