@@ -1,4 +1,4 @@
-"""`orderhub demo [--orders N] [--keep-running]` — the whole product in one command.
+"""`orderhub demo [--headless] [--orders N] [--keep-running]` — the whole product in one command.
 
 On a fresh installation (ORDERHUB_DATA_DIR / ORDERHUB_CONFIG, SQLite unless
 ORDERHUB_DATABASE_URL says otherwise) it runs what a merchant would, step by step:
@@ -11,13 +11,17 @@ ORDERHUB_DATABASE_URL says otherwise) it runs what a merchant would, step by ste
   4. sync its orders; add a carrier account on the shop's e-waybill subscription
      (`pinduoduo-waybill`, 圆通) and a `file` printer that writes PDF labels into
      DATA_DIR/labels/;
-  5. print a batch of the awaiting-shipment orders: waybills drawn, labels rendered.
+  5. on a terminal: sign in as the admin and open the terminal UI on the order desk, where
+     the operator filters, selects and prints (`cli.demo_tui`); quitting it (Ctrl-Q) stops
+     the sandbox and leaves nothing running. With --headless, or when stdin or stdout is
+     not a terminal (scripts, CI): print a batch of the awaiting-shipment orders instead —
+     waybills drawn, labels rendered — and exit.
 
 Sandbox orders carry the platform's ciphertext receivers; labels that orderhub renders
 itself print the platform's masked copies (only the platform's print component can open
 the ciphertext), so the demo's labels show masked receivers.
 
-Without --keep-running the sandbox stops at the end; its world is kept in
+Without --keep-running the sandbox stops at the end (when the UI closes); its world is kept in
 DATA_DIR/sandbox-state.json, and `orderhub sandbox --port PORT --state-file` (the command
 is printed) brings it back so `orderhub sync` and `orderhub print` keep working.
 """
@@ -28,6 +32,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cli import demo_tui
 from cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -53,11 +58,13 @@ from core.shops import binding as shops
 from core.startup import open_app
 from core.sync.scheduler import sync_shop
 from core.waybills import carrier_accounts
+from tui.i18n import LANGUAGES
 
 ORG, ADMIN = "demo", "admin"
 PRINTER, ACCOUNT = "demo-pdf", "demo-圆通"
 SENDER = Contact(name="王仓管", phone="13800138000", province="", city="", district="", address="")
 BIND_TIMEOUT = 30  # seconds; the sandbox redirects at once
+HEADLESS_PRINT = 20  # labels a headless run prints when --print is not given
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,12 +78,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--orders", type=int, default=300, help="seeded sandbox orders (default %(default)s)"
     )
     parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="no terminal UI: print a batch of labels and exit (the default off a terminal)",
+    )
+    parser.add_argument(
         "--print",
         dest="print_limit",
         type=int,
-        default=20,
+        default=None,
         metavar="N",
-        help="labels to print (default %(default)s)",
+        help=f"labels to print before exiting (default {HEADLESS_PRINT} with --headless; "
+        "none before the UI opens)",
+    )
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="zh", help="language of the UI (default zh)"
     )
     parser.add_argument("--port", type=int, default=0, help="sandbox port (default: a free one)")
     parser.add_argument(
@@ -95,9 +111,19 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: the sandbox pulls in uvicorn, which other commands never need.
     from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 
-    if not 1 <= args.orders <= 100_000 or args.print_limit < 1:
-        print("orderhub: error: --orders must be 1 to 100000 and --print ≥ 1", file=sys.stderr)
+    if not 1 <= args.orders <= 100_000 or (args.print_limit is not None and args.print_limit < 0):
+        print("orderhub: error: --orders must be 1 to 100000 and --print ≥ 0", file=sys.stderr)
         return EXIT_USAGE
+    args.tui = not args.headless and demo_tui.interactive()
+    if not args.headless and not args.tui:
+        print(
+            "orderhub demo: not on a terminal (stdin or stdout redirected): running headless, "
+            "as --headless does",
+            file=sys.stderr,
+            flush=True,
+        )
+    if args.print_limit is None:
+        args.print_limit = 0 if args.tui else HEADLESS_PRINT
     config_path = Path(args.config) if args.config else default_config_path()
     if config_path.exists():
         raise ConfigurationError(
@@ -165,7 +191,12 @@ def _demo(args: argparse.Namespace, settings, port: int, data_dir: Path) -> int:
     app = open_app(settings)
     try:
         actor = cli_actor(app, ORG)
-        return _flow(app, actor, args, port, data_dir)
+        code = _flow(app, actor, args, port, data_dir)
+        if code == EXIT_OK and args.tui:
+            _step(f"signing in as {ADMIN!r}; the order desk opens (Ctrl-Q quits the demo)")
+            demo_tui.open_desk(app, ADMIN, password, lang=args.lang)
+            _after_ui(data_dir / "labels", port, args)
+        return code
     finally:
         app.close()
 
@@ -205,6 +236,8 @@ def _flow(app: App, actor: Actor, args: argparse.Namespace, port: int, data_dir:
         settings={"folder": str(labels), "create": True},
     )
 
+    if not args.print_limit:
+        return EXIT_OK  # the operator prints from the order desk
     _step(f"printing up to {args.print_limit} awaiting-shipment orders")
     with app.tx() as session:
         order_ids = selection.select_order_ids(session, actor, f"limit={args.print_limit}")
@@ -253,8 +286,13 @@ def _summary(shop_id, seen, job, result, labels, pdfs, port, args) -> None:  # t
     print(f"  PDF files:       {len(pdfs)} in {labels}")
     print("  receivers:       masked (sandbox orders carry platform ciphertext; see docs/guide.md)")
     print(f"  at:              {clock.local_text(clock.now())} (Beijing time)")
+    _look_further(port, args)
+
+
+def _look_further(port: int, args: argparse.Namespace, *first: str) -> None:
     print("\nLook further (with the same ORDERHUB_DATA_DIR and ORDERHUB_CONFIG):")
     for command in (
+        *first,
         "orderhub status",
         "orderhub shop list",
         "orderhub print history",
@@ -266,3 +304,11 @@ def _summary(shop_id, seen, job, result, labels, pdfs, port, args) -> None:  # t
         print("To sync and print more, bring the sandbox back first (its world is kept):")
         print(f"  orderhub sandbox --port {port} --state-file")
     sys.stdout.flush()
+
+
+def _after_ui(labels: Path, port: int, args: argparse.Namespace) -> None:
+    """What the operator left behind, once the UI has closed."""
+    pdfs = [p for p in labels.glob("*.pdf") if not p.name.startswith(".")]
+    print("\norderhub demo: the terminal UI closed")
+    print(f"  PDF files:       {len(pdfs)} in {labels}")
+    _look_further(port, args, f"orderhub tui --as {ADMIN}")

@@ -1,6 +1,9 @@
 """`orderhub demo` end to end: a fresh installation, the sandbox gateway over loopback, a
 shop bound through OAuth, orders synced, waybills drawn and labels written as PDF files —
 on the embedded SQLite default, and on a fresh PostgreSQL database when one is configured.
+Off a terminal it runs headless and says so; on one it opens the order desk as the demo
+admin (here in Textual's headless driver; tests/tui/test_demo_tmux.py drives a real
+terminal) and stops the sandbox when the UI closes.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def demo_env(fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_demo_syncs_allocates_and_writes_one_pdf_per_label(demo_env: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["demo", "--orders", "50"]) == 0
+    assert main(["demo", "--headless", "--orders", "50"]) == 0
     out = capsys.readouterr().out
     printed, total = map(int, re.search(r"labels printed:\s+(\d+) of (\d+)", out).groups())  # type: ignore[union-attr]
     assert printed == total > 0
@@ -68,6 +71,59 @@ def test_demo_syncs_allocates_and_writes_one_pdf_per_label(demo_env: Path, capsy
     assert main(["--json", "waybill", "list"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == printed
 
-    # A second run refuses to touch the existing installation.
+    # A second run refuses to touch the existing installation; stdout is no terminal here,
+    # so without --headless it says it runs headless first.
     assert main(["demo", "--orders", "50"]) == 1
-    assert "needs a fresh installation" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "not on a terminal" in err and "running headless" in err
+    assert "needs a fresh installation" in err
+
+
+def test_on_a_terminal_the_demo_opens_the_desk_and_stops_the_sandbox_on_quit(
+    demo_env: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from cli import demo_tui
+    from plugins.platforms.pinduoduo.sandbox import SandboxServer
+    from tui.app import OrderhubApp
+    from tui.screens.desk import DeskScreen
+
+    seen: dict[str, object] = {}
+    servers: list[SandboxServer] = []
+    real_start, real_run = SandboxServer.start, OrderhubApp.run
+
+    def start(server: SandboxServer) -> SandboxServer:
+        servers.append(server)
+        return real_start(server)
+
+    async def operator(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        for _ in range(200):  # the desk and its first page, read in a thread
+            await pilot.pause(0.05)
+            if isinstance(app.screen, DeskScreen) and app.screen.counts is not None:
+                break
+        session = app.session
+        seen.update(screen=type(app.screen).__name__, user=session.actor.label)
+        seen.update(token=session.token is not None, total=app.screen.counts.total)
+        seen["sandbox_alive"] = servers[0]._thread is not None and servers[0]._thread.is_alive()
+        await pilot.press("ctrl+q")
+
+    def run_headless(app: OrderhubApp, **_: object) -> None:
+        real_run(app, headless=True, size=(120, 36), auto_pilot=operator)
+
+    monkeypatch.setattr(demo_tui, "interactive", lambda: True)
+    monkeypatch.setattr(SandboxServer, "start", start)
+    monkeypatch.setattr(OrderhubApp, "run", run_headless)
+    assert main(["demo", "--orders", "30", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    synced = int(re.search(r"orders seen in \d+ window\(s\), (\d+) new", out).group(1))  # type: ignore[union-attr]
+    assert seen == {
+        "screen": "DeskScreen",
+        "user": "admin",
+        "token": True,
+        "total": synced,
+        "sandbox_alive": True,
+    }
+    assert "admin password (shown once)" in out and "the terminal UI closed" in out
+    assert "printing up to" not in out  # the operator prints from the desk
+    (server,) = servers
+    assert server._thread is None  # stopped: its thread joined, its socket closed
