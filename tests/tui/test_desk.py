@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
+from core.auditing import decisions
 from core.desk import search
 from tests.conftest import OrgFixture
 from tests.desk.world import World
 from tests.tui.conftest import drive, settle
-from tui.screens.desk import DeskScreen
+from tui.screens.desk import WORK_TABS, DeskScreen
 from tui.widgets.desk.feed import WINDOW
 from tui.widgets.desk.tab_strip import TabStrip
 
@@ -202,5 +203,22 @@ def test_the_last_tab_chosen_wins_when_keys_come_fast(
         await settle(pilot)
         assert desk(pilot).query_one(TabStrip).active == "on_hold"
         assert numbers(pilot) == expected(app, acme.admin, "status:on_hold")
+
+    drive(make_tui(acme.admin), scenario)
+
+
+def test_an_empty_first_tab_gives_way_to_the_work(
+    make_tui, app, acme: OrgFixture, desk_world
+) -> None:  # type: ignore[no-untyped-def]
+    """Orders approved as they arrive leave 待审 empty: the desk opens where work waits."""
+    pending = search.matching_numbers(app, acme.admin, "status:pending", most=1000)
+    decisions.approve(app, acme.admin, pending)
+    counts = search.count_tabs(app, acme.admin).counts
+    expected = next(tab for tab in WORK_TABS if counts.get(tab))
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, DeskScreen)
+        assert screen.tab == expected and screen.table.row_count > 0
 
     drive(make_tui(acme.admin), scenario)

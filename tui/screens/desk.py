@@ -57,6 +57,10 @@ TAB_ACTIONS = tuple(
 )
 
 
+#: Where the work is when 待审 is empty, in order: the exception queue, then ready to print.
+WORK_TABS = ("exception", "audited")
+
+
 class DeskScreen(BatchActions, OrderhubScreen[None]):
     ACTIONS: ClassVar = (*NAVIGATION, *TAB_ACTIONS, *BATCH_ACTIONS)
 
@@ -66,6 +70,7 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         self.filter_text = ""
         self.selection = Selection()
         self.counts: TabCounts | None = None
+        self.landed = False  # the first counts may move an empty first tab to work
         self.known = Known()
         self.paging = False
 
@@ -129,6 +134,19 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         self.counts = counts
         self.query_one(TabStrip).counts = counts.counts
         self._status()
+        if not self.landed:
+            self.landed = True
+            self._land_on_work(counts)
+
+    def _land_on_work(self, counts: TabCounts) -> None:
+        """Opened on an empty 待审 tab (orders are often approved as they arrive), go to
+        the first of 异常 and 已审 that has orders: where the operator's work is."""
+        if self.tab != STRIP[0] or counts.counts.get(self.tab, 0):
+            return
+        for tab in WORK_TABS:
+            if counts.counts.get(tab, 0):
+                self.action_show_tab(tab)
+                return
 
     def _show(self, keep: int | None, window: feed.Window) -> None:
         self.paging = False
