@@ -10,6 +10,7 @@ version-checked: a change someone made meanwhile is a conflict, not lost).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -93,31 +94,25 @@ class DetailScreen(OrderhubScreen[None]):
         self.app.push_screen(dialog, self._save_remark)
 
     def _save_remark(self, text: str | None) -> None:
-        hub, detail = self.hub, self.detail
-        if text is None or detail is None:
-            return
-        saved = hub.attempt(
-            lambda: edits.set_remark(
-                hub.core, hub.actor, self.order_no, text, expected_version=detail.version
-            )
-        )
-        if not isinstance(saved, Reported):
-            hub.inform(t("detail.remark.saved"))
-            self.action_refresh()
+        self._edit(text, edits.set_remark, "detail.remark.saved")
 
     def action_flag(self) -> None:
         choices = [(c, t(f"detail.colour.{c}")) for c in (*edits.FLAG_COLOURS, "none")]
         self.app.push_screen(ChoiceDialog(t("detail.set_flag"), choices), self._save_flag)
 
     def _save_flag(self, colour: str | None) -> None:
+        self._edit(colour, edits.set_flag, "detail.flag.saved")
+
+    def _edit(self, value: str | None, change: Callable[..., object], done: str) -> None:
+        """Apply a dialog's answer to the order shown (version-checked), then reload it."""
         hub, detail = self.hub, self.detail
-        if colour is None or detail is None:
+        if value is None or detail is None:
             return
         saved = hub.attempt(
-            lambda: edits.set_flag(
-                hub.core, hub.actor, self.order_no, colour, expected_version=detail.version
+            lambda: change(
+                hub.core, hub.actor, self.order_no, value, expected_version=detail.version
             )
         )
         if not isinstance(saved, Reported):
-            hub.inform(t("detail.flag.saved"))
+            hub.inform(t(done))
             self.action_refresh()
