@@ -53,12 +53,11 @@ _STOPPING_REFUNDS = frozenset(order_status.BLOCKING_REFUNDS)
 
 @dataclass
 class Interception:
-    """What the check found: orders held (number → why), shops it could not ask (id →
-    why), and how many status look-ups it made."""
+    """What the check found: orders held (number → why) and shops it could not ask (id →
+    why)."""
 
     held: dict[str, str] = field(default_factory=dict)
     unchecked: dict[int, str] = field(default_factory=dict)
-    asked: int = 0
 
     def message(self) -> str:
         parts = []
@@ -152,7 +151,6 @@ class RefundCheck:
             first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             self.found.unchecked[shop_id] = first
             return
-        self.found.asked += len(numbers)
         stopped = {n: info for n, info in statuses.items() if _stops(info)}
         if stopped:
             self.found.held.update(_hold(self.app, self.org_id, shop_id, stopped))

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -37,51 +38,56 @@ ELSEWHERE = "shipback.shipped_elsewhere"
 LISTED = 20  # orders named in one alert's message
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """One alert raised from a batch's outcomes: which rows, and how it reads."""
+
+    kind: str
+    severity: str
+    picks: Callable[[Outcome], bool]
+    head: str  # formatted with {count}
+    line: Callable[[Outcome], str]
+
+
+_FROM_OUTCOMES = (
+    _Kind(
+        ELSEWHERE,
+        "warning",
+        lambda i: i.state == "done" and i.error_class == "already_shipped",
+        "平台已由其他方式发货 / {count} order(s) already shipped on the platform with another "
+        "number: make sure our parcel does not leave as well",
+        lambda i: f"{i.row.order_number} (我们的运单 / ours {i.row.tracking_number})",
+    ),
+    _Kind(
+        HELD,
+        "critical",
+        lambda i: i.state == "held",
+        "已拦截，请勿发货 / {count} shipment(s) held at ship-back — intercept the parcel at "
+        "the carrier",
+        lambda i: f"{i.row.order_number} (运单 {i.row.tracking_number}): {i.error}",
+    ),
+    _Kind(
+        FAILED,
+        "warning",
+        lambda i: i.state == "needs_person",
+        "回传失败 / {count} shipment confirmation(s) need a person "
+        "(`orderhub ship status --state needs_person`, then `ship retry`)",
+        lambda i: f"{i.row.order_number} [{i.error_class}]: {i.error}",
+    ),
+)
+
+
 def after_outcomes(app: App, written: Sequence[Outcome]) -> None:
-    """One alert per org for the rows this batch held, one for those needing a person."""
-    held: dict[int, list[Outcome]] = defaultdict(list)
-    failed: dict[int, list[Outcome]] = defaultdict(list)
-    elsewhere: dict[int, list[Outcome]] = defaultdict(list)
-    for item in written:
-        if item.state == "held":
-            held[item.row.org_id].append(item)
-        elif item.state == "needs_person":
-            failed[item.row.org_id].append(item)
-        elif item.state == "done" and item.error_class == "already_shipped":
-            elsewhere[item.row.org_id].append(item)
-    for org_id, items in elsewhere.items():
-        lines = [f"{i.row.order_number} (我们的运单 / ours {i.row.tracking_number})" for i in items]
-        _raise(
-            app,
-            org_id,
-            ELSEWHERE,
-            "warning",
-            f"平台已由其他方式发货 / {len(items)} order(s) already shipped on the platform with "
-            "another number: make sure our parcel does not leave as well",
-            lines,
-        )
-    for org_id, items in held.items():
-        lines = [f"{i.row.order_number} (运单 {i.row.tracking_number}): {i.error}" for i in items]
-        _raise(
-            app,
-            org_id,
-            HELD,
-            "critical",
-            f"已拦截，请勿发货 / {len(items)} shipment(s) held at ship-back — intercept "
-            "the parcel at the carrier",
-            lines,
-        )
-    for org_id, items in failed.items():
-        lines = [f"{i.row.order_number} [{i.error_class}]: {i.error}" for i in items]
-        _raise(
-            app,
-            org_id,
-            FAILED,
-            "warning",
-            f"回传失败 / {len(items)} shipment confirmation(s) need a person "
-            "(`orderhub ship status --state needs_person`, then `ship retry`)",
-            lines,
-        )
+    """One alert per org and kind for this batch's rows: shipped elsewhere, held, and
+    needing a person."""
+    for kind in _FROM_OUTCOMES:
+        by_org: dict[int, list[Outcome]] = defaultdict(list)
+        for item in written:
+            if kind.picks(item):
+                by_org[item.row.org_id].append(item)
+        for org_id, items in by_org.items():
+            head = kind.head.format(count=len(items))
+            _raise(app, org_id, kind.kind, kind.severity, head, [kind.line(i) for i in items])
 
 
 def check_backlog(app: App) -> int:
