@@ -1,9 +1,15 @@
 """How one `OrderRow` reads in the desk's table: short local times, yuan, masked receiver,
-flag as a coloured dot, marks and exception reasons in words."""
+flag as a coloured dot, marks and exception reasons in words.
+
+A cell is plain text in styled parts (`Cell`), not a Rich renderable: the table draws
+its lines from them directly (`tui.widgets.desk.lines`), which is what keeps a redraw of
+the desk cheap at any number of orders."""
 
 from __future__ import annotations
 
-from rich.text import Text
+from dataclasses import dataclass
+
+from rich.cells import cell_len
 
 from core import clock
 from core.desk.listing import OrderRow
@@ -20,6 +26,27 @@ FLAG_STYLES = {
     "purple": "bold magenta",
 }
 PICKED = "●"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    parts: tuple[tuple[str, str], ...]  # (text, Rich style text; "" for the row's own)
+    right: bool = False  # aligned to the right (amounts)
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.parts)
+
+    @property
+    def width(self) -> int:
+        return cell_len(self.plain)
+
+
+BLANK = Cell(())
+
+
+def plain(text: str | None) -> Cell:
+    return Cell(((text or "", ""),)) if text else BLANK
 
 
 def reason_text(code: str) -> str:
@@ -47,21 +74,22 @@ def short_time(row: OrderRow) -> str:
     return clock.local_text(row.paid_at)[5:] if row.paid_at else "-"
 
 
-def cells(row: OrderRow, picked: bool, columns: tuple[str, ...]) -> list[str | Text]:
-    order = Text(row.order_no)
+def cells(row: OrderRow, picked: bool, columns: tuple[str, ...]) -> tuple[Cell, ...]:
+    order: Cell = Cell(((row.order_no, ""),))
     if row.flag in FLAG_STYLES:
-        order = Text.assemble(("● ", FLAG_STYLES[row.flag]), row.order_no)
-    values: dict[str, str | Text] = {
-        "mark": Text(PICKED, style="bold cyan") if picked else "",
+        order = Cell((("● ", FLAG_STYLES[row.flag]), (row.order_no, "")))
+    warn = "yellow" if row.exception_reasons or row.on_hold else ""
+    values: dict[str, Cell] = {
+        "mark": Cell(((PICKED, "bold cyan"),)) if picked else BLANK,
         "order": order,
-        "tab": t(f"desk.tab.{row.tab}"),
-        "paid": short_time(row),
-        "amount": Text(fen_to_yuan_text(row.pay_amount_fen), justify="right"),
-        "receiver": f"{row.receiver_name} {row.receiver_phone}".strip(),
-        "region": f"{row.province}{row.city}",
-        "notes": Text(notes(row), style="yellow" if row.exception_reasons or row.on_hold else ""),
-        "tags": ",".join(row.tags),
-        "carrier": row.carrier,
-        "shop": row.shop,
+        "tab": plain(t(f"desk.tab.{row.tab}")),
+        "paid": plain(short_time(row)),
+        "amount": Cell(((fen_to_yuan_text(row.pay_amount_fen), ""),), right=True),
+        "receiver": plain(f"{row.receiver_name} {row.receiver_phone}".strip()),
+        "region": plain(f"{row.province}{row.city}"),
+        "notes": Cell(((notes(row), warn),)),
+        "tags": plain(",".join(row.tags)),
+        "carrier": plain(row.carrier),
+        "shop": plain(row.shop),
     }
-    return [values[name] for name in columns]
+    return tuple(values[name] for name in columns)
