@@ -15,7 +15,6 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer
 
 from core.desk import saved_filters, search
 from core.desk.search import Page, TabCounts
@@ -29,6 +28,7 @@ from tui.screens.base import OrderhubScreen
 from tui.screens.desk_batch import BATCH_ACTIONS, BatchActions
 from tui.screens.detail import DetailScreen
 from tui.widgets.common.header import TopBar
+from tui.widgets.common.key_bar import KeyBar
 from tui.widgets.desk import feed
 from tui.widgets.desk.completion import Known
 from tui.widgets.desk.filter_bar import FilterBar
@@ -80,7 +80,7 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         yield FilterBar(self.known, id="filter-bar")
         yield OrderTable(self.hub.options.page_size, id="orders")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> OrderTable:

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from core.desk import edits
 from core.desk.show import OrderDetail, show_order
@@ -25,6 +25,7 @@ from tui.i18n import t
 from tui.screens.base import OrderhubScreen
 from tui.screens.dialogs import ChoiceDialog, TextDialog
 from tui.widgets.common.header import TopBar
+from tui.widgets.common.key_bar import KeyBar
 from tui.widgets.detail import sections
 from tui.widgets.detail.summary import summary_markup
 
@@ -58,7 +59,7 @@ class DetailScreen(OrderhubScreen[None]):
             for name, _ in SECTIONS:
                 with TabPane(t(f"detail.tab.{name}"), id=f"section-{name}"):
                     yield DataTable(id=f"table-{name}", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.load(reveal=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from core import clock
 from core.shipping.intercepted import InterceptedPackage, intercepted_packages, recycle_waybills
@@ -20,6 +20,7 @@ from tui.i18n import t
 from tui.screens.base import OrderhubScreen
 from tui.screens.dialogs import ConfirmDialog
 from tui.widgets.common.header import TopBar
+from tui.widgets.common.key_bar import KeyBar
 
 LIMIT = 500
 
@@ -39,7 +40,7 @@ class InterceptedScreen(OrderhubScreen[None]):
         yield TopBar(t("packing.intercepted.title"))
         yield Static(id="held-summary")
         yield DataTable(id="held-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -15,7 +15,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from core.accounts.auth import GENERIC_FAILURE
 from core.errors import AuthenticationFailed, SecondFactorRequired
@@ -25,6 +25,7 @@ from tui.i18n import t
 from tui.screens.base import OrderhubScreen
 from tui.session import sign_in
 from tui.widgets.common.inputs import FieldInput
+from tui.widgets.common.key_bar import KeyBar
 
 
 class LoginScreen(OrderhubScreen[None]):
@@ -52,7 +53,7 @@ class LoginScreen(OrderhubScreen[None]):
             )
             yield Static(self._notice, id="login-message")
             yield Button(t("login.submit"), id="login-submit", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#username", FieldInput).focus()

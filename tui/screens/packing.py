@@ -17,7 +17,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from core.shipping.pack_station import PackAnswer, PackStation, open_station
 from tui.actions import ScreenAction
@@ -27,6 +27,7 @@ from tui.screens.base import OrderhubScreen
 from tui.screens.intercepted import InterceptedScreen
 from tui.widgets.common.header import TopBar
 from tui.widgets.common.inputs import FieldInput
+from tui.widgets.common.key_bar import KeyBar
 from tui.widgets.packing.counters import SessionCounters
 from tui.widgets.packing.items import PackageItems
 from tui.widgets.packing.verdict import Verdict
@@ -60,7 +61,7 @@ class PackScreen(OrderhubScreen[None]):
                 yield Verdict(id="pack-verdict")
                 yield PackageItems(id="pack-items")
             yield SessionCounters(id="pack-counters")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         hub = self.hub

@@ -9,7 +9,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from core import clock
 from core.printing.history import JobInfo, list_jobs
@@ -18,6 +18,7 @@ from tui.errors import Reported
 from tui.i18n import t
 from tui.screens.base import OrderhubScreen
 from tui.widgets.common.header import TopBar
+from tui.widgets.common.key_bar import KeyBar
 from tui.widgets.printing.progress import STATUS_STYLES
 
 LIMIT = 200
@@ -38,7 +39,7 @@ class PrintJobsScreen(OrderhubScreen[int | None]):
     def compose(self) -> ComposeResult:
         yield TopBar(t("printing.jobs.title"))
         yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

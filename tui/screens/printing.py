@@ -25,7 +25,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Select
+from textual.widgets import Select
 
 from core.actor import Actor
 from core.app import App as CoreApp
@@ -47,6 +47,7 @@ from tui.screens.print_jobs import PrintJobsScreen
 from tui.screens.print_preview import PreviewDialog
 from tui.widgets.common.header import TopBar
 from tui.widgets.common.inputs import FieldInput
+from tui.widgets.common.key_bar import KeyBar
 from tui.widgets.printing.batch import Batch, BatchForm
 from tui.widgets.printing.items import MAX_ROWS, JobItems
 from tui.widgets.printing.progress import JobProgress
@@ -104,7 +105,7 @@ class PrintScreen(OrderhubScreen[None]):
             with Vertical(id="print-job"):
                 yield JobProgress(id="print-progress")
                 yield JobItems(id="print-items")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         hub = self.hub

@@ -17,13 +17,14 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import ContentSwitcher, Footer, OptionList
+from textual.widgets import ContentSwitcher, OptionList
 from textual.widgets.option_list import Option
 
 from tui.actions import ScreenAction
 from tui.i18n import t
 from tui.screens.base import OrderhubScreen
 from tui.widgets.common.header import TopBar
+from tui.widgets.common.key_bar import KeyBar
 from tui.widgets.settings.assignment_rules import AssignmentRulesSection
 from tui.widgets.settings.audit_rules import AuditRulesSection
 from tui.widgets.settings.base import SettingsSection
@@ -74,7 +75,7 @@ class SettingsScreen(OrderhubScreen[None]):
             with ContentSwitcher(initial=f"section-{self.current}", id="settings-content"):
                 for cls in SECTIONS:
                     yield cls()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         nav = self.query_one("#settings-nav", OptionList)

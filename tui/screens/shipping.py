@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, ProgressBar, TabbedContent, TabPane
+from textual.widgets import ProgressBar, TabbedContent, TabPane
 
 from core.alertdesk.listing import ack_alerts, list_alerts
 from core.shipback import confirm, drain, overview, review
@@ -34,6 +34,7 @@ from tui.i18n import t
 from tui.screens.base import OrderhubScreen
 from tui.screens.dialogs import ConfirmDialog, TextDialog
 from tui.widgets.common.header import TopBar
+from tui.widgets.common.key_bar import KeyBar
 from tui.widgets.shipping.summary import DrainProgressed, DrainWatch, ShippingSummary
 from tui.widgets.shipping.tables import AlertsTable, ClassesTable, OutboxTable
 
@@ -72,7 +73,7 @@ class ShippingScreen(OrderhubScreen[None]):
                 yield OutboxTable(id="failed-table")
             with TabPane(t("shipping.tab.alerts"), id="alerts"):
                 yield AlertsTable(id="alerts-table")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#drain-bar").display = False

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from core.printing import template_store
 from core.printing.preview import Preview, preview_template
@@ -27,6 +27,7 @@ from tui.screens.base import OrderhubScreen
 from tui.widgets.common.halfblocks import image_lines
 from tui.widgets.common.header import TopBar
 from tui.widgets.common.inputs import FieldInput
+from tui.widgets.common.key_bar import KeyBar
 
 #: The keys of an element the editor offers, in this order, where the element has them.
 NUMBER_KEYS = ("x", "y", "width", "height", "size", "x1", "y1", "x2", "y2", "font_size")
@@ -74,7 +75,7 @@ class TemplateEditorScreen(OrderhubScreen[bool]):
                 yield Label(t("settings.editor.fields"), classes="section-subtitle")
                 yield VerticalScroll(id="editor-fields")
             yield Static("", id="editor-preview", classes="picture")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         hub = self.hub
