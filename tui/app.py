@@ -15,6 +15,7 @@ UI's options. It owns three things every screen needs:
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,6 +97,7 @@ class OrderhubApp(App[None]):
             self.push_screen(LoginScreen())
         else:
             self.push_screen(self._home())
+        self.call_after_refresh(freeze_start_up)
 
     def on_unmount(self) -> None:
         if self._owns_core:
@@ -254,6 +256,21 @@ class OrderhubApp(App[None]):
     def inform(self, message: str, title: str = "") -> None:
         """A success or information notice."""
         self.tell(errors.Notice(title, message, "information"))
+
+
+def freeze_start_up() -> None:
+    """Leave what start-up built (modules, the ORM's mappings, the first screen) out of
+    the garbage collector's full passes, once per process. Otherwise every full pass walks
+    those objects again: 85–120 ms each on the development VM, felt as a stalled key
+    press every few seconds of scrolling; with them frozen a full pass takes under 10 ms.
+    What start-up built lives as long as the process anyway."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
+
+
+_frozen = False
 
 
 def make_app(
