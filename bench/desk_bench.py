@@ -69,6 +69,7 @@ READ_TABLES = (
     "print_job_items",
     "shops",
     "tags",
+    "users",  # every search loads its user (core.accounts.authz)
     "waybills",
 )
 

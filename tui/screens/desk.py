@@ -100,7 +100,13 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         return f"{self.filter_text} {tab}".strip()
 
     def fetch(
-        self, query: str, *, after: str | None = None, before: str | None = None, last: bool = False
+        self,
+        query: str,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        last: bool = False,
+        limit: int | None = None,
     ) -> Page:
         hub = self.hub
         return search.search_orders(
@@ -110,8 +116,15 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
             after=after,
             before=before,
             last=last,
-            limit=hub.options.page_size,
+            limit=limit or hub.options.page_size,
         )
+
+    def screenful(self) -> partial[Page]:
+        """`fetch` of the current filter for a jump (new filter or tab, Home, End): one
+        screen of rows, not a page, so they are drawn sooner; the table asks for the rest
+        of the page at once (it is near the window's edge), once they are painted."""
+        rows = min(self.hub.options.page_size, self.table.visible_rows + 1)
+        return partial(self.fetch, self.query_text, limit=rows)
 
     def reload(self, *, stay: bool = True, focus: bool = False) -> None:
         """Read the first window and the counts again: after a change on the same order
@@ -119,8 +132,9 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         rows are shown, not beside them: the rows are what the operator waits for, and two
         reads at once on two cores beside the screen's drawing slowed the rows down.
         `focus` gives the table the focus with its new rows, in the same redraw."""
-        fetch = partial(self.fetch, self.query_text)
         keep = self._current_id() if stay else None
+        # A reload keeping its order reads a whole page: that order may lie past the screen.
+        fetch = partial(self.fetch, self.query_text) if stay else self.screenful()
 
         def shown(window: feed.Window) -> None:
             self._show(keep, window)
@@ -214,13 +228,13 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         )
 
     def action_first(self) -> None:
-        fetch = partial(self.fetch, self.query_text)
+        fetch = self.screenful()
         self.hub.in_background(
             lambda: feed.first(fetch), partial(self._show, None), group="desk.page"
         )
 
     def action_last(self) -> None:
-        fetch = partial(self.fetch, self.query_text)
+        fetch = self.screenful()
         total = self.total or 0
         self.hub.in_background(lambda: feed.last(fetch, total), self._show_last, group="desk.page")
 

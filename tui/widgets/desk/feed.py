@@ -3,8 +3,10 @@
 The table shows `WINDOW` pages at most. Scrolling past either edge reads the page beyond it
 (`core.desk.search.search_orders` with `after=` or `before=`) and lets the farthest page
 go, so memory stays flat through 100,000 orders; End reads the last page directly
-(`last=True`). `offset` is the position of the window's first row in the whole list when
-it is known (counted from the start, or back from the end with the tab's count).
+(`last=True`). Pages need not be the same size: after a jump the screen reads one
+screenful first and the rest as the cursor's neighbourhood fills. `offset` is the
+position of the window's first row in the whole list when it is known (counted from the
+start, or back from the end with the tab's count).
 
 Plain Python over a `fetch` function, so the screen runs it in a thread and tests run it
 without a terminal.

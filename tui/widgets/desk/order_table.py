@@ -145,7 +145,9 @@ class OrderTable(ScrollView, can_focus=True):
         self.refresh()
         self.filling = False
         self.post_message(self.Highlighted())
-        self.check_edges()
+        # The page beyond is asked for once these rows are painted: read now, it would
+        # take the processor from the drawing of the rows the operator is waiting for.
+        self.call_after_refresh(self.check_edges)
 
     @property
     def current(self) -> OrderRow | None:
