@@ -92,7 +92,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "none before the UI opens)",
     )
     parser.add_argument(
-        "--lang", choices=LANGUAGES, default="zh", help="language of the UI (default zh)"
+        "--lang",
+        choices=LANGUAGES,
+        help="language of the UI (default: the user's choice, `orderhub user language`, else zh)",
     )
     parser.add_argument("--port", type=int, default=0, help="sandbox port (default: a free one)")
     parser.add_argument(

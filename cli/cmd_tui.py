@@ -1,4 +1,5 @@
-"""`orderhub tui` — the terminal UI (`tui.app.make_app`), Chinese unless `--lang en`.
+"""`orderhub tui` — the terminal UI (`tui.app.make_app`), in the user's language: Chinese
+unless they chose English (`orderhub user language`, or the palette's switch) or `--lang`.
 
 Without `--as` the operator signs in (password, then the TOTP code when enrolled) and the
 session expires like any other. `--as USER` acts as that user of the org from the host,
@@ -21,7 +22,9 @@ from tui.i18n import LANGUAGES
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("tui", help="the terminal UI: order desk, printing, pack station")
     parser.add_argument(
-        "--lang", choices=LANGUAGES, default="zh", help="language of the UI (default zh)"
+        "--lang",
+        choices=LANGUAGES,
+        help="language of the UI (default: the user's choice, `orderhub user language`, else zh)",
     )
     parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
     add_org_option(parser)

@@ -1,4 +1,5 @@
-"""`orderhub user add|list|disable|enable|unlock|reset-password|disable-2fa` — sub-accounts."""
+"""`orderhub user add|list|disable|enable|unlock|reset-password|disable-2fa|language` —
+sub-accounts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 
 from cli.common import add_org_option, cli_actor, emit, open_cli_app, read_password
 from core import clock
-from core.accounts import auth
+from core.accounts import auth, preferences
 from core.accounts import users as accounts
 
 
@@ -34,6 +35,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = verbs.add_parser(verb, help=text)
         p.add_argument("username")
         p.set_defaults(handler=handler)
+
+    language = verbs.add_parser(
+        "language", help="set the language a user's terminal UI opens in (zh, en, default)"
+    )
+    language.add_argument("username")
+    language.add_argument("language", metavar="LANG", help="zh, en or default")
+    language.set_defaults(handler=_language)
 
     reset = verbs.add_parser("reset-password", help="set a new password for a user")
     reset.add_argument("username")
@@ -78,6 +86,7 @@ def _list(args: argparse.Namespace) -> int:
             "totp": u.totp_enabled,
             "failed_logins": u.failed_logins,
             "locked_until": clock.local_text(u.locked_until) if u.locked_until else None,
+            "language": u.language,
         }
         for u in users
     ]
@@ -89,10 +98,20 @@ def _list(args: argparse.Namespace) -> int:
             ",".join(d["roles"]),
             "yes" if d["totp"] else "no",
             d["locked_until"] or "",
+            d["language"] or "default",
         )
         for d in data
     ]
-    emit(args, data, rows, ("USER", "NAME", "STATUS", "ROLES", "2FA", "LOCKED UNTIL"))
+    headers = ("USER", "NAME", "STATUS", "ROLES", "2FA", "LOCKED UNTIL", "LANGUAGE")
+    emit(args, data, rows, headers)
+    return 0
+
+
+def _language(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    actor = cli_actor(app, args.org)
+    code = preferences.set_language(app, actor, args.language, username=args.username)
+    emit(args, {"username": args.username, "language": code})
     return 0
 
 

@@ -36,7 +36,7 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-def open_desk(core: App, username: str, password: str, *, lang: str) -> None:
+def open_desk(core: App, username: str, password: str, *, lang: str | None) -> None:
     """Sign `username` in and run the terminal UI on the order desk until they quit."""
     session = sign_in(core, username, password, None)
     tui = make_app(core.settings, session.actor, lang=lang, core=core, session_token=session.token)

@@ -175,3 +175,17 @@ def test_org_register_verify_and_list(cli_env, capsys, monkeypatch, app, caplog)
     assert run(capsys, "org", "verify", "xindian", sent)[0] == 0
     code, out, _ = run(capsys, "--json", "org", "list")
     assert {o["name"]: o["status"] for o in json.loads(out)} == {"acme": "active", "新店": "active"}
+
+
+def test_user_language_sets_and_lists_a_users_language(cli_env, capsys) -> None:
+    assert run(capsys, "user", "language", "boss", "en")[0] == 0
+    code, out, _ = run(capsys, "--json", "user", "list")
+    assert code == 0 and json.loads(out)[0]["language"] == "en"
+    code, out, _ = run(capsys, "user", "list")
+    header, boss = out.splitlines()[:2]
+    assert header.split()[-1] == "LANGUAGE" and boss.split()[-1] == "en"
+    code, _, err = run(capsys, "user", "language", "boss", "fr")
+    assert code != 0 and "unknown language 'fr'" in err and "Traceback" not in err
+    assert run(capsys, "user", "language", "boss", "default")[0] == 0
+    code, out, _ = run(capsys, "--json", "user", "list")
+    assert json.loads(out)[0]["language"] is None

@@ -339,3 +339,15 @@ def test_0011_adds_and_drops_the_desks_payment_order_index(engine: Engine) -> No
     assert found["ix_orders_org_paid"] == ["org_id", "paid_at", "id"]
     _downgrade(engine, "0010")
     assert "ix_orders_org_paid" not in names()
+
+
+def test_0012_adds_and_drops_the_users_language(engine: Engine) -> None:
+    def columns() -> set[str]:
+        return {column["name"] for column in inspect(engine).get_columns("users")}
+
+    migrate.upgrade(engine, "0011")
+    assert "language" not in columns()
+    migrate.upgrade(engine, "0012")
+    assert "language" in columns()
+    _downgrade(engine, "0011")
+    assert "language" not in columns()

@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from core import clock as core_clock
+from core.accounts import preferences
 from core.actor import Actor
 from core.app import App as CoreApp
 from core.config import Settings
@@ -37,7 +38,7 @@ from core.startup import open_app
 from tui import errors
 from tui.actions import ActionsProvider, ScreenAction, bindings_of, translated
 from tui.errors import REPORTED, Reported
-from tui.i18n import set_language, t
+from tui.i18n import DEFAULT_LANGUAGE, language, set_language, t
 from tui.screens import DESTINATIONS, destination, home_screen
 from tui.screens.login import LoginScreen
 from tui.session import Session, session_for, sign_out
@@ -50,7 +51,7 @@ SESSION_CHECK_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class Options:
-    lang: str = "zh"
+    lang: str | None = None  # None: the signed-in user's choice, else Chinese
     cursor_blink: bool = True  # tests and snapshots turn it off
     log_dir: Path | None = None  # where unexpected errors are logged (tui.log)
     page_size: int = 100  # orders per keyset page of the desk's table
@@ -68,6 +69,7 @@ class OrderhubApp(App[None]):
             for d in DESTINATIONS
         ),
         ScreenAction("logout", None, "app.logout", "app.logout.help"),
+        ScreenAction("switch_language", None, "app.language", "app.language.help"),
         ScreenAction("quit", "ctrl+q", "app.quit", "app.quit.help", priority=True),
     )
     BINDINGS: ClassVar = [
@@ -79,9 +81,10 @@ class OrderhubApp(App[None]):
     def __init__(
         self, core: CoreApp, session: Session | None, options: Options, *, owns_core: bool
     ) -> None:
-        set_language(options.lang)
+        set_language(options.lang or _chosen_language(core, session) or DEFAULT_LANGUAGE)
         super().__init__()
-        self._bindings = translated(self._bindings)
+        self._untranslated = self._bindings
+        self._bindings = translated(self._untranslated)
         self.core = core
         self.session = session
         self.options = options
@@ -104,9 +107,36 @@ class OrderhubApp(App[None]):
             self.core.close()
 
     def signed_in(self, session: Session) -> None:
-        """The login screen's success: the home screen replaces it."""
+        """The login screen's success: the home screen replaces it, in the language the
+        user chose unless `--lang` said otherwise."""
         self.session = session
+        chosen = None if self.options.lang else _chosen_language(self.core, session)
+        if chosen and chosen != language():
+            self._speak(chosen)
         self.switch_screen(self._home())
+
+    def action_switch_language(self) -> None:
+        """Chinese ⇄ English, kept as the user's choice: the screens are made again in it
+        (what they were showing is read again; a half-typed form is lost)."""
+        session = self.session
+        new = "en" if language() == "zh" else "zh"
+        if session is not None and session.actor.user_id is not None:
+            saved = self.attempt(lambda: preferences.set_language(self.core, session.actor, new))
+            if isinstance(saved, Reported):
+                return
+        self._speak(new)
+        self.title = t("app.title")
+        if session is None:
+            self.switch_screen(LoginScreen())
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self._forget_destinations(keep=None)
+        self.switch_screen(self._home())
+
+    def _speak(self, lang: str) -> None:
+        set_language(lang)
+        self._bindings = translated(self._untranslated)
 
     def _home(self) -> Screen[None]:
         return self.destination_screen(self.options.start) if self.options.start else home_screen()
@@ -156,8 +186,12 @@ class OrderhubApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(screen)
-        for name in (d.name for d in DESTINATIONS):  # the next user starts afresh
-            if self.is_screen_installed(name) and self.get_screen(name) is not screen:
+        self._forget_destinations(keep=screen)  # the next user starts afresh
+
+    def _forget_destinations(self, keep: Screen[object] | None) -> None:
+        """Drop the destination screens kept between visits (not `keep`, nor one shown)."""
+        for name in (d.name for d in DESTINATIONS):
+            if self.is_screen_installed(name) and self.get_screen(name) is not keep:
                 kept = self.get_screen(name)
                 if kept not in self.screen_stack:
                     self.uninstall_screen(name)
@@ -258,6 +292,13 @@ class OrderhubApp(App[None]):
         self.tell(errors.Notice(title, message, "information"))
 
 
+def _chosen_language(core: CoreApp, session: Session | None) -> str | None:
+    """The signed-in user's language (`core.accounts.preferences`), if they chose one."""
+    if session is None:
+        return None
+    return preferences.language_of(core, session.actor)
+
+
 def freeze_start_up() -> None:
     """Leave what start-up built (modules, the ORM's mappings, the first screen) out of
     the garbage collector's full passes, once per process. Otherwise every full pass walks
@@ -277,7 +318,7 @@ def make_app(
     settings: Settings | None,
     actor: Actor | None,
     *,
-    lang: str = "zh",
+    lang: str | None = None,
     core: CoreApp | None = None,
     clock: Callable[[], datetime] | None = None,
     session_token: str | None = None,
@@ -287,7 +328,9 @@ def make_app(
 ) -> OrderhubApp:
     """The terminal UI over `core` (opened from `settings` when not given).
 
-    `actor`: who is working — None shows the login screen first. `clock` replaces core's
+    `actor`: who is working — None shows the login screen first. `lang`: zh or en; None
+    speaks the language the signed-in user chose (Chinese until they choose). `clock`
+    replaces core's
     clock (`core.clock.set_clock`; tests freeze it). `session_token`: the token of a
     sign-in, checked before each action. `start`: a destination (`tui.screens.DESTINATIONS`)
     to land on instead of the order desk.

@@ -46,6 +46,8 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(default=None)
     password_changed_at: Mapped[datetime] = mapped_column(default=clock.now)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # The language the person chose for the UI (core.accounts.preferences); None: default.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
 
     roles: Mapped[list[Role]] = relationship(secondary="user_roles", lazy="selectin")
 

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import select, update
 
 import core
-from core.accounts import audit, auth, roles, users
+from core.accounts import audit, auth, preferences, roles, users
 from core.actor import Actor
 from core.alertdesk import channels as alert_channels
 from core.alertdesk import listing as alert_listing
@@ -140,6 +140,11 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, "mole", "Correct-Horse-9", roles=("管理员",)
         ),
         "accounts.users.list_users": lambda w: users.list_users(w.app, w.viewer),
+        # Their own language is theirs to set (tests/test_preferences.py); another's is not.
+        "accounts.preferences.set_language": lambda w: preferences.set_language(
+            w.app, w.viewer, "en", username="boss"
+        ),
+        "accounts.preferences.language_of": lambda w: preferences.language_of(w.app, w.viewer),
         "accounts.users.set_user_enabled": lambda w: users.set_user_enabled(
             w.app, w.viewer, "boss", False
         ),
@@ -418,6 +423,7 @@ def _numbers(w: World) -> list[str]:
 
 #: The read-only role may read these; every other walked call must be refused.
 READS = {
+    "accounts.preferences.language_of",
     "alertdesk.listing.list_alerts",
     "assignment.service.list_rules",
     "shipback.review.outbox_status",

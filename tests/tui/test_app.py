@@ -93,7 +93,7 @@ def test_signing_out_revokes_the_session(app, make_tui, acme: OrgFixture, tui_cl
 def test_orderhub_tui_takes_language_user_and_org() -> None:
     args = build_parser().parse_args(["tui", "--lang", "en", "--as", "clerk", "--org", "acme"])
     assert (args.lang, args.as_user, args.org) == ("en", "clerk", "acme")
-    assert build_parser().parse_args(["tui"]).lang == "zh"
+    assert build_parser().parse_args(["tui"]).lang is None  # the user's choice, else zh
     with pytest.raises(SystemExit):
         build_parser().parse_args(["tui", "--lang", "fr"])
 

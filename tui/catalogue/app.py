@@ -7,6 +7,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "app.back": ("返回", "Back"),
     "app.logout": ("退出登录", "Log out"),
     "app.logout.help": ("结束会话，回到登录界面", "End the session and return to the login screen"),
+    "app.language": ("Switch to English", "切换到中文"),
+    "app.language.help": (
+        "界面改用英文，并记住这个选择（下次登录也用英文）",
+        "Use Chinese for the UI and remember the choice for the next sign-in",
+    ),
     "app.quit.help": ("关闭 orderhub 终端界面", "Close the orderhub terminal UI"),
     "app.settings": ("设置", "Settings"),
     "app.settings.help": (
