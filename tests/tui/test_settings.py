@@ -203,3 +203,58 @@ def test_settings_open_from_the_palette_and_f9_and_list_the_sections_actions(
         assert len(pilot.app.screen_stack) == 2
 
     drive(tui, scenario)
+
+
+def test_an_assignment_rule_is_added_changed_and_removed(
+    app, make_tui, acme: OrgFixture, tui_clock
+) -> None:
+    from core.assignment import service as rules
+    from tui.screens.dialogs import ConfirmDialog
+
+    tui = make_tui(acme.admin, start="settings")
+
+    async def submit(pilot: Pilot[None]) -> None:
+        """Enter through every field: the last one's Enter saves (the form is taller than
+        the screen, its button below the fold)."""
+        for _ in pilot.app.screen.query("FieldInput"):
+            await pilot.press("enter")
+        await settle(pilot)
+
+    async def add(pilot: Pilot[None], weight: str) -> None:
+        await pilot.press("a")
+        fill(
+            pilot.app.screen,
+            name="江浙包邮",
+            template="label-76x130",
+            provinces="浙江省，江苏省",
+            min_weight_g=weight,
+        )
+        await submit(pilot)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await open_section(pilot, "assignment_rules")
+        assert {"a", "e", "x"} <= footer_keys(pilot)
+        await add(pilot, "半斤")  # not grams: named, nothing added
+        assert "最小重量（克）要填整数克" in pilot.app.notices[-1].message
+        assert rules.list_rules(app, acme.admin) == []
+        await add(pilot, "500")
+        (rule,) = rules.list_rules(app, acme.admin)
+        assert rule.template == "label-76x130"
+        assert rule.conditions == {"provinces": ["浙江省", "江苏省"], "min_weight_g": 500}
+
+        await pilot.press("e")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, FormDialog)
+        assert dialog.query_one("#field-provinces").value == "浙江省,江苏省"
+        fill(dialog, provinces="广东省", min_weight_g="")
+        await submit(pilot)
+        (rule,) = rules.list_rules(app, acme.admin)
+        assert rule.conditions == {"provinces": ["广东省"]}
+
+        await pilot.press("x")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert rules.list_rules(app, acme.admin) == []
+
+    drive(tui, scenario)

@@ -294,17 +294,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.rules.toggle": ("开/关", "On/off"),
     "settings.rules.toggle.help": ("启用或停用选中的分配规则", "Switch the selected rule"),
     "settings.rules.edit": ("修改分配", "Change"),
-    "settings.rules.edit.help": ("修改规则分配的快递账号和模板", "Change its account and template"),
+    "settings.rules.edit.help": (
+        "修改规则的条件和分配的快递账号、模板",
+        "Change its conditions, carrier account and template",
+    ),
     "settings.rules.up": ("上移", "Up"),
     "settings.rules.up.help": ("把规则往前移一位", "Move the rule up one place"),
     "settings.rules.down": ("下移", "Down"),
     "settings.rules.down.help": ("把规则往后移一位", "Move the rule down one place"),
     "settings.rules.moved": ("{name} 移到第 {position} 位", "{name} moved to place {position}"),
     "settings.rules.where": (
-        "新规则用命令 orderhub assign-rules add 添加（条件：店铺、省份、金额、商品…）；"
-        "这里启停、改分配、排序。",
-        "Add rules with orderhub assign-rules add (conditions: shops, provinces, amounts, "
-        "items …); here you switch, re-point and order them.",
+        "按顺序试：第一条条件全满足的启用规则分配快递账号和模板；没有条件的是默认规则。",
+        "Tried in order: the first enabled rule whose conditions all hold assigns its carrier "
+        "account and template; a rule without conditions is the default.",
+    ),
+    "settings.rules.add": ("新增规则", "Add rule"),
+    "settings.rules.add.help": (
+        "新增分配规则：条件（省份、店铺、商品、标签、平台、重量）和分配的快递账号、模板",
+        "Add a rule: its conditions (provinces, shops, SKUs, tags, platforms, weight) and the "
+        "carrier account and template it assigns",
+    ),
+    "settings.rules.added": ("已新增规则 {name}", "Rule {name} added"),
+    "settings.rules.remove": ("删除规则", "Remove rule"),
+    "settings.rules.remove.help": (
+        "删除选中的分配规则（先确认）",
+        "Remove the selected rule (asks first)",
+    ),
+    "settings.rules.remove.ask": (
+        "删除规则 {name}？已分配的订单不变。",
+        "Remove rule {name}? Orders it already assigned keep their assignment.",
+    ),
+    "settings.rules.removed": ("已删除规则 {name}", "Rule {name} removed"),
+    "settings.rules.field.provinces": ("省份", "Provinces"),
+    "settings.rules.field.shops": ("店铺", "Shops"),
+    "settings.rules.field.skus": ("商品（SKU 或商家编码）", "SKUs (sku id or outer id)"),
+    "settings.rules.field.tags": ("标签", "Tags"),
+    "settings.rules.field.platforms": ("平台", "Platforms"),
+    "settings.rules.field.min_weight_g": ("最小重量（克）", "Min weight (g)"),
+    "settings.rules.field.max_weight_g": ("最大重量（克）", "Max weight (g)"),
+    "settings.rules.hint.any": (
+        "逗号分隔，满足其一即可；空：不限",
+        "comma list, any of them; empty: any",
+    ),
+    "settings.rules.hint.grams": ("整数克；空：不限", "whole grams; empty: no limit"),
+    "settings.rules.bad_weight": (
+        "{field}要填整数克，不是 {value!r}",
+        "{field} takes whole grams, not {value!r}",
     ),
     "settings.rules.default": ("（全部订单）", "(every order)"),
     "settings.rules.col.position": ("顺序", "#"),
