@@ -131,7 +131,8 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         (`stay`), or from the top after a new filter or tab. The counts are read once the
         rows are shown, not beside them: the rows are what the operator waits for, and two
         reads at once on two cores beside the screen's drawing slowed the rows down.
-        `focus` gives the table the focus with its new rows, in the same redraw."""
+        `focus` gives the table the focus once its new rows are painted: moving the focus
+        repaints the whole screen, which would hold the rows back by a frame."""
         keep = self._current_id() if stay else None
         # A reload keeping its order reads a whole page: that order may lie past the screen.
         fetch = partial(self.fetch, self.query_text) if stay else self.screenful()
@@ -139,7 +140,7 @@ class DeskScreen(BatchActions, OrderhubScreen[None]):
         def shown(window: feed.Window) -> None:
             self._show(keep, window)
             if focus:
-                self.table.focus()
+                self.call_after_refresh(self.table.focus)
             self.refresh_counts()
 
         self.hub.in_background(
