@@ -20,6 +20,7 @@ from core.models.packages import CarrierAccount, Package, PackageLine, Waybill
 from core.models.printing import Printer, PrintJob, PrintJobItem, Template, TemplateVersion
 from core.models.shipback import ShipmentOutbox
 from core.models.shops import Shop, SyncRun
+from core.models.stock import Sku, SkuMapping, StockLevel, StockMove, Warehouse
 
 __all__ = [
     "Alert",
@@ -47,6 +48,10 @@ __all__ = [
     "SavedFilter",
     "ShipmentOutbox",
     "Shop",
+    "Sku",
+    "SkuMapping",
+    "StockLevel",
+    "StockMove",
     "SyncRun",
     "Tag",
     "Template",
@@ -54,5 +59,6 @@ __all__ = [
     "User",
     "UserRole",
     "VerificationCode",
+    "Warehouse",
     "Waybill",
 ]

@@ -59,6 +59,11 @@ from core.shipback import review as ship_review
 from core.shipping import intercepted, pack_station, tracking, tracking_file, tracking_scan
 from core.shipping import settings as shipping_settings
 from core.shops import binding
+from core.stock import catalogue as stock_catalogue
+from core.stock import levels as stock_levels
+from core.stock import operations as stock_operations
+from core.stock import warehouses as stock_warehouses
+from core.stock.operations import Line as StockLine
 from core.sync import log as sync_log
 from core.sync import scheduler
 from core.waybills import account_edits, allocation, carrier_accounts, query
@@ -145,6 +150,28 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, "en", username="boss"
         ),
         "accounts.preferences.language_of": lambda w: preferences.language_of(w.app, w.viewer),
+        "stock.catalogue.add_sku": lambda w: stock_catalogue.add_sku(w.app, w.viewer, "NEW"),
+        "stock.catalogue.update_sku": lambda w: stock_catalogue.update_sku(
+            w.app, w.viewer, "LID", name="x"
+        ),
+        "stock.catalogue.list_skus": lambda w: stock_catalogue.list_skus(w.app, w.viewer),
+        "stock.warehouses.add_warehouse": lambda w: stock_warehouses.add_warehouse(
+            w.app, w.viewer, "偷偷仓"
+        ),
+        "stock.warehouses.list_warehouses": lambda w: stock_warehouses.list_warehouses(
+            w.app, w.viewer
+        ),
+        "stock.operations.receive": lambda w: stock_operations.receive(
+            w.app, w.viewer, [StockLine("LID", 5)]
+        ),
+        "stock.operations.count": lambda w: stock_operations.count(
+            w.app, w.viewer, [StockLine("LID", 0)]
+        ),
+        "stock.operations.transfer": lambda w: stock_operations.transfer(
+            w.app, w.viewer, [StockLine("LID", 1)], source="主仓", destination="北仓"
+        ),
+        "stock.levels.list_levels": lambda w: stock_levels.list_levels(w.app, w.viewer),
+        "stock.levels.verify": lambda w: stock_levels.verify(w.app, w.viewer),
         "accounts.users.set_user_enabled": lambda w: users.set_user_enabled(
             w.app, w.viewer, "boss", False
         ),
@@ -423,6 +450,10 @@ def _numbers(w: World) -> list[str]:
 
 #: The read-only role may read these; every other walked call must be refused.
 READS = {
+    "stock.catalogue.list_skus",
+    "stock.warehouses.list_warehouses",
+    "stock.levels.list_levels",
+    "stock.levels.verify",
     "accounts.preferences.language_of",
     "alertdesk.listing.list_alerts",
     "assignment.service.list_rules",
@@ -528,6 +559,10 @@ def world(
         acme.staff("clerk", "打单员")
         viewer = acme.staff("viewer", "只读")
         token = auth.create_api_token(app, admin, "scanner", username="clerk")
+        for house in ("主仓", "北仓"):
+            stock_warehouses.add_warehouse(app, admin, house)
+        stock_catalogue.add_sku(app, admin, "LID", "杯盖", cost_fen=350)
+        stock_operations.receive(app, admin, [StockLine("LID", 10)])
         waybills = query.list_waybills(app, admin)
         yield World(
             app=app,

@@ -1,0 +1,153 @@
+"""The merchant's SKUs (商品档案): code (商家编码, what order lines carry as outer_id),
+name, barcode, weight, cost.
+
+Reading needs `stock.view`; adding and changing need `stock.adjust`. The cost price is
+money the warehouse need not see: it is in `SkuInfo.cost_fen` only for actors with
+`finance.view` (None otherwise), and only they may set it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.accounts import audit, authz
+from core.actor import Actor
+from core.app import App
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.models import Sku
+
+MAX_CODE = 64
+
+
+@dataclass(frozen=True)
+class SkuInfo:
+    id: int
+    code: str
+    name: str
+    barcode: str
+    weight_g: int
+    cost_fen: int | None  # None: the reader lacks finance.view
+
+
+def clean_code(code: str, field: str = "code") -> str:
+    text = (code or "").strip()
+    if not text or len(text) > MAX_CODE or any(c.isspace() for c in text):
+        raise ValidationError(
+            f"a SKU code is 1 to {MAX_CODE} characters without spaces, not {code!r}", field=field
+        )
+    return text
+
+
+def sku_by_code(session: Session, org_id: int, code: str) -> Sku:
+    sku = session.scalars(select(Sku).where(Sku.org_id == org_id, Sku.code == code)).one_or_none()
+    if sku is None:
+        raise NotFound(f"no SKU with code {code!r}", field="code")
+    return sku
+
+
+def info(sku: Sku, with_cost: bool) -> SkuInfo:
+    cost = sku.cost_fen if with_cost else None
+    return SkuInfo(sku.id, sku.code, sku.name, sku.barcode, sku.weight_g, cost)
+
+
+def add_sku(
+    app: App,
+    actor: Actor,
+    code: str,
+    name: str = "",
+    *,
+    barcode: str = "",
+    weight_g: int = 0,
+    cost_fen: int | None = None,
+) -> SkuInfo:
+    code = clean_code(code)
+    _check_numbers(weight_g, cost_fen)
+    with app.tx() as session:
+        authz.require(session, actor, "stock.adjust")
+        if cost_fen is not None:
+            authz.require(session, actor, "finance.view")
+        exists = session.scalars(select(Sku.id).where(Sku.org_id == actor.org_id, Sku.code == code))
+        if exists.first() is not None:
+            raise Conflict(f"SKU {code!r} exists already", field="code")
+        sku = Sku(
+            org_id=actor.org_id,
+            code=code,
+            name=name.strip(),
+            barcode=barcode.strip(),
+            weight_g=weight_g,
+            cost_fen=cost_fen or 0,
+        )
+        session.add(sku)
+        session.flush()
+        audit.record(
+            session,
+            "sku.create",
+            actor=actor,
+            target_type="sku",
+            target_id=sku.id,
+            after={"code": code, "name": sku.name, "barcode": sku.barcode},
+        )
+        return info(sku, authz.has(session, actor, "finance.view"))
+
+
+def update_sku(
+    app: App,
+    actor: Actor,
+    code: str,
+    *,
+    name: str | None = None,
+    barcode: str | None = None,
+    weight_g: int | None = None,
+    cost_fen: int | None = None,
+) -> SkuInfo:
+    _check_numbers(weight_g or 0, cost_fen)
+    with app.tx() as session:
+        authz.require(session, actor, "stock.adjust")
+        if cost_fen is not None:
+            authz.require(session, actor, "finance.view")
+        sku = sku_by_code(session, actor.org_id, code.strip())
+        before = {"name": sku.name, "barcode": sku.barcode, "weight_g": sku.weight_g}
+        for attribute, value in (("name", name), ("barcode", barcode)):
+            if value is not None:
+                setattr(sku, attribute, value.strip())
+        if weight_g is not None:
+            sku.weight_g = weight_g
+        if cost_fen is not None:
+            sku.cost_fen = cost_fen
+        after = {"name": sku.name, "barcode": sku.barcode, "weight_g": sku.weight_g}
+        if cost_fen is not None:
+            after["cost_changed"] = True
+        audit.record(
+            session,
+            "sku.update",
+            actor=actor,
+            target_type="sku",
+            target_id=sku.id,
+            before=before,
+            after=after,
+        )
+        return info(sku, authz.has(session, actor, "finance.view"))
+
+
+def list_skus(app: App, actor: Actor) -> list[SkuInfo]:
+    with app.tx() as session:
+        authz.require(session, actor, "stock.view")
+        with_cost = authz.has(session, actor, "finance.view")
+        rows = session.scalars(select(Sku).where(Sku.org_id == actor.org_id).order_by(Sku.code))
+        return [info(sku, with_cost) for sku in rows]
+
+
+def _check_numbers(weight_g: int, cost_fen: int | None) -> None:
+    if weight_g < 0:
+        raise ValidationError(f"weight must be 0 grams or more, not {weight_g}", field="weight_g")
+    if cost_fen is not None and cost_fen < 0:
+        raise ValidationError(f"cost must be 0 or more, not {cost_fen} fen", field="cost_fen")
+
+
+def require_cost_reader(session: Session, actor: Actor) -> None:
+    """For exports that carry costs: refuse without `finance.view`."""
+    if not authz.has(session, actor, "finance.view"):
+        raise PermissionDenied("costs need finance.view", permission="finance.view")
