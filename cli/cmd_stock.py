@@ -1,0 +1,278 @@
+"""`orderhub sku|warehouse|stock`: the catalogue (商品档案), warehouses and stock.
+
+    orderhub warehouse add 主仓 --province 浙江省 --city 杭州市 --address "文三路 1 号"
+    orderhub sku add CUP-500-RED --name "保温杯 500ml 红" --barcode 6901234567892 --weight 350
+    orderhub stock receive CUP-500-RED=40 LID=100 --ref RK-001      # 入库
+    orderhub stock count CUP-500-RED=37                              # 盘点: what the shelf has
+    orderhub stock transfer CUP-500-RED=10 --from 主仓 --to 北仓      # 调拨
+    orderhub stock levels [--warehouse 主仓]
+    orderhub stock verify          # levels = ledger sums; exit 1 and the differences otherwise
+
+Lines are CODE=QUANTITY; `--warehouse` defaults to the org's default warehouse. Costs
+(`--cost`, in yuan) are shown and set only with finance.view.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.common import acting_actor, add_actor_options, count, emit, open_cli_app
+from core.errors import ValidationError
+from core.money import fen_to_yuan_text, yuan_to_fen
+from core.stock import catalogue, levels, operations, warehouses
+from core.stock.operations import Line
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _register_sku(sub)
+    _register_warehouse(sub)
+    _register_stock(sub)
+
+
+def _register_sku(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("sku", help="the merchant's SKUs (商品档案)")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    add = verbs.add_parser("add", help="add a SKU")
+    add.add_argument("code", metavar="CODE", help="商家编码: what order lines carry as outer_id")
+    _sku_options(add)
+    add.set_defaults(handler=_sku_add)
+    update = verbs.add_parser("update", help="change a SKU")
+    update.add_argument("code", metavar="CODE")
+    _sku_options(update)
+    update.set_defaults(handler=_sku_update)
+    verbs.add_parser("list", help="the SKUs").set_defaults(handler=_sku_list)
+    for p in verbs.choices.values():
+        add_actor_options(p)
+
+
+def _sku_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name")
+    parser.add_argument("--barcode")
+    parser.add_argument("--weight", type=count, metavar="GRAMS")
+    parser.add_argument("--cost", metavar="YUAN", help="cost price (needs finance.view)")
+
+
+def _register_warehouse(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("warehouse", help="warehouses (仓库)")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    add = verbs.add_parser("add", help="add a warehouse (the first is the default)")
+    add.add_argument("name", metavar="NAME")
+    for option in ("contact", "phone", "province", "city", "district", "address"):
+        add.add_argument(f"--{option}", default="")
+    add.add_argument("--default", action="store_true", help="make it the default")
+    add.set_defaults(handler=_warehouse_add)
+    verbs.add_parser("list", help="the warehouses").set_defaults(handler=_warehouse_list)
+    for p in verbs.choices.values():
+        add_actor_options(p)
+
+
+def _register_stock(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "stock",
+        help="stock levels, receipts, counts, transfers and the ledger's proof",
+        description=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for verb, text in (
+        ("receive", "入库: stock arrives"),
+        ("count", "盘点: what the shelf has; the difference is posted"),
+        ("transfer", "调拨: from one warehouse to another"),
+    ):
+        p = verbs.add_parser(verb, help=text)
+        p.add_argument("lines", nargs="+", metavar="CODE=QTY")
+        if verb == "transfer":
+            p.add_argument("--from", dest="source", required=True, metavar="WAREHOUSE")
+            p.add_argument("--to", dest="destination", required=True, metavar="WAREHOUSE")
+        else:
+            p.add_argument("--warehouse", help="default: the org's default warehouse")
+        p.add_argument("--ref", default="", help="document number (入库单号 …)")
+        p.add_argument("--note", default="")
+        p.set_defaults(handler=_operate)
+    lv = verbs.add_parser("levels", help="on hand, reserved and available")
+    lv.add_argument("--warehouse")
+    lv.set_defaults(handler=_levels)
+    verbs.add_parser("verify", help="prove the levels against the ledger").set_defaults(
+        handler=_verify
+    )
+    for p in verbs.choices.values():
+        add_actor_options(p)
+
+
+# ---------------------------------------------------------------- sku
+
+
+def _cost(args: argparse.Namespace) -> int | None:
+    return None if args.cost is None else yuan_to_fen(args.cost, field="cost")
+
+
+def _sku_add(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    sku = catalogue.add_sku(
+        app,
+        acting_actor(app, args),
+        args.code,
+        args.name or "",
+        barcode=args.barcode or "",
+        weight_g=args.weight or 0,
+        cost_fen=_cost(args),
+    )
+    _emit_skus(args, [sku])
+    return 0
+
+
+def _sku_update(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    sku = catalogue.update_sku(
+        app,
+        acting_actor(app, args),
+        args.code,
+        name=args.name,
+        barcode=args.barcode,
+        weight_g=args.weight,
+        cost_fen=_cost(args),
+    )
+    _emit_skus(args, [sku])
+    return 0
+
+
+def _sku_list(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    _emit_skus(args, catalogue.list_skus(app, acting_actor(app, args)))
+    return 0
+
+
+def _emit_skus(args: argparse.Namespace, skus: list[catalogue.SkuInfo]) -> None:
+    data = [
+        {
+            "code": s.code,
+            "name": s.name,
+            "barcode": s.barcode,
+            "weight_g": s.weight_g,
+            "cost_fen": s.cost_fen,
+        }
+        for s in skus
+    ]
+    rows = [
+        (
+            s.code,
+            s.name,
+            s.barcode,
+            s.weight_g,
+            "—" if s.cost_fen is None else fen_to_yuan_text(s.cost_fen),
+        )
+        for s in skus
+    ]
+    emit(args, data, rows, ("CODE", "NAME", "BARCODE", "GRAMS", "COST ¥"))
+
+
+# ---------------------------------------------------------------- warehouse
+
+
+def _warehouse_add(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    house = warehouses.add_warehouse(
+        app,
+        acting_actor(app, args),
+        args.name,
+        contact=args.contact,
+        phone=args.phone,
+        province=args.province,
+        city=args.city,
+        district=args.district,
+        address=args.address,
+        default=args.default,
+    )
+    _emit_houses(args, [house])
+    return 0
+
+
+def _warehouse_list(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    _emit_houses(args, warehouses.list_warehouses(app, acting_actor(app, args)))
+    return 0
+
+
+def _emit_houses(args: argparse.Namespace, houses: list[warehouses.WarehouseInfo]) -> None:
+    data = [
+        {"name": h.name, "default": h.is_default, "contact": h.contact, "address": h.address}
+        for h in houses
+    ]
+    rows = [(h.name, "yes" if h.is_default else "", h.contact, h.address) for h in houses]
+    emit(args, data, rows, ("WAREHOUSE", "DEFAULT", "CONTACT", "ADDRESS"))
+
+
+# ---------------------------------------------------------------- stock
+
+
+def parse_lines(texts: list[str]) -> list[Line]:
+    """`CODE=QTY` arguments; a bad one is named by its position."""
+    lines = []
+    for number, text in enumerate(texts, start=1):
+        code, sep, qty = text.rpartition("=")
+        digits = qty.strip()
+        if not sep or not code.strip() or not (digits.isascii() and digits.isdigit()):
+            raise ValidationError(
+                f"line {number}: {text!r} is not CODE=QUANTITY (e.g. CUP-500-RED=40)",
+                field="lines",
+                row=number,
+            )
+        lines.append(Line(code.strip(), int(digits)))
+    return lines
+
+
+def _operate(args: argparse.Namespace) -> int:
+    """receive, count or transfer: the same lines, where they go, a reference."""
+    app = open_cli_app(args)
+    actor, lines = acting_actor(app, args), parse_lines(args.lines)
+    common = {"reference": args.ref, "note": args.note}
+    if args.verb == "transfer":
+        where = {"source": args.source, "destination": args.destination}
+        posted = operations.transfer(app, actor, lines, **where, **common)
+    else:
+        operation = operations.receive if args.verb == "receive" else operations.count
+        posted = operation(app, actor, lines, warehouse=args.warehouse, **common)
+    emit(
+        args,
+        {"moves": posted.moves, "units": posted.units},
+        [(args.verb, posted.moves, posted.units)],
+        ("OPERATION", "MOVES", "UNITS"),
+    )
+    return 0
+
+
+def _levels(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    found = levels.list_levels(app, acting_actor(app, args), warehouse=args.warehouse)
+    data = [
+        {
+            "warehouse": lv.warehouse,
+            "code": lv.code,
+            "name": lv.name,
+            "on_hand": lv.on_hand,
+            "reserved": lv.reserved,
+            "available": lv.available,
+        }
+        for lv in found
+    ]
+    rows = [(lv.warehouse, lv.code, lv.name, lv.on_hand, lv.reserved, lv.available) for lv in found]
+    emit(args, data, rows, ("WAREHOUSE", "CODE", "NAME", "ON HAND", "RESERVED", "AVAILABLE"))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    differences = levels.verify(app, acting_actor(app, args))
+    data = [
+        {"warehouse": d.warehouse, "code": d.code, "level": d.level, "ledger": d.ledger}
+        for d in differences
+    ]
+    if not differences:
+        emit(args, {"ok": True, "differences": []})
+        return 0
+    rows = [
+        (d.warehouse, d.code, f"{d.level[0]}/{d.level[1]}", f"{d.ledger[0]}/{d.ledger[1]}")
+        for d in differences
+    ]
+    emit(args, data, rows, ("WAREHOUSE", "CODE", "LEVEL on/res", "LEDGER on/res"))
+    return 1

@@ -1,0 +1,40 @@
+"""`orderhub sku|warehouse|stock` through the real entry point: a receipt, a count, a
+transfer and the ledger's proof; a bad line named; exit 1 when the proof fails."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from tests.test_cli_accounts import cli_env, run  # noqa: F401 - the fixture is used by name
+
+
+def test_stock_commands_from_receipt_to_verify(cli_env, capsys, app) -> None:  # noqa: F811
+    for argv in (
+        ("warehouse", "add", "主仓", "--province", "浙江省"),
+        ("warehouse", "add", "北仓"),
+        ("sku", "add", "CUP", "--name", "保温杯", "--weight", "350", "--cost", "12.50"),
+        ("stock", "receive", "CUP=40", "--ref", "RK-001"),
+        ("stock", "count", "CUP=37"),
+        ("stock", "transfer", "CUP=10", "--from", "主仓", "--to", "北仓"),
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 0, (argv, err)
+    code, out, _ = run(capsys, "--json", "stock", "levels")
+    assert {(r["warehouse"], r["on_hand"], r["available"]) for r in json.loads(out)} == {
+        ("主仓", 27, 27),
+        ("北仓", 10, 10),
+    }
+    code, out, _ = run(capsys, "--json", "sku", "list")
+    assert json.loads(out)[0]["cost_fen"] == 1250
+    assert run(capsys, "stock", "verify")[0] == 0
+
+    code, _, err = run(capsys, "stock", "receive", "CUP=4", "CUP:5")
+    assert code != 0 and "line 2: 'CUP:5' is not CODE=QUANTITY" in err
+    assert "Traceback" not in err
+
+    with app.engine.begin() as conn:  # a level edited behind the ledger's back
+        conn.execute(text("UPDATE stock_levels SET on_hand = on_hand + 1"))
+    code, out, _ = run(capsys, "stock", "verify")
+    assert code == 1 and "主仓" in out and "28/0" in out and "27/0" in out
