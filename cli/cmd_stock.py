@@ -5,6 +5,8 @@
     orderhub stock receive CUP-500-RED=40 LID=100 --ref RK-001      # 入库
     orderhub stock count CUP-500-RED=37                              # 盘点: what the shelf has
     orderhub stock transfer CUP-500-RED=10 --from 主仓 --to 北仓      # 调拨
+    orderhub sku map 1234567 CUP-500-RED LID*2    # a platform SKU (a bundle) is these SKUs
+    orderhub sku unmapped                        # open orders' platform SKUs mapped to none
     orderhub stock levels [--warehouse 主仓]
     orderhub stock verify          # levels = ledger sums; exit 1 and the differences otherwise
 
@@ -19,7 +21,7 @@ import argparse
 from cli.common import acting_actor, add_actor_options, count, emit, open_cli_app
 from core.errors import ValidationError
 from core.money import fen_to_yuan_text, yuan_to_fen
-from core.stock import catalogue, levels, operations, warehouses
+from core.stock import catalogue, levels, mapping, operations, warehouses
 from core.stock.operations import Line
 
 
@@ -41,6 +43,23 @@ def _register_sku(sub: argparse._SubParsersAction) -> None:
     _sku_options(update)
     update.set_defaults(handler=_sku_update)
     verbs.add_parser("list", help="the SKUs").set_defaults(handler=_sku_list)
+    mapped = verbs.add_parser(
+        "map", help="SKU 对应: a platform SKU is these merchant SKUs (CODE or CODE*QTY)"
+    )
+    mapped.add_argument("platform_sku_id", metavar="PLATFORM_SKU_ID")
+    mapped.add_argument("parts", nargs="+", metavar="CODE[*QTY]")
+    mapped.add_argument("--platform", default="pinduoduo")
+    mapped.set_defaults(handler=_sku_map)
+    unmap = verbs.add_parser("unmap", help="remove a platform SKU's mapping")
+    unmap.add_argument("platform_sku_id", metavar="PLATFORM_SKU_ID")
+    unmap.add_argument("--platform", default="pinduoduo")
+    unmap.set_defaults(handler=_sku_unmap)
+    verbs.add_parser("mappings", help="the mappings set by hand").set_defaults(
+        handler=_sku_mappings
+    )
+    verbs.add_parser(
+        "unmapped", help="platform SKUs on open orders that map to no merchant SKU"
+    ).set_defaults(handler=_sku_unmapped)
     for p in verbs.choices.values():
         add_actor_options(p)
 
@@ -164,6 +183,78 @@ def _emit_skus(args: argparse.Namespace, skus: list[catalogue.SkuInfo]) -> None:
         for s in skus
     ]
     emit(args, data, rows, ("CODE", "NAME", "BARCODE", "GRAMS", "COST ¥"))
+
+
+def parse_parts(texts: list[str]) -> list[mapping.Part]:
+    """`CODE` or `CODE*QTY` arguments; a bad one is named by its position."""
+    parts = []
+    for number, text in enumerate(texts, start=1):
+        code, star, qty = text.partition("*")
+        digits = qty.strip() if star else "1"
+        if not code.strip() or not (digits.isascii() and digits.isdigit()):
+            raise ValidationError(
+                f"part {number}: {text!r} is not CODE or CODE*QUANTITY (e.g. LID*2)",
+                field="parts",
+                row=number,
+            )
+        parts.append(mapping.Part(code.strip(), int(digits)))
+    return parts
+
+
+def _sku_map(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    found = mapping.map_platform_sku(
+        app, acting_actor(app, args), args.platform, args.platform_sku_id, parse_parts(args.parts)
+    )
+    _emit_mappings(args, [found])
+    return 0
+
+
+def _sku_unmap(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    mapping.unmap_platform_sku(app, acting_actor(app, args), args.platform, args.platform_sku_id)
+    emit(args, {"unmapped": args.platform_sku_id})
+    return 0
+
+
+def _sku_mappings(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    _emit_mappings(args, mapping.list_mappings(app, acting_actor(app, args)))
+    return 0
+
+
+def _emit_mappings(args: argparse.Namespace, found: list[mapping.MappingInfo]) -> None:
+    data = [
+        {
+            "platform": m.platform,
+            "platform_sku_id": m.platform_sku_id,
+            "parts": [{"code": p.code, "quantity": p.quantity} for p in m.parts],
+        }
+        for m in found
+    ]
+    rows = [
+        (m.platform, m.platform_sku_id, " + ".join(f"{p.code}×{p.quantity}" for p in m.parts))
+        for m in found
+    ]
+    emit(args, data, rows, ("PLATFORM", "PLATFORM SKU", "MERCHANT SKUS"))
+
+
+def _sku_unmapped(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    found = mapping.unmapped(app, acting_actor(app, args))
+    data = [
+        {
+            "platform": u.platform,
+            "platform_sku_id": u.platform_sku_id,
+            "outer_id": u.outer_id,
+            "title": u.title,
+            "orders": u.orders,
+        }
+        for u in found
+    ]
+    rows = [(u.platform, u.platform_sku_id, u.outer_id, u.title, u.orders) for u in found]
+    emit(args, data, rows, ("PLATFORM", "PLATFORM SKU", "OUTER ID", "TITLE", "OPEN ORDERS"))
+    return 0
 
 
 # ---------------------------------------------------------------- warehouse

@@ -61,6 +61,7 @@ from core.shipping import settings as shipping_settings
 from core.shops import binding
 from core.stock import catalogue as stock_catalogue
 from core.stock import levels as stock_levels
+from core.stock import mapping as stock_mapping
 from core.stock import operations as stock_operations
 from core.stock import warehouses as stock_warehouses
 from core.stock.operations import Line as StockLine
@@ -171,6 +172,14 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, [StockLine("LID", 1)], source="主仓", destination="北仓"
         ),
         "stock.levels.list_levels": lambda w: stock_levels.list_levels(w.app, w.viewer),
+        "stock.mapping.map_platform_sku": lambda w: stock_mapping.map_platform_sku(
+            w.app, w.viewer, "pinduoduo", "sku-x", [stock_mapping.Part("LID")]
+        ),
+        "stock.mapping.unmap_platform_sku": lambda w: stock_mapping.unmap_platform_sku(
+            w.app, w.viewer, "pinduoduo", "sku-lid"
+        ),
+        "stock.mapping.list_mappings": lambda w: stock_mapping.list_mappings(w.app, w.viewer),
+        "stock.mapping.unmapped": lambda w: stock_mapping.unmapped(w.app, w.viewer),
         "stock.levels.verify": lambda w: stock_levels.verify(w.app, w.viewer),
         "accounts.users.set_user_enabled": lambda w: users.set_user_enabled(
             w.app, w.viewer, "boss", False
@@ -453,6 +462,8 @@ READS = {
     "stock.catalogue.list_skus",
     "stock.warehouses.list_warehouses",
     "stock.levels.list_levels",
+    "stock.mapping.list_mappings",
+    "stock.mapping.unmapped",
     "stock.levels.verify",
     "accounts.preferences.language_of",
     "alertdesk.listing.list_alerts",
@@ -563,6 +574,9 @@ def world(
             stock_warehouses.add_warehouse(app, admin, house)
         stock_catalogue.add_sku(app, admin, "LID", "杯盖", cost_fen=350)
         stock_operations.receive(app, admin, [StockLine("LID", 10)])
+        stock_mapping.map_platform_sku(
+            app, admin, "pinduoduo", "sku-lid", [stock_mapping.Part("LID", 2)]
+        )
         waybills = query.list_waybills(app, admin)
         yield World(
             app=app,
