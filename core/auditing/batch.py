@@ -18,8 +18,9 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from core import bound_lists
-from core.models import Order, OrderLine, Package, PackageLine, Shop
+from core.models import Order, OrderLine, Package, PackageLine, Shop, Sku
 from core.orders import status as order_status
+from core.stock.mapping import LineKey, components
 
 ORDERS = Order.__table__
 LINES = OrderLine.__table__
@@ -35,6 +36,26 @@ def quantities(session: Session, ids: list[int]) -> dict[int, int]:
         .group_by(LINES.c.order_id)
     )
     return {order_id: int(total or 0) for order_id, total in session.execute(statement)}
+
+
+def unmapped(session: Session, org_id: int, ids: list[int]) -> dict[int, list[str]]:
+    """Order id → its lines' platform SKUs that map to no merchant SKU; {} for an org
+    without a catalogue (no SKU at all), which the rule leaves alone."""
+    catalogue = session.scalars(select(Sku.id).where(Sku.org_id == org_id).limit(1)).first()
+    if not ids or catalogue is None:
+        return {}
+    lines = session.execute(
+        select(LINES.c.order_id, Shop.platform, LINES.c.platform_sku_id, LINES.c.outer_id)
+        .join(ORDERS, ORDERS.c.id == LINES.c.order_id)
+        .join(Shop, Shop.id == ORDERS.c.shop_id)
+        .where(among(session, LINES.c.order_id, ids))
+    ).all()
+    resolved = components(session, org_id, [LineKey(p, s, o) for _, p, s, o in lines])
+    found: dict[int, list[str]] = {}
+    for order_id, platform, sku_id, outer_id in lines:
+        if resolved[LineKey(platform, sku_id, outer_id)] is None:
+            found.setdefault(order_id, []).append(outer_id or sku_id or "?")
+    return found
 
 
 def duplicates(session: Session, org_id: int, rows: dict[int, Any]) -> dict[int, str]:

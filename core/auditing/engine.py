@@ -167,6 +167,8 @@ def _check_chunk(
             ctx.mergeable, _ = batch.mergeable(session, org_id, rows)
             if settings.duplicate_order:
                 ctx.duplicates.update(batch.duplicates(session, org_id, more))
+    if settings.unmapped_sku and rows:
+        ctx.unmapped = batch.unmapped(session, org_id, list(rows))
     quantities = batch.quantities(session, list(rows))
     report = CheckReport(checked=len(rows))
     wait = timedelta(minutes=settings.wait_minutes)

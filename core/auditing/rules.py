@@ -10,7 +10,8 @@ neither pass nor fail — an order whose receiver is platform ciphertext (Pinduo
 cannot read it, and the platform has checked it. Province, city and district are in clear
 for every order and are always checked.
 
-Not yet a rule: "SKUs not mapped", which waits for the catalogue (issue 14).
+"SKU not mapped" (`unmapped_sku`) applies only to an org that keeps a catalogue: its
+lines are resolved for the whole batch by `core.stock.mapping.components`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ AMOUNT = "amount_out_of_range"
 QUANTITY = "quantity_out_of_range"
 DUPLICATE = "duplicate_order"
 MERGEABLE = "mergeable"
+UNMAPPED_SKU = "unmapped_sku"
 #: Set by a person's 驳回 (core.auditing.decisions), cleared by approval; rules keep it.
 REJECTED = "rejected"
 FLAG_PREFIX = "flag_"
@@ -56,6 +58,7 @@ RULE_CODES = (
     QUANTITY,
     DUPLICATE,
     MERGEABLE,
+    UNMAPPED_SKU,
 )
 #: Every reason an order can wait in the exception queue for: the rules' and a rejection.
 REASON_CODES = (*RULE_CODES, REJECTED)
@@ -94,6 +97,8 @@ class Context:
     duplicates: dict[int, str] = field(default_factory=dict)
     #: Order id → order numbers of the same receiver it could be merged with.
     mergeable: dict[int, list[str]] = field(default_factory=dict)
+    #: Order id → its lines' platform SKUs that map to no merchant SKU.
+    unmapped: dict[int, list[str]] = field(default_factory=dict)
 
 
 Rule = Callable[[OrderFacts, Context], list[Failure]]
@@ -188,6 +193,14 @@ def mergeable(order: OrderFacts, ctx: Context) -> list[Failure]:
     return [(MERGEABLE, f"同收件人可合单 {shown} / can merge with {shown}")]
 
 
+def unmapped_sku(order: OrderFacts, ctx: Context) -> list[Failure]:
+    skus = ctx.unmapped.get(order.id) if ctx.settings.unmapped_sku else None
+    if not skus:
+        return []
+    shown = ", ".join(skus[:3]) + (" …" if len(skus) > 3 else "")
+    return [(UNMAPPED_SKU, f"商品未对应 {shown} / SKU not mapped: {shown}")]
+
+
 #: The rules that read only the order itself: they can run before it is stored
 #: (`core.auditing.precheck`).
 SINGLE_ORDER: tuple[Rule, ...] = (
@@ -200,7 +213,7 @@ SINGLE_ORDER: tuple[Rule, ...] = (
     amount_range,
     quantity_range,
 )
-RULES: tuple[Rule, ...] = (*SINGLE_ORDER, duplicate_order, mergeable)
+RULES: tuple[Rule, ...] = (*SINGLE_ORDER, duplicate_order, mergeable, unmapped_sku)
 
 
 def evaluate(order: OrderFacts, ctx: Context, among: tuple[Rule, ...] = RULES) -> list[Failure]:

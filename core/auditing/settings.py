@@ -63,6 +63,9 @@ class RuleSettings:
     duplicate_order: bool = True
     #: Another unshipped order of the same shop goes to the same receiver (合单 first).
     mergeable: bool = True
+    #: A line maps to no merchant SKU (core.stock.mapping); only for an org that keeps a
+    #: catalogue (at least one SKU), so a shop without stock keeping is never stopped.
+    unmapped_sku: bool = True
     #: Merge such orders into one package as they arrive (one waybill, one label), where
     #: none of them is printed, held or has a waybill; the others stay `mergeable`.
     auto_merge: bool = False

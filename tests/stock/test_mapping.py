@@ -81,3 +81,30 @@ def test_mapping_checks_its_input_and_permission(app, acme: OrgFixture, orders) 
 
 def test_open_statuses_are_the_workflows() -> None:
     assert mapping.OPEN == order_status.WORKFLOW
+
+
+def test_the_audit_rule_stops_orders_with_unmapped_skus_once_a_catalogue_is_kept(
+    app, acme: OrgFixture, orders
+) -> None:
+    from core.auditing import decisions
+    from core.desk import search
+
+    admin = acme.admin
+
+    def reasons() -> dict[str, tuple[str, ...]]:
+        rows = search.search_orders(app, admin, "").rows
+        return {r.order_no: r.exception_reasons for r in rows}
+
+    numbers = list(reasons())  # pending, audited (they may be approved as they pass), shipped
+    decisions.recheck(app, admin, numbers)
+    assert not any("unmapped_sku" in r for r in reasons().values())  # no catalogue: no rule
+
+    catalogue.add_sku(app, admin, "CUP-R")
+    decisions.recheck(app, admin, numbers)
+    stopped = {n for n, r in reasons().items() if "unmapped_sku" in r}
+    assert len(stopped) == 3  # LID twice, the gift set once; the shipped one is not checked
+
+    catalogue.add_sku(app, admin, "LID")
+    mapping.map_platform_sku(app, admin, "pinduoduo", "sku-9", [Part("CUP-R"), Part("LID")])
+    decisions.recheck(app, admin, numbers)
+    assert not any("unmapped_sku" in r for r in reasons().values())

@@ -44,6 +44,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "desk.reason.quantity_out_of_range": ("数量超出范围", "quantity out of range"),
     "desk.reason.duplicate_order": ("疑似重复订单", "possible duplicate"),
     "desk.reason.mergeable": ("可合单", "can be merged"),
+    "desk.reason.unmapped_sku": ("商品未对应", "SKU not mapped"),
     "desk.reason.rejected": ("已驳回", "rejected"),
     "desk.reason.flag": ("旗帜 {colour}", "flag {colour}"),
     # Filter bar.

@@ -289,6 +289,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.audit.quantity_max": ("最多件数", "Most items"),
     "settings.audit.duplicate_order": ("重复订单拦下", "Stop duplicate orders"),
     "settings.audit.mergeable": ("可合单时拦下", "Stop mergeable orders"),
+    "settings.audit.unmapped_sku": ("商品未对应时拦下", "Stop orders with unmapped SKUs"),
     "settings.audit.auto_merge": ("到达时自动合单", "Merge on arrival"),
     # Assignment rules
     "settings.rules.toggle": ("开/关", "On/off"),
