@@ -4,6 +4,7 @@
     orderhub sku add CUP-500-RED --name "保温杯 500ml 红" --barcode 6901234567892 --weight 350
     orderhub stock receive CUP-500-RED=40 LID=100 --ref RK-001      # 入库
     orderhub stock count CUP-500-RED=37                              # 盘点: what the shelf has
+    orderhub stock receive --file 入库单.xlsx --ref RK-002   # or count: 编码 and 数量 columns
     orderhub stock transfer CUP-500-RED=10 --from 主仓 --to 北仓      # 调拨
     orderhub sku map 1234567 CUP-500-RED LID*2    # a platform SKU (a bundle) is these SKUs
     orderhub sku unmapped                        # open orders' platform SKUs mapped to none
@@ -17,11 +18,12 @@ Lines are CODE=QUANTITY; `--warehouse` defaults to the org's default warehouse. 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from cli.common import acting_actor, add_actor_options, count, emit, open_cli_app
 from core.errors import ValidationError
 from core.money import fen_to_yuan_text, yuan_to_fen
-from core.stock import catalogue, levels, mapping, operations, warehouses
+from core.stock import catalogue, levels, mapping, operations, sheets, warehouses
 from core.stock.operations import Line
 
 
@@ -99,7 +101,11 @@ def _register_stock(sub: argparse._SubParsersAction) -> None:
         ("transfer", "调拨: from one warehouse to another"),
     ):
         p = verbs.add_parser(verb, help=text)
-        p.add_argument("lines", nargs="+", metavar="CODE=QTY")
+        p.add_argument("lines", nargs="*", metavar="CODE=QTY")
+        if verb != "transfer":
+            p.add_argument(
+                "--file", help="CSV or XLSX with a code (编码) and a quantity (数量) column"
+            )
         if verb == "transfer":
             p.add_argument("--from", dest="source", required=True, metavar="WAREHOUSE")
             p.add_argument("--to", dest="destination", required=True, metavar="WAREHOUSE")
@@ -316,6 +322,10 @@ def _operate(args: argparse.Namespace) -> int:
     """receive, count or transfer: the same lines, where they go, a reference."""
     app = open_cli_app(args)
     actor, lines = acting_actor(app, args), parse_lines(args.lines)
+    if getattr(args, "file", None):
+        lines += _file_lines(args.file, receipt=args.verb == "receive")
+    if not lines:
+        raise ValidationError("give CODE=QTY lines or --file", field="lines")
     common = {"reference": args.ref, "note": args.note}
     if args.verb == "transfer":
         where = {"source": args.source, "destination": args.destination}
@@ -330,6 +340,16 @@ def _operate(args: argparse.Namespace) -> int:
         ("OPERATION", "MOVES", "UNITS"),
     )
     return 0
+
+
+def _file_lines(path: str, *, receipt: bool) -> list[Line]:
+    try:
+        with open(path, "rb") as stream:
+            return sheets.read_lines(
+                stream, Path(path).name, summing=receipt, minimum=1 if receipt else 0
+            )
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}", field="file") from exc
 
 
 def _levels(args: argparse.Namespace) -> int:

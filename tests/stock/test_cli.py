@@ -38,3 +38,20 @@ def test_stock_commands_from_receipt_to_verify(cli_env, capsys, app) -> None:  #
         conn.execute(text("UPDATE stock_levels SET on_hand = on_hand + 1"))
     code, out, _ = run(capsys, "stock", "verify")
     assert code == 1 and "主仓" in out and "28/0" in out and "27/0" in out
+
+
+def test_stock_receive_and_count_from_files(cli_env, capsys, tmp_path) -> None:  # noqa: F811
+    for argv in (("warehouse", "add", "主仓"), ("sku", "add", "CUP"), ("sku", "add", "LID")):
+        assert run(capsys, *argv)[0] == 0
+    receipt = tmp_path / "入库单.csv"
+    receipt.write_text("编码,数量\nCUP,10\nLID,4\nCUP,2\n", encoding="utf-8")
+    code, out, err = run(capsys, "--json", "stock", "receive", "--file", str(receipt))
+    assert code == 0 and json.loads(out) == {"moves": 2, "units": 16}, err
+    bad = tmp_path / "盘点.csv"
+    bad.write_text("编码,数量\nCUP,9\nNOPE,1\n", encoding="utf-8")
+    code, _, err = run(capsys, "stock", "count", "--file", str(bad))
+    assert code != 0 and "no SKU with code 'NOPE'" in err
+    code, out, _ = run(capsys, "--json", "stock", "levels")
+    assert {r["code"]: r["on_hand"] for r in json.loads(out)} == {"CUP": 12, "LID": 4}
+    code, _, err = run(capsys, "stock", "receive")
+    assert code != 0 and "give CODE=QTY lines or --file" in err
