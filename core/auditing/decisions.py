@@ -38,6 +38,7 @@ from core.auditing import engine, rules
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Order
 from core.orders import status as order_status
+from core.stock import reservations
 
 MAX_ORDERS = 10_000
 MAX_REASON = 500
@@ -149,6 +150,7 @@ def approve_in(session: Session, actor: Actor, order_numbers: Sequence[str]) -> 
         report.decisions.append(
             Decision(order.platform_order_no, order.id, "approved", order.hub_status)
         )
+    _reconcile_stock(session, actor, report)
     return report
 
 
@@ -199,7 +201,14 @@ def reject_in(
                 text,
             )
         )
+    _reconcile_stock(session, actor, report)
     return report
+
+
+def _reconcile_stock(session: Session, actor: Actor, report: DecisionReport) -> None:
+    """Reserve for the approved orders, release for the rejected (core.stock)."""
+    ids = [d.order_id for d in report.applied if d.order_id is not None]
+    reservations.reconcile(session, actor.org_id, ids, actor.label)
 
 
 def _orders(session: Session, actor: Actor, order_numbers: Sequence[str]) -> list[Order]:

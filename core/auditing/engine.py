@@ -44,6 +44,7 @@ from core.auditing.settings import RuleSettings, load
 from core.db import open_write_transaction
 from core.models import Order, OrderLine, Org
 from core.orders import status as order_status
+from core.stock import reservations
 
 ORDERS = Order.__table__
 LINES = OrderLine.__table__
@@ -197,6 +198,7 @@ def _check_chunk(
     writes.record_checks(session, approvals, now, approve=True)
     writes.record_approvals(session, org_id, report.approved, actor_label, now)
     _expire(session, rows)
+    reservations.reconcile(session, org_id, report.approved, actor_label)
     return report
 
 

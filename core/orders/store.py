@@ -59,6 +59,7 @@ from core.orders.rows import (
     Precheck,
     PreparedOrder,
 )
+from core.stock import reservations
 
 
 @dataclass
@@ -188,6 +189,9 @@ def write_prepared(
             result.unchanged += 1
     if held:
         _settle(session, encoder, [(existing[p.number], p) for p in held], now, result)
+    changed = [order_id for n, order_id in result.stored.items() if n not in result.created]
+    # A platform's cancellation, refund or shipment elsewhere moves the order's stock.
+    reservations.reconcile(session, encoder.org_id, changed, encoder.source)
     return result
 
 

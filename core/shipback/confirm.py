@@ -35,6 +35,7 @@ from core.models import CarrierAccount, Order, Package, PackageLine, ShipmentOut
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
 from core.orders import status as order_status
 from core.shipback import policy
+from core.stock import reservations
 
 #: Packages one call confirms at most (a selection, or what a rule selects).
 MAX_PACKAGES = 10_000
@@ -230,6 +231,7 @@ def _confirm(app: App, session: Session, actor: Actor, ids: list[int]) -> Confir
             )
             .values(hub_status=order_status.SHIPPED, shipped_at=now, version=ORDERS.c.version + 1)
         )
+    reservations.reconcile(session, actor.org_id, order_ids, actor.label)  # deduct
     result.confirmed = package_ids
     audit.record(
         session,

@@ -1,0 +1,170 @@
+"""Orders and stock: reserve on approval, deduct on shipment, release otherwise.
+
+Not events but a reconciliation: `reconcile` works out what each order should hold from
+its status now, reads what it holds from the ledger (its moves carry the reference
+`order:<id>`), and posts the difference. So every path that changes an order's status —
+a person's approval or rejection, the rules' auto-approval, a confirmed shipment, a sync
+saying cancelled or refunded — calls the same function in its own transaction, and a
+repeat call changes nothing.
+
+What an order should hold, per merchant SKU of its lines (`core.stock.mapping`), in the
+org's default warehouse:
+
+- 已审 / 已打印 (audited, printed): reserved its quantities;
+- 已发货 / 已签收 (shipped, completed): deducted — on hand down by its quantities, nothing
+  reserved;
+- anything else (待审, cancelled, refunded — or audited with its refund done): nothing
+  reserved. Stock already deducted stays deducted: goods coming back are a receipt.
+
+An order whose reservation would take more than is available is put on hold with
+"库存不足 / insufficient stock" naming the SKU, and reserves nothing (no oversell). A
+shipment whose deduction would leave a level below zero is not posted and is reported in
+`Reconciled.short` (the books, not the goods, are wrong: a count puts them right).
+
+Only an org that keeps stock — at least one SKU and one warehouse — is reconciled; for the
+others this costs one small query.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.models import Order, OrderLine, Shop, Sku, StockMove, Warehouse
+from core.stock import ledger
+from core.stock.ledger import InsufficientStock, Move
+from core.stock.mapping import LineKey, components
+
+#: Hub statuses (core.orders.status) that hold a reservation, and those that deduct.
+RESERVING = ("audited", "printed")
+DEDUCTING = ("shipped", "completed")
+HOLD_PREFIX = "库存不足 / insufficient stock"
+
+
+@dataclass
+class Reconciled:
+    moves: int = 0
+    held: list[str] = field(default_factory=list)  # order numbers put on hold
+    short: list[str] = field(default_factory=list)  # shipped orders not deducted
+
+
+def reference(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+def reconcile(
+    session: Session, org_id: int, order_ids: Sequence[int], actor_label: str
+) -> Reconciled:
+    """Bring the stock held by `order_ids` in line with their statuses (see above)."""
+    result = Reconciled()
+    if not order_ids:
+        return result
+    house = session.scalars(
+        select(Warehouse.id).where(Warehouse.org_id == org_id, Warehouse.is_default.is_(True))
+    ).first()
+    if house is None or session.scalars(select(Sku.id).where(Sku.org_id == org_id)).first() is None:
+        return result
+    query = select(Order).where(Order.org_id == org_id, Order.id.in_(list(order_ids)))
+    # Callers changed statuses with plain UPDATEs: read the rows as they are now.
+    orders = {o.id: o for o in session.scalars(query.execution_options(populate_existing=True))}
+    needs = _needs(session, org_id, list(orders))
+    held = _held(session, org_id, list(orders))
+    for order_id, order in sorted(orders.items()):
+        moves = _moves(order, house, needs.get(order_id, {}), held.get(order_id, {}))
+        if not moves:
+            continue
+        try:
+            with session.begin_nested():
+                result.moves += len(ledger.post(session, org_id, actor_label, moves))
+        except InsufficientStock as exc:
+            if order.hub_status in RESERVING:
+                order.on_hold = True  # printing and packing refuse it: nothing oversold
+                order.hold_reason = f"{HOLD_PREFIX}: {exc.details.get('sku')}"
+                result.held.append(order.platform_order_no)
+            else:
+                result.short.append(order.platform_order_no)
+    session.flush()
+    return result
+
+
+def _moves(
+    order: Order, house: int, need: dict[int, int], held: dict[tuple[int, int], tuple[int, int]]
+) -> list[Move]:
+    """The moves from what `order` holds (`held`: (warehouse, SKU) → (on hand delta,
+    reserved)) to what its status asks."""
+    ref = reference(order.id)
+    moves = []
+    keys = {(house, sku) for sku in need} | set(held)
+    for warehouse, sku in sorted(keys):
+        deducted, reserved = held.get((warehouse, sku), (0, 0))
+        wanted = need.get(sku, 0) if warehouse == house else 0
+        if order.hub_status in RESERVING and order.refund_status != "refunded":
+            if wanted != reserved:
+                reason = "reserve" if wanted > reserved else "release"
+                moves.append(
+                    Move(warehouse, sku, reserved=wanted - reserved, reason=reason, reference=ref)
+                )
+        elif order.hub_status in DEDUCTING:
+            if reserved or wanted != -deducted:
+                moves.append(
+                    Move(
+                        warehouse,
+                        sku,
+                        on_hand=-wanted - deducted,
+                        reserved=-reserved,
+                        reason="deduct",
+                        reference=ref,
+                    )
+                )
+        elif reserved:
+            moves.append(Move(warehouse, sku, reserved=-reserved, reason="release", reference=ref))
+    return moves
+
+
+def _needs(session: Session, org_id: int, ids: list[int]) -> dict[int, dict[int, int]]:
+    """Order id → merchant SKU id → pieces its lines need (unmapped lines need nothing:
+    the audit rule `unmapped_sku` stops such orders)."""
+    lines = session.execute(
+        select(
+            OrderLine.order_id,
+            Shop.platform,
+            OrderLine.platform_sku_id,
+            OrderLine.outer_id,
+            OrderLine.quantity,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Shop, Shop.id == Order.shop_id)
+        .where(OrderLine.org_id == org_id, OrderLine.order_id.in_(ids))
+    ).all()
+    resolved = components(session, org_id, [LineKey(p, s, o) for _, p, s, o, _ in lines])
+    needs: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for order_id, platform, sku_key, outer_id, quantity in lines:
+        for sku_id, per_unit in resolved[LineKey(platform, sku_key, outer_id)] or ():
+            needs[order_id][sku_id] += per_unit * quantity
+    return needs
+
+
+def _held(
+    session: Session, org_id: int, ids: list[int]
+) -> dict[int, dict[tuple[int, int], tuple[int, int]]]:
+    """Order id → (warehouse, SKU) → (on hand delta, reserved) its ledger moves add up to."""
+    refs = {reference(i): i for i in ids}
+    rows = session.execute(
+        select(
+            StockMove.reference,
+            StockMove.warehouse_id,
+            StockMove.sku_id,
+            func.sum(StockMove.on_hand_delta),
+            func.sum(StockMove.reserved_delta),
+        )
+        .where(StockMove.org_id == org_id, StockMove.reference.in_(list(refs)))
+        .group_by(StockMove.reference, StockMove.warehouse_id, StockMove.sku_id)
+    )
+    held: dict[int, dict[tuple[int, int], tuple[int, int]]] = defaultdict(dict)
+    for ref, warehouse, sku, on_hand, reserved in rows:
+        held[refs[ref]][(warehouse, sku)] = (int(on_hand or 0), int(reserved or 0))
+    return held
