@@ -55,17 +55,22 @@ def post(session: Session, org_id: int, actor_label: str, moves: Iterable[Move])
     given = list(moves)
     keys = sorted({(m.warehouse_id, m.sku_id) for m in given})
     levels = {key: _locked_level(session, org_id, *key) for key in keys}
+    # Worked out on copies first: a refused batch leaves the levels as they were, even
+    # for a caller that catches the refusal and carries on in the same session.
+    after = {key: (level.on_hand, level.reserved) for key, level in levels.items()}
     written = []
     for move in given:
-        level = levels[(move.warehouse_id, move.sku_id)]
+        key = (move.warehouse_id, move.sku_id)
+        on_hand, reserved = after[key]
         if move.counted is not None:  # under the lock: what the shelf has now
-            move = replace(move, on_hand=move.counted - level.on_hand, counted=None)
+            move = replace(move, on_hand=move.counted - on_hand, counted=None)
         if not (move.on_hand or move.reserved):
             continue
-        _check(session, level, move)
-        level.on_hand += move.on_hand
-        level.reserved += move.reserved
+        _check(session, levels[key], on_hand, reserved, move)
+        after[key] = (on_hand + move.on_hand, reserved + move.reserved)
         written.append(move)
+    for key, (on_hand, reserved) in after.items():
+        levels[key].on_hand, levels[key].reserved = on_hand, reserved
     for move in written:
         session.add(
             StockMove(
@@ -100,9 +105,11 @@ def _locked_level(session: Session, org_id: int, warehouse_id: int, sku_id: int)
     return level
 
 
-def _check(session: Session, level: StockLevel, move: Move) -> None:
-    on_hand, reserved = level.on_hand + move.on_hand, level.reserved + move.reserved
-    available = level.on_hand - level.reserved
+def _check(session: Session, level: StockLevel, on_hand: int, reserved: int, move: Move) -> None:
+    """`move` on a level now at `on_hand`/`reserved` (the batch's earlier moves applied)."""
+    available = on_hand - reserved
+    before_on_hand, before_reserved = on_hand, reserved
+    on_hand, reserved = on_hand + move.on_hand, reserved + move.reserved
     taking = -move.on_hand if move.reason == "transfer_out" else move.reserved
     short = move.reason in _NEEDS_AVAILABLE and taking > available
     if on_hand >= 0 and reserved >= 0 and not short:
@@ -110,8 +117,8 @@ def _check(session: Session, level: StockLevel, move: Move) -> None:
     sku = session.get_one(Sku, level.sku_id)
     house = session.get_one(Warehouse, level.warehouse_id)
     raise InsufficientStock(
-        f"not enough stock of SKU {sku.code} in {house.name}: on hand {level.on_hand}, "
-        f"reserved {level.reserved}, available {available}; the {move.reason} of "
+        f"not enough stock of SKU {sku.code} in {house.name}: on hand {before_on_hand}, "
+        f"reserved {before_reserved}, available {available}; the {move.reason} of "
         f"{abs(move.on_hand or move.reserved)} ({move.reference or 'no reference'}) "
         "would leave it short",
         sku=sku.code,
