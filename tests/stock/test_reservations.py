@@ -64,9 +64,7 @@ def test_approval_reserves_rejection_releases_and_short_stock_holds(
     assert levels.verify(app, admin) == []
 
 
-def test_shipment_deducts_and_cancellation_or_refund_releases(
-    app, acme: OrgFixture, shop
-) -> None:
+def test_shipment_deducts_and_cancellation_or_refund_releases(app, acme: OrgFixture, shop) -> None:
     admin = acme.admin
     cup, first_set, second_set = numbers(app, acme)
     decisions.approve(app, admin, [cup, first_set, second_set])
