@@ -18,7 +18,7 @@ from core.actor import Actor
 from core.app import App
 from core.errors import NotFound, ValidationError
 from core.models import Sku
-from core.stock import ledger
+from core.stock import ledger, reservations
 from core.stock.ledger import Move
 from core.stock.warehouses import warehouse_named
 
@@ -164,6 +164,8 @@ def _posted(
     session: Session, actor: Actor, action: str, where: str, moves: list[Move], reference: str
 ) -> Posted:
     written = ledger.post(session, actor.org_id, actor.label, moves)
+    if any(m.on_hand > 0 for m in written):  # stock arrived: orders waiting for it may fit
+        reservations.retry_held(session, actor.org_id, actor.label)
     units = sum(abs(m.on_hand) for m in written if m.reason != "transfer_in")
     audit.record(
         session,

@@ -17,7 +17,9 @@ org's default warehouse:
   reserved. Stock already deducted stays deducted: goods coming back are a receipt.
 
 An order whose reservation would take more than is available is put on hold with
-"库存不足 / insufficient stock" naming the SKU, and reserves nothing (no oversell). A
+"库存不足 / insufficient stock" naming the SKU, and reserves nothing (no oversell); when
+stock arrives (a receipt, a count, a transfer in), `retry_held` tries such orders again,
+oldest first, and lifts the hold of each that now fits. A
 shipment whose deduction would leave a level below zero is not posted and is reported in
 `Reconciled.short` (the books, not the goods, are wrong: a count puts them right).
 
@@ -82,8 +84,9 @@ def reconcile(
                 result.moves += len(ledger.post(session, org_id, actor_label, moves))
         except InsufficientStock as exc:
             if order.hub_status in RESERVING:
-                order.on_hold = True  # printing and packing refuse it: nothing oversold
-                order.hold_reason = f"{HOLD_PREFIX}: {exc.details.get('sku')}"
+                if not order.on_hold:  # a hold for another reason (a refund) keeps its own
+                    order.on_hold = True  # printing and packing refuse it: nothing oversold
+                    order.hold_reason = f"{HOLD_PREFIX}: {exc.details.get('sku')}"
                 result.held.append(order.platform_order_no)
             else:
                 result.short.append(order.platform_order_no)
@@ -168,3 +171,29 @@ def _held(
     for ref, warehouse, sku, on_hand, reserved in rows:
         held[refs[ref]][(warehouse, sku)] = (int(on_hand or 0), int(reserved or 0))
     return held
+
+
+def retry_held(session: Session, org_id: int, actor_label: str) -> Reconciled:
+    """Orders held for want of stock, tried again oldest first after stock arrived: each
+    that fits now is reserved and its hold lifted; the others are held again."""
+    held = list(
+        session.scalars(
+            select(Order)
+            .where(
+                Order.org_id == org_id,
+                Order.on_hold.is_(True),
+                Order.hold_reason.startswith(HOLD_PREFIX),
+                Order.hub_status.in_(RESERVING),
+            )
+            .order_by(Order.paid_at, Order.id)
+        )
+    )
+    for order in held:
+        order.on_hold, order.hold_reason = False, ""
+    session.flush()
+    result = Reconciled()
+    for order in held:  # one at a time: the oldest order gets the stock first
+        done = reconcile(session, org_id, [order.id], actor_label)
+        result.moves += done.moves
+        result.held += done.held
+    return result

@@ -97,3 +97,27 @@ def test_an_org_without_stock_keeping_is_left_alone(app, globex: OrgFixture) -> 
         order_id = session.query(Order.id).filter(Order.org_id == globex.org_id).scalar()
         done = reservations.reconcile(session, globex.org_id, [order_id], "test")
     assert done.moves == 0
+
+
+def test_stock_arriving_lifts_the_holds_it_now_covers_oldest_first(
+    app, acme: OrgFixture, shop
+) -> None:
+    admin = acme.admin
+    _cup, first_set, second_set = numbers(app, acme)
+    operations.count(app, admin, [Line("LID", 0)])  # no lids at all
+    decisions.approve(app, admin, [first_set, second_set])
+
+    def hold(number: str) -> tuple[bool, str]:
+        with app.tx() as session:
+            order = session.query(Order).filter_by(platform_order_no=number).one()
+            return order.on_hold, order.hold_reason
+
+    assert hold(first_set)[0] and hold(second_set)[0]
+    operations.receive(app, admin, [Line("LID", 3)])  # enough for one set (2 lids each)
+    held = [n for n in (first_set, second_set) if hold(n)[0]]
+    assert len(held) == 1 and hold(held[0])[1].startswith("库存不足")
+    assert stock(app, admin) == {"CUP-R": (5, 1), "LID": (3, 2)}
+    operations.receive(app, admin, [Line("LID", 1)])
+    assert not hold(first_set)[0] and not hold(second_set)[0]
+    assert stock(app, admin) == {"CUP-R": (5, 2), "LID": (4, 4)}
+    assert levels.verify(app, admin) == []
