@@ -2,6 +2,7 @@
 
     orderhub warehouse add 主仓 --province 浙江省 --city 杭州市 --address "文三路 1 号"
     orderhub sku add CUP-500-RED --name "保温杯 500ml 红" --barcode 6901234567892 --weight 350
+    orderhub sku import 商品档案.xlsx        # 编码, 名称, 条码, 重量, 成本: added or updated
     orderhub stock receive CUP-500-RED=40 LID=100 --ref RK-001      # 入库
     orderhub stock count CUP-500-RED=37                              # 盘点: what the shelf has
     orderhub stock receive --file 入库单.xlsx --ref RK-002   # or count: 编码 and 数量 columns
@@ -20,10 +21,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import acting_actor, add_actor_options, count, emit, open_cli_app
+from cli.common import (
+    acting_actor,
+    add_actor_options,
+    count,
+    emit,
+    open_cli_app,
+    open_named_file,
+)
 from core.errors import ValidationError
 from core.money import fen_to_yuan_text, yuan_to_fen
-from core.stock import catalogue, levels, mapping, operations, sheets, warehouses
+from core.stock import (
+    catalogue,
+    catalogue_file,
+    levels,
+    mapping,
+    operations,
+    sheets,
+    warehouses,
+)
 from core.stock.operations import Line
 
 
@@ -45,6 +61,11 @@ def _register_sku(sub: argparse._SubParsersAction) -> None:
     _sku_options(update)
     update.set_defaults(handler=_sku_update)
     verbs.add_parser("list", help="the SKUs").set_defaults(handler=_sku_list)
+    imported = verbs.add_parser(
+        "import", help="add or update SKUs from CSV/XLSX (编码, 名称, 条码, 重量, 成本)"
+    )
+    imported.add_argument("file", metavar="FILE")
+    imported.set_defaults(handler=_sku_import)
     mapped = verbs.add_parser(
         "map", help="SKU 对应: a platform SKU is these merchant SKUs (CODE or CODE*QTY)"
     )
@@ -189,6 +210,17 @@ def _emit_skus(args: argparse.Namespace, skus: list[catalogue.SkuInfo]) -> None:
         for s in skus
     ]
     emit(args, data, rows, ("CODE", "NAME", "BARCODE", "GRAMS", "COST ¥"))
+
+
+def _sku_import(args: argparse.Namespace) -> int:
+    app = open_cli_app(args)
+    with open_named_file(args.file) as stream:
+        done = catalogue_file.import_catalogue(
+            app, acting_actor(app, args), stream, Path(args.file).name
+        )
+    data = {"added": done.added, "updated": done.updated, "unchanged": done.unchanged}
+    emit(args, data, [(done.added, done.updated, done.unchanged)], ("ADDED", "UPDATED", "SAME"))
+    return 0
 
 
 def parse_parts(texts: list[str]) -> list[mapping.Part]:
@@ -343,13 +375,10 @@ def _operate(args: argparse.Namespace) -> int:
 
 
 def _file_lines(path: str, *, receipt: bool) -> list[Line]:
-    try:
-        with open(path, "rb") as stream:
-            return sheets.read_lines(
-                stream, Path(path).name, summing=receipt, minimum=1 if receipt else 0
-            )
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}", field="file") from exc
+    with open_named_file(path) as stream:
+        return sheets.read_lines(
+            stream, Path(path).name, summing=receipt, minimum=1 if receipt else 0
+        )
 
 
 def _levels(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from core.accounts import actors
 from core.actor import Actor
@@ -267,3 +267,12 @@ def read_password(prompt: str, given: str | None, stdin_flag: bool = False) -> s
     if getpass.getpass("again: ") != first:
         raise OrderhubError("the two passwords differ")
     return first
+
+
+def open_named_file(path: str) -> BinaryIO:
+    """A file the user named, opened for reading; a name no file system takes (a NUL in
+    it) is a clear error, and the rest (missing, a directory, no permission) is named by
+    `run_handler` like `cp` would."""
+    if "\x00" in path:
+        raise ValidationError("a file name cannot contain a NUL character", field="file")
+    return Path(path).open("rb")

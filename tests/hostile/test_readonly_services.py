@@ -64,6 +64,7 @@ from core.stock import levels as stock_levels
 from core.stock import mapping as stock_mapping
 from core.stock import operations as stock_operations
 from core.stock import warehouses as stock_warehouses
+from core.stock.catalogue_file import import_catalogue
 from core.stock.operations import Line as StockLine
 from core.sync import log as sync_log
 from core.sync import scheduler
@@ -156,6 +157,9 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, "LID", name="x"
         ),
         "stock.catalogue.list_skus": lambda w: stock_catalogue.list_skus(w.app, w.viewer),
+        "stock.catalogue_file.import_catalogue": lambda w: import_catalogue(
+            w.app, w.viewer, io.BytesIO("编码,名称\nNEW,新\n".encode()), "x.csv"
+        ),
         "stock.warehouses.add_warehouse": lambda w: stock_warehouses.add_warehouse(
             w.app, w.viewer, "偷偷仓"
         ),

@@ -55,3 +55,16 @@ def test_stock_receive_and_count_from_files(cli_env, capsys, tmp_path) -> None: 
     assert {r["code"]: r["on_hand"] for r in json.loads(out)} == {"CUP": 12, "LID": 4}
     code, _, err = run(capsys, "stock", "receive")
     assert code != 0 and "give CODE=QTY lines or --file" in err
+
+
+def test_sku_import_adds_and_names_a_bad_row(cli_env, capsys, tmp_path) -> None:  # noqa: F811
+    good = tmp_path / "商品档案.csv"
+    good.write_text("编码,名称,条码\nCUP,保温杯,6901\nLID,杯盖,6902\n", encoding="utf-8")
+    code, out, err = run(capsys, "--json", "sku", "import", str(good))
+    assert code == 0 and json.loads(out) == {"added": 2, "updated": 0, "unchanged": 0}, err
+    bad = tmp_path / "坏.csv"
+    bad.write_text("编码,重量\nCUP,300\nLID,三十\n", encoding="utf-8")
+    code, _, err = run(capsys, "sku", "import", str(bad))
+    assert code != 0 and "坏.csv row 3" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "--json", "sku", "list")
+    assert [s["weight_g"] for s in json.loads(out)] == [0, 0]  # nothing of the bad file
