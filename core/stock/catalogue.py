@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.errors import Conflict, NotFound, ValidationError
 from core.models import Sku
 
 MAX_CODE = 64
@@ -145,9 +145,3 @@ def _check_numbers(weight_g: int, cost_fen: int | None) -> None:
         raise ValidationError(f"weight must be 0 grams or more, not {weight_g}", field="weight_g")
     if cost_fen is not None and cost_fen < 0:
         raise ValidationError(f"cost must be 0 or more, not {cost_fen} fen", field="cost_fen")
-
-
-def require_cost_reader(session: Session, actor: Actor) -> None:
-    """For exports that carry costs: refuse without `finance.view`."""
-    if not authz.has(session, actor, "finance.view"):
-        raise PermissionDenied("costs need finance.view", permission="finance.view")
