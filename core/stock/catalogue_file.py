@@ -24,7 +24,7 @@ from core.errors import ValidationError
 from core.models import Sku
 from core.money import yuan_to_fen
 from core.stock.catalogue import clean_code
-from core.stock.sheets import CODE_HEADERS, MAX_ROWS
+from core.stock.sheets import CODE_HEADERS, MAX_ROWS, column_of, rows_of
 from core.tabular import read_table
 from core.tabular.cells import parse_count
 from core.tabular.model import TableRow
@@ -48,10 +48,7 @@ class CatalogueImport:
 def import_catalogue(app: App, actor: Actor, stream: BinaryIO, filename: str) -> CatalogueImport:
     table = read_table(stream, filename)
     keys = [key.lower() for key in table.keys]
-    columns = {
-        field: next((keys.index(n) for n in names if n in keys), None)
-        for field, names in HEADERS.items()
-    }
+    columns = {field: column_of(keys, names) for field, names in HEADERS.items()}
     if columns["code"] is None:
         raise ValidationError(
             f"{filename}: no code (编码) column in the header (row {table.header_number}); "
@@ -59,12 +56,8 @@ def import_catalogue(app: App, actor: Actor, stream: BinaryIO, filename: str) ->
             field="file",
             row=table.header_number,
         )
-    try:
-        rows = _read(table.rows, filename, columns)
-    finally:
-        close = getattr(table.rows, "close", None)
-        if close is not None:
-            close()
+    with rows_of(table) as table_rows:
+        rows = _read(table_rows, filename, columns)
     with app.tx() as session:
         authz.require(session, actor, "stock.adjust")
         if any("cost_fen" in values for values in rows.values()):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
+from core.bound_lists import among
 from core.errors import NotFound, ValidationError
 from core.models import Sku
 from core.stock import ledger, reservations
@@ -136,6 +137,15 @@ def _resolved(
 ) -> list[tuple[int, int]]:
     if not lines:
         raise ValidationError("no lines: name at least one SKU and quantity", field="lines")
+    codes = sorted({line.code.strip() for line in lines})
+    dialect = session.get_bind().dialect.name
+    ids = dict(  # one query for the whole file, however many lines (core.bound_lists)
+        session.execute(
+            select(Sku.code, Sku.id).where(
+                Sku.org_id == org_id, among(Sku.code, dialect, values=codes)
+            )
+        ).all()
+    )
     found = []
     for number, line in enumerate(lines, start=1):
         if not isinstance(line.quantity, int) or isinstance(line.quantity, bool):
@@ -149,14 +159,12 @@ def _resolved(
                 field="quantity",
                 row=number,
             )
-        sku = session.scalars(
-            select(Sku).where(Sku.org_id == org_id, Sku.code == line.code.strip())
-        ).one_or_none()
-        if sku is None:
+        sku_id = ids.get(line.code.strip())
+        if sku_id is None:
             raise NotFound(
                 f"line {number}: no SKU with code {line.code!r}", field="code", row=number
             )
-        found.append((sku.id, line.quantity))
+        found.append((sku_id, line.quantity))
     return found
 
 

@@ -13,13 +13,14 @@ anybody's guess.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 from core.errors import ValidationError
 from core.stock.operations import Line
 from core.tabular import read_table
 from core.tabular.cells import parse_count
-from core.tabular.model import TableRow
+from core.tabular.model import Table, TableRow
 
 CODE_HEADERS = ("编码", "商家编码", "sku编码", "sku", "code", "skucode")
 QUANTITY_HEADERS = ("数量", "实盘数量", "盘点数量", "实盘", "qty", "quantity", "counted")
@@ -33,12 +34,8 @@ def read_lines(stream: BinaryIO, filename: str, *, summing: bool, minimum: int) 
     keys = [key.lower() for key in table.keys]
     code_at = _column(keys, CODE_HEADERS, filename, "code (编码)", table.header_number)
     qty_at = _column(keys, QUANTITY_HEADERS, filename, "quantity (数量)", table.header_number)
-    try:
-        totals = _totals(table.rows, filename, code_at, qty_at, summing=summing, minimum=minimum)
-    finally:
-        close = getattr(table.rows, "close", None)
-        if close is not None:  # stopped at a bad row: let the reader go while its file is open
-            close()
+    with rows_of(table) as rows:
+        totals = _totals(rows, filename, code_at, qty_at, summing=summing, minimum=minimum)
     if not totals:
         raise ValidationError(f"{filename}: no lines below the header", field="file")
     return [Line(code, quantity) for code, quantity in totals.items()]
@@ -92,12 +89,29 @@ def _totals(
     return totals
 
 
+@contextmanager
+def rows_of(table: Table) -> Iterator[Iterator[TableRow]]:
+    """The table's rows; the reader is closed on the way out, so one stopped at a bad row
+    lets its file go while the file is still open."""
+    try:
+        yield table.rows
+    finally:
+        close = getattr(table.rows, "close", None)
+        if close is not None:
+            close()
+
+
+def column_of(keys: list[str], names: tuple[str, ...]) -> int | None:
+    """The index of the first of `names` among the header `keys` (lower-cased), or None."""
+    return next((keys.index(name) for name in names if name in keys), None)
+
+
 def _column(
     keys: list[str], names: tuple[str, ...], filename: str, what: str, header_row: int
 ) -> int:
-    for name in names:
-        if name in keys:
-            return keys.index(name)
+    at = column_of(keys, names)
+    if at is not None:
+        return at
     raise ValidationError(
         f"{filename}: no {what} column in the header (row {header_row}); "
         f"name it one of {', '.join(names)}",
