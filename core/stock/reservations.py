@@ -67,9 +67,7 @@ def reconcile(
     result = Reconciled()
     if not order_ids:
         return result
-    house = session.scalars(
-        select(Warehouse.id).where(Warehouse.org_id == org_id, Warehouse.is_default.is_(True))
-    ).first()
+    house = _default_house(session, org_id)
     if house is None or session.scalars(select(Sku.id).where(Sku.org_id == org_id)).first() is None:
         return result
     query = select(Order).where(Order.org_id == org_id, Order.id.in_(list(order_ids)))
@@ -77,9 +75,18 @@ def reconcile(
     orders = {o.id: o for o in session.scalars(query.execution_options(populate_existing=True))}
     needs = _needs(session, org_id, list(orders))
     held = _held(session, org_id, list(orders))
+    planned = {
+        order_id: _moves(order, house, needs.get(order_id, {}), held.get(order_id, {}))
+        for order_id, order in sorted(orders.items())
+    }
+    # Every level any of the orders touches, locked at once in one order (no deadlock
+    # with another transaction reconciling other orders on the same SKUs).
+    ledger.lock_levels(
+        session, org_id, {(m.warehouse_id, m.sku_id) for ms in planned.values() for m in ms}
+    )
     to_hold: list[tuple[Order, str]] = []
-    for order_id, order in sorted(orders.items()):
-        moves = _moves(order, house, needs.get(order_id, {}), held.get(order_id, {}))
+    for order_id, moves in planned.items():
+        order = orders[order_id]
         if not moves:
             continue
         try:
@@ -96,6 +103,12 @@ def reconcile(
     holds.hold(session, org_id, to_hold, actor_label=actor_label)
     session.flush()
     return result
+
+
+def _default_house(session: Session, org_id: int) -> int | None:
+    return session.scalars(
+        select(Warehouse.id).where(Warehouse.org_id == org_id, Warehouse.is_default.is_(True))
+    ).first()
 
 
 def _moves(
@@ -177,10 +190,9 @@ def _held(
     return held
 
 
-def retry_held(session: Session, org_id: int, actor_label: str) -> Reconciled:
-    """Orders held for want of stock, tried again oldest first after stock arrived: each
-    that fits now is reserved and its hold lifted; the others stay held as they were."""
-    waiting = list(
+def _waiting(session: Session, org_id: int) -> list[Order]:
+    """Orders held for want of stock that could still reserve, oldest first."""
+    return list(
         session.scalars(
             select(Order)
             .where(
@@ -192,6 +204,25 @@ def retry_held(session: Session, org_id: int, actor_label: str) -> Reconciled:
             .order_by(Order.paid_at, Order.id)
         )
     )
+
+
+def lock_for_arrival(session: Session, org_id: int, keys: set[tuple[int, int]]) -> None:
+    """Before stock arrives at `keys` ((warehouse, SKU) levels): lock them together with
+    the levels that orders waiting for stock would reserve (`retry_held` takes those next
+    in the same transaction; taking them all now, in one order, cannot deadlock)."""
+    house = _default_house(session, org_id)
+    waiting = [o.id for o in _waiting(session, org_id)]
+    if house is not None and waiting:
+        keys = keys | {
+            (house, sku) for need in _needs(session, org_id, waiting).values() for sku in need
+        }
+    ledger.lock_levels(session, org_id, keys)
+
+
+def retry_held(session: Session, org_id: int, actor_label: str) -> Reconciled:
+    """Orders held for want of stock, tried again oldest first after stock arrived: each
+    that fits now is reserved and its hold lifted; the others stay held as they were."""
+    waiting = _waiting(session, org_id)
     result = Reconciled()
     fitted = []
     for order in waiting:  # one at a time: the oldest order gets the stock first
