@@ -84,14 +84,19 @@ def reconcile(
     ledger.lock_levels(
         session, org_id, {(m.warehouse_id, m.sku_id) for ms in planned.values() for m in ms}
     )
+    try:  # the common case: everything fits, one post (a refused post writes nothing)
+        batch = [m for moves in planned.values() for m in moves]
+        result.moves += len(ledger.post(session, org_id, actor_label, batch))
+        planned = {}
+    except InsufficientStock:
+        pass  # some order is short: order by order, so the others still go through
     to_hold: list[tuple[Order, str]] = []
     for order_id, moves in planned.items():
         order = orders[order_id]
         if not moves:
             continue
         try:
-            with session.begin_nested():
-                result.moves += len(ledger.post(session, org_id, actor_label, moves))
+            result.moves += len(ledger.post(session, org_id, actor_label, moves))
         except InsufficientStock as exc:
             if order.hub_status in RESERVING:
                 if not order.on_hold:  # a hold for another reason (a refund) keeps its own
