@@ -126,6 +126,10 @@ def test_levels_show_short_rows_and_the_filter_narrows_them(make_tui, world) -> 
         await pilot.press("l")  # lowest available first
         await settle(pilot)
         assert [r[1] for r in rows(screen, "levels")[:2]] == ["MUG-M", "LID"]
+        await pilot.press("slash", *"[b]", "enter")  # shown as typed, never as markup
+        await settle(pilot)
+        assert status(screen).startswith("没有符合的记录") and "筛选：[b]" in status(screen)
+        screen.query_one("#stock-filter", FieldInput).value = ""
         await pilot.press("slash", *"杯 红", "enter")  # every word must match
         await settle(pilot)
         assert [(r[0], r[1]) for r in rows(screen, "levels")] == [

@@ -27,6 +27,7 @@ from __future__ import annotations
 from functools import partial
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Static, TabbedContent, TabPane
@@ -170,7 +171,8 @@ class StockScreen(StockActions, OrderhubScreen[None]):
             parts.append(t("stock.status.filter", text=self.filter_text))
         if shown.total > self.page:
             parts.append(t("stock.status.pages"))
-        self.query_one("#stock-status", Static).update(" · ".join(parts))
+        # Text, not markup: the filter and warehouse names are what people typed
+        self.query_one("#stock-status", Static).update(Text(" · ".join(parts)))
 
     # ------------------------------------------------------------ tabs, filter, pages
 
