@@ -37,7 +37,7 @@ def test_parts_read_back_what_was_written(
         ("CUP-R LID*", "part 2: 'LID*' is not CODE or CODE*QUANTITY (e.g. LID*2)"),
         ("*2", "part 1: '*2' is not CODE or CODE*QUANTITY (e.g. LID*2)"),
         ("LID*二", "part 1: 'LID*二' is not CODE or CODE*QUANTITY (e.g. LID*2)"),
-        ("  ", "Fill in: Merchant SKUs"),
+        ("  ", "Fill in: SKU codes"),
     ],
 )
 def test_bad_parts_are_named(text: str, message: str) -> None:

@@ -103,7 +103,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stock.field.reference": ("单据号", "Reference"),
     "stock.field.reference.placeholder": ("入库单号等，可不填", "document number, optional"),
     "stock.field.note": ("备注", "Note"),
-    "stock.field.parts": ("商家编码", "Merchant SKUs"),
+    "stock.field.parts": ("商家编码", "SKU codes"),
     "stock.field.parts.placeholder": (
         "如 CUP-R 或 CUP-R LID*2（组合）",
         "e.g. CUP-R, or CUP-R LID*2 for a bundle",
