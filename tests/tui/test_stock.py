@@ -225,6 +225,27 @@ def test_a_bad_entry_is_told_and_the_dialog_keeps_it(make_tui, world) -> None:
     assert level(world, "主仓", "CUP-R") == (40, 0)
 
 
+def test_a_receipt_from_the_catalogue_goes_to_the_default_warehouse(make_tui, world) -> None:
+    tui = make_tui(world.acme.admin, start="stock")
+    notices: list[str] = []
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        await on_row(pilot, "skus", "LID")
+        await pilot.press("i")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, EntryDialog)
+        assert (dialog.values()["code"], dialog.values()["warehouse"]) == ("LID", "")
+        await fill(pilot, quantity="4")
+        notices.extend(n.message for n in pilot.app.notices)
+
+    drive(tui, scenario)
+    assert notices == ["已入库 LID × 4（默认仓库）"]
+    assert level(world, "主仓", "LID") == (110, 0)  # the first warehouse added is the default
+
+
 def test_mapping_takes_the_sku_off_the_unmapped_list(make_tui, world) -> None:
     tui = make_tui(world.acme.admin, start="stock")
     notices: list[str] = []
