@@ -502,3 +502,17 @@ def test_receipt_dialog_snapshot(snap_compare, make_tui, world, lang: str) -> No
 
     tui = make_tui(world.acme.admin, lang=lang, start="stock")
     assert snap_compare(tui, terminal_size=SIZES["small"], run_before=receiving)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_unmapped_snapshot(snap_compare, make_tui, world, lang: str) -> None:
+    """The unmapped tab at 120×36: a bundle without an outer_id, a code not in the
+    catalogue."""
+
+    async def unmapped(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+
+    tui = make_tui(world.acme.admin, lang=lang, start="stock")
+    assert snap_compare(tui, terminal_size=SIZES["wide"], run_before=unmapped)
