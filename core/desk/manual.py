@@ -41,6 +41,7 @@ from core.models import Order, OrderLine, Shop
 from core.orders import status as order_status
 from core.orders import store as order_store
 from core.orders.rows import ORDER_COLUMNS
+from core.stock import routing
 
 SOURCE = "manual"
 PREFIX = "M"
@@ -158,6 +159,8 @@ def create_manual_order(
             },
             detail=row.platform_order_no,
         )
+        routing.route_new(session, actor.org_id, [row.id])  # its warehouse, as on import
+        session.expire(row, ["warehouse_id"])
         lookup.after_change(session, actor.org_id, [row.id])
         return ManualOrder(
             row.platform_order_no,

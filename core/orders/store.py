@@ -59,7 +59,7 @@ from core.orders.rows import (
     Precheck,
     PreparedOrder,
 )
-from core.stock import reservations
+from core.stock import reservations, routing
 
 
 @dataclass
@@ -161,6 +161,7 @@ def write_prepared(
     if before_insert is not None and fresh:
         before_insert(fresh)
     inserted = _insert_new(session, encoder, fresh)
+    routing.route_new(session, encoder.org_id, inserted.values())  # its warehouse (分仓)
     for number, order_id in inserted.items():
         result.new += 1
         result.stored[number] = order_id

@@ -8,7 +8,9 @@ An order line maps to merchant SKUs by, in this order:
    mapping row to keep (the automatic match);
 3. else it is unmapped, and `unmapped` lists it with the number of open orders waiting.
 
-Setting and removing mappings need `stock.adjust` (audited); reading needs `stock.view`.
+`order_needs` sums what orders need per merchant SKU: what reservations hold and what
+routing looks for in a warehouse. Setting and removing mappings need `stock.adjust`
+(audited); reading needs `stock.view`.
 """
 
 from __future__ import annotations
@@ -251,3 +253,26 @@ def _parts_of(session: Session, org_id: int, platform: str, sku_key: str) -> lis
         .order_by(Sku.code)
     )
     return [Part(code, quantity) for code, quantity in rows]
+
+
+def order_needs(session: Session, org_id: int, ids: list[int]) -> dict[int, dict[int, int]]:
+    """Order id → merchant SKU id → pieces its lines need (unmapped lines need nothing:
+    the audit rule `unmapped_sku` stops such orders)."""
+    lines = session.execute(
+        select(
+            OrderLine.order_id,
+            Shop.platform,
+            OrderLine.platform_sku_id,
+            OrderLine.outer_id,
+            OrderLine.quantity,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Shop, Shop.id == Order.shop_id)
+        .where(OrderLine.org_id == org_id, OrderLine.order_id.in_(ids))
+    ).all()
+    resolved = components(session, org_id, [LineKey(p, s, o) for _, p, s, o, _ in lines])
+    needs: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for order_id, platform, sku_key, outer_id, quantity in lines:
+        for sku_id, per_unit in resolved[LineKey(platform, sku_key, outer_id)] or ():
+            needs[order_id][sku_id] += per_unit * quantity
+    return needs

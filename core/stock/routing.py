@@ -1,0 +1,146 @@
+"""分仓: which warehouse ships an order, chosen by the org's routing rules when it arrives.
+
+Rules are tried in order (`position`); the first that matches gives the warehouse, and
+when none does (or the org has no rules) the default warehouse ships it. A rule's
+conditions must all hold; an empty one holds for every order:
+
+- `provinces`: the receiver's province ("浙江" and "浙江省" are the same, core.regions);
+- `shop_ids`: the order's shop;
+- `by_stock`: the first of the rule's warehouses whose available stock (on hand −
+  reserved) covers the whole order — every merchant SKU of its lines; when none does the
+  rule does not match. Without it the rule's first warehouse is chosen.
+
+`route_new` runs as orders are stored (core.orders.store, core.desk.manual): for a batch
+it counts what it routes by stock against what it has left, so two orders competing for
+the last pieces do not both go to the warehouse that has them. Routing reserves nothing;
+reservations come with approval (core.stock.reservations) in the order's warehouse. An
+order is moved by hand with core.desk.rerouting; the rules themselves are
+core.stock.routing_rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.models import Order, RoutingRule, StockLevel
+from core.regions import province_key
+from core.stock.mapping import order_needs
+from core.stock.warehouses import default_id
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    warehouse_ids: tuple[int, ...]
+    provinces: tuple[str, ...] = ()
+    shop_ids: tuple[int, ...] = ()
+    by_stock: bool = False
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    province: str
+    shop_id: int
+    need: Mapping[int, int] = field(default_factory=dict)  # merchant SKU id → pieces
+
+
+def choose(
+    rules: Sequence[Rule],
+    facts: OrderFacts,
+    available: Mapping[tuple[int, int], int],
+    default: int,
+) -> tuple[int, str]:
+    """The warehouse for an order and the rule that chose it ("" for the default).
+    `available`: (warehouse id, SKU id) → pieces available; pure."""
+    province = province_key(facts.province)
+    for rule in rules:
+        if rule.provinces and province not in {province_key(p) for p in rule.provinces}:
+            continue
+        if rule.shop_ids and facts.shop_id not in rule.shop_ids:
+            continue
+        if not rule.by_stock:
+            return rule.warehouse_ids[0], rule.name
+        for house in rule.warehouse_ids:
+            if all(available.get((house, sku), 0) >= qty for sku, qty in facts.need.items()):
+                return house, rule.name
+    return default, ""
+
+
+def load_rules(session: Session, org_id: int) -> list[Rule]:
+    rows = session.scalars(
+        select(RoutingRule)
+        .where(RoutingRule.org_id == org_id)
+        .order_by(RoutingRule.position, RoutingRule.id)
+    )
+    return [
+        Rule(
+            name=r.name,
+            warehouse_ids=tuple(r.warehouse_ids),
+            provinces=tuple(r.provinces or ()),
+            shop_ids=tuple(r.shop_ids or ()),
+            by_stock=r.by_stock,
+        )
+        for r in rows
+        if r.warehouse_ids
+    ]
+
+
+def route_new(session: Session, org_id: int, order_ids: Iterable[int]) -> dict[int, int]:
+    """Give each of `order_ids` without a warehouse yet the one the rules choose; order
+    id → warehouse id of those routed. Nothing when the org has no warehouse."""
+    ids = sorted(set(order_ids))
+    default = default_id(session, org_id) if ids else None
+    if default is None:
+        return {}
+    facts = {
+        order_id: (province or "", shop_id)
+        for order_id, province, shop_id in session.execute(
+            select(Order.id, Order.receiver_province, Order.shop_id).where(
+                Order.org_id == org_id, Order.id.in_(ids), Order.warehouse_id.is_(None)
+            )
+        )
+    }
+    if not facts:
+        return {}
+    rules = load_rules(session, org_id)
+    needs: dict[int, dict[int, int]] = {}
+    available: dict[tuple[int, int], int] = {}
+    if any(rule.by_stock for rule in rules):
+        needs = order_needs(session, org_id, list(facts))
+        houses = {h for rule in rules if rule.by_stock for h in rule.warehouse_ids}
+        available = _available(session, houses, {s for need in needs.values() for s in need})
+    chosen: dict[int, int] = {}
+    for order_id, (province, shop_id) in sorted(facts.items()):
+        need = needs.get(order_id, {})
+        house, _rule = choose(rules, OrderFacts(province, shop_id, need), available, default)
+        chosen[order_id] = house
+        for sku, qty in need.items():  # the next order of the batch sees what is left
+            if (house, sku) in available:
+                available[(house, sku)] -= qty
+    by_house: dict[int, list[int]] = defaultdict(list)
+    for order_id, house in chosen.items():
+        by_house[house].append(order_id)
+    for house, routed in by_house.items():
+        session.execute(
+            update(Order)
+            .where(Order.id.in_(routed), Order.warehouse_id.is_(None))
+            .values(warehouse_id=house)
+            .execution_options(synchronize_session=False)
+        )
+    return chosen
+
+
+def _available(session: Session, houses: set[int], skus: set[int]) -> dict[tuple[int, int], int]:
+    if not houses or not skus:
+        return {}
+    rows = session.execute(
+        select(
+            StockLevel.warehouse_id, StockLevel.sku_id, StockLevel.on_hand, StockLevel.reserved
+        ).where(StockLevel.warehouse_id.in_(houses), StockLevel.sku_id.in_(skus))
+    )
+    return {(w, s): on_hand - reserved for w, s, on_hand, reserved in rows}
