@@ -56,6 +56,8 @@ def test_warehouses_bins_rules_and_routing_from_the_command_line(
     pending, shipped = (o.number for o in world.orders)
     code, out, err = run(capsys, "--json", "orders", "route", pending, "--warehouse", "北仓")
     assert code == 0 and json.loads(out)["moved"] == [pending], err
+    code, out, _ = run(capsys, "orders", "show", pending)
+    assert code == 0 and "warehouse: 北仓" in out
     code, out, _ = run(capsys, "orders", "route", pending, shipped, "--warehouse", "主仓")
     assert code == 1 and "refused" in out and "is shipped" in out
     code, _, err = run(capsys, "orders", "route", pending, "--warehouse", "西仓")
