@@ -87,6 +87,7 @@ class Source:
     account: CarrierAccount | None = None
     shop_name: str = ""
     sender: Contact | None = None  # the first order's warehouse's, when it has one
+    bins: dict[tuple[int, int], str] = field(default_factory=dict)  # (order, line no) → 库位
 
 
 def load_sources(session: Session, refs: Iterable[ItemRef]) -> dict[int, Source]:
@@ -125,7 +126,7 @@ def _sources(session: Session, package_ids: list[int]) -> Iterator[tuple[int, So
             package = packages.get(package_id)
             if package is None:
                 continue
-            source = Source(package=package)
+            source = Source(package=package, bins=bins)
             by_number: dict[int, Order] = {}
             for line in package.lines:
                 order = orders.get(line.order_id)
@@ -340,6 +341,7 @@ def product_label_data(source: Source, ref: ItemRef, printed_at: datetime) -> Pr
         barcode=code,
         spec=found.spec,
         price_fen=found.unit_price_fen or None,
+        location=source.bins.get((order.id, found.line_no), ""),
         print_time=printed_at,
     )
 

@@ -141,10 +141,11 @@ def test_the_pick_list_shows_bins_from_the_orders_warehouse_in_natural_order(
     with app.tx() as s:
         ids = sorted(set(s.scalars(select(PackageLine.package_id))))
         data = documents.pick_list_data(s, 1, ids, "boss", clock.now())
-        items = {
-            src.orders[0].platform_order_no: src.items[0].location
-            for src in documents.load_packages(s, ids).values()
-        }
+        sources = documents.load_packages(s, ids).values()
+        items = {src.orders[0].platform_order_no: src.items[0].location for src in sources}
+        product = [
+            documents.product_label_data(src, _ref(src), clock.now()).location for src in sources
+        ]
     assert [(p.location, p.sku, p.quantity) for p in data.lines] == [
         ("A-2", "LID", 1),
         ("A-10", "CUP-R", 2),
@@ -152,7 +153,25 @@ def test_the_pick_list_shows_bins_from_the_orders_warehouse_in_natural_order(
         ("N-1", "CUP-R", 1),  # the order moved to 北仓 picks there
     ]
     assert [items[o.number] for o in world.orders] == ["B-1", "A-10", "A-2", "A-10", "N-1"]
+    assert sorted(product) == sorted(items.values())  # product labels (商品标签) too
     pdf = render("pdf", "pick-list-a4", data=data.to_mapping())
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     where = [text.index(place) for place in ("A-2", "A-10", "B-1", "N-1")]
     assert where == sorted(where), text
+
+
+def _ref(source: documents.Source) -> documents.ItemRef:
+    order = source.orders[0]
+    return documents.ItemRef(
+        id=0,
+        position=1,
+        kind="product_label",
+        package_id=source.package.id,
+        order_id=order.id,
+        waybill_id=None,
+        printer_id=None,
+        template_version_id=None,
+        reprint=False,
+        attempts=0,
+        line_no=1,
+    )
