@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
+from core.bound_lists import among
 from core.errors import NotFound, ValidationError
 from core.models import Order, OrderLine, Shop, Sku, SkuMapping
 
@@ -257,7 +258,9 @@ def _parts_of(session: Session, org_id: int, platform: str, sku_key: str) -> lis
 
 def order_needs(session: Session, org_id: int, ids: list[int]) -> dict[int, dict[int, int]]:
     """Order id → merchant SKU id → pieces its lines need (unmapped lines need nothing:
-    the audit rule `unmapped_sku` stops such orders)."""
+    the audit rule `unmapped_sku` stops such orders). The ids are one parameter
+    (core.bound_lists): a batch of a thousand orders costs no more to send than ten."""
+    dialect = session.get_bind().dialect.name
     lines = session.execute(
         select(
             OrderLine.order_id,
@@ -268,11 +271,14 @@ def order_needs(session: Session, org_id: int, ids: list[int]) -> dict[int, dict
         )
         .join(Order, Order.id == OrderLine.order_id)
         .join(Shop, Shop.id == Order.shop_id)
-        .where(OrderLine.org_id == org_id, OrderLine.order_id.in_(ids))
+        .where(OrderLine.org_id == org_id, among(OrderLine.order_id, dialect, values=ids))
     ).all()
-    resolved = components(session, org_id, [LineKey(p, s, o) for _, p, s, o, _ in lines])
-    needs: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    distinct = {(p, s, o) for _, p, s, o, _ in lines}  # a key object per SKU, not per line
+    resolved = components(session, org_id, [LineKey(*key) for key in distinct])
+    parts = {(k.platform, k.platform_sku_id, k.outer_id): v for k, v in resolved.items()}
+    needs: dict[int, dict[int, int]] = {}
     for order_id, platform, sku_key, outer_id, quantity in lines:
-        for sku_id, per_unit in resolved[LineKey(platform, sku_key, outer_id)] or ():
-            needs[order_id][sku_id] += per_unit * quantity
+        for sku_id, per_unit in parts[(platform, sku_key, outer_id)] or ():
+            need = needs.setdefault(order_id, {})
+            need[sku_id] = need.get(sku_id, 0) + per_unit * quantity
     return needs

@@ -23,10 +23,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.bound_lists import among
 from core.models import Order, RoutingRule, StockLevel
 from core.regions import province_key
 from core.stock.mapping import order_needs
@@ -40,6 +42,12 @@ class Rule:
     provinces: tuple[str, ...] = ()
     shop_ids: tuple[int, ...] = ()
     by_stock: bool = False
+    #: The provinces as compared (province_key), worked out once per rule, not per order.
+    province_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys = frozenset(province_key(p) for p in self.provinces)
+        object.__setattr__(self, "province_keys", keys)
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,9 @@ def choose(
 ) -> tuple[int, str]:
     """The warehouse for an order and the rule that chose it ("" for the default).
     `available`: (warehouse id, SKU id) → pieces available; pure."""
-    province = province_key(facts.province)
+    province = _province(facts.province)
     for rule in rules:
-        if rule.provinces and province not in {province_key(p) for p in rule.provinces}:
+        if rule.province_keys and province not in rule.province_keys:
             continue
         if rule.shop_ids and facts.shop_id not in rule.shop_ids:
             continue
@@ -69,6 +77,10 @@ def choose(
             if all(available.get((house, sku), 0) >= qty for sku, qty in facts.need.items()):
                 return house, rule.name
     return default, ""
+
+
+#: An order's province as compared: a few dozen names, met thousands of times a batch.
+_province = lru_cache(maxsize=256)(province_key)
 
 
 def load_rules(session: Session, org_id: int) -> list[Rule]:
@@ -97,11 +109,14 @@ def route_new(session: Session, org_id: int, order_ids: Iterable[int]) -> dict[i
     default = default_id(session, org_id) if ids else None
     if default is None:
         return {}
+    dialect = session.get_bind().dialect.name  # the ids bound as one parameter
     facts = {
         order_id: (province or "", shop_id)
         for order_id, province, shop_id in session.execute(
             select(Order.id, Order.receiver_province, Order.shop_id).where(
-                Order.org_id == org_id, Order.id.in_(ids), Order.warehouse_id.is_(None)
+                Order.org_id == org_id,
+                among(Order.id, dialect, values=ids),
+                Order.warehouse_id.is_(None),
             )
         )
     }
@@ -128,7 +143,7 @@ def route_new(session: Session, org_id: int, order_ids: Iterable[int]) -> dict[i
     for house, routed in by_house.items():
         session.execute(
             update(Order)
-            .where(Order.id.in_(routed), Order.warehouse_id.is_(None))
+            .where(among(Order.id, dialect, values=routed), Order.warehouse_id.is_(None))
             .values(warehouse_id=house)
             .execution_options(synchronize_session=False)
         )
