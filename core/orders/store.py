@@ -46,6 +46,7 @@ from core.db import open_write_transaction
 from core.models import Alert
 from core.orders import status as order_status
 from core.orders.package_holds import has_live_waybill, hold_packages
+from core.orders.routed import route_new_orders
 from core.orders.rows import (
     CONTENT_COLUMNS,
     CONTENT_LINE_COLUMNS,
@@ -59,7 +60,7 @@ from core.orders.rows import (
     Precheck,
     PreparedOrder,
 )
-from core.stock import reservations, routing
+from core.stock import reservations
 
 
 @dataclass
@@ -160,8 +161,8 @@ def write_prepared(
     fresh = [p for n, p in latest.items() if n not in existing]
     if before_insert is not None and fresh:
         before_insert(fresh)
+    route_new_orders(session, encoder, fresh)  # 分仓, written with the insert
     inserted = _insert_new(session, encoder, fresh)
-    routing.route_new(session, encoder.org_id, inserted.values())  # its warehouse (分仓)
     for number, order_id in inserted.items():
         result.new += 1
         result.stored[number] = order_id

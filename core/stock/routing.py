@@ -10,29 +10,27 @@ conditions must all hold; an empty one holds for every order:
   reserved) covers the whole order — every merchant SKU of its lines; when none does the
   rule does not match. Without it the rule's first warehouse is chosen.
 
-`route_new` runs as orders are stored (core.orders.store, core.desk.manual): for a batch
-it counts what it routes by stock against what it has left, so two orders competing for
-the last pieces do not both go to the warehouse that has them. Routing reserves nothing;
-reservations come with approval (core.stock.reservations) in the order's warehouse. An
-order is moved by hand with core.desk.rerouting; the rules themselves are
-core.stock.routing_rules.
+`route` runs as orders are stored (core.orders.store, core.desk.manual), before their
+insert, which writes the warehouse with the rest of the row: routing costs a few reads
+per batch and no write. For a batch it counts what it routes by stock against what it
+has left, so two orders competing for the last pieces do not both go to the warehouse
+that has them. Routing reserves nothing; reservations come with approval
+(core.stock.reservations) in the order's warehouse. An order is moved by hand with
+core.desk.rerouting; the rules themselves are core.stock.routing_rules.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.bound_lists import among
-from core.models import Order, RoutingRule, StockLevel
+from core.models import RoutingRule, StockLevel
 from core.regions import province_key
-from core.stock.mapping import order_needs
-from core.stock.warehouses import default_id
+from core.stock.mapping import LineKey, components
 
 
 @dataclass(frozen=True)
@@ -102,51 +100,38 @@ def load_rules(session: Session, org_id: int) -> list[Rule]:
     ]
 
 
-def route_new(session: Session, org_id: int, order_ids: Iterable[int]) -> dict[int, int]:
-    """Give each of `order_ids` without a warehouse yet the one the rules choose; order
-    id → warehouse id of those routed. Nothing when the org has no warehouse."""
-    ids = sorted(set(order_ids))
-    default = default_id(session, org_id) if ids else None
-    if default is None:
-        return {}
-    dialect = session.get_bind().dialect.name  # the ids bound as one parameter
-    facts = {
-        order_id: (province or "", shop_id)
-        for order_id, province, shop_id in session.execute(
-            select(Order.id, Order.receiver_province, Order.shop_id).where(
-                Order.org_id == org_id,
-                among(Order.id, dialect, values=ids),
-                Order.warehouse_id.is_(None),
-            )
-        )
-    }
-    if not facts:
-        return {}
+@dataclass(frozen=True)
+class Arrival:
+    """An order about to be stored, as routing sees it: its lines not in the database yet."""
+
+    province: str
+    shop_id: int
+    lines: tuple[tuple[LineKey, int], ...]  # each line's key and quantity
+
+
+def route(session: Session, org_id: int, default: int, arrivals: Sequence[Arrival]) -> list[int]:
+    """The warehouse of each of `arrivals`, in order — written with the orders' inserts, so
+    routing costs reads only. `default`: the org's default warehouse (`default_id`; an org
+    without one has nothing to route)."""
     rules = load_rules(session, org_id)
-    needs: dict[int, dict[int, int]] = {}
+    needs: list[dict[int, int]] = [{} for _ in arrivals]
     available: dict[tuple[int, int], int] = {}
     if any(rule.by_stock for rule in rules):
-        needs = order_needs(session, org_id, list(facts))
+        resolved = components(session, org_id, {key for a in arrivals for key, _ in a.lines})
+        for need, arrival in zip(needs, arrivals, strict=True):
+            for key, quantity in arrival.lines:
+                for sku, per_unit in resolved[key] or ():
+                    need[sku] = need.get(sku, 0) + per_unit * quantity
         houses = {h for rule in rules if rule.by_stock for h in rule.warehouse_ids}
-        available = _available(session, houses, {s for need in needs.values() for s in need})
-    chosen: dict[int, int] = {}
-    for order_id, (province, shop_id) in sorted(facts.items()):
-        need = needs.get(order_id, {})
-        house, _rule = choose(rules, OrderFacts(province, shop_id, need), available, default)
-        chosen[order_id] = house
+        available = _available(session, houses, {s for need in needs for s in need})
+    chosen = []
+    for arrival, need in zip(arrivals, needs, strict=True):
+        facts = OrderFacts(arrival.province, arrival.shop_id, need)
+        house, _rule = choose(rules, facts, available, default)
+        chosen.append(house)
         for sku, qty in need.items():  # the next order of the batch sees what is left
             if (house, sku) in available:
                 available[(house, sku)] -= qty
-    by_house: dict[int, list[int]] = defaultdict(list)
-    for order_id, house in chosen.items():
-        by_house[house].append(order_id)
-    for house, routed in by_house.items():
-        session.execute(
-            update(Order)
-            .where(among(Order.id, dialect, values=routed), Order.warehouse_id.is_(None))
-            .values(warehouse_id=house)
-            .execution_options(synchronize_session=False)
-        )
     return chosen
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from core.accounts import audit
 from core.auditing import decisions
 from core.contracts.types import Contact, PlatformOrderLine
-from core.desk import rerouting
+from core.desk import manual, rerouting
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.models import Order, Shop, Warehouse
 from core.orders import store as order_store
@@ -141,6 +141,12 @@ def test_arriving_orders_are_routed_by_the_rules(app, org: OrgFixture) -> None:
         "S2": "南仓",
         "S3": "主仓",
     }
+    typed = manual.create_manual_order(  # a manual order is routed as an imported one
+        app, admin, "杯子店", name="李四", phone="13900139000", province="河北省",
+        city="石家庄市", district="长安区", address="1 号",
+        lines=[manual.ManualLine("保温杯", "CUP", 1, "9.90")],
+    )  # fmt: skip
+    assert houses_of(app, org.org_id)[typed.order_number] == "北仓"
     routing_rules.remove_rule(app, admin, "北方")
     assert [(r.position, r.name) for r in routing_rules.list_rules(app, admin)] == [
         (1, "旗舰店"),
