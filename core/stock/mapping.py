@@ -8,9 +8,8 @@ An order line maps to merchant SKUs by, in this order:
    mapping row to keep (the automatic match);
 3. else it is unmapped, and `unmapped` lists it with the number of open orders waiting.
 
-`order_needs` sums what orders need per merchant SKU: what reservations hold and what
-routing looks for in a warehouse. Setting and removing mappings need `stock.adjust`
-(audited); reading needs `stock.view`.
+`order_needs` sums what stored orders need per merchant SKU (what reservations hold).
+Setting and removing mappings need `stock.adjust` (audited); reading needs `stock.view`.
 """
 
 from __future__ import annotations
