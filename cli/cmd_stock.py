@@ -1,6 +1,5 @@
-"""`orderhub sku|warehouse|stock`: the catalogue (商品档案), warehouses and stock.
+"""`orderhub sku|stock`: the catalogue (商品档案) and stock (warehouses: cmd_warehouse).
 
-    orderhub warehouse add 主仓 --province 浙江省 --city 杭州市 --address "文三路 1 号"
     orderhub sku add CUP-500-RED --name "保温杯 500ml 红" --barcode 6901234567892 --weight 350
     orderhub sku import 商品档案.xlsx        # 编码, 名称, 条码, 重量, 成本: added or updated
     orderhub stock receive CUP-500-RED=40 LID=100 --ref RK-001      # 入库
@@ -38,14 +37,12 @@ from core.stock import (
     mapping,
     operations,
     sheets,
-    warehouses,
 )
 from core.stock.operations import Line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     _register_sku(sub)
-    _register_warehouse(sub)
     _register_stock(sub)
 
 
@@ -92,20 +89,6 @@ def _sku_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--barcode")
     parser.add_argument("--weight", type=count, metavar="GRAMS")
     parser.add_argument("--cost", metavar="YUAN", help="cost price (needs finance.view)")
-
-
-def _register_warehouse(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("warehouse", help="warehouses (仓库)")
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    add = verbs.add_parser("add", help="add a warehouse (the first is the default)")
-    add.add_argument("name", metavar="NAME")
-    for option in ("contact", "phone", "province", "city", "district", "address"):
-        add.add_argument(f"--{option}", default="")
-    add.add_argument("--default", action="store_true", help="make it the default")
-    add.set_defaults(handler=_warehouse_add)
-    verbs.add_parser("list", help="the warehouses").set_defaults(handler=_warehouse_list)
-    for p in verbs.choices.values():
-        add_actor_options(p)
 
 
 def _register_stock(sub: argparse._SubParsersAction) -> None:
@@ -293,42 +276,6 @@ def _sku_unmapped(args: argparse.Namespace) -> int:
     rows = [(u.platform, u.platform_sku_id, u.outer_id, u.title, u.orders) for u in found]
     emit(args, data, rows, ("PLATFORM", "PLATFORM SKU", "OUTER ID", "TITLE", "OPEN ORDERS"))
     return 0
-
-
-# ---------------------------------------------------------------- warehouse
-
-
-def _warehouse_add(args: argparse.Namespace) -> int:
-    app = open_cli_app(args)
-    house = warehouses.add_warehouse(
-        app,
-        acting_actor(app, args),
-        args.name,
-        contact=args.contact,
-        phone=args.phone,
-        province=args.province,
-        city=args.city,
-        district=args.district,
-        address=args.address,
-        default=args.default,
-    )
-    _emit_houses(args, [house])
-    return 0
-
-
-def _warehouse_list(args: argparse.Namespace) -> int:
-    app = open_cli_app(args)
-    _emit_houses(args, warehouses.list_warehouses(app, acting_actor(app, args)))
-    return 0
-
-
-def _emit_houses(args: argparse.Namespace, houses: list[warehouses.WarehouseInfo]) -> None:
-    data = [
-        {"name": h.name, "default": h.is_default, "contact": h.contact, "address": h.address}
-        for h in houses
-    ]
-    rows = [(h.name, "yes" if h.is_default else "", h.contact, h.address) for h in houses]
-    emit(args, data, rows, ("WAREHOUSE", "DEFAULT", "CONTACT", "ADDRESS"))
 
 
 # ---------------------------------------------------------------- stock

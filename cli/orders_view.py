@@ -238,6 +238,7 @@ def _notes(detail: OrderDetail) -> list[tuple[str, str]]:
             else "",
         ),
         ("assigned", assigned),
+        ("warehouse", detail.warehouse),
     ]
 
 

@@ -22,21 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import ValidationError
+from core.regions import province_key
 
 MAX_VALUES = 200
 MAX_WEIGHT_G = 1_000_000
 LIST_KEYS = {"provinces": 50, "skus": 100, "tags": 32, "platforms": 32}
 KEYS = (*LIST_KEYS, "shop_ids", "min_weight_g", "max_weight_g")
-_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
-
-
-def province_key(name: str) -> str:
-    """浙江省 → 浙江, 广西壮族自治区 → 广西, 上海市 → 上海 (spacing ignored)."""
-    text = "".join(name.split())
-    for suffix in _SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            return text[: -len(suffix)]
-    return text
 
 
 @dataclass(frozen=True)

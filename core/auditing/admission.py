@@ -37,6 +37,7 @@ from core.models import Order, Shop
 from core.orders import status as order_status
 from core.orders.rows import OrderEncoder, PreparedOrder
 from core.orders.store import UpsertResult, write_prepared
+from core.stock import reservations
 
 ORDERS = Order.__table__
 
@@ -211,6 +212,7 @@ class Admission:
         }
         approved = [judged[n] for n in self._approved if n in judged]
         writes.record_approvals(self.session, self.org_id, approved, AUTO_LABEL, self.now)
+        reservations.reconcile(self.session, self.org_id, approved, AUTO_LABEL)  # reserve
         writes.record_checks(self.session, self._named, self.now, approve=False)
         if judged:
             assign_orders(self.session, self.org_id, judged.values())

@@ -41,6 +41,8 @@ from core.models import Order, OrderLine, Shop
 from core.orders import status as order_status
 from core.orders import store as order_store
 from core.orders.rows import ORDER_COLUMNS
+from core.stock import routing, warehouses
+from core.stock.mapping import LineKey
 
 SOURCE = "manual"
 PREFIX = "M"
@@ -252,6 +254,7 @@ def _insert(
     )
     derived = order_status.derive(None, order.status, order.refund_status)
     values = dict(zip(ORDER_COLUMNS, encoder.values(order, derived, clock.now()), strict=True))
+    values["warehouse_id"] = _warehouse(session, actor.org_id, shop, order)
     row = Order(**values, created_by=actor.user_id, local_remark=remark)
     row.lines = [
         OrderLine(
@@ -273,3 +276,15 @@ def _insert(
     except IntegrityError:  # the shop has this number (another operator was quicker)
         return None
     return row
+
+
+def _warehouse(session: Session, org_id: int, shop: Shop, order: PlatformOrder) -> int | None:
+    """分仓: the warehouse the routing rules give the order, as for an imported one."""
+    default = warehouses.default_id(session, org_id)
+    if default is None:
+        return None
+    lines = tuple(
+        (LineKey(shop.platform, line.sku_id, line.outer_id), line.quantity) for line in order.lines
+    )
+    arrival = routing.Arrival(order.receiver.province, shop.id, lines)
+    return routing.route(session, org_id, default, [arrival])[0]

@@ -41,9 +41,11 @@ from core.models import (
     PrintJobItem,
     Shop,
     User,
+    Warehouse,
     Waybill,
 )
 from core.shops.tokens import access_token_for, using_platform
+from core.stock import warehouses
 
 ORDER_TARGET = "order"  # AuditEvent.target_type of an order; target_id = str(order.id)
 TRAIL_LIMIT = 200
@@ -135,6 +137,7 @@ class OrderDetail:
     audited_by: str
     version: int
     trail: tuple[AuditEntry, ...]
+    warehouse: str = ""  # the warehouse that ships it (分仓); "" while the org has none
 
 
 def show_order(
@@ -217,8 +220,14 @@ def _detail(session: Session, actor: Actor, order: Order) -> OrderDetail:
         audited_by=auditor.username if auditor else "",
         version=order.version,
         trail=_trail(session, actor.org_id, order.id),
+        warehouse=_warehouse(session, order),
     )
     return detail
+
+
+def _warehouse(session: Session, order: Order) -> str:
+    house = warehouses.of_orders(session, [order]).get(order.id)
+    return session.get_one(Warehouse, house).name if house is not None else ""
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -20,7 +20,15 @@ from core.models.packages import CarrierAccount, Package, PackageLine, Waybill
 from core.models.printing import Printer, PrintJob, PrintJobItem, Template, TemplateVersion
 from core.models.shipback import ShipmentOutbox
 from core.models.shops import Shop, SyncRun
-from core.models.stock import Sku, SkuMapping, StockLevel, StockMove, Warehouse
+from core.models.stock import (
+    RoutingRule,
+    Sku,
+    SkuBin,
+    SkuMapping,
+    StockLevel,
+    StockMove,
+    Warehouse,
+)
 
 __all__ = [
     "Alert",
@@ -45,10 +53,12 @@ __all__ = [
     "QuarantinedOrder",
     "Role",
     "RolePermission",
+    "RoutingRule",
     "SavedFilter",
     "ShipmentOutbox",
     "Shop",
     "Sku",
+    "SkuBin",
     "SkuMapping",
     "StockLevel",
     "StockMove",

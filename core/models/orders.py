@@ -91,6 +91,9 @@ class Order(Base):
     )
     assigned_template: Mapped[str] = mapped_column(String(64), default="")
     assigned_by: Mapped[str] = mapped_column(String(80), default="")
+    # The warehouse that ships it: chosen by the routing rules when the order arrives, or
+    # by hand (core.stock.routing); None until the org has a warehouse (the default then).
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"), default=None)
     receiver_province: Mapped[str] = mapped_column(String(50), default="")
     receiver_city: Mapped[str] = mapped_column(String(50), default="")
     receiver_district: Mapped[str] = mapped_column(String(50), default="")

@@ -6,13 +6,17 @@ bundle is several rows); an order line whose `outer_id` equals a merchant SKU co
 without a row. `StockLevel` holds on hand and reserved per warehouse and SKU, and
 `StockMove` is the append-only ledger every change of a level writes in the same
 transaction: a level always equals the sum of its moves (core.stock.ledger).
+
+A warehouse may carry the sender (寄件人) its labels print, a `SkuBin` per SKU says on
+which shelf (库位) it lies there, and `RoutingRule`s choose the warehouse of an order
+(`Order.warehouse_id`, core.stock.routing).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
@@ -32,6 +36,14 @@ class Warehouse(Base):
     city: Mapped[str] = mapped_column(String(32), default="")
     district: Mapped[str] = mapped_column(String(32), default="")
     address: Mapped[str] = mapped_column(String(255), default="")
+    # The sender printed on this warehouse's labels and sent with its waybill requests;
+    # empty `sender_address`: the carrier account's sender is used (core.stock.warehouses).
+    sender_name: Mapped[str] = mapped_column(String(64), default="")
+    sender_phone: Mapped[str] = mapped_column(String(32), default="")
+    sender_province: Mapped[str] = mapped_column(String(50), default="")
+    sender_city: Mapped[str] = mapped_column(String(50), default="")
+    sender_district: Mapped[str] = mapped_column(String(50), default="")
+    sender_address: Mapped[str] = mapped_column(String(255), default="")
     is_default: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
@@ -101,3 +113,35 @@ class StockMove(Base):
     note: Mapped[str] = mapped_column(String(255), default="")
     actor_label: Mapped[str] = mapped_column(String(100), default="")
     at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class SkuBin(Base):
+    """库位: where SKU `sku_id` lies in warehouse `warehouse_id` (A-01-03 …)."""
+
+    __tablename__ = "sku_bins"
+    __table_args__ = (UniqueConstraint("warehouse_id", "sku_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id", ondelete="CASCADE"))
+    bin: Mapped[str] = mapped_column(String(32))
+
+
+class RoutingRule(Base):
+    """分仓规则: the first rule (lowest `position`) whose conditions hold for an order
+    picks its warehouse among `warehouse_ids` (core.stock.routing)."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    provinces: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: any
+    shop_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # empty: any
+    warehouse_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # in preference order
+    # True: the first of the warehouses that can fill the whole order; none can, no match.
+    by_stock: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -63,6 +63,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "in_exception",
     "rules_checked_at",
     "audited_at",
+    "warehouse_id",
     "receiver_province",
     "receiver_city",
     "receiver_district",
@@ -85,6 +86,9 @@ ORDER_COLUMNS: tuple[str, ...] = (
 HOLD_COLUMNS: tuple[str, ...] = ("on_hold", "hold_reason")
 #: What a new order's audit says, written with its insert (`OrderEncoder.with_encoded`).
 VERDICT_COLUMNS: tuple[str, ...] = ("rules_checked_at", "audited_at")
+#: The warehouse the routing rules give a new order, written with its insert; an update
+#: never moves an order (core.stock.routing, core.desk.rerouting).
+ROUTED_COLUMNS: tuple[str, ...] = ("warehouse_id",)
 UPDATE_COLUMNS: tuple[str, ...] = tuple(
     c
     for c in ORDER_COLUMNS
@@ -96,6 +100,7 @@ UPDATE_COLUMNS: tuple[str, ...] = tuple(
         "source",
         "first_seen_at",
         *VERDICT_COLUMNS,
+        *ROUTED_COLUMNS,
         *HOLD_COLUMNS,
     )
 )
@@ -131,6 +136,7 @@ NOT_CONTENT: frozenset[str] = frozenset(
         "exception_reasons",
         "in_exception",  # follows exception_reasons
         *VERDICT_COLUMNS,
+        *ROUTED_COLUMNS,
         "receiver_phone_hash",  # follows receiver_phone
         "receiver_hash",  # follows the receiver's name, phone and address
         "raw",  # carries the file's row number
@@ -297,6 +303,7 @@ class OrderEncoder:
             bool(derived.exception_reasons),
             None,  # rules_checked_at
             None,  # audited_at
+            None,  # warehouse_id
             receiver.province,
             receiver.city,
             receiver.district,

@@ -46,6 +46,7 @@ from core.db import open_write_transaction
 from core.holds.packages import has_live_waybill, hold_packages
 from core.models import Alert
 from core.orders import status as order_status
+from core.orders.routed import route_new_orders
 from core.orders.rows import (
     CONTENT_COLUMNS,
     CONTENT_LINE_COLUMNS,
@@ -160,6 +161,7 @@ def write_prepared(
     fresh = [p for n, p in latest.items() if n not in existing]
     if before_insert is not None and fresh:
         before_insert(fresh)
+    route_new_orders(session, encoder, fresh)  # 分仓, written with the insert
     inserted = _insert_new(session, encoder, fresh)
     for number, order_id in inserted.items():
         result.new += 1

@@ -1,8 +1,10 @@
 """What each print item prints, read from the database a page of items at a time.
 
 For a label: the package's waybill, its carrier account (sender, carrier name), the orders
-in the package (receiver, remarks) and their goods; for a packing slip the same plus the
-money; for a pick list, every package of the job aggregated by SKU and grouped by carrier;
+in the package (receiver, remarks) and their goods, each with its bin (库位) in the order's
+warehouse; the sender is that warehouse's when it has one, else the carrier account's;
+for a packing slip the same plus the money; for a pick list, every package of the job
+aggregated by SKU and bin, grouped by carrier and sorted by bin;
 for a product label, one goods line of the package (one label per unit). Reading is bulk
 (a handful of queries per page, never one per item) and skips the raw platform payloads,
 so memory depends on the page size, not on the batch.
@@ -40,6 +42,8 @@ from core.masking import mask_address, mask_name, mask_phone
 from core.models import CarrierAccount, Order, Package, PackageLine, Shop, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
 from core.orders.status import blocking_reason
+from core.stock import warehouses
+from core.stock.bins import line_bins
 from core.templates import (
     ItemLine,
     LabelData,
@@ -82,6 +86,8 @@ class Source:
     waybill: Waybill | None = None
     account: CarrierAccount | None = None
     shop_name: str = ""
+    sender: Contact | None = None  # the first order's warehouse's, when it has one
+    bins: dict[tuple[int, int], str] = field(default_factory=dict)  # (order, line no) → 库位
 
 
 def load_sources(session: Session, refs: Iterable[ItemRef]) -> dict[int, Source]:
@@ -113,18 +119,21 @@ def _sources(session: Session, package_ids: list[int]) -> Iterator[tuple[int, So
             _accounts(session, {p.carrier_account_id for p in packages.values()} - set(accounts))
         )
         shops = _shop_names(session, {o.shop_id for o in orders.values()})
+        bins = line_bins(session, orders.values())
+        houses = warehouses.of_orders(session, orders.values())
+        senders = warehouses.senders(session, houses.values())
         for package_id in ids:
             package = packages.get(package_id)
             if package is None:
                 continue
-            source = Source(package=package)
+            source = Source(package=package, bins=bins)
             by_number: dict[int, Order] = {}
             for line in package.lines:
                 order = orders.get(line.order_id)
                 if order is None:
                     continue
                 by_number.setdefault(order.id, order)
-                source.items.append(_item(order, line))
+                source.items.append(_item(order, line, bins.get((order.id, line.line_no), "")))
             source.orders = list(by_number.values())
             source.waybill = waybills.get(package_id)
             account_id = (
@@ -133,6 +142,7 @@ def _sources(session: Session, package_ids: list[int]) -> Iterator[tuple[int, So
             source.account = accounts.get(account_id) if account_id else None
             if source.orders:
                 source.shop_name = shops.get(source.orders[0].shop_id, "")
+                source.sender = senders.get(houses.get(source.orders[0].id, 0))
             yield package_id, source
 
 
@@ -161,7 +171,7 @@ def _shop_names(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(ids))).all())
 
 
-def _item(order: Order, line: PackageLine) -> ItemLine:
+def _item(order: Order, line: PackageLine, location: str = "") -> ItemLine:
     found = next((o for o in order.lines if o.line_no == line.line_no), None)
     if found is None:
         return ItemLine(title=f"{order.platform_order_no} line {line.line_no}", quantity=1)
@@ -170,6 +180,7 @@ def _item(order: Order, line: PackageLine) -> ItemLine:
         quantity=line.quantity,
         spec=found.spec,
         sku=found.outer_id,
+        location=location,
         unit_price_fen=found.unit_price_fen,
     )
 
@@ -208,7 +219,11 @@ def problem(ref: ItemRef, source: Source | None) -> str:
 # ---------------------------------------------------------------- document data
 
 
-def sender_of(account: CarrierAccount | None) -> Party:
+def sender_of(account: CarrierAccount | None, own: Contact | None = None) -> Party:
+    """The sender printed: the warehouse's own (`own`) when it has one, else the carrier
+    account's."""
+    if own is not None:
+        return Party.from_contact(own)
     if account is None:
         return Party()
     contact = Contact(
@@ -242,7 +257,7 @@ def label_data(source: Source, printed_at: datetime) -> LabelData:
     return LabelData(
         waybill_number=waybill.number,
         receiver=Party.from_contact(recipient_of(first)),  # as clear as the order allows
-        sender=sender_of(source.account),
+        sender=sender_of(source.account, source.sender),
         sort_code=routing.sort_code,
         package_center=routing.consolidation_name,
         package_center_code=routing.consolidation_code,
@@ -264,7 +279,7 @@ def packing_slip_data(source: Source, printed_at: datetime) -> PackingSlipData:
         order_number=",".join(o.platform_order_no for o in source.orders),
         receiver=Party.from_contact(recipient_of(first), masked=True),
         items=tuple(source.items),
-        sender=sender_of(source.account),
+        sender=sender_of(source.account, source.sender),
         shop_name=source.shop_name,
         created_at=first.created_at_platform,
         paid_at=first.paid_at,
@@ -326,6 +341,7 @@ def product_label_data(source: Source, ref: ItemRef, printed_at: datetime) -> Pr
         barcode=code,
         spec=found.spec,
         price_fen=found.unit_price_fen or None,
+        location=source.bins.get((order.id, found.line_no), ""),
         print_time=printed_at,
     )
 

@@ -8,6 +8,7 @@ An order line maps to merchant SKUs by, in this order:
    mapping row to keep (the automatic match);
 3. else it is unmapped, and `unmapped` lists it with the number of open orders waiting.
 
+`order_needs` sums what stored orders need per merchant SKU (what reservations hold).
 Setting and removing mappings need `stock.adjust` (audited); reading needs `stock.view`.
 """
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
+from core.bound_lists import among
 from core.errors import NotFound, ValidationError
 from core.models import Order, OrderLine, Shop, Sku, SkuMapping
 
@@ -251,3 +253,31 @@ def _parts_of(session: Session, org_id: int, platform: str, sku_key: str) -> lis
         .order_by(Sku.code)
     )
     return [Part(code, quantity) for code, quantity in rows]
+
+
+def order_needs(session: Session, org_id: int, ids: list[int]) -> dict[int, dict[int, int]]:
+    """Order id → merchant SKU id → pieces its lines need (unmapped lines need nothing:
+    the audit rule `unmapped_sku` stops such orders). The ids are one parameter
+    (core.bound_lists): a batch of a thousand orders costs no more to send than ten."""
+    dialect = session.get_bind().dialect.name
+    lines = session.execute(
+        select(
+            OrderLine.order_id,
+            Shop.platform,
+            OrderLine.platform_sku_id,
+            OrderLine.outer_id,
+            OrderLine.quantity,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Shop, Shop.id == Order.shop_id)
+        .where(OrderLine.org_id == org_id, among(OrderLine.order_id, dialect, values=ids))
+    ).all()
+    distinct = {(p, s, o) for _, p, s, o, _ in lines}  # a key object per SKU, not per line
+    resolved = components(session, org_id, [LineKey(*key) for key in distinct])
+    parts = {(k.platform, k.platform_sku_id, k.outer_id): v for k, v in resolved.items()}
+    needs: dict[int, dict[int, int]] = {}
+    for order_id, platform, sku_key, outer_id, quantity in lines:
+        for sku_id, per_unit in parts[(platform, sku_key, outer_id)] or ():
+            need = needs.setdefault(order_id, {})
+            need[sku_id] = need.get(sku_id, 0) + per_unit * quantity
+    return needs

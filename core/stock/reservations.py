@@ -7,8 +7,10 @@ a person's approval or rejection, the rules' auto-approval, a confirmed shipment
 saying cancelled or refunded — calls the same function in its own transaction, and a
 repeat call changes nothing.
 
-What an order should hold, per merchant SKU of its lines (`core.stock.mapping`), in the
-org's default warehouse:
+What an order should hold, per merchant SKU of its lines (`core.stock.mapping`), in its
+warehouse (`Order.warehouse_id`, chosen by core.stock.routing; the org's default for an
+order stored before it had one) — and nothing anywhere else, so an order moved to another
+warehouse releases there and reserves here in one posting:
 
 - 已审 / 已打印 (audited, printed): reserved its quantities;
 - 已发货 / 已签收 (shipped, completed): deducted — on hand down by its quantities, nothing
@@ -38,10 +40,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.holds import orders as holds
-from core.models import Order, OrderLine, Shop, Sku, StockMove, Warehouse
+from core.models import Order, Sku, StockMove, Warehouse
 from core.stock import ledger
 from core.stock.ledger import InsufficientStock, Move
-from core.stock.mapping import LineKey, components
+from core.stock.mapping import order_needs
 
 #: Hub statuses (core.orders.status) that hold a reservation, and those that deduct.
 RESERVING = ("audited", "printed")
@@ -73,10 +75,12 @@ def reconcile(
     query = select(Order).where(Order.org_id == org_id, Order.id.in_(list(order_ids)))
     # Callers changed statuses with plain UPDATEs: read the rows as they are now.
     orders = {o.id: o for o in session.scalars(query.execution_options(populate_existing=True))}
-    needs = _needs(session, org_id, list(orders))
+    needs = order_needs(session, org_id, list(orders))
     held = _held(session, org_id, list(orders))
-    planned = {
-        order_id: _moves(order, house, needs.get(order_id, {}), held.get(order_id, {}))
+    planned = {  # routed orders in their warehouse; those stored before routing, the default
+        order_id: _moves(
+            order, order.warehouse_id or house, needs.get(order_id, {}), held.get(order_id, {})
+        )
         for order_id, order in sorted(orders.items())
     }
     # Every level any of the orders touches, locked at once in one order (no deadlock
@@ -150,29 +154,6 @@ def _moves(
     return moves
 
 
-def _needs(session: Session, org_id: int, ids: list[int]) -> dict[int, dict[int, int]]:
-    """Order id → merchant SKU id → pieces its lines need (unmapped lines need nothing:
-    the audit rule `unmapped_sku` stops such orders)."""
-    lines = session.execute(
-        select(
-            OrderLine.order_id,
-            Shop.platform,
-            OrderLine.platform_sku_id,
-            OrderLine.outer_id,
-            OrderLine.quantity,
-        )
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Shop, Shop.id == Order.shop_id)
-        .where(OrderLine.org_id == org_id, OrderLine.order_id.in_(ids))
-    ).all()
-    resolved = components(session, org_id, [LineKey(p, s, o) for _, p, s, o, _ in lines])
-    needs: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for order_id, platform, sku_key, outer_id, quantity in lines:
-        for sku_id, per_unit in resolved[LineKey(platform, sku_key, outer_id)] or ():
-            needs[order_id][sku_id] += per_unit * quantity
-    return needs
-
-
 def _held(
     session: Session, org_id: int, ids: list[int]
 ) -> dict[int, dict[tuple[int, int], tuple[int, int]]]:
@@ -216,11 +197,10 @@ def lock_for_arrival(session: Session, org_id: int, keys: set[tuple[int, int]]) 
     the levels that orders waiting for stock would reserve (`retry_held` takes those next
     in the same transaction; taking them all now, in one order, cannot deadlock)."""
     house = _default_house(session, org_id)
-    waiting = [o.id for o in _waiting(session, org_id)]
+    waiting = {o.id: o.warehouse_id or house for o in _waiting(session, org_id)}
     if house is not None and waiting:
-        keys = keys | {
-            (house, sku) for need in _needs(session, org_id, waiting).values() for sku in need
-        }
+        needs = order_needs(session, org_id, list(waiting))
+        keys = keys | {(waiting[o], sku) for o, need in needs.items() for sku in need}
     ledger.lock_levels(session, org_id, keys)
 
 

@@ -43,6 +43,7 @@ from core.templates.data import (
     ProductLabelData,
     aggregate_pick_lines,
     items_summary,
+    natural_key,
 )
 from core.templates.fields import KINDS, LIST_FIELDS, SCALAR_FIELDS
 from core.templates.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, encode_image
@@ -77,6 +78,7 @@ __all__ = [
     "check_data",
     "encode_image",
     "items_summary",
+    "natural_key",
     "parse_layout",
     "read_template_file",
     "sample_data",

@@ -9,6 +9,7 @@ printed in Beijing time; money is integer fen, printed as yuan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,17 @@ def yuan(fen: int | None) -> str:
 
 def _time(value: datetime | None) -> str:
     return "" if value is None else local_text(value)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[str | int, ...]:
+    """Sort key of a bin location (库位) as people read it: the digit runs compare as
+    numbers, so A-2 comes before A-10 and 货架2 before 货架10; case is ignored. Texts
+    and numbers alternate at fixed positions of the key, so any two keys compare."""
+    parts = _DIGITS.split(text.strip())
+    return tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts))
 
 
 @dataclass(frozen=True)
@@ -235,17 +247,18 @@ class PickLine:
 def aggregate_pick_lines(
     picks: Iterable[tuple[str, str, ItemLine]],
 ) -> tuple[PickLine, ...]:
-    """Sum `(carrier, order number, item)` triples by carrier and SKU (or title + spec when
-    an item has no SKU code), counting distinct orders; sorted by carrier, then bin
-    location, then SKU, so a picker walks the shelves once per carrier."""
-    totals: dict[tuple[str, str, str], dict[str, Any]] = {}
+    """Sum `(carrier, order number, item)` triples by carrier, SKU (or title + spec when
+    an item has no SKU code) and bin location — the same SKU on two shelves (orders of
+    two warehouses) is two lines — counting distinct orders; sorted by carrier, then bin
+    location in natural order (A-2 before A-10; lines without a bin last), then SKU, so
+    a picker walks the shelves once per carrier."""
+    totals: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for carrier, order_number, item in picks:
-        key = (carrier, item.sku or "", "" if item.sku else f"{item.title}\x00{item.spec}")
+        name = "" if item.sku else f"{item.title}\x00{item.spec}"
+        key = (carrier, item.sku or "", name, item.location)
         entry = totals.setdefault(key, {"item": item, "quantity": 0, "orders": set()})
         entry["quantity"] += item.quantity
         entry["orders"].add(order_number)
-        if not entry["item"].location and item.location:
-            entry["item"] = item
     lines = [
         PickLine(
             carrier=carrier,
@@ -256,9 +269,11 @@ def aggregate_pick_lines(
             location=e["item"].location,
             orders=len(e["orders"]),
         )
-        for (carrier, _sku, _name), e in totals.items()
+        for (carrier, _sku, _name, _bin), e in totals.items()
     ]
-    lines.sort(key=lambda p: (p.carrier, p.location or "\uffff", p.sku, p.title, p.spec))
+    lines.sort(
+        key=lambda p: (p.carrier, not p.location, natural_key(p.location), p.sku, p.title, p.spec)
+    )
     return tuple(lines)
 
 

@@ -1,8 +1,9 @@
 """From a package to the `WaybillRequest` a carrier plugin sees.
 
 Kept apart from the allocation flow because it is pure reading: package lines → orders and
-their lines → recipient, order numbers and goods. The recipient is the first order's
-receiver as stored; for platform orders that is the platform's ciphertext
+their lines → recipient, order numbers and goods; the sender is the carrier account's, or
+the warehouse's own sender when the first order's warehouse has one. The recipient is the
+first order's receiver as stored; for platform orders that is the platform's ciphertext
 (`Contact.encrypted`), which the platform's waybill service opens on its side.
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.contracts.carrier import WaybillItem, WaybillRequest
 from core.contracts.types import Contact
 from core.models import Order, OrderLine, Package, PackageLine, Shop, Waybill
+from core.stock import warehouses
 from core.waybills import request_epoch
 from core.waybills.carrier_accounts import AccountInfo
 
@@ -85,6 +87,8 @@ def build_requests(
     keys = {(line.order_id, line.line_no) for lines in lines_by_package.values() for line in lines}
     order_lines = _order_lines(session, keys)
     platforms = _shop_platforms(session, {o.shop_id for o in orders.values()})
+    houses = warehouses.of_orders(session, orders.values())
+    senders = warehouses.senders(session, houses.values())
     ids_for = request_ids(session, ids)
     built: dict[int, WaybillRequest | str] = {}
     for package in packages:
@@ -105,7 +109,8 @@ def build_requests(
         built[package.id] = WaybillRequest(
             request_id=ids_for[package.id],
             carrier_code=account.wp_code,
-            sender=account.sender,
+            # the first order's warehouse's sender, when it has one (core.stock.warehouses)
+            sender=senders.get(houses.get(first.id, 0), account.sender),
             recipient=recipient_of(first),
             order_numbers=tuple(o.platform_order_no for o in package_orders),
             items=items,

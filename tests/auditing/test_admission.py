@@ -181,3 +181,25 @@ def test_an_encoder_with_its_precheck_travels_to_another_process(app, acme):
     [prepared] = copy.encode([make_order("T1", buyer_memo="急")])
     assert prepared.verdict.reasons == ("buyer_memo",)
     assert pickle.loads(pickle.dumps(prepared)).verdict == prepared.verdict
+
+
+@pytest.mark.parametrize("with_precheck", [True, False], ids=["admitted", "usual"])
+def test_an_order_approved_on_arrival_reserves_its_stock_either_way(
+    app, acme, frozen_clock, with_precheck: bool
+):
+    from core.stock import catalogue, levels, mapping, operations, warehouses
+    from core.stock.mapping import Part
+    from core.stock.operations import Line
+
+    warehouses.add_warehouse(app, acme.admin, "主仓")
+    catalogue.add_sku(app, acme.admin, "CUP")
+    mapping.map_platform_sku(app, acme.admin, "pinduoduo", "sku-1", [Part("CUP")])
+    operations.receive(app, acme.admin, [Line("CUP", 5)])
+    shop = make_shop(app, acme.org_id, "9001")
+    _arrive(app, acme.org_id, shop, [make_order("S-1")], with_precheck=with_precheck)
+    with app.tx() as session:
+        stored = session.scalars(select(Order).where(Order.platform_order_no == "S-1")).one()
+        assert stored.hub_status == "audited"
+    (level,) = levels.list_levels(app, acme.admin)
+    assert (level.on_hand, level.reserved) == (5, 2)
+    assert levels.verify(app, acme.admin) == []

@@ -36,7 +36,7 @@ from core.auditing import decisions
 from core.auditing import engine as audit_engine
 from core.auditing import settings as audit_settings
 from core.contracts import Contact
-from core.desk import edits, holds, manual, packing, saved_filters, search, show, tags
+from core.desk import edits, holds, manual, packing, rerouting, saved_filters, search, show, tags
 from core.errors import OrderhubError, PermissionDenied
 from core.importing import service as importing
 from core.models import Order, PrintJobItem
@@ -59,11 +59,14 @@ from core.shipback import review as ship_review
 from core.shipping import intercepted, pack_station, tracking, tracking_file, tracking_scan
 from core.shipping import settings as shipping_settings
 from core.shops import binding
+from core.stock import bins as stock_bins
 from core.stock import catalogue as stock_catalogue
 from core.stock import levels as stock_levels
 from core.stock import mapping as stock_mapping
 from core.stock import operations as stock_operations
+from core.stock import routing_rules
 from core.stock import warehouses as stock_warehouses
+from core.stock.bins_file import import_bins
 from core.stock.catalogue_file import import_catalogue
 from core.stock.operations import Line as StockLine
 from core.sync import log as sync_log
@@ -185,6 +188,24 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "stock.mapping.list_mappings": lambda w: stock_mapping.list_mappings(w.app, w.viewer),
         "stock.mapping.unmapped": lambda w: stock_mapping.unmapped(w.app, w.viewer),
         "stock.levels.verify": lambda w: stock_levels.verify(w.app, w.viewer),
+        "stock.warehouses.update_warehouse": lambda w: stock_warehouses.update_warehouse(
+            w.app, w.viewer, "主仓", contact="偷偷"
+        ),
+        "stock.bins.set_bin": lambda w: stock_bins.set_bin(w.app, w.viewer, "LID", "Z-9"),
+        "stock.bins.list_bins": lambda w: stock_bins.list_bins(w.app, w.viewer),
+        "stock.bins_file.import_bins": lambda w: import_bins(
+            w.app, w.viewer, io.BytesIO("编码,库位\nLID,Z-9\n".encode()), "x.csv"
+        ),
+        "stock.routing_rules.add_rule": lambda w: routing_rules.add_rule(
+            w.app, w.viewer, "偷偷", ["北仓"]
+        ),
+        "stock.routing_rules.list_rules": lambda w: routing_rules.list_rules(w.app, w.viewer),
+        "stock.routing_rules.remove_rule": lambda w: routing_rules.remove_rule(
+            w.app, w.viewer, "北方"
+        ),
+        "desk.rerouting.route_orders": lambda w: rerouting.route_orders(
+            w.app, w.viewer, [_number(w)], "北仓"
+        ),
         "accounts.users.set_user_enabled": lambda w: users.set_user_enabled(
             w.app, w.viewer, "boss", False
         ),
@@ -469,6 +490,8 @@ READS = {
     "stock.mapping.list_mappings",
     "stock.mapping.unmapped",
     "stock.levels.verify",
+    "stock.bins.list_bins",
+    "stock.routing_rules.list_rules",
     "accounts.preferences.language_of",
     "alertdesk.listing.list_alerts",
     "assignment.service.list_rules",
@@ -581,6 +604,8 @@ def world(
         stock_mapping.map_platform_sku(
             app, admin, "pinduoduo", "sku-lid", [stock_mapping.Part("LID", 2)]
         )
+        stock_bins.set_bin(app, admin, "LID", "A-1")
+        routing_rules.add_rule(app, admin, "北方", ["北仓"], provinces=["北京"])
         waybills = query.list_waybills(app, admin)
         yield World(
             app=app,
