@@ -38,6 +38,9 @@ from core.auditing import settings as audit_settings
 from core.contracts import Contact
 from core.desk import edits, holds, manual, packing, saved_filters, search, show, tags
 from core.errors import OrderhubError, PermissionDenied
+from core.exports import orders as export_orders
+from core.exports import prints as export_prints
+from core.exports import shipments as export_shipments
 from core.importing import service as importing
 from core.models import Order, PrintJobItem
 from core.models.base import Base
@@ -95,6 +98,7 @@ SELF_SERVICE = {
 #: Functions with `(app, actor, …)` that are steps of a service, not entry points: front
 #: ends never call them, and the entry point has checked the permission before.
 INTERNAL = {
+    "exports.scope.write": "the last step of every exports service (which checked first)",
     "printing.job_waybills.prepare": "a step of printing.jobs.create_job",
     "printing.job_waybills.refresh_print_data": "a step of printing.jobs.create_job",
     "waybills.batches.run": "a step of waybills.allocation.allocate",
@@ -185,6 +189,19 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "stock.mapping.list_mappings": lambda w: stock_mapping.list_mappings(w.app, w.viewer),
         "stock.mapping.unmapped": lambda w: stock_mapping.unmapped(w.app, w.viewer),
         "stock.levels.verify": lambda w: stock_levels.verify(w.app, w.viewer),
+        # Receivers in clear need pii.view: a missing check would write the audit event.
+        "exports.orders.export_orders": lambda w: export_orders.export_orders(
+            w.app, w.viewer, io.BytesIO(), "xlsx", query="hold:no", reveal=True
+        ),
+        "exports.shipments.export_packages": lambda w: export_shipments.export_packages(
+            w.app, w.viewer, io.BytesIO(), "csv"
+        ),
+        "exports.shipments.export_waybills": lambda w: export_shipments.export_waybills(
+            w.app, w.viewer, io.BytesIO(), "csv", reveal=True
+        ),
+        "exports.prints.export_prints": lambda w: export_prints.export_prints(
+            w.app, w.viewer, io.BytesIO(), "xlsx"
+        ),
         "accounts.users.set_user_enabled": lambda w: users.set_user_enabled(
             w.app, w.viewer, "boss", False
         ),
@@ -463,6 +480,10 @@ def _numbers(w: World) -> list[str]:
 
 #: The read-only role may read these; every other walked call must be refused.
 READS = {
+    "exports.orders.export_orders",
+    "exports.shipments.export_packages",
+    "exports.shipments.export_waybills",
+    "exports.prints.export_prints",
     "stock.catalogue.list_skus",
     "stock.warehouses.list_warehouses",
     "stock.levels.list_levels",
