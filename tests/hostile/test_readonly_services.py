@@ -65,9 +65,10 @@ from core.shops import binding
 from core.stock import catalogue as stock_catalogue
 from core.stock import levels as stock_levels
 from core.stock import mapping as stock_mapping
+from core.stock import mapping_file as stock_mapping_file
 from core.stock import operations as stock_operations
 from core.stock import warehouses as stock_warehouses
-from core.stock.catalogue_file import import_catalogue
+from core.stock.catalogue_file import export_catalogue, import_catalogue
 from core.stock.operations import Line as StockLine
 from core.sync import log as sync_log
 from core.sync import scheduler
@@ -163,6 +164,15 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "stock.catalogue.list_skus": lambda w: stock_catalogue.list_skus(w.app, w.viewer),
         "stock.catalogue_file.import_catalogue": lambda w: import_catalogue(
             w.app, w.viewer, io.BytesIO("编码,名称\nNEW,新\n".encode()), "x.csv"
+        ),
+        "stock.catalogue_file.export_catalogue": lambda w: export_catalogue(
+            w.app, w.viewer, io.BytesIO(), "xlsx"
+        ),
+        "stock.mapping_file.import_mappings": lambda w: stock_mapping_file.import_mappings(
+            w.app, w.viewer, io.BytesIO("平台SKU ID,商家编码\nsku-x,LID\n".encode()), "x.csv"
+        ),
+        "stock.mapping_file.export_mappings": lambda w: stock_mapping_file.export_mappings(
+            w.app, w.viewer, io.BytesIO(), "csv"
         ),
         "stock.warehouses.add_warehouse": lambda w: stock_warehouses.add_warehouse(
             w.app, w.viewer, "偷偷仓"
@@ -480,6 +490,8 @@ def _numbers(w: World) -> list[str]:
 
 #: The read-only role may read these; every other walked call must be refused.
 READS = {
+    "stock.catalogue_file.export_catalogue",
+    "stock.mapping_file.export_mappings",
     "exports.orders.export_orders",
     "exports.shipments.export_packages",
     "exports.shipments.export_waybills",
