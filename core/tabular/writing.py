@@ -46,6 +46,12 @@ Cell = str | int | float | datetime | date | None
 __all__ = ["MAX_XLSX_DATA_ROWS", "Cell", "neutralise", "restore", "write_table"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: What a text cell may start with to need `neutralise` (a formula character or a quote).
+_LOOK = (*_FORMULA_START, "'")
+#: Cell types csv.writer writes right by itself (None as "", ints by str).
+_PASS_THROUGH = frozenset({str, int, type(None)})
+#: Cell types written as they are (others are subclasses, made plain first).
+_KNOWN = frozenset({str, int, float, type(None), datetime, date})
 #: Quotes before a formula character: a neutralised cell (or text that looks like one).
 _QUOTED = re.compile(r"'+[=+\-@\t\r]")
 #: Rows an XLSX sheet holds below its header (Excel's 1,048,576 rows minus one).
@@ -100,8 +106,8 @@ def write_table(
 def _local(value: datetime) -> datetime:
     """Aware → naive Asia/Shanghai wall time, to the second; naive as given."""
     if value.tzinfo is not None:
-        value = value.astimezone(SHANGHAI).replace(tzinfo=None)
-    return value.replace(microsecond=0)
+        value = value.astimezone(SHANGHAI)
+    return value.replace(tzinfo=None, microsecond=0)
 
 
 def _check_width(number: int, row: Sequence[Cell], width: int) -> None:
@@ -124,7 +130,9 @@ def _csv_text(value: Cell) -> str:
     if type(value) is str:
         return neutralise(value)
     if isinstance(value, datetime):
-        return _local(value).strftime(_TIME_FORMAT)
+        if value.tzinfo is not None:
+            value = value.astimezone(SHANGHAI)
+        return value.strftime(_TIME_FORMAT)  # seconds: the format has no fraction or zone
     if isinstance(value, date):
         return value.strftime(_DATE_FORMAT)
     if type(value) is int:
@@ -143,9 +151,19 @@ def _write_csv(out: BinaryIO, columns: Sequence[str], rows: Iterable[Sequence[Ce
         writer.writerow([neutralise(c) for c in columns])
         width = len(columns)
         count = 0
+        plain, text_of = _PASS_THROUGH, _csv_text
         for count, row in enumerate(rows, start=1):
             _check_width(count, row, width)
-            writer.writerow([_csv_text(v) for v in row])
+            # Most cells are plain text, ints or empty, which csv writes as they are; only
+            # text starting like a formula (or with a quote) and the other types are looked at.
+            writer.writerow(
+                [
+                    v
+                    if type(v) in plain and not (type(v) is str and v.startswith(_LOOK))
+                    else text_of(v)
+                    for v in row
+                ]
+            )
         text.flush()
         return count
     finally:
@@ -205,7 +223,7 @@ def _fill_sheet(
             )
         _check_width(count, row, width)
         for col, cell in enumerate(row):
-            value = _plain(cell)
+            value = cell if type(cell) in _KNOWN else _plain(cell)
             if isinstance(value, str):
                 if not value:
                     continue  # an empty cell is no cell: Excel and core.tabular read both as ""
