@@ -3,8 +3,8 @@
 Every export takes the desk's filter (`core.desk.query`, compiled by `core.desk.predicates`:
 one language, the same errors) plus an optional Beijing date range, and streams its rows
 through `core.tabular.writing.write_table` in keyset batches (ids ascending, a batch of
-rows built with a handful of queries), so memory stays flat whatever the row count and a
-100,000-order export takes seconds (`bench/export_bench.py`).
+rows built with a handful of queries), so memory stays flat whatever the row count
+(`bench/export_bench.py` measures it, and the time).
 
 - `scope`: the request (filter, date range, format), the batches, the receiver columns
   (masked, or in clear with `pii.view` and one audit event per export);
