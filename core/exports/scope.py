@@ -38,8 +38,8 @@ from core.models import Order
 from core.tabular.writing import Cell, write_table
 
 FORMATS = ("csv", "xlsx")
-#: Rows of one batch: a few queries each; 1,000 keeps `IN (…)` lists well under both
-#: backends' limits and a batch's memory under a megabyte.
+#: Ids of one batch: a few queries each; 1,000 keeps `IN (…)` lists well under both
+#: backends' limits and a batch's rows to a few megabytes.
 BATCH = 1000
 SORTS = ("id", "-id")
 RECEIVER_HEADERS = ("收货人", "手机", "详细地址")

@@ -75,8 +75,9 @@ def import_mappings(app: App, actor: Actor, stream: BinaryIO, filename: str) -> 
                 field="file",
                 row=table.header_number,
             )
+    where = _Where(filename, {f: table.header[at] for f, at in columns.items() if at is not None})
     with rows_of(table) as table_rows:
-        wanted = _read(table_rows, filename, columns)
+        wanted = _read(table_rows, where, columns)
     with app.tx() as session:
         authz.require(session, actor, "stock.adjust")
         codes = {code for parts in wanted.values() for code in parts}
@@ -88,11 +89,7 @@ def import_mappings(app: App, actor: Actor, stream: BinaryIO, filename: str) -> 
         for parts in wanted.values():
             for code, part in parts.items():
                 if code not in ids:
-                    raise ValidationError(
-                        f"{filename} row {part.row}: no SKU with code {code!r}",
-                        field="code",
-                        row=part.row,
-                    )
+                    raise where.error(part.row, "code", f"no SKU with code {code!r}")
         before = _current(session, actor.org_id, set(wanted))
         added = replaced = unchanged = 0
         for key, parts in wanted.items():
@@ -154,8 +151,22 @@ def _current(session: Session, org_id: int, keys: set[Key]) -> dict[Key, dict[st
     return found
 
 
+@dataclass(frozen=True)
+class _Where:
+    """The file, and each field's column as its header names it, for errors."""
+
+    filename: str
+    headers: dict[str, str]
+
+    def error(self, row: int, field: str, message: str) -> ValidationError:
+        column = self.headers.get(field, field)
+        return ValidationError(
+            f"{self.filename} row {row}, column {column}: {message}", field=field, row=row
+        )
+
+
 def _read(
-    rows: Iterator[TableRow], filename: str, columns: dict[str, int | None]
+    rows: Iterator[TableRow], where: _Where, columns: dict[str, int | None]
 ) -> dict[Key, dict[str, _Part]]:
     found: dict[Key, dict[str, _Part]] = {}
     count = 0
@@ -164,61 +175,47 @@ def _read(
             continue
         count += 1
         if count > MAX_ROWS:
-            raise ValidationError(f"{filename}: more than {MAX_ROWS:,} rows", field="file")
-        where = f"{filename} row {row.number}"
+            raise ValidationError(f"{where.filename}: more than {MAX_ROWS:,} rows", field="file")
+        number = row.number
         cells = {}
         for field, at in columns.items():
             if at is not None and at in row.formulas:
-                raise ValidationError(
-                    f"{where}: the {field} is a formula; paste it as a value",
-                    field=field,
-                    row=row.number,
-                )
+                raise where.error(number, field, "a formula; paste it as a value")
             cells[field] = restore(row.cell(at).strip())
-        key = _key(cells, where, row.number)
+        key = _key(cells, where, number)
         code = cells["code"]
         if not code:
-            raise ValidationError(f"{where}: the code is empty", field="code", row=row.number)
+            raise where.error(number, "code", "the code is empty")
         parts = found.setdefault(key, {})
         if code in parts:
-            raise ValidationError(
-                f"{where}: {code} is a part of {key[1]} on row {parts[code].row} already",
-                field="code",
-                row=row.number,
+            raise where.error(
+                number, "code", f"{code} is a part of {key[1]} on row {parts[code].row} already"
             )
         if len(parts) >= MAX_PARTS:
-            raise ValidationError(
-                f"{where}: {key[1]} has more than {MAX_PARTS} parts", field="code", row=row.number
-            )
-        parts[code] = _Part(row.number, _quantity(cells["quantity"], where, row.number))
+            raise where.error(number, "code", f"{key[1]} has more than {MAX_PARTS} parts")
+        parts[code] = _Part(number, _quantity(cells["quantity"], where, number))
     if not found:
-        raise ValidationError(f"{filename}: no mappings below the header", field="file")
+        raise ValidationError(f"{where.filename}: no mappings below the header", field="file")
     return found
 
 
-def _key(cells: dict[str, str], where: str, number: int) -> Key:
+def _key(cells: dict[str, str], where: _Where, number: int) -> Key:
     platform = cells["platform"] or DEFAULT_PLATFORM
     sku_id = cells["platform_sku_id"]
     if not sku_id or len(sku_id) > 64:
-        raise ValidationError(
-            f"{where}: a platform SKU id is 1 to 64 characters", field="platform_sku_id", row=number
-        )
+        raise where.error(number, "platform_sku_id", "a platform SKU id is 1 to 64 characters")
     if len(platform) > 32:
-        raise ValidationError(
-            f"{where}: the platform name is too long", field="platform", row=number
-        )
+        raise where.error(number, "platform", "a platform name is at most 32 characters")
     return platform, sku_id
 
 
-def _quantity(text: str, where: str, number: int) -> int:
+def _quantity(text: str, where: _Where, number: int) -> int:
     if not text:
         return 1
     try:
         quantity = parse_count(text)
     except ValueError as exc:
-        raise ValidationError(f"{where}: {exc}", field="quantity", row=number) from exc
+        raise where.error(number, "quantity", str(exc)) from exc
     if quantity < 1:
-        raise ValidationError(
-            f"{where}: the quantity must be 1 or more, not {quantity}", field="quantity", row=number
-        )
+        raise where.error(number, "quantity", f"the quantity must be 1 or more, not {quantity}")
     return quantity

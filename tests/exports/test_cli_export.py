@@ -102,6 +102,6 @@ def test_sku_and_mapping_files_round_trip_through_the_cli(cli_env, capsys, tmp_p
     bad = tmp_path / "坏.csv"
     bad.write_text("平台SKU ID,商家编码,数量\n1003,CUP,1\n1004,NOPE,1\n", encoding="utf-8")
     code, _, err = run(capsys, "sku", "import", "--mappings", str(bad))
-    assert code == 1 and "坏.csv row 3: no SKU with code 'NOPE'" in err
+    assert code == 1 and "坏.csv row 3, column 商家编码: no SKU with code 'NOPE'" in err
     code, out, _ = run(capsys, "--json", "sku", "mappings")
     assert [m["platform_sku_id"] for m in json.loads(out)] == ["1002"]  # nothing of the bad file

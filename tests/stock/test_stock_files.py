@@ -162,31 +162,46 @@ def test_a_mapping_file_replaces_the_skus_it_names_and_leaves_the_rest(
     [
         (
             "平台SKU ID,商家编码\n1001,CUP\n,CUP\n",
-            "row 3: a platform SKU id is",
+            "row 3, column 平台SKU ID: a platform SKU id is",
             3,
             "platform_sku_id",
         ),
-        ("平台SKU ID,商家编码\n1001,CUP\n1002,\n", "row 3: the code is empty", 3, "code"),
+        (
+            "平台SKU ID,商家编码\n1001,CUP\n1002,\n",
+            "row 3, column 商家编码: the code is empty",
+            3,
+            "code",
+        ),
         (
             "平台SKU ID,商家编码\n1001,CUP\n1001,CUP\n",
-            "row 3: CUP is a part of 1001 on row 2",
+            "row 3, column 商家编码: CUP is a part of 1001 on row 2",
             3,
             "code",
         ),
         (
             "平台SKU ID,商家编码,数量\n1001,CUP,0\n",
-            "row 2: the quantity must be 1 or more",
+            "row 2, column 数量: the quantity must be 1 or more",
             2,
             "quantity",
         ),
         (
             "平台SKU ID,商家编码,数量\n1001,CUP,两\n",
-            "row 2: '两' is not a whole number",
+            "row 2, column 数量: '两' is not a whole number",
             2,
             "quantity",
         ),
-        ("平台SKU ID,商家编码\n1001,CUP\n1002,NOPE\n", "row 3: no SKU with code 'NOPE'", 3, "code"),
-        ("平台SKU ID,商家编码\n1001,=A1+1\n", "row 2: the code is a formula", 2, "code"),
+        (
+            "平台SKU ID,商家编码\n1001,CUP\n1002,NOPE\n",
+            "row 3, column 商家编码: no SKU with code 'NOPE'",
+            3,
+            "code",
+        ),
+        (
+            "平台SKU ID,商家编码\n1001,=A1+1\n",
+            "row 2, column 商家编码: a formula; paste it as a value",
+            2,
+            "code",
+        ),
         ("商家编码,数量\nCUP,1\n", "no platform_sku_id column", 1, "file"),
     ],
 )
