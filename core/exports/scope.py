@@ -14,7 +14,7 @@
   which only the platform decrypts, one order at a time for display (`core.desk.show`):
   they stay masked and the audit event counts them. An export in clear writes one audit
   event naming the export, the filter, the range and the row count — written even when
-  the export fails part way, with the rows written until then.
+  the export fails part way, with the rows handed to the writer until then.
 """
 
 from __future__ import annotations

@@ -182,3 +182,19 @@ def test_print_history_export_uses_the_history_permission(app, acme, world) -> N
         orders.export_orders(app, printer, io.BytesIO(), "csv")
     _, rows = export(prints.export_prints, app, acme.admin, since="2026-11-22")
     assert rows == []
+
+
+def test_a_revealing_export_that_fails_is_audited_with_the_rows_written(
+    app, acme, world, monkeypatch
+) -> None:
+    from core.tabular import writing
+
+    monkeypatch.setattr(writing, "MAX_XLSX_DATA_ROWS", 2)
+    with pytest.raises(ValidationError, match="an XLSX sheet cannot hold them"):
+        orders.export_orders(app, acme.admin, io.BytesIO(), "xlsx", reveal=True)
+    with app.tx() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "export.reveal")
+        ).one()
+    assert event.after["rows"] == 3  # the third row was taken, then refused
+    assert "stopped by ValidationError" in event.detail

@@ -204,3 +204,12 @@ def test_memory_stays_flat_as_rows_grow(fmt: str, tmp_path) -> None:
 
     small, large = peak(2_000), peak(20_000)
     assert large < small * 1.5 + 256 * 1024, (small, large)
+
+
+def test_more_rows_than_a_sheet_holds_is_refused_naming_csv(monkeypatch) -> None:
+    from core.tabular import writing
+
+    monkeypatch.setattr(writing, "MAX_XLSX_DATA_ROWS", 2)
+    with pytest.raises(ValidationError, match="more than 2 rows: an XLSX sheet cannot hold them"):
+        write_table(io.BytesIO(), "xlsx", ["a"], [["1"], ["2"], ["3"]])
+    assert write_table(io.BytesIO(), "csv", ["a"], [["1"], ["2"], ["3"]]) == 3
