@@ -7,7 +7,7 @@
     orderhub sku export --xlsx 商品档案.xlsx             # what `sku import` reads back
     orderhub sku export --mappings --csv SKU对应.csv     # what `sku import --mappings` reads
 
-`--filter` is the desk's filter language (see `orderhub orders list --help`); `--from` and
+`--filter` is the order list's filter language (docs/guide.md §17); `--from` and
 `--to` are Beijing dates, both included: the payment time of orders, the creation of
 packages, the allocation of waybills, the sending of prints. The file is written next to
 its name first and put in place once complete, so a failed export leaves no half file.

@@ -37,6 +37,7 @@ def test_export_orders_and_the_rest_to_files(cli_env, capsys, app, tmp_path) -> 
     assert out.strip() == f"orders: 1 rows written to {target}; receivers masked"
     assert [r["订单号"] for r in rows_of(target)] == [world.orders[0].number]
     assert rows_of(target)[0]["收货人"] == "王**"
+    assert target.stat().st_mode & 0o777 == 0o600  # may hold buyers' data: the owner's only
 
     code, out, err = run(
         capsys, "--json", "export", "orders", "--reveal", "--csv", str(tmp_path / "o.csv")
