@@ -2,6 +2,8 @@
 
     orderhub sku add CUP-500-RED --name "保温杯 500ml 红" --barcode 6901234567892 --weight 350
     orderhub sku import 商品档案.xlsx        # 编码, 名称, 条码, 重量, 成本: added or updated
+    orderhub sku export --xlsx 商品档案.xlsx  # the same columns (--mappings: SKU 对应)
+    orderhub sku import --mappings SKU对应.csv   # 平台SKU ID, 商家编码, 数量: one row a part
     orderhub stock receive CUP-500-RED=40 LID=100 --ref RK-001      # 入库
     orderhub stock count CUP-500-RED=37                              # 盘点: what the shelf has
     orderhub stock receive --file 入库单.xlsx --ref RK-002   # or count: 编码 and 数量 columns
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cli import cmd_export
 from cli.common import (
     acting_actor,
     add_actor_options,
@@ -62,7 +65,11 @@ def _register_sku(sub: argparse._SubParsersAction) -> None:
         "import", help="add or update SKUs from CSV/XLSX (编码, 名称, 条码, 重量, 成本)"
     )
     imported.add_argument("file", metavar="FILE")
+    imported.add_argument(
+        "--mappings", action="store_true", help="SKU 对应 (平台SKU ID, 商家编码, 数量) instead"
+    )
     imported.set_defaults(handler=_sku_import)
+    cmd_export.add_sku_export(verbs)
     mapped = verbs.add_parser(
         "map", help="SKU 对应: a platform SKU is these merchant SKUs (CODE or CODE*QTY)"
     )
@@ -196,6 +203,8 @@ def _emit_skus(args: argparse.Namespace, skus: list[catalogue.SkuInfo]) -> None:
 
 
 def _sku_import(args: argparse.Namespace) -> int:
+    if args.mappings:
+        return cmd_export.import_mappings(args, args.file)
     app = open_cli_app(args)
     with open_named_file(args.file) as stream:
         done = catalogue_file.import_catalogue(

@@ -7,13 +7,18 @@ known SKUs. Every row is read and checked before anything is written — an empt
 malformed code, a code given twice, a weight or cost that is not a number, a formula —
 and the first bad one fails the import naming its row and column: all or nothing.
 Needs `stock.adjust`; the import is one audit event with its counts.
+
+`export_catalogue` writes the same columns (`EXPORT_HEADERS`), so its file imports back
+unchanged: text the writer neutralised against formulas (`'=…`) is restored on the way in,
+the cost is in yuan and only there for `finance.view` (without it the column is left out,
+and an import of that file leaves costs as they are). It needs `stock.view`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from sqlalchemy import select
 
@@ -28,6 +33,7 @@ from core.stock.sheets import CODE_HEADERS, MAX_ROWS, column_of, rows_of
 from core.tabular import read_table
 from core.tabular.cells import parse_count
 from core.tabular.model import TableRow
+from core.tabular.writing import Cell, restore, write_table
 
 HEADERS = {
     "code": CODE_HEADERS,
@@ -36,6 +42,12 @@ HEADERS = {
     "weight_g": ("重量", "重量(克)", "重量(g)", "weight", "weight(g)", "weight_g"),
     "cost_fen": ("成本", "成本价", "成本(元)", "cost", "cost(yuan)"),
 }
+
+
+EXPORT_HEADERS = ("编码", "名称", "条码", "重量(克)", "成本(元)")
+FORMATS = ("csv", "xlsx")
+#: SKUs read per query while exporting.
+BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -136,9 +148,9 @@ def _value(field: str, text: str, where: str, number: int) -> object:
     """A cell as the SKU's value; None for an empty optional number (left as it is)."""
     try:
         if field == "code":
-            return clean_code(text)
+            return clean_code(restore(text.strip()))
         if field in ("name", "barcode"):
-            return text.strip()
+            return restore(text.strip())
         if not text.strip():
             return None
         if field == "weight_g":
@@ -149,3 +161,39 @@ def _value(field: str, text: str, where: str, number: int) -> object:
         return fen
     except (ValueError, ValidationError) as exc:
         raise ValidationError(f"{where}: {exc}", field=field, row=number) from exc
+
+
+def export_catalogue(app: App, actor: Actor, out: BinaryIO, fmt: str) -> int:
+    """The org's SKUs by code, written to `out` as `fmt` (csv or xlsx); the rows written."""
+    check_format(fmt)
+    with app.tx() as session:
+        authz.require(session, actor, "stock.view")
+        with_cost = authz.has(session, actor, "finance.view")
+    columns = EXPORT_HEADERS if with_cost else EXPORT_HEADERS[:-1]
+    return write_table(out, fmt, columns, _sku_rows(app, actor.org_id, with_cost), sheet="商品档案")  # type: ignore[arg-type]
+
+
+def check_format(fmt: str) -> Literal["csv", "xlsx"]:
+    if fmt not in FORMATS:
+        raise ValidationError(f"format must be csv or xlsx, not {fmt!r}", field="format")
+    return fmt  # type: ignore[return-value]
+
+
+def _sku_rows(app: App, org_id: int, with_cost: bool) -> Iterator[list[Cell]]:
+    """SKU rows by code, `BATCH` a query (keyset on the code, unique in the org)."""
+    last = None
+    while True:
+        stmt = select(Sku).where(Sku.org_id == org_id)
+        if last is not None:
+            stmt = stmt.where(Sku.code > last)
+        with app.tx() as session:
+            skus = list(session.scalars(stmt.order_by(Sku.code).limit(BATCH)))
+            rows: list[list[Cell]] = [
+                [sku.code, sku.name, sku.barcode, sku.weight_g]
+                + ([sku.cost_fen / 100] if with_cost else [])
+                for sku in skus
+            ]
+        yield from rows
+        if len(skus) < BATCH:
+            return
+        last = skus[-1].code
