@@ -20,7 +20,15 @@ from core.models.packages import CarrierAccount, Package, PackageLine, Waybill
 from core.models.printing import Printer, PrintJob, PrintJobItem, Template, TemplateVersion
 from core.models.shipback import ShipmentOutbox
 from core.models.shops import Shop, SyncRun
-from core.models.stock import Sku, SkuMapping, StockLevel, StockMove, Warehouse
+from core.models.stock import (
+    PlatformListing,
+    Sku,
+    SkuMapping,
+    StockLevel,
+    StockMove,
+    StockPolicy,
+    Warehouse,
+)
 
 __all__ = [
     "Alert",
@@ -39,6 +47,7 @@ __all__ = [
     "OrgSetting",
     "Package",
     "PackageLine",
+    "PlatformListing",
     "PrintJob",
     "PrintJobItem",
     "Printer",
@@ -52,6 +61,7 @@ __all__ = [
     "SkuMapping",
     "StockLevel",
     "StockMove",
+    "StockPolicy",
     "SyncRun",
     "Tag",
     "Template",
