@@ -8,7 +8,8 @@ and refuses the whole batch — nothing written — when a level would go below 
 reservation would exceed what is available (on hand − reserved), naming the SKU, the
 warehouse and what there is. The `StockMove` rows are written in the same transaction, and
 the database refuses to update or delete them (migration 0013), so a level always equals
-the sum of its moves: `core.stock.levels.verify` proves it.
+the sum of its moves: `core.stock.levels.verify` proves it. Last, the levels it changed
+are checked against their low-stock thresholds (`core.stock.lowstock`: one query).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict, ValidationError
 from core.models import Sku, StockLevel, StockMove, Warehouse
+from core.stock import lowstock
 
 REASONS = ("receipt", "count", "transfer_out", "transfer_in", "reserve", "release", "deduct")
 #: Reasons that take from what is available and so must find it there.
@@ -86,6 +88,9 @@ def post(session: Session, org_id: int, actor_label: str, moves: Iterable[Move])
             )
         )
     session.flush()
+    if written:
+        changed = dict.fromkeys((m.warehouse_id, m.sku_id) for m in written)
+        lowstock.check(session, org_id, [levels[key] for key in changed])
     return written
 
 
