@@ -1,0 +1,50 @@
+"""`orderhub stock threshold|plan|replenish` through the real entry point: a threshold
+set, listed and cleared; a SKU's plan; the report as a table and as JSON; bad input
+answered without a traceback."""
+
+from __future__ import annotations
+
+import json
+
+from tests.test_cli_accounts import cli_env, run  # noqa: F401 - the fixture is used by name
+
+
+def test_thresholds_plans_and_the_report(cli_env, capsys) -> None:  # noqa: F811
+    for argv in (
+        ("warehouse", "add", "主仓"),
+        ("sku", "add", "CUP", "--name", "保温杯", "--cost", "12.50"),
+        ("stock", "receive", "CUP=40"),
+        ("stock", "threshold", "set", "CUP", "50"),
+        ("stock", "plan", "CUP", "--lead-time", "10", "--safety", "5"),
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 0, (argv, err)
+    code, out, _ = run(capsys, "--json", "stock", "threshold", "list")
+    assert json.loads(out) == [
+        {
+            "code": "CUP",
+            "warehouse": None,
+            "low_stock": 50,
+            "lead_time_days": 10,
+            "safety_stock": 5,
+        }
+    ]
+    code, out, _ = run(capsys, "--json", "alerts", "list")
+    assert code == 0 and "[CUP @ 主仓]" in out  # 40 ≤ 50: raised when the threshold was set
+    code, out, _ = run(capsys, "stock", "replenish", "--review", "3")
+    assert code == 0 and "SUGGESTED" in out and "VALUE ¥" in out and "∞" in out
+    code, out, _ = run(capsys, "--json", "stock", "replenish")
+    [row] = json.loads(out)["rows"]
+    assert (row["code"], row["available"], row["suggested"], row["cost_fen"]) == (
+        "CUP",
+        40,
+        0,
+        1250,
+    )
+    assert run(capsys, "stock", "threshold", "clear", "CUP")[0] == 0
+    code, _, err = run(capsys, "stock", "threshold", "clear", "CUP")
+    assert code != 0 and "no low-stock threshold" in err and "Traceback" not in err
+    code, _, err = run(capsys, "stock", "threshold", "set", "NOPE", "3")
+    assert code != 0 and "no SKU with code 'NOPE'" in err and "Traceback" not in err
+    code, _, err = run(capsys, "stock", "replenish", "--warehouse", "南仓")
+    assert code != 0 and "no warehouse named" in err
