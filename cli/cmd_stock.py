@@ -13,6 +13,7 @@
     orderhub stock verify          # levels = ledger sums; exit 1 and the differences otherwise
     orderhub stock threshold set CUP-500-RED 20     # 库存预警: alert at ≤ 20 available
     orderhub stock replenish --window 30           # 补货建议 (see cli/stock_plan.py)
+    orderhub stock push-settings --on              # 库存同步到平台 (see cli/stock_push.py)
 
 Lines are CODE=QUANTITY; `--warehouse` defaults to the org's default warehouse. Costs
 (`--cost`, in yuan) are shown and set only with finance.view.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli import stock_plan
+from cli import stock_plan, stock_push
 from cli.common import (
     acting_actor,
     add_actor_options,
@@ -147,6 +148,7 @@ def _register_stock(sub: argparse._SubParsersAction) -> None:
     for p in verbs.choices.values():
         add_actor_options(p)
     stock_plan.register_verbs(verbs)  # threshold, plan, replenish (their own options)
+    stock_push.register_verbs(verbs)  # push, push-settings
 
 
 # ---------------------------------------------------------------- sku

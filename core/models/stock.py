@@ -139,7 +139,7 @@ class PlatformListing(Base):
     __tablename__ = "stock_push_listings"
     __table_args__ = (
         UniqueConstraint("shop_id", "platform_sku_id"),
-        Index("ix_stock_push_listings_org_line", "org_id", "line_id"),
+        Index("ix_stock_push_listings_org_id", "org_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

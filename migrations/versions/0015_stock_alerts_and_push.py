@@ -86,11 +86,11 @@ def upgrade() -> None:
             name=op.f("uq_stock_push_listings_shop_id_platform_sku_id"),
         ),
     )
-    op.create_index("ix_stock_push_listings_org_line", "stock_push_listings", ["org_id", "line_id"])
+    op.create_index("ix_stock_push_listings_org_id", "stock_push_listings", ["org_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_stock_push_listings_org_line", table_name="stock_push_listings")
+    op.drop_index("ix_stock_push_listings_org_id", table_name="stock_push_listings")
     op.drop_table("stock_push_listings")
     op.drop_index("ix_stock_policies_org_sku", table_name="stock_policies")
     op.drop_table("stock_policies")

@@ -48,3 +48,18 @@ def test_thresholds_plans_and_the_report(cli_env, capsys) -> None:  # noqa: F811
     assert code != 0 and "no SKU with code 'NOPE'" in err and "Traceback" not in err
     code, _, err = run(capsys, "stock", "replenish", "--warehouse", "南仓")
     assert code != 0 and "no warehouse named" in err
+
+
+def test_push_settings_and_push(cli_env, capsys) -> None:  # noqa: F811
+    code, _, err = run(capsys, "stock", "push")
+    assert code != 0 and "stock push is off" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "--json", "stock", "push-settings")
+    assert json.loads(out) == {"enabled": False, "shops": [], "warehouse": None}
+    code, _, err = run(capsys, "stock", "push-settings", "--on", "--warehouse", "南仓")
+    assert code != 0 and "no warehouse named" in err
+    code, out, _ = run(capsys, "stock", "push-settings", "--on")
+    assert code == 0 and "on" in out and "(every shop)" in out
+    code, out, _ = run(capsys, "--json", "stock", "push")  # no shop sells anything yet
+    assert code == 0 and json.loads(out)["pushed"] == 0
+    code, _, err = run(capsys, "stock", "push", "--shop", "99")
+    assert code != 0 and "no shop with id 99" in err
