@@ -6,13 +6,19 @@ report (registered by `cli/cmd_stock.py` under `orderhub stock`).
     orderhub stock threshold list
     orderhub stock plan CUP-500-RED --lead-time 10 --safety 30        # per SKU
     orderhub stock replenish [--window 30] [--lead-time 7] [--review 7] [--warehouse 主仓]
+    orderhub stock replenish --xlsx 补货建议.xlsx      # or --csv FILE (UTF-8 with BOM)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import tempfile
+from pathlib import Path
 
-from cli.common import acting_actor, add_actor_options, count, emit, open_cli_app
+from cli.common import acting_actor, add_actor_options, count, emit, file_path, open_cli_app
+from core.errors import ValidationError
 from core.money import fen_to_yuan_text
 from core.stock import policies, replenishment
 
@@ -44,6 +50,9 @@ def register_verbs(verbs: argparse._SubParsersAction) -> None:
     replenish.add_argument("--review", type=count, metavar="DAYS", help="review period (7)")
     replenish.add_argument("--safety", type=count, metavar="UNITS", help="default safety stock")
     replenish.add_argument("--warehouse")
+    target = replenish.add_mutually_exclusive_group()
+    target.add_argument("--csv", type=file_path, metavar="FILE", help="write CSV (UTF-8, BOM)")
+    target.add_argument("--xlsx", type=file_path, metavar="FILE", help="write an XLSX workbook")
     replenish.set_defaults(handler=_replenish)
     for parser in (*actions.choices.values(), plan, replenish):
         add_actor_options(parser)
@@ -124,6 +133,12 @@ def _replenish(args: argparse.Namespace) -> int:
         safety_stock=args.safety,
         warehouse=args.warehouse,
     )
+    target = ("csv", args.csv) if args.csv is not None else ("xlsx", args.xlsx)
+    if target[1] is not None:
+        fmt, path = target
+        written = _write_file(path, report, fmt)
+        emit(args, {"rows": written, "file": str(path)})
+        return 0
     columns, rows = report_table(report)
     data = {
         "window_days": report.window_days,
@@ -132,6 +147,26 @@ def _replenish(args: argparse.Namespace) -> int:
     }
     emit(args, data, [["" if c is None else c for c in row] for row in rows], columns)
     return 0
+
+
+def _write_file(path: Path, report: replenishment.Report, fmt: str) -> int:
+    """Write to a temporary file beside `path`, then put it in place: on any failure
+    `path` is as it was (as `orderhub export` does)."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValidationError(f"{path}: there is no folder {str(folder)!r}", field="file")
+    if path.is_dir():
+        raise ValidationError(f"{path}: is a folder; name the file to write", field="file")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            written = replenishment.write_report(report, out, fmt)  # type: ignore[arg-type]
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return written
 
 
 COLUMNS = (

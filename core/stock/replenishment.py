@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import BinaryIO, Literal
 
 from sqlalchemy import func, select
 
@@ -32,6 +33,7 @@ from core.app import App
 from core.errors import ValidationError
 from core.models import Sku, StockLevel, StockMove, StockPolicy, Warehouse
 from core.stock.warehouses import warehouse_named
+from core.tabular.writing import write_table
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,48 @@ def replenishment(
         )
     rows.sort(key=lambda r: (r.days_of_cover is None, r.days_of_cover or 0, r.code, r.warehouse))
     return Report(window, review, since, tuple(rows))
+
+
+#: The file's columns (`write_report`): money in yuan, only when the report carries it.
+COLUMNS = (
+    "仓库",
+    "编码",
+    "名称",
+    "销量",
+    "日均销量",
+    "可用",
+    "可售天数",
+    "采购周期(天)",
+    "安全库存",
+    "建议补货",
+)
+MONEY_COLUMNS = ("成本(元)", "补货金额(元)")
+
+
+def write_report(report: Report, out: BinaryIO, fmt: Literal["csv", "xlsx"]) -> int:
+    """The report as a CSV or XLSX table (`core.tabular.writing`); the rows written. The
+    cost columns only when the report has them (its reader had finance.view)."""
+    with_cost = any(row.cost_fen is not None for row in report.rows)
+    columns = COLUMNS + MONEY_COLUMNS if with_cost else COLUMNS
+
+    def cells(r: Suggestion) -> tuple[object, ...]:
+        row: tuple[object, ...] = (
+            r.warehouse,
+            r.code,
+            r.name,
+            r.sold,
+            r.velocity,
+            r.available,
+            r.days_of_cover,
+            r.lead_time_days,
+            r.safety_stock,
+            r.suggested,
+        )
+        if with_cost:
+            row += ((r.cost_fen or 0) / 100, (r.value_fen or 0) / 100)
+        return row
+
+    return write_table(out, fmt, columns, (cells(r) for r in report.rows), sheet="补货建议")  # type: ignore[arg-type]
 
 
 def _pick(

@@ -63,3 +63,28 @@ def test_push_settings_and_push(cli_env, capsys) -> None:  # noqa: F811
     assert code == 0 and json.loads(out)["pushed"] == 0
     code, _, err = run(capsys, "stock", "push", "--shop", "99")
     assert code != 0 and "no shop with id 99" in err
+
+
+def test_replenish_writes_csv_and_xlsx(cli_env, capsys, tmp_path) -> None:  # noqa: F811
+    from core.tabular import read_table
+
+    for argv in (
+        ("warehouse", "add", "主仓"),
+        ("sku", "add", "=CUP", "--name", "保温杯", "--cost", "12.50"),  # a formula-like code
+        ("stock", "receive", "=CUP=4"),
+        ("stock", "plan", "=CUP", "--safety", "10"),
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 0, (argv, err)
+    for kind in ("csv", "xlsx"):
+        path = tmp_path / f"补货建议.{kind}"
+        code, out, err = run(capsys, "--json", "stock", "replenish", f"--{kind}", str(path))
+        assert code == 0 and json.loads(out) == {"rows": 1, "file": str(path)}, err
+        with path.open("rb") as stream:
+            table = read_table(stream, path.name)
+            assert table.header[:2] == ("仓库", "编码") and table.header[-1] == "补货金额(元)"
+            [row] = list(table.rows)
+        assert row.cells[1] == "'=CUP"  # neutralised: data, never a formula
+        assert row.cells[9] == "6" and row.cells[-1] in ("75", "75.0")  # 10 − 4, × ¥12.50
+    code, _, err = run(capsys, "stock", "replenish", "--csv", str(tmp_path / "no" / "x.csv"))
+    assert code != 0 and "there is no folder" in err
