@@ -3,7 +3,9 @@
 A move changes a level's on hand and reserved by deltas, with a reason (receipt, count,
 transfer_out, transfer_in, reserve, release, deduct) and a reference (a document or
 order number). `post` takes the levels it touches in a fixed order (warehouse, SKU) with
-a row lock on PostgreSQL (SQLite's writer holds the whole database), applies every delta,
+a row lock on PostgreSQL (on SQLite it first takes the write lock, `BEGIN IMMEDIATE`:
+the driver would otherwise read the levels outside any transaction, and two writers
+could both update from the same stale figure), applies every delta,
 and refuses the whole batch — nothing written — when a level would go below zero or a
 reservation would exceed what is available (on hand − reserved), naming the SKU, the
 warehouse and what there is. The `StockMove` rows are written in the same transaction, and
@@ -20,6 +22,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.db import open_write_transaction
 from core.errors import Conflict, ValidationError
 from core.models import Sku, StockLevel, StockMove, Warehouse
 from core.stock import lowstock
@@ -55,6 +58,7 @@ def post(session: Session, org_id: int, actor_label: str, moves: Iterable[Move])
     """Apply `moves` (all or none) and write them to the ledger; the moves written (a
     count as its difference; moves that change nothing are left out)."""
     given = list(moves)
+    open_write_transaction(session)
     keys = sorted({(m.warehouse_id, m.sku_id) for m in given})
     levels = {key: _locked_level(session, org_id, *key) for key in keys}
     # Worked out on copies first: a refused batch leaves the levels as they were, even

@@ -187,3 +187,33 @@ def test_threshold_services_check_permissions_orgs_and_values(stock_app, acme: O
             select(AuditEvent.action).where(AuditEvent.action.startswith("stock."))
         ).all()
     assert {"stock.threshold.set", "stock.threshold.clear", "stock.plan.set"} <= set(actions)
+
+
+def test_concurrent_deductions_raise_one_alert_per_crossing(stock_app, acme: OrgFixture) -> None:
+    """Workers deducting the same SKU at once (row-locked on PostgreSQL, one writer at a
+    time on SQLite): the crossing is seen by exactly one of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.stock import ledger
+
+    app = stock_app
+    operations.receive(app, acme.admin, [Line("LID", 40)])
+    policies.set_threshold(app, acme.admin, "LID", 20)
+    main = {w.name: w.id for w in warehouses.list_warehouses(app, acme.admin)}["主仓"]
+    lid = next(s.id for s in catalogue.list_skus(app, acme.admin) if s.code == "LID")
+
+    def deduct(n: int) -> None:
+        with app.tx() as session:
+            move = ledger.Move(main, lid, on_hand=-1, reason="deduct", reference=f"order:{n}")
+            ledger.post(session, acme.org_id, "worker", [move])
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(deduct, range(30)))  # 40 → 10: crosses 20 once
+    from core.stock import levels
+
+    assert levels.verify(app, acme.admin) == []
+    assert len(low_alerts(app)) == 1
+    operations.receive(app, acme.admin, [Line("LID", 30)])  # 40: recovered
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(deduct, range(100, 125)))  # 40 → 15: crosses again, once
+    assert len(low_alerts(app)) == 2
