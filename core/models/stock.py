@@ -8,8 +8,9 @@ without a row. `StockLevel` holds on hand and reserved per warehouse and SKU, an
 transaction: a level always equals the sum of its moves (core.stock.ledger).
 
 `StockPolicy` holds a SKU's low-stock threshold and replenishment parameters (for one
-warehouse, or every warehouse when `warehouse_id` is NULL); `StockLevel.low_alerted` says
-a level's low-stock alert was raised and it has not recovered since. `PlatformListing` is
+warehouse, or every warehouse when `warehouse_id` is NULL); `StockLevel.low_stock` is the
+threshold in force for that level (copied from the policies) and `low_alerted` says its
+low-stock alert was raised and it has not recovered since. `PlatformListing` is
 a platform SKU a shop sells, learnt from its order lines, with what the last push of its
 available quantity did (core.stockpush).
 """
@@ -84,7 +85,9 @@ class StockLevel(Base):
     sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
     on_hand: Mapped[int] = mapped_column(default=0)
     reserved: Mapped[int] = mapped_column(default=0)
-    # At or below its low-stock threshold and alerted; cleared when it recovers above it.
+    # The effective low-stock threshold (StockPolicy's, copied: the post's check reads no
+    # other row); at or below it and alerted: `low_alerted`, cleared when it recovers.
+    low_stock: Mapped[int | None] = mapped_column(default=None)
     low_alerted: Mapped[bool] = mapped_column(default=False)
 
 

@@ -11,7 +11,8 @@ reservation would exceed what is available (on hand − reserved), naming the SK
 warehouse and what there is. The `StockMove` rows are written in the same transaction, and
 the database refuses to update or delete them (migration 0013), so a level always equals
 the sum of its moves: `core.stock.levels.verify` proves it. Last, the levels it changed
-are checked against their low-stock thresholds (`core.stock.lowstock`: one query).
+are checked against the low-stock threshold each carries (`core.stock.lowstock`: no
+query unless an alert is raised).
 """
 
 from __future__ import annotations
@@ -105,7 +106,12 @@ def _locked_level(session: Session, org_id: int, warehouse_id: int, sku_id: int)
     level = session.scalars(query.with_for_update()).one_or_none()
     if level is None:
         level = StockLevel(
-            org_id=org_id, warehouse_id=warehouse_id, sku_id=sku_id, on_hand=0, reserved=0
+            org_id=org_id,
+            warehouse_id=warehouse_id,
+            sku_id=sku_id,
+            on_hand=0,
+            reserved=0,
+            low_stock=lowstock.initial(session, org_id, warehouse_id, sku_id),
         )
         session.add(level)
         session.flush()

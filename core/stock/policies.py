@@ -3,9 +3,9 @@
 A threshold, lead time or safety stock is set for a SKU in every warehouse, or for one
 warehouse (which then overrides the SKU's). Setting and clearing need `stock.adjust` and
 are audited (`stock.threshold.set`, `stock.threshold.clear`, `stock.plan.set`); listing
-needs `stock.view`. Setting or clearing a threshold settles the SKU's levels at once
-(`core.stock.lowstock`): a level already at or below a new threshold raises its alert now
-rather than at its next change.
+needs `stock.view`. Setting or clearing a threshold copies it to the SKU's levels and
+settles them at once (`core.stock.lowstock.apply`): a level already at or below a new
+threshold raises its alert now rather than at its next change.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.errors import NotFound, ValidationError
-from core.models import Sku, StockLevel, StockPolicy, Warehouse
+from core.models import Sku, StockPolicy, Warehouse
 from core.stock import lowstock
 from core.stock.catalogue import sku_by_code
 from core.stock.warehouses import warehouse_named
@@ -49,7 +49,7 @@ def set_threshold(
         sku, house, policy = _policy(session, actor.org_id, code, warehouse, create=True)
         before = policy.low_stock
         policy.low_stock, policy.updated_at = threshold, clock.now()
-        _settle(session, actor.org_id, sku.id)
+        lowstock.apply(session, actor.org_id, sku.id)
         _audit(session, actor, "stock.threshold.set", sku, house, {"low_stock": before}, policy)
         return _info(sku, house, policy)
 
@@ -63,7 +63,7 @@ def clear_threshold(app: App, actor: Actor, code: str, *, warehouse: str | None 
             raise NotFound(f"SKU {sku.code} has no low-stock threshold{where}", field="code")
         before = policy.low_stock
         policy.low_stock, policy.updated_at = None, clock.now()
-        _settle(session, actor.org_id, sku.id)
+        lowstock.apply(session, actor.org_id, sku.id)
         _audit(session, actor, "stock.threshold.clear", sku, house, {"low_stock": before}, policy)
         _drop_if_empty(session, policy)
 
@@ -132,17 +132,6 @@ def _policy(
         policy = StockPolicy(org_id=org_id, sku_id=sku.id, warehouse_id=house_id)
         session.add(policy)
     return sku, house, policy  # type: ignore[return-value]
-
-
-def _settle(session: Session, org_id: int, sku_id: int) -> None:
-    session.flush()
-    levels = session.scalars(
-        select(StockLevel)
-        .where(StockLevel.org_id == org_id, StockLevel.sku_id == sku_id)
-        .order_by(StockLevel.warehouse_id)
-        .with_for_update()
-    ).all()
-    lowstock.settle(session, org_id, levels, lowstock.thresholds(session, org_id, [sku_id]))
 
 
 def _drop_if_empty(session: Session, policy: StockPolicy) -> None:

@@ -1,10 +1,11 @@
 """low-stock alerts, replenishment parameters and the quantity push: stock_policies,
-stock_levels.low_alerted, stock_push_listings and an index of deductions by time
+stock_levels.low_stock and low_alerted, stock_push_listings, deductions by time
 
 `stock_policies` holds per-SKU (optionally per-warehouse) low-stock thresholds, lead times
-and safety stocks; `stock_levels.low_alerted` remembers that a level's low-stock alert was
-raised until it recovers (existing levels start not alerted: the next change below the
-threshold raises one); `stock_push_listings` are the platform SKUs each shop sells and
+and safety stocks; `stock_levels.low_stock` is the threshold in force for a level (copied
+from the policies, so the ledger's check reads no other table) and `low_alerted`
+remembers that its alert was raised until it recovers (no policies exist before this
+revision, so existing levels start with neither); `stock_push_listings` are the platform SKUs each shop sells and
 what the last push of their available quantity did. `ix_stock_moves_org_reason_at` lets
 the replenishment report sum an org's recent deductions without reading its whole ledger.
 
@@ -28,6 +29,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("stock_levels") as batch:
+        batch.add_column(sa.Column("low_stock", sa.Integer(), nullable=True))
         batch.add_column(
             sa.Column("low_alerted", sa.Boolean(), nullable=False, server_default=sa.false())
         )
@@ -97,3 +99,4 @@ def downgrade() -> None:
     op.drop_index("ix_stock_moves_org_reason_at", table_name="stock_moves")
     with op.batch_alter_table("stock_levels") as batch:
         batch.drop_column("low_alerted")
+        batch.drop_column("low_stock")

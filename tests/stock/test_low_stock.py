@@ -122,24 +122,26 @@ def test_reservations_and_deductions_cross_too_and_warehouse_thresholds_override
     assert len(low_alerts(app)) == 3
 
 
-def test_one_query_per_post_for_the_thresholds(stock_app, acme: OrgFixture) -> None:
-    """The check after a post reads the thresholds of the touched SKUs in one query."""
+def test_a_post_reads_no_other_table_for_the_check(stock_app, acme: OrgFixture) -> None:
+    """The check after a post reads only the levels the post locked (each carries its
+    threshold): no query of the policies, whether thresholds are set or not."""
     from sqlalchemy import event
 
     from core.stock import ledger
 
     app = stock_app
+    operations.receive(app, acme.admin, [Line("LID", 3), Line("CUP-R", 3)])  # levels exist
     policies.set_threshold(app, acme.admin, "LID", 1)
+    houses = {w.name: w.id for w in warehouses.list_warehouses(app, acme.admin)}
+    ids = {s.code: s.id for s in catalogue.list_skus(app, acme.admin)}
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
     with app.tx() as session:
-        houses = {w.name: w.id for w in warehouses.list_warehouses(app, acme.admin)}
-        ids = dict(session.execute(select(catalogue.Sku.code, catalogue.Sku.id)).all())
-        seen: list[str] = []
-
-        def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-            seen.append(statement)
-
         engine = session.get_bind()
-        event.listen(engine, "before_cursor_execute", count)
+        event.listen(engine, "before_cursor_execute", record)
         try:
             ledger.post(
                 session,
@@ -151,9 +153,19 @@ def test_one_query_per_post_for_the_thresholds(stock_app, acme: OrgFixture) -> N
                 ],
             )
         finally:
-            event.remove(engine, "before_cursor_execute", count)
-    policy_reads = [s for s in seen if "stock_policies" in s]
-    assert len(policy_reads) == 1
+            event.remove(engine, "before_cursor_execute", record)
+    assert not [s for s in seen if "stock_policies" in s]
+    selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2  # one locked read per level, as before the check existed
+
+
+def test_a_new_level_takes_its_threshold(stock_app, acme: OrgFixture) -> None:
+    """A threshold set before the SKU was ever in a warehouse applies to its first level."""
+    app = stock_app
+    policies.set_threshold(app, acme.admin, "CUP-R", 4, warehouse="北仓")
+    operations.receive(app, acme.admin, [Line("CUP-R", 3)], warehouse="北仓")
+    [alert] = low_alerts(app)
+    assert "[CUP-R @ 北仓]" in alert.message and "available 3 <= threshold 4" in alert.message
 
 
 def test_threshold_services_check_permissions_orgs_and_values(stock_app, acme: OrgFixture) -> None:
