@@ -18,8 +18,9 @@ platforms without `SUPPORTS_QUANTITY_PUSH`), with its token refreshed when it ex
 bucket). A throttled or unreachable platform, or a token the merchant must renew, ends
 that shop's part of the pass; a refusal of one SKU (unknown goods) is recorded and the
 pass goes on. Results are written every `RECORD_EVERY` calls, so a killed worker repeats
-at most those (harmless: a full update of the same figure). A shop whose pushes fail
-raises the warning `stock.push_failed` once while it is open.
+at most those (harmless: a full update of the same figure); two workers running the pass
+at the same moment may likewise both push one change. A shop whose pushes fail raises the
+warning `stock.push_failed` once while it is open.
 """
 
 from __future__ import annotations

@@ -234,3 +234,17 @@ def test_permissions_settings_and_other_orgs(world) -> None:
     assert push_settings.show_push_settings(app, other.admin).enabled is False
     report = passes.push_now(app, keeper, shop_id=shop_id)
     assert report.pushed == 2 and sandbox.quantity_updates
+
+
+def test_the_worker_pass_runs_at_most_every_minute(world) -> None:
+    app, org, _, sandbox = world
+    push_settings.update_push_settings(app, org.admin, enabled=True)
+    now = [1000.0]
+    worker_pass = passes.StockPushPass(app, monotonic=lambda: now[0])
+    assert worker_pass()[org.org_id].pushed == 2
+    operations.receive(app, org.admin, [Line("CUP-01", 1)])
+    now[0] += passes.PASS_SECONDS - 1
+    assert worker_pass() == {}  # not yet
+    now[0] += 1
+    assert worker_pass()[org.org_id].pushed == 1
+    assert sent(sandbox)[CUP.skus[0].sku_id] == 8
