@@ -94,7 +94,7 @@ def build(app: App, org_id: int, count: int, seed: int = 7) -> dict:
     rng = random.Random(seed)
     keyring = app.keyring
     ids = _reference_rows(app, org_id)
-    writer = _Writer(app.engine)
+    writer = RowWriter(app.engine)
     samples: dict[str, list[str]] = {"phones": [], "waybills": []}
     package_id = 0
     step = max(1, count // 1000)  # about 1,000 samples of each
@@ -235,7 +235,7 @@ def _order(rng: random.Random, keyring: Keyring, org_id: int, ids: dict, order_i
     return row, goods, phone
 
 
-class _Writer:
+class RowWriter:
     """Rows of a table to the driver: every column filled (given, else its default), each
     through the column's own bind processor."""
 

@@ -54,7 +54,7 @@ class Options:
     lang: str | None = None  # None: the signed-in user's choice, else Chinese
     cursor_blink: bool = True  # tests and snapshots turn it off
     log_dir: Path | None = None  # where unexpected errors are logged (tui.log)
-    page_size: int = 100  # orders per keyset page of the desk's table
+    page_size: int = 100  # rows per page: the desk's keyset pages, the stock lists
     start: str = ""  # a destination to land on instead of the order desk
 
 
@@ -131,8 +131,14 @@ class OrderhubApp(App[None]):
             return
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self._forget_destinations(keep=None)
-        self.switch_screen(self._home())
+        # A new home, not `_home()`: a destination home (`start`) is installed and on the
+        # stack, so `_home()` would answer the screen made in the old language.
+        start = self.options.start
+        fresh = destination(start).make() if start else home_screen()
+        self.switch_screen(fresh)
+        self._forget_destinations(keep=None)  # the old home too, now off the stack
+        if start:
+            self.install_screen(fresh, start)
 
     def _speak(self, lang: str) -> None:
         set_language(lang)

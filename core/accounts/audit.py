@@ -55,16 +55,19 @@ def record_each(
     action: str,
     targets: Iterable[tuple[str, object, str, dict[str, Any] | None, dict[str, Any] | None]],
     *,
-    actor: Actor,
+    actor: Actor | None = None,
+    org_id: int | None = None,
+    actor_label: str = "",
 ) -> int:
     """One event per target of a batch act, so that each order's own trail shows it,
     written with a single flush. A target is `(target_type, target_id, detail, before,
-    after)`. Returns how many events were written."""
+    after)`. The act is a person's (`actor`) or the system's (`org_id` and `actor_label`,
+    e.g. a sync or the rules). Returns how many events were written."""
     rows = [
         AuditEvent(
-            org_id=actor.org_id,
-            actor_user_id=actor.user_id,
-            actor_label=actor.label,
+            org_id=actor.org_id if actor else org_id,
+            actor_user_id=actor.user_id if actor else None,
+            actor_label=actor.label if actor else actor_label,
             action=action,
             target_type=target_type,
             target_id=str(target_id),

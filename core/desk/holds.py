@@ -2,7 +2,7 @@
 
 An order on hold is never packed, given a waybill or printed (`core.orders.status.
 blocking_reason`), and its packages already drawn or printed are held with it
-(`core.orders.package_holds`), so a hold is how an operator stops an order that must wait: the buyer
+(`core.holds.packages`), so a hold is how an operator stops an order that must wait: the buyer
 asked to change something, stock is short, a refund is being talked about. A release
 lifts it — but not while the platform says a refund is under way or done: the store puts
 such orders on hold itself (拦截), and releasing one would send goods the buyer is being
@@ -25,9 +25,9 @@ from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.desk import edits, lookup
+from core.holds.packages import hold_packages, release_packages
 from core.models import Order
 from core.orders import status as order_status
-from core.orders.package_holds import hold_packages, release_packages
 
 MAX_REASON = 255  # Order.hold_reason
 

@@ -43,9 +43,9 @@ from core.bound_lists import among
 from core.contracts.types import OrderStatus, PlatformOrder, RefundStatus
 from core.crypto import Keyring
 from core.db import open_write_transaction
+from core.holds.packages import has_live_waybill, hold_packages
 from core.models import Alert
 from core.orders import status as order_status
-from core.orders.package_holds import has_live_waybill, hold_packages
 from core.orders.rows import (
     CONTENT_COLUMNS,
     CONTENT_LINE_COLUMNS,

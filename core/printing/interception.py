@@ -7,7 +7,7 @@ label printed and, on a busy afternoon, a parcel packed. While a job runs, a
 time, and asks each bound shop's platform for the live status of their orders (one
 `fetch_order_statuses` per 100 orders: Pinduoduo's `pdd.order.status.get`). An order the
 platform says is refunding, refunded or cancelled is stored so at once — its refund
-status, on hold with the reason, its packages held (`core.orders.package_holds`) — and
+status, on hold with the reason, its packages held (`core.holds.packages`) — and
 one critical alert names them all at the end of the walk.
 
 Printers never overtake the check: a printer thread renders while the check runs, but
@@ -36,9 +36,9 @@ from core.alerts.raising import raise_alert
 from core.app import App
 from core.contracts.platform import OrderStatusInfo
 from core.contracts.types import OrderStatus
+from core.holds.packages import hold_packages
 from core.models import Order, PackageLine, PrintJobItem, Shop
 from core.orders import status as order_status
-from core.orders.package_holds import hold_packages
 from core.shops.calls import ShopCalls
 from core.shops.tokens import platform_for
 

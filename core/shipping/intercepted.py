@@ -2,7 +2,7 @@
 those waybills once a person has the parcel back in hand.
 
 A refund that arrives after allocation or printing holds the package at once
-(`core.orders.package_holds`); the pack station and ship-back refuse it. What is left is
+(`core.holds.packages`); the pack station and ship-back refuse it. What is left is
 physical: the label may be on a parcel on the packing table. `intercepted_packages` lists
 every held package that still has an active waybill — what to pull off the shelf — and
 `recycle_waybills` cancels those waybills (at the carrier where it can, else recycled in

@@ -14,11 +14,8 @@ the item and the counts: a code that is not in the package, and one more of an i
 the package holds. Scanning another waybill while a package is half-scanned leaves that
 package as it was (not verified; nothing was written) and says so.
 
-Items are known by the code their product label carries (`core.printing.documents`):
-`outer_id`, else `outer_goods_id`, else the platform SKU id; the platform SKU id and
-the outer id are also accepted when no other item of the package uses them. Until the
-SKU catalogue exists, that is the merchant's barcode. Codes compare without spaces and
-case.
+Items are the package's merchant SKUs, scanned by their barcodes, when the org keeps a
+catalogue; otherwise the codes their product labels carry (`core.shipping.pack_items`).
 
 Speed: a waybill scan is two indexed queries (`ix_waybills_org_number` with the package
 by primary key; the package's lines by `package_lines`' unique index with their orders
@@ -29,7 +26,6 @@ verify transaction). Permissions are checked when the station opens and in every
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import and_, case, select, update
@@ -39,30 +35,16 @@ from core import clock
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
-from core.models import Order, OrderLine, Package, PackageLine, Waybill
+from core.models import Order, OrderLine, Package, PackageLine, Shop, Waybill
 from core.models.packages import ACTIVE_WAYBILL_STATUSES
 from core.orders.status import blocking_reason
 from core.shipping.numbers import normalise
+from core.shipping.pack_items import Item, package_items
 from core.shipping.tracking import blocking_columns
 
 PERMISSION = "ship.confirm"
 VERIFIABLE = ("waybill_allocated", "printed")
 MAX_CODE = 100
-
-
-@dataclass(frozen=True)
-class Item:
-    """One item to scan: `code`, what it is, how many the package holds and has had."""
-
-    code: str
-    title: str
-    spec: str
-    expected: int
-    scanned: int = 0
-
-    @property
-    def done(self) -> bool:
-        return self.scanned >= self.expected
 
 
 @dataclass(frozen=True)
@@ -193,9 +175,10 @@ class PackStation:
                     order_numbers=orders,
                     message=f"⛔ 已拦截，请勿发货 / ON HOLD — {problem}",
                 )
-        current, problem = _items(package_id, number, orders, lines)
-        if problem:
-            return replace(base, order_numbers=orders, message=f"✗ {problem}")
+        found = package_items(session, self.actor.org_id, lines)
+        if found.problem:
+            return replace(base, order_numbers=orders, message=f"✗ {found.problem}")
+        current = _Current(package_id, number, orders, found.items, found.aliases)
         self.current = current
         listing = ", ".join(f"{i.code}×{i.expected}" for i in current.items.values())
         return current.answer(
@@ -306,6 +289,7 @@ def _lines(session: Session, package_id: int) -> list:  # type: ignore[type-arg]
                 Order.hold_reason,
                 Order.hub_status,
                 Order.refund_status,
+                Shop.platform,
                 OrderLine.outer_id,
                 OrderLine.outer_goods_id,
                 OrderLine.platform_sku_id,
@@ -313,6 +297,7 @@ def _lines(session: Session, package_id: int) -> list:  # type: ignore[type-arg]
                 OrderLine.spec,
             )
             .join(Order, Order.id == PackageLine.order_id)
+            .join(Shop, Shop.id == Order.shop_id)
             .outerjoin(
                 OrderLine,
                 and_(
@@ -332,36 +317,6 @@ def _still_blocked(session: Session, package_id: int) -> str:
         if problem:
             return problem
     return ""
-
-
-def _items(
-    package_id: int,
-    waybill: str,
-    orders: tuple[str, ...],
-    lines: list,  # type: ignore[type-arg]
-) -> tuple[_Current, str]:
-    """The package's items by code, with aliases; or why it cannot be scanned."""
-    items: dict[str, Item] = {}
-    extra: dict[str, set[str]] = defaultdict(set)
-    for row in lines:
-        primary = normalise(row.outer_id or row.outer_goods_id or row.platform_sku_id or "")
-        if not primary:
-            return _Current(package_id, waybill, orders, {}), (
-                f"订单 {row.platform_order_no} 第 {row.line_no} 行没有商品编码 / line "
-                f"{row.line_no} of order {row.platform_order_no} has no code to scan "
-                "(outer_id): verify it by hand"
-            )
-        held = items.get(primary)
-        quantity = row.quantity + (held.expected if held else 0)
-        items[primary] = Item(primary, row.title or "", row.spec or "", quantity)
-        for other in (row.platform_sku_id, row.outer_id):
-            if other and normalise(other) != primary:
-                extra[normalise(other)].add(primary)
-    aliases = {code: code for code in items}
-    for code, targets in extra.items():
-        if code not in aliases and len(targets) == 1:
-            aliases[code] = next(iter(targets))
-    return _Current(package_id, waybill, orders, items, aliases), ""
 
 
 def _wrong_item(current: _Current, code: str) -> PackAnswer:

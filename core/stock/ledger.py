@@ -5,7 +5,8 @@ transfer_out, transfer_in, reserve, release, deduct) and a reference (a document
 order number). `post` takes the levels it touches in a fixed order (warehouse, SKU) with
 a row lock on PostgreSQL (on SQLite it first takes the write lock, `BEGIN IMMEDIATE`:
 the driver would otherwise read the levels outside any transaction, and two writers
-could both update from the same stale figure), applies every delta,
+could both update from the same stale figure; `lock_levels` says how callers with
+several batches avoid deadlocks), applies every delta,
 and refuses the whole batch — nothing written — when a level would go below zero or a
 reservation would exceed what is available (on hand − reserved), naming the SKU, the
 warehouse and what there is. The `StockMove` rows are written in the same transaction, and
@@ -20,7 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.db import open_write_transaction
@@ -31,6 +34,7 @@ from core.stock import lowstock
 REASONS = ("receipt", "count", "transfer_out", "transfer_in", "reserve", "release", "deduct")
 #: Reasons that take from what is available and so must find it there.
 _NEEDS_AVAILABLE = ("reserve", "transfer_out")
+_CHUNK = 400  # keys per query: (warehouse, SKU) pairs are two bound parameters each
 
 
 class InsufficientStock(Conflict):
@@ -59,9 +63,7 @@ def post(session: Session, org_id: int, actor_label: str, moves: Iterable[Move])
     """Apply `moves` (all or none) and write them to the ledger; the moves written (a
     count as its difference; moves that change nothing are left out)."""
     given = list(moves)
-    open_write_transaction(session)
-    keys = sorted({(m.warehouse_id, m.sku_id) for m in given})
-    levels = {key: _locked_level(session, org_id, *key) for key in keys}
+    levels = lock_levels(session, org_id, {(m.warehouse_id, m.sku_id) for m in given})
     # Worked out on copies first: a refused batch leaves the levels as they were, even
     # for a caller that catches the refusal and carries on in the same session.
     after = {key: (level.on_hand, level.reserved) for key, level in levels.items()}
@@ -99,25 +101,62 @@ def post(session: Session, org_id: int, actor_label: str, moves: Iterable[Move])
     return written
 
 
-def _locked_level(session: Session, org_id: int, warehouse_id: int, sku_id: int) -> StockLevel:
-    query = select(StockLevel).where(
-        StockLevel.warehouse_id == warehouse_id, StockLevel.sku_id == sku_id
-    )
-    level = session.scalars(query.with_for_update()).one_or_none()
-    if level is None:
-        level = StockLevel(
-            org_id=org_id,
-            warehouse_id=warehouse_id,
-            sku_id=sku_id,
-            on_hand=0,
-            reserved=0,
-            low_stock=lowstock.initial(session, org_id, warehouse_id, sku_id),
+def lock_levels(
+    session: Session, org_id: int, keys: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], StockLevel]:
+    """The levels of these (warehouse, SKU) keys, created at zero when missing, locked for
+    the rest of the transaction in one fixed order (warehouse, SKU).
+
+    Every writer takes its levels through here, all it will touch at once: two
+    transactions that each lock a few levels one after the other in their own order
+    deadlock on PostgreSQL when their sets cross, so a caller posting several batches in
+    one transaction (an approval of many orders) locks the union first. Locks already
+    held are taken again at no cost. A new level starts with its low-stock threshold
+    (`core.stock.lowstock`: one query, only when levels are created)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    open_write_transaction(session)
+    missing = set(wanted) - set(_levels(session, wanted, lock=False))
+    if missing:
+        limits = lowstock.thresholds(session, org_id, {sku for _, sku in missing})
+        rows = [
+            {
+                "org_id": org_id,
+                "warehouse_id": w,
+                "sku_id": k,
+                "on_hand": 0,
+                "reserved": 0,
+                "low_stock": lowstock.threshold_of(limits, w, k),
+                "low_alerted": False,
+            }
+            for w, k in sorted(missing)
+        ]
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(StockLevel).values(rows).on_conflict_do_nothing())
+    levels = _levels(session, wanted, lock=True)
+    for level in levels.values():
+        if level.org_id != org_id:
+            raise ValidationError("that warehouse and SKU belong to another org", field="sku")
+    return levels
+
+
+def _levels(
+    session: Session, keys: list[tuple[int, int]], *, lock: bool
+) -> dict[tuple[int, int], StockLevel]:
+    found: dict[tuple[int, int], StockLevel] = {}
+    for start in range(0, len(keys), _CHUNK):
+        part = keys[start : start + _CHUNK]
+        query = (
+            select(StockLevel)
+            .where(tuple_(StockLevel.warehouse_id, StockLevel.sku_id).in_(part))
+            .order_by(StockLevel.warehouse_id, StockLevel.sku_id)
         )
-        session.add(level)
-        session.flush()
-    elif level.org_id != org_id:
-        raise ValidationError("that warehouse and SKU belong to another org", field="sku")
-    return level
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        for level in session.scalars(query):
+            found[(level.warehouse_id, level.sku_id)] = level
+    return found
 
 
 def _check(session: Session, level: StockLevel, on_hand: int, reserved: int, move: Move) -> None:

@@ -10,8 +10,9 @@ cleared), and the next fall raises a new alert.
 
 Cost: nothing per post in the common case. Each level carries its effective threshold
 (`StockLevel.low_stock`: the warehouse's own, else the SKU's, copied from
-`StockPolicy` by `apply` whenever a threshold is set or cleared, and by `initial` when
-the ledger creates a level), so the check reads only the rows the post has locked anyway.
+`StockPolicy` by `apply` whenever a threshold is set or cleared, and by
+`ledger.lock_levels` when it creates a level), so the check reads only the rows the post
+has locked anyway.
 Two small look-ups (SKU code, warehouse name) happen only when an alert is raised — posts
 run in hot paths (approving thousands of orders).
 
@@ -59,11 +60,6 @@ def threshold_of(found: Thresholds, warehouse_id: int, sku_id: int) -> int | Non
     """The warehouse's own threshold, else the SKU's for every warehouse, else None."""
     own = found.get((warehouse_id, sku_id))
     return own if own is not None else found.get((None, sku_id))
-
-
-def initial(session: Session, org_id: int, warehouse_id: int, sku_id: int) -> int | None:
-    """The threshold of a level the ledger is creating (its first move)."""
-    return threshold_of(thresholds(session, org_id, [sku_id]), warehouse_id, sku_id)
 
 
 def apply(session: Session, org_id: int, sku_id: int) -> list[AlertInfo]:

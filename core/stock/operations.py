@@ -171,6 +171,10 @@ def _resolved(
 def _posted(
     session: Session, actor: Actor, action: str, where: str, moves: list[Move], reference: str
 ) -> Posted:
+    if any(m.on_hand > 0 or m.counted is not None for m in moves):
+        reservations.lock_for_arrival(
+            session, actor.org_id, {(m.warehouse_id, m.sku_id) for m in moves}
+        )
     written = ledger.post(session, actor.org_id, actor.label, moves)
     if any(m.on_hand > 0 for m in written):  # stock arrived: orders waiting for it may fit
         reservations.retry_held(session, actor.org_id, actor.label)

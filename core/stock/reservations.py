@@ -17,9 +17,10 @@ org's default warehouse:
   reserved. Stock already deducted stays deducted: goods coming back are a receipt.
 
 An order whose reservation would take more than is available is put on hold with
-"库存不足 / insufficient stock" naming the SKU, and reserves nothing (no oversell); when
-stock arrives (a receipt, a count, a transfer in), `retry_held` tries such orders again,
-oldest first, and lifts the hold of each that now fits. A
+"库存不足 / insufficient stock" naming the SKU, and reserves nothing (no oversell); its
+packages are held with it and its trail says so (`core.holds`, the path every hold takes).
+When stock arrives (a receipt, a count, a transfer in), `retry_held` tries such orders
+again, oldest first, and lifts the hold of each that now fits. A
 shipment whose deduction would leave a level below zero is not posted and is reported in
 `Reconciled.short` (the books, not the goods, are wrong: a count puts them right).
 
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.holds import orders as holds
 from core.models import Order, OrderLine, Shop, Sku, StockMove, Warehouse
 from core.stock import ledger
 from core.stock.ledger import InsufficientStock, Move
@@ -65,9 +67,7 @@ def reconcile(
     result = Reconciled()
     if not order_ids:
         return result
-    house = session.scalars(
-        select(Warehouse.id).where(Warehouse.org_id == org_id, Warehouse.is_default.is_(True))
-    ).first()
+    house = _default_house(session, org_id)
     if house is None or session.scalars(select(Sku.id).where(Sku.org_id == org_id)).first() is None:
         return result
     query = select(Order).where(Order.org_id == org_id, Order.id.in_(list(order_ids)))
@@ -75,23 +75,45 @@ def reconcile(
     orders = {o.id: o for o in session.scalars(query.execution_options(populate_existing=True))}
     needs = _needs(session, org_id, list(orders))
     held = _held(session, org_id, list(orders))
-    for order_id, order in sorted(orders.items()):
-        moves = _moves(order, house, needs.get(order_id, {}), held.get(order_id, {}))
+    planned = {
+        order_id: _moves(order, house, needs.get(order_id, {}), held.get(order_id, {}))
+        for order_id, order in sorted(orders.items())
+    }
+    # Every level any of the orders touches, locked at once in one order (no deadlock
+    # with another transaction reconciling other orders on the same SKUs).
+    ledger.lock_levels(
+        session, org_id, {(m.warehouse_id, m.sku_id) for ms in planned.values() for m in ms}
+    )
+    try:  # the common case: everything fits, one post (a refused post writes nothing)
+        batch = [m for moves in planned.values() for m in moves]
+        result.moves += len(ledger.post(session, org_id, actor_label, batch))
+        planned = {}
+    except InsufficientStock:
+        pass  # some order is short: order by order, so the others still go through
+    to_hold: list[tuple[Order, str]] = []
+    for order_id, moves in planned.items():
+        order = orders[order_id]
         if not moves:
             continue
         try:
-            with session.begin_nested():
-                result.moves += len(ledger.post(session, org_id, actor_label, moves))
+            result.moves += len(ledger.post(session, org_id, actor_label, moves))
         except InsufficientStock as exc:
             if order.hub_status in RESERVING:
                 if not order.on_hold:  # a hold for another reason (a refund) keeps its own
-                    order.on_hold = True  # printing and packing refuse it: nothing oversold
-                    order.hold_reason = f"{HOLD_PREFIX}: {exc.details.get('sku')}"
+                    to_hold.append((order, f"{HOLD_PREFIX}: {exc.details.get('sku')}"))
                 result.held.append(order.platform_order_no)
             else:
                 result.short.append(order.platform_order_no)
+    # Printing, packing and ship-back refuse held orders and packages: nothing oversold.
+    holds.hold(session, org_id, to_hold, actor_label=actor_label)
     session.flush()
     return result
+
+
+def _default_house(session: Session, org_id: int) -> int | None:
+    return session.scalars(
+        select(Warehouse.id).where(Warehouse.org_id == org_id, Warehouse.is_default.is_(True))
+    ).first()
 
 
 def _moves(
@@ -173,10 +195,9 @@ def _held(
     return held
 
 
-def retry_held(session: Session, org_id: int, actor_label: str) -> Reconciled:
-    """Orders held for want of stock, tried again oldest first after stock arrived: each
-    that fits now is reserved and its hold lifted; the others are held again."""
-    held = list(
+def _waiting(session: Session, org_id: int) -> list[Order]:
+    """Orders held for want of stock that could still reserve, oldest first."""
+    return list(
         session.scalars(
             select(Order)
             .where(
@@ -188,12 +209,33 @@ def retry_held(session: Session, org_id: int, actor_label: str) -> Reconciled:
             .order_by(Order.paid_at, Order.id)
         )
     )
-    for order in held:
-        order.on_hold, order.hold_reason = False, ""
-    session.flush()
+
+
+def lock_for_arrival(session: Session, org_id: int, keys: set[tuple[int, int]]) -> None:
+    """Before stock arrives at `keys` ((warehouse, SKU) levels): lock them together with
+    the levels that orders waiting for stock would reserve (`retry_held` takes those next
+    in the same transaction; taking them all now, in one order, cannot deadlock)."""
+    house = _default_house(session, org_id)
+    waiting = [o.id for o in _waiting(session, org_id)]
+    if house is not None and waiting:
+        keys = keys | {
+            (house, sku) for need in _needs(session, org_id, waiting).values() for sku in need
+        }
+    ledger.lock_levels(session, org_id, keys)
+
+
+def retry_held(session: Session, org_id: int, actor_label: str) -> Reconciled:
+    """Orders held for want of stock, tried again oldest first after stock arrived: each
+    that fits now is reserved and its hold lifted; the others stay held as they were."""
+    waiting = _waiting(session, org_id)
     result = Reconciled()
-    for order in held:  # one at a time: the oldest order gets the stock first
+    fitted = []
+    for order in waiting:  # one at a time: the oldest order gets the stock first
         done = reconcile(session, org_id, [order.id], actor_label)
         result.moves += done.moves
-        result.held += done.held
+        if done.held:
+            result.held += done.held
+        else:
+            fitted.append(order)
+    holds.release(session, org_id, fitted, actor_label=actor_label)
     return result

@@ -46,7 +46,7 @@ def test_refusals_name_the_package_and_the_rest_ship(rig) -> None:
     result = rig.confirm([*ready, bare])
     assert result.confirmed == [ready[0], ready[2]]
     assert result.refused == {
-        # The order's hold holds its package with it (core.orders.package_holds).
+        # The order's hold holds its package with it (core.holds.packages).
         ready[1]: f"package {ready[1]} is on hold: 买家要改地址",
         bare: f"package {bare} is new: only packages with a waybill can ship",
     }

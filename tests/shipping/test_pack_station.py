@@ -122,3 +122,44 @@ def test_permissions_other_orgs_and_the_setting(world: ShipWorld, globex) -> Non
     update_settings(world.app, world.admin, require_verification=False)
     with world.app.tx() as session:
         assert verification_required(session, world.org.org_id) is False
+
+
+def test_with_a_catalogue_the_goods_are_scanned_by_their_barcodes(world: ShipWorld) -> None:
+    """Lines become the merchant SKUs they map to (a bundle opens into its parts), each
+    scanned by its barcode or its code; the listing's own code no longer counts."""
+    from sqlalchemy import update
+
+    from core.desk import manual
+    from core.models import OrderLine
+    from core.stock import catalogue, mapping
+    from core.stock.mapping import Part
+    from tests.shipping.conftest import CUP
+
+    app, admin = world.app, world.admin
+    catalogue.add_sku(app, admin, "CUP-R", "保温杯", barcode="6901234567892")
+    catalogue.add_sku(app, admin, "LID", "杯盖")  # no barcode: scanned by its code
+    mapping.map_platform_sku(app, admin, "pinduoduo", "sku-9", [Part("CUP-R"), Part("LID", 2)])
+    gift = manual.ManualLine("礼盒", "GIFT", 1, "59.00")
+    _order, package = labelled(world, "SF1000000000077", CUP, gift)
+    with app.tx() as session:  # as a synced order carries it
+        session.execute(
+            update(OrderLine).where(OrderLine.outer_id == "GIFT").values(platform_sku_id="sku-9")
+        )
+
+    station = open_station(app, admin)
+    loaded = station.scan("SF1000000000077")
+    assert [(i.code, i.title, i.spec, i.expected) for i in loaded.items] == [
+        ("6901234567892", "保温杯", "CUP-R", 3),  # 2 cups + the bundle's one
+        ("LID", "杯盖", "LID", 2),
+    ]
+    assert station.scan("GIFT").kind == "wrong_item"  # the listing is not a thing to pack
+    assert [station.scan(c).kind for c in ("6901234567892", "cup-r", "LID", "lid")] == [
+        "item",
+        "item",
+        "item",
+        "item",
+    ]
+    done = station.scan("6901234567892")
+    assert (done.kind, status_of(world, package)) == ("verified", "verified")
+    (event,) = audit.list_events(app, admin, action="package.verify")
+    assert event.after["items"] == {"6901234567892": 3, "LID": 2}

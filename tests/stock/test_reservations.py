@@ -121,3 +121,49 @@ def test_stock_arriving_lifts_the_holds_it_now_covers_oldest_first(
     assert not hold(first_set)[0] and not hold(second_set)[0]
     assert stock(app, admin) == {"CUP-R": (5, 2), "LID": (4, 4)}
     assert levels.verify(app, admin) == []
+
+
+def test_a_stock_hold_holds_the_packages_and_leaves_a_trail_and_so_does_its_lifting(
+    app, acme: OrgFixture, shop
+) -> None:
+    from core.accounts import audit
+    from core.models import Package, PackageLine
+    from core.orders import packages
+
+    admin = acme.admin
+    _cup, first_set, _second = numbers(app, acme)
+    ids = packages.packages_for_orders(app, admin, [first_set])
+    assert packages.ensure_packages(app, admin, ids.values()).created == 1  # before approval
+    operations.count(app, admin, [Line("LID", 0)])
+    decisions.approve(app, admin, [first_set])
+
+    def package_of(number: str) -> tuple[str, str]:
+        with app.tx() as session:
+            package = (
+                session.query(Package)
+                .join(PackageLine, PackageLine.package_id == Package.id)
+                .join(Order, Order.id == PackageLine.order_id)
+                .filter(Order.platform_order_no == number)
+                .one()
+            )
+            return package.status, package.hold_reason
+
+    assert package_of(first_set) == ("on_hold", "库存不足 / insufficient stock: LID")
+    with app.tx() as session:
+        held = audit.events(session, acme.org_id, action="order.hold")
+        assert [(e.detail, e.actor_label, e.after) for e in held] == [
+            (
+                first_set,
+                admin.label,
+                {"on_hold": True, "reason": "库存不足 / insufficient stock: LID"},
+            )
+        ]
+
+    operations.receive(app, admin, [Line("LID", 2)])
+    assert package_of(first_set) == ("new", "")
+    with app.tx() as session:
+        lifted = audit.events(session, acme.org_id, action="order.release")
+        assert [(e.detail, e.before) for e in lifted] == [
+            (first_set, {"on_hold": True, "hold_reason": "库存不足 / insufficient stock: LID"})
+        ]
+    assert levels.verify(app, admin) == []

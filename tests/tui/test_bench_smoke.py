@@ -1,5 +1,6 @@
-"""`bench/tui_bench.py` still runs end to end on a small database (the figures are the
-benchmark's job; this keeps the script and its way of timing a redraw working)."""
+"""`bench/tui_bench.py` and `bench/stock_screen_bench.py` still run end to end on a small
+database (the figures are the benchmarks' job; this keeps the scripts and their ways of
+timing working)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,15 @@ def test_tui_bench_runs_on_fifteen_hundred_orders(tmp_path: Path) -> None:
     positions = [position for position, _ in figures["rss_mib"]]
     assert positions[0] == 0 and positions[-1] == 1500 and len(positions) >= 5
     assert all(rss > 0 for _, rss in figures["rss_mib"])
+
+
+def test_stock_screen_bench_runs_on_three_hundred_skus() -> None:
+    argv = [sys.executable, str(ROOT / "bench" / "stock_screen_bench.py")]
+    argv += ["--skus", "300", "--repeat", "1", "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = json.loads(done.stdout)
+    assert (figures["skus"], figures["levels"]) == (300, 600)
+    for name in ("levels_service", "levels_page", "levels_filter", "skus_page", "plain_page"):
+        assert 0 < figures[f"{name}_ms"] <= figures[f"{name}_max_ms"], name
+    assert figures["calibration_s"] > 0 and figures["levels_page_peak_mib"] > 0

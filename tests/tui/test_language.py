@@ -12,6 +12,7 @@ from tests.tui.conftest import drive, settle
 from tests.tui.test_login import sign_in
 from tui.i18n import language
 from tui.screens.desk import DeskScreen
+from tui.screens.packing import PackScreen
 from tui.widgets.desk.tab_strip import TabStrip
 
 
@@ -69,3 +70,22 @@ def test_the_palettes_switch_changes_the_language_and_keeps_it(
         assert preferences.language_of(app, acme.admin) == "zh"
 
     drive(make_tui(acme.admin, lang=None), scenario)
+
+
+def test_a_terminal_opened_on_a_destination_switches_it_too(
+    app, make_tui, acme: OrgFixture, desk_world
+) -> None:
+    """`start`'s screen is the home: the switch makes it again in the new language."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        before = pilot.app.screen
+        assert isinstance(before, PackScreen)
+        pilot.app.action_switch_language()
+        await settle(pilot)
+        after = pilot.app.screen
+        assert isinstance(after, PackScreen) and after is not before
+        assert pilot.app.get_screen("pack") is after
+        keys = {b.binding.description for b in after.active_bindings.values()}
+        assert "Intercepted" in keys and "拦截件" not in keys
+
+    drive(make_tui(acme.admin, lang=None, start="pack"), scenario)

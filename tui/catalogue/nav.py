@@ -21,4 +21,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "确认发货、回传队列、失败重试、告警",
         "Confirm shipment, the ship-back queue, retries, alerts",
     ),
+    "nav.stock": ("库存", "Stock"),
+    "nav.stock.help": (
+        "库存、商品档案、未对应的平台 SKU；入库、盘点、调拨、校验",
+        "Stock levels, the catalogue, unmapped platform SKUs; receive, count, transfer, verify",
+    ),
 }

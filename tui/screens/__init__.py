@@ -36,6 +36,7 @@ DESTINATIONS: tuple[Destination, ...] = (
     Destination(
         "shipping", "f7", "nav.shipping", "nav.shipping.help", "tui.screens.shipping:ShippingScreen"
     ),
+    Destination("stock", "f8", "nav.stock", "nav.stock.help", "tui.screens.stock:StockScreen"),
     Destination(
         "settings", "f9", "app.settings", "app.settings.help", "tui.screens.settings:SettingsScreen"
     ),

@@ -1,0 +1,1 @@
+"""The stock screen's widgets: its tables, what they read, its dialogs."""
