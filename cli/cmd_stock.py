@@ -12,6 +12,9 @@
     orderhub sku unmapped                        # open orders' platform SKUs mapped to none
     orderhub stock levels [--warehouse 主仓]
     orderhub stock verify          # levels = ledger sums; exit 1 and the differences otherwise
+    orderhub stock threshold set CUP-500-RED 20     # 库存预警: alert at ≤ 20 available
+    orderhub stock replenish --window 30           # 补货建议 (see cli/stock_plan.py)
+    orderhub stock push-settings --on              # 库存同步到平台 (see cli/stock_push.py)
 
 Lines are CODE=QUANTITY; `--warehouse` defaults to the org's default warehouse. Costs
 (`--cost`, in yuan) are shown and set only with finance.view.
@@ -22,7 +25,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli import cmd_export
+from cli import cmd_export, stock_plan, stock_push
 from cli.common import (
     acting_actor,
     add_actor_options,
@@ -133,6 +136,8 @@ def _register_stock(sub: argparse._SubParsersAction) -> None:
     )
     for p in verbs.choices.values():
         add_actor_options(p)
+    stock_plan.register_verbs(verbs)  # threshold, plan, replenish (their own options)
+    stock_push.register_verbs(verbs)  # push, push-settings
 
 
 # ---------------------------------------------------------------- sku

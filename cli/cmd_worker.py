@@ -1,7 +1,9 @@
 """`orderhub worker [--once] [--worker-id ID] [--poll SECONDS]` — run the sync schedule.
 
 Syncs every shop when it is due (each shop's interval, 1–60 minutes, default 5), drains
-the ship-back outbox (confirms shipments on the platforms) and sleeps in between.
+the ship-back outbox (confirms shipments on the platforms), pushes changed stock
+quantities to the platforms of orgs that turned that on (`orderhub stock push-settings`,
+every minute) and sleeps in between.
 Several workers may run against one PostgreSQL database, on one or several machines:
 each shop is leased to one worker at a time, each outbox row claimed by one. On SQLite
 run one worker (the embedded database takes one writer at a time; more would only take
@@ -22,6 +24,7 @@ from datetime import datetime
 from cli.common import EXIT_ERROR, EXIT_OK, open_cli_app
 from core import clock
 from core.shipback.rounds import ShipbackPass
+from core.stockpush.passes import StockPushPass
 from core.sync.worker import Worker, stop_on_signals
 
 
@@ -51,7 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     app = open_cli_app(args, bulk_writes=True)
     worker = Worker(app, args.worker_id, poll_seconds=args.poll)
-    worker.passes = (ShipbackPass(app, worker.worker_id, worker.control.stopping),)
+    worker.passes = (
+        ShipbackPass(app, worker.worker_id, worker.control.stopping),
+        StockPushPass(app),
+    )
     with _log_to_stderr(app.settings.log_level), stop_on_signals(worker.control):
         totals = worker.run(once=args.once)
     return EXIT_ERROR if args.once and totals.failed else EXIT_OK

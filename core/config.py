@@ -195,6 +195,23 @@ class ShipbackSettings:
 
 
 @dataclass(frozen=True)
+class StockSettings:
+    """The replenishment report's defaults (`core.stock.replenishment`)."""
+
+    # Replenishment: sales velocity over this many days, and the defaults of SKUs that
+    # set none (lead time: days from ordering to arrival; review: days between orders).
+    window_days: int = _between(30, 1, 365, "days")
+    lead_time_days: int = _between(7, 0, 365, "days")
+    review_days: int = _between(7, 0, 365, "days")
+    safety_stock: int = _between(0, 0, 10_000_000, "units")
+
+    SECTION: ClassVar[str] = "stock"
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
@@ -213,6 +230,7 @@ class Settings:
     # gateway_url. Environment: ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET=….
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    stock: StockSettings = field(default_factory=StockSettings)
     # Per-notifier settings, e.g. [notifiers.webhook] url / secret; environment:
     # ORDERHUB_NOTIFIERS__WEBHOOK__SECRET=….
     notifiers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)

@@ -1,5 +1,5 @@
 """`SalesPlatform`: a marketplace that sells (Pinduoduo …) — authorise shops, pull orders,
-confirm shipments.
+confirm shipments, and optionally take the stock quantities core pushes.
 
 Instances are built with the platform app's settings (client id, secret, gateway URL);
 per-shop credentials travel as the `access_token` argument, because OAuth runs before any
@@ -174,6 +174,28 @@ class DecryptedValue:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class QuantityUpdate:
+    """Set the stock of one platform SKU to `quantity` (a full update, never a delta):
+    what core has available for it. `goods_id` and `sku_id` are the platform's ids as
+    order lines carry them; `outer_id` is the SKU's merchant code, when known."""
+
+    goods_id: str
+    sku_id: str
+    quantity: int
+    outer_id: str = ""
+
+    def __post_init__(self) -> None:
+        required_text(self.goods_id, "goods_id")
+        required_text(self.sku_id, "sku_id")
+        if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
+            raise ValidationError(f"quantity must be a whole number, not {self.quantity!r}")
+        if self.quantity < 0:
+            raise ValidationError(
+                f"quantity must be 0 or more, not {self.quantity}", field="quantity"
+            )
+
+
 class SalesPlatform(Contract, ABC):
     """A sales platform. `name` is the platform code stored on each Shop ("pinduoduo")."""
 
@@ -185,11 +207,13 @@ class SalesPlatform(Contract, ABC):
     SUPPORTS_STATUS_CHECK: ClassVar[bool] = False
     SUPPORTS_DECRYPT: ClassVar[bool] = False
     SUPPORTS_SERVER_TIME: ClassVar[bool] = False
+    SUPPORTS_QUANTITY_PUSH: ClassVar[bool] = False
     OPTIONAL_OPERATIONS: ClassVar[Mapping[str, str]] = MappingProxyType(
         {
             "SUPPORTS_STATUS_CHECK": "fetch_order_statuses",
             "SUPPORTS_DECRYPT": "decrypt",
             "SUPPORTS_SERVER_TIME": "server_time",
+            "SUPPORTS_QUANTITY_PUSH": "update_quantity",
         }
     )
 
@@ -278,3 +302,14 @@ class SalesPlatform(Contract, ABC):
         """Mark the order shipped on the platform. Must be idempotent: if the platform says
         the order already shipped with this tracking number, return normally; an order the
         platform refuses to ship (refunding, cancelled) raises `Conflict`."""
+
+    # ---------------------------------------------------------------- stock
+
+    def update_quantity(self, access_token: str, update: QuantityUpdate) -> None:
+        """Set one platform SKU's stock to `update.quantity` (a full update). Optional:
+        `SUPPORTS_QUANTITY_PUSH`; core pushes only when the org turned the push on, and
+        skips platforms without it. Limit the call rate client-side (per shop): core
+        calls it once per changed SKU. An unknown goods or SKU raises a non-retryable
+        `ExternalError`; throttling and outages a retryable one (core tries again at
+        its next pass)."""
+        self.not_supported("pushing stock quantities")

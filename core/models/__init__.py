@@ -21,12 +21,14 @@ from core.models.printing import Printer, PrintJob, PrintJobItem, Template, Temp
 from core.models.shipback import ShipmentOutbox
 from core.models.shops import Shop, SyncRun
 from core.models.stock import (
+    PlatformListing,
     RoutingRule,
     Sku,
     SkuBin,
     SkuMapping,
     StockLevel,
     StockMove,
+    StockPolicy,
     Warehouse,
 )
 
@@ -47,6 +49,7 @@ __all__ = [
     "OrgSetting",
     "Package",
     "PackageLine",
+    "PlatformListing",
     "PrintJob",
     "PrintJobItem",
     "Printer",
@@ -62,6 +65,7 @@ __all__ = [
     "SkuMapping",
     "StockLevel",
     "StockMove",
+    "StockPolicy",
     "SyncRun",
     "Tag",
     "Template",

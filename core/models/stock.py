@@ -10,6 +10,12 @@ transaction: a level always equals the sum of its moves (core.stock.ledger).
 A warehouse may carry the sender (寄件人) its labels print, a `SkuBin` per SKU says on
 which shelf (库位) it lies there, and `RoutingRule`s choose the warehouse of an order
 (`Order.warehouse_id`, core.stock.routing).
+`StockPolicy` holds a SKU's low-stock threshold and replenishment parameters (for one
+warehouse, or every warehouse when `warehouse_id` is NULL); `StockLevel.low_stock` is the
+threshold in force for that level (copied from the policies) and `low_alerted` says its
+low-stock alert was raised and it has not recovered since. `PlatformListing` is
+a platform SKU a shop sells, learnt from its order lines, with what the last push of its
+available quantity did (core.stockpush).
 """
 
 from __future__ import annotations
@@ -90,6 +96,10 @@ class StockLevel(Base):
     sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
     on_hand: Mapped[int] = mapped_column(default=0)
     reserved: Mapped[int] = mapped_column(default=0)
+    # The effective low-stock threshold (StockPolicy's, copied: the post's check reads no
+    # other row); at or below it and alerted: `low_alerted`, cleared when it recovers.
+    low_stock: Mapped[int | None] = mapped_column(default=None)
+    low_alerted: Mapped[bool] = mapped_column(default=False)
 
 
 class StockMove(Base):
@@ -99,6 +109,7 @@ class StockMove(Base):
     __table_args__ = (
         Index("ix_stock_moves_level", "warehouse_id", "sku_id", "id"),
         Index("ix_stock_moves_org_reference", "org_id", "reference"),
+        Index("ix_stock_moves_org_reason_at", "org_id", "reason", "at"),  # sales velocity
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,3 +156,46 @@ class RoutingRule(Base):
     # True: the first of the warehouses that can fill the whole order; none can, no match.
     by_stock: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class StockPolicy(Base):
+    """A SKU's low-stock threshold, lead time and safety stock: for one warehouse, or for
+    every warehouse (`warehouse_id` NULL). A NULL value is "not set here": a warehouse's
+    row falls back to the SKU's, and that to the `[stock]` defaults."""
+
+    __tablename__ = "stock_policies"
+    __table_args__ = (Index("ix_stock_policies_org_sku", "org_id", "sku_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id", ondelete="CASCADE"))
+    warehouse_id: Mapped[int | None] = mapped_column(
+        ForeignKey("warehouses.id", ondelete="CASCADE")
+    )
+    low_stock: Mapped[int | None] = mapped_column(default=None)  # alert when available <= this
+    lead_time_days: Mapped[int | None] = mapped_column(default=None)
+    safety_stock: Mapped[int | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PlatformListing(Base):
+    """A platform SKU a shop sells (from its order lines: goods id, SKU id, outer id) and
+    the last push of its available quantity: what was pushed and when, or why it failed."""
+
+    __tablename__ = "stock_push_listings"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "platform_sku_id"),
+        Index("ix_stock_push_listings_org_id", "org_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    platform_sku_id: Mapped[str] = mapped_column(String(64))
+    goods_id: Mapped[str] = mapped_column(String(64))
+    outer_id: Mapped[str] = mapped_column(String(100), default="")
+    line_id: Mapped[int] = mapped_column(default=0)  # the newest order line that named it
+    pushed_quantity: Mapped[int | None] = mapped_column(default=None)
+    pushed_at: Mapped[datetime | None] = mapped_column(default=None)
+    failures: Mapped[int] = mapped_column(default=0)  # pushes failed since the last success
+    last_error: Mapped[str] = mapped_column(String(255), default="")

@@ -3,13 +3,17 @@
 A move changes a level's on hand and reserved by deltas, with a reason (receipt, count,
 transfer_out, transfer_in, reserve, release, deduct) and a reference (a document or
 order number). `post` takes the levels it touches in a fixed order (warehouse, SKU) with
-a row lock on PostgreSQL (SQLite's writer holds the whole database; `lock_levels` says
-how callers with several batches avoid deadlocks), applies every delta,
+a row lock on PostgreSQL (on SQLite it first takes the write lock, `BEGIN IMMEDIATE`:
+the driver would otherwise read the levels outside any transaction, and two writers
+could both update from the same stale figure; `lock_levels` says how callers with
+several batches avoid deadlocks), applies every delta,
 and refuses the whole batch — nothing written — when a level would go below zero or a
 reservation would exceed what is available (on hand − reserved), naming the SKU, the
 warehouse and what there is. The `StockMove` rows are written in the same transaction, and
 the database refuses to update or delete them (migration 0013), so a level always equals
-the sum of its moves: `core.stock.levels.verify` proves it.
+the sum of its moves: `core.stock.levels.verify` proves it. Last, the levels it changed
+are checked against the low-stock threshold each carries (`core.stock.lowstock`: no
+query unless an alert is raised).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core.db import open_write_transaction
 from core.errors import Conflict, ValidationError
 from core.models import Sku, StockLevel, StockMove, Warehouse
+from core.stock import lowstock
 
 REASONS = ("receipt", "count", "transfer_out", "transfer_in", "reserve", "release", "deduct")
 #: Reasons that take from what is available and so must find it there.
@@ -89,6 +95,9 @@ def post(session: Session, org_id: int, actor_label: str, moves: Iterable[Move])
             )
         )
     session.flush()
+    if written:
+        changed = dict.fromkeys((m.warehouse_id, m.sku_id) for m in written)
+        lowstock.check(session, org_id, [levels[key] for key in changed])
     return written
 
 
@@ -102,14 +111,25 @@ def lock_levels(
     transactions that each lock a few levels one after the other in their own order
     deadlock on PostgreSQL when their sets cross, so a caller posting several batches in
     one transaction (an approval of many orders) locks the union first. Locks already
-    held are taken again at no cost."""
+    held are taken again at no cost. A new level starts with its low-stock threshold
+    (`core.stock.lowstock`: one query, only when levels are created)."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
+    open_write_transaction(session)
     missing = set(wanted) - set(_levels(session, wanted, lock=False))
     if missing:
+        limits = lowstock.thresholds(session, org_id, {sku for _, sku in missing})
         rows = [
-            {"org_id": org_id, "warehouse_id": w, "sku_id": k, "on_hand": 0, "reserved": 0}
+            {
+                "org_id": org_id,
+                "warehouse_id": w,
+                "sku_id": k,
+                "on_hand": 0,
+                "reserved": 0,
+                "low_stock": lowstock.threshold_of(limits, w, k),
+                "low_alerted": False,
+            }
             for w, k in sorted(missing)
         ]
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -68,11 +68,15 @@ from core.stock import levels as stock_levels
 from core.stock import mapping as stock_mapping
 from core.stock import mapping_file as stock_mapping_file
 from core.stock import operations as stock_operations
+from core.stock import policies as stock_policies
+from core.stock import replenishment as stock_replenishment
 from core.stock import routing_rules
 from core.stock import warehouses as stock_warehouses
 from core.stock.bins_file import import_bins
 from core.stock.catalogue_file import export_catalogue, import_catalogue
 from core.stock.operations import Line as StockLine
+from core.stockpush import passes as stock_push
+from core.stockpush import settings as stock_push_settings
 from core.sync import log as sync_log
 from core.sync import scheduler
 from core.waybills import account_edits, allocation, carrier_accounts, query
@@ -232,6 +236,28 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "exports.prints.export_prints": lambda w: export_prints.export_prints(
             w.app, w.viewer, io.BytesIO(), "xlsx"
+        ),
+        "stock.policies.set_threshold": lambda w: stock_policies.set_threshold(
+            w.app, w.viewer, "LID", 50
+        ),
+        "stock.policies.clear_threshold": lambda w: stock_policies.clear_threshold(
+            w.app, w.viewer, "LID"
+        ),
+        "stock.policies.set_plan": lambda w: stock_policies.set_plan(
+            w.app, w.viewer, "LID", lead_time_days=30, safety_stock=100
+        ),
+        "stock.policies.list_policies": lambda w: stock_policies.list_policies(w.app, w.viewer),
+        "stock.replenishment.replenishment": lambda w: stock_replenishment.replenishment(
+            w.app, w.viewer
+        ),
+        "stockpush.settings.show_push_settings": lambda w: stock_push_settings.show_push_settings(
+            w.app, w.viewer
+        ),
+        "stockpush.settings.update_push_settings": lambda w: (
+            stock_push_settings.update_push_settings(w.app, w.viewer, enabled=True)
+        ),
+        "stockpush.passes.push_now": lambda w: stock_push.push_now(
+            w.app, w.viewer, everything=True
         ),
         "accounts.users.set_user_enabled": lambda w: users.set_user_enabled(
             w.app, w.viewer, "boss", False
@@ -525,6 +551,9 @@ READS = {
     "stock.levels.verify",
     "stock.bins.list_bins",
     "stock.routing_rules.list_rules",
+    "stock.policies.list_policies",
+    "stock.replenishment.replenishment",
+    "stockpush.settings.show_push_settings",
     "accounts.preferences.language_of",
     "alertdesk.listing.list_alerts",
     "assignment.service.list_rules",
@@ -639,6 +668,8 @@ def world(
         )
         stock_bins.set_bin(app, admin, "LID", "A-1")
         routing_rules.add_rule(app, admin, "北方", ["北仓"], provinces=["北京"])
+        stock_policies.set_threshold(app, admin, "LID", 3)
+        stock_push_settings.update_push_settings(app, admin, enabled=True)
         waybills = query.list_waybills(app, admin)
         yield World(
             app=app,

@@ -15,9 +15,20 @@ from core.accounts.permissions import BUILTIN_ROLES
 from core.actor import Actor
 from core.app import App
 from core.errors import PermissionDenied
-from core.stock import catalogue, catalogue_file, levels, mapping, operations, warehouses
+from core.stock import (
+    catalogue,
+    catalogue_file,
+    levels,
+    mapping,
+    operations,
+    policies,
+    replenishment,
+    warehouses,
+)
 from core.stock.mapping import Part
 from core.stock.operations import Line
+from core.stockpush import passes as push
+from core.stockpush import settings as push_settings
 from tests.conftest import OrgFixture
 
 _codes = itertools.count()
@@ -89,6 +100,30 @@ ACTIONS = (
     ),
     Action("list_levels", frozenset({"stock.view"}), levels.list_levels),
     Action("verify", frozenset({"stock.view"}), levels.verify),
+    Action(
+        "set_threshold",
+        frozenset({"stock.adjust"}),
+        lambda a, u: policies.set_threshold(a, u, "CUP", 5),
+    ),
+    Action(
+        "clear_threshold",  # after set_threshold: there is one to clear
+        frozenset({"stock.adjust"}),
+        lambda a, u: policies.clear_threshold(a, u, "CUP"),
+    ),
+    Action(
+        "set_plan",
+        frozenset({"stock.adjust"}),
+        lambda a, u: policies.set_plan(a, u, "CUP", lead_time_days=3, safety_stock=2),
+    ),
+    Action("list_policies", frozenset({"stock.view"}), policies.list_policies),
+    Action("replenishment", frozenset({"stock.view"}), replenishment.replenishment),
+    Action("show_push_settings", frozenset({"stock.view"}), push_settings.show_push_settings),
+    Action(
+        "update_push_settings",
+        frozenset({"settings.manage"}),
+        lambda a, u: push_settings.update_push_settings(a, u, enabled=True),
+    ),
+    Action("push_now", frozenset({"stock.adjust"}), push.push_now),
 )
 
 
@@ -100,6 +135,7 @@ def stocked(app: App, acme: OrgFixture) -> OrgFixture:
     catalogue.add_sku(app, admin, "CUP")
     operations.receive(app, admin, [Line("CUP", 20)])
     mapping.map_platform_sku(app, admin, "pinduoduo", "sku-1", [Part("CUP")])
+    push_settings.update_push_settings(app, admin, enabled=True)  # push_now needs it on
     return acme
 
 

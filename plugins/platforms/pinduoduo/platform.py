@@ -30,6 +30,7 @@ from core.contracts import (
     OrderStatusInfo,
     OrderWindow,
     PlatformOrder,
+    QuantityUpdate,
     RefundStatus,
     SalesPlatform,
     ShipmentConfirmation,
@@ -38,7 +39,7 @@ from core.contracts import (
 )
 from core.contracts.base import NO_SETTINGS, PluginServices
 from core.errors import Conflict, ExternalError, NotFound, ValidationError
-from plugins.platforms.pinduoduo import mapping, oauth, small_answers
+from plugins.platforms.pinduoduo import mapping, oauth, quantity, small_answers
 from plugins.platforms.pinduoduo.errors import is_order_not_found
 from plugins.platforms.pinduoduo.ratelimit import limiter_for
 from plugins.platforms.pinduoduo.settings import PinduoduoSettings
@@ -71,6 +72,7 @@ class PinduoduoPlatform(SalesPlatform):
     SUPPORTS_STATUS_CHECK: ClassVar[bool] = True
     SUPPORTS_DECRYPT: ClassVar[bool] = True
     SUPPORTS_SERVER_TIME: ClassVar[bool] = True
+    SUPPORTS_QUANTITY_PUSH: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -313,6 +315,10 @@ class PinduoduoPlatform(SalesPlatform):
                 order_number=number,
             )
             self._settle_refused_shipment(access_token, shipment, refusal)
+
+    def update_quantity(self, access_token: str, update: QuantityUpdate) -> None:
+        """`pdd.goods.quantity.update` with update_type 1 (full); see `quantity`."""
+        quantity.update_quantity(self.transport, access_token, update)
 
     def _settle_refused_shipment(
         self, access_token: str, shipment: ShipmentConfirmation, refusal: ExternalError

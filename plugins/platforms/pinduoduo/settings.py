@@ -92,6 +92,8 @@ DEFAULT_RATE_LIMITS: Mapping[str, Mapping[str, tuple[Limit, ...]]] = MappingProx
         "pdd.cloudprint.stdtemplates.get": {"total": (Limit(6000, 1),)},
         "pdd.open.decrypt.batch": {"total": (Limit(10050, 10), Limit(19500, 10))},
         "pdd.open.decrypt.mask.batch": {"total": (Limit(15000, 10), Limit(60000, 10))},
+        # Not in §8: a cautious per-shop default (quantity.py says why).
+        "pdd.goods.quantity.update": {"shop": (Limit(600, 60),)},
     }
 )
 

@@ -48,6 +48,7 @@ SUCCESS_KEYS: Mapping[str, str] = {
     "pdd.open.decrypt.mask.batch": "open_decrypt_mask_batch_response",
     "pdd.logistics.companies.get": "logistics_companies_get_response",
     "pdd.logistics.online.send": "logistics_online_send_response",
+    "pdd.goods.quantity.update": "goods_quantity_update_response",
     "pdd.waybill.search": "pdd_waybill_search_response",
     "pdd.waybill.get": "pdd_waybill_get_response",
     "pdd.waybill.cancel": "pdd_waybill_cancel_response",

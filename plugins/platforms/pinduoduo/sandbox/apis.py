@@ -3,7 +3,7 @@ whether they need a shop's access token (token and app-level APIs do not)."""
 
 from __future__ import annotations
 
-from plugins.platforms.pinduoduo.sandbox import api_basic, api_orders, api_waybill
+from plugins.platforms.pinduoduo.sandbox import api_basic, api_goods, api_orders, api_waybill
 from plugins.platforms.pinduoduo.sandbox.gateway import Api
 
 APIS: dict[str, Api] = {
@@ -43,6 +43,11 @@ APIS: dict[str, Api] = {
             needs_token=False,
         ),
         Api("pdd.logistics.online.send", "logistics_online_send_response", api_basic.online_send),
+        Api(
+            "pdd.goods.quantity.update",
+            "goods_quantity_update_response",
+            api_goods.quantity_update,
+        ),
         Api("pdd.waybill.search", "pdd_waybill_search_response", api_waybill.search),
         Api("pdd.waybill.get", "pdd_waybill_get_response", api_waybill.get),
         Api("pdd.waybill.cancel", "pdd_waybill_cancel_response", api_waybill.cancel),

@@ -29,6 +29,8 @@ PUBLISHED_LIMITS: Mapping[str, Mapping[str, Limits]] = {
     "pdd.cloudprint.stdtemplates.get": {"total": ((6000, 1),)},
     "pdd.open.decrypt.batch": {"total": ((10050, 10), (19500, 10))},
     "pdd.open.decrypt.mask.batch": {"total": ((15000, 10), (60000, 10))},
+    # Not in §8 (no published figure in our notes): the sandbox assumes this per shop.
+    "pdd.goods.quantity.update": {"shop": ((600, 60),)},
 }
 
 

@@ -76,6 +76,10 @@ class Sandbox:
         #: each ended — applied (the order's shipment changed), repeat (the same shipment
         #: again, answered as done), refused (an error answer).
         self.send_counts: dict[str, Counter[str]] = {}
+        #: `pdd.goods.quantity.update` calls applied, in order (api_goods), and the stock
+        #: they left per (shop, goods, SKU).
+        self.quantity_updates: list[dict[str, Any]] = []
+        self.goods_stock: dict[tuple[str, int, int], int] = {}
 
     def count_send(self, sn: str, outcome: str) -> None:
         """Record one `online.send` call for order `sn` that ended as `outcome`."""
