@@ -32,6 +32,9 @@ encodings), `xlsx` (workbooks), `xlsx_parts` (the zip and the parts around the s
 limits) and `xlsx_sheet` (a worksheet's cells), `cells` (times — one at a time,
 or a file's many with `TimeReader` — and counts). Import from `core.tabular` itself; the
 XLSX modules load (with openpyxl, ~0.2 s) only when a workbook is read.
+
+Writing is the other way round: `core.tabular.writing.write_table` writes exports (CSV
+UTF-8 with BOM, or XLSX by xlsxwriter), streamed, formula-like text neutralised.
 """
 
 from __future__ import annotations
