@@ -13,7 +13,9 @@ through `write_table`, so every file answers the same questions the same way:
   with `'` (OWASP's advice for CSV injection); the header too. We do it in XLSX as well
   although xlsxwriter writes it as a string: the file is often re-saved as CSV, and the
   reader (`core.tabular`) would then flag it. Numbers are written as numbers, so `-5`
-  given as an int stays a number; `-5` given as text comes back as `'-5`.
+  given as an int stays a number; `-5` given as text comes back as `'-5`. Text already
+  starting with quotes before such a character gets one more, so `restore` undoes
+  `neutralise` exactly: imports of our own exports (the catalogue) read what was exported.
 - **Times**: aware datetimes are written in Asia/Shanghai (how the merchant reads them),
   naive ones as given; seconds precision. CSV spells them `yyyy-MM-dd HH:mm:ss`, the
   format `core.tabular.parse_time` reads fastest; XLSX writes real date cells with that
@@ -41,9 +43,11 @@ from core.errors import ValidationError
 
 Cell = str | int | float | datetime | date | None
 
-__all__ = ["MAX_XLSX_DATA_ROWS", "Cell", "neutralise", "write_table"]
+__all__ = ["MAX_XLSX_DATA_ROWS", "Cell", "neutralise", "restore", "write_table"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Quotes before a formula character: a neutralised cell (or text that looks like one).
+_QUOTED = re.compile(r"'+[=+\-@\t\r]")
 #: Rows an XLSX sheet holds below its header (Excel's 1,048,576 rows minus one).
 MAX_XLSX_DATA_ROWS = 1_048_575
 #: Characters Excel keeps in one cell.
@@ -58,9 +62,18 @@ _DATE_FORMAT = "%Y-%m-%d"
 
 
 def neutralise(text: str) -> str:
-    """`text`, prefixed with `'` when a spreadsheet would run it as a formula."""
-    if text.startswith(_FORMULA_START):
+    """`text`, prefixed with `'` when a spreadsheet would run it as a formula — or when it
+    already starts with quotes before a formula character (`'=x` → `''=x`), so that
+    `restore` gives every text back exactly."""
+    if text.startswith(_FORMULA_START) or (text.startswith("'") and _QUOTED.match(text)):
         return "'" + text
+    return text
+
+
+def restore(text: str) -> str:
+    """The text `neutralise` was given (what an import of our own export should read)."""
+    if text.startswith("'") and _QUOTED.match(text):
+        return text[1:]
     return text
 
 
@@ -194,6 +207,8 @@ def _fill_sheet(
         for col, cell in enumerate(row):
             value = _plain(cell)
             if isinstance(value, str):
+                if not value:
+                    continue  # an empty cell is no cell: Excel and core.tabular read both as ""
                 if len(value) > MAX_XLSX_CELL_CHARS:
                     raise _too_long(count + 1, columns[col], len(value))
                 value = neutralise(value)
