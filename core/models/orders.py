@@ -31,6 +31,17 @@ class Order(Base):
         Index("ix_orders_org_receiver_hash", "org_id", "shop_id", "receiver_hash"),
         # The desk's tab counts read only this index (core.desk.search.count_tabs).
         Index("ix_orders_org_tab", "org_id", "hub_status", "on_hold", "in_exception"),
+        # Reports (core.reports): shipped orders per day; overdue shipments per day, read
+        # from the index alone.
+        Index("ix_orders_org_shipped", "org_id", "shipped_at"),
+        Index(
+            "ix_orders_org_promised",
+            "org_id",
+            "promised_ship_by",
+            "shipped_at",
+            "hub_status",
+            "shop_id",
+        ),
         # The desk's usual list: a status, a province, a payment window, in payment order.
         Index(
             "ix_orders_org_status_province_paid",

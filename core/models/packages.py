@@ -183,6 +183,10 @@ class Waybill(Base):
         ),
         Index("ix_waybills_org_number", "org_id", "number"),
         Index("ix_waybills_package_id", "package_id"),
+        # Carrier share (core.reports.carriers), read from the index alone.
+        Index(
+            "ix_waybills_org_allocated", "org_id", "allocated_at", "status", "carrier_account_id"
+        ),
         CheckConstraint(_in(WAYBILL_STATUSES), name="status"),
     )
 
