@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -34,6 +35,22 @@ class Order(Base):
         # Reports (core.reports): shipped orders per day; overdue shipments per day, read
         # from the index alone.
         Index("ix_orders_org_shipped", "org_id", "shipped_at"),
+        # The exception queue and the holds by payment time (the exceptions report): small
+        # partial indexes, written only for the few orders in them.
+        Index(
+            "ix_orders_org_exception_paid",
+            "org_id",
+            "paid_at",
+            sqlite_where=sql_text("in_exception = 1"),
+            postgresql_where=sql_text("in_exception"),
+        ),
+        Index(
+            "ix_orders_org_hold_paid",
+            "org_id",
+            "paid_at",
+            sqlite_where=sql_text("on_hold = 1"),
+            postgresql_where=sql_text("on_hold"),
+        ),
         Index(
             "ix_orders_org_promised",
             "org_id",

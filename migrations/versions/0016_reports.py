@@ -41,6 +41,8 @@ INDEXES = (
     ),
     ("ix_stock_moves_org_at", "stock_moves", ["org_id", "at"]),
 )
+#: The exception queue and the holds by payment time: partial, so only those orders pay.
+PARTIAL = (("ix_orders_org_exception_paid", "in_exception"), ("ix_orders_org_hold_paid", "on_hold"))
 #: The print history's index, widened to cover the print and handling reports.
 PRINT_DONE = ["org_id", "done_at", "kind", "reprint", "state", "job_id", "order_id", "package_id"]
 
@@ -87,9 +89,19 @@ def upgrade() -> None:
         op.create_index(name, table, columns)
     op.drop_index("ix_print_job_items_org_done", table_name="print_job_items")
     op.create_index("ix_print_job_items_org_done", "print_job_items", PRINT_DONE)
+    for name, flag in PARTIAL:
+        op.create_index(
+            name,
+            "orders",
+            ["org_id", "paid_at"],
+            sqlite_where=sa.text(f"{flag} = 1"),
+            postgresql_where=sa.text(flag),
+        )
 
 
 def downgrade() -> None:
+    for name, _ in PARTIAL:
+        op.drop_index(name, table_name="orders")
     op.drop_index("ix_print_job_items_org_done", table_name="print_job_items")
     op.create_index("ix_print_job_items_org_done", "print_job_items", ["org_id", "done_at"])
     for name, table, _ in reversed(INDEXES):
