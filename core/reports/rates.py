@@ -176,13 +176,12 @@ def import_rates(app: App, actor: Actor, stream: BinaryIO, filename: str) -> int
 
 def rate_rows(session: Session, org_id: int) -> list[tuple[str, CarrierRate]]:
     """Every rate of the org with its account's name (for the shipping-cost report)."""
-    return list(
-        session.execute(
-            select(CarrierAccount.name, CarrierRate)
-            .join(CarrierAccount, CarrierAccount.id == CarrierRate.carrier_account_id)
-            .where(CarrierRate.org_id == org_id)
-        ).tuples()
+    rows = session.execute(
+        select(CarrierAccount.name, CarrierRate)
+        .join(CarrierAccount, CarrierAccount.id == CarrierRate.carrier_account_id)
+        .where(CarrierRate.org_id == org_id)
     )
+    return [(name, rate) for name, rate in rows]
 
 
 def as_rate(account: str, row: CarrierRate) -> Rate:
