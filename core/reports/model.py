@@ -98,7 +98,8 @@ class Report:
         for key in shown:
             column = self.columns[keys.index(key)]
             scale = 100 if column.money else 1
-            series.append((column.title, [float(v or 0) / scale for v in self.values(key)]))
+            name = f"{column.title} (元)" if column.money else column.title
+            series.append((name, [float(v or 0) / scale for v in self.values(key)]))
         return ChartData(self.chart.kind, self.title, labels, series)
 
 
