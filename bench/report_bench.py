@@ -59,7 +59,7 @@ BASELINE = {
     "exceptions": ("orders", "paid_at"),
     "carriers": ("waybills", "allocated_at"),
     "shipping-cost": ("print_job_items", "done_at"),
-    "handling": ("print_job_items", "done_at"),
+    "handling": ("orders", "printed_at"),
     "overdue": ("orders", "promised_ship_by"),
     "prints": ("print_job_items", "done_at"),
     "stock-value": ("stock_moves", "at"),

@@ -191,6 +191,7 @@ def _orders(conn, t, org_id: int, count: int) -> None:  # type: ignore[no-untype
         "ELSE 'refunded' END)"
     )
     paid = paid_seconds(count)
+    printed = at(f"{paid} + {PRINT_DELAY}")
     exceptional = f"({hashed('n', 100, 4)} < 3 AND {status} < 15)"
     reasons = case(
         hashed("n", 4, 5),
@@ -216,6 +217,7 @@ def _orders(conn, t, org_id: int, count: int) -> None:  # type: ignore[no-untype
             "created_at_platform": at(paid),
             "promised_ship_by": at(f"{paid} + 172800"),
             "shipped_at": f"CASE WHEN {status} BETWEEN 20 AND 89 THEN {at(paid + SHIP_DELAY)} END",
+            "printed_at": f"CASE WHEN {status} BETWEEN 15 AND 89 THEN {printed} END",
             "goods_amount_fen": f"990 + {hashed('n', 20000, 7)}",
             "pay_amount_fen": f"990 + {hashed('n', 20000, 7)}",
             "receiver_province": case(hashed("n", len(PROVINCES), 8), tuple(PROVINCES)),

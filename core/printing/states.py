@@ -75,7 +75,7 @@ class _Statements:
         self.orders_printed = (
             update(ORDERS)
             .where(chosen(ORDERS.c.id), ORDERS.c.hub_status.in_(("pending", "audited")))
-            .values(hub_status="printed", version=ORDERS.c.version + 1)
+            .values(hub_status="printed", printed_at=bindparam("at"), version=ORDERS.c.version + 1)
         )
         self.voided = select(WAYBILLS.c.id, WAYBILLS.c.number, WAYBILLS.c.status).where(
             chosen(WAYBILLS.c.id), WAYBILLS.c.status.not_in(PRINTABLE_WAYBILL_STATUSES)
@@ -225,7 +225,7 @@ def _mark_printed(conn: Connection, labels: dict[int, tuple[int, int]], now) -> 
     orders = list(dict.fromkeys(conn.scalars(sql.package_orders, {"ids": package_ids})))
     if orders:
         sql, order_ids = _ids(orders)
-        conn.execute(sql.orders_printed, {"ids": order_ids})
+        conn.execute(sql.orders_printed, {"ids": order_ids, "at": now})
 
 
 def recover(conn: Executor, job_id: int) -> int:

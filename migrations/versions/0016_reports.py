@@ -1,5 +1,6 @@
 """reports: carrier_rates (the per-carrier rate cards the shipping-cost report prices
-parcels with) and the indexes the reports read by (one replaces the print history's
+parcels with), orders.printed_at (the first label's time, filled from the print history
+for orders printed before), and the indexes the reports read by (one replaces the print history's
 ix_print_job_items_org_done with a wider one on the same leading columns)
 
 Revision ID: 0016
@@ -24,6 +25,11 @@ depends_on: str | Sequence[str] | None = None
 #: most of them reading every column they need from the index itself.
 INDEXES = (
     ("ix_orders_org_shipped", "orders", ["org_id", "shipped_at"]),
+    (
+        "ix_orders_org_printed",
+        "orders",
+        ["org_id", "printed_at", "paid_at", "shipped_at", "shop_id"],
+    ),
     (
         "ix_orders_org_promised",
         "orders",
@@ -85,6 +91,17 @@ def upgrade() -> None:
         ),
     )
 
+    op.add_column(
+        "orders",
+        sa.Column("printed_at", core.models.base.UTCDateTime(timezone=True), nullable=True),
+    )
+    # Orders printed before this revision: their first label, through their packages.
+    op.execute(
+        "UPDATE orders SET printed_at = (SELECT min(i.done_at) FROM package_lines pl "
+        "JOIN print_job_items i ON i.package_id = pl.package_id "
+        "WHERE pl.order_id = orders.id AND i.kind = 'label' AND i.state = 'done' "
+        "AND i.reprint = false) WHERE hub_status IN ('printed', 'shipped', 'completed')"
+    )
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
     op.drop_index("ix_print_job_items_org_done", table_name="print_job_items")
@@ -106,4 +123,5 @@ def downgrade() -> None:
     op.create_index("ix_print_job_items_org_done", "print_job_items", ["org_id", "done_at"])
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
+    op.drop_column("orders", "printed_at")
     op.drop_table("carrier_rates")

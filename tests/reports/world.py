@@ -77,12 +77,14 @@ def build(app: App, acme: OrgFixture) -> World:
 
         o1 = order(
             org, shop_a, "O1", hub_status="shipped", paid_at=sh(1, 1, 23, 30),
-            pay_amount_fen=1000, receiver_province="广东省", shipped_at=sh(1, 2, 10),
+            pay_amount_fen=1000, receiver_province="广东省", printed_at=sh(1, 2, 9),
+            shipped_at=sh(1, 2, 10),
             promised_ship_by=sh(1, 3, 23, 30),
         )  # fmt: skip
         o2 = order(
             org, shop_a, "O2", hub_status="shipped", paid_at=sh(1, 2), pay_amount_fen=2000,
-            receiver_province="浙江省", shipped_at=sh(1, 4, 12), promised_ship_by=sh(1, 4),
+            receiver_province="浙江省", printed_at=sh(1, 3, 11), shipped_at=sh(1, 4, 12),
+            promised_ship_by=sh(1, 4),
         )  # fmt: skip
         o3 = order(
             org, shop_b, "O3", hub_status="audited", paid_at=sh(1, 2, 8), pay_amount_fen=3000,
@@ -101,7 +103,8 @@ def build(app: App, acme: OrgFixture) -> World:
         )  # fmt: skip
         r1 = order(
             other, shop_r, "R1", hub_status="shipped", paid_at=sh(1, 1, 12), pay_amount_fen=7777,
-            receiver_province="广东省", shipped_at=sh(1, 2, 12), promised_ship_by=sh(1, 3),
+            receiver_province="广东省", printed_at=sh(1, 2, 10), shipped_at=sh(1, 2, 12),
+            promised_ship_by=sh(1, 3),
             exception_reasons=["buyer_memo"], in_exception=True, on_hold=True, hold_reason="缺货",
         )  # fmt: skip
 
