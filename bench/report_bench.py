@@ -58,7 +58,7 @@ BASELINE = {
     "shipped": ("orders", "shipped_at"),
     "exceptions": ("orders", "paid_at"),
     "carriers": ("waybills", "allocated_at"),
-    "shipping-cost": ("print_job_items", "done_at"),
+    "shipping-cost": ("packages", "printed_at"),
     "handling": ("orders", "printed_at"),
     "overdue": ("orders", "promised_ship_by"),
     "prints": ("print_job_items", "done_at"),

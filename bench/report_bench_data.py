@@ -267,6 +267,8 @@ def _packages(conn, t, org_id: int, user_ids: list[int], count: int) -> None:  #
             "shop_id": f"1 + {hashed('n', len(SHOPS), 6)}",
             "carrier_account_id": carrier,
             "weight_g": f"100 + 10 * {hashed('n', 490, 12)}",
+            "printed_at": at(f"{paid} + {PRINT_DELAY}"),
+            "receiver_province": case(hashed("n", len(PROVINCES), 8), tuple(PROVINCES)),
             "status": f"CASE WHEN {STATUS} < 20 THEN 'printed' ELSE 'shipped' END",
         },
     )

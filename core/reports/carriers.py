@@ -4,22 +4,24 @@ what the parcels labelled in a period cost to ship by the accounts' rate cards.
 - Share (快递占比): waybills allocated in the period that are live or printed
   (cancelled and recycled numbers carried no parcel), per carrier account, read from
   the covering index `ix_waybills_org_allocated`.
-- Cost (运费): every parcel whose first label was printed in the period (a label item of
-  a print job, not a reprint, done), priced in SQL by its account's rate for the
-  destination province of its first order (or the account's rate for every other
-  province) and its weight. A parcel without a weight or without a rate is counted as
+- Cost (运费): every parcel whose first label was printed in the period, priced in SQL by
+  its account's rate for the province its label went to (or the account's rate for every
+  other province) and its weight. The package keeps those (`printed_at`,
+  `receiver_province`, set by core.printing.states when it is printed) beside its carrier
+  and weight in the covering `ix_packages_org_printed`, so only the rate cards are
+  looked up. A parcel without a weight or without a rate is counted as
   unpriced, never guessed. Money needs `finance.view`: without it the report keeps the
   parcel counts and weights.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, case, false, func, literal
+from sqlalchemy import and_, bindparam, case, func, literal
 from sqlalchemy.orm import aliased
 
 from core.actor import Actor
 from core.app import App
-from core.models import CarrierRate, Order, Package, PrintJobItem, Waybill
+from core.models import CarrierRate, Package, Waybill
 from core.reports import common
 from core.reports.model import Chart, Column, Report, build
 from core.reports.period import Period
@@ -91,7 +93,7 @@ def shipping_cost_report(
         steps = case((over > 0, (over + step - 1) // step), else_=0)
         priced = (Package.weight_g.is_not(None)) & (rate("first_fen").is_not(None))
         cost = case((priced, rate("first_fen") + steps * rate("step_fen")), else_=0)
-        dimension = {"carrier": Package.carrier_account_id, "province": Order.receiver_province}
+        dimension = {"carrier": Package.carrier_account_id, "province": Package.receiver_province}
         query = (
             common.grouped(
                 dimension.get(by),
@@ -102,15 +104,13 @@ def shipping_cost_report(
                     func.coalesce(func.sum(cost), 0),
                 ],
             )
-            .select_from(PrintJobItem)
-            .join(Package, Package.id == PrintJobItem.package_id)
-            .join(Order, Order.id == PrintJobItem.order_id)
+            .select_from(Package)
             .outerjoin(
                 own,
                 and_(
                     own.org_id == actor.org_id,
                     own.carrier_account_id == Package.carrier_account_id,
-                    own.province == Order.receiver_province,
+                    own.province == Package.receiver_province,
                 ),
             )
             .outerjoin(
@@ -121,7 +121,11 @@ def shipping_cost_report(
                     other.province == literal(""),
                 ),
             )
-            .where(*first_labels(actor.org_id))
+            .where(
+                Package.org_id == actor.org_id,
+                Package.printed_at >= bindparam("lo"),
+                Package.printed_at < bindparam("hi"),
+            )
         )
         shop_id = common.shop_filter(session, actor.org_id, shop)
         if shop_id is not None:
@@ -155,16 +159,4 @@ def shipping_cost_report(
         money=money,
         chart=Chart("bar", "key", ("cost",) if money else ("parcels",)),
         notes=("priced by the rate cards (orderhub rates): 首重 + 续重 per step begun",),
-    )
-
-
-def first_labels(org_id: int) -> tuple:
-    """The conditions of a parcel's first label printed in the day [lo, hi)."""
-    return (
-        PrintJobItem.org_id == org_id,
-        PrintJobItem.done_at >= bindparam("lo"),
-        PrintJobItem.done_at < bindparam("hi"),
-        PrintJobItem.kind == "label",
-        PrintJobItem.reprint == false(),
-        PrintJobItem.state == "done",
     )

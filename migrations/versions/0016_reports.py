@@ -1,6 +1,7 @@
 """reports: carrier_rates (the per-carrier rate cards the shipping-cost report prices
-parcels with), orders.printed_at (the first label's time, filled from the print history
-for orders printed before), and the indexes the reports read by (one replaces the print history's
+parcels with), the first label's time on orders and packages and the province a package's
+label went to (filled from the print history for those printed before), and the indexes
+the reports read by (one replaces the print history's
 ix_print_job_items_org_done with a wider one on the same leading columns)
 
 Revision ID: 0016
@@ -34,6 +35,11 @@ INDEXES = (
         "ix_orders_org_promised",
         "orders",
         ["org_id", "promised_ship_by", "shipped_at", "hub_status", "shop_id"],
+    ),
+    (
+        "ix_packages_org_printed",
+        "packages",
+        ["org_id", "printed_at", "carrier_account_id", "weight_g", "receiver_province", "shop_id"],
     ),
     (
         "ix_waybills_org_allocated",
@@ -102,6 +108,25 @@ def upgrade() -> None:
         "WHERE pl.order_id = orders.id AND i.kind = 'label' AND i.state = 'done' "
         "AND i.reprint = false) WHERE hub_status IN ('printed', 'shipped', 'completed')"
     )
+    op.add_column(
+        "packages",
+        sa.Column("printed_at", core.models.base.UTCDateTime(timezone=True), nullable=True),
+    )
+    op.add_column(
+        "packages",
+        sa.Column(
+            "receiver_province", sa.String(length=50), nullable=False, server_default=sa.text("''")
+        ),
+    )
+    # Packages printed before this revision: their first label, their first order's province.
+    op.execute(
+        "UPDATE packages SET printed_at = (SELECT min(i.done_at) FROM print_job_items i "
+        "WHERE i.package_id = packages.id AND i.kind = 'label' AND i.state = 'done' "
+        "AND i.reprint = false), receiver_province = coalesce((SELECT o.receiver_province "
+        "FROM package_lines pl JOIN orders o ON o.id = pl.order_id "
+        "WHERE pl.package_id = packages.id ORDER BY pl.id LIMIT 1), '') "
+        "WHERE status IN ('printed', 'verified', 'shipped', 'synced', 'on_hold')"
+    )
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
     op.drop_index("ix_print_job_items_org_done", table_name="print_job_items")
@@ -124,4 +149,6 @@ def downgrade() -> None:
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
     op.drop_column("orders", "printed_at")
+    op.drop_column("packages", "receiver_province")
+    op.drop_column("packages", "printed_at")
     op.drop_table("carrier_rates")

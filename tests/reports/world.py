@@ -117,13 +117,16 @@ def build(app: App, acme: OrgFixture) -> World:
             )
             return row
 
-        p1 = package(org, shop_a, yt, o1, weight_g=1500, status="shipped")
-        p2 = package(org, shop_a, sf, o2, weight_g=800, status="shipped")
+        p1 = package(org, shop_a, yt, o1, weight_g=1500, status="shipped",
+                     printed_at=sh(1, 2, 9), receiver_province="广东省")  # fmt: skip
+        p2 = package(org, shop_a, sf, o2, weight_g=800, status="shipped",
+                     printed_at=sh(1, 3, 11), receiver_province="浙江省")  # fmt: skip
         p3 = package(org, shop_b, yt, o3, status="waybill_allocated")
         package(org, shop_b, yt, o4, status="on_hold", hold_reason="退款中，拦截",
                 created_at=sh(1, 5, 10))  # fmt: skip
         pr = package(other, shop_r, rt, r1, weight_g=900, status="on_hold", hold_reason="x",
-                     created_at=sh(1, 2))  # fmt: skip
+                     created_at=sh(1, 2), printed_at=sh(1, 2, 10),
+                     receiver_province="广东省")  # fmt: skip
 
         def waybill(owner: int, p: Package, account: CarrierAccount, number: str, **v) -> Waybill:  # type: ignore[no-untyped-def]
             row = Waybill(
