@@ -10,6 +10,7 @@ first); the table and the exports always hold every row.
 
 from __future__ import annotations
 
+import io
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -64,8 +65,11 @@ def render_png(report: Report, out: BinaryIO, *, width_px: int = 1200, dpi: int 
 
 
 def save_png(report: Report, path: Path) -> None:
-    with path.open("wb") as out:
-        render_png(report, out)
+    """The chart into `path`, which is written only once the chart is drawn (a report
+    with nothing to chart leaves no empty file behind)."""
+    drawn = io.BytesIO()
+    render_png(report, drawn)
+    path.write_bytes(drawn.getvalue())
 
 
 def _draw(axes, data: ChartData) -> None:  # type: ignore[no-untyped-def]

@@ -89,10 +89,16 @@ def test_report_files(reports_env, capsys, tmp_path) -> None:  # type: ignore[no
         ),
     ],
 )
-def test_bad_input_is_one_clear_line(reports_env, capsys, argv, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_one_clear_line(
+    reports_env, capsys, argv, message, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
     code, _, err = run(capsys, *argv, "--org", "acme")
     assert code == 1 and message in err
     assert "Traceback" not in err
+    assert list(here.iterdir()) == []  # no file half written
 
 
 def test_rates_commands(reports_env, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
