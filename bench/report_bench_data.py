@@ -67,8 +67,13 @@ _NOW_TEXT = "2027-01-02 00:00:00.000000"
 
 
 def hashed(expr: str, modulus: int, salt: int = 0) -> str:
-    """A well spread number 0 … modulus-1 from the integer SQL expression `expr`."""
-    return f"((({expr}) * 2654435761 + {salt * 40503 + 12345}) % 4294967296 % {modulus})"
+    """A well spread number 0 … modulus-1 from the integer SQL expression `expr`: the
+    product of two linear forms modulo a prime, different for every salt, so two spreads
+    drawn with different salts are independent (one linear form shifted by a salt would
+    make them move together). Every step stays below 2^62: SQLite integers never overflow."""
+    a = f"((({expr}) * 48271 + {salt * 7919 + 1}) % 2147483647)"
+    b = f"((({expr}) * 16807 + {salt * 104729 + 3}) % 2147483647)"
+    return f"(({a} * {b}) % 2147483647 % {modulus})"
 
 
 def at(seconds: str) -> str:

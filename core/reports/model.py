@@ -138,8 +138,8 @@ def _shown(column: Column, value: Value) -> str:
         return fen_to_yuan_text(int(value))  # type: ignore[arg-type]
     if column.kind == "percent":
         return f"{float(value):.1f} %"  # type: ignore[arg-type]
-    if column.kind == "hours":
-        return f"{float(value):.1f}"  # type: ignore[arg-type]
+    if column.kind == "hours":  # the middle of a half-hour bin: 14.75
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
     return str(value)
 
 
@@ -148,6 +148,8 @@ def _exported(column: Column, value: Value) -> Value:
         return None
     if column.kind == "fen":
         return round(int(value) / 100, 2)  # type: ignore[arg-type]
-    if column.kind in ("percent", "hours"):
+    if column.kind == "percent":
         return round(float(value), 1)  # type: ignore[arg-type]
+    if column.kind == "hours":
+        return round(float(value), 2)  # type: ignore[arg-type]
     return value
