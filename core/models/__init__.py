@@ -18,6 +18,7 @@ from core.models.oauth import OAuthState
 from core.models.orders import Order, OrderLine, QuarantinedOrder
 from core.models.packages import CarrierAccount, Package, PackageLine, Waybill
 from core.models.printing import Printer, PrintJob, PrintJobItem, Template, TemplateVersion
+from core.models.rates import CarrierRate
 from core.models.shipback import ShipmentOutbox
 from core.models.shops import Shop, SyncRun
 from core.models.stock import (
@@ -40,6 +41,7 @@ __all__ = [
     "AuditRuleSet",
     "Base",
     "CarrierAccount",
+    "CarrierRate",
     "Installation",
     "OAuthState",
     "Order",

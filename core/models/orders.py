@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -31,6 +32,34 @@ class Order(Base):
         Index("ix_orders_org_receiver_hash", "org_id", "shop_id", "receiver_hash"),
         # The desk's tab counts read only this index (core.desk.search.count_tabs).
         Index("ix_orders_org_tab", "org_id", "hub_status", "on_hold", "in_exception"),
+        # Reports (core.reports): shipped orders per day; handling times of the orders
+        # first printed in a day and overdue shipments per day, read from the index alone.
+        Index("ix_orders_org_shipped", "org_id", "shipped_at"),
+        Index("ix_orders_org_printed", "org_id", "printed_at", "paid_at", "shipped_at", "shop_id"),
+        # The exception queue and the holds by payment time (the exceptions report): small
+        # partial indexes, written only for the few orders in them.
+        Index(
+            "ix_orders_org_exception_paid",
+            "org_id",
+            "paid_at",
+            sqlite_where=sql_text("in_exception = 1"),
+            postgresql_where=sql_text("in_exception"),
+        ),
+        Index(
+            "ix_orders_org_hold_paid",
+            "org_id",
+            "paid_at",
+            sqlite_where=sql_text("on_hold = 1"),
+            postgresql_where=sql_text("on_hold"),
+        ),
+        Index(
+            "ix_orders_org_promised",
+            "org_id",
+            "promised_ship_by",
+            "shipped_at",
+            "hub_status",
+            "shop_id",
+        ),
         # The desk's usual list: a status, a province, a payment window, in payment order.
         Index(
             "ix_orders_org_status_province_paid",
@@ -59,6 +88,9 @@ class Order(Base):
     created_at_platform: Mapped[datetime | None] = mapped_column(default=None)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
     confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When its first label was printed (已打印), set by core.printing.states as the order
+    # moves to `printed`; the handling-time report reads it beside paid_at and shipped_at.
+    printed_at: Mapped[datetime | None] = mapped_column(default=None)
     shipped_at: Mapped[datetime | None] = mapped_column(default=None)
     promised_ship_by: Mapped[datetime | None] = mapped_column(default=None)
     platform_updated_at: Mapped[datetime | None] = mapped_column(default=None)

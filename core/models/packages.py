@@ -58,6 +58,17 @@ class Package(Base):
     __tablename__ = "packages"
     __table_args__ = (
         Index("ix_packages_org_status", "org_id", "status"),
+        # The shipping-cost report (core.reports.carriers): parcels first printed in a day
+        # with their carrier, weight and destination, read from the index alone.
+        Index(
+            "ix_packages_org_printed",
+            "org_id",
+            "printed_at",
+            "carrier_account_id",
+            "weight_g",
+            "receiver_province",
+            "shop_id",
+        ),
         CheckConstraint(_in(PACKAGE_STATUSES), name="status"),
     )
 
@@ -73,6 +84,11 @@ class Package(Base):
     weight_g: Mapped[int | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(20), default="new")
     hold_reason: Mapped[str] = mapped_column(String(255), default="")
+    # When its first label was printed, and the province that label was addressed to (its
+    # first order's): set by core.printing.states as the package becomes `printed`, for
+    # the shipping-cost report, which prices a parcel where it was sent.
+    printed_at: Mapped[datetime | None] = mapped_column(default=None)
+    receiver_province: Mapped[str] = mapped_column(String(50), default="")
     allocation_claim: Mapped[str | None] = mapped_column(String(64), default=None)
     allocation_claim_until: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
@@ -183,6 +199,10 @@ class Waybill(Base):
         ),
         Index("ix_waybills_org_number", "org_id", "number"),
         Index("ix_waybills_package_id", "package_id"),
+        # Carrier share (core.reports.carriers), read from the index alone.
+        Index(
+            "ix_waybills_org_allocated", "org_id", "allocated_at", "status", "carrier_account_id"
+        ),
         CheckConstraint(_in(WAYBILL_STATUSES), name="status"),
     )
 

@@ -162,7 +162,19 @@ class PrintJobItem(Base):
         Index("ix_print_job_items_waybill_id", "waybill_id"),
         Index("ix_print_job_items_package_id", "package_id"),
         Index("ix_print_job_items_order_id", "order_id"),
-        Index("ix_print_job_items_org_done", "org_id", "done_at"),
+        # Print history by time; the reports (prints per user, first labels for handling
+        # times and shipping cost) read the columns after done_at from the index alone.
+        Index(
+            "ix_print_job_items_org_done",
+            "org_id",
+            "done_at",
+            "kind",
+            "reprint",
+            "state",
+            "job_id",
+            "order_id",
+            "package_id",
+        ),
         Index(
             "uq_print_job_items_first_print",
             "waybill_id",

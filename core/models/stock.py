@@ -110,6 +110,10 @@ class StockMove(Base):
         Index("ix_stock_moves_level", "warehouse_id", "sku_id", "id"),
         Index("ix_stock_moves_org_reference", "org_id", "reference"),
         Index("ix_stock_moves_org_reason_at", "org_id", "reason", "at"),  # sales velocity
+        # Reports: sales per SKU in a period (slow movers) from the index alone, in SKU
+        # order; the moves after a day (stock as of that day).
+        Index("ix_stock_moves_org_reason_sku", "org_id", "reason", "sku_id", "at", "on_hand_delta"),
+        Index("ix_stock_moves_org_at", "org_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -64,10 +64,23 @@ class _Statements:
             .where(chosen(WAYBILLS.c.id), WAYBILLS.c.status == "allocated")
             .values(status="printed", printed_at=bindparam("at"))
         )
+        # With its first print time and the province its label went to (the reports').
+        first_province = (
+            select(ORDERS.c.receiver_province)
+            .join(LINES, LINES.c.order_id == ORDERS.c.id)
+            .where(LINES.c.package_id == PACKAGES.c.id)
+            .order_by(LINES.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
         self.packages_printed = (
             update(PACKAGES)
             .where(chosen(PACKAGES.c.id), PACKAGES.c.status.in_(("new", "waybill_allocated")))
-            .values(status="printed")
+            .values(
+                status="printed",
+                printed_at=bindparam("at"),
+                receiver_province=func.coalesce(first_province, ""),
+            )
         )
         # Orders in two steps, each by index: "id IN (subquery)" lets PostgreSQL scan
         # every pending order when its statistics are fresh from a big import.
@@ -75,7 +88,7 @@ class _Statements:
         self.orders_printed = (
             update(ORDERS)
             .where(chosen(ORDERS.c.id), ORDERS.c.hub_status.in_(("pending", "audited")))
-            .values(hub_status="printed", version=ORDERS.c.version + 1)
+            .values(hub_status="printed", printed_at=bindparam("at"), version=ORDERS.c.version + 1)
         )
         self.voided = select(WAYBILLS.c.id, WAYBILLS.c.number, WAYBILLS.c.status).where(
             chosen(WAYBILLS.c.id), WAYBILLS.c.status.not_in(PRINTABLE_WAYBILL_STATUSES)
@@ -221,11 +234,11 @@ def _mark_printed(conn: Connection, labels: dict[int, tuple[int, int]], now) -> 
             error = f"printed, but waybill {number} is {status}: do not ship this label"
             conn.execute(_NOTE, {"item": labels[waybill_id][0], "error": error})
     sql, package_ids = _ids([p for _, p in labels.values()])
-    conn.execute(sql.packages_printed, {"ids": package_ids})
+    conn.execute(sql.packages_printed, {"ids": package_ids, "at": now})
     orders = list(dict.fromkeys(conn.scalars(sql.package_orders, {"ids": package_ids})))
     if orders:
         sql, order_ids = _ids(orders)
-        conn.execute(sql.orders_printed, {"ids": order_ids})
+        conn.execute(sql.orders_printed, {"ids": order_ids, "at": now})
 
 
 def recover(conn: Executor, job_id: int) -> int:

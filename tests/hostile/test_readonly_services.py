@@ -55,6 +55,15 @@ from core.printing import (
     template_store,
 )
 from core.printing.jobs import create_job
+from core.reports import carriers as report_carriers
+from core.reports import catalog as report_catalog
+from core.reports import exceptions as report_exceptions
+from core.reports import handling as report_handling
+from core.reports import orders as report_orders
+from core.reports import prints as report_prints
+from core.reports import rates as report_rates
+from core.reports import stock as report_stock
+from core.reports.period import period as report_period
 from core.shipback import confirm as ship_confirm
 from core.shipback import drain as ship_drain
 from core.shipback import overview as ship_overview
@@ -258,6 +267,52 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "stockpush.passes.push_now": lambda w: stock_push.push_now(
             w.app, w.viewer, everything=True
+        ),
+        "reports.catalog.run_report": lambda w: report_catalog.run_report(
+            w.app, w.viewer, "orders", "2026-11-01", "2026-11-30", by="shop"
+        ),
+        "reports.orders.orders_report": lambda w: report_orders.orders_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.orders.shipped_report": lambda w: report_orders.shipped_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.orders.overdue_report": lambda w: report_orders.overdue_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.exceptions.exceptions_report": lambda w: report_exceptions.exceptions_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.carriers.carrier_share_report": lambda w: report_carriers.carrier_share_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.carriers.shipping_cost_report": lambda w: report_carriers.shipping_cost_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.handling.handling_report": lambda w: report_handling.handling_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.prints.prints_report": lambda w: report_prints.prints_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.stock.stock_value_report": lambda w: report_stock.stock_value_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.stock.slow_movers_report": lambda w: report_stock.slow_movers_report(
+            w.app, w.viewer, _period()
+        ),
+        "reports.rates.list_rates": lambda w: report_rates.list_rates(w.app, w.viewer),
+        "reports.rates.set_rate": lambda w: report_rates.set_rate(
+            w.app, w.viewer, w.account, first_fen=1, step_fen=1
+        ),
+        "reports.rates.delete_rate": lambda w: report_rates.delete_rate(w.app, w.viewer, w.account),
+        "reports.rates.import_rates": lambda w: report_rates.import_rates(
+            w.app,
+            w.viewer,
+            io.BytesIO(
+                f"快递账号,首重(克),首重价格(元),续重(克),续重价格(元)\n{w.account},1000,3,1000,1\n".encode()
+            ),
+            "rates.csv",
         ),
         "accounts.users.set_user_enabled": lambda w: users.set_user_enabled(
             w.app, w.viewer, "boss", False
@@ -529,6 +584,10 @@ def _calls() -> dict[str, Callable[[World], Any]]:
     }
 
 
+def _period():  # type: ignore[no-untyped-def]
+    return report_period("2026-11-01", "2026-11-30")
+
+
 def _numbers(w: World) -> list[str]:
     with w.app.tx() as session:
         found = dict(session.execute(select(Order.id, Order.platform_order_no)).all())
@@ -554,6 +613,18 @@ READS = {
     "stock.policies.list_policies",
     "stock.replenishment.replenishment",
     "stockpush.settings.show_push_settings",
+    "reports.catalog.run_report",
+    "reports.orders.orders_report",
+    "reports.orders.shipped_report",
+    "reports.orders.overdue_report",
+    "reports.exceptions.exceptions_report",
+    "reports.carriers.carrier_share_report",
+    "reports.carriers.shipping_cost_report",
+    "reports.handling.handling_report",
+    "reports.prints.prints_report",
+    "reports.stock.stock_value_report",
+    "reports.stock.slow_movers_report",
+    "reports.rates.list_rates",  # a read; refused anyway (rates are money: finance.view)
     "accounts.preferences.language_of",
     "alertdesk.listing.list_alerts",
     "assignment.service.list_rules",
@@ -670,6 +741,7 @@ def world(
         routing_rules.add_rule(app, admin, "北方", ["北仓"], provinces=["北京"])
         stock_policies.set_threshold(app, admin, "LID", 3)
         stock_push_settings.update_push_settings(app, admin, enabled=True)
+        report_rates.set_rate(app, admin, account, first_fen=300, step_fen=100)
         waybills = query.list_waybills(app, admin)
         yield World(
             app=app,

@@ -48,6 +48,22 @@ def test_a_batch_prints_every_label_once_in_order(rig, listener) -> None:
         assert {o.hub_status for o in session.scalars(select(Order))} == {"printed"}
         job_row = session.get(PrintJob, job.job_id)
         assert (job_row.status, job_row.done_items, job_row.lease_owner) == ("done", 12, None)
+        # Each order's first print time (the handling report's) is its label's.
+        done = dict(session.execute(select(PrintJobItem.order_id, PrintJobItem.done_at)).all())
+        assert {o.id: o.printed_at for o in session.scalars(select(Order))} == done
+        # And each package's, with the province its label went to (the cost report's).
+        labelled = {
+            package_id: (at, province)
+            for package_id, at, province in session.execute(
+                select(PrintJobItem.package_id, PrintJobItem.done_at, Order.receiver_province).join(
+                    Order, Order.id == PrintJobItem.order_id
+                )
+            )
+        }
+        assert {
+            p.id: (p.printed_at, p.receiver_province) for p in session.scalars(select(Package))
+        } == labelled
+        assert all(province for _, province in labelled.values())
     assert received == {n: 1 for n in numbers.values()}
     in_order = [streams.waybill_of(d) for c in listener.connections for d in streams.documents(c)]
     assert in_order == [numbers[p] for p in sorted(numbers)]

@@ -1,4 +1,5 @@
-"""The one CJK font every renderer draws with, shipped in this folder.
+"""The one CJK font every renderer draws with, shipped in `core/templates/fonts` (the
+plugin API: report charts in core draw with the same file).
 
 Shipping the font (rather than asking the system) is what makes a label the same bytes on
 every machine: a bare Debian has no CJK font, and reportlab's built-in `STSong-Light` is
@@ -10,12 +11,12 @@ these numbers, so a line breaks in the same place in every output language.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from PIL import ImageFont
 
-FONT_PATH = Path(__file__).with_name("wqy-microhei-subset.ttf")
-LICENSE_PATH = Path(__file__).with_name("LICENSE-wqy-microhei.txt")
+from core.templates.fonts import FONT_PATH, LICENSE_PATH
+
+__all__ = ["FONT_PATH", "LICENSE_PATH"]
 #: Name the font is registered under in PDF documents.
 PDF_FONT_NAME = "WenQuanYiMicroHei"
 

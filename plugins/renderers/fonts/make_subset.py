@@ -1,4 +1,4 @@
-"""Rebuild `wqy-microhei-subset.ttf`, the CJK font every renderer draws with.
+"""Rebuild `core/templates/fonts/wqy-microhei-subset.ttf`, the CJK font labels and charts use.
 
 Run by hand (needs fontTools, a dev dependency, and Debian's `fonts-wqy-microhei`):
 
@@ -9,13 +9,15 @@ Latin-1, the 7,540 characters of GB2312 (6,763 hanzi + symbols, what Chinese add
 titles use), full-width forms, and a short list of name and place characters outside GB2312.
 Hinting and OpenType layout are dropped: rasters are drawn at whole dots without hinting and
 PDFs embed their own subset. The result is about 1.3 MB, deterministic for a given input.
-Licence: Apache-2.0 (see LICENSE-wqy-microhei.txt next to the font).
+Licence: Apache-2.0 (see LICENSE-wqy-microhei.txt next to the font, in core/templates/fonts).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+from core.templates.fonts import FONT_PATH
 
 #: Name and place characters seen on Chinese waybills that GB2312 lacks.
 EXTRA = (
@@ -24,7 +26,7 @@ EXTRA = (
     "·•—–‘’“”…‰℃№™©®°×÷±￥€"
 )
 SOURCE = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-TARGET = Path(__file__).with_name("wqy-microhei-subset.ttf")
+TARGET = FONT_PATH  # core/templates/fonts: core and the plugins share it
 
 
 def characters() -> set[int]:
