@@ -21,4 +21,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "确认发货、回传队列、失败重试、告警",
         "Confirm shipment, the ship-back queue, retries, alerts",
     ),
+    "nav.reports": ("报表", "Reports"),
+    "nav.reports.help": (
+        "报表：订单、发货、异常、快递、运费、时效、打印、库存，表格和图表，可导出",
+        "Reports: orders, shipments, exceptions, carriers, costs, times, prints, stock; "
+        "tables, charts, exports",
+    ),
 }
