@@ -41,6 +41,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "没有“查看金额”（finance.view）权限，已隐藏：{columns}",
         "Hidden without finance.view (see amounts): {columns}",
     ),
+    "reports.separator": ("、", ", "),
     "reports.empty": ("这段时间没有数据", "Nothing in this period"),
     "reports.chart.none": ("这份报表没有图表", "This report has no chart"),
     "reports.chart.none_hidden": (

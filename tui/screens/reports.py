@@ -206,7 +206,7 @@ class ReportsScreen(OrderhubScreen[None]):
         )
         notes = list(report.notes)
         if report.hidden:
-            notes.insert(0, t("reports.hidden", columns="、".join(report.hidden)))
+            notes.insert(0, t("reports.hidden", columns=t("reports.separator").join(report.hidden)))
         note = self.query_one("#reports-note", Static)
         note.update("\n".join(notes))
         note.display = bool(notes)

@@ -70,6 +70,18 @@ def tick_step(count: int, label_cells: int, width: int) -> int:
     return max(math.ceil(count / fits), 1)
 
 
+def whole_ticks(values: list[float], slots: int) -> list[int] | None:
+    """Whole-number ticks 0 … top for a value axis of counts (plotext would label 0.50
+    orders), at most `slots` of them; None when a value is not whole (money, hours)."""
+    if not values or any(v != int(v) or v < 0 for v in values):
+        return None
+    top = int(max(values))
+    if top == 0:
+        return None
+    step = max(math.ceil(top / max(slots - 1, 1)), 1)
+    return list(range(0, top + step, step))
+
+
 class _Plot(Plot):
     def build(self) -> str:  # type: ignore[override]
         return str(super().build()).replace(MARK, "")
@@ -132,6 +144,10 @@ class ReportChart(PlotextPlot):
             plt.multiple_bar(positions, values, labels=names)
         else:
             plt.bar(positions, values[0])
+        tops = [sum(v) for v in zip(*values, strict=True)] if data.kind == "stacked" else []
+        ticks = whole_ticks(tops or [v for series in values for v in series], 6)
+        if ticks is not None:
+            plt.yticks(ticks)
         step = tick_step(len(labels), max(cell_len(label) for label in labels), width)
         shown = list(range(0, len(labels), step))
         self.ticks = [labels[i] for i in shown]
@@ -153,6 +169,9 @@ class ReportChart(PlotextPlot):
         else:
             labels = [cut(label, cells) for label in labels]
         self.ticks = labels
+        ticks = whole_ticks(values, max(width // 12, 2))
+        if ticks is not None and data.kind != "pie":
+            plt.xticks(ticks)
         # plotext puts the first bar at the bottom; the reports sort the biggest first
         plt.bar(
             [plotext_text(label) for label in reversed(labels)],
