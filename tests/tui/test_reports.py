@@ -18,7 +18,7 @@ from core.reports import catalog
 from tests.conftest import OrgFixture
 from tests.reports.world import World, build, sh
 from tests.tui.conftest import SIZES, drive, settle
-from tui.screens.dialogs import TextDialog
+from tui.screens.dialogs import ConfirmDialog, TextDialog
 from tui.screens.reports import ReportsScreen
 from tui.widgets.common.inputs import FieldInput
 from tui.widgets.reports.chart import (
@@ -177,6 +177,32 @@ def test_export_writes_the_report_shown(make_tui, world: World, tmp_path: Path, 
         lines = data.decode("utf-8-sig").splitlines()
         assert lines[0] == "日期 day,订单 orders,实付 paid (元),客单价 per order (元)"
         assert len(lines) == 31 and "2026-01-01,1,10,10" in lines
+
+
+def test_an_export_over_a_file_asks_first(make_tui, world: World, tmp_path: Path) -> None:
+    tui = make_tui(world.admin, start="reports", lang="en")
+    target = tmp_path / "orders.csv"
+    target.write_text("keep me")
+
+    async def export(pilot: Pilot[None], confirm: bool) -> None:
+        await pilot.press("e")
+        await settle(pilot)
+        pilot.app.screen.query_one(FieldInput).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        asked = pilot.app.screen
+        assert isinstance(asked, ConfirmDialog) and str(target) in asked.message
+        await pilot.click("#ok" if confirm else "#cancel")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReportsScreen)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await export(pilot, confirm=False)
+        assert target.read_text() == "keep me"
+        await export(pilot, confirm=True)
+        assert target.read_text(encoding="utf-8-sig").startswith("日期 day,")
+
+    drive(tui, scenario)
 
 
 def test_an_export_to_an_unknown_format_or_a_missing_folder_is_refused(

@@ -80,6 +80,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件路径（扩展名决定格式：.xlsx .csv .png）",
         "File path (its extension picks the format: .xlsx .csv .png)",
     ),
+    "reports.export.overwrite": ("{path} 已存在，覆盖它吗？", "{path} exists: write over it?"),
     "reports.export.nothing": ("还没有可导出的报表", "No report to export yet"),
     "reports.export.bad_suffix": (
         "{path}：只能导出 .xlsx、.csv 或 .png",

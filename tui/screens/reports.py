@@ -6,7 +6,8 @@ Everything comes from `core.reports.catalog`: the list is `REPORTS`, a report is
 date is a notice), and the table and chart draw the `Report` it returns
 (`display_rows`, `chart_data`). A report reads up to a million orders, so it runs in a
 worker (`OrderhubApp.in_background`, newest run wins) and the screen stays live.
-Exports go through `core.reports.output`, as `orderhub report --xlsx/--csv/--png` does.
+Exports go through `core.reports.output`, as `orderhub report --xlsx/--csv/--png` does;
+writing over a file that exists is asked first.
 
 The period is two dates (Asia/Shanghai days, both included), by default the last 30
 days; `7`, `3` and `9` set the last 7, 30 or 90 days; `b` takes the report's next
@@ -36,7 +37,7 @@ from tui.actions import ScreenAction
 from tui.errors import Notice
 from tui.i18n import t
 from tui.screens.base import OrderhubScreen
-from tui.screens.dialogs import TextDialog
+from tui.screens.dialogs import ConfirmDialog, TextDialog
 from tui.widgets.common.header import TopBar
 from tui.widgets.common.inputs import FieldInput
 from tui.widgets.common.key_bar import KeyBar
@@ -240,9 +241,15 @@ class ReportsScreen(OrderhubScreen[None]):
             return
         suggested = f"{report.name}-{report.period.first}-{report.period.last}.xlsx"
 
-        def chosen(path: str | None) -> None:
-            if path:
-                self.export(report, Path(path).expanduser())
+        def chosen(typed: str | None) -> None:
+            if not typed:
+                return
+            path = Path(typed).expanduser().resolve()
+            if not path.exists():
+                self.export(report, path)
+                return
+            ask = ConfirmDialog(t("reports.export"), t("reports.export.overwrite", path=path))
+            self.app.push_screen(ask, lambda yes: self.export(report, path) if yes else None)
 
         dialog = TextDialog(t("reports.export"), t("reports.export.prompt"), value=suggested)
         self.app.push_screen(dialog, chosen)
