@@ -1,6 +1,6 @@
-"""Going to the print, pack, shipping, stock and settings screens, and back to the desk, from
-anywhere: by their keys (shown in the footer) and the command palette; each screen kept
-while the operator works elsewhere, forgotten when the session ends."""
+"""Going to the reports, print, pack, shipping, stock and settings screens, and back to
+the desk, from anywhere: by their keys (shown in the footer) and the command palette;
+each screen kept while the operator works elsewhere, forgotten when the session ends."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tui.screens import DESTINATIONS
 from tui.screens.login import LoginScreen
 from tui.screens.packing import PackScreen
 from tui.screens.printing import PrintScreen, open_print
+from tui.screens.reports import ReportsScreen
 from tui.screens.settings import SettingsScreen
 from tui.screens.shipping import ShippingScreen
 from tui.screens.stock import StockScreen
@@ -34,7 +35,14 @@ def test_destinations_have_their_own_names_and_keys() -> None:
     names, keys = [d.name for d in DESTINATIONS], [d.key for d in DESTINATIONS]
     assert len(set(names)) == len(names) and len(set(keys)) == len(keys)
     made = [d.make().__class__ for d in DESTINATIONS]
-    assert made == [PrintScreen, PackScreen, ShippingScreen, StockScreen, SettingsScreen]
+    assert made == [
+        ReportsScreen,
+        PrintScreen,
+        PackScreen,
+        ShippingScreen,
+        StockScreen,
+        SettingsScreen,
+    ]
 
 
 def test_keys_go_to_each_screen_and_keep_it(make_tui, world: OpsWorld) -> None:
@@ -46,7 +54,14 @@ def test_keys_go_to_each_screen_and_keep_it(make_tui, world: OpsWorld) -> None:
         pack = pilot.app.screen
         await pilot.press(*world.waybills[orders[0]], "enter")  # the input has the focus
         footer = {k: a.binding.description for k, a in pack.active_bindings.items()}
-        assert [footer[d.key] for d in DESTINATIONS] == ["打印", "验货", "发货", "库存", "设置"]
+        assert [footer[d.key] for d in DESTINATIONS] == [
+            "报表",
+            "打印",
+            "验货",
+            "发货",
+            "库存",
+            "设置",
+        ]
         assert footer["f2"] == "订单"
         for key in ("f7", "f5", "f6"):
             await pilot.press(key)
@@ -68,7 +83,7 @@ def test_the_palette_offers_every_destination_and_the_desk_hands_over_a_batch(
 
     async def scenario(pilot: Pilot[None]) -> None:
         labels = [t(a.label) for a in offered(pilot.app)]
-        assert {"Print", "Pack", "Ship", "Stock"} <= set(labels)
+        assert {"Reports", "Print", "Pack", "Ship", "Stock"} <= set(labels)
         shown = open_print(pilot.app, orders)
         await settle(pilot)
         assert pilot.app.screen is shown and isinstance(shown, PrintScreen)

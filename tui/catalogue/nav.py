@@ -21,6 +21,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "确认发货、回传队列、失败重试、告警",
         "Confirm shipment, the ship-back queue, retries, alerts",
     ),
+    "nav.reports": ("报表", "Reports"),
+    "nav.reports.help": (
+        "报表：订单、发货、异常、快递、运费、时效、打印、库存，表格和图表，可导出",
+        "Reports: orders, shipments, exceptions, carriers, costs, times, prints, stock; "
+        "tables, charts, exports",
+    ),
     "nav.stock": ("库存", "Stock"),
     "nav.stock.help": (
         "库存、商品档案、未对应的平台 SKU；入库、盘点、调拨、校验",

@@ -31,6 +31,9 @@ class Destination:
 
 
 DESTINATIONS: tuple[Destination, ...] = (
+    Destination(
+        "reports", "f4", "nav.reports", "nav.reports.help", "tui.screens.reports:ReportsScreen"
+    ),
     Destination("print", "f5", "nav.print", "nav.print.help", "tui.screens.printing:PrintScreen"),
     Destination("pack", "f6", "nav.pack", "nav.pack.help", "tui.screens.packing:PackScreen"),
     Destination(

@@ -1,0 +1,1 @@
+"""Widgets of the reports screen: the report's table and its terminal chart."""
