@@ -461,16 +461,23 @@ def test_f8_and_the_palette_reach_the_stock_screen(make_tui, world) -> None:
 
 
 def test_reading_keeps_a_page_of_what_matches(app, world) -> None:
-    """The readers without the screen: a page, the count, the short rows, an offset past
-    the end answered with the last page."""
+    """The readers without the screen: a page, the count, the short rows, the page after
+    a row's key, counts read once and passed on; the unmapped list cut here, an offset
+    past its end answered with the last page."""
     admin = world.acme.admin
-    shown = listing.read_levels(app, admin, listing.Query("lid", limit=1, offset=1))
+    first = listing.read_levels(app, admin, listing.Query("lid", limit=1))
+    assert [(r.warehouse, r.code) for r in first.rows] == [("主仓", "LID")]
+    assert (first.offset, first.total, first.short, first.more) == (0, 2, 1, True)
+    query = listing.Query("lid", offset=1, limit=1, after=first.next_after, counted=first.counted)
+    shown = listing.read_levels(app, admin, query)
     assert [(r.warehouse, r.code) for r in shown.rows] == [("北仓", "LID")]
     assert (shown.offset, shown.total, shown.short, shown.more) == (1, 2, 1, False)
-    past = listing.read_levels(app, admin, listing.Query(offset=400))
-    assert (past.offset, len(past.rows)) == (0, 5)
+    skus = listing.read_skus(app, admin, listing.Query("杯", limit=2))
+    assert [s.code for s in skus.rows] == ["CUP-R", "LID"] and skus.more and skus.costs
     found = listing.read_unmapped(app, admin, listing.Query("TEA"))
     assert [u.platform_sku_id for u in found.rows] == ["sku-3"]
+    past = listing.read_unmapped(app, admin, listing.Query(offset=400))
+    assert (past.offset, len(past.rows)) == (0, 2)
     assert search.count_tabs(app, admin, "").total == 6  # the world's orders, for the record
 
 
