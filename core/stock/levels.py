@@ -4,16 +4,16 @@ proof that they equal the ledger (`verify`, what `orderhub stock verify` runs).
 Both need `stock.view`. `list_levels` reads every level, or a page of them for a screen
 (a text filter, one warehouse, by warehouse and code or lowest available first, keyset
 `after` a row's key; `core.stock.paging`), and `count_levels` counts what it would
-answer. `verify` sums every level's moves in one grouped query and
-compares: a level without moves, moves without a level, or any difference is reported
-with the warehouse, the SKU and both numbers.
+answer. `verify` sums every level's moves in one grouped query and compares: a level
+without moves, moves without a level, or any difference is reported with the
+warehouse, the SKU and both numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from core.accounts import authz
@@ -93,27 +93,39 @@ def count_levels(
     app: App, actor: Actor, *, warehouse: str | None = None, text: str = ""
 ) -> LevelCount:
     """How many levels `list_levels` answers for the same filter, and how many of them
-    have nothing available: two counting queries, each an index range without a filter."""
+    have nothing available. The warehouses are the org's (`_warehouses`), so counting by
+    warehouse stays in the org."""
     wanted = words(text)
     with app.tx() as session:
         authz.require(session, actor, "stock.view")
         houses = _warehouses(session, actor.org_id, warehouse)
         if not houses:
             return LevelCount(0, 0)
-        query = (
-            select(func.count()).select_from(StockLevel).where(StockLevel.org_id == actor.org_id)
-        )
-        if warehouse is not None:
-            query = query.where(StockLevel.warehouse_id == houses[0][0])
-        if wanted:
+        ids = [house_id for house_id, _ in houses]
+        if wanted:  # one pass over the matching rows, counting both
+            short_one = case((_available() <= 0, 1), else_=0)
             query = (
-                query.join(Sku, Sku.id == StockLevel.sku_id)
+                select(func.count(), func.coalesce(func.sum(short_one), 0))
+                .select_from(StockLevel)
+                .join(Sku, Sku.id == StockLevel.sku_id)
                 .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+                .where(StockLevel.org_id == actor.org_id, StockLevel.warehouse_id.in_(ids))
                 .where(matches(wanted, Sku.code, Sku.name, Warehouse.name))
             )
+            total, short = session.execute(query).one()
+            return LevelCount(total, short)
+        # no filter: two index-only counts, by org (or warehouse) and by available
+        query = select(func.count()).select_from(StockLevel)
+        if warehouse is None:
+            query = query.where(StockLevel.org_id == actor.org_id)
+        else:
+            query = query.where(StockLevel.warehouse_id == ids[0])
         total = session.scalar(query) or 0
-        ids = [house_id for house_id, _ in houses]
-        short = session.scalar(query.where(StockLevel.warehouse_id.in_(ids), _available() <= 0))
+        short = session.scalar(
+            select(func.count())
+            .select_from(StockLevel)
+            .where(StockLevel.warehouse_id.in_(ids), _available() <= 0)
+        )
         return LevelCount(total, short or 0)
 
 
