@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
@@ -88,7 +88,16 @@ class SkuMapping(Base):
 
 class StockLevel(Base):
     __tablename__ = "stock_levels"
-    __table_args__ = (UniqueConstraint("warehouse_id", "sku_id"),)
+    __table_args__ = (
+        UniqueConstraint("warehouse_id", "sku_id"),
+        # lowest available first, a page at a time (core.stock.levels.list_levels)
+        Index(
+            "ix_stock_levels_available",
+            "warehouse_id",
+            text("(on_hand - reserved)"),
+            "sku_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)

@@ -1,16 +1,18 @@
 """The merchant's SKUs (商品档案): code (商家编码, what order lines carry as outer_id),
 name, barcode, weight, cost.
 
-Reading needs `stock.view`; adding and changing need `stock.adjust`. The cost price is
-money the warehouse need not see: it is in `SkuInfo.cost_fen` only for actors with
-`finance.view` (None otherwise), and only they may set it.
+Reading needs `stock.view` (`list_skus`: all, or a page for a screen with a text filter
+over code, name and barcode, keyset `after` a code; `count_skus`); adding and changing
+need `stock.adjust`. The cost price is money the warehouse need not see: it is in
+`SkuInfo.cost_fen` only for actors with `finance.view` (None otherwise), and only they
+may set it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.accounts import audit, authz
@@ -18,6 +20,7 @@ from core.actor import Actor
 from core.app import App
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Sku
+from core.stock.paging import bad_key, check_limit, matches, words
 
 MAX_CODE = 64
 
@@ -132,12 +135,43 @@ def update_sku(
         return info(sku, authz.has(session, actor, "finance.view"))
 
 
-def list_skus(app: App, actor: Actor) -> list[SkuInfo]:
+def list_skus(
+    app: App,
+    actor: Actor,
+    *,
+    text: str = "",
+    after: str | None = None,
+    limit: int | None = None,
+) -> list[SkuInfo]:
+    """The org's SKUs whose code, name or barcode holds every word of `text`, by code: at
+    most `limit` (all when None), from the code after `after` (the last row's `code`,
+    its sort key). A page is one walk of the (org, code) unique index."""
+    check_limit(limit)
+    wanted = words(text)
+    if after is not None and not isinstance(after, str):
+        raise bad_key(after)
     with app.tx() as session:
         authz.require(session, actor, "stock.view")
         with_cost = authz.has(session, actor, "finance.view")
-        rows = session.scalars(select(Sku).where(Sku.org_id == actor.org_id).order_by(Sku.code))
-        return [info(sku, with_cost) for sku in rows]
+        query = _matching(actor.org_id, wanted).order_by(Sku.code)
+        if after is not None:
+            query = query.where(Sku.code > after)
+        if limit is not None:
+            query = query.limit(limit)
+        return [info(sku, with_cost) for sku in session.scalars(query)]
+
+
+def count_skus(app: App, actor: Actor, *, text: str = "") -> int:
+    """How many SKUs `list_skus` answers for the same filter."""
+    wanted = words(text)
+    with app.tx() as session:
+        authz.require(session, actor, "stock.view")
+        query = _matching(actor.org_id, wanted).with_only_columns(func.count())
+        return session.scalar(query) or 0
+
+
+def _matching(org_id: int, wanted: list[str]) -> Select[tuple[Sku]]:
+    return select(Sku).where(Sku.org_id == org_id, matches(wanted, Sku.code, Sku.name, Sku.barcode))
 
 
 def _check_numbers(weight_g: int, cost_fen: int | None) -> None:

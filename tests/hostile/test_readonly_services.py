@@ -178,6 +178,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, "LID", name="x"
         ),
         "stock.catalogue.list_skus": lambda w: stock_catalogue.list_skus(w.app, w.viewer),
+        "stock.catalogue.count_skus": lambda w: stock_catalogue.count_skus(w.app, w.viewer),
         "stock.catalogue_file.import_catalogue": lambda w: import_catalogue(
             w.app, w.viewer, io.BytesIO("编码,名称\nNEW,新\n".encode()), "x.csv"
         ),
@@ -206,6 +207,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, [StockLine("LID", 1)], source="主仓", destination="北仓"
         ),
         "stock.levels.list_levels": lambda w: stock_levels.list_levels(w.app, w.viewer),
+        "stock.levels.count_levels": lambda w: stock_levels.count_levels(w.app, w.viewer),
         "stock.mapping.map_platform_sku": lambda w: stock_mapping.map_platform_sku(
             w.app, w.viewer, "pinduoduo", "sku-x", [stock_mapping.Part("LID")]
         ),
@@ -603,6 +605,8 @@ READS = {
     "exports.shipments.export_waybills",
     "exports.prints.export_prints",
     "stock.catalogue.list_skus",
+    "stock.catalogue.count_skus",
+    "stock.levels.count_levels",
     "stock.warehouses.list_warehouses",
     "stock.levels.list_levels",
     "stock.mapping.list_mappings",

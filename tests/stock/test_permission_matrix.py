@@ -61,6 +61,12 @@ ACTIONS = (
     ),
     Action("list_skus", frozenset({"stock.view"}), catalogue.list_skus),
     Action(
+        "list_skus, a page",
+        frozenset({"stock.view"}),
+        lambda a, u: catalogue.list_skus(a, u, text="cu", after="A", limit=10),
+    ),
+    Action("count_skus", frozenset({"stock.view"}), lambda a, u: catalogue.count_skus(a, u)),
+    Action(
         "import_catalogue",
         frozenset({"stock.adjust"}),
         lambda a, u: catalogue_file.import_catalogue(
@@ -99,6 +105,12 @@ ACTIONS = (
         lambda a, u: operations.transfer(a, u, [Line("CUP", 1)], source="主仓", destination="北仓"),
     ),
     Action("list_levels", frozenset({"stock.view"}), levels.list_levels),
+    Action(
+        "list_levels, a page lowest first",
+        frozenset({"stock.view"}),
+        lambda a, u: levels.list_levels(a, u, text="cu", order="available", limit=10),
+    ),
+    Action("count_levels", frozenset({"stock.view"}), lambda a, u: levels.count_levels(a, u)),
     Action("verify", frozenset({"stock.view"}), levels.verify),
     Action(
         "set_threshold",
@@ -172,3 +184,19 @@ def test_costs_are_shown_only_with_finance_view(app: App, stocked: OrgFixture) -
         if "stock.view" in role.permissions
     }
     assert shown == {"admin": 1250, "print_operator": None, "warehouse": None, "read_only": None}
+    paged = {
+        role.key: [
+            s.cost_fen
+            for s in catalogue.list_skus(
+                app, stocked.staff(f"p-{role.key}", role.key), text="CUP", limit=5
+            )
+        ]
+        for role in BUILTIN_ROLES
+        if "stock.view" in role.permissions
+    }
+    assert paged == {
+        "admin": [1250],
+        "print_operator": [None],
+        "warehouse": [None],
+        "read_only": [None],
+    }

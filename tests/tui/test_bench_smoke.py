@@ -38,6 +38,7 @@ def test_stock_screen_bench_runs_on_three_hundred_skus() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     figures = json.loads(done.stdout)
     assert (figures["skus"], figures["levels"]) == (300, 600)
-    for name in ("levels_service", "levels_page", "levels_filter", "skus_page", "plain_page"):
+    for name in ("levels_service", "levels_paged", "levels_page", "levels_next_page", "plain_page"):
         assert 0 < figures[f"{name}_ms"] <= figures[f"{name}_max_ms"], name
     assert figures["calibration_s"] > 0 and figures["levels_page_peak_mib"] > 0
+    assert figures["levels_paged_vs_plain"] > 0 and figures["backend"] == "sqlite"

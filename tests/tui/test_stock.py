@@ -421,6 +421,53 @@ def test_pages_hold_a_page_and_turn(make_tui, world) -> None:
     drive(tui, scenario)
 
 
+def test_pages_follow_the_last_row_and_keep_their_counts(make_tui, world, monkeypatch) -> None:
+    """`]` reads after the last row in either order, on either tab; turning pages reads
+    no count, a new filter order keeps them and ctrl+r reads them again."""
+    counted: list[str | None] = []
+    real_count = levels.count_levels
+
+    def count_levels(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counted.append(kwargs.get("warehouse"))
+        return real_count(*args, **kwargs)
+
+    monkeypatch.setattr(levels, "count_levels", count_levels)
+    tui = make_tui(world.acme.admin, start="stock", page_size=2)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = screen_of(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        pages = [[(r[0], r[1], r[5]) for r in rows(screen, "levels")]]
+        for _ in range(3):  # the third `]` is on the last page: nothing happens
+            await pilot.press("right_square_bracket")
+            await settle(pilot)
+            pages.append([(r[0], r[1], r[5]) for r in rows(screen, "levels")])
+        assert pages == [
+            [("主仓", "MUG-M", "0"), ("北仓", "LID", "0")],  # ties: older warehouse first
+            [("北仓", "CUP-R", "3"), ("主仓", "CUP-R", "40")],
+            [("主仓", "LID", "106")],
+            [("主仓", "LID", "106")],
+        ]
+        assert "第 5–5 条，共 5 条" in status(screen) and "可用≤0：2 条" in status(screen)
+        assert len(counted) == 1  # read with the first page only
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert len(counted) == 2 and [r[1] for r in rows(screen, "levels")] == ["LID"]
+        await pilot.press("2")
+        await settle(pilot)
+        first = [r[0] for r in rows(screen, "skus")]
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert (first, [r[0] for r in rows(screen, "skus")]) == (["CUP-R", "LID"], ["MUG-M"])
+        assert "第 3–3 条，共 3 条" in status(screen)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert [r[0] for r in rows(screen, "skus")] == ["CUP-R", "LID"]
+
+    drive(tui, scenario)
+
+
 def test_switching_language_speaks_english_on_the_stock_screen(make_tui, world) -> None:
     tui = make_tui(world.acme.admin, start="stock")
     seen: list[tuple[str, str]] = []
@@ -461,16 +508,23 @@ def test_f8_and_the_palette_reach_the_stock_screen(make_tui, world) -> None:
 
 
 def test_reading_keeps_a_page_of_what_matches(app, world) -> None:
-    """The readers without the screen: a page, the count, the short rows, an offset past
-    the end answered with the last page."""
+    """The readers without the screen: a page, the count, the short rows, the page after
+    a row's key, counts read once and passed on; the unmapped list cut here, an offset
+    past its end answered with the last page."""
     admin = world.acme.admin
-    shown = listing.read_levels(app, admin, listing.Query("lid", limit=1, offset=1))
+    first = listing.read_levels(app, admin, listing.Query("lid", limit=1))
+    assert [(r.warehouse, r.code) for r in first.rows] == [("主仓", "LID")]
+    assert (first.offset, first.total, first.short, first.more) == (0, 2, 1, True)
+    query = listing.Query("lid", offset=1, limit=1, after=first.next_after, counted=first.counted)
+    shown = listing.read_levels(app, admin, query)
     assert [(r.warehouse, r.code) for r in shown.rows] == [("北仓", "LID")]
     assert (shown.offset, shown.total, shown.short, shown.more) == (1, 2, 1, False)
-    past = listing.read_levels(app, admin, listing.Query(offset=400))
-    assert (past.offset, len(past.rows)) == (0, 5)
+    skus = listing.read_skus(app, admin, listing.Query("杯", limit=2))
+    assert [s.code for s in skus.rows] == ["CUP-R", "LID"] and skus.more and skus.costs
     found = listing.read_unmapped(app, admin, listing.Query("TEA"))
     assert [u.platform_sku_id for u in found.rows] == ["sku-3"]
+    past = listing.read_unmapped(app, admin, listing.Query(offset=400))
+    assert (past.offset, len(past.rows)) == (0, 2)
     assert search.count_tabs(app, admin, "").total == 6  # the world's orders, for the record
 
 

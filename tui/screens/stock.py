@@ -5,7 +5,10 @@ transfers (调拨) of one SKU at a time; mapping a platform SKU; the ledger's pr
 Everything is a call to `core.stock`, as `orderhub stock|sku` makes it:
 
 - the three tabs read a page at a time in a thread (`tui.widgets.stock.listing`), through
-  the filter typed above them (code or name words); `[` and `]` turn the pages;
+  the filter typed above them (code or name words); `]` reads the page after the last
+  row (keyset: the services read one page, whatever the list's length) and `[` goes
+  back to the page before; the counts in the status line are read with the first page
+  of a filter and again whenever the screen comes back, not on each page;
 - levels with nothing available are red; `l` puts the lowest available first and `w`
   shows one warehouse (`levels.list_levels`);
 - the catalogue (`catalogue.list_skus`) has a cost column only for a reader with
@@ -42,7 +45,7 @@ from tui.screens.stock_actions import StockActions
 from tui.widgets.common.header import TopBar
 from tui.widgets.common.inputs import FieldInput
 from tui.widgets.common.key_bar import KeyBar
-from tui.widgets.stock.listing import READERS, UNMAPPED_LIMIT, Query, Shown
+from tui.widgets.stock.listing import READERS, UNMAPPED_LIMIT, Counted, Query, Shown
 from tui.widgets.stock.tables import LevelsTable, PageTable, SkusTable, UnmappedTable
 
 TABS = ("levels", "skus", "unmapped")
@@ -83,7 +86,10 @@ class StockScreen(StockActions, OrderhubScreen[None]):
         self.filter_text = ""
         self.warehouse: str | None = None
         self.low_first = False
-        self.offsets = dict.fromkeys(TABS, 0)
+        # per tab, where each page read so far began: (the `after` key, the offset); the
+        # last is the page shown, `[` drops it
+        self.starts: dict[str, list[tuple[object, int]]] = {tab: [(None, 0)] for tab in TABS}
+        self.counted: dict[str, Counted] = {}  # per tab, for the filter shown
         self.shown: dict[str, Shown[object]] = {}
 
     def compose(self) -> ComposeResult:
@@ -100,6 +106,7 @@ class StockScreen(StockActions, OrderhubScreen[None]):
         self.table().focus()
 
     def on_screen_resume(self) -> None:
+        self.counted.clear()  # a dialog or another screen may have changed them
         self.load()
 
     # ------------------------------------------------------------ reading
@@ -116,12 +123,15 @@ class StockScreen(StockActions, OrderhubScreen[None]):
     def table(self, tab: str | None = None) -> PageTable[object]:
         return self.query_one(f"#{tab or self.tab}-table", PageTable)
 
-    def load(self) -> None:
-        """Read the page of the tab on show, in a thread; the newest read wins."""
+    def load(self, *, recount: bool = False) -> None:
+        """Read the page of the tab on show, in a thread; the newest read wins. The counts
+        are read with it when the tab has none for its filter, or `recount`."""
         hub, tab = self.hub, self.tab
         core, actor, read = hub.core, hub.actor, READERS[tab]
+        after, offset = self.starts[tab][-1]
+        counted = None if recount else self.counted.get(tab)
         query = Query(
-            self.filter_text, self.warehouse, self.low_first, self.offsets[tab], self.page
+            self.filter_text, self.warehouse, self.low_first, offset, self.page, after, counted
         )
         hub.in_background(
             lambda: read(core, actor, query),
@@ -138,7 +148,13 @@ class StockScreen(StockActions, OrderhubScreen[None]):
         self.refresh_bindings()
 
     def _shown(self, tab: str, shown: Shown[object]) -> None:
-        self.shown[tab], self.offsets[tab] = shown, shown.offset
+        starts = self.starts[tab]
+        if not shown.rows and len(starts) > 1:
+            starts.pop()  # the page's rows are gone since (the list shrank): the one before
+            self.load()
+            return
+        starts[-1] = (starts[-1][0], shown.offset)
+        self.shown[tab], self.counted[tab] = shown, shown.counted
         self.table(tab).show(shown)
         self._status()
         self.refresh_bindings()
@@ -192,7 +208,7 @@ class StockScreen(StockActions, OrderhubScreen[None]):
     @on(FieldInput.Submitted, "#stock-filter")
     def _filtered(self, event: FieldInput.Submitted) -> None:
         self.filter_text = event.value.strip()
-        self.offsets = dict.fromkeys(TABS, 0)
+        self._first_pages(*TABS)
         self.table().focus()
         self.load()
 
@@ -202,20 +218,30 @@ class StockScreen(StockActions, OrderhubScreen[None]):
         else:
             self.hub.action_home()
 
+    def _first_pages(self, *tabs: str) -> None:
+        """Back to the first page of `tabs`, whose counts are read again."""
+        for tab in tabs:
+            self.starts[tab] = [(None, 0)]
+            self.counted.pop(tab, None)
+
     def action_next_page(self) -> None:
-        self.offsets[self.tab] += self.page
+        shown = self.shown.get(self.tab)
+        if shown is None or not shown.more:
+            return
+        self.starts[self.tab].append((shown.next_after, shown.offset + len(shown.rows)))
         self.load()
 
     def action_prev_page(self) -> None:
-        self.offsets[self.tab] = max(0, self.offsets[self.tab] - self.page)
-        self.load()
+        if len(self.starts[self.tab]) > 1:
+            self.starts[self.tab].pop()
+            self.load()
 
     def action_refresh(self) -> None:
-        self.load()
+        self.load(recount=True)
 
     def action_low_first(self) -> None:
         self.low_first = not self.low_first
-        self.offsets["levels"] = 0
+        self.starts["levels"] = [(None, 0)]  # the same rows in another order: same counts
         self.load()
 
     def action_warehouse(self) -> None:
@@ -231,7 +257,7 @@ class StockScreen(StockActions, OrderhubScreen[None]):
         def chosen(name: str | None) -> None:
             if name is not None:
                 self.warehouse = None if name == ALL_WAREHOUSES else name
-                self.offsets["levels"] = 0
+                self._first_pages("levels")
                 self.load()
 
         dialog = ChoiceDialog(t("stock.choose_warehouse"), choices, empty=t("stock.no_warehouses"))
@@ -248,5 +274,5 @@ class StockScreen(StockActions, OrderhubScreen[None]):
         if action == "next_page":
             return shown is not None and shown.more
         if action == "prev_page":
-            return shown is not None and shown.offset > 0
+            return len(self.starts[tab]) > 1
         return True

@@ -1,16 +1,15 @@
 """What the stock screen's lists read: one page of rows that match the filter, and how
 many match.
 
-`core.stock.levels.list_levels` and `core.stock.catalogue.list_skus` answer every row of
-the org at once (they have no page or search of their own), and `core.stock.mapping.unmapped`
-answers at most `limit` rows. So each read runs in a worker thread
-(`OrderhubApp.in_background`), keeps the rows that match, and hands the screen one page
-of them (the app's page size, as the desk's) with the count: a widget never holds more
-than a page, and the full answer is dropped as soon as the page is cut from it. Reading
-again for each page keeps what is shown fresh after a receipt elsewhere.
-
-Matching is by words: every word of the filter must be in one of the row's texts (code,
-name, warehouse, barcode, platform SKU, title), case-insensitively.
+Levels and the catalogue are paged by their services: `core.stock.levels.list_levels`
+and `core.stock.catalogue.list_skus` answer the page after a row's sort key (keyset,
+`Query.after`) for the filter (code, name and warehouse or barcode words), so a page, a
+filter and the lowest-first order read one page, not the list; the counts
+(`count_levels`, `count_skus`) are separate queries, asked again only when the screen
+says so (`Query.counted` None: a new filter, a refresh), not on every page turn.
+`core.stock.mapping.unmapped` answers at most `UNMAPPED_LIMIT` rows, filtered and cut
+here (`Query.offset`). Each read runs in a worker thread (`OrderhubApp.in_background`)
+and hands the screen one page (the app's page size, as the desk's).
 """
 
 from __future__ import annotations
@@ -34,12 +33,20 @@ UNMAPPED_LIMIT = 1000
 
 
 @dataclass(frozen=True)
+class Counted:
+    total: int  # rows that match
+    short: int = 0  # levels: matching rows with nothing available (available ≤ 0)
+
+
+@dataclass(frozen=True)
 class Query:
     text: str = ""
     warehouse: str | None = None  # levels: one warehouse, None for all
     low_first: bool = False  # levels: lowest available first
-    offset: int = 0
+    offset: int = 0  # of the page's first row among the matching ones
     limit: int = PAGE
+    after: object = None  # levels, catalogue: the sort key of the row before the page
+    counted: Counted | None = None  # the counts read with an earlier page: not again
 
 
 @dataclass(frozen=True)
@@ -50,10 +57,12 @@ class Shown(Generic[R]):
     short: int = 0  # levels: matching rows with nothing available (available ≤ 0)
     capped: bool = False  # the service's limit was reached: there may be more
     costs: bool = False  # the catalogue: the reader sees cost prices (finance.view)
+    more: bool = False  # rows follow the page
+    next_after: object = None  # the `after` of the next page
 
     @property
-    def more(self) -> bool:
-        return self.offset + len(self.rows) < self.total
+    def counted(self) -> Counted:
+        return Counted(self.total, self.short)
 
 
 def words(text: str) -> list[str]:
@@ -62,8 +71,8 @@ def words(text: str) -> list[str]:
 
 def matching(rows: Iterable[R], wanted: Sequence[str], texts: Callable[[R], str]) -> list[R]:
     """The rows of which every word of `wanted` is in `texts(row)` (the row's texts joined
-    by a NUL, which no word holds, so a word never matches across two of them). No words:
-    every row, with no work per row — the list may hold 100,000 levels."""
+    by a NUL, which no word holds, so a word never matches across two of them), for the
+    unmapped list, which has no search of its own. No words: every row."""
     if not wanted:
         return list(rows)
     return [row for row in rows if _has_all(wanted, texts(row).casefold())]
@@ -78,24 +87,53 @@ def page_of(rows: list[R], query: Query, **extra: object) -> Shown[R]:
     past the end (the list shrank since) gives the last page."""
     offset = max(0, min(query.offset, (max(len(rows) - 1, 0) // query.limit) * query.limit))
     page = tuple(rows[offset : offset + query.limit])
-    return Shown(page, offset, len(rows), **extra)  # type: ignore[arg-type]
+    more = offset + len(page) < len(rows)
+    return Shown(page, offset, len(rows), more=more, **extra)  # type: ignore[arg-type]
 
 
 def read_levels(core: CoreApp, actor: Actor, query: Query) -> Shown[LevelInfo]:
-    every = levels.list_levels(core, actor, warehouse=query.warehouse)
-    found = matching(every, words(query.text), lambda lv: f"{lv.code}\0{lv.name}\0{lv.warehouse}")
-    if query.low_first:
-        found.sort(key=lambda lv: (lv.on_hand - lv.reserved, lv.warehouse, lv.code))
-    short = sum(1 for lv in found if lv.on_hand <= lv.reserved)  # available ≤ 0
-    return page_of(found, query, short=short)
+    order = "available" if query.low_first else "warehouse"
+    after = query.after if isinstance(query.after, tuple) else None
+    found = levels.list_levels(
+        core,
+        actor,
+        warehouse=query.warehouse,
+        text=query.text,
+        order=order,
+        after=after,
+        limit=query.limit + 1,
+    )
+    counted = query.counted
+    if counted is None:
+        count = levels.count_levels(core, actor, warehouse=query.warehouse, text=query.text)
+        counted = Counted(count.total, count.short)
+    page = tuple(found[: query.limit])
+    return Shown(
+        page,
+        query.offset,
+        counted.total,
+        short=counted.short,
+        more=len(found) > query.limit,
+        next_after=page[-1].key if page else None,
+    )
 
 
 def read_skus(core: CoreApp, actor: Actor, query: Query) -> Shown[SkuInfo]:
-    every = catalogue.list_skus(core, actor)
-    # the cost is None for every row, and only then, when the reader lacks finance.view
-    costs = bool(every) and every[0].cost_fen is not None
-    found = matching(every, words(query.text), lambda s: f"{s.code}\0{s.name}\0{s.barcode}")
-    return page_of(found, query, costs=costs)
+    after = query.after if isinstance(query.after, str) else None
+    found = catalogue.list_skus(core, actor, text=query.text, after=after, limit=query.limit + 1)
+    counted = query.counted
+    if counted is None:
+        counted = Counted(catalogue.count_skus(core, actor, text=query.text))
+    page = tuple(found[: query.limit])
+    return Shown(
+        page,
+        query.offset,
+        counted.total,
+        # the cost is None for every row, and only then, when the reader lacks finance.view
+        costs=bool(page) and page[0].cost_fen is not None,
+        more=len(found) > query.limit,
+        next_after=page[-1].code if page else None,
+    )
 
 
 def read_unmapped(core: CoreApp, actor: Actor, query: Query) -> Shown[UnmappedSku]:
