@@ -14,7 +14,7 @@ from core.accounts import roles
 from core.errors import PermissionDenied, ValidationError
 from core.exports import orders, prints, scope, shipments
 from core.models import AuditEvent, PrintJobItem
-from tests.desk.world import BASE, LineSpec, OrderSpec, store_world
+from tests.desk.world import BASE, CARRIERS, LineSpec, OrderSpec, store_world
 
 TWO_LINES = (LineSpec("保温杯 500ml 红色 L", "sku-1", "CUP-R"), LineSpec("杯盖", "sku-2", "LID"))
 SPECS = [
@@ -198,3 +198,22 @@ def test_a_revealing_export_that_fails_is_audited_with_the_rows_written(
         ).one()
     assert event.after["rows"] == 3  # the third row was taken, then refused
     assert "stopped by ValidationError" in event.detail
+
+
+def test_exception_reasons_hold_and_assigned_carrier_are_in_the_row(app, acme) -> None:
+    world = store_world(
+        app,
+        acme.org_id,
+        [
+            OrderSpec(reasons=("地址不全", "重复下单"), on_hold=True, assigned=1, waybill=0),
+            OrderSpec(hub="audited", waybill=0),
+            OrderSpec(hub="audited"),
+        ],
+    )
+    _, rows = export(orders.export_orders, app, acme.admin, "xlsx")
+    by_number = {r["订单号"]: r for r in rows}
+    odd, waybilled, plain = (by_number[o.number] for o in world.orders)
+    assert (odd["异常"], odd["挂起原因"]) == ("地址不全, 重复下单", "查地址")
+    assert odd["快递"] == CARRIERS[1][0] != waybilled["快递"]  # assigned beats the waybill's
+    assert waybilled["快递"] == CARRIERS[0][0] and waybilled["运单号"]
+    assert (plain.get("异常", ""), plain.get("快递", ""), plain.get("运单号", "")) == ("", "", "")
