@@ -217,3 +217,36 @@ def test_exception_reasons_hold_and_assigned_carrier_are_in_the_row(app, acme) -
     assert odd["快递"] == CARRIERS[1][0] != waybilled["快递"]  # assigned beats the waybill's
     assert waybilled["快递"] == CARRIERS[0][0] and waybilled["运单号"]
     assert (plain.get("异常", ""), plain.get("快递", ""), plain.get("运单号", "")) == ("", "", "")
+
+
+def test_a_batch_is_exactly_its_orders_whether_dense_or_sparse(app, acme) -> None:
+    """A batch's ids filling their range are read by range, the others by list: either
+    way the file holds exactly the filtered orders, each with its own lines."""
+    hubs = ["printed", "printed", "audited", "printed", "pending", "pending", "audited"]
+    world = store_world(
+        app,
+        acme.org_id,
+        [
+            OrderSpec(hub=h, lines=TWO_LINES if i == 2 else TWO_LINES[1:])
+            for i, h in enumerate(hubs)
+        ],
+    )
+    numbers = [o.number for o in world.orders]
+    for query, wanted in (("status:printed", [0, 1, 3]), ("status:audited", [2, 6])):
+        for sort in ("", " sort:-id"):
+            _, rows = export(orders.export_orders, app, acme.admin, query=query + sort)
+            got = [(r["订单号"], r["商品"]) for r in rows]
+            expected = [
+                (numbers[i], line.title)
+                for i in wanted
+                for line in (TWO_LINES if i == 2 else TWO_LINES[1:])
+            ]
+            assert got == (expected if not sort else _reversed_orders(expected)), query + sort
+
+
+def _reversed_orders(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The rows with the orders in reverse, each order's lines still in their order."""
+    by_order: dict[str, list[tuple[str, str]]] = {}
+    for row in rows:
+        by_order.setdefault(row[0], []).append(row)
+    return [row for number in reversed(by_order) for row in by_order[number]]
