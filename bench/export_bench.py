@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -183,7 +184,9 @@ def measure(
     figures["simplest_cpu_s"] = round(cpu_seconds() - cpu, 2)
     figures["ratio"] = round(figures["elapsed_s"] / figures["simplest_s"], 2)
     figures["cpu_ratio"] = round(figures["cpu_s"] / figures["simplest_cpu_s"], 2)
-    if xlsxwriter and fmt == "xlsx":
+    if xlsxwriter and fmt == "xlsx" and importlib.util.find_spec("xlsxwriter") is None:
+        print("--xlsxwriter: xlsxwriter is not installed, not timed", file=sys.stderr)
+    elif xlsxwriter and fmt == "xlsx":
         cpu, started = cpu_seconds(), time.perf_counter()
         with_xlsxwriter(rows, work / "xlsxwriter.xlsx")
         figures["xlsxwriter_s"] = round(time.perf_counter() - started, 2)
