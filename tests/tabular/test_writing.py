@@ -313,3 +313,31 @@ def test_xlsx_subclasses_of_plain_types_are_written_as_their_base() -> None:
 
     _, cells = read_back("xlsx", written("xlsx", ["k", "l", "b"], [[Kind.SALE, Level.HIGH, True]]))
     assert cells == [("'=sale", "3", "1")]
+
+
+class _Pipe(io.RawIOBase):
+    """A write-only stream that cannot seek or tell, like a pipe."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:  # type: ignore[no-untyped-def, override]
+        self.data += b
+        return len(b)
+
+
+def test_xlsx_streams_to_an_output_that_cannot_seek() -> None:
+    pipe = _Pipe()
+    columns = ["单号", "地址", "fen", "时间"]
+    assert write_table(pipe, "xlsx", columns, rows_of(300)) == 300  # type: ignore[arg-type]
+    header, cells = read_back("xlsx", bytes(pipe.data))
+    assert header == tuple(columns) and len(cells) == 300
+    assert cells[-1] == (
+        "231206-0000299",
+        "浙江省杭州市西湖区文三路299",
+        "29900",
+        "2026-01-01 08:00:00",
+    )
