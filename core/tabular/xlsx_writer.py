@@ -165,22 +165,24 @@ def _write_rows(
                 append(_other_cell(value, count + 1, columns[col]))
         append("</row>")
         if not count % CHUNK_ROWS:
-            written += _flush(part, parts)
-            if written > MAX_PART_BYTES:
-                raise ValidationError(
-                    f"the sheet grew past {MAX_PART_BYTES // 2**20:,} MiB at row {count + 1}: "
-                    "too large for an XLSX file; export as CSV or narrow the filter",
-                    field="rows",
-                )
-    _flush(part, parts)
+            written = _flush(part, parts, written, count)
+    _flush(part, parts, written, count)
     return count
 
 
-def _flush(part: BinaryIO, parts: list[str]) -> int:
+def _flush(part: BinaryIO, parts: list[str], written: int, count: int) -> int:
+    """Write the rows waiting in `parts`; return the sheet's bytes written so far."""
     data = "".join(parts).encode()
     parts.clear()
+    written += len(data)
+    if written > MAX_PART_BYTES:  # zipfile would fail at the end, after all the work
+        raise ValidationError(
+            f"the sheet grew past {MAX_PART_BYTES // 2**20:,} MiB by row {count + 1}: "
+            "too large for an XLSX file; export as CSV or narrow the filter",
+            field="rows",
+        )
     part.write(data)
-    return len(data)
+    return written
 
 
 def _text_cell(value: str) -> str:

@@ -341,3 +341,12 @@ def test_xlsx_streams_to_an_output_that_cannot_seek() -> None:
         "29900",
         "2026-01-01 08:00:00",
     )
+
+
+def test_an_xlsx_sheet_past_the_zip_limit_is_refused_naming_csv(monkeypatch) -> None:
+    from core.tabular import xlsx_writer
+
+    monkeypatch.setattr(xlsx_writer, "MAX_PART_BYTES", 10_000)
+    with pytest.raises(ValidationError, match="too large for an XLSX file; export as CSV"):
+        write_table(io.BytesIO(), "xlsx", ["单号", "地址", "fen", "时间"], rows_of(100))
+    assert write_table(io.BytesIO(), "xlsx", ["单号", "地址", "fen", "时间"], rows_of(10)) == 10
