@@ -5,6 +5,7 @@
     .venv/bin/python bench/export_bench.py --backend postgres   # needs ORDERHUB_TEST_PG_URL
     .venv/bin/python bench/export_bench.py --reveal             # receivers decrypted (audited)
     .venv/bin/python bench/export_bench.py --profile 25         # + the 25 hottest functions
+    .venv/bin/python bench/export_bench.py --xlsxwriter         # + xlsxwriter on the same rows
     .venv/bin/python bench/export_bench.py --orders 2000 --json # what the smoke test runs
 
 Issue 14's target: 100,000 orders to XLSX in ≤ 10 s with flat memory. The orders are
@@ -15,15 +16,17 @@ elapsed and CPU seconds, rows and orders per second, the resident memory before 
 export and its peak growth while it runs (/proc/self/statm sampled every 5 ms, in a
 fresh process that built nothing), the file's size, the machine's speed and load, and
 the ratio to the simplest way of writing the same file — the same rows already in
-memory, written cell by cell with xlsxwriter's plain `write` (csv.writer for CSV), no
-database — which is what the streaming, the batches' queries and the cell rules cost on
-top of the writer itself.
+memory, handed to the XLSX writer itself (`core.tabular.xlsx_writer`; csv.writer for
+CSV), no database — which is what the batches' queries and the row building cost on
+top of the writer. `--xlsxwriter` also times xlsxwriter writing those rows (what the
+exports used before; not a dependency, timed only if installed).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -32,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,20 +122,24 @@ def prepared(backend: str, count: int, work: Path, keep: Path | None) -> tuple[s
     return url, key, cleanup
 
 
-def measured(url: str, key: str, work: Path, fmt: str, reveal: bool, profile: int) -> dict:
+def measured(
+    url: str, key: str, work: Path, fmt: str, reveal: bool, profile: int, xlsxwriter: bool
+) -> dict:
     """`measure` in a fresh process (spawned, not forked), so the memory figures are the
     export's own, not what building the orders left behind."""
     spawn = multiprocessing.get_context("spawn")
     with spawn.Pool(1) as pool:
-        return pool.apply(_measure_in_child, (url, key, str(work), fmt, reveal, profile))
+        return pool.apply(
+            _measure_in_child, (url, key, str(work), fmt, reveal, profile, xlsxwriter)
+        )
 
 
 def _measure_in_child(
-    url: str, key: str, work: str, fmt: str, reveal: bool, profile: int
+    url: str, key: str, work: str, fmt: str, reveal: bool, profile: int, xlsxwriter: bool
 ) -> dict[str, Any]:
     app = open_app(settings(url, key, Path(work)))
     try:
-        return measure(app, fmt, reveal, Path(work), profile)
+        return measure(app, fmt, reveal, Path(work), profile, xlsxwriter)
     finally:
         app.close()
 
@@ -141,7 +149,9 @@ def cpu_seconds() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def measure(app: App, fmt: str, reveal: bool, work: Path, profile: int) -> dict[str, Any]:
+def measure(
+    app: App, fmt: str, reveal: bool, work: Path, profile: int, xlsxwriter: bool = False
+) -> dict[str, Any]:
     with app.tx() as session:
         org_id = session.query(Org.id).filter_by(name="bench").scalar()
     actor = Actor.system(org_id, label="bench")
@@ -174,40 +184,50 @@ def measure(app: App, fmt: str, reveal: bool, work: Path, profile: int) -> dict[
     figures["simplest_cpu_s"] = round(cpu_seconds() - cpu, 2)
     figures["ratio"] = round(figures["elapsed_s"] / figures["simplest_s"], 2)
     figures["cpu_ratio"] = round(figures["cpu_s"] / figures["simplest_cpu_s"], 2)
+    if xlsxwriter and fmt == "xlsx" and importlib.util.find_spec("xlsxwriter") is None:
+        print("--xlsxwriter: xlsxwriter is not installed, not timed", file=sys.stderr)
+    elif xlsxwriter and fmt == "xlsx":
+        cpu, started = cpu_seconds(), time.perf_counter()
+        with_xlsxwriter(rows, work / "xlsxwriter.xlsx")
+        figures["xlsxwriter_s"] = round(time.perf_counter() - started, 2)
+        figures["xlsxwriter_cpu_s"] = round(cpu_seconds() - cpu, 2)
     return figures
 
 
 def in_memory(app: App, actor: Actor) -> list[list[Any]]:
-    """The export's rows, read once into a list (not timed), with times made naive
-    Beijing time, as xlsxwriter's plain `write_row` wants them."""
+    """The export's rows, read once into a list (not timed)."""
     req = scope.request("", None, None, "xlsx")
     from sqlalchemy import select
 
     from core.models import Order
 
     base = select(Order.id).where(*scope.order_clauses(req, actor, app))
-    found = []
-    for row in scope.batches(
-        app, base, Order.id, lambda s, ids: orders._rows(s, actor.org_id, ids, False)[0]
-    ):
-        found.append(
-            [
-                c.astimezone(clock.SHANGHAI).replace(tzinfo=None) if hasattr(c, "tzinfo") else c
-                for c in row
-            ]
+    return list(
+        scope.batches(
+            app, base, Order.id, lambda s, ids: orders._rows(s, actor.org_id, ids, False)[0]
         )
-    return found
+    )
 
 
 def simplest(rows: list[list[Any]], fmt: str, path: Path) -> None:
-    """The same rows written the plainest way: no batches, no rules, no database."""
+    """The same rows written the plainest way: no batches, no database (CSV: csv.writer,
+    no cell rules; XLSX: our writer itself, `core.tabular.xlsx_writer`)."""
     if fmt == "csv":
         with open(path, "w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(orders.COLUMNS)
             writer.writerows(rows)
         return
-    import xlsxwriter
+    from core.tabular.xlsx_writer import write_xlsx
+
+    with open(path, "wb") as out:
+        write_xlsx(out, orders.COLUMNS, rows, "orders", max_rows=len(rows))
+
+
+def with_xlsxwriter(rows: list[list[Any]], path: Path) -> None:
+    """The same rows through xlsxwriter (what exports used before our writer), cell by
+    cell with its plain `write` in `constant_memory` mode: `--xlsxwriter`, if installed."""
+    import xlsxwriter  # not a dependency: only this comparison uses it
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet()
@@ -217,7 +237,14 @@ def simplest(rows: list[list[Any]], fmt: str, path: Path) -> None:
         for col, cell in enumerate(row):
             if cell is None:
                 continue
-            sheet.write(number, col, cell, stamp if hasattr(cell, "tzinfo") else None)
+            sheet.write(
+                number,
+                col,
+                cell.astimezone(clock.SHANGHAI).replace(tzinfo=None)
+                if isinstance(cell, datetime)
+                else cell,
+                stamp if isinstance(cell, datetime) else None,
+            )
     book.close()
 
 
@@ -243,6 +270,12 @@ def report(figures: dict[str, Any], orders_count: int, loop_s: float) -> None:
         f"same rows from memory, plain writer): the export takes {figures['ratio']:.2f}× that "
         f"({figures['cpu_ratio']:.2f}× in CPU)"
     )
+    if "xlsxwriter_s" in figures:
+        print(
+            f"  xlsxwriter {figures['xlsxwriter_s']:.2f} s, "
+            f"CPU {figures['xlsxwriter_cpu_s']:.2f} s "
+            "(the same rows from memory, what exports used before)"
+        )
     print(
         f"  machine   {os.cpu_count()} CPUs, load {[round(x, 2) for x in os.getloadavg()]}, "
         f"calibration: a plain 20,000,000-step loop takes {loop_s:.2f} s"
@@ -258,13 +291,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the SQLite database here")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="N hottest functions")
     parser.add_argument("--json", action="store_true", help="figures as JSON on stdout")
+    parser.add_argument(
+        "--xlsxwriter", action="store_true", help="also time xlsxwriter writing the same rows"
+    )
     args = parser.parse_args(argv)
     loop_s = loop_seconds()
     with tempfile.TemporaryDirectory(prefix="orderhub-export-bench-") as tmp:
         work = Path(tmp)
         url, key, cleanup = prepared(args.backend, args.orders, work, args.keep)
         try:
-            figures = measured(url, key, work, args.format, args.reveal, args.profile)
+            figures = measured(
+                url, key, work, args.format, args.reveal, args.profile, args.xlsxwriter
+            )
         finally:
             cleanup()
     figures["orders"] = args.orders

@@ -34,7 +34,8 @@ or a file's many with `TimeReader` — and counts). Import from `core.tabular` i
 XLSX modules load (with openpyxl, ~0.2 s) only when a workbook is read.
 
 Writing is the other way round: `core.tabular.writing.write_table` writes exports (CSV
-UTF-8 with BOM, or XLSX by xlsxwriter), streamed, formula-like text neutralised.
+UTF-8 with BOM, or XLSX by `xlsx_writer`), streamed, formula-like text neutralised
+(`cell_rules`).
 """
 
 from __future__ import annotations

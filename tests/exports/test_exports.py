@@ -14,7 +14,7 @@ from core.accounts import roles
 from core.errors import PermissionDenied, ValidationError
 from core.exports import orders, prints, scope, shipments
 from core.models import AuditEvent, PrintJobItem
-from tests.desk.world import BASE, LineSpec, OrderSpec, store_world
+from tests.desk.world import BASE, CARRIERS, LineSpec, OrderSpec, store_world
 
 TWO_LINES = (LineSpec("保温杯 500ml 红色 L", "sku-1", "CUP-R"), LineSpec("杯盖", "sku-2", "LID"))
 SPECS = [
@@ -198,3 +198,62 @@ def test_a_revealing_export_that_fails_is_audited_with_the_rows_written(
         ).one()
     assert event.after["rows"] == 3  # the third row was taken, then refused
     assert "stopped by ValidationError" in event.detail
+
+
+def test_exception_reasons_hold_and_assigned_carrier_are_in_the_row(app, acme) -> None:
+    world = store_world(
+        app,
+        acme.org_id,
+        [
+            OrderSpec(reasons=("地址不全", "重复下单"), on_hold=True, assigned=1, waybill=0),
+            OrderSpec(hub="audited", waybill=0),
+            OrderSpec(hub="audited"),
+        ],
+    )
+    _, rows = export(orders.export_orders, app, acme.admin, "xlsx")
+    by_number = {r["订单号"]: r for r in rows}
+    odd, waybilled, plain = (by_number[o.number] for o in world.orders)
+    assert (odd["异常"], odd["挂起原因"]) == ("地址不全, 重复下单", "查地址")
+    assert odd["快递"] == CARRIERS[1][0] != waybilled["快递"]  # assigned beats the waybill's
+    assert waybilled["快递"] == CARRIERS[0][0] and waybilled["运单号"]
+    assert (plain.get("异常", ""), plain.get("快递", ""), plain.get("运单号", "")) == ("", "", "")
+
+
+def test_a_batch_is_exactly_its_orders_whether_dense_or_sparse(app, acme) -> None:
+    """A batch's ids (and its packages' ids) filling their range are read by range, the
+    others by list: either way the file holds exactly the filtered orders, each with its
+    own lines and waybills."""
+    hubs = ["printed", "printed", "audited", "printed", "pending", "pending", "audited"]
+    world = store_world(
+        app,
+        acme.org_id,
+        [
+            OrderSpec(
+                hub=h,
+                lines=TWO_LINES if i == 2 else TWO_LINES[1:],
+                waybill=0 if i >= 2 else None,  # packages: audited ones 1 and 5 (sparse)
+            )
+            for i, h in enumerate(hubs)
+        ],
+    )
+    numbers = [o.number for o in world.orders]
+    waybills = [o.waybill_number or "" for o in world.orders]
+    for query, wanted in (("status:printed", [0, 1, 3]), ("status:audited", [2, 6])):
+        for sort in ("", " sort:-id"):
+            _, rows = export(orders.export_orders, app, acme.admin, query=query + sort)
+            got = [(r["订单号"], r["商品"], r.get("运单号", "")) for r in rows]
+            expected = [
+                (numbers[i], line.title, waybills[i])
+                for i in wanted
+                for line in (TWO_LINES if i == 2 else TWO_LINES[1:])
+            ]
+            assert got == (expected if not sort else _reversed_orders(expected)), query + sort
+    assert all(waybills[2:]) and waybills[2] != waybills[6]
+
+
+def _reversed_orders(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The rows with the orders in reverse, each order's lines still in their order."""
+    by_order: dict[str, list[tuple[str, ...]]] = {}
+    for row in rows:
+        by_order.setdefault(row[0], []).append(row)
+    return [row for number in reversed(by_order) for row in by_order[number]]

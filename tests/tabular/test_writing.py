@@ -213,3 +213,140 @@ def test_more_rows_than_a_sheet_holds_is_refused_naming_csv(monkeypatch) -> None
     with pytest.raises(ValidationError, match="more than 2 rows: an XLSX sheet cannot hold them"):
         write_table(io.BytesIO(), "xlsx", ["a"], [["1"], ["2"], ["3"]])
     assert write_table(io.BytesIO(), "csv", ["a"], [["1"], ["2"], ["3"]]) == 3
+
+
+# -- the XLSX package itself (core.tabular.xlsx_writer) -----------------------------------
+
+XML_TEXT = st.text(
+    st.characters(
+        codec="utf-8",
+        exclude_categories=("Cs",),
+        exclude_characters="".join(map(chr, [*range(9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF])),
+    ),
+    max_size=30,
+).map(lambda t: t.replace("\r", ""))  # XLSX drops CR (XML would read it as LF)
+XLSX_CELL = st.one_of(
+    st.none(),
+    XML_TEXT,
+    st.integers(-(10**15) + 1, 10**15 - 1),
+    st.datetimes(datetime(1900, 3, 1), datetime(9999, 12, 30)),
+    st.datetimes(
+        datetime(1900, 3, 2),
+        datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, SHANGHAI, timezone(timedelta(hours=-5))]),
+    ),
+)
+
+
+def as_read(cell: Cell) -> str:
+    """What core.tabular reads back for a cell the XLSX writer was given."""
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime):
+        if cell.tzinfo is not None:
+            cell = cell.astimezone(SHANGHAI)
+        return cell.strftime("%Y-%m-%d %H:%M:%S")
+    return str(cell)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    width=st.integers(1, 6),
+    data=st.data(),
+)
+def test_any_table_of_text_ints_and_times_reads_back_identical_from_xlsx(
+    width: int, data: st.DataObject
+) -> None:
+    rows = data.draw(st.lists(st.lists(XLSX_CELL, min_size=width, max_size=width), max_size=8))
+    columns = [f"列{i}" for i in range(width)]
+    header, cells = read_back("xlsx", written("xlsx", columns, rows))
+    assert header == tuple(columns)
+    back = [[restore(c) for c in row] + [""] * (width - len(row)) for row in cells]
+    assert back == [[as_read(c) for c in row] for row in rows]
+
+
+def test_xlsx_is_a_valid_package_openpyxl_loads(tmp_path) -> None:
+    import zipfile
+
+    import openpyxl
+
+    path = tmp_path / "orders.xlsx"
+    with open(path, "wb") as out:
+        write_table(
+            out,
+            "xlsx",
+            ["订单号", "=金额", "时间"],
+            [["A&B <1>", 12.5, datetime(2026, 12, 6, 16, 30, tzinfo=UTC)], [" 王 ", None, None]],
+            sheet="orders: 12/6 [all]",
+        )
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+        assert {"[Content_Types].xml", "xl/styles.xml", "xl/worksheets/sheet1.xml"} <= set(
+            package.namelist()
+        )
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet.title == "orders_ 12_6 _all_"  # what Excel forbids in a sheet name replaced
+    assert [c.value for c in sheet[1]] == ["订单号", "'=金额", "时间"]
+    assert all(c.font.b for c in sheet[1])
+    assert [c.value for c in sheet[2]] == ["A&B <1>", 12.5, datetime(2026, 12, 7, 0, 30)]
+    assert sheet["C2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert sheet["A3"].value == " 王 "  # spaces kept (xml:space="preserve")
+    assert sheet.freeze_panes == "A2"
+
+
+def test_xlsx_writes_a_date_excel_cannot_show_as_text() -> None:
+    _, cells = read_back(
+        "xlsx", written("xlsx", ["d", "t"], [[date(1900, 2, 28), datetime(1899, 1, 1)]])
+    )
+    assert cells == [("1900-02-28", "1899-01-01 00:00:00")]
+
+
+def test_xlsx_subclasses_of_plain_types_are_written_as_their_base() -> None:
+    import enum
+
+    class Kind(enum.StrEnum):
+        SALE = "=sale"
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    _, cells = read_back("xlsx", written("xlsx", ["k", "l", "b"], [[Kind.SALE, Level.HIGH, True]]))
+    assert cells == [("'=sale", "3", "1")]
+
+
+class _Pipe(io.RawIOBase):
+    """A write-only stream that cannot seek or tell, like a pipe."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:  # type: ignore[no-untyped-def, override]
+        self.data += b
+        return len(b)
+
+
+def test_xlsx_streams_to_an_output_that_cannot_seek() -> None:
+    pipe = _Pipe()
+    columns = ["单号", "地址", "fen", "时间"]
+    assert write_table(pipe, "xlsx", columns, rows_of(300)) == 300  # type: ignore[arg-type]
+    header, cells = read_back("xlsx", bytes(pipe.data))
+    assert header == tuple(columns) and len(cells) == 300
+    assert cells[-1] == (
+        "231206-0000299",
+        "浙江省杭州市西湖区文三路299",
+        "29900",
+        "2026-01-01 08:00:00",
+    )
+
+
+def test_an_xlsx_sheet_past_the_zip_limit_is_refused_naming_csv(monkeypatch) -> None:
+    from core.tabular import xlsx_writer
+
+    monkeypatch.setattr(xlsx_writer, "MAX_PART_BYTES", 10_000)
+    with pytest.raises(ValidationError, match="too large for an XLSX file; export as CSV"):
+        write_table(io.BytesIO(), "xlsx", ["单号", "地址", "fen", "时间"], rows_of(100))
+    assert write_table(io.BytesIO(), "xlsx", ["单号", "地址", "fen", "时间"], rows_of(10)) == 10
