@@ -1,15 +1,20 @@
 """Stock through the daily flow, against the sandbox gateway: synced orders map to the
-merchant's SKUs, approval reserves them, the pack station scans the SKUs' barcodes, and
-confirming the shipment deducts them — levels equal to the ledger at every step."""
+merchant's SKUs, approval reserves them, a print job prints their labels, the pack
+station scans the SKUs' barcodes, and confirming the shipment deducts them — levels equal
+to the ledger at every step."""
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import select
 
 from core.auditing import decisions
 from core.models import Order, OrderLine
+from core.orders import packages
+from core.printing import runner
+from core.printing.jobs import create_job
 from core.shipback.confirm import confirm_ready
 from core.shipping.pack_station import open_station
 from core.shipping.settings import update_settings
@@ -21,12 +26,14 @@ from tests.shipback.rig import ShipRig
 STOCK = 50
 
 
-def test_synced_orders_reserve_on_approval_and_deduct_when_shipped(rig: ShipRig) -> None:
+def test_synced_orders_reserve_on_approval_and_deduct_when_shipped(
+    rig: ShipRig, tmp_path: Path
+) -> None:
     app, admin = rig.app, rig.org.admin
     update_settings(app, admin, require_verification=True)
     warehouses.add_warehouse(app, admin, "主仓")
     catalogue.add_sku(app, admin, "SEED")  # the org keeps stock from now on
-    drawn = rig.ready(3, printed=True)  # synced through the real client, packed, labelled
+    drawn = rig.ready(3)  # synced through the real client, packed, waybills drawn
     numbers = rig.numbers_of(list(drawn))
 
     waiting = mapping.unmapped(app, admin)
@@ -58,6 +65,16 @@ def test_synced_orders_reserve_on_approval_and_deduct_when_shipped(rig: ShipRig)
 
     decisions.approve(app, admin, numbers)
     assert stock() == {code: (STOCK, q) for code, q in need.items()}
+
+    rig.text_template()  # the labels printed by a real job, to PDF files
+    (tmp_path / "labels").mkdir()
+    rig.printer("pdf", "file", "pdf", settings={"folder": str(tmp_path / "labels")})
+    order_ids = list(packages.packages_for_orders(app, admin, numbers).values())
+    job = create_job(app, admin, order_ids, ["pdf"], carrier_account=rig.carrier().name)
+    ran = runner.run_job(app, admin, job.job_id, render_processes=0)
+    assert rig.item_states(job.job_id) == {"done": 3}, ran
+    assert {rig.package_status(p) for p in drawn} == {"printed"}
+    assert stock() == {code: (STOCK, q) for code, q in need.items()}  # printing moves none
 
     station = open_station(app, admin)
     scanned = Counter[str]()
