@@ -19,8 +19,8 @@ worker's end. `plain_orders_per_s` is the simplest way to move the same stock: o
 connection, per chunk one transaction of bare `UPDATE stock_levels` statements (reserve,
 then deduct) on a copy of the starting levels — no orders, packages, ledger or audit.
 
-Checked afterwards (exit 1 if any fails): `levels.verify` finds no level differing from
-its ledger; no on hand, reserved or available below zero; nothing left reserved; every
+Checked afterwards (exit 1 if any fails): `orderhub stock verify`, run as a command on the
+bench's database, exits 0, and `levels.verify` finds no level differing from its ledger; no on hand, reserved or available below zero; nothing left reserved; every
 order shipped or held for stock; per SKU, received − on hand = the pieces of the shipped
 orders.
 """  # noqa: E501
@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import platform
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -375,6 +376,23 @@ def check(world: World) -> list[str]:
         app.close()
 
 
+def cli_verify(world: World) -> tuple[int, str]:
+    """`orderhub stock verify` on the bench's database, as an operator would run it: its
+    exit status and last line."""
+    settings = world.settings
+    env = {
+        **os.environ,
+        "ORDERHUB_CONFIG": str(Path(settings.data_dir) / "absent.toml"),
+        "ORDERHUB_DATA_DIR": str(settings.data_dir),
+        "ORDERHUB_DATABASE_URL": settings.database_url,
+        "ORDERHUB_SECRET_KEY": settings.secret_key,
+    }
+    command = [str(Path(sys.executable).with_name("orderhub")), "stock", "verify"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    return done.returncode, lines[-1] if lines else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=20_000)
@@ -401,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
         figures["setup_s"] = round(time.perf_counter() - started, 1)
         figures.update(ship(world, args.workers, args.chunk))
         problems = check(world)
+        figures["cli_verify_exit"], figures["cli_verify_says"] = cli_verify(world)
+        if figures["cli_verify_exit"] != 0:
+            problems.append(f"orderhub stock verify: {figures['cli_verify_says']}")
         plain_s = plain(world, args.chunk)
     finally:
         cleanup()
