@@ -18,20 +18,6 @@ from core import clock, migrate
 from core.db import create_db_engine
 from core.models import Base
 
-# SQLAlchemy cannot reflect an expression index from SQLite (ix_stock_levels_available);
-# it says so and compares without it. test_the_available_index_exists_on_both_backends
-# checks that index itself.
-pytestmark = [
-    pytest.mark.filterwarnings(
-        "ignore:Skipped unsupported reflection of expression-based index"
-        " ix_stock_levels_available:sqlalchemy.exc.SAWarning"
-    ),
-    pytest.mark.filterwarnings(
-        "ignore:autogenerate skipping metadata-specified expression-based index"
-        " 'ix_stock_levels_available':UserWarning"
-    ),
-]
-
 
 @pytest.fixture
 def engine(fresh_database_url: str) -> Iterator[Engine]:

@@ -51,6 +51,7 @@ def test_bad_parts_are_named(text: str, message: str) -> None:
 
 
 def test_quantities_are_whole_numbers() -> None:
+    set_language(DEFAULT_LANGUAGE)  # another test of this worker may have left English on
     assert entry.quantity(" 40 ", "stock.field.quantity") == 40
     assert entry.quantity("0", "stock.field.counted") == 0
     for bad in ("4.5", "-3", "４０", "十", ""):
