@@ -81,9 +81,16 @@ def align_indexes(engine: Engine) -> None:
     for table in Base.metadata.sorted_tables:
         wanted = {i.name: i for i in table.indexes}
         present = {i["name"]: i["column_names"] for i in found.get_indexes(table.name)}
+        with engine.connect() as conn:  # SQLite's reflection skips expression indexes
+            for (name,) in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL",
+                (table.name,),
+            ):
+                present.setdefault(name, None)
         for name, index in wanted.items():
             columns = [c.name for c in index.columns]
-            if name in present and present[name] != columns:
+            if name in present and present[name] is not None and present[name] != columns:
                 with engine.begin() as conn:
                     conn.exec_driver_sql(f"DROP INDEX {name}")
                 del present[name]
