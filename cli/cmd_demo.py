@@ -32,7 +32,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli import demo_tui
+from cli import demo_stock, demo_tui
 from cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -207,6 +207,10 @@ def _flow(app: App, actor: Actor, args: argparse.Namespace, port: int, data_dir:
     _step("binding the sandbox's demo shop through its OAuth consent page")
     shop = _bind(app, actor)
     print(f"    shop {shop.id}: {shop.name} ({shop.platform_shop_id})")
+
+    house, pieces = demo_stock.WAREHOUSE, demo_stock.PER_SKU
+    _step(f"stocking {house}: a SKU for each of its goods, {pieces} of each")
+    print(f"    {demo_stock.stock_demo(app, actor)} SKUs received")
 
     _step("syncing its orders")
     synced = sync_shop(app, actor, shop.id)

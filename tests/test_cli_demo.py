@@ -71,6 +71,14 @@ def test_demo_syncs_allocates_and_writes_one_pdf_per_label(demo_env: Path, capsy
     assert main(["--json", "waybill", "list"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == printed
 
+    # The demo keeps stock: orders approved on arrival reserved theirs (the labels' orders
+    # too: printing moves no stock), and every level equals its ledger.
+    assert main(["--json", "stock", "levels"]) == 0
+    levels = json.loads(capsys.readouterr().out)
+    assert {lv["on_hand"] for lv in levels} == {60} and sum(lv["reserved"] for lv in levels) > 0
+    assert main(["stock", "verify"]) == 0
+    capsys.readouterr()
+
     # A second run refuses to touch the existing installation; stdout is no terminal here,
     # so without --headless it says it runs headless first.
     assert main(["demo", "--orders", "50"]) == 1
