@@ -68,7 +68,7 @@ class Registry:
 
 
 _FIELD_AT = re.compile(r"at `\$\.([A-Za-z_][\w]*)(?:\[(\d+)\])?")
-_FIELD_REQUIRED = re.compile(r"required field `(\w+)`")
+_FIELD_REQUIRED = re.compile(r"(?:required|unknown) field `(\w+)`")
 
 
 def decode_error(
