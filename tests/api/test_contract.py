@@ -123,3 +123,15 @@ def test_rate_limit_answers_429_with_retry_after(settings, acme) -> None:  # typ
         # Another token has its own bucket.
         other = login(c, "boss")
         assert c.get("/v1/shops", headers=other).status_code == 200
+
+
+def test_cors_is_off(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+    headers = {**login(client, "boss"), "Origin": "https://evil.example"}
+    r = client.get("/v1/shops", headers=headers)
+    assert r.status_code == 200
+    assert not any(h.lower().startswith("access-control-") for h in r.headers)
+    preflight = client.options(
+        "/v1/shops",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
