@@ -89,3 +89,26 @@ def test_orders_need_order_view(client: TestClient, app, acme) -> None:  # type:
     headers = login(client, "guest")
     for url in ("/v1/orders", "/v1/orders/counts", "/v1/orders/A-1"):
         assert_problem(client.get(url, headers=headers), 403, "permission_denied")
+
+
+def test_answers_decode_as_their_declared_response_types(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+    import msgspec
+
+    from api.routes import REGISTRY
+
+    _orders(app, acme, "A-1")
+    headers = login(client, "boss")
+    urls = {
+        "/v1/shops": "/v1/shops",
+        "/v1/orders": "/v1/orders",
+        "/v1/orders/counts": "/v1/orders/counts",
+        "/v1/orders/{number}": "/v1/orders/A-1",
+    }
+    checked = 0
+    for op in REGISTRY.operations:
+        if op.method == "GET" and op.path in urls:
+            r = client.get(urls[op.path], headers=headers)
+            assert r.status_code == op.status, r.text
+            msgspec.json.decode(r.content, type=op.response, strict=True)
+            checked += 1
+    assert checked == len(urls)
