@@ -212,6 +212,21 @@ class StockSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """The HTTP API's limits (`api.app`): per-token rate limit and request body size."""
+
+    # Token bucket per bearer token (or client address before login), per process.
+    rate_per_minute: int = _between(600, 1, 1_000_000, "requests a minute")
+    burst: int = _between(60, 1, 100_000, "requests")
+    max_body_bytes: int = _between(1_048_576, 1024, 104_857_600, "bytes")
+
+    SECTION: ClassVar[str] = "api"
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
@@ -231,6 +246,7 @@ class Settings:
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     stock: StockSettings = field(default_factory=StockSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
     # Per-notifier settings, e.g. [notifiers.webhook] url / secret; environment:
     # ORDERHUB_NOTIFIERS__WEBHOOK__SECRET=….
     notifiers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)

@@ -1,0 +1,195 @@
+"""Each route declared once; the Starlette routes and the OpenAPI 3.1 document both derive
+from the declarations, so the two cannot drift apart (a test compares them).
+
+An `Operation` names its path, method, summary, the permission it needs (documentation
+only: core's services check it), and msgspec Structs for the query string, the request
+body and the response. Decoding and validation are msgspec's; a decoding error becomes a
+422 problem naming the field (`api.problems`). Handlers are plain synchronous functions
+`(call) -> Struct`, run in the thread pool because core's services are synchronous.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from core import errors
+from core.actor import Actor
+from core.app import App
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets: the core app, the actor, and the decoded input."""
+
+    app: App
+    actor: Actor | None
+    path: dict[str, Any]
+    query: Any
+    body: Any
+    client: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    handler: Callable[[Call], Any]
+    response: type | None
+    request: type | None = None
+    query: type | None = None
+    permission: str | None = None
+    authenticated: bool = True
+    status: int = 200
+    tags: tuple[str, ...] = ()
+    errors: tuple[int, ...] = field(default=())
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__.lstrip("_")
+
+
+class Registry:
+    """The API's operations, in declaration order."""
+
+    def __init__(self) -> None:
+        self.operations: list[Operation] = []
+
+    def add(self, operation: Operation) -> None:
+        for op in self.operations:
+            if (op.method, op.path) == (operation.method, operation.path):
+                raise ValueError(f"{operation.method} {operation.path} is declared twice")
+        self.operations.append(operation)
+
+
+_FIELD_AT = re.compile(r"at `\$\.([A-Za-z_][\w]*)(?:\[(\d+)\])?")
+_FIELD_REQUIRED = re.compile(r"(?:required|unknown) field `(\w+)`")
+
+
+def decode_error(
+    error: msgspec.ValidationError | msgspec.DecodeError, where: str
+) -> errors.ValidationError:
+    """A msgspec error as a core ValidationError naming the offending field."""
+    text = str(error)
+    name = None
+    if (m := _FIELD_REQUIRED.search(text)) or (m := _FIELD_AT.search(text)):
+        name = m.group(1)
+    message = text.replace("`$.", "`").replace("$", where)
+    return errors.ValidationError(f"{where}: {message}", field=name or where)
+
+
+def decode_body(op: Operation, raw: bytes) -> Any:
+    if op.request is None:
+        return None
+    try:
+        return msgspec.json.decode(raw or b"null", type=op.request)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+        raise decode_error(error, "body") from None
+
+
+def decode_query(op: Operation, params: dict[str, str]) -> Any:
+    if op.query is None:
+        return None
+    try:
+        return msgspec.convert(params, op.query, strict=False)
+    except msgspec.ValidationError as error:
+        raise decode_error(error, "query") from None
+
+
+def openapi(registry: Registry, *, title: str, version: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the registry (schemas: msgspec's JSON Schema 2020-12)."""
+    types = [t for op in registry.operations for t in (op.request, op.response, op.query) if t]
+    refs, components = msgspec.json.schema_components(
+        types, ref_template="#/components/schemas/{name}"
+    )
+    schema_of = dict(zip(types, refs, strict=True))
+    components["Problem"] = _PROBLEM
+    paths: dict[str, dict[str, Any]] = {}
+    for op in registry.operations:
+        item: dict[str, Any] = {
+            "operationId": op.operation_id,
+            "summary": op.summary,
+            "tags": list(op.tags),
+            "parameters": _parameters(op, components, schema_of),
+            "responses": _responses(op, schema_of),
+        }
+        if op.permission:
+            item["description"] = f"Needs the `{op.permission}` permission."
+        if op.request is not None:
+            item["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": schema_of[op.request]}},
+            }
+        item["security"] = [{"bearer": []}] if op.authenticated else []
+        paths.setdefault(op.path, {})[op.method.lower()] = item
+    for op in registry.operations:  # query Structs are spelled out as parameters
+        if op.query is not None:
+            components.pop(schema_of[op.query]["$ref"].rsplit("/", 1)[1], None)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _parameters(
+    op: Operation, components: dict[str, Any], schema_of: dict[type, Any]
+) -> list[dict[str, Any]]:
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", op.path)
+    ]
+    if op.query is not None:
+        name = schema_of[op.query]["$ref"].rsplit("/", 1)[1]
+        spec = components[name]
+        for prop, schema in spec.get("properties", {}).items():
+            params.append(
+                {
+                    "name": prop,
+                    "in": "query",
+                    "required": prop in spec.get("required", ()),
+                    "schema": schema,
+                }
+            )
+    return params
+
+
+def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "success"}
+    if op.response is not None:
+        ok["content"] = {"application/json": {"schema": schema_of[op.response]}}
+    out: dict[str, Any] = {str(op.status): ok}
+    problem = {
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+    }
+    codes = {413, 422, 429, 500, *op.errors}
+    if op.authenticated:
+        codes |= {401, 403}
+    for code in sorted(codes):
+        out[str(code)] = {"description": "problem (RFC 9457)", **problem}
+    return out
+
+
+_PROBLEM = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string"},
+        "row": {"type": "integer"},
+    },
+}

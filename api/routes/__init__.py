@@ -1,0 +1,11 @@
+"""The API's operations, one module per resource; `REGISTRY` holds them all."""
+
+from __future__ import annotations
+
+from api.contract import Registry
+from api.routes import auth, orders, shops
+
+REGISTRY = Registry()
+for _module in (auth, orders, shops):
+    for _op in _module.OPERATIONS:
+        REGISTRY.add(_op)

@@ -1,0 +1,79 @@
+"""`orderhub serve` — the HTTP API (`api.app`) under uvicorn.
+
+It listens on 127.0.0.1 by default and speaks plain HTTP: put a reverse proxy with TLS in
+front (nginx, Caddy) before binding another address. `--workers N` runs N processes; each
+opens its own core App and holds its own rate-limit buckets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+
+from cli.common import count, settings_from
+
+LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "serve",
+        help="run the HTTP API (plain HTTP; put TLS termination in front)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8080, help="port (8080)")
+    parser.add_argument("--workers", type=count, default=1, help="processes (1)")
+    parser.set_defaults(handler=_serve)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {text!r}")
+    return int(text)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Imported here: uvicorn and the API are not needed by any other command.
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = settings_from(args)  # fails here, before binding, on a bad config
+    if not is_loopback(args.host):
+        print(
+            f"warning: serving plain HTTP on {args.host}: put TLS termination (a reverse "
+            "proxy) in front; bearer tokens must not cross a network in clear",
+            file=sys.stderr,
+        )
+    if args.workers > 1:
+        if getattr(args, "config", None):
+            os.environ["ORDERHUB_CONFIG"] = args.config
+        uvicorn.run(
+            "api.app:from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=settings.log_level.lower(),
+        )
+    else:
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level=settings.log_level.lower(),
+        )
+    return 0

@@ -1,0 +1,137 @@
+"""The contract: routes and OpenAPI document agree; errors are problem+json; limits hold."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from api import problems
+from api.app import create_app
+from api.contract import Call, Operation, Registry
+from core.config import ApiSettings
+from core.errors import ValidationError
+from tests.api.conftest import assert_problem, login
+
+
+def test_openapi_document_lists_exactly_the_routes(client: TestClient) -> None:
+    doc = client.get("/v1/openapi.json").json()
+    assert doc["openapi"] == "3.1.0"
+    documented = {(path, m.upper()) for path, item in doc["paths"].items() for m in item}
+    served = {
+        (r.path, m)
+        for r in client.app.routes  # type: ignore[attr-defined]
+        if isinstance(r, Route) and r.path != "/v1/openapi.json"
+        for m in r.methods or ()
+        if m != "HEAD"
+    }
+    assert documented == served
+    assert ("/v1/orders", "GET") in served
+    # Every referenced schema is defined.
+    text = client.get("/v1/openapi.json").text
+    for name in doc["components"]["schemas"]:
+        assert f"#/components/schemas/{name}" in text or name == "Problem"
+    params = {p["name"] for p in doc["paths"]["/v1/orders"]["get"]["parameters"]}
+    assert params == {"q", "after", "limit"}
+
+
+def test_a_route_is_declared_once() -> None:
+    reg = Registry()
+    op = Operation("GET", "/v1/x", "x", lambda call: None, None)
+    reg.add(op)
+    with pytest.raises(ValueError, match="declared twice"):
+        reg.add(op)
+
+
+def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
+    assert_problem(client.get("/v1/nothing"), 404, "no_such_route")
+    assert_problem(client.delete("/v1/shops"), 405, "method_not_allowed")
+
+
+def test_bad_body_names_the_field(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+    body = assert_problem(
+        client.post("/v1/auth/login", json={"password": "x"}), 422, "validation_error"
+    )
+    assert body["field"] == "username"
+    body = assert_problem(
+        client.post("/v1/auth/login", json={"username": 3, "password": "x"}),
+        422,
+        "validation_error",
+    )
+    assert body["field"] == "username"
+    body = assert_problem(
+        client.post(
+            "/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"}
+        ),
+        422,
+        "validation_error",
+    )
+    assert body["field"] == "body"
+
+
+def test_too_large_body_is_413(settings, app) -> None:  # type: ignore[no-untyped-def]
+    small = replace(settings, api=ApiSettings(max_body_bytes=1024))
+    with TestClient(create_app(small)) as c:
+        r = c.post("/v1/auth/login", content=b"{" + b" " * 5000 + b"}")
+        assert_problem(r, 413, "body_too_large")
+        # Also without a Content-Length (chunked), the stream is cut at the limit.
+        r = c.post("/v1/auth/login", content=iter([b"{", b" " * 3000, b"}"]))
+        assert_problem(r, 413, "body_too_large")
+
+
+def test_core_errors_map_to_stable_types_and_bugs_hide_tracebacks(settings, app) -> None:  # type: ignore[no-untyped-def]
+    def invalid(call: Call) -> None:
+        raise ValidationError("row 3: price must be a number", field="price", row=3)
+
+    def broken(call: Call) -> None:
+        raise RuntimeError("secret internals")
+
+    reg = Registry()
+    reg.add(Operation("GET", "/v1/invalid", "x", invalid, None, authenticated=False))
+    reg.add(Operation("GET", "/v1/broken", "x", broken, None, authenticated=False))
+    with TestClient(create_app(settings, reg), raise_server_exceptions=False) as c:
+        body = assert_problem(c.get("/v1/invalid"), 422, "validation_error")
+        assert (body["field"], body["row"]) == ("price", 3)
+        r = c.get("/v1/broken")
+        body = assert_problem(r, 500, "internal_error")
+        assert "secret internals" not in r.text
+
+
+def test_every_error_kind_has_a_status() -> None:
+    from core import errors
+
+    kinds = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.OrderhubError)
+    ]
+    for kind in kinds:
+        assert problems.status_of(kind("x")) >= 400
+
+
+def test_rate_limit_answers_429_with_retry_after(settings, acme) -> None:  # type: ignore[no-untyped-def]
+    tight = replace(settings, api=ApiSettings(rate_per_minute=1, burst=3))
+    with TestClient(create_app(tight)) as c:
+        headers = login(c, "boss")  # the login itself is counted on the client address
+        for _ in range(3):
+            assert c.get("/v1/shops", headers=headers).status_code == 200
+        r = c.get("/v1/shops", headers=headers)
+        assert_problem(r, 429, "rate_limited")
+        assert int(r.headers["Retry-After"]) >= 1
+        # Another token has its own bucket.
+        other = login(c, "boss")
+        assert c.get("/v1/shops", headers=other).status_code == 200
+
+
+def test_cors_is_off(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+    headers = {**login(client, "boss"), "Origin": "https://evil.example"}
+    r = client.get("/v1/shops", headers=headers)
+    assert r.status_code == 200
+    assert not any(h.lower().startswith("access-control-") for h in r.headers)
+    preflight = client.options(
+        "/v1/shops",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
