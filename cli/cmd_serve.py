@@ -12,9 +12,10 @@ import ipaddress
 import os
 import sys
 
-from cli.common import count, settings_from
+from cli.common import settings_from
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+MAX_WORKERS = 64  # processes of one `serve`; more machines scale further (docs/api.md)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,13 +27,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8080, help="port (8080)")
-    parser.add_argument("--workers", type=count, default=1, help="processes (1)")
+    parser.add_argument("--workers", type=_workers, default=1, help="processes (1)")
     parser.set_defaults(handler=_serve)
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {text!r}")
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {text[:40]!r}")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"workers are 1 to {MAX_WORKERS}, not {text[:40]!r}")
     return int(text)
 
 

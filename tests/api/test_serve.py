@@ -82,3 +82,24 @@ def test_serve_answers_and_warns_off_loopback(settings, acme, tmp_path) -> None:
     # signal it caught, as its own docs say: the exit status is "killed by SIGTERM".
     assert "Application shutdown complete" in err
     assert proc.returncode in (0, -signal.SIGTERM)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--port", "bad\x00value"],
+        ["--port", "9" * 400],
+        ["--workers", "名字\u202e../../etc/passwd"],
+        ["--workers", "0"],
+    ],
+)
+def test_bad_arguments_get_an_answer_not_a_server(argv: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+    """What the hostile CLI walk would try (it leaves `serve` out: a good call serves until
+    stopped): bad values are refused by the parser, before anything listens."""
+    from cli.main import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", *argv])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "orderhub serve: error:" in err

@@ -13,10 +13,10 @@ import pytest
 
 from cli.main import build_parser, main
 
-#: Long-running or network commands: they have their own tests (`demo`, `sandbox` and
-#: `worker` serve until stopped; `init` makes the installation this test runs in; `shop
-#: bind` waits for a browser).
-SKIPPED = {"demo", "sandbox", "worker", "init", "shop bind"}
+#: Long-running or network commands: they have their own tests (`demo`, `sandbox`,
+#: `worker` and `serve` serve until stopped — tests/api/test_serve.py; `init` makes the
+#: installation this test runs in; `shop bind` waits for a browser).
+SKIPPED = {"demo", "sandbox", "worker", "serve", "init", "shop bind"}
 HOSTILE = ("bad\x00value", "9" * 400, "名字\u202e../../etc/passwd")
 
 
