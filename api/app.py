@@ -17,14 +17,24 @@ from typing import Any
 
 import msgspec
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from api import problems
-from api.contract import Call, Operation, Registry, decode_body, decode_query, openapi
+from api.contract import (
+    Call,
+    EventStream,
+    Operation,
+    Raw,
+    Registry,
+    Reply,
+    decode_body,
+    decode_query,
+    openapi,
+)
 from api.ratelimit import RateLimiter
 from api.routes import REGISTRY
 from core import __version__
@@ -108,12 +118,41 @@ def _endpoint(op: Operation, state: dict[str, Any], limiter: RateLimiter, max_bo
             return problems.from_core(error)
         except Exception as error:
             return problems.unexpected(error)
-        if result is None:
-            return Response(status_code=204 if op.status == 204 else op.status)
-        return Response(msgspec.json.encode(result), status_code=op.status, media_type=JSON)
+        return _response(op, result)
 
     endpoint.__name__ = op.operation_id
     return endpoint
+
+
+def _response(op: Operation, result: Any) -> Response:
+    """The HTTP answer for what a handler returned (see `api.contract`)."""
+    if isinstance(result, Raw):
+        headers = {}
+        if result.filename:
+            headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+        return Response(
+            result.content, status_code=op.status, media_type=result.media_type, headers=headers
+        )
+    if isinstance(result, EventStream):
+        return StreamingResponse(
+            _server_sent(result),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", **result.headers},
+        )
+    status, headers = op.status, None
+    if isinstance(result, Reply):
+        status, headers, result = result.status or op.status, dict(result.headers), result.body
+    if result is None:
+        return Response(status_code=status, headers=headers)
+    return Response(
+        msgspec.json.encode(result), status_code=status, media_type=JSON, headers=headers
+    )
+
+
+async def _server_sent(stream: EventStream) -> AsyncIterator[bytes]:
+    """`event:`/`data:` frames; the events are pulled in the thread pool (core is sync)."""
+    async for name, data in iterate_in_threadpool(stream.events):
+        yield b"event: " + name.encode() + b"\ndata: " + msgspec.json.encode(data) + b"\n\n"
 
 
 def _run(op: Operation, core: Any, request: Request, token: str | None, raw: bytes) -> Any:
@@ -129,6 +168,7 @@ def _run(op: Operation, core: Any, request: Request, token: str | None, raw: byt
         query=decode_query(op, dict(request.query_params)),
         body=decode_body(op, raw),
         client=_client(request),
+        headers={k.lower(): v for k, v in request.headers.items()},
     )
     return op.handler(call)
 

@@ -6,12 +6,18 @@ only: core's services check it), and msgspec Structs for the query string, the r
 body and the response. Decoding and validation are msgspec's; a decoding error becomes a
 422 problem naming the field (`api.problems`). Handlers are plain synchronous functions
 `(call) -> Struct`, run in the thread pool because core's services are synchronous.
+
+A handler may instead return a `Reply` (its own status and headers: `ETag`, `Location`),
+`Raw` bytes (CSV, XLSX, PNG; the media types are declared in `produces`) or an
+`EventStream` (server-sent events, declared with `stream=True`). Request headers an
+operation reads (`If-Match`, `Idempotency-Key`) are declared in `headers` so the document
+lists them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +38,46 @@ class Call:
     query: Any
     body: Any
     client: str
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header an operation reads (documented as a header parameter)."""
+
+    name: str
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A JSON answer whose status or headers the handler sets (`ETag`, `Location`)."""
+
+    body: Any
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A non-JSON answer: a file (CSV, XLSX) or an image (PNG)."""
+
+    content: bytes
+    media_type: str
+    filename: str | None = None  # sent as Content-Disposition: attachment
+
+
+@dataclass(frozen=True)
+class EventStream:
+    """Server-sent events: `(event name, JSON-encodable data)` pairs, pulled one at a time
+    in the thread pool until the iterator ends or the client goes away."""
+
+    events: Iterator[tuple[str, Any]]
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,6 +94,9 @@ class Operation:
     status: int = 200
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = field(default=())
+    headers: tuple[Header, ...] = ()
+    produces: tuple[str, ...] = ()  # media types answered besides JSON (`Raw`)
+    stream: bool = False  # answers text/event-stream (`EventStream`)
 
     @property
     def operation_id(self) -> str:
@@ -160,13 +209,30 @@ def _parameters(
                     "schema": schema,
                 }
             )
+    for header in op.headers:
+        params.append(
+            {
+                "name": header.name,
+                "in": "header",
+                "required": header.required,
+                "description": header.description,
+                "schema": {"type": "string"},
+            }
+        )
     return params
 
 
 def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "success"}
+    content: dict[str, Any] = {}
     if op.response is not None:
-        ok["content"] = {"application/json": {"schema": schema_of[op.response]}}
+        content["application/json"] = {"schema": schema_of[op.response]}
+    for media_type in op.produces:
+        content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type}}
+    if op.stream:
+        content["text/event-stream"] = {"schema": {"type": "string"}}
+    if content:
+        ok["content"] = content
     out: dict[str, Any] = {str(op.status): ok}
     problem = {
         "content": {

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import msgspec
 
-from api.contract import Call, Operation
+from api.contract import Call, Operation, Reply
+from api.versions import etag
 from core.desk import search
 from core.desk.listing import OrderRow
 from core.desk.show import OrderDetail, show_order
@@ -56,9 +57,10 @@ def _count_orders(call: Call) -> OrderCounts:
     return OrderCounts(found.counts, found.total)
 
 
-def _show_order(call: Call) -> OrderDetail:
+def _show_order(call: Call) -> Reply:
     assert call.actor is not None
-    return show_order(call.app, call.actor, call.path["number"], shop=call.query.shop)
+    detail = show_order(call.app, call.actor, call.path["number"], shop=call.query.shop)
+    return Reply(detail, headers={"ETag": etag(detail.version)})
 
 
 OPERATIONS = (
@@ -85,7 +87,7 @@ OPERATIONS = (
     Operation(
         "GET",
         "/v1/orders/{number}",
-        "One order whole, buyer data masked",
+        "One order whole, buyer data masked; its version is the ETag edits send back",
         _show_order,
         OrderDetail,
         query=DetailQuery,

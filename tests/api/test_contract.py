@@ -135,3 +135,59 @@ def test_cors_is_off(client: TestClient, acme) -> None:  # type: ignore[no-untyp
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
     )
     assert "access-control-allow-origin" not in preflight.headers
+
+
+def _extra_registry() -> Registry:
+    """Operations answering each kind of result the contract knows."""
+    from api.contract import EventStream, Header, Raw, Reply
+    from api.versions import IF_MATCH, etag, expected_version
+
+    def _csv(call: Call) -> Raw:
+        return Raw(b"a,b\r\n1,2\r\n", "text/csv", filename="x.csv")
+
+    def _events(call: Call) -> EventStream:
+        return EventStream(iter([("progress", {"done": 1}), ("end", {"done": 2})]))
+
+    def _versioned(call: Call) -> Reply:
+        return Reply(None, status=204, headers={"ETag": etag(expected_version(call) or 0)})
+
+    reg = Registry()
+    reg.add(Operation("GET", "/v1/x.csv", "csv", _csv, None, produces=("text/csv",)))
+    reg.add(Operation("GET", "/v1/events", "sse", _events, None, stream=True))
+    reg.add(
+        Operation(
+            "PUT",
+            "/v1/versioned",
+            "if-match",
+            _versioned,
+            None,
+            headers=(IF_MATCH, Header("Idempotency-Key", "k")),
+            status=204,
+        )
+    )
+    return reg
+
+
+def test_raw_stream_and_header_results(settings, app, acme) -> None:  # type: ignore[no-untyped-def]
+    reg = _extra_registry()
+    for op in reg.operations:
+        object.__setattr__(op, "authenticated", False)
+    with TestClient(create_app(settings, reg), raise_server_exceptions=False) as c:
+        r = c.get("/v1/x.csv")
+        assert r.headers["content-type"].startswith("text/csv")
+        assert r.headers["content-disposition"] == 'attachment; filename="x.csv"'
+        assert r.content == b"a,b\r\n1,2\r\n"
+        r = c.get("/v1/events")
+        assert r.headers["content-type"].startswith("text/event-stream")
+        assert r.text == 'event: progress\ndata: {"done":1}\n\nevent: end\ndata: {"done":2}\n\n'
+        r = c.put("/v1/versioned", headers={"If-Match": 'W/"7"'})
+        assert r.status_code == 204 and r.headers["etag"] == '"7"'
+        body = assert_problem(
+            c.put("/v1/versioned", headers={"If-Match": "seven"}), 422, "validation_error"
+        )
+        assert body["field"] == "If-Match"
+        doc = c.get("/v1/openapi.json").json()
+    assert "text/csv" in doc["paths"]["/v1/x.csv"]["get"]["responses"]["200"]["content"]
+    assert "text/event-stream" in doc["paths"]["/v1/events"]["get"]["responses"]["200"]["content"]
+    names = {p["name"] for p in doc["paths"]["/v1/versioned"]["put"]["parameters"]}
+    assert names == {"If-Match", "Idempotency-Key"}

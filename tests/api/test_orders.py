@@ -77,6 +77,7 @@ def test_counts_and_detail(client: TestClient, app, acme, globex) -> None:  # ty
     assert r.status_code == 200, r.text
     detail = r.json()
     assert detail["row"]["order_no"] == "A-1"
+    assert r.headers["etag"] == f'"{detail["version"]}"'
     assert "李小龙" not in r.text and "13912345678" not in r.text
     # Another org's order number is simply not found.
     assert_problem(client.get("/v1/orders/G-1", headers=headers), 404, "not_found")
