@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from api.contract import Registry
-from api.routes import auth, orders, shops
+from api.routes import auth, order_actions, order_edits, orders, shops, tags
 
 REGISTRY = Registry()
-for _module in (auth, orders, shops):
+for _module in (
+    auth,
+    orders,
+    shops,
+    order_edits,
+    order_actions,
+    tags,
+):
     for _op in _module.OPERATIONS:
         REGISTRY.add(_op)
