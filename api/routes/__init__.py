@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.contract import Registry
-from api.routes import auth, order_actions, order_edits, orders, shops, tags
+from api.routes import auth, order_actions, order_edits, orders, packages, shops, tags
 
 REGISTRY = Registry()
 for _module in (
@@ -13,6 +13,7 @@ for _module in (
     order_edits,
     order_actions,
     tags,
+    packages,
 ):
     for _op in _module.OPERATIONS:
         REGISTRY.add(_op)
