@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.contract import Registry
-from api.routes import auth, order_actions, order_edits, orders, packages, shops, tags
+from api.routes import audit_trail, auth, order_actions, order_edits, orders, packages, shops, tags
 
 REGISTRY = Registry()
 for _module in (
@@ -14,6 +14,7 @@ for _module in (
     order_actions,
     tags,
     packages,
+    audit_trail,
 ):
     for _op in _module.OPERATIONS:
         REGISTRY.add(_op)
