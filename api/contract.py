@@ -116,7 +116,7 @@ class Registry:
         self.operations.append(operation)
 
 
-_FIELD_AT = re.compile(r"at `\$\.([A-Za-z_][\w]*)(?:\[(\d+)\])?")
+_FIELD_AT = re.compile(r"(?:at|in) `\$\.([A-Za-z_][\w]*)(?:\[(\d+)\])?")
 _FIELD_REQUIRED = re.compile(r"(?:required|unknown) field `(\w+)`")
 
 
