@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from core import clock
 from core.accounts import audit
@@ -35,7 +35,7 @@ def _events(app, org, count: int, start: datetime = T0) -> None:  # type: ignore
             clock.set_clock(None)
 
 
-def test_pages_newest_first_with_the_cursor(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_pages_newest_first_with_the_cursor(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     _events(app, acme, 5)
     _events(app, globex, 3)
     headers = login(client, "boss")  # the login itself is an event too
@@ -74,7 +74,7 @@ def test_pages_newest_first_with_the_cursor(client: TestClient, app, acme, globe
     assert "login.success" in {e["action"] for e in everything["items"]}
 
 
-def test_filters_by_target_and_time(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_filters_by_target_and_time(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _events(app, acme, 5)
     headers = login(client, "boss")
     r = client.get("/v1/audit", params={"target_type": "order", "target_id": "3"}, headers=headers)
@@ -91,7 +91,7 @@ def test_filters_by_target_and_time(client: TestClient, app, acme) -> None:  # t
     assert [e["detail"] for e in r.json()["items"]] == ["event 2", "event 1"]
 
 
-def test_needs_settings_manage_and_good_input(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_needs_settings_manage_and_good_input(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _events(app, acme, 1)
     acme.staff("clerk", "print_operator")
     r = client.get("/v1/audit", headers=login(client, "clerk"))

@@ -5,7 +5,7 @@ batch by numbers or filter, tags; 403 changes nothing, another org's orders are 
 from __future__ import annotations
 
 import msgspec
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from api.routes import REGISTRY
 from tests.api.conftest import assert_problem, login
@@ -19,7 +19,7 @@ def _desk(app, org, *numbers: str, shop_id: str = "9001") -> Desk:  # type: igno
     return desk
 
 
-def _decode(client: TestClient, method: str, path: str, response) -> None:  # type: ignore[no-untyped-def]
+def _decode(client: ApiClient, method: str, path: str, response) -> None:  # type: ignore[no-untyped-def]
     """The answer decodes as the type its operation declares."""
     (op,) = [o for o in REGISTRY.operations if (o.method, o.path) == (method, path)]
     msgspec.json.decode(response.content, type=op.response, strict=True)

@@ -3,7 +3,7 @@ typed tracking numbers; 403 changes nothing, another org's orders and packages a
 
 from __future__ import annotations
 
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from tests.api.conftest import assert_problem, login
 from tests.api.test_order_actions import _decode
@@ -25,7 +25,7 @@ def _world(app, acme, globex) -> tuple[Desk, Desk]:  # type: ignore[no-untyped-d
     return desk, other
 
 
-def test_merge_list_unmerge_and_weigh(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_merge_list_unmerge_and_weigh(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     desk, _ = _world(app, acme, globex)
     headers = login(client, "boss")
 
@@ -81,7 +81,7 @@ def test_merge_list_unmerge_and_weigh(client: TestClient, app, acme, globex) -> 
     assert len(desk.events("order.unmerge")) == 2
 
 
-def test_split_an_order(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_split_an_order(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     _world(app, acme, globex)
     headers = login(client, "boss")
     r = client.post(
@@ -111,7 +111,7 @@ def test_split_an_order(client: TestClient, app, acme, globex) -> None:  # type:
         assert problem["field"] == name, (body, problem)
 
 
-def test_tracking_numbers_typed_by_hand(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_tracking_numbers_typed_by_hand(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     desk, other = _world(app, acme, globex)
     desk.manual_account("sf", "SF")
     other.manual_account("theirs", "SF")
@@ -158,7 +158,7 @@ def test_tracking_numbers_typed_by_hand(client: TestClient, app, acme, globex) -
     assert problem["field"] == "number"
 
 
-def test_packages_stay_in_the_org(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_packages_stay_in_the_org(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     _, other = _world(app, acme, globex)
     other.manual_account("theirs", "SF")
     hank = login(client, "hank")
@@ -184,7 +184,7 @@ def test_packages_stay_in_the_org(client: TestClient, app, acme, globex) -> None
 
 
 def test_packages_need_their_permissions_and_good_input(
-    client: TestClient, app, acme, globex
+    client: ApiClient, app, acme, globex
 ) -> None:  # type: ignore[no-untyped-def]
     desk, _ = _world(app, acme, globex)
     desk.manual_account("sf", "SF")
