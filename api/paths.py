@@ -10,19 +10,18 @@ from __future__ import annotations
 from api.contract import Call
 from core.errors import ValidationError
 
-#: Ids are 64-bit integers in the database; 18 digits always fit.
-MAX_DIGITS = 18
+#: Record ids are the database's INTEGER (32-bit on PostgreSQL): anything larger cannot
+#: exist, and would make PostgreSQL refuse the query rather than find nothing.
+MAX_ID = 2**31 - 1
 
 
 def path_id(call: Call, name: str) -> int:
     """The path parameter `name` as a positive record id."""
     text = str(call.path.get(name, ""))
-    if not text.isascii() or not text.isdigit() or len(text) > MAX_DIGITS or int(text) < 1:
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= MAX_ID:
         raise ValidationError(f"{name}: expected a record id (a positive whole number)", field=name)
     return int(text)
 
 
-#: The largest id a client may send in a body or query (PostgreSQL's bigint).
-MAX_ID = 2**63 - 1
 #: Text a client sends that core stores or looks up: PostgreSQL text cannot hold NUL.
 NO_NUL = r"^[^\x00]*$"

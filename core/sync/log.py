@@ -151,7 +151,9 @@ def _cursor_id(after: str | None) -> int | None:
     if after is None or after == "":
         return None
     text = after.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    # A cursor is a row id: an INTEGER column (32-bit on PostgreSQL, which refuses a
+    # larger number outright rather than finding nothing).
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > 2**31 - 1:
         raise ValidationError(
             f"after: {after!r} is not a cursor this list gave out; start from the first page",
             field="after",

@@ -139,6 +139,7 @@ def test_alerts_input_is_checked(client: TestClient, acme) -> None:  # type: ign
         (f"{ALERTS}?severity=fatal", "severity"),
         (f"{ALERTS}?limit=0", "limit"),
         (f"{ALERTS}?after=x", "after"),
+        (f"{ALERTS}?after=99999999999", "after"),
         (f"{ALERTS}?nope=1", "nope"),
     ):
         body = assert_problem(client.get(url, headers=headers), 422, "validation_error")

@@ -183,6 +183,7 @@ def test_shipments_input_is_checked(client: TestClient, acme) -> None:  # type: 
         ({}, "packages"),
         ({"package_ids": ["x"]}, "package_ids"),
         ({"package_ids": [0]}, "package_ids"),
+        ({"package_ids": [2**31]}, "package_ids"),
         ({"waybills": [""]}, "waybills"),
         ({"orders": "A-1"}, "orders"),
         ({"nope": 1}, "nope"),
@@ -195,6 +196,8 @@ def test_shipments_input_is_checked(client: TestClient, acme) -> None:  # type: 
     for url, name in (
         (f"{OUTBOX}?state=lost", "state"),
         (f"{OUTBOX}?after=abc", "after"),
+        (f"{OUTBOX}?after=99999999999", "after"),
+        (f"{OUTBOX}/2147483648/retry", "row_id"),
         (f"{OUTBOX}?limit=1001", "limit"),
         (f"{OUTBOX}/abc/retry", "row_id"),
     ):

@@ -155,6 +155,8 @@ def test_sync_log_permissions_and_input(client: TestClient, app, acme, globex) -
         ("/v1/sync/runs?limit=501", "limit"),
         ("/v1/sync/runs?shop_id=x", "shop_id"),
         ("/v1/sync/runs?after=abc", "after"),
+        ("/v1/sync/runs?after=99999999999", "after"),  # over INTEGER: no id of ours
+        ("/v1/sync/runs?shop_id=2147483648", "shop_id"),
         ("/v1/sync/runs?nope=1", "nope"),
     ):
         body = assert_problem(client.get(url, headers=headers), 422, "validation_error")
