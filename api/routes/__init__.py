@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from api.contract import Registry
-from api.routes import audit_trail, auth, order_actions, order_edits, orders, packages, shops, tags
+from api.routes import (
+    alerts,
+    audit_trail,
+    auth,
+    order_actions,
+    order_edits,
+    orders,
+    pack,
+    packages,
+    shipments,
+    shops,
+    sync,
+    tags,
+)
 
 REGISTRY = Registry()
 for _module in (
     auth,
     orders,
-    shops,
     order_edits,
     order_actions,
     tags,
     packages,
     audit_trail,
+    shops,
+    sync,
+    pack,
+    shipments,
+    alerts,
 ):
     for _op in _module.OPERATIONS:
         REGISTRY.add(_op)
