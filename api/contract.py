@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 
+from api.paths import path_type
 from core import errors
 from core.actor import Actor
 from core.app import App
@@ -116,21 +117,8 @@ class Registry:
         self.operations.append(operation)
 
 
-#: Path parameters by name: `id` and names ending in `_id` are positive integers (record
-#: ids); every other name is text without control characters. One convention for every
-#: route, so the document types each parameter and a bad one is a 422 naming it.
-RecordId = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
-PathText = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
-
-
-def path_type(name: str) -> Any:
-    return RecordId if name == "id" or name.endswith("_id") else PathText
-
-
 def decode_path(params: dict[str, str]) -> dict[str, Any]:
-    """The path parameters converted to their conventional types (`path_type`)."""
+    """The path parameters converted to their conventional types (`api.paths`)."""
     decoded: dict[str, Any] = {}
     for name, raw in params.items():
         try:

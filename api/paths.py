@@ -1,27 +1,38 @@
-"""Path parameters: record ids in paths (`/v1/shops/{shop_id}`) are whole numbers.
+"""Path parameters and ids: one convention for every route.
 
-The router hands every path parameter over as text; `path_id` turns one into the id a
-core service takes, and answers anything else with a 422 naming the parameter (never a
-500, never a lookup of something that cannot exist).
+`id` and names ending in `_id` are record ids, positive whole numbers within the
+database's INTEGER (32-bit on PostgreSQL: anything larger cannot exist, and would make
+PostgreSQL refuse the query rather than find nothing); every other path parameter is text
+without control characters. `api.app` decodes the path by this convention before a
+handler runs (a 422 naming the parameter), and the OpenAPI document types each parameter
+from it; handlers read the decoded value with `path_id`.
 """
 
 from __future__ import annotations
 
-from api.contract import Call
-from core.errors import ValidationError
+from typing import TYPE_CHECKING, Annotated, Any
 
-#: Record ids are the database's INTEGER (32-bit on PostgreSQL): anything larger cannot
-#: exist, and would make PostgreSQL refuse the query rather than find nothing.
+import msgspec
+
+if TYPE_CHECKING:
+    from api.contract import Call
+
 MAX_ID = 2**31 - 1
-
-
-def path_id(call: Call, name: str) -> int:
-    """The path parameter `name` as a positive record id."""
-    text = str(call.path.get(name, ""))
-    if not text.isascii() or not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= MAX_ID:
-        raise ValidationError(f"{name}: expected a record id (a positive whole number)", field=name)
-    return int(text)
-
+RecordId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+PathText = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
 
 #: Text a client sends that core stores or looks up: PostgreSQL text cannot hold NUL.
 NO_NUL = r"^[^\x00]*$"
+
+
+def path_type(name: str) -> Any:
+    return RecordId if name == "id" or name.endswith("_id") else PathText
+
+
+def path_id(call: Call, name: str = "id") -> int:
+    """The record id in the path parameter `name` (already decoded by `api.app`)."""
+    value = call.path[name]
+    assert isinstance(value, int), f"path parameter {name} is not named as an id"
+    return value
