@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from api.contract import Registry
-from api.routes import audit_trail, auth, order_actions, order_edits, orders, packages, shops, tags
+from api.routes import (
+    audit_trail,
+    auth,
+    order_actions,
+    order_edits,
+    orders,
+    packages,
+    shops,
+    skus,
+    stock,
+    tags,
+    warehouses,
+)
 
 REGISTRY = Registry()
 for _module in (
@@ -15,6 +27,9 @@ for _module in (
     tags,
     packages,
     audit_trail,
+    stock,
+    skus,
+    warehouses,
 ):
     for _op in _module.OPERATIONS:
         REGISTRY.add(_op)
