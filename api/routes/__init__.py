@@ -10,6 +10,7 @@ from api.routes import (
     order_edits,
     orders,
     packages,
+    reports,
     shops,
     skus,
     stock,
@@ -30,6 +31,7 @@ for _module in (
     stock,
     skus,
     warehouses,
+    reports,
 ):
     for _op in _module.OPERATIONS:
         REGISTRY.add(_op)
