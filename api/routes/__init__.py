@@ -15,6 +15,7 @@ from api.routes import (
     skus,
     stock,
     tags,
+    users,
     warehouses,
 )
 
@@ -32,6 +33,7 @@ for _module in (
     skus,
     warehouses,
     reports,
+    users,
 ):
     for _op in _module.OPERATIONS:
         REGISTRY.add(_op)
