@@ -9,7 +9,7 @@ import io
 import msgspec
 import openpyxl
 import pytest
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from api.routes import REGISTRY
 from core.reports import catalog
@@ -25,7 +25,7 @@ def world(app, acme, frozen_clock) -> World:  # type: ignore[no-untyped-def]
     return build(app, acme)
 
 
-def test_the_list_names_every_report(client: TestClient, world: World) -> None:
+def test_the_list_names_every_report(client: ApiClient, world: World) -> None:
     r = client.get("/v1/reports", headers=login(client, "boss"))
     assert r.status_code == 200
     items = r.json()["items"]
@@ -39,7 +39,7 @@ def test_the_list_names_every_report(client: TestClient, world: World) -> None:
     }
 
 
-def test_json_rows_with_money_for_finance_view(client: TestClient, world: World) -> None:
+def test_json_rows_with_money_for_finance_view(client: ApiClient, world: World) -> None:
     r = client.get(f"/v1/reports/orders?{PERIOD}&by=shop", headers=login(client, "boss"))
     assert r.status_code == 200, r.text
     body = r.json()
@@ -54,7 +54,7 @@ def test_json_rows_with_money_for_finance_view(client: TestClient, world: World)
 
 
 def test_money_is_absent_without_finance_view_and_the_json_says_so(
-    client: TestClient, world: World
+    client: ApiClient, world: World
 ) -> None:
     viewer = login(client, "viewer")
     body = client.get(f"/v1/reports/orders?{PERIOD}&by=shop", headers=viewer).json()
@@ -70,7 +70,7 @@ def test_money_is_absent_without_finance_view_and_the_json_says_so(
     ]
 
 
-def test_csv_xlsx_and_png(client: TestClient, world: World) -> None:
+def test_csv_xlsx_and_png(client: ApiClient, world: World) -> None:
     headers = login(client, "boss")
     url = f"/v1/reports/orders?{PERIOD}&by=shop&format="
     r = client.get(url + "csv", headers=headers)
@@ -98,14 +98,14 @@ def test_csv_xlsx_and_png(client: TestClient, world: World) -> None:
     assert r.content.startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_without_a_period_the_last_30_days(client: TestClient, world: World) -> None:
+def test_without_a_period_the_last_30_days(client: ApiClient, world: World) -> None:
     body = client.get("/v1/reports/shipped", headers=login(client, "boss")).json()
     assert (body["from"], body["to"]) == ("2025-12-12", "2026-01-10")  # the clock: 1-10 00:00
     body = client.get("/v1/reports/shipped?to=2026-01-05", headers=login(client, "boss")).json()
     assert (body["from"], body["to"]) == ("2026-01-05", "2026-01-05")
 
 
-def test_permission_and_another_orgs_shop(client: TestClient, world: World) -> None:
+def test_permission_and_another_orgs_shop(client: ApiClient, world: World) -> None:
     clerk = login(client, "clerk")  # 打单员: no report.view
     for fmt in ("json", "csv", "png"):
         r = client.get(f"/v1/reports/orders?{PERIOD}&format={fmt}", headers=clerk)
@@ -117,7 +117,7 @@ def test_permission_and_another_orgs_shop(client: TestClient, world: World) -> N
     assert_problem(r, 404, "not_found")
 
 
-def test_bad_input_names_the_field(client: TestClient, world: World) -> None:
+def test_bad_input_names_the_field(client: ApiClient, world: World) -> None:
     headers = login(client, "boss")
     for url, name in (
         ("/v1/reports/nope", "name"),
@@ -133,7 +133,7 @@ def test_bad_input_names_the_field(client: TestClient, world: World) -> None:
     assert_problem(r, 422, "validation_error")  # no rows: nothing to chart
 
 
-def test_answers_decode_as_their_declared_response_types(client: TestClient, world: World) -> None:
+def test_answers_decode_as_their_declared_response_types(client: ApiClient, world: World) -> None:
     headers = login(client, "boss")
     urls = {"/v1/reports": "/v1/reports", "/v1/reports/{name}": f"/v1/reports/carriers?{PERIOD}"}
     checked = 0

@@ -5,7 +5,7 @@ permissions, another org's SKUs (404), bad input (422 naming the field)."""
 from __future__ import annotations
 
 import msgspec
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from api.routes import REGISTRY
 from core.stock import catalogue, mapping
@@ -17,7 +17,7 @@ def _codes(app, actor) -> list[str]:  # type: ignore[no-untyped-def]
     return [s.code for s in catalogue.list_skus(app, actor)]
 
 
-def test_add_list_and_change_skus(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_add_list_and_change_skus(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     headers = login(client, "boss")
     r = client.post(
         "/v1/skus",
@@ -47,7 +47,7 @@ def test_add_list_and_change_skus(client: TestClient, app, acme) -> None:  # typ
     assert [s["code"] for s in r.json()["items"]] == ["LID"]
 
 
-def test_the_cost_needs_finance_view(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_the_cost_needs_finance_view(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     catalogue.add_sku(app, acme.admin, "CUP", cost_fen=1250)
     acme.staff("keeper", "warehouse")  # stock.adjust, no finance.view
     keeper = login(client, "keeper")
@@ -63,7 +63,7 @@ def test_the_cost_needs_finance_view(client: TestClient, app, acme) -> None:  # 
     assert _codes(app, acme.admin) == ["CUP"]
 
 
-def test_permissions_and_nothing_changed(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_permissions_and_nothing_changed(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     catalogue.add_sku(app, acme.admin, "CUP", "杯")
     acme.staff("viewer", "read_only")
     acme.staff("guest")
@@ -85,7 +85,7 @@ def test_permissions_and_nothing_changed(client: TestClient, app, acme) -> None:
     assert mapping.list_mappings(app, acme.admin) == []
 
 
-def test_another_orgs_skus_are_not_found(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_another_orgs_skus_are_not_found(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     catalogue.add_sku(app, globex.admin, "GLOBEX-ONLY", "theirs")
     mapping.map_platform_sku(app, globex.admin, "pinduoduo", "999", [mapping.Part("GLOBEX-ONLY")])
     headers = login(client, "boss")
@@ -107,7 +107,7 @@ def test_another_orgs_skus_are_not_found(client: TestClient, app, acme, globex) 
     assert len(mapping.list_mappings(app, globex.admin)) == 1
 
 
-def test_bad_input_names_the_field(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_names_the_field(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     catalogue.add_sku(app, acme.admin, "CUP")
     headers = login(client, "boss")
     for body, name in (
@@ -140,7 +140,7 @@ def test_bad_input_names_the_field(client: TestClient, app, acme) -> None:  # ty
     assert mapping.list_mappings(app, acme.admin) == []
 
 
-def test_mappings_bundles_and_the_unmapped_list(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_mappings_bundles_and_the_unmapped_list(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     for code in ("CUP", "LID"):
         catalogue.add_sku(app, acme.admin, code)
     desk = Desk(app, acme)
@@ -176,7 +176,7 @@ def test_mappings_bundles_and_the_unmapped_list(client: TestClient, app, acme) -
     assert mapping.list_mappings(app, acme.admin) == []
 
 
-def test_answers_decode_as_their_declared_response_types(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_answers_decode_as_their_declared_response_types(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     catalogue.add_sku(app, acme.admin, "CUP", cost_fen=5)
     headers = login(client, "boss")
     calls = {

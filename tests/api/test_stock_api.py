@@ -5,7 +5,7 @@ warehouses and SKUs (404), bad input (422 naming the field), short stock (409)."
 from __future__ import annotations
 
 import msgspec
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from api.routes import REGISTRY
 from core.stock import catalogue, levels, policies, warehouses
@@ -25,7 +25,7 @@ def _levels(app, actor) -> list[tuple[str, str, int, int]]:  # type: ignore[no-u
     ]
 
 
-def test_receive_count_transfer_and_list(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_receive_count_transfer_and_list(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _world(app, acme)
     headers = login(client, "boss")
     r = client.post(
@@ -74,7 +74,7 @@ def test_receive_count_transfer_and_list(client: TestClient, app, acme) -> None:
     assert [i["available"] for i in r.json()["items"]] == [5, 10, 30]
 
 
-def test_pages_follow_the_cursor_in_both_orders(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_pages_follow_the_cursor_in_both_orders(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _world(app, acme)
     headers = login(client, "boss")
     lines = [{"code": c, "quantity": q} for c, q in (("CUP", 3), ("LID", 1), ("MUG", 2))]
@@ -96,7 +96,7 @@ def test_pages_follow_the_cursor_in_both_orders(client: TestClient, app, acme) -
         assert seen == expected and pages == 3
 
 
-def test_low_lists_only_levels_at_or_below_their_threshold(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_low_lists_only_levels_at_or_below_their_threshold(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _world(app, acme)
     headers = login(client, "boss")
     lines = [{"code": "CUP", "quantity": 5}, {"code": "LID", "quantity": 50}]
@@ -107,7 +107,7 @@ def test_low_lists_only_levels_at_or_below_their_threshold(client: TestClient, a
     assert [(i["code"], i["available"]) for i in r.json()["items"]] == [("CUP", 5)]
 
 
-def test_permissions_and_nothing_posted(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_permissions_and_nothing_posted(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _world(app, acme)
     acme.staff("viewer", "read_only")
     acme.staff("guest")
@@ -128,7 +128,7 @@ def test_permissions_and_nothing_posted(client: TestClient, app, acme) -> None: 
 
 
 def test_another_orgs_warehouses_and_skus_are_not_found(
-    client: TestClient, app, acme, globex
+    client: ApiClient, app, acme, globex
 ) -> None:  # type: ignore[no-untyped-def]
     _world(app, acme)
     warehouses.add_warehouse(app, globex.admin, "外仓")
@@ -152,7 +152,7 @@ def test_another_orgs_warehouses_and_skus_are_not_found(
     assert _levels(app, acme.admin) == []
 
 
-def test_bad_input_names_the_field(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_names_the_field(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _world(app, acme)
     headers = login(client, "boss")
     one = [{"code": "CUP", "quantity": 1}]
@@ -183,7 +183,7 @@ def test_bad_input_names_the_field(client: TestClient, app, acme) -> None:  # ty
     assert _levels(app, acme.admin) == []
 
 
-def test_a_transfer_short_of_stock_is_a_conflict(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_a_transfer_short_of_stock_is_a_conflict(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _world(app, acme)
     headers = login(client, "boss")
     client.post(
@@ -198,7 +198,7 @@ def test_a_transfer_short_of_stock_is_a_conflict(client: TestClient, app, acme) 
     assert _levels(app, acme.admin) == [("主仓", "CUP", 2, 0)]
 
 
-def test_answers_decode_as_their_declared_response_types(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_answers_decode_as_their_declared_response_types(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _world(app, acme)
     headers = login(client, "boss")
     one = [{"code": "CUP", "quantity": 4}]

@@ -7,7 +7,7 @@ input (422 naming the field)."""
 from __future__ import annotations
 
 import msgspec
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from api.routes import REGISTRY
 from core.accounts import auth, roles, users
@@ -27,7 +27,7 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_add_list_give_take_disable_enable(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_add_list_give_take_disable_enable(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     headers = login(client, "boss")
     r = client.post(
         "/v1/users",
@@ -64,7 +64,7 @@ def test_add_list_give_take_disable_enable(client: TestClient, app, acme) -> Non
     ]
 
 
-def test_roles_list_and_create(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_roles_list_and_create(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     headers = login(client, "boss")
     r = client.get("/v1/roles", headers=headers)
     assert r.status_code == 200
@@ -90,9 +90,7 @@ def test_roles_list_and_create(client: TestClient, app, acme) -> None:  # type: 
     assert names[-1] == "质检"
 
 
-def test_tokens_shown_once_listed_and_revoked_through_the_api(
-    client: TestClient, app, acme
-) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_shown_once_listed_and_revoked_through_the_api(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     acme.staff("clerk", "warehouse")
     clerk = login(client, "clerk")
     r = client.post("/v1/tokens", json={"name": "erp-sync", "days": 30}, headers=clerk)
@@ -129,7 +127,7 @@ def test_tokens_shown_once_listed_and_revoked_through_the_api(
     }
 
 
-def test_permissions_and_nothing_changed(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_permissions_and_nothing_changed(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     acme.staff("clerk", "warehouse")
     boss_token = auth.create_api_token(app, acme.admin, "boss-script")
     clerk = login(client, "clerk")
@@ -162,7 +160,7 @@ def test_permissions_and_nothing_changed(client: TestClient, app, acme) -> None:
     assert auth.authenticate(app, boss_token.token).token_id == boss_token.id
 
 
-def test_another_orgs_users_and_tokens_are_not_found(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_another_orgs_users_and_tokens_are_not_found(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     theirs = auth.create_api_token(app, globex.admin, "theirs")
     globex.staff("gina", "warehouse")
     headers = login(client, "boss")
@@ -190,7 +188,7 @@ def test_another_orgs_users_and_tokens_are_not_found(client: TestClient, app, ac
     ]
 
 
-def test_bad_input_names_the_field(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_names_the_field(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     acme.staff("clerk", "warehouse")
     headers = login(client, "boss")
     for path, body, name in (
@@ -231,7 +229,7 @@ def test_bad_input_names_the_field(client: TestClient, app, acme) -> None:  # ty
     assert client.get("/v1/users", headers=headers).status_code == 200  # boss still logged in
 
 
-def test_answers_decode_as_their_declared_response_types(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_answers_decode_as_their_declared_response_types(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     acme.staff("clerk", "warehouse")
     headers = login(client, "boss")
     calls = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import msgspec
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from api.routes import REGISTRY
 from core.stock import bins, catalogue, warehouses
@@ -29,7 +29,7 @@ def _names(app, actor) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def
     return [(w.name, w.is_default) for w in warehouses.list_warehouses(app, actor)]
 
 
-def test_add_list_and_change(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_add_list_and_change(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     headers = login(client, "boss")
     r = client.post("/v1/warehouses", json={**MAIN, "sender": SENDER}, headers=headers)
     assert r.status_code == 201, r.text
@@ -70,7 +70,7 @@ def test_add_list_and_change(client: TestClient, app, acme) -> None:  # type: ig
     assert _names(app, acme.admin) == [("南仓", False), ("北仓", True)]
 
 
-def test_bins_per_sku(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_bins_per_sku(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     warehouses.add_warehouse(app, acme.admin, "主仓")
     for code in ("CUP", "LID"):
         catalogue.add_sku(app, acme.admin, code, code.lower())
@@ -86,7 +86,7 @@ def test_bins_per_sku(client: TestClient, app, acme) -> None:  # type: ignore[no
     assert [(b.code, b.bin) for b in bins.list_bins(app, acme.admin)] == [("CUP", "A-10")]
 
 
-def test_permissions_and_nothing_changed(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_permissions_and_nothing_changed(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     warehouses.add_warehouse(app, acme.admin, "主仓")
     catalogue.add_sku(app, acme.admin, "CUP")
     acme.staff("viewer", "read_only")
@@ -106,7 +106,7 @@ def test_permissions_and_nothing_changed(client: TestClient, app, acme) -> None:
     assert bins.list_bins(app, acme.admin) == []
 
 
-def test_another_orgs_warehouses_are_not_found(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_another_orgs_warehouses_are_not_found(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     warehouses.add_warehouse(app, acme.admin, "主仓")
     warehouses.add_warehouse(app, globex.admin, "外仓")
     catalogue.add_sku(app, globex.admin, "GLOBEX-ONLY")
@@ -124,7 +124,7 @@ def test_another_orgs_warehouses_are_not_found(client: TestClient, app, acme, gl
     assert warehouses.list_warehouses(app, globex.admin)[0].contact == ""
 
 
-def test_bad_input_names_the_field(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_names_the_field(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     warehouses.add_warehouse(app, acme.admin, "主仓")
     catalogue.add_sku(app, acme.admin, "CUP")
     headers = login(client, "boss")
@@ -149,7 +149,7 @@ def test_bad_input_names_the_field(client: TestClient, app, acme) -> None:  # ty
     assert _names(app, acme.admin) == [("主仓", True)]
 
 
-def test_answers_decode_as_their_declared_response_types(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_answers_decode_as_their_declared_response_types(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     catalogue.add_sku(app, acme.admin, "CUP")
     headers = login(client, "boss")
     calls = {
