@@ -87,6 +87,9 @@ class Transfer(msgspec.Struct, forbid_unknown_fields=True):
     note: Note = ""
 
 
+_KeyInt = Annotated[int, msgspec.Meta(ge=-(2**53), le=2**53)]  # ids and quantities fit
+
+
 def encode_cursor(key: tuple[object, ...]) -> str:
     """A row's keyset key as an opaque cursor (base64url of its JSON)."""
     return base64.urlsafe_b64encode(msgspec.json.encode(list(key))).decode().rstrip("=")
@@ -96,8 +99,8 @@ def decode_cursor(cursor: str) -> tuple[object, ...]:
     """The key back; core checks that it fits the list and order (`bad_key`)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = msgspec.json.decode(raw, type=list[str | int])
-    except (binascii.Error, ValueError, msgspec.DecodeError):
+        key = msgspec.json.decode(raw, type=list[str | _KeyInt])
+    except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
         raise ValidationError(
             "after: not a next_cursor of this list; start from the first page", field="after"
         ) from None

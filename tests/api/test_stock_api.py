@@ -174,6 +174,7 @@ def test_bad_input_names_the_field(client: ApiClient, app, acme) -> None:  # typ
         ("limit=0", "limit"),
         ("after=%25%25", "after"),
         ("after=WyJ4Il0", "after"),  # ["x"]: not a key of this order
+        ("order=available&after=WzEwMDAwMDAwMDAwMDAwMDAwMDAwMCwxLDFd", "after"),  # [1e20,1,1]
         ("order=random", "order"),
         ("low=perhaps", "low"),
         ("text=" + "+w" * 11, "text"),
