@@ -4,21 +4,22 @@ ledger operations by hand: receipts (入库), counts (盘点), transfers (调拨
 Reading needs `stock.view`, the operations `stock.adjust` (core checks both, and audits
 each operation). An operation is all or nothing: a bad line (unknown code, a quantity
 out of range, more than is available for a transfer) fails the whole request, naming the
-line (`row`), and nothing is posted. There is no ledger listing in core yet, so no
-`/v1/stock/moves`.
+line (`row`), and nothing is posted. `/v1/stock/moves` is the ledger (库存流水), newest
+first.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 
 from api.contract import Call, Operation
 from core.errors import ValidationError
-from core.stock import levels, operations
+from core.stock import history, levels, operations
 from core.stock.operations import Line, Posted
 
 MAX_LIMIT = 500
@@ -30,6 +31,8 @@ Text = Annotated[str, msgspec.Meta(max_length=128)]
 Note = Annotated[str, msgspec.Meta(max_length=255)]
 Units = Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
 Counted = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
+#: core.stock.ledger.REASONS (a test keeps the two equal)
+Reason = Literal["receipt", "count", "transfer_out", "transfer_in", "reserve", "release", "deduct"]
 
 
 class LevelQuery(msgspec.Struct, forbid_unknown_fields=True):
@@ -52,6 +55,33 @@ class StockLevel(msgspec.Struct):
 
 class LevelPage(msgspec.Struct):
     items: list[StockLevel]
+    next_cursor: str | None
+
+
+class MoveQuery(msgspec.Struct, forbid_unknown_fields=True):
+    warehouse: Name | None = None
+    code: Code | None = None  # one SKU
+    reason: Reason | None = None
+    reference: Text | None = None  # a document or order number, exactly
+    after: Annotated[str, msgspec.Meta(max_length=512)] | None = None  # a page's next_cursor
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_LIMIT)] = 100
+
+
+class StockMove(msgspec.Struct):
+    id: int
+    at: datetime
+    warehouse: str
+    code: str
+    on_hand_delta: int
+    reserved_delta: int
+    reason: str
+    reference: str
+    note: str
+    actor: str  # who posted it
+
+
+class MovePage(msgspec.Struct):
+    items: list[StockMove]
     next_cursor: str | None
 
 
@@ -129,6 +159,31 @@ def _levels(call: Call) -> LevelPage:
     return LevelPage(rows, encode_cursor(page[-1].key) if more else None)
 
 
+def _moves(call: Call) -> MovePage:
+    q: MoveQuery = call.query
+    assert call.actor is not None
+    found = history.list_moves(
+        call.app,
+        call.actor,
+        warehouse=q.warehouse,
+        code=q.code,
+        reason=q.reason,
+        reference=q.reference,
+        after=None if q.after is None else decode_cursor(q.after),
+        limit=q.limit + 1,
+    )
+    page = found[: q.limit]
+    rows = [
+        StockMove(
+            m.id, m.at, m.warehouse, m.code, m.on_hand_delta, m.reserved_delta, m.reason,
+            m.reference, m.note, m.actor,
+        )
+        for m in page
+    ]  # fmt: skip
+    more = len(found) > q.limit
+    return MovePage(rows, encode_cursor(page[-1].key) if more else None)
+
+
 def _receive(call: Call) -> Posted:
     body: Receipt = call.body
     assert call.actor is not None
@@ -178,6 +233,17 @@ OPERATIONS = (
         LevelPage,
         query=LevelQuery,
         permission="stock.view",
+        tags=("stock",),
+    ),
+    Operation(
+        "GET",
+        "/v1/stock/moves",
+        "The stock ledger (库存流水), newest first (filters, keyset pagination)",
+        _moves,
+        MovePage,
+        query=MoveQuery,
+        permission="stock.view",
+        errors=(404,),
         tags=("stock",),
     ),
     Operation(

@@ -4,11 +4,14 @@ warehouses and SKUs (404), bad input (422 naming the field), short stock (409)."
 
 from __future__ import annotations
 
+from typing import get_args
+
 import msgspec
 from httpx import Client as ApiClient
 
 from api.routes import REGISTRY
-from core.stock import catalogue, levels, policies, warehouses
+from api.routes import stock as stock_routes
+from core.stock import catalogue, ledger, levels, policies, warehouses
 from tests.api.conftest import assert_problem, login
 
 
@@ -219,3 +222,59 @@ def test_answers_decode_as_their_declared_response_types(client: ApiClient, app,
             msgspec.json.decode(r.content, type=op.response, strict=True)
             checked += 1
     assert checked == 4
+
+
+def test_moves_list_the_ledger_newest_first(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+    _world(app, acme)
+    _world(app, globex)
+    warehouses.add_warehouse(app, globex.admin, "外仓")
+    headers = login(client, "boss")
+    one = [{"code": "CUP", "quantity": 3}]
+    client.post("/v1/stock/receipts", json={"lines": one, "reference": "RK-1"}, headers=headers)
+    transfer = {"lines": one, "source": "主仓", "destination": "北仓", "reference": "DB-1"}
+    client.post("/v1/stock/transfers", json=transfer, headers=headers)
+    r = client.get("/v1/stock/moves", headers=headers)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [
+        (m["warehouse"], m["code"], m["on_hand_delta"], m["reserved_delta"], m["reason"],
+         m["reference"], m["actor"])
+        for m in items
+    ] == [
+        ("北仓", "CUP", 3, 0, "transfer_in", "DB-1", "boss"),
+        ("主仓", "CUP", -3, 0, "transfer_out", "DB-1", "boss"),
+        ("主仓", "CUP", 3, 0, "receipt", "RK-1", "boss"),
+    ]  # fmt: skip
+    assert r.json()["next_cursor"] is None
+    seen, url = [], "/v1/stock/moves?limit=2"
+    while url:
+        body = client.get(url, headers=headers).json()
+        seen += [m["id"] for m in body["items"]]
+        url = f"/v1/stock/moves?limit=2&after={body['next_cursor']}" if body["next_cursor"] else ""
+    assert seen == [m["id"] for m in items]
+    r = client.get("/v1/stock/moves?warehouse=北仓&reason=transfer_in&code=CUP", headers=headers)
+    assert [m["reference"] for m in r.json()["items"]] == ["DB-1"]
+    r = client.get("/v1/stock/moves?reference=RK-1", headers=headers)
+    assert [m["reason"] for m in r.json()["items"]] == ["receipt"]
+    # Another org's warehouse or SKU is not found; a user without stock.view is refused.
+    assert_problem(client.get("/v1/stock/moves?warehouse=外仓", headers=headers), 404, "not_found")
+    globex_sku = "GLOBEX-ONLY"
+    catalogue.add_sku(app, globex.admin, globex_sku)
+    r = client.get(f"/v1/stock/moves?code={globex_sku}", headers=headers)
+    assert_problem(r, 404, "not_found")
+    acme.staff("guest")
+    r = client.get("/v1/stock/moves", headers=login(client, "guest"))
+    assert assert_problem(r, 403, "permission_denied")["permission"] == "stock.view"
+    for query, name in (
+        ("reason=theft", "reason"),
+        ("after=WyJ4IiwxXQ", "after"),
+        ("limit=0", "limit"),
+    ):
+        r = client.get(f"/v1/stock/moves?{query}", headers=headers)
+        assert assert_problem(r, 422, "validation_error")["field"] == name, query
+    r = client.get("/v1/stock/moves?limit=1", headers=headers)
+    msgspec.json.decode(r.content, type=stock_routes.MovePage, strict=True)
+
+
+def test_the_reasons_are_cores() -> None:
+    assert get_args(stock_routes.Reason) == ledger.REASONS
