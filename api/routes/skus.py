@@ -120,7 +120,7 @@ def _map_sku(call: Call) -> MappingInfo:
         call.app,
         call.actor,
         call.path["platform"],
-        call.path["platform_sku_id"],
+        call.path["platform_sku"],
         [Part(p.code, p.quantity) for p in body.parts],
     )
 
@@ -128,7 +128,7 @@ def _map_sku(call: Call) -> MappingInfo:
 def _unmap_sku(call: Call) -> None:
     assert call.actor is not None
     mapping.unmap_platform_sku(
-        call.app, call.actor, call.path["platform"], call.path["platform_sku_id"]
+        call.app, call.actor, call.path["platform"], call.path["platform_sku"]
     )
 
 
@@ -191,7 +191,7 @@ OPERATIONS = (
     ),
     Operation(
         "PUT",
-        "/v1/sku-mappings/{platform}/{platform_sku_id}",
+        "/v1/sku-mappings/{platform}/{platform_sku}",
         "Map a platform SKU to merchant SKUs × quantities (replaces its mapping)",
         _map_sku,
         MappingInfo,
@@ -202,7 +202,7 @@ OPERATIONS = (
     ),
     Operation(
         "DELETE",
-        "/v1/sku-mappings/{platform}/{platform_sku_id}",
+        "/v1/sku-mappings/{platform}/{platform_sku}",
         "Remove a platform SKU's mapping",
         _unmap_sku,
         None,

@@ -23,7 +23,6 @@ from api.contract import Call, Operation, Reply
 from core.accounts import auth, roles, users
 from core.accounts.auth import TokenInfo
 from core.accounts.tokens import IssuedToken
-from core.errors import ValidationError
 
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 RoleName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -112,15 +111,6 @@ def _role(role: Any) -> RoleView:  # a core.models.Role
     )
 
 
-def _token_id(call: Call) -> int:
-    text = call.path["id"]
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 2**62:
-        raise ValidationError(
-            f"id: a token id is a positive whole number, not {text!r}", field="id"
-        )
-    return int(text)
-
-
 def _list_users(call: Call) -> UserList:
     assert call.actor is not None
     return UserList([_user(u) for u in users.list_users(call.app, call.actor)])
@@ -196,7 +186,7 @@ def _create_token(call: Call) -> IssuedToken:
 
 def _revoke_token(call: Call) -> None:
     assert call.actor is not None
-    auth.revoke_token(call.app, call.actor, _token_id(call))
+    auth.revoke_token(call.app, call.actor, call.path["id"])  # a RecordId (api.contract)
 
 
 OPERATIONS = (

@@ -185,7 +185,7 @@ def test_answers_decode_as_their_declared_response_types(client: ApiClient, app,
         ("PATCH", "/v1/skus/{code}"): lambda: client.patch(
             "/v1/skus/CUP", json={"name": "n"}, headers=headers
         ),
-        ("PUT", "/v1/sku-mappings/{platform}/{platform_sku_id}"): lambda: client.put(
+        ("PUT", "/v1/sku-mappings/{platform}/{platform_sku}"): lambda: client.put(
             "/v1/sku-mappings/pinduoduo/1", json={"parts": [{"code": "CUP"}]}, headers=headers
         ),
         ("GET", "/v1/sku-mappings"): lambda: client.get("/v1/sku-mappings", headers=headers),
