@@ -144,9 +144,25 @@ def decode_error(
     return errors.ValidationError(f"{where}: {message}", field=name or where)
 
 
+#: A JSON `\u0000` escape (not an escaped backslash followed by `u0000`)
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _refuse_nul(values: Mapping[str, str], where: str) -> None:
+    """No text with NUL reaches core: PostgreSQL's text cannot hold it (a 500 otherwise),
+    and no name, code or note has one (path parameters: `PathText` refuses it)."""
+    for name, value in values.items():
+        if "\x00" in name or "\x00" in value:
+            raise errors.ValidationError(
+                f"{where}: {name[:40]!r} holds a NUL character", field=name.replace("\x00", "")
+            )
+
+
 def decode_body(op: Operation, raw: bytes) -> Any:
     if op.request is None:
         return None
+    if _NUL_ESCAPE.search(raw):
+        raise errors.ValidationError("body: a string holds a NUL character (\\u0000)", field="body")
     try:
         return msgspec.json.decode(raw or b"null", type=op.request)
     except (msgspec.ValidationError, msgspec.DecodeError) as error:
@@ -156,6 +172,7 @@ def decode_body(op: Operation, raw: bytes) -> Any:
 def decode_query(op: Operation, params: dict[str, str]) -> Any:
     if op.query is None:
         return None
+    _refuse_nul(params, "query")
     try:
         return msgspec.convert(params, op.query, strict=False)
     except msgspec.ValidationError as error:

@@ -84,6 +84,7 @@ from core.shipping import settings as shipping_settings
 from core.shops import binding
 from core.stock import bins as stock_bins
 from core.stock import catalogue as stock_catalogue
+from core.stock import history as stock_history
 from core.stock import levels as stock_levels
 from core.stock import mapping as stock_mapping
 from core.stock import mapping_file as stock_mapping_file
@@ -229,6 +230,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "stock.mapping.list_mappings": lambda w: stock_mapping.list_mappings(w.app, w.viewer),
         "stock.mapping.unmapped": lambda w: stock_mapping.unmapped(w.app, w.viewer),
         "stock.levels.verify": lambda w: stock_levels.verify(w.app, w.viewer),
+        "stock.history.list_moves": lambda w: stock_history.list_moves(w.app, w.viewer),
         "stock.warehouses.update_warehouse": lambda w: stock_warehouses.update_warehouse(
             w.app, w.viewer, "主仓", contact="偷偷"
         ),
@@ -638,6 +640,7 @@ READS = {
     "stock.mapping.list_mappings",
     "stock.mapping.unmapped",
     "stock.levels.verify",
+    "stock.history.list_moves",
     "stock.bins.list_bins",
     "stock.routing_rules.list_rules",
     "stock.policies.list_policies",
