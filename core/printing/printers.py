@@ -25,7 +25,7 @@ from core.app import App
 from core.contracts.printer import PrinterDriver
 from core.contracts.renderer import Renderer, RenderRequest
 from core.errors import Conflict, NotFound, NotSupported, ValidationError
-from core.models import Printer
+from core.models import Printer, PrintJob, PrintJobItem
 
 #: The language a print-component printer takes: the platform's own payload, no renderer.
 COMPONENT_LANGUAGE = "pdd-print"
@@ -201,8 +201,10 @@ def add_printer(
 
 
 def update_printer(app: App, actor: Actor, name: str, **changes: Any) -> PrinterConfig:
-    """Change any of: settings, language, dpi, media_mm, cjk_font, render, enabled."""
+    """Change any of: settings, language, dpi, media_mm (or one of media_width_mm and
+    media_height_mm), cjk_font, render, enabled."""
     allowed = {"settings", "language", "dpi", "media_mm", "cjk_font", "render", "enabled"}
+    allowed |= {"media_width_mm", "media_height_mm"}
     unknown = sorted(set(changes) - allowed)
     if unknown:
         raise ValidationError(f"cannot change {', '.join(unknown)} of a printer", field=unknown[0])
@@ -210,7 +212,13 @@ def update_printer(app: App, actor: Actor, name: str, **changes: Any) -> Printer
         authz.require(session, actor, "settings.manage")
         row = get_row(session, actor.org_id, name)
         before = PrinterConfig.of(row)
-        media = changes.get("media_mm", (before.media_width_mm, before.media_height_mm))
+        media = changes.get(
+            "media_mm",
+            (
+                changes.get("media_width_mm", before.media_width_mm),
+                changes.get("media_height_mm", before.media_height_mm),
+            ),
+        )
         draft = _draft(
             actor,
             before.name,
@@ -269,6 +277,34 @@ def calibrate(app: App, actor: Actor, name: str, dx_mm: float, dy_mm: float) -> 
             after={"offset_x_mm": row.offset_x_mm, "offset_y_mm": row.offset_y_mm},
         )
         return PrinterConfig.of(row)
+
+
+def remove_printer(app: App, actor: Actor, name: str) -> None:
+    """Remove a printer no print job used (`settings.manage`); one with jobs stays in
+    their history: disable it instead (`Conflict` says so)."""
+    with app.tx() as session:
+        authz.require(session, actor, "settings.manage")
+        row = get_row(session, actor.org_id, name)
+        used = session.scalar(
+            select(PrintJobItem.id).where(PrintJobItem.printer_id == row.id).limit(1)
+        ) or session.scalar(select(PrintJob.id).where(PrintJob.printer_id == row.id).limit(1))
+        if used is not None:
+            raise Conflict(
+                f"printer {row.name!r} has printed jobs, which name it; disable it instead",
+                field="name",
+            )
+        before = PrinterConfig.of(row).as_mapping()
+        printer_id = row.id
+        session.delete(row)
+        session.flush()
+        audit.record(
+            session,
+            "printer.remove",
+            actor=actor,
+            target_type="printer",
+            target_id=printer_id,
+            before=before,
+        )
 
 
 def list_printers(app: App, actor: Actor) -> list[PrinterConfig]:
