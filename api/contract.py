@@ -53,6 +53,13 @@ class Header:
     required: bool = False
 
 
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "a key of your choosing (a UUID) that makes retrying safe: the same key with the same "
+    "request within 24 h answers the first answer again; with a different request, 422",
+)
+
+
 @dataclass(frozen=True)
 class Reply:
     """A JSON answer whose status or headers the handler sets (`ETag`, `Location`)."""
@@ -97,10 +104,31 @@ class Operation:
     headers: tuple[Header, ...] = ()
     produces: tuple[str, ...] = ()  # media types answered besides JSON (`Raw`)
     stream: bool = False  # answers text/event-stream (`EventStream`)
+    #: Honours an `Idempotency-Key` header: a retry with the same key and request gets the
+    #: first answer again (`api.idempotency`); the header is declared by this flag.
+    idempotent: bool = False
 
     @property
     def operation_id(self) -> str:
         return self.handler.__name__.lstrip("_")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A JSON answer already encoded (an idempotent request's answer, stored or replayed)."""
+
+    content: bytes | None
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def encode_json(op: Operation, result: Any) -> Encoded:
+    """A handler's JSON result (a Struct, a dataclass, a `Reply` or None) as bytes."""
+    status, headers = op.status, {}
+    if isinstance(result, Reply):
+        status, headers, result = result.status or op.status, dict(result.headers), result.body
+    content = None if result is None else msgspec.json.encode(result)
+    return Encoded(content, status, headers)
 
 
 class Registry:
@@ -209,7 +237,7 @@ def _parameters(
                     "schema": schema,
                 }
             )
-    for header in op.headers:
+    for header in (*op.headers, *((IDEMPOTENCY_KEY,) if op.idempotent else ())):
         params.append(
             {
                 "name": header.name,
@@ -240,6 +268,8 @@ def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
         }
     }
     codes = {413, 422, 429, 500, *op.errors}
+    if op.idempotent:
+        codes.add(409)  # idempotency_in_progress
     if op.authenticated:
         codes |= {401, 403}
     for code in sorted(codes):

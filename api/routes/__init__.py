@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from api.contract import Registry
-from api.routes import auth, orders, shops
+from api.routes import auth, carriers, orders, print_jobs, printers, shops, templates, waybills
 
 REGISTRY = Registry()
-for _module in (auth, orders, shops):
+for _module in (auth, orders, shops, print_jobs, waybills, printers, templates, carriers):
     for _op in _module.OPERATIONS:
         REGISTRY.add(_op)
