@@ -24,7 +24,7 @@ from core.actor import Actor
 from core.app import App
 from core.contracts.printer import PrinterDriver
 from core.contracts.renderer import Renderer, RenderRequest
-from core.errors import Conflict, NotFound, NotSupported, ValidationError
+from core.errors import ConfigurationError, Conflict, NotFound, NotSupported, ValidationError
 from core.models import Printer, PrintJob, PrintJobItem
 
 #: The language a print-component printer takes: the platform's own payload, no renderer.
@@ -399,7 +399,9 @@ def _draft(
 
 
 def _checked(app: App, config: PrinterConfig) -> PrinterConfig:
-    """Build the driver and the renderer as a job will; check dpi, media and language."""
+    """Build the driver and the renderer as a job will; check dpi, media and language.
+    Settings they refuse are the caller's mistake: a `ValidationError` naming `settings`
+    or `render` (not the `ConfigurationError` of a server misconfiguration)."""
     if isinstance(config.dpi, bool) or not isinstance(config.dpi, int):
         raise ValidationError(f"dpi must be a whole number, not {config.dpi!r}", field="dpi")
     if not DPI_RANGE[0] <= config.dpi <= DPI_RANGE[1]:
@@ -410,14 +412,20 @@ def _checked(app: App, config: PrinterConfig) -> PrinterConfig:
                 f"media sizes must be {MEDIA_RANGE_MM[0]:g} to {MEDIA_RANGE_MM[1]:g} mm",
                 field="media_mm",
             )
-    device = driver_for(app, config)
+    try:
+        device = driver_for(app, config)
+    except ConfigurationError as error:  # the merchant's settings, not the server's
+        raise ValidationError(error.message, field="settings") from None
     if not device.accepts(config.language):
         raise ValidationError(
             f"printer {config.name!r}: driver {config.driver!r} does not take "
             f"{config.language!r}; it takes {', '.join(sorted(device.LANGUAGES))}",
             field="language",
         )
-    renderer_for(app, config)
+    try:
+        renderer_for(app, config)
+    except ConfigurationError as error:
+        raise ValidationError(error.message, field="render") from None
     return config
 
 
