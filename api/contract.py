@@ -103,7 +103,8 @@ class Operation:
     errors: tuple[int, ...] = field(default=())
     headers: tuple[Header, ...] = ()
     produces: tuple[str, ...] = ()  # media types answered besides JSON (`Raw`)
-    stream: bool = False  # answers text/event-stream (`EventStream`)
+    #: Answers text/event-stream (`EventStream`); `response`, if given, types each event's data.
+    stream: bool = False
     #: Honours an `Idempotency-Key` header: a retry with the same key and request gets the
     #: first answer again (`api.idempotency`); the header is declared by this flag.
     idempotent: bool = False
@@ -253,12 +254,12 @@ def _parameters(
 def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "success"}
     content: dict[str, Any] = {}
-    if op.response is not None:
+    if op.response is not None and not op.stream:
         content["application/json"] = {"schema": schema_of[op.response]}
     for media_type in op.produces:
         content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type}}
     if op.stream:
-        content["text/event-stream"] = {"schema": {"type": "string"}}
+        content["text/event-stream"] = {"schema": _event_schema(op, schema_of)}
     if content:
         ok["content"] = content
     out: dict[str, Any] = {str(op.status): ok}
@@ -275,6 +276,27 @@ def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
     for code in sorted(codes):
         out[str(code)] = {"description": "problem (RFC 9457)", **problem}
     return out
+
+
+def _event_schema(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
+    """One server-sent event (OpenAPI 3.1: the schema describes each event); with a
+    `response` type, an event's `data` is that type as JSON."""
+    data: dict[str, Any] = {"type": "string"}
+    if op.response is not None:
+        data = {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": schema_of[op.response],
+        }
+    return {
+        "type": "object",
+        "properties": {
+            "event": {"type": "string"},
+            "data": data,
+            "id": {"type": "string"},
+            "retry": {"type": "integer"},
+        },
+    }
 
 
 _PROBLEM = {

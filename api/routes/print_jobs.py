@@ -244,7 +244,7 @@ OPERATIONS = (
         "/v1/print-jobs/{id}/events",
         "Progress as server-sent events: `progress` on each change, `end` when it ended",
         _print_job_events,
-        None,
+        JobDetail,
         permission="order.view or print.run",
         errors=(404,),
         stream=True,

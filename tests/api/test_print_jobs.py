@@ -363,3 +363,16 @@ def test_answers_decode_as_their_declared_types(client: TestClient, world: Print
     for key, answer in answers:
         assert answer.status_code == ops[key].status, answer.text
         msgspec.json.decode(answer.content, type=ops[key].response, strict=True)
+
+
+def test_the_document_types_each_events_data(client: TestClient) -> None:
+    doc = client.get("/v1/openapi.json").json()
+    ok = doc["paths"]["/v1/print-jobs/{id}/events"]["get"]["responses"]["200"]
+    assert list(ok["content"]) == ["text/event-stream"]
+    event = ok["content"]["text/event-stream"]["schema"]
+    assert event["properties"]["data"]["contentSchema"] == {
+        "$ref": "#/components/schemas/JobDetail"
+    }
+    post = doc["paths"]["/v1/print-jobs"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in post["parameters"] if p["in"] == "header"]
+    assert "409" in post["responses"]
