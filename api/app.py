@@ -149,7 +149,11 @@ def _response(op: Operation, result: Any) -> Response:
 
 async def _server_sent(stream: EventStream) -> AsyncIterator[bytes]:
     """`event:`/`data:` frames; the events are pulled in the thread pool (core is sync)."""
-    async for name, data in iterate_in_threadpool(stream.events):
+    async for event in iterate_in_threadpool(stream.events):
+        if event is None:
+            yield b": keep-alive\n\n"
+            continue
+        name, data = event
         yield b"event: " + name.encode() + b"\ndata: " + msgspec.json.encode(data) + b"\n\n"
 
 

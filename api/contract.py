@@ -81,9 +81,11 @@ class Raw:
 @dataclass(frozen=True)
 class EventStream:
     """Server-sent events: `(event name, JSON-encodable data)` pairs, pulled one at a time
-    in the thread pool until the iterator ends or the client goes away."""
+    in the thread pool until the iterator ends or the client goes away. `None` sends a
+    keep-alive comment (clients ignore it): while nothing happens, it is how the server
+    finds out that the client left, and proxies keep the connection open."""
 
-    events: Iterator[tuple[str, Any]]
+    events: Iterator[tuple[str, Any] | None]
     headers: Mapping[str, str] = field(default_factory=dict)
 
 

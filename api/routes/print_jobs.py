@@ -23,6 +23,8 @@ Status = Literal["queued", "running", "paused", "done", "failed", "cancelled"]
 OrderNo = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 MAX_ORDERS = 10_000
 TAGS = ("print jobs",)
+#: A paused job may not change for hours: a comment this often finds clients that left.
+KEEP_ALIVE_SECONDS = 15.0
 
 
 class PrintJobCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -138,10 +140,17 @@ def _show_print_job(call: Call) -> JobDetail:
 
 def _print_job_events(call: Call) -> EventStream:
     assert call.actor is not None
-    details = watch.watch_job(call.app, call.actor, path_id(call, "id", "print job"))
+    details = watch.watch_job(
+        call.app, call.actor, path_id(call, "id", "print job"), heartbeat=KEEP_ALIVE_SECONDS
+    )
 
-    def events() -> Iterator[tuple[str, Any]]:
+    def events() -> Iterator[tuple[str, Any] | None]:
+        previous = None
         for detail in details:
+            if detail is previous:  # nothing changed for a while: a keep-alive
+                yield None
+                continue
+            previous = detail
             yield ("end" if detail.status in watch.FINAL else "progress"), detail
 
     return EventStream(events())

@@ -376,3 +376,24 @@ def test_the_document_types_each_events_data(client: TestClient) -> None:
     post = doc["paths"]["/v1/print-jobs"]["post"]
     assert "Idempotency-Key" in [p["name"] for p in post["parameters"] if p["in"] == "header"]
     assert "409" in post["responses"]
+
+
+def test_a_quiet_stream_sends_keep_alive_comments(
+    client: TestClient, world: PrintWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.routes import print_jobs
+
+    monkeypatch.setattr(print_jobs, "KEEP_ALIVE_SECONDS", 0.2)
+    headers = login(client, "boss")
+    job_id = _create(client, world, headers)["id"]
+    client.post(f"/v1/print-jobs/{job_id}/pause", headers=headers)
+    lines = []
+    with client.stream("GET", f"/v1/print-jobs/{job_id}/events", headers=headers) as r:
+        for line in r.iter_lines():
+            lines.append(line)
+            if line == ": keep-alive":
+                client.post(f"/v1/print-jobs/{job_id}/cancel", headers=headers)
+            if line == "event: end":
+                break
+    assert lines[0] == "event: progress" and ": keep-alive" in lines
+    assert lines[-1] == "event: end"

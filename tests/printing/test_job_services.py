@@ -133,3 +133,14 @@ def test_the_carrier_plugins(world: PrintWorld, acme) -> None:  # type: ignore[n
     assert found["manual"].supports_cancel is False
     with pytest.raises(PermissionDenied):
         carrier_accounts.list_carriers(world.app, acme.staff("reader", "read_only"))
+
+
+def test_a_quiet_job_is_yielded_again_as_a_heartbeat(world: PrintWorld) -> None:
+    job_id = _job(world)
+    runner.pause_job(world.app, world.org.admin, job_id)
+    found = watch.watch_job(
+        world.app, world.org.admin, job_id, interval=0.02, timeout=0.5, heartbeat=0.1
+    )
+    seen = list(found)
+    assert len(seen) >= 3 and all(d is seen[0] for d in seen)  # nothing new: the same one
+    assert seen[0].status == "paused"
