@@ -246,13 +246,13 @@ def test_reprint_needs_a_reason_and_the_permission(client: TestClient, world, ac
     assert streams.settle(world.listener, 3) == {NUMBERS["A-1"]: 1, NUMBERS["A-2"]: 2}
 
 
-def _uncertain(world: PrintWorld, job_id: int, position: int) -> None:
+def _uncertain(world: PrintWorld, job_id: int, position: int, state: str = "uncertain") -> None:
     """As a runner killed while sending leaves it (and the job paused)."""
     with world.app.tx() as session:
         session.execute(
             update(PrintJobItem)
             .where(PrintJobItem.job_id == job_id, PrintJobItem.position == position)
-            .values(state="uncertain")
+            .values(state=state)
         )
         session.execute(update(PrintJob).where(PrintJob.id == job_id).values(status="paused"))
 
@@ -262,7 +262,7 @@ def test_settle_uncertain_labels(client: TestClient, world: PrintWorld) -> None:
     job_id = _create(client, world, headers)["id"]
     run_job(world.app, world.org.admin, job_id, render_processes=0)
     _uncertain(world, job_id, 1)
-    _uncertain(world, job_id, 2)
+    _uncertain(world, job_id, 2, state="sending")  # its runner was killed: no lease left
     url = f"/v1/print-jobs/{job_id}/items"
     r = client.post(f"{url}/1/resolve", json={"printed": True}, headers=headers)
     assert r.status_code == 200, r.text
