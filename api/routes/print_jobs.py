@@ -16,7 +16,7 @@ import msgspec
 from api.contract import Call, EventStream, Operation, Reply
 from api.routes.common import Id, Name, Text, path_id
 from core.printing import history, jobs, reprint, runner, watch
-from core.printing.history import JobDetail, JobInfo
+from core.printing.history import ItemInfo, JobDetail, JobInfo
 
 Kind = Literal["label", "packing_slip", "pick_list", "product_label"]
 Status = Literal["queued", "running", "paused", "done", "failed", "cancelled"]
@@ -64,6 +64,20 @@ class JobQuery(msgspec.Struct, forbid_unknown_fields=True):
 
 class JobPage(msgspec.Struct):
     items: list[JobInfo]
+    next_cursor: str | None
+
+
+ItemState = Literal["queued", "sending", "done", "failed", "uncertain", "cancelled"]
+
+
+class ItemQuery(msgspec.Struct, forbid_unknown_fields=True):
+    state: ItemState | None = None  # e.g. uncertain: the labels to settle
+    after: Id | None = None  # a page's next_cursor (a position)
+    limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = 200
+
+
+class ItemPage(msgspec.Struct):
+    items: list[ItemInfo]
     next_cursor: str | None
 
 
@@ -136,6 +150,20 @@ def _list_print_jobs(call: Call) -> JobPage:
 def _show_print_job(call: Call) -> JobDetail:
     assert call.actor is not None
     return history.job_detail(call.app, call.actor, path_id(call, "id", "print job"))
+
+
+def _list_print_job_items(call: Call) -> ItemPage:
+    q: ItemQuery = call.query
+    assert call.actor is not None
+    found = history.job_items(
+        call.app,
+        call.actor,
+        path_id(call, "id", "print job"),
+        states=(q.state,) if q.state else (),
+        after=q.after or 0,
+        limit=q.limit,
+    )
+    return ItemPage(found, str(found[-1].position) if len(found) == q.limit else None)
 
 
 def _print_job_events(call: Call) -> EventStream:
@@ -244,6 +272,17 @@ OPERATIONS = (
         "A print job's state and how many items are in each state",
         _show_print_job,
         JobDetail,
+        permission="order.view or print.run",
+        errors=(404,),
+        tags=TAGS,
+    ),
+    Operation(
+        "GET",
+        "/v1/print-jobs/{id}/items",
+        "A job's items by position: state, orders, waybill, printer, attempts, error",
+        _list_print_job_items,
+        ItemPage,
+        query=ItemQuery,
         permission="order.view or print.run",
         errors=(404,),
         tags=TAGS,

@@ -273,6 +273,11 @@ def test_settle_uncertain_labels(client: TestClient, world: PrintWorld) -> None:
         "validation_error",
     )
     assert body["field"] == "reason"
+    r = client.get(f"{url}?state=uncertain", headers=headers)
+    assert r.status_code == 200, r.text
+    [item] = r.json()["items"]
+    assert (item["position"], item["state"], item["waybill"]) == (2, "uncertain", NUMBERS["A-2"])
+    assert item["orders"] == ["A-2"] and item["printer"] == "gp-1"
     r = client.post(f"{url}/2/resolve", json={"printed": False, "reason": "jam"}, headers=headers)
     assert r.json() == {"job": job_id, "skipped": [], "reprinted": [3]}
     body = assert_problem(  # settled already
@@ -289,6 +294,14 @@ def test_settle_uncertain_labels(client: TestClient, world: PrintWorld) -> None:
     assert body["field"] == "printed"
     detail = client.get(f"/v1/print-jobs/{job_id}", headers=headers).json()
     assert (detail["status"], detail["states"]) == ("paused", {"done": 2, "queued": 1})
+    page = client.get(f"{url}?limit=2", headers=headers).json()
+    assert [i["position"] for i in page["items"]] == [1, 2] and page["next_cursor"] == "2"
+    page = client.get(f"{url}?limit=2&after=2", headers=headers).json()
+    assert [(i["position"], i["state"], i["reprint"]) for i in page["items"]] == [
+        (3, "queued", True)
+    ]
+    body = assert_problem(client.get(f"{url}?state=lost", headers=headers), 422, "validation_error")
+    assert body["field"] == "state"
 
 
 def test_bad_input_names_the_field(client: TestClient, world: PrintWorld) -> None:
@@ -336,6 +349,7 @@ def test_permissions_and_other_orgs(client: TestClient, world, acme, globex) -> 
     for method, url, body in (
         ("GET", f"/v1/print-jobs/{job_id}", None),
         ("GET", f"/v1/print-jobs/{job_id}/events", None),
+        ("GET", f"/v1/print-jobs/{job_id}/items", None),
         ("POST", f"/v1/print-jobs/{job_id}/pause", None),
         ("POST", f"/v1/print-jobs/{job_id}/resume", None),
         ("POST", f"/v1/print-jobs/{job_id}/cancel", None),
@@ -355,6 +369,10 @@ def test_answers_decode_as_their_declared_types(client: TestClient, world: Print
         (("POST", "/v1/print-jobs"), r),
         (("GET", "/v1/print-jobs"), client.get("/v1/print-jobs", headers=headers)),
         (("GET", "/v1/print-jobs/{id}"), client.get(f"/v1/print-jobs/{job_id}", headers=headers)),
+        (
+            ("GET", "/v1/print-jobs/{id}/items"),
+            client.get(f"/v1/print-jobs/{job_id}/items", headers=headers),
+        ),
         (
             ("POST", "/v1/print-jobs/{id}/pause"),
             client.post(f"/v1/print-jobs/{job_id}/pause", headers=headers),
