@@ -68,6 +68,14 @@ class PrinterUpdate(msgspec.Struct, forbid_unknown_fields=True):
     enabled: bool | msgspec.UnsetType = msgspec.UNSET
 
 
+Offset = Annotated[float, msgspec.Meta(ge=-20, le=20)]
+
+
+class Calibrate(msgspec.Struct, forbid_unknown_fields=True):
+    dx_mm: Offset  # positive: right
+    dy_mm: Offset  # positive: down
+
+
 class TestPage(msgspec.Struct):
     printer: str
     bytes: int  # sent to the printer
@@ -132,6 +140,12 @@ def _remove_printer(call: Call) -> None:
     printers.remove_printer(call.app, call.actor, call.path["name"])
 
 
+def _calibrate_printer(call: Call) -> Printer:
+    b: Calibrate = call.body
+    assert call.actor is not None
+    return _out(printers.calibrate(call.app, call.actor, call.path["name"], b.dx_mm, b.dy_mm))
+
+
 def _print_test_page(call: Call) -> TestPage:
     assert call.actor is not None
     name = call.path["name"]
@@ -190,6 +204,17 @@ OPERATIONS = (
         permission="settings.manage",
         status=204,
         errors=(404, 409),
+        tags=TAGS,
+    ),
+    Operation(
+        "POST",
+        "/v1/printers/{name}/calibrate",
+        "Set the printer's offset correction in mm (from the test page's rulers)",
+        _calibrate_printer,
+        Printer,
+        request=Calibrate,
+        permission="settings.manage",
+        errors=(404,),
         tags=TAGS,
     ),
     Operation(

@@ -75,6 +75,19 @@ def test_add_read_change_test_and_remove(client: TestClient, acme, listener, tmp
     )
     assert changed["settings"] == added["settings"]
 
+    r = client.post(
+        "/v1/printers/仓库一号/calibrate", json={"dx_mm": 1.5, "dy_mm": -0.5}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["offset_x_mm"], r.json()["offset_y_mm"]) == (1.5, -0.5)
+    body = assert_problem(
+        client.post(
+            "/v1/printers/仓库一号/calibrate", json={"dx_mm": 30, "dy_mm": 0}, headers=headers
+        ),
+        422,
+        "validation_error",
+    )
+    assert body["field"] == "dx_mm"
     r = client.post("/v1/printers/仓库一号/test-page", headers=headers)
     assert r.status_code == 200, r.text
     assert r.json()["printer"] == "仓库一号" and r.json()["bytes"] > 100
@@ -133,6 +146,7 @@ def test_permissions_and_other_orgs(client: TestClient, listener, acme, globex) 
         ("POST", "/v1/printers", _network(listener.port, "other")),
         ("PATCH", "/v1/printers/仓库一号", {"enabled": False}),
         ("DELETE", "/v1/printers/仓库一号", None),
+        ("POST", "/v1/printers/仓库一号/calibrate", {"dx_mm": 1, "dy_mm": 1}),
     ):
         r = client.request(method, url, json=body, headers=clerk)
         assert_problem(r, 403, "permission_denied")
@@ -143,6 +157,7 @@ def test_permissions_and_other_orgs(client: TestClient, listener, acme, globex) 
         ("PATCH", "/v1/printers/仓库一号", {"enabled": False}),
         ("DELETE", "/v1/printers/仓库一号", None),
         ("POST", "/v1/printers/仓库一号/test-page", None),
+        ("POST", "/v1/printers/仓库一号/calibrate", {"dx_mm": 1, "dy_mm": 1}),
     ):
         assert_problem(client.request(method, url, json=body, headers=hank), 404, "not_found")
     [printer] = client.get("/v1/printers", headers=boss).json()["items"]
