@@ -23,17 +23,18 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from api import problems
+from api import idempotency, problems
 from api.contract import (
     Call,
+    Encoded,
     EventStream,
     Operation,
     Raw,
     Registry,
-    Reply,
     decode_body,
     decode_path,
     decode_query,
+    encode_json,
     openapi,
 )
 from api.ratelimit import RateLimiter
@@ -140,19 +141,20 @@ def _response(op: Operation, result: Any) -> Response:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", **result.headers},
         )
-    status, headers = op.status, None
-    if isinstance(result, Reply):
-        status, headers, result = result.status or op.status, dict(result.headers), result.body
-    if result is None:
-        return Response(status_code=status, headers=headers)
-    return Response(
-        msgspec.json.encode(result), status_code=status, media_type=JSON, headers=headers
-    )
+    encoded = result if isinstance(result, Encoded) else encode_json(op, result)
+    headers = dict(encoded.headers)
+    if encoded.content is None:
+        return Response(status_code=encoded.status, headers=headers)
+    return Response(encoded.content, status_code=encoded.status, media_type=JSON, headers=headers)
 
 
 async def _server_sent(stream: EventStream) -> AsyncIterator[bytes]:
     """`event:`/`data:` frames; the events are pulled in the thread pool (core is sync)."""
-    async for name, data in iterate_in_threadpool(stream.events):
+    async for event in iterate_in_threadpool(stream.events):
+        if event is None:
+            yield b": keep-alive\n\n"
+            continue
+        name, data = event
         yield b"event: " + name.encode() + b"\ndata: " + msgspec.json.encode(data) + b"\n\n"
 
 
@@ -171,6 +173,8 @@ def _run(op: Operation, core: Any, request: Request, token: str | None, raw: byt
         client=_client(request),
         headers={k.lower(): v for k, v in request.headers.items()},
     )
+    if op.idempotent:
+        return idempotency.handle(op, call, request.method, request.url.path, raw)
     return op.handler(call)
 
 

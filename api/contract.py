@@ -54,6 +54,13 @@ class Header:
     required: bool = False
 
 
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "a key of your choosing (a UUID) that makes retrying safe: the same key with the same "
+    "request within 24 h answers the first answer again; with a different request, 422",
+)
+
+
 @dataclass(frozen=True)
 class Reply:
     """A JSON answer whose status or headers the handler sets (`ETag`, `Location`)."""
@@ -75,9 +82,11 @@ class Raw:
 @dataclass(frozen=True)
 class EventStream:
     """Server-sent events: `(event name, JSON-encodable data)` pairs, pulled one at a time
-    in the thread pool until the iterator ends or the client goes away."""
+    in the thread pool until the iterator ends or the client goes away. `None` sends a
+    keep-alive comment (clients ignore it): while nothing happens, it is how the server
+    finds out that the client left, and proxies keep the connection open."""
 
-    events: Iterator[tuple[str, Any]]
+    events: Iterator[tuple[str, Any] | None]
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -97,11 +106,33 @@ class Operation:
     errors: tuple[int, ...] = field(default=())
     headers: tuple[Header, ...] = ()
     produces: tuple[str, ...] = ()  # media types answered besides JSON (`Raw`)
-    stream: bool = False  # answers text/event-stream (`EventStream`)
+    #: Answers text/event-stream (`EventStream`); `response`, if given, types each event's data.
+    stream: bool = False
+    #: Honours an `Idempotency-Key` header: a retry with the same key and request gets the
+    #: first answer again (`api.idempotency`); the header is declared by this flag.
+    idempotent: bool = False
 
     @property
     def operation_id(self) -> str:
         return self.handler.__name__.lstrip("_")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A JSON answer already encoded (an idempotent request's answer, stored or replayed)."""
+
+    content: bytes | None
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def encode_json(op: Operation, result: Any) -> Encoded:
+    """A handler's JSON result (a Struct, a dataclass, a `Reply` or None) as bytes."""
+    status, headers = op.status, {}
+    if isinstance(result, Reply):
+        status, headers, result = result.status or op.status, dict(result.headers), result.body
+    content = None if result is None else msgspec.json.encode(result)
+    return Encoded(content, status, headers)
 
 
 class Registry:
@@ -243,7 +274,7 @@ def _parameters(
                     "schema": schema,
                 }
             )
-    for header in op.headers:
+    for header in (*op.headers, *((IDEMPOTENCY_KEY,) if op.idempotent else ())):
         params.append(
             {
                 "name": header.name,
@@ -259,12 +290,12 @@ def _parameters(
 def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "success"}
     content: dict[str, Any] = {}
-    if op.response is not None:
+    if op.response is not None and not op.stream:
         content["application/json"] = {"schema": schema_of[op.response]}
     for media_type in op.produces:
         content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type}}
     if op.stream:
-        content["text/event-stream"] = {"schema": {"type": "string"}}
+        content["text/event-stream"] = {"schema": _event_schema(op, schema_of)}
     if content:
         ok["content"] = content
     out: dict[str, Any] = {str(op.status): ok}
@@ -274,11 +305,34 @@ def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
         }
     }
     codes = {413, 422, 429, 500, *op.errors}
+    if op.idempotent:
+        codes.add(409)  # idempotency_in_progress
     if op.authenticated:
         codes |= {401, 403}
     for code in sorted(codes):
         out[str(code)] = {"description": "problem (RFC 9457)", **problem}
     return out
+
+
+def _event_schema(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
+    """One server-sent event (OpenAPI 3.1: the schema describes each event); with a
+    `response` type, an event's `data` is that type as JSON."""
+    data: dict[str, Any] = {"type": "string"}
+    if op.response is not None:
+        data = {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": schema_of[op.response],
+        }
+    return {
+        "type": "object",
+        "properties": {
+            "event": {"type": "string"},
+            "data": data,
+            "id": {"type": "string"},
+            "retry": {"type": "integer"},
+        },
+    }
 
 
 _PROBLEM = {

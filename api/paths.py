@@ -1,8 +1,9 @@
 """Path parameters and ids: one convention for every route.
 
-`id` and names ending in `_id` are record ids, positive whole numbers within the
-database's INTEGER (32-bit on PostgreSQL: anything larger cannot exist, and would make
-PostgreSQL refuse the query rather than find nothing); every other path parameter is text
+`id`, names ending in `_id` and `position` (an item's place in a print job) are positive
+whole numbers within the database's INTEGER (32-bit on PostgreSQL: anything larger cannot
+exist, and would make PostgreSQL refuse the query rather than find nothing); every other
+path parameter is text
 without control characters. `api.app` decodes the path by this convention before a
 handler runs (a 422 naming the parameter), and the OpenAPI document types each parameter
 from it; handlers read the decoded value with `path_id`.
@@ -28,7 +29,7 @@ NO_NUL = r"^[^\x00]*$"
 
 
 def path_type(name: str) -> Any:
-    return RecordId if name == "id" or name.endswith("_id") else PathText
+    return RecordId if name in ("id", "position") or name.endswith("_id") else PathText
 
 
 def path_id(call: Call, name: str = "id") -> int:

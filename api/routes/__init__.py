@@ -1,4 +1,5 @@
-"""The API's operations, one module per resource; `REGISTRY` holds them all."""
+"""The API's operations, one module per resource; `REGISTRY` holds them all (and the
+OpenAPI document lists them in this order: the day's flow, then the back office)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from api.routes import (
     alerts,
     audit_trail,
     auth,
+    carriers,
     order_actions,
     order_edits,
     orders,
     pack,
     packages,
+    print_jobs,
+    printers,
     reports,
     shipments,
     shops,
@@ -19,29 +23,36 @@ from api.routes import (
     stock,
     sync,
     tags,
+    templates,
     users,
     warehouses,
+    waybills,
 )
 
 REGISTRY = Registry()
 for _module in (
-    alerts,
-    audit_trail,
     auth,
-    order_actions,
-    order_edits,
-    orders,
-    pack,
-    packages,
-    shipments,
     shops,
     sync,
+    orders,
+    order_edits,
+    order_actions,
     tags,
-    reports,
-    skus,
+    packages,
+    waybills,
+    print_jobs,
+    printers,
+    templates,
+    carriers,
+    pack,
+    shipments,
     stock,
-    users,
+    skus,
     warehouses,
+    reports,
+    alerts,
+    users,
+    audit_trail,
 ):
     for _op in _module.OPERATIONS:
         REGISTRY.add(_op)

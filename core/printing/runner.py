@@ -221,6 +221,30 @@ def cancel_job(app: App, actor: Actor, job_id: int) -> str:
     return status
 
 
+def resume_job(app: App, actor: Actor, job_id: int) -> str:
+    """Queue a paused or failed job again, for a worker to print (`print.run`): the
+    runner continues it from its first unfinished item and tries failed items again. A
+    job whose runner died (`running` with an expired or dead lease) is queued too; one a
+    live runner holds, or that ended, is a `Conflict`."""
+    with app.tx() as session:
+        authz.require(session, actor, "print.run")
+        job = session.get(PrintJob, job_id, with_for_update=True)
+        if job is None or job.org_id != actor.org_id:
+            raise NotFound(f"no print job {job_id}")
+        held = (
+            job.lease_owner
+            and not leases.holder_is_dead(job.lease_owner)
+            and job.lease_expires_at is not None
+            and clock.as_utc(job.lease_expires_at) > clock.now()
+        )
+        if held:
+            raise Conflict(f"print job {job_id} is being printed by {job.lease_owner}")
+        if job.status not in ("paused", "failed", "running", "queued"):
+            raise Conflict(f"print job {job_id} is {job.status}; there is nothing to resume")
+        job.status, job.error, job.finished_at = "queued", "", None
+        return job.status
+
+
 def _set_status(app: App, actor: Actor, job_id: int, status: str, allowed: tuple[str, ...]) -> str:
     with app.tx() as session:
         authz.require(session, actor, "print.run")
@@ -252,4 +276,4 @@ def settle_crashed(app: App, actor: Actor, job_id: int) -> int:
         return moved
 
 
-__all__ = ["RunResult", "cancel_job", "pause_job", "run_job", "settle_crashed"]
+__all__ = ["RunResult", "cancel_job", "pause_job", "resume_job", "run_job", "settle_crashed"]

@@ -64,8 +64,9 @@ from core.printing import (
     reprint,
     runner,
     template_store,
+    watch,
 )
-from core.printing.jobs import create_job
+from core.printing.jobs import create_job, create_print_job, reprint_job
 from core.reports import carriers as report_carriers
 from core.reports import catalog as report_catalog
 from core.reports import exceptions as report_exceptions
@@ -100,7 +101,7 @@ from core.stockpush import passes as stock_push
 from core.stockpush import settings as stock_push_settings
 from core.sync import log as sync_log
 from core.sync import scheduler
-from core.waybills import account_edits, allocation, carrier_accounts, query
+from core.waybills import account_edits, allocation, by_reference, carrier_accounts, query
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.conftest import OrgFixture
 from tests.printing.rig import PrintRig
@@ -133,6 +134,11 @@ INTERNAL = {
     "waybills.batches.run": "a step of waybills.allocation.allocate",
     "waybills.cancel.cancel": "the steps behind waybills.allocation.cancel",
     "waybills.compensation.compensate": "a step of waybills.batches.run",
+    "idempotency.service.begin": "a step around every idempotent API operation "
+    "(api/idempotency.py), whose own service checks the permission; a refused request's "
+    "key is freed at once (tests/api/test_print_jobs.py)",
+    "idempotency.service.finish": "the step after an idempotent API operation succeeded",
+    "idempotency.service.abandon": "the step after an idempotent API operation failed",
 }
 
 
@@ -461,6 +467,31 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "printing.history.list_jobs": lambda w: history.list_jobs(w.app, w.viewer),
         "printing.history.get_job": lambda w: history.get_job(w.app, w.viewer, w.done_job),
         "printing.history.job_items": lambda w: history.job_items(w.app, w.viewer, w.done_job),
+        "printing.history.job_detail": lambda w: history.job_detail(w.app, w.viewer, w.done_job),
+        "printing.watch.watch_job": lambda w: next(watch.watch_job(w.app, w.viewer, w.done_job)),
+        "printing.jobs.create_print_job": lambda w: create_print_job(
+            w.app, w.viewer, ["pdf"], orders=[_number(w)]
+        ),
+        "printing.jobs.reprint_job": lambda w: reprint_job(w.app, w.viewer, w.done_job, "again"),
+        "printing.runner.resume_job": lambda w: runner.resume_job(w.app, w.viewer, w.crashed_job),
+        "printing.printers.remove_printer": lambda w: printers.remove_printer(
+            w.app, w.viewer, "pdf"
+        ),
+        "printing.template_store.show_template": lambda w: template_store.show_template(
+            w.app, w.viewer, "label-text-76x130"
+        ),
+        "printing.preview.preview_named": lambda w: preview.preview_named(
+            w.app, w.viewer, "label-76x130"
+        ),
+        "waybills.carrier_accounts.list_carriers": lambda w: carrier_accounts.list_carriers(
+            w.app, w.viewer
+        ),
+        "waybills.by_reference.allocate_for": lambda w: by_reference.allocate_for(
+            w.app, w.viewer, w.account, orders=w.order_numbers[2:]
+        ),
+        "waybills.by_reference.cancel_numbers": lambda w: by_reference.cancel_numbers(
+            w.app, w.viewer, [w.waybill_number]
+        ),
         "printing.jobs.create_job": lambda w: create_job(
             w.app, w.viewer, w.order_ids[:1], ["pdf"], reprint=True, reason="again"
         ),
@@ -686,6 +717,8 @@ READS = {
     "printing.history.list_jobs",
     "printing.history.get_job",
     "printing.history.job_items",
+    "printing.history.job_detail",
+    "printing.watch.watch_job",
     "shops.binding.list_shops",
     "shops.binding.get_shop",
     "waybills.query.list_waybills",
