@@ -32,6 +32,7 @@ from core.models.stock import (
     StockPolicy,
     Warehouse,
 )
+from core.models.workers import WorkerProcess
 
 __all__ = [
     "Alert",
@@ -77,4 +78,5 @@ __all__ = [
     "VerificationCode",
     "Warehouse",
     "Waybill",
+    "WorkerProcess",
 ]

@@ -42,6 +42,8 @@ def enabled_orgs(app: App) -> list[int]:
 class StockPushPass:
     """Callable once per worker round; pushes at most every `PASS_SECONDS`."""
 
+    name = "stockpush"  # in the worker registry
+
     def __init__(self, app: App, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.app, self._monotonic = app, monotonic
         self._ran_at: float | None = None
