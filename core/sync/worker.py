@@ -7,8 +7,10 @@ passes (`core.alertdesk.passes.run_due`: overdue-to-ship check, forwarding new a
 the notifiers), then the extra passes it was handed (`passes`: callables from layers above
 sync, e.g. ship-back's outbox drain and print spooling, which `orderhub worker` hands it),
 and then sleeps `poll_seconds`. A pass may have a `name` (shown in the registry), a
-`registry` dict (more registry fields), `wait()` (`once`: its background work finishes
-before the worker exits) and `close()` (called when the worker stops).
+`registry` dict (more registry fields), `exclusive = True` (never run by two workers at
+once, `core.workers.exclusive`; the alert passes are too), `wait()` (`once`: its
+background work finishes before the worker exits) and `close()` (called when the worker
+stops).
 While it runs the worker is in the registry (`core.workers.registry`), heartbeating from a
 thread of its own; `orderhub status` lists it with the leases it holds.
 SIGTERM or SIGINT asks it to stop: the window in hand is finished and committed, the
@@ -40,6 +42,7 @@ from core.app import App
 from core.auditing import engine as auditing
 from core.sync import lease as leases
 from core.sync.scheduler import Control, PassReport, run_due
+from core.workers.exclusive import exclusive
 from core.workers.registry import Registration
 
 log = logging.getLogger("orderhub.worker")
@@ -156,7 +159,7 @@ class Worker:
             self._audit_pass()
             self._alerts_pass()
             for extra in self.passes:
-                extra()
+                self._extra(extra)
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             log.error(
@@ -185,6 +188,15 @@ class Worker:
                 f": {report.error}" if report.error else "",
             )
 
+    def _extra(self, extra: Callable[[], object]) -> None:
+        """One handed pass; one marked `exclusive` only while no other worker runs it."""
+        if not getattr(extra, "exclusive", False):
+            extra()
+            return
+        with exclusive(self.app, str(getattr(extra, "name", type(extra).__name__))) as mine:
+            if mine:
+                extra()
+
     def _audit_pass(self) -> None:
         """Approve the orders whose wait has ended, at most every `AUDIT_PASS_SECONDS`."""
         started = time.monotonic()
@@ -197,12 +209,15 @@ class Worker:
 
     def _alerts_pass(self) -> None:
         """Raise overdue-to-ship alerts and forward new alerts, at most every
-        `ALERTS_PASS_SECONDS`."""
+        `ALERTS_PASS_SECONDS`, and never in two workers at once (`exclusive`)."""
         started = time.monotonic()
         if self._alerted_at is not None and started - self._alerted_at < ALERTS_PASS_SECONDS:
             return
-        self._alerted_at = started
-        report = alert_passes.run_due(self.app)
+        with exclusive(self.app, "alerts") as mine:
+            if not mine:
+                return  # another worker is running it; try again next round
+            self._alerted_at = started
+            report = alert_passes.run_due(self.app)
         if report.raised or report.forwarded:
             log.info(
                 "alerts: %d overdue alert(s) raised, %d alert(s) forwarded",
