@@ -32,6 +32,7 @@ from api.contract import (
     Registry,
     Reply,
     decode_body,
+    decode_path,
     decode_query,
     openapi,
 )
@@ -164,7 +165,7 @@ def _run(op: Operation, core: Any, request: Request, token: str | None, raw: byt
     call = Call(
         app=core,
         actor=actor,
-        path=dict(request.path_params),
+        path=decode_path(dict(request.path_params)),
         query=decode_query(op, dict(request.query_params)),
         body=decode_body(op, raw),
         client=_client(request),

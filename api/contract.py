@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -116,7 +116,31 @@ class Registry:
         self.operations.append(operation)
 
 
-_FIELD_AT = re.compile(r"at `\$\.([A-Za-z_][\w]*)(?:\[(\d+)\])?")
+#: Path parameters by name: `id` and names ending in `_id` are positive integers (record
+#: ids); every other name is text without control characters. One convention for every
+#: route, so the document types each parameter and a bad one is a 422 naming it.
+RecordId = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
+PathText = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+
+
+def path_type(name: str) -> Any:
+    return RecordId if name == "id" or name.endswith("_id") else PathText
+
+
+def decode_path(params: dict[str, str]) -> dict[str, Any]:
+    """The path parameters converted to their conventional types (`path_type`)."""
+    decoded: dict[str, Any] = {}
+    for name, raw in params.items():
+        try:
+            decoded[name] = msgspec.convert(raw, path_type(name), strict=False)
+        except msgspec.ValidationError as error:
+            raise decode_error(error, name) from None
+    return decoded
+
+
+_FIELD_AT = re.compile(r"(?:at|in) `\$\.([A-Za-z_][\w]*)(?:\[(\d+)\])?")
 _FIELD_REQUIRED = re.compile(r"(?:required|unknown) field `(\w+)`")
 
 
@@ -194,7 +218,12 @@ def _parameters(
     op: Operation, components: dict[str, Any], schema_of: dict[type, Any]
 ) -> list[dict[str, Any]]:
     params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": msgspec.json.schema(path_type(name)),
+        }
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     if op.query is not None:

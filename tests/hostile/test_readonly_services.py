@@ -36,7 +36,18 @@ from core.auditing import decisions
 from core.auditing import engine as audit_engine
 from core.auditing import settings as audit_settings
 from core.contracts import Contact
-from core.desk import edits, holds, manual, packing, rerouting, saved_filters, search, show, tags
+from core.desk import (
+    edits,
+    holds,
+    manual,
+    packing,
+    rerouting,
+    saved_filters,
+    search,
+    selection,
+    show,
+    tags,
+)
 from core.errors import OrderhubError, PermissionDenied
 from core.exports import orders as export_orders
 from core.exports import prints as export_prints
@@ -149,6 +160,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
     )
     return {
         "accounts.audit.list_events": lambda w: audit.list_events(w.app, w.viewer),
+        "accounts.audit.audit_page": lambda w: audit.audit_page(w.app, w.viewer),
         "accounts.auth.create_api_token": lambda w: auth.create_api_token(
             w.app, w.viewer, "sneaky", username="boss"
         ),
@@ -356,6 +368,12 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "desk.search.count_tabs": lambda w: search.count_tabs(w.app, w.viewer),
         "desk.search.matching_numbers": lambda w: search.matching_numbers(
             w.app, w.viewer, "hold:no", most=100
+        ),
+        "desk.selection.selected_numbers": lambda w: selection.selected_numbers(
+            w.app, w.viewer, query="hold:no"
+        ),
+        "desk.show.order_packages": lambda w: show.order_packages(
+            w.app, w.viewer, w.order_numbers[0]
         ),
         "desk.show.show_order": lambda w: show.show_order(
             w.app, w.viewer, w.order_numbers[0], reveal=True
@@ -645,6 +663,8 @@ READS = {
     "desk.search.search_orders",
     "desk.search.count_tabs",
     "desk.search.matching_numbers",
+    "desk.selection.selected_numbers",
+    "desk.show.order_packages",
     "desk.saved_filters.list_filters",
     "desk.saved_filters.filter_query",
     "orders.packages.packages_for_orders",
