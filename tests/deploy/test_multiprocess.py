@@ -228,6 +228,13 @@ def test_two_serves_and_two_workers_do_all_work_once_while_a_worker_is_killed(
         rig = next(rigs)
         processes: list = []
         try:
+            config = config_file(tmp_path, settings, server)
+            serves = [Serve(config, tmp_path / f"serve-{n}.log") for n in "ab"]
+            workers = {w: Worker(config, tmp_path / f"{w}.log", w) for w in ("w1", "w2")}
+            processes = [*serves, *workers.values()]
+            for process in processes:  # they start while the merchant's data is set up
+                process.start()
+
             rig.text_printer("gp-1", printer.port)
             rig.carrier()
             numbers = rig.order_numbers()
@@ -237,12 +244,6 @@ def test_two_serves_and_two_workers_do_all_work_once_while_a_worker_is_killed(
             print_ids = rig.load_orders(numbers=to_print)
             ship_packages = list(rig.draw(rig.packages(numbers=to_ship)))
 
-            config = config_file(tmp_path, settings, server)
-            serves = [Serve(config, tmp_path / f"serve-{n}.log") for n in "ab"]
-            workers = {w: Worker(config, tmp_path / f"{w}.log", w) for w in ("w1", "w2")}
-            processes = [*serves, *workers.values()]
-            for process in processes:
-                process.start()
             for serve in serves:
                 serve.wait_ready()
             for worker in workers.values():
