@@ -208,8 +208,9 @@ class WorkerSettings:
     # live on one PC; "*": every printer. A job is taken only when all its printers are.
     printers: tuple[str, ...] = ()
     # How long a worker's claim on a print job lasts without a label sent (renewed at
-    # every label); a killed worker's job is taken over then (at once on its own host).
-    print_lease_seconds: int = _between(180, 60, 3600, "seconds")
+    # every label; above the print component's 60 s wait for a result); a killed
+    # worker's job is taken over then (at once by a worker of the same host).
+    print_lease_seconds: int = _between(180, 90, 3600, "seconds")
 
     SECTION: ClassVar[str] = "worker"
 
