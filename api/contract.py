@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 
+from api.paths import path_type
 from core import errors
 from core.actor import Actor
 from core.app import App
@@ -116,21 +117,8 @@ class Registry:
         self.operations.append(operation)
 
 
-#: Path parameters by name: `id` and names ending in `_id` are positive integers (record
-#: ids); every other name is text without control characters. One convention for every
-#: route, so the document types each parameter and a bad one is a 422 naming it.
-RecordId = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
-PathText = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
-
-
-def path_type(name: str) -> Any:
-    return RecordId if name == "id" or name.endswith("_id") else PathText
-
-
 def decode_path(params: dict[str, str]) -> dict[str, Any]:
-    """The path parameters converted to their conventional types (`path_type`)."""
+    """The path parameters converted to their conventional types (`api.paths`)."""
     decoded: dict[str, Any] = {}
     for name, raw in params.items():
         try:
@@ -156,9 +144,25 @@ def decode_error(
     return errors.ValidationError(f"{where}: {message}", field=name or where)
 
 
+#: A JSON `\u0000` escape (not an escaped backslash followed by `u0000`)
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _refuse_nul(values: Mapping[str, str], where: str) -> None:
+    """No text with NUL reaches core: PostgreSQL's text cannot hold it (a 500 otherwise),
+    and no name, code or note has one (path parameters: `PathText` refuses it)."""
+    for name, value in values.items():
+        if "\x00" in name or "\x00" in value:
+            raise errors.ValidationError(
+                f"{where}: {name[:40]!r} holds a NUL character", field=name.replace("\x00", "")
+            )
+
+
 def decode_body(op: Operation, raw: bytes) -> Any:
     if op.request is None:
         return None
+    if _NUL_ESCAPE.search(raw):
+        raise errors.ValidationError("body: a string holds a NUL character (\\u0000)", field="body")
     try:
         return msgspec.json.decode(raw or b"null", type=op.request)
     except (msgspec.ValidationError, msgspec.DecodeError) as error:
@@ -168,6 +172,7 @@ def decode_body(op: Operation, raw: bytes) -> Any:
 def decode_query(op: Operation, params: dict[str, str]) -> Any:
     if op.query is None:
         return None
+    _refuse_nul(params, "query")
     try:
         return msgspec.convert(params, op.query, strict=False)
     except msgspec.ValidationError as error:

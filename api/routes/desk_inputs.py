@@ -17,7 +17,6 @@ OrderNumber = Annotated[
     str, msgspec.Meta(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]+$")
 ]
 MAX_BATCH = 10_000
-RecordId = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 
 class Selection(msgspec.Struct, forbid_unknown_fields=True):
@@ -39,11 +38,6 @@ def path_param(call: Call, name: str, kind: Any) -> Any:
         return msgspec.convert(call.path[name], kind, strict=False)
     except msgspec.ValidationError as error:
         raise decode_error(error, name) from None
-
-
-def path_id(call: Call, name: str = "id") -> int:
-    """A record id from the path."""
-    return path_param(call, name, RecordId)
 
 
 def path_number(call: Call) -> str:

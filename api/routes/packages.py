@@ -15,7 +15,8 @@ from typing import Annotated
 import msgspec
 
 from api.contract import Call, Operation
-from api.routes.desk_inputs import OrderNumber, actor_of, path_id, path_number
+from api.paths import path_id
+from api.routes.desk_inputs import OrderNumber, actor_of, path_number
 from api.routes.orders import DetailQuery
 from core.desk import packing
 from core.desk.show import PackageView as OrderPackage

@@ -192,3 +192,19 @@ def test_raw_stream_and_header_results(settings, app, acme) -> None:  # type: ig
     assert "text/event-stream" in doc["paths"]["/v1/events"]["get"]["responses"]["200"]["content"]
     names = {p["name"] for p in doc["paths"]["/v1/versioned"]["put"]["parameters"]}
     assert names == {"If-Match", "Idempotency-Key"}
+
+
+def test_nul_characters_are_refused_before_core(client, acme) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL text cannot hold NUL: a path, query or body string with one is a 422."""
+    headers = login(client, "boss")
+    body = assert_problem(
+        client.get("/v1/stock?text=a%00", headers=headers), 422, "validation_error"
+    )
+    assert body["field"] == "text"
+    r = client.patch("/v1/skus/A%00", json={"name": "x"}, headers=headers)
+    assert assert_problem(r, 422, "validation_error")["field"] == "code"
+    r = client.post("/v1/skus", content=b'{"code": "A\\u0000"}', headers=headers)
+    assert assert_problem(r, 422, "validation_error")["field"] == "body"
+    # An escaped backslash followed by `u0000` is plain text, not a NUL.
+    r = client.post("/v1/skus", content=b'{"code": "A\\\\u0000"}', headers=headers)
+    assert r.status_code == 201 and r.json()["code"] == "A\\u0000"

@@ -84,6 +84,7 @@ from core.shipping import settings as shipping_settings
 from core.shops import binding
 from core.stock import bins as stock_bins
 from core.stock import catalogue as stock_catalogue
+from core.stock import history as stock_history
 from core.stock import levels as stock_levels
 from core.stock import mapping as stock_mapping
 from core.stock import mapping_file as stock_mapping_file
@@ -229,6 +230,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "stock.mapping.list_mappings": lambda w: stock_mapping.list_mappings(w.app, w.viewer),
         "stock.mapping.unmapped": lambda w: stock_mapping.unmapped(w.app, w.viewer),
         "stock.levels.verify": lambda w: stock_levels.verify(w.app, w.viewer),
+        "stock.history.list_moves": lambda w: stock_history.list_moves(w.app, w.viewer),
         "stock.warehouses.update_warehouse": lambda w: stock_warehouses.update_warehouse(
             w.app, w.viewer, "主仓", contact="偷偷"
         ),
@@ -417,6 +419,8 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "orders.merging.merge": lambda w: merging.merge(w.app, w.viewer, _numbers(w)[:2]),
         "alertdesk.listing.list_alerts": lambda w: alert_listing.list_alerts(w.app, w.viewer),
         "alertdesk.listing.ack_alerts": lambda w: alert_listing.ack_alerts(w.app, w.viewer, [1]),
+        "alertdesk.listing.alerts_page": lambda w: alert_listing.alerts_page(w.app, w.viewer),
+        "alertdesk.listing.ack_alert": lambda w: alert_listing.ack_alert(w.app, w.viewer, 1),
         "alertdesk.listing.ack_kind": lambda w: alert_listing.ack_kind(
             w.app, w.viewer, "sync.failing"
         ),
@@ -487,6 +491,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "sync.log.recent_runs": lambda w: sync_log.recent_runs(w.app, w.viewer),
         "sync.log.running_passes": lambda w: sync_log.running_passes(w.app, w.viewer),
+        "sync.log.runs_page": lambda w: sync_log.runs_page(w.app, w.viewer),
         "waybills.account_edits.update_account": lambda w: account_edits.update_account(
             w.app, w.viewer, w.account, enabled=False
         ),
@@ -547,6 +552,8 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, w.package_ids[:1]
         ),
         "shipback.review.retry": lambda w: ship_review.retry(w.app, w.viewer, [_number(w)]),
+        "shipback.review.retry_row": lambda w: ship_review.retry_row(w.app, w.viewer, 1),
+        "shipback.review.outbox_page": lambda w: ship_review.outbox_page(w.app, w.viewer),
         "shipback.review.mark_shipped_outside": lambda w: ship_review.mark_shipped_outside(
             w.app, w.viewer, [_number(w)]
         ),
@@ -595,6 +602,9 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             tracking_scan.open_tracking_scanner(w.app, w.viewer, w.account)
         ),
         "shipping.pack_station.open_station": lambda w: pack_station.open_station(w.app, w.viewer),
+        "shipping.pack_station.scan_once": lambda w: pack_station.scan_once(
+            w.app, w.viewer, w.waybill_number
+        ),
         "shipping.settings.show_settings": lambda w: shipping_settings.show_settings(
             w.app, w.viewer
         ),
@@ -630,6 +640,7 @@ READS = {
     "stock.mapping.list_mappings",
     "stock.mapping.unmapped",
     "stock.levels.verify",
+    "stock.history.list_moves",
     "stock.bins.list_bins",
     "stock.routing_rules.list_rules",
     "stock.policies.list_policies",
@@ -649,8 +660,10 @@ READS = {
     "reports.rates.list_rates",  # a read; refused anyway (rates are money: finance.view)
     "accounts.preferences.language_of",
     "alertdesk.listing.list_alerts",
+    "alertdesk.listing.alerts_page",
     "assignment.service.list_rules",
     "shipback.review.outbox_status",
+    "shipback.review.outbox_page",
     "shipback.overview.ready_counts",
     "shipback.overview.failure_classes",
     "shipping.intercepted.intercepted_packages",
@@ -680,6 +693,7 @@ READS = {
     "shipping.settings.show_settings",
     "sync.log.recent_runs",
     "sync.log.running_passes",
+    "sync.log.runs_page",
 }
 
 
