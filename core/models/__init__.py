@@ -33,6 +33,7 @@ from core.models.stock import (
     StockPolicy,
     Warehouse,
 )
+from core.models.workers import WorkerProcess
 
 __all__ = [
     "Alert",
@@ -79,4 +80,5 @@ __all__ = [
     "VerificationCode",
     "Warehouse",
     "Waybill",
+    "WorkerProcess",
 ]

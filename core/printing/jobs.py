@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
@@ -30,6 +32,7 @@ from core.models import Order, Package, PackageLine, PrintJob, PrintJobItem, Way
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
 from core.orders import packages
 from core.printing import job_waybills, selection, template_store
+from core.printing import lease as leases
 from core.printing import reprint as reprints
 from core.printing.printers import PrinterConfig, get_row
 from core.runtime.progress import Progress
@@ -76,9 +79,13 @@ def create_job(
     new_waybill: bool = False,
     options: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    runner: str | None = None,
 ) -> CreatedJob:
     """A queued job printing `kind` for `order_ids` on `printers` (see the module docstring).
-    `progress` (`core.runtime.progress`) follows the waybills drawn for it."""
+    `progress` (`core.runtime.progress`) follows the waybills drawn for it. `runner`: the
+    lease owner that runs it next (`run_job(owner=runner)`, in this process), so a
+    worker's print spooling does not take it in between; without one the job waits for
+    a worker (`core.printing.spool`)."""
     if kind not in JOB_KINDS:
         raise ValidationError(f"kind must be one of {', '.join(JOB_KINDS)}", field="kind")
     names = list(dict.fromkeys(p.strip() for p in printers if p and p.strip()))
@@ -138,6 +145,7 @@ def create_job(
         numbers,
         refused,
         options or {},
+        runner,
     )
     created.allocated = allocated
     return created
@@ -283,6 +291,7 @@ def _store(
     numbers: dict[int, str],
     refused: list[Refusal],
     options: dict[str, Any],
+    runner: str | None = None,
 ) -> CreatedJob:
     with app.tx() as session:
         version = template_store.resolve(
@@ -336,6 +345,9 @@ def _store(
                 "package_ids": package_ids if kind == "pick_list" else [],
             },
         )
+        if runner:
+            job.lease_owner = runner
+            job.lease_expires_at = clock.now() + timedelta(seconds=leases.LEASE_SECONDS)
         session.add(job)
         session.flush()
         units = _units(session, kind, package_ids, first_orders)
