@@ -5,8 +5,8 @@ Syncs every shop when it is due (each shop's interval, 1–60 minutes, default 5
 orders whose 审单 wait has ended, raises and forwards alerts, drains the ship-back outbox
 (confirms shipments on the platforms), pushes changed stock quantities to the platforms of
 orgs that turned that on (`orderhub stock push-settings`, every minute), prints queued
-print jobs (created through the HTTP API or `orderhub print --no-run`) and sleeps in
-between.
+print jobs (created through the HTTP API or `orderhub print --no-run`), forgets the HTTP
+API's idempotency keys after a day, and sleeps in between.
 
 Printing: a worker serves every printer reachable from any machine (network, spooler,
 file) but not USB printers or the Pinduoduo print component, which live on one PC; name
@@ -35,6 +35,7 @@ from datetime import datetime
 
 from cli.common import EXIT_ERROR, EXIT_OK, open_cli_app
 from core import clock
+from core.idempotency.passes import PurgePass
 from core.printing.spool import PrintPass
 from core.shipback.rounds import ShipbackPass
 from core.stockpush.passes import StockPushPass
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     passes: list[Callable[[], object]] = [
         ShipbackPass(app, worker.worker_id, worker.control.stopping),
         StockPushPass(app),
+        PurgePass(app),
     ]
     if app.settings.worker.print_jobs and not args.no_print:
         passes.append(

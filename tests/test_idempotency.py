@@ -90,3 +90,24 @@ def test_a_key_is_short_visible_ascii(app, acme, key: str) -> None:  # type: ign
     with pytest.raises(ValidationError) as caught:
         service.begin(app, acme.admin, key, FP)
     assert caught.value.details["field"] == "Idempotency-Key"
+
+
+def test_the_worker_pass_purges_hourly(app, acme) -> None:  # type: ignore[no-untyped-def]
+    from core.idempotency.passes import PASS_SECONDS, PurgePass
+
+    start = clock.now()
+    ticks = [0.0]
+    purge_pass = PurgePass(app, monotonic=lambda: ticks[0])
+    try:
+        assert service.begin(app, acme.admin, "k1", FP) is None
+        service.finish(app, acme.admin, "k1", 201, b"{}", {})
+        assert purge_pass() == 0  # young keys stay
+        clock.set_clock(lambda: start + service.TTL + timedelta(seconds=1))
+        ticks[0] = PASS_SECONDS / 2
+        assert purge_pass() == 0  # not an hour since the last pass: nothing looked at
+        assert _count(app) == 1
+        ticks[0] = PASS_SECONDS + 1
+        assert purge_pass() == 1
+    finally:
+        clock.set_clock(None)
+    assert _count(app) == 0
