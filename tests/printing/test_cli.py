@@ -321,7 +321,7 @@ def test_a_queued_job_is_printed_by_orderhub_worker(cli, capsys, listener) -> No
     assert queued["status"] == "queued" and total > 0
     code, _, err = run(capsys, "worker", "--once", "--worker-id", "w-noprint", "--no-print")
     assert code == 0, err
-    assert "sync, audit, alerts, shipback, stockpush)" in err  # no print pass
+    assert "sync, audit, alerts, shipback, stockpush, idempotency-purge)" in err  # no print
     assert listener.total() == 0
     code, _, err = run(capsys, "worker", "--once", "--worker-id", "w-print", "--printer", "gp-1")
     assert code == 0, err
