@@ -7,7 +7,7 @@ from __future__ import annotations
 import msgspec
 from httpx import Client as ApiClient
 
-from api.routes import REGISTRY
+from api.routes import REGISTRY, carriers
 from tests.api.conftest import assert_problem, login
 from tests.packages.desk import Desk, make_order
 
@@ -166,6 +166,62 @@ def test_carriers_and_accounts_without_secrets(client: ApiClient, app, acme, glo
     reader = login(client, "reader")
     for url in ("/v1/carriers", "/v1/carrier-accounts"):
         assert_problem(client.get(url, headers=reader), 403, "permission_denied")
+
+
+def test_add_a_carrier_account(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+    headers = login(client, "boss")
+    body = {
+        "name": "手工-中通",
+        "carrier": "manual",
+        "wp_code": "zto",
+        "sender": {
+            "name": "王仓管",
+            "phone": "13800138000",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "余杭区",
+            "address": "仓前街道 1 号",
+        },
+    }
+    r = client.post("/v1/carrier-accounts", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    made = msgspec.json.decode(r.content, type=carriers.CarrierAccount)
+    assert (made.name, made.carrier, made.wp_code, made.sender.city) == (
+        "手工-中通",
+        "manual",
+        "ZTO",
+        "杭州市",
+    )
+    listed = client.get("/v1/carrier-accounts", headers=headers).json()["items"]
+    assert [a["name"] for a in listed] == ["手工-中通"]
+    assert client.get("/v1/carrier-accounts", headers=login(client, "hank")).json()["items"] == []
+    # The same name again is a conflict; bad input names the field; no permission: 403.
+    assert_problem(client.post("/v1/carrier-accounts", json=body, headers=headers), 409, "conflict")
+    problem = assert_problem(
+        client.post(
+            "/v1/carrier-accounts", json={**body, "name": "x", "carrier": "nope"}, headers=headers
+        ),
+        422,
+        "validation_error",
+    )
+    assert problem["field"] == "carrier" and "nope" in problem["detail"]
+    problem = assert_problem(
+        client.post(
+            "/v1/carrier-accounts", json={**body, "sender": {"name": "王"}}, headers=headers
+        ),
+        422,
+        "validation_error",
+    )
+    assert problem["field"] == "phone"
+    acme.staff("printer", "print_operator")
+    assert_problem(
+        client.post(
+            "/v1/carrier-accounts", json={**body, "name": "y"}, headers=login(client, "printer")
+        ),
+        403,
+        "permission_denied",
+    )
+    assert len(client.get("/v1/carrier-accounts", headers=headers).json()["items"]) == 1
 
 
 def test_answers_decode_as_their_declared_types(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
