@@ -16,7 +16,7 @@ import msgspec
 from api.contract import Call, EventStream, Operation, Reply
 from api.paths import path_id
 from api.routes.common import Id, Name, Text
-from core.printing import history, jobs, reprint, runner, watch
+from core.printing import history, job_requests, jobs, reprint, runner, watch
 from core.printing.history import ItemInfo, JobDetail, JobInfo
 
 Kind = Literal["label", "packing_slip", "pick_list", "product_label"]
@@ -124,7 +124,7 @@ def _create_print_job(call: Call) -> Reply:
     b: PrintJobCreate = call.body
     assert call.actor is not None
     return _created(
-        jobs.create_print_job(
+        job_requests.create_print_job(
             call.app,
             call.actor,
             b.printers,
@@ -205,7 +205,7 @@ def _reprint_print_job(call: Call) -> Reply:
     b: Reprint = call.body
     assert call.actor is not None
     return _created(
-        jobs.reprint_job(
+        job_requests.reprint_job(
             call.app,
             call.actor,
             path_id(call),

@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from api.routes import REGISTRY
 from core.models import PrintJob, PrintJobItem
-from core.printing import jobs
+from core.printing import job_requests
 from core.printing.runner import run_job
 from tests.api.conftest import assert_problem, login
 from tests.printers.doubles.tcp_printer import LoopbackPrinter
@@ -141,13 +141,13 @@ def test_a_retry_with_the_same_key_gets_the_same_answer(client: ApiClient, world
 def test_two_concurrent_requests_with_one_key_make_one_job(
     client: ApiClient, world: PrintWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = jobs.create_print_job
+    real = job_requests.create_print_job
 
     def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
         time.sleep(0.5)  # the second request arrives while the first is being handled
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "create_print_job", slow)
+    monkeypatch.setattr(job_requests, "create_print_job", slow)
     headers = {**login(client, "boss"), "Idempotency-Key": "concurrent-1"}
     start = threading.Barrier(2)
     answers: list = []

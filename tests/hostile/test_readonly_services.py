@@ -66,7 +66,8 @@ from core.printing import (
     template_store,
     watch,
 )
-from core.printing.jobs import create_job, create_print_job, reprint_job
+from core.printing.job_requests import create_print_job, reprint_job
+from core.printing.jobs import create_job
 from core.reports import carriers as report_carriers
 from core.reports import catalog as report_catalog
 from core.reports import exceptions as report_exceptions
@@ -469,10 +470,12 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "printing.history.job_items": lambda w: history.job_items(w.app, w.viewer, w.done_job),
         "printing.history.job_detail": lambda w: history.job_detail(w.app, w.viewer, w.done_job),
         "printing.watch.watch_job": lambda w: next(watch.watch_job(w.app, w.viewer, w.done_job)),
-        "printing.jobs.create_print_job": lambda w: create_print_job(
+        "printing.job_requests.create_print_job": lambda w: create_print_job(
             w.app, w.viewer, ["pdf"], orders=[_number(w)]
         ),
-        "printing.jobs.reprint_job": lambda w: reprint_job(w.app, w.viewer, w.done_job, "again"),
+        "printing.job_requests.reprint_job": lambda w: reprint_job(
+            w.app, w.viewer, w.done_job, "again"
+        ),
         "printing.runner.resume_job": lambda w: runner.resume_job(w.app, w.viewer, w.crashed_job),
         "printing.printers.remove_printer": lambda w: printers.remove_printer(
             w.app, w.viewer, "pdf"

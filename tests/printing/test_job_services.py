@@ -13,7 +13,15 @@ import pytest
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.orders import packages
-from core.printing import history, jobs, preview, printers, runner, template_store, watch
+from core.printing import (
+    history,
+    job_requests,
+    preview,
+    printers,
+    runner,
+    template_store,
+    watch,
+)
 from core.waybills import carrier_accounts
 from tests.printers.doubles.tcp_printer import LoopbackPrinter
 from tests.printing import streams
@@ -29,28 +37,30 @@ def world(app, acme) -> Iterator[PrintWorld]:  # type: ignore[no-untyped-def]
 
 def _job(world: PrintWorld, **kw) -> int:  # type: ignore[no-untyped-def]
     kw.setdefault("orders", list(NUMBERS))
-    return jobs.create_print_job(
+    return job_requests.create_print_job(
         world.app, world.org.admin, ["gp-1"], template=TEXT_TEMPLATE, **kw
     ).job_id
 
 
 def test_a_job_from_numbers_a_filter_or_packages(world: PrintWorld, globex) -> None:  # type: ignore[no-untyped-def]
     app, admin = world.app, world.org.admin
-    by_query = jobs.create_print_job(app, admin, ["gp-1"], query="order:A-2", kind="packing_slip")
+    by_query = job_requests.create_print_job(
+        app, admin, ["gp-1"], query="order:A-2", kind="packing_slip"
+    )
     assert by_query.total == 1
     package_id = packages.packages_for_orders(app, admin, ["A-1"])["A-1"]
     package_id = packages.ensure_packages(app, admin, [package_id]).package_of_order[package_id]
-    by_package = jobs.create_print_job(
+    by_package = job_requests.create_print_job(
         app, admin, ["gp-1"], package_ids=[package_id], kind="packing_slip"
     )
     assert by_package.total == 1
     with pytest.raises(NotFound):
-        jobs.create_print_job(app, globex.admin, ["gp-1"], package_ids=[package_id])
+        job_requests.create_print_job(app, globex.admin, ["gp-1"], package_ids=[package_id])
     with pytest.raises(ValidationError) as caught:
-        jobs.create_print_job(app, admin, ["gp-1"], orders=["A-1"], query="order:A-1")
+        job_requests.create_print_job(app, admin, ["gp-1"], orders=["A-1"], query="order:A-1")
     assert caught.value.details["field"] == "orders"
     with pytest.raises(ValidationError) as caught:
-        jobs.create_print_job(app, admin, ["gp-1"], query="order:nothing-like-it")
+        job_requests.create_print_job(app, admin, ["gp-1"], query="order:nothing-like-it")
     assert caught.value.details["field"] == "query"
 
 
@@ -87,14 +97,14 @@ def test_reprint_a_jobs_labels(world: PrintWorld, acme) -> None:  # type: ignore
     app, admin = world.app, world.org.admin
     job_id = _job(world)
     with pytest.raises(Conflict):
-        jobs.reprint_job(app, admin, job_id, "torn")  # nothing printed yet
+        job_requests.reprint_job(app, admin, job_id, "torn")  # nothing printed yet
     runner.run_job(app, admin, job_id, render_processes=0)
     with pytest.raises(ValidationError):
-        jobs.reprint_job(app, admin, job_id, " ")
+        job_requests.reprint_job(app, admin, job_id, " ")
     clerk = acme.staff("clerk", "print_operator")
     with pytest.raises(PermissionDenied):
-        jobs.reprint_job(app, clerk, job_id, "torn")
-    again = jobs.reprint_job(app, admin, job_id, "torn", positions=[1])
+        job_requests.reprint_job(app, clerk, job_id, "torn")
+    again = job_requests.reprint_job(app, admin, job_id, "torn", positions=[1])
     assert again.total == 1 and again.printers == ["gp-1"]
     assert history.job_detail(app, admin, again.job_id).reprint is True
     runner.run_job(app, admin, again.job_id, render_processes=0)
