@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -40,7 +41,7 @@ from api.routes import REGISTRY
 from core import __version__
 from core.accounts import auth
 from core.config import Settings
-from core.errors import AuthenticationFailed, OrderhubError
+from core.errors import AuthenticationFailed, OrderhubError, ValidationError
 from core.startup import open_app
 
 JSON = "application/json"
@@ -155,12 +156,36 @@ async def _server_sent(stream: EventStream) -> AsyncIterator[bytes]:
         yield b"event: " + name.encode() + b"\ndata: " + msgspec.json.encode(data) + b"\n\n"
 
 
+#: A NUL character escaped in a JSON string (`\\u0000` after an even run of backslashes).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _refuse_nul(op: Operation, request: Request, raw: bytes) -> None:
+    """A NUL character is never meaningful in a name, a filter or a field, and PostgreSQL
+    cannot take one in text (the driver raises, a 500): refuse it on the way in, naming
+    where it was, for every route at once."""
+    for name, value in request.path_params.items():
+        if "\x00" in str(value):
+            raise ValidationError(f"path: {name} contains a NUL character", field=name)
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value or "\x00" in name:
+            raise ValidationError(f"query: {name!r} contains a NUL character", field=name)
+    for header in op.headers:
+        if "\x00" in (request.headers.get(header.name) or ""):
+            raise ValidationError(
+                f"header: {header.name} contains a NUL character", field=header.name
+            )
+    if raw and _JSON_NUL.search(raw):
+        raise ValidationError("body: a string contains a NUL character (\\u0000)", field="body")
+
+
 def _run(op: Operation, core: Any, request: Request, token: str | None, raw: bytes) -> Any:
     actor = None
     if op.authenticated:
         if not token:
             raise AuthenticationFailed("send `Authorization: Bearer TOKEN` (log in first)")
         actor = auth.authenticate(core, token)
+    _refuse_nul(op, request, raw)  # after authentication: a stranger learns nothing first
     call = Call(
         app=core,
         actor=actor,

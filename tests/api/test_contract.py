@@ -191,3 +191,23 @@ def test_raw_stream_and_header_results(settings, app, acme) -> None:  # type: ig
     assert "text/event-stream" in doc["paths"]["/v1/events"]["get"]["responses"]["200"]["content"]
     names = {p["name"] for p in doc["paths"]["/v1/versioned"]["put"]["parameters"]}
     assert names == {"If-Match", "Idempotency-Key"}
+
+
+def test_a_nul_character_anywhere_is_a_422_naming_where(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot take NUL in text: before this check a NUL in an order number or a
+    login name was a 500 there (schemathesis' kind of input)."""
+    headers = login(client, "boss")
+    for url, name in (
+        ("/v1/orders/A%00", "number"),
+        ("/v1/orders/A-1?shop=%00", "shop"),
+        ("/v1/orders?q=order:A%00", "q"),
+    ):
+        body = assert_problem(client.get(url, headers=headers), 422, "validation_error")
+        assert body["field"] == name, body
+    r = client.post("/v1/auth/login", json={"username": "bo\u0000ss", "password": "x"})
+    assert assert_problem(r, 422, "validation_error")["field"] == "body"
+    # An escaped backslash before `u0000` is text, not a NUL: an ordinary failed login.
+    r = client.post("/v1/auth/login", json={"username": "bo\\u0000ss", "password": "x"})
+    assert_problem(r, 401, "authentication_failed")
+    # Without a token the answer stays 401: nothing is said about the input first.
+    assert_problem(client.get("/v1/orders/A%00"), 401, "authentication_failed")

@@ -34,6 +34,9 @@ from tests.packages.desk import WANG, Desk, make_order
 #: Examples per operation (CI budget: the whole file within about two minutes with every
 #: route of issue 15); `ORDERHUB_FUZZ_EXAMPLES=200` for a deeper run by hand.
 EXAMPLES = int(os.environ.get("ORDERHUB_FUZZ_EXAMPLES", "20"))
+#: Seconds a call may take; an event stream (print-job progress) is cut there, keeping the
+#: events it sent, instead of hanging the run.
+TIMEOUT = 10
 #: Without a token every answer is the same 401 before any handler runs: fewer suffice.
 ANONYMOUS_EXAMPLES = max(5, EXAMPLES // 3)
 
@@ -107,7 +110,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @FUZZ
 def test_authenticated_answers_match_the_document(case, fuzzed: Fuzzed) -> None:  # type: ignore[no-untyped-def]
     headers = {"Authorization": f"Bearer {fuzzed.token()}"}
-    case.call_and_validate(headers=headers, checks=CHECKS)
+    case.call_and_validate(headers=headers, checks=CHECKS, timeout=TIMEOUT)
 
 
 @pytest.fixture
@@ -121,7 +124,7 @@ def sqlite_only(settings: Settings) -> None:
 @ANONYMOUS
 @pytest.mark.usefixtures("sqlite_only")
 def test_without_a_token_only_public_operations_answer(case) -> None:  # type: ignore[no-untyped-def]
-    response = case.call_and_validate(checks=CHECKS)
+    response = case.call_and_validate(checks=CHECKS, timeout=TIMEOUT)
     declared = case.method.upper() == case.operation.method.upper()  # not a TRACE probe
     if declared and case.operation.definition.raw.get("security"):
         assert response.status_code in (401, 413), (case.operation.label, response.text)
@@ -134,7 +137,10 @@ def test_stateful_sequences_follow_the_links(api_schema, fuzzed: Fuzzed) -> None
 
     class Sequences(base):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case):  # type: ignore[no-untyped-def]
-            return {"headers": {"Authorization": f"Bearer {fuzzed.token()}"}}
+            return {
+                "headers": {"Authorization": f"Bearer {fuzzed.token()}"},
+                "timeout": TIMEOUT,
+            }
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):  # type: ignore[no-untyped-def]
             case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
