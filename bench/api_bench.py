@@ -369,7 +369,7 @@ def typical_queries(count: int, seed: int = 11) -> list[str]:
     return out
 
 
-def _token(url: str, key: str) -> tuple[str, Any]:
+def _token(url: str, key: str, cache: Path) -> tuple[str, Any]:
     """A fresh API token of the bench org's admin, and the settings it was made with."""
     import desk_bench
     from sqlalchemy import select
@@ -379,7 +379,7 @@ def _token(url: str, key: str) -> tuple[str, Any]:
     from core.models import Org, User
     from core.startup import open_app
 
-    settings = desk_bench._settings(url, key, CACHE)
+    settings = desk_bench._settings(url, key, cache)
     app = open_app(settings)
     try:
         with app.tx() as session:
@@ -393,12 +393,12 @@ def _token(url: str, key: str) -> tuple[str, Any]:
         app.close()
 
 
-def _env(url: str, key: str) -> dict[str, str]:
+def _env(url: str, key: str, cache: Path) -> dict[str, str]:
     return dict(
         os.environ,
         PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE)]),
-        ORDERHUB_CONFIG=str(CACHE / "absent.toml"),
-        ORDERHUB_DATA_DIR=str(CACHE),
+        ORDERHUB_CONFIG=str(cache / "absent.toml"),
+        ORDERHUB_DATA_DIR=str(cache),
         ORDERHUB_DATABASE_URL=url,
         ORDERHUB_SECRET_KEY=key,
         ORDERHUB_PLUGINS_ONLY="orderhub",
@@ -414,13 +414,13 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
     import desk_bench
 
-    url, key, _samples = desk_bench.prepared_database(backend, args.orders, CACHE, False)
-    token, settings = _token(url, key)
+    url, key, _samples = desk_bench.prepared_database(backend, args.orders, args.cache, False)
+    token, settings = _token(url, key, args.cache)
     urls = [
         "/v1/orders?" + urlencode({"q": q, "limit": args.limit})
         for q in ([args.query] if args.query else typical_queries(500))
     ]
-    env = _env(url, key)
+    env = _env(url, key, args.cache)
     port = _free_port()
     serve = [
         sys.executable,
@@ -567,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         help="load generator: asyncio streams (raw, cheap) or httpx's AsyncClient",
     )
     parser.add_argument("--query", help="one fixed query instead of the typical variants")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="the desk bench's cache")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare Starlette run")
     parser.add_argument("--sections", type=int, default=0, help="in-process timing, N calls")
     parser.add_argument("--json", action="store_true", help="figures as JSON on stdout")
