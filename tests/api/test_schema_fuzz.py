@@ -31,6 +31,8 @@ from core.actor import Actor
 from core.app import App
 from core.config import ApiSettings, Settings
 from core.errors import AuthenticationFailed
+from core.printing.printers import add_printer
+from core.stock import catalogue, warehouses
 from tests.packages.desk import WANG, Desk, make_order
 
 #: Examples per operation (CI budget: the whole file within about two minutes with every
@@ -94,10 +96,18 @@ class Fuzzed:
 
 
 @pytest.fixture
-def fuzzed(settings: Settings, app, acme, globex) -> Fuzzed:  # type: ignore[no-untyped-def]
+def fuzzed(settings: Settings, app, acme, globex, tmp_path) -> Fuzzed:  # type: ignore[no-untyped-def]
+    """A little of everything the routes read, made by core's own services, so lists are
+    not empty and the inferred links (a list's names into its detail route) find objects:
+    a shop and orders (one packed, with a waybill of a manual carrier account), a file
+    printer, a warehouse and a SKU; another org's shop and order, which must stay unseen."""
     ours = Desk(app, acme)
     shop = ours.shop()
     ours.store(shop, make_order("A-1"), make_order("A-2"), make_order("A-3", receiver=WANG))
+    ours.waybill("A-2", "SF1000000001", account=ours.manual_account())
+    add_printer(app, acme.admin, name="p1", driver="file", settings={"folder": str(tmp_path)})
+    warehouses.add_warehouse(app, acme.admin, "主仓")
+    catalogue.add_sku(app, acme.admin, "SKU-1", "杯子")
     theirs = Desk(app, globex)
     theirs.store(theirs.shop(name="别人的店", platform_shop_id="7001"), make_order("G-1"))
     return Fuzzed(settings, app, acme.admin)
