@@ -5,12 +5,13 @@ The schema is loaded from the in-process ASGI app (`schemathesis.openapi.from_as
 core App is opened by the app's lifespan), so every operation the registry declares is
 fuzzed without listing it here: routes added later are picked up by themselves. Each
 operation gets a bounded, seeded number of examples (`EXAMPLES`, `derandomize`), on both
-backends through the `settings` fixture. The fixture data is small but real: a shop and a
-few orders in the admin's org, another org's shop and orders (which must stay invisible).
+backends through the `settings` fixture. The fixture data is small but real (`fuzzed`):
+orders, a waybill, a printer, stock, and another org's orders, which must stay unseen.
 
-Two runs: with a real bearer token of the org's admin (every permission: the handlers run
-to the end), and without one (every authenticated operation must answer 401).
-"""
+Three runs: with a real bearer token of the org's admin (every permission: the handlers
+run to the end); without one (every authenticated operation must answer 401; SQLite only);
+and stateful sequences along the document's links (declared, `api.contract.Link`, and
+those schemathesis infers), as the admin."""
 
 from __future__ import annotations
 
