@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,16 +26,18 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from api import problems
+from api import idempotency, problems
 from api.contract import (
     Call,
+    Encoded,
     EventStream,
     Operation,
     Raw,
     Registry,
-    Reply,
     decode_body,
+    decode_path,
     decode_query,
+    encode_json,
     openapi,
 )
 from api.ratelimit import RateLimiter
@@ -44,7 +45,7 @@ from api.routes import REGISTRY
 from core import __version__
 from core.accounts import auth
 from core.config import Settings
-from core.errors import AuthenticationFailed, OrderhubError, ValidationError
+from core.errors import AuthenticationFailed, OrderhubError
 from core.startup import open_app
 
 JSON = "application/json"
@@ -149,43 +150,21 @@ def _response(op: Operation, result: Any) -> Response:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", **result.headers},
         )
-    status, headers = op.status, None
-    if isinstance(result, Reply):
-        status, headers, result = result.status or op.status, dict(result.headers), result.body
-    if result is None:
-        return Response(status_code=status, headers=headers)
-    return Response(
-        msgspec.json.encode(result), status_code=status, media_type=JSON, headers=headers
-    )
+    encoded = result if isinstance(result, Encoded) else encode_json(op, result)
+    headers = dict(encoded.headers)
+    if encoded.content is None:
+        return Response(status_code=encoded.status, headers=headers)
+    return Response(encoded.content, status_code=encoded.status, media_type=JSON, headers=headers)
 
 
 async def _server_sent(stream: EventStream) -> AsyncIterator[bytes]:
     """`event:`/`data:` frames; the events are pulled in the thread pool (core is sync)."""
-    async for name, data in iterate_in_threadpool(stream.events):
+    async for event in iterate_in_threadpool(stream.events):
+        if event is None:
+            yield b": keep-alive\n\n"
+            continue
+        name, data = event
         yield b"event: " + name.encode() + b"\ndata: " + msgspec.json.encode(data) + b"\n\n"
-
-
-#: A NUL character escaped in a JSON string (`\\u0000` after an even run of backslashes).
-_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-
-
-def _refuse_nul(op: Operation, request: Request, raw: bytes) -> None:
-    """A NUL character is never meaningful in a name, a filter or a field, and PostgreSQL
-    cannot take one in text (the driver raises, a 500): refuse it on the way in, naming
-    where it was, for every route at once."""
-    for name, value in request.path_params.items():
-        if "\x00" in str(value):
-            raise ValidationError(f"path: {name} contains a NUL character", field=name)
-    for name, value in request.query_params.multi_items():
-        if "\x00" in value or "\x00" in name:
-            raise ValidationError(f"query: {name!r} contains a NUL character", field=name)
-    for header in op.headers:
-        if "\x00" in (request.headers.get(header.name) or ""):
-            raise ValidationError(
-                f"header: {header.name} contains a NUL character", field=header.name
-            )
-    if raw and _JSON_NUL.search(raw):
-        raise ValidationError("body: a string contains a NUL character (\\u0000)", field="body")
 
 
 def _run(op: Operation, core: Any, request: Request, token: str | None, raw: bytes) -> Any:
@@ -194,16 +173,17 @@ def _run(op: Operation, core: Any, request: Request, token: str | None, raw: byt
         if not token:
             raise AuthenticationFailed("send `Authorization: Bearer TOKEN` (log in first)")
         actor = auth.authenticate(core, token)
-    _refuse_nul(op, request, raw)  # after authentication: a stranger learns nothing first
     call = Call(
         app=core,
         actor=actor,
-        path=dict(request.path_params),
+        path=decode_path(dict(request.path_params)),
         query=decode_query(op, dict(request.query_params)),
         body=decode_body(op, raw),
         client=_client(request),
         headers={k.lower(): v for k, v in request.headers.items()},
     )
+    if op.idempotent:
+        return idempotency.handle(op, call, request.method, request.url.path, raw)
     return op.handler(call)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import msgspec
 
+from api.paths import path_type
 from core import errors
 from core.actor import Actor
 from core.app import App
@@ -53,6 +54,13 @@ class Header:
     name: str
     description: str
     required: bool = False
+
+
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "a key of your choosing (a UUID) that makes retrying safe: the same key with the same "
+    "request within 24 h answers the first answer again; with a different request, 422",
+)
 
 
 @dataclass(frozen=True)
@@ -86,9 +94,11 @@ class Raw:
 @dataclass(frozen=True)
 class EventStream:
     """Server-sent events: `(event name, JSON-encodable data)` pairs, pulled one at a time
-    in the thread pool until the iterator ends or the client goes away."""
+    in the thread pool until the iterator ends or the client goes away. `None` sends a
+    keep-alive comment (clients ignore it): while nothing happens, it is how the server
+    finds out that the client left, and proxies keep the connection open."""
 
-    events: Iterator[tuple[str, Any]]
+    events: Iterator[tuple[str, Any] | None]
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -108,12 +118,34 @@ class Operation:
     errors: tuple[int, ...] = field(default=())
     headers: tuple[Header, ...] = ()
     produces: tuple[str, ...] = ()  # media types answered besides JSON (`Raw`)
-    stream: bool = False  # answers text/event-stream (`EventStream`)
+    #: Answers text/event-stream (`EventStream`); `response`, if given, types each event's data.
+    stream: bool = False
+    #: Honours an `Idempotency-Key` header: a retry with the same key and request gets the
+    #: first answer again (`api.idempotency`); the header is declared by this flag.
+    idempotent: bool = False
     links: tuple[Link, ...] = ()  # to other operations, from the success answer
 
     @property
     def operation_id(self) -> str:
         return self.handler.__name__.lstrip("_")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A JSON answer already encoded (an idempotent request's answer, stored or replayed)."""
+
+    content: bytes | None
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def encode_json(op: Operation, result: Any) -> Encoded:
+    """A handler's JSON result (a Struct, a dataclass, a `Reply` or None) as bytes."""
+    status, headers = op.status, {}
+    if isinstance(result, Reply):
+        status, headers, result = result.status or op.status, dict(result.headers), result.body
+    content = None if result is None else msgspec.json.encode(result)
+    return Encoded(content, status, headers)
 
 
 class Registry:
@@ -129,7 +161,18 @@ class Registry:
         self.operations.append(operation)
 
 
-_FIELD_AT = re.compile(r"at `\$\.([A-Za-z_][\w]*)(?:\[(\d+)\])?")
+def decode_path(params: dict[str, str]) -> dict[str, Any]:
+    """The path parameters converted to their conventional types (`api.paths`)."""
+    decoded: dict[str, Any] = {}
+    for name, raw in params.items():
+        try:
+            decoded[name] = msgspec.convert(raw, path_type(name), strict=False)
+        except msgspec.ValidationError as error:
+            raise decode_error(error, name) from None
+    return decoded
+
+
+_FIELD_AT = re.compile(r"(?:at|in) `\$\.([A-Za-z_][\w]*)(?:\[(\d+)\])?")
 _FIELD_REQUIRED = re.compile(r"(?:required|unknown) field `(\w+)`")
 
 
@@ -145,9 +188,25 @@ def decode_error(
     return errors.ValidationError(f"{where}: {message}", field=name or where)
 
 
+#: A JSON `\u0000` escape (not an escaped backslash followed by `u0000`)
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _refuse_nul(values: Mapping[str, str], where: str) -> None:
+    """No text with NUL reaches core: PostgreSQL's text cannot hold it (a 500 otherwise),
+    and no name, code or note has one (path parameters: `PathText` refuses it)."""
+    for name, value in values.items():
+        if "\x00" in name or "\x00" in value:
+            raise errors.ValidationError(
+                f"{where}: {name[:40]!r} holds a NUL character", field=name.replace("\x00", "")
+            )
+
+
 def decode_body(op: Operation, raw: bytes) -> Any:
     if op.request is None:
         return None
+    if _NUL_ESCAPE.search(raw):
+        raise errors.ValidationError("body: a string holds a NUL character (\\u0000)", field="body")
     try:
         return msgspec.json.decode(raw or b"null", type=op.request)
     except (msgspec.ValidationError, msgspec.DecodeError) as error:
@@ -157,6 +216,7 @@ def decode_body(op: Operation, raw: bytes) -> Any:
 def decode_query(op: Operation, params: dict[str, str]) -> Any:
     if op.query is None:
         return None
+    _refuse_nul(params, "query")
     try:
         return msgspec.convert(params, op.query, strict=False)
     except msgspec.ValidationError as error:
@@ -212,7 +272,12 @@ def _parameters(
     op: Operation, components: dict[str, Any], schema_of: dict[type, Any]
 ) -> list[dict[str, Any]]:
     params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": msgspec.json.schema(path_type(name)),
+        }
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     if op.query is not None:
@@ -227,7 +292,7 @@ def _parameters(
                     "schema": schema,
                 }
             )
-    for header in op.headers:
+    for header in (*op.headers, *((IDEMPOTENCY_KEY,) if op.idempotent else ())):
         params.append(
             {
                 "name": header.name,
@@ -243,12 +308,12 @@ def _parameters(
 def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "success"}
     content: dict[str, Any] = {}
-    if op.response is not None:
+    if op.response is not None and not op.stream:
         content["application/json"] = {"schema": schema_of[op.response]}
     for media_type in op.produces:
         content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type}}
     if op.stream:
-        content["text/event-stream"] = {"schema": {"type": "string"}}
+        content["text/event-stream"] = {"schema": _event_schema(op, schema_of)}
     if content:
         ok["content"] = content
     if op.links:
@@ -266,11 +331,34 @@ def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
         }
     }
     codes = {413, 422, 429, 500, *op.errors}
+    if op.idempotent:
+        codes.add(409)  # idempotency_in_progress
     if op.authenticated:
         codes |= {401, 403}
     for code in sorted(codes):
         out[str(code)] = {"description": "problem (RFC 9457)", **problem}
     return out
+
+
+def _event_schema(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
+    """One server-sent event (OpenAPI 3.1: the schema describes each event); with a
+    `response` type, an event's `data` is that type as JSON."""
+    data: dict[str, Any] = {"type": "string"}
+    if op.response is not None:
+        data = {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": schema_of[op.response],
+        }
+    return {
+        "type": "object",
+        "properties": {
+            "event": {"type": "string"},
+            "data": data,
+            "id": {"type": "string"},
+            "retry": {"type": "integer"},
+        },
+    }
 
 
 _PROBLEM = {

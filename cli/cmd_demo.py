@@ -52,6 +52,7 @@ from core.errors import ConfigurationError, ExternalError, OrderhubError
 from core.installation import generate_password, initialise
 from core.printing import selection
 from core.printing.jobs import create_job
+from core.printing.lease import new_owner
 from core.printing.printers import add_printer
 from core.printing.runner import run_job
 from core.shops import binding as shops
@@ -248,13 +249,20 @@ def _flow(app: App, actor: Actor, args: argparse.Namespace, port: int, data_dir:
     with app.tx() as session:
         order_ids = selection.select_order_ids(session, actor, f"limit={args.print_limit}")
     # One PDF file per label (`pdf_chunk`), so the folder shows what a printer would get.
+    runner = new_owner()  # printed here, not by a worker
     job = create_job(
-        app, actor, order_ids, [PRINTER], carrier_account=ACCOUNT, options={"pdf_chunk": 1}
+        app,
+        actor,
+        order_ids,
+        [PRINTER],
+        carrier_account=ACCOUNT,
+        options={"pdf_chunk": 1},
+        runner=runner,
     )
     if job.refused:
         first = job.refused[0]
         print(f"    {len(job.refused)} order(s) left out, e.g. {first.what}: {first.reason}")
-    result = run_job(app, actor, job.job_id)
+    result = run_job(app, actor, job.job_id, owner=runner)
     pdfs = sorted(p for p in labels.glob("*.pdf") if not p.name.startswith("."))
     _summary(shop.id, synced.seen, job, result, labels, pdfs, port, args)
     return EXIT_OK if result.status == "done" else EXIT_ERROR

@@ -47,6 +47,7 @@ from core.errors import ValidationError
 from core.orders import packages
 from core.printing import selection
 from core.printing.jobs import create_job
+from core.printing.lease import new_owner
 from core.printing.progress import ProgressEvent
 from core.printing.reprint import resolve_uncertain
 from core.printing.runner import cancel_job, pause_job, run_job, settle_crashed
@@ -84,7 +85,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--reprint", action="store_true", help="print printed labels again")
     parser.add_argument("--new-waybill", action="store_true", help="reprint on a new waybill")
     parser.add_argument("--reason", default="", help="why (required with --reprint)")
-    parser.add_argument("--no-run", action="store_true", help="create the job, do not print")
+    parser.add_argument(
+        "--no-run",
+        action="store_true",
+        help="create the job and leave it queued (a running `orderhub worker` prints it)",
+    )
     _common(parser)
     parser.set_defaults(handler=_print)
 
@@ -167,6 +172,7 @@ def _print(args: argparse.Namespace) -> int:
             order_ids = selection.select_order_ids(session, actor, args.filter)
         if not order_ids:
             raise ValidationError(f"no order matches the filter {args.filter!r}")
+    runner = None if args.no_run else new_owner()  # no worker takes it before we run it
     with progress_for(args) as progress:
         job = create_job(
             app,
@@ -180,6 +186,7 @@ def _print(args: argparse.Namespace) -> int:
             reason=args.reason,
             new_waybill=args.new_waybill,
             progress=progress,
+            runner=runner,
         )
         for refusal in job.refused:
             _note(args, f"left out {refusal.what}: {refusal.reason}")
@@ -202,7 +209,9 @@ def _print(args: argparse.Namespace) -> int:
             )
             return 0
         unit = UNITS.get(job.kind, "labels")
-        return _run(app, args, actor, job.job_id, progress, unit, refused=len(job.refused))
+        return _run(
+            app, args, actor, job.job_id, progress, unit, refused=len(job.refused), owner=runner
+        )
 
 
 def _resume(args: argparse.Namespace) -> int:
@@ -223,12 +232,14 @@ def _run(  # type: ignore[no-untyped-def]
     *,
     retry_failed: bool = True,
     refused: int = 0,
+    owner: str | None = None,
 ) -> int:
     reporter = _Reporter(args, progress, unit)
     result = run_job(
         app,
         actor,
         job_id,
+        owner=owner,
         on_progress=reporter,
         retry_failed=retry_failed,
         render_processes=args.render_processes,

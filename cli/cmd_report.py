@@ -14,15 +14,11 @@ for others they are left out and the output says so.
 from __future__ import annotations
 
 import argparse
-from datetime import timedelta
 from pathlib import Path
 
 from cli.common import acting_actor, add_actor_options, emit, file_path, open_cli_app
-from core import clock
 from core.reports import catalog, output
 from core.reports.model import Report
-
-DEFAULT_DAYS = 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,14 +46,11 @@ def _report(args: argparse.Namespace) -> int:
     if args.name.strip().lower() == "list":
         return _list(args)
     info = catalog.report_info(args.name)  # a bad name fails before the database opens
-    today = clock.now().astimezone(clock.SHANGHAI).date()
-    last = args.last or today.isoformat()
-    first = args.first
-    if first is None:
-        first = (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat() if not args.last else last
     app = open_cli_app(args)
     actor = acting_actor(app, args)
-    report = catalog.run_report(app, actor, info.name, first, last, by=args.by, shop=args.shop)
+    report = catalog.run_report(
+        app, actor, info.name, args.first, args.last, by=args.by, shop=args.shop
+    )
     written = _write_files(args, report)
     if written and not getattr(args, "json", False):
         for line in written:

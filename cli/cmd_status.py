@@ -1,4 +1,11 @@
-"""`orderhub status`: is this installation ready, and what is it connected to?
+"""`orderhub status`: is this installation ready, what is it connected to, which workers
+run against it and what they hold?
+
+Workers: every `orderhub worker` seen within three heartbeats (`[worker]
+heartbeat_seconds`), with its host, pid, uptime and passes, and the leases held right now
+— shops being synced, print jobs being printed, ship-back outbox rows being confirmed —
+with their owners and expiry (an `expired` lease belongs to a worker that died; the next
+worker takes the work over). `--json` gives the same as data.
 
 Exit code 1 when the schema is not at head or a problem was found, so scripts and
 health checks can rely on it.
@@ -9,7 +16,9 @@ from __future__ import annotations
 import argparse
 
 from cli.common import EXIT_ERROR, EXIT_OK, add_json_option, emit, settings_from
+from core import clock
 from core.installation import StatusReport, status_report
+from core.workers.overview import WorkersOverview
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,10 +66,39 @@ def _print_report(report: StatusReport) -> None:
     print(f"plugins:   {loaded} loaded" + (f", {failed} failed" if failed else ""))
     for plugin in report.plugins:
         print("  " + _plugin_line(plugin))
+    if report.workers is not None:
+        _print_workers(report.workers)
     for problem in report.problems:
         print(f"problem:   {problem}")
     for warning in report.warnings:
         print(f"warning:   {warning}")
+
+
+def _print_workers(overview: WorkersOverview) -> None:
+    running, gone = overview.running, len(overview.workers) - len(overview.running)
+    print(
+        f"workers:   {len(running)} running" + (f", {gone} gone (not seen lately)" if gone else "")
+    )
+    now = clock.now()
+    for w in running:
+        seen = int((now - w.last_seen_at).total_seconds())
+        up = clock.local_text(w.started_at)
+        print(
+            f"  {w.id}  pid {w.pid} on {w.host}, v{w.version}, since {up}, seen {seen} s ago: "
+            + ", ".join(w.passes)
+            + (f" (printers: {', '.join(w.printers)})" if w.printers else "")
+        )
+    counts = overview.counts
+    print(
+        f"leases:    {counts.get('shop', 0)} shop(s), {counts.get('print_job', 0)} print "
+        f"job(s), {counts.get('outbox', 0)} outbox row(s)"
+    )
+    for lease in overview.leases:
+        state = "expired" if lease.expired else "until"
+        held_by = lease.owner + (
+            f" (worker {lease.worker})" if lease.worker not in (None, lease.owner) else ""
+        )
+        print(f"  {lease.target}: {held_by}, {state} {clock.local_text(lease.expires_at)}")
 
 
 def _plugin_line(plugin: dict) -> str:

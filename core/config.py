@@ -195,6 +195,30 @@ class ShipbackSettings:
 
 
 @dataclass(frozen=True)
+class WorkerSettings:
+    """`orderhub worker`: its heartbeat, and the print jobs it spools (docs/deploy.md)."""
+
+    # How often a worker writes "still here" to the registry; `orderhub status` counts a
+    # worker running while it was seen within three of these.
+    heartbeat_seconds: int = _between(15, 1, 600, "seconds")
+    # Spool queued print jobs to their printers (false: this worker prints nothing).
+    print_jobs: bool = True
+    # The printers (by name, in any org) this worker prints to; empty: every printer a
+    # worker can reach from any machine — all but `usb` and `pinduoduo-component`, which
+    # live on one PC; "*": every printer. A job is taken only when all its printers are.
+    printers: tuple[str, ...] = ()
+    # How long a worker's claim on a print job lasts without a label sent (renewed at
+    # every label; above the print component's 60 s wait for a result); a killed
+    # worker's job is taken over then (at once by a worker of the same host).
+    print_lease_seconds: int = _between(180, 90, 3600, "seconds")
+
+    SECTION: ClassVar[str] = "worker"
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
+
+@dataclass(frozen=True)
 class StockSettings:
     """The replenishment report's defaults (`core.stock.replenishment`)."""
 
@@ -244,6 +268,7 @@ class Settings:
     plugins: PluginSettings = field(default_factory=PluginSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     shipback: ShipbackSettings = field(default_factory=ShipbackSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
     # Per-platform app settings, e.g. [platforms.pinduoduo] client_id / client_secret /
     # gateway_url. Environment: ORDERHUB_PLATFORMS__PINDUODUO__CLIENT_SECRET=….
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)

@@ -33,6 +33,8 @@ from core.masking import mask_dsn
 from core.models import Org, User
 from core.plugins.host import PluginHost
 from core.startup import open_app
+from core.workers.overview import WorkersOverview
+from core.workers.overview import overview as worker_overview
 
 # Given the admin's user name, returns the password to set. Called only when the first
 # org is really created, so a re-run never prompts.
@@ -170,13 +172,16 @@ class StatusReport:
     # Open (unacknowledged) alerts of the whole installation by severity; None when the
     # database could not be read. `orderhub alerts list` shows them.
     alerts: dict[str, int] | None = None
+    # The registered workers and the leases held (None when the schema is not at head).
+    workers: WorkersOverview | None = None
 
     @property
     def schema_up_to_date(self) -> bool:
         return self.head is not None and self.revision == self.head
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "schema_up_to_date": self.schema_up_to_date}
+        workers = self.workers.as_dict() if self.workers is not None else None
+        return {**asdict(self), "workers": workers, "schema_up_to_date": self.schema_up_to_date}
 
 
 def status_report(settings: Settings) -> StatusReport:
@@ -193,7 +198,9 @@ def status_report(settings: Settings) -> StatusReport:
     problems: list[str] = []
     key_exists, key_mode = _key_file_state(settings, problems)
     head = migrate.head_revision()
-    revision, orgs, users, schema, alerts = _database_state(url, backend, head, problems)
+    revision, orgs, users, schema, alerts, workers = _database_state(
+        url, backend, head, problems, settings.worker.heartbeat_seconds
+    )
     warnings = list(settings.warnings)
     plugins = _plugins(settings, problems, warnings)
     return StatusReport(
@@ -213,6 +220,7 @@ def status_report(settings: Settings) -> StatusReport:
         plugins=plugins,
         warnings=warnings,
         alerts=alerts,
+        workers=workers,
     )
 
 
@@ -230,23 +238,23 @@ def _key_file_state(settings: Settings, problems: list[str]) -> tuple[bool | Non
 
 
 def _database_state(
-    url: str, backend: str, head: str | None, problems: list[str]
-) -> tuple[str | None, int | None, int | None, str, dict[str, int] | None]:
-    """(revision, orgs, users, schema verdict, open alerts by severity); connection
-    failures become `problems`."""
+    url: str, backend: str, head: str | None, problems: list[str], heartbeat_seconds: int
+) -> tuple[str | None, int | None, int | None, str, dict[str, int] | None, WorkersOverview | None]:
+    """(revision, orgs, users, schema verdict, open alerts by severity, workers and
+    leases); connection failures become `problems`."""
     if backend == "sqlite":
         path = make_url(url).database
         if path and path != ":memory:" and not Path(path).exists():
-            return None, None, None, "no database yet: needs `orderhub init`", None
+            return None, None, None, "no database yet: needs `orderhub init`", None, None
     try:
         engine = create_db_engine(url)
     except ConfigurationError as exc:
         problems.append(str(exc))
-        return None, None, None, "unknown (database not reachable)", None
+        return None, None, None, "unknown (database not reachable)", None, None
     try:
         revision = migrate.current_revision(engine)
         counts: tuple[int | None, int | None] = (None, None)
-        alerts = None
+        alerts = workers = None
         if revision is not None:
             with engine.connect() as conn:
                 counts = (
@@ -254,12 +262,14 @@ def _database_state(
                     conn.scalar(select(func.count()).select_from(User)),
                 )
                 alerts = open_counts(conn)
+                if revision == head:  # the registry's table exists
+                    workers = worker_overview(conn, heartbeat_seconds)
     except SQLAlchemyError as exc:
         problems.append(f"database not reachable: {_first_line(exc)}")
-        return None, None, None, "unknown (database not reachable)", None
+        return None, None, None, "unknown (database not reachable)", None, None
     finally:
         engine.dispose()
-    return revision, *counts, _schema_verdict(revision, head), alerts
+    return revision, *counts, _schema_verdict(revision, head), alerts, workers
 
 
 def _schema_verdict(revision: str | None, head: str | None) -> str:

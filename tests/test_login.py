@@ -304,6 +304,14 @@ def test_logout_revokes_the_session(app, acme) -> None:
         auth.authenticate(app, result.session_token.token)
 
 
+def test_logout_with_a_personal_api_token_refuses_and_keeps_it(app, acme) -> None:
+    issued = auth.create_api_token(app, acme.admin, "erp")
+    actor = auth.authenticate(app, issued.token)
+    with pytest.raises(Conflict, match="personal API token"):
+        auth.logout(app, actor)
+    assert auth.authenticate(app, issued.token).token_id == issued.id  # still works
+
+
 def test_unknown_user_in_own_org_is_not_found(app, acme) -> None:
     with pytest.raises(NotFound):
         accounts.unlock_user(app, acme.admin, "ghost")

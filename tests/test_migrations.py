@@ -374,3 +374,14 @@ def test_0012_adds_and_drops_the_users_language(engine: Engine) -> None:
     assert "language" in columns()
     _downgrade(engine, "0011")
     assert "language" not in columns()
+
+
+def test_0018_adds_and_drops_the_idempotency_keys(engine: Engine) -> None:
+    migrate.upgrade(engine, "0017")
+    assert "idempotency_keys" not in _tables(engine)
+    migrate.upgrade(engine, "0018")
+    assert "idempotency_keys" in _tables(engine)
+    unique = inspect(engine).get_unique_constraints("idempotency_keys")
+    assert [c["column_names"] for c in unique] == [["org_id", "key"]]
+    _downgrade(engine, "0017")
+    assert "idempotency_keys" not in _tables(engine)

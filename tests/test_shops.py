@@ -149,6 +149,22 @@ def test_a_state_is_single_use(shop_app, sandbox, acme) -> None:
         shops.complete_authorization(shop_app, fresh_code, state)
 
 
+def test_a_callback_for_another_platform_is_refused(shop_app, sandbox, acme) -> None:
+    """The API's callback names its platform in the path; a state issued for another
+    platform is refused there, and is spent."""
+    start = shops.start_authorization(shop_app, acme.admin, "pinduoduo", REDIRECT)
+    code, state = approve(start.url, owner(sandbox))
+    with pytest.raises(AuthenticationFailed, match="issued for pinduoduo, not taobao"):
+        shops.complete_authorization(shop_app, code, state, platform="taobao")
+    with pytest.raises(AuthenticationFailed, match="already used"):
+        shops.complete_authorization(shop_app, code, state, platform="pinduoduo")
+    assert shops.list_shops(shop_app, acme.admin) == []
+    start = shops.start_authorization(shop_app, acme.admin, "pinduoduo", REDIRECT)
+    code, state = approve(start.url, owner(sandbox))
+    bound = shops.complete_authorization(shop_app, code, state, platform="pinduoduo")
+    assert bound.platform_shop_id == owner(sandbox)
+
+
 def test_a_state_expires_after_ten_minutes(shop_app, sandbox, acme, frozen_clock) -> None:
     real_now(frozen_clock)
     start = shops.start_authorization(shop_app, acme.admin, "pinduoduo", REDIRECT)

@@ -1,4 +1,4 @@
-"""`/v1/auth`: log in for a session token, log out (revoke the token used).
+"""`/v1/auth`: log in for a session token, log out (end that session).
 
 Both call `core.accounts.auth`: failures count toward the lockout there, and a wrong or
 missing TOTP code is core's `SecondFactorRequired` (a 401 whose `type` ends in
@@ -57,10 +57,12 @@ OPERATIONS = (
     Operation(
         "POST",
         "/v1/auth/logout",
-        "Revoke the bearer token of this request (effective on the next request)",
+        "End the login session of this request (effective on the next request); a "
+        "personal API token is refused (409): revoke it with DELETE /v1/tokens/{id}",
         _logout,
         None,
         status=204,
+        errors=(409,),
         tags=("auth",),
     ),
 )

@@ -1,8 +1,14 @@
-"""Audit trail: every login, permission change, token and later every sensitive action."""
+"""Audit trail: every login, permission change, token and later every sensitive action.
+
+Reading it needs `settings.manage` (`list_events` for the CLI, `audit_page` for the API:
+newest first, a page at a time by a keyset cursor, filtered by action, target and time).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -103,3 +109,96 @@ def list_events(
     with app.tx() as session:
         authz.require(session, actor, "settings.manage")
         return events(session, actor.org_id, action=action, limit=limit)
+
+
+MAX_PAGE = 500
+_CURSOR_DIGITS = 18
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event of the trail as front ends show it (no ORM row)."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    detail: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: tuple[AuditEntry, ...]
+    next_cursor: str | None  # give it as `after` for the next (older) page
+
+
+def audit_page(
+    app: App,
+    actor: Actor,
+    *,
+    after: str | None = None,
+    limit: int = 100,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> AuditPage:
+    """A page of the org's audit trail, newest first (settings.manage). `after` is the
+    previous page's `next_cursor`; `since` (inclusive) and `until` (exclusive) bound the
+    time, `action`, `target_type` and `target_id` must match exactly."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError(f"limit must be 1 to {MAX_PAGE}", field="limit")
+    cursor = _cursor(after)
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:
+            raise ValidationError(f"{name}: give a time zone (e.g. Z or +08:00)", field=name)
+    with app.tx() as session:
+        authz.require(session, actor, "settings.manage")
+        stmt = select(AuditEvent).where(AuditEvent.org_id == actor.org_id)
+        if cursor is not None:
+            stmt = stmt.where(AuditEvent.id < cursor)
+        for column, value in (
+            (AuditEvent.action, action),
+            (AuditEvent.target_type, target_type),
+            (AuditEvent.target_id, target_id),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if since is not None:
+            stmt = stmt.where(AuditEvent.at >= since)
+        if until is not None:
+            stmt = stmt.where(AuditEvent.at < until)
+        rows = list(session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    entries = tuple(
+        AuditEntry(
+            e.id,
+            e.at,
+            e.actor_label,
+            e.action,
+            e.target_type,
+            e.target_id,
+            e.detail,
+            e.before,
+            e.after,
+        )
+        for e in rows[:limit]
+    )
+    return AuditPage(entries, str(entries[-1].id) if more else None)
+
+
+def _cursor(after: str | None) -> int | None:
+    if after is None:
+        return None
+    text = after.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > _CURSOR_DIGITS:
+        raise ValidationError(
+            f"after: {after[:20]!r} is not a cursor of this list (use next_cursor)",
+            field="after",
+        )
+    return int(text)

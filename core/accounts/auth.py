@@ -199,11 +199,21 @@ def authenticate(app: App, token: str) -> Actor:
 
 
 def logout(app: App, actor: Actor) -> None:
-    """Revoke the session token the actor is using."""
+    """Revoke the session token the actor is using.
+
+    Logging out ends a login session only: a personal API token (kind `api`) is a
+    credential a script keeps, and a client that "logs out" with it must not destroy it
+    by accident; it is revoked by its id (`revoke_token`), so this refuses (Conflict)."""
     if actor.token_id is None:
         return
     with app.tx() as session:
         row = session.get(ApiToken, actor.token_id)
+        if row is not None and row.kind != "session":
+            raise Conflict(
+                f"token {row.id} is a personal API token, not a login session: revoke it by "
+                "its id instead of logging out",
+                field="token",
+            )
         if row is not None and row.revoked_at is None:
             row.revoked_at = clock.now()
             audit.record(session, "logout", actor=actor, target_type="token", target_id=row.id)

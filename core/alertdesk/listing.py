@@ -1,4 +1,5 @@
-"""Listing and acknowledging alerts (`orderhub alerts list|ack`), and counting open ones.
+"""Listing and acknowledging alerts (`orderhub alerts list|ack`, the HTTP API's
+`alerts_page` and `ack_alert`), and counting open ones.
 
 An alert is open until someone acknowledges it (`acked_at`, `acked_by`); acknowledging
 is audited (`alert.ack`, one event per alert, so each alert's trail says who and when)
@@ -83,6 +84,89 @@ def list_alerts(
             stmt = stmt.where(Alert.created_at >= _aware(since, "since"))
         stmt = stmt.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit)
         return [_view(alert, name) for alert, name in session.execute(stmt)]
+
+
+ALERT_STATES = ("open", "acked", "all")
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    """One page of alerts, newest first; `next_cursor` continues it (None: the end)."""
+
+    items: list[AlertView]
+    next_cursor: str | None
+
+
+def alerts_page(
+    app: App,
+    actor: Actor,
+    *,
+    state: str = "open",
+    severity: str | None = None,
+    kind: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> AlertPage:
+    """The alerts the actor may see a page at a time (the HTTP API's list), newest first:
+    `state` open (not acknowledged), acked or all; `severity` and `kind` as in
+    `list_alerts`. Keyset paging on the alert id: `after` is the previous page's
+    `next_cursor`, so a page never repeats or skips an alert raised meanwhile."""
+    if state not in ALERT_STATES:
+        raise ValidationError(
+            f"state must be one of {', '.join(ALERT_STATES)}, not {state!r}", field="state"
+        )
+    if isinstance(limit, bool) or not 1 <= limit <= MAX_LISTED:
+        raise ValidationError(f"limit must be 1 to {MAX_LISTED}", field="limit")
+    before = _cursor_id(after)
+    with app.tx() as session:
+        access = Access(session, actor)
+        stmt = select(Alert, User.username).outerjoin(User, User.id == Alert.acked_by)
+        stmt = stmt.where(access.visible())
+        if state == "open":
+            stmt = stmt.where(Alert.acked_at.is_(None))
+        elif state == "acked":
+            stmt = stmt.where(Alert.acked_at.is_not(None))
+        if severity is not None:
+            stmt = stmt.where(Alert.severity.in_(at_least(severity)))
+        if kind:
+            stmt = stmt.where(_kind_matches(kind))
+        if before is not None:
+            stmt = stmt.where(Alert.id < before)
+        stmt = stmt.order_by(Alert.id.desc()).limit(limit + 1)
+        rows = [_view(alert, name) for alert, name in session.execute(stmt)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AlertPage(rows, str(rows[-1].id) if more else None)
+
+
+def ack_alert(app: App, actor: Actor, alert_id: int) -> AlertView:
+    """Acknowledge one alert (`ack_alerts` for one id) and return it as it is now; one
+    acknowledged before is returned unchanged (who acknowledged it, and when)."""
+    ack_alerts(app, actor, [alert_id])
+    with app.tx() as session:
+        access = Access(session, actor)
+        found = session.execute(
+            select(Alert, User.username)
+            .outerjoin(User, User.id == Alert.acked_by)
+            .where(Alert.id == alert_id, access.visible())
+        ).first()
+        if found is None:
+            raise NotFound(f"no alert {alert_id}", id=alert_id)
+        return _view(found[0], found[1])
+
+
+def _cursor_id(after: str | None) -> int | None:
+    if after is None or after == "":
+        return None
+    text = after.strip()
+    # A cursor is a row id: an INTEGER column (32-bit on PostgreSQL, which refuses a
+    # larger number outright rather than finding nothing).
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > 2**31 - 1:
+        raise ValidationError(
+            f"after: {after!r} is not a cursor this list gave out; start from the first page",
+            field="after",
+        )
+    return int(text)
 
 
 def ack_alerts(app: App, actor: Actor, ids: Iterable[int]) -> AckResult:

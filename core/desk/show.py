@@ -165,6 +165,17 @@ def show_order(
     return detail
 
 
+def order_packages(
+    app: App, actor: Actor, order_no: str, *, shop: str | None = None
+) -> tuple[PackageView, ...]:
+    """The packages of one order (`order.view`), cancelled ones too, each with every order
+    line it holds (a merged package holds other orders' lines) and its waybills."""
+    with app.tx() as session:
+        authz.require(session, actor, "order.view")
+        order = _find(session, actor, order_no.strip(), shop)
+        return _packages(session, actor.org_id, order.id)
+
+
 def _find(session: Session, actor: Actor, order_no: str, shop: str | None) -> Order:
     stmt = select(Order).where(Order.org_id == actor.org_id, Order.platform_order_no == order_no)
     if shop:
@@ -315,7 +326,9 @@ def _packages(session: Session, org_id: int, order_id: int) -> tuple[PackageView
     )
     packages = list(
         session.scalars(
-            select(Package).where(Package.org_id == org_id, Package.id.in_(package_ids))
+            select(Package)
+            .where(Package.org_id == org_id, Package.id.in_(package_ids))
+            .order_by(Package.id)
         )
     )
     ids = [p.id for p in packages]

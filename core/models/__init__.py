@@ -13,6 +13,7 @@ from core.models.accounts import (
 from core.models.audit import Alert, AuditEvent
 from core.models.base import Base
 from core.models.desk import AssignmentRule, AuditRuleSet, OrderTag, SavedFilter, Tag
+from core.models.idempotency import IdempotencyKey
 from core.models.installation import Installation
 from core.models.oauth import OAuthState
 from core.models.orders import Order, OrderLine, QuarantinedOrder
@@ -32,6 +33,7 @@ from core.models.stock import (
     StockPolicy,
     Warehouse,
 )
+from core.models.workers import WorkerProcess
 
 __all__ = [
     "Alert",
@@ -42,6 +44,7 @@ __all__ = [
     "Base",
     "CarrierAccount",
     "CarrierRate",
+    "IdempotencyKey",
     "Installation",
     "OAuthState",
     "Order",
@@ -77,4 +80,5 @@ __all__ = [
     "VerificationCode",
     "Warehouse",
     "Waybill",
+    "WorkerProcess",
 ]

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.accounts import authz
@@ -187,9 +187,14 @@ class JobInfo:
 
 
 def list_jobs(
-    app: App, actor: Actor, *, status: str | None = None, limit: int = 50
+    app: App,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
 ) -> list[JobInfo]:
-    """The org's print jobs, newest first."""
+    """The org's print jobs, newest first; `before_id` pages on (the page before's last id)."""
     if not 1 <= limit <= LIMIT_MAX:
         raise ValidationError(f"limit must be 1 to {LIMIT_MAX}", field="limit")
     with app.tx() as session:
@@ -197,6 +202,8 @@ def list_jobs(
         stmt = select(PrintJob).where(PrintJob.org_id == actor.org_id)
         if status:
             stmt = stmt.where(PrintJob.status == status)
+        if before_id is not None:
+            stmt = stmt.where(PrintJob.id < before_id)
         return [
             _job_info(j) for j in session.scalars(stmt.order_by(PrintJob.id.desc()).limit(limit))
         ]
@@ -209,6 +216,74 @@ def get_job(app: App, actor: Actor, job_id: int) -> JobInfo:
         if job is None or job.org_id != actor.org_id:
             raise NotFound(f"no print job {job_id}")
         return _job_info(job)
+
+
+@dataclass(frozen=True)
+class JobDetail:
+    """A job's state with how many of its items are in each state (`states`)."""
+
+    id: int
+    kind: str
+    status: str
+    total: int
+    done: int
+    failed: int
+    uncertain: int
+    states: dict[str, int]
+    printers: tuple[str, ...]
+    template: str  # name@version
+    reprint: bool
+    user: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str
+    running_on: str
+
+
+def job_detail(app: App, actor: Actor, job_id: int) -> JobDetail:
+    """One job of the org with its items counted by state (`order.view` or `print.run`)."""
+    with app.tx() as session:
+        _require_view(session, actor)
+        job = session.get(PrintJob, job_id)
+        if job is None or job.org_id != actor.org_id:
+            raise NotFound(f"no print job {job_id}")
+        states = dict(
+            session.execute(
+                select(PrintJobItem.state, func.count())
+                .where(PrintJobItem.job_id == job_id)
+                .group_by(PrintJobItem.state)
+                .order_by(PrintJobItem.state)
+            ).all()
+        )
+        template = ""
+        if job.template_version_id is not None:
+            found = session.execute(
+                select(Template.name, TemplateVersion.version)
+                .join(TemplateVersion, TemplateVersion.template_id == Template.id)
+                .where(TemplateVersion.id == job.template_version_id)
+            ).first()
+            template = f"{found[0]}@{found[1]}" if found else ""
+        info = _job_info(job)
+        return JobDetail(
+            id=info.id,
+            kind=info.kind,
+            status=info.status,
+            total=sum(states.values()),
+            done=states.get("done", 0),
+            failed=states.get("failed", 0),
+            uncertain=states.get("uncertain", 0),
+            states=states,
+            printers=info.printers,
+            template=template,
+            reprint=bool((job.options or {}).get("reprint")),
+            user=info.user,
+            created_at=info.created_at,
+            started_at=job.started_at,
+            finished_at=info.finished_at,
+            error=info.error,
+            running_on=info.running_on,
+        )
 
 
 @dataclass(frozen=True)

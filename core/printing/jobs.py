@@ -15,21 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.assignment import assigning
-from core.errors import Conflict, ValidationError
-from core.models import Order, PackageLine, PrintJob, PrintJobItem, Waybill
+from core.errors import Conflict, NotFound, ValidationError
+from core.models import Order, Package, PackageLine, PrintJob, PrintJobItem, Waybill
 from core.models.packages import PRINTABLE_WAYBILL_STATUSES
 from core.orders import packages
-from core.printing import job_waybills, template_store
+from core.printing import job_waybills, selection, template_store
+from core.printing import lease as leases
 from core.printing import reprint as reprints
 from core.printing.printers import PrinterConfig, get_row
 from core.runtime.progress import Progress
@@ -76,9 +79,13 @@ def create_job(
     new_waybill: bool = False,
     options: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    runner: str | None = None,
 ) -> CreatedJob:
     """A queued job printing `kind` for `order_ids` on `printers` (see the module docstring).
-    `progress` (`core.runtime.progress`) follows the waybills drawn for it."""
+    `progress` (`core.runtime.progress`) follows the waybills drawn for it. `runner`: the
+    lease owner that runs it next (`run_job(owner=runner)`, in this process), so a
+    worker's print spooling does not take it in between; without one the job waits for
+    a worker (`core.printing.spool`)."""
     if kind not in JOB_KINDS:
         raise ValidationError(f"kind must be one of {', '.join(JOB_KINDS)}", field="kind")
     names = list(dict.fromkeys(p.strip() for p in printers if p and p.strip()))
@@ -138,9 +145,122 @@ def create_job(
         numbers,
         refused,
         options or {},
+        runner,
     )
     created.allocated = allocated
     return created
+
+
+def create_print_job(
+    app: App,
+    actor: Actor,
+    printers: Sequence[str],
+    *,
+    orders: Sequence[str] = (),
+    query: str = "",
+    package_ids: Sequence[int] = (),
+    kind: str = "label",
+    template: str | None = None,
+    carrier_account: str | int | None = None,
+) -> CreatedJob:
+    """`create_job` for orders named the way a client names them: platform order
+    numbers, a query in the desk's language (`core.printing.selection`), or package ids
+    (their orders). Exactly one of the three. The job is queued, not printed."""
+    given = [bool(orders), bool(query and query.strip()), bool(package_ids)]
+    if sum(given) != 1:
+        raise ValidationError(
+            "name the orders, a filter or the packages (one of them)", field="orders"
+        )
+    if orders:
+        order_ids = list(packages.packages_for_orders(app, actor, orders).values())
+    elif package_ids:
+        order_ids = _orders_of_packages(app, actor, package_ids)
+    else:
+        with app.tx() as session:
+            order_ids = selection.select_order_ids(session, actor, query)
+        if not order_ids:
+            raise ValidationError(f"no order matches the filter {query!r}", field="query")
+    return create_job(
+        app,
+        actor,
+        order_ids,
+        printers,
+        kind=kind,
+        template=template,
+        carrier_account=carrier_account,
+    )
+
+
+def reprint_job(
+    app: App,
+    actor: Actor,
+    job_id: int,
+    reason: str,
+    *,
+    positions: Sequence[int] = (),
+    printers: Sequence[str] = (),
+    new_waybill: bool = False,
+) -> CreatedJob:
+    """A new job reprinting the labels job `job_id` printed (or those at `positions`),
+    on its printers unless others are named (`print.run` and `print.reprint`, a reason;
+    audited per package). `new_waybill` cancels each old waybill and prints a new one."""
+    reason = reprints.check_reason(reason)
+    with app.tx() as session:
+        authz.require(session, actor, "print.reprint")
+        job = session.get(PrintJob, job_id)
+        if job is None or job.org_id != actor.org_id:
+            raise NotFound(f"no print job {job_id}")
+        if job.kind != "label":
+            raise ValidationError(
+                f"print job {job_id} printed {job.kind}; only labels are reprinted (print "
+                "slips and pick lists again as a new job)",
+                field="job",
+            )
+        stmt = select(PrintJobItem.position, PrintJobItem.order_id).where(
+            PrintJobItem.job_id == job_id,
+            PrintJobItem.state.in_(reprints.PRINTED_STATES),
+            PrintJobItem.order_id.is_not(None),
+        )
+        if positions:
+            stmt = stmt.where(PrintJobItem.position.in_(list(positions)))
+        rows = session.execute(stmt.order_by(PrintJobItem.position)).all()
+        if positions:
+            missing = sorted(set(positions) - {p for p, _ in rows})
+            if missing:
+                raise ValidationError(
+                    f"job {job_id} has no printed label at position(s) {missing}",
+                    field="positions",
+                )
+        if not rows:
+            raise Conflict(f"print job {job_id} has printed no label yet; nothing to reprint")
+        names = list(printers) or list((job.options or {}).get("printers", ()))
+    order_ids = list(dict.fromkeys(order_id for _, order_id in rows))
+    return create_job(
+        app, actor, order_ids, names, reprint=True, reason=reason, new_waybill=new_waybill
+    )
+
+
+def _orders_of_packages(app: App, actor: Actor, package_ids: Sequence[int]) -> list[int]:
+    ids = list(dict.fromkeys(package_ids))
+    with app.tx() as session:
+        authz.require(session, actor, "print.run")
+        found: dict[int, list[int]] = {}
+        for start in range(0, len(ids), INSERT_CHUNK):
+            rows = session.execute(
+                select(PackageLine.package_id, PackageLine.order_id)
+                .join(Package, Package.id == PackageLine.package_id)
+                .where(
+                    Package.org_id == actor.org_id,
+                    PackageLine.package_id.in_(ids[start : start + INSERT_CHUNK]),
+                )
+                .order_by(PackageLine.id)
+            )
+            for package_id, order_id in rows:
+                found.setdefault(package_id, []).append(order_id)
+    missing = [p for p in ids if p not in found]
+    if missing:
+        raise NotFound(f"no package with id {', '.join(map(str, missing[:10]))}")
+    return list(dict.fromkeys(o for p in ids for o in found[p]))
 
 
 # ---------------------------------------------------------------- steps
@@ -171,6 +291,7 @@ def _store(
     numbers: dict[int, str],
     refused: list[Refusal],
     options: dict[str, Any],
+    runner: str | None = None,
 ) -> CreatedJob:
     with app.tx() as session:
         version = template_store.resolve(
@@ -224,6 +345,9 @@ def _store(
                 "package_ids": package_ids if kind == "pick_list" else [],
             },
         )
+        if runner:
+            job.lease_owner = runner
+            job.lease_expires_at = clock.now() + timedelta(seconds=leases.LEASE_SECONDS)
         session.add(job)
         session.flush()
         units = _units(session, kind, package_ids, first_orders)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.app import App
 from core.errors import Conflict, NotFound, OrderhubError
-from core.models import PrintJob
+from core.models import PrintJob, PrintJobItem
 
 JOBS = PrintJob.__table__
 #: Where a statement runs: an ORM session or a plain connection (the hot path).
@@ -132,23 +133,80 @@ def claim(app: App, org_id: int, job_id: int, owner: str, seconds: int = LEASE_S
     )
 
 
-def claim_next(app: App, owner: str, seconds: int = LEASE_SECONDS) -> JobLease | None:
-    """For workers: lease the oldest queued job nobody holds, or None."""
+def claim_next(
+    app: App,
+    owner: str,
+    seconds: int = LEASE_SECONDS,
+    *,
+    printers: Collection[int] | None = None,
+) -> JobLease | None:
+    """For workers: lease the oldest job waiting for a runner, or None. Waiting: `queued`
+    and nobody holds it, or `running` under a lease that expired or names a dead process of
+    this host (its runner died: the new run makes its in-flight labels uncertain).
+    `printers`: only jobs whose unfinished items all go to these printers (None: any)."""
+    if printers is not None and not printers:
+        return None
     now = clock.now()
+    waiting = or_(
+        and_(JOBS.c.status == "queued", _free(now, owner)),
+        and_(JOBS.c.status == "running", _free(now, owner)),
+    )
+    reachable = _on_printers(printers)
     with app.tx() as session:
+        postgres = _is_postgres(session)
         query = (
             select(JOBS.c.id, JOBS.c.org_id)
-            .where(JOBS.c.status == "queued", _free(now, owner))
+            .where(waiting, *reachable)
             .order_by(JOBS.c.id)
-            .limit(1 if _is_postgres(session) else 8)
+            .limit(1 if postgres else 8)
         )
-        if _is_postgres(session):
-            query = query.with_for_update(skip_locked=True)
-        for job_id, org_id in session.execute(query).all():
-            condition = and_(JOBS.c.status == "queued", _free(now, owner))
+        if postgres:
+            query = query.with_for_update(skip_locked=True, of=JOBS)
+        candidates = [(job_id, org_id, waiting) for job_id, org_id in session.execute(query)]
+        candidates += _dead_holders(session, now, reachable)
+        for job_id, org_id, condition in candidates:
             if _take(session, job_id, owner, now + timedelta(seconds=seconds), condition):
                 return JobLease(job_id, org_id, owner, seconds)
     return None
+
+
+def _on_printers(printers: Collection[int] | None) -> list:  # type: ignore[type-arg]
+    """SQL conditions: no unfinished item of the job goes to a printer outside `printers`."""
+    if printers is None:
+        return []
+    items = PrintJobItem.__table__
+    elsewhere = (
+        select(items.c.id)
+        .where(
+            items.c.job_id == JOBS.c.id,
+            items.c.state.in_(("queued", "sending", "failed")),
+            items.c.printer_id.not_in(sorted(printers)),
+        )
+        .exists()
+    )
+    return [~elsewhere]
+
+
+def _dead_holders(session: Session, now: datetime, reachable: list) -> list[tuple]:  # type: ignore[type-arg]
+    """Running jobs whose live-looking lease names a process of this host that is gone
+    (a worker or `orderhub print` killed here): taken over at once, not after expiry."""
+    host = socket.gethostname()[:40]
+    rows = session.execute(
+        select(JOBS.c.id, JOBS.c.org_id, JOBS.c.lease_owner)
+        .where(
+            JOBS.c.status == "running",
+            JOBS.c.lease_expires_at >= now,
+            JOBS.c.lease_owner.like(f"{host}:%"),
+            *reachable,
+        )
+        .order_by(JOBS.c.id)
+        .limit(20)
+    ).all()
+    return [
+        (job_id, org_id, and_(JOBS.c.status == "running", JOBS.c.lease_owner == holder))
+        for job_id, org_id, holder in rows
+        if holder_is_dead(holder)
+    ]
 
 
 _FENCE = (

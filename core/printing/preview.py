@@ -105,6 +105,21 @@ def preview(
     )
 
 
+def preview_named(
+    app: App,
+    actor: Actor,
+    name: str,
+    *,
+    order_number: str | None = None,
+    dpi: int = PREVIEW_DPI,
+) -> Preview:
+    """`preview` of stored template `name`, of the kind it is (`print.run`)."""
+    with app.tx() as session:
+        authz.require(session, actor, "print.run")
+        kind = template_store.find(session, actor.org_id, name).kind
+    return preview(app, actor, kind=kind, template=name, order_number=order_number, dpi=dpi)
+
+
 def _order_data(session: Session, org_id: int, number: str, kind: str) -> tuple[dict | None, str]:  # type: ignore[type-arg]
     """The render mapping of the order's live package (receiver masked), or None when the
     package lacks what `kind` needs (a label without an active waybill)."""

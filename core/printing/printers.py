@@ -24,8 +24,8 @@ from core.actor import Actor
 from core.app import App
 from core.contracts.printer import PrinterDriver
 from core.contracts.renderer import Renderer, RenderRequest
-from core.errors import Conflict, NotFound, NotSupported, ValidationError
-from core.models import Printer
+from core.errors import ConfigurationError, Conflict, NotFound, NotSupported, ValidationError
+from core.models import Printer, PrintJob, PrintJobItem
 
 #: The language a print-component printer takes: the platform's own payload, no renderer.
 COMPONENT_LANGUAGE = "pdd-print"
@@ -201,8 +201,10 @@ def add_printer(
 
 
 def update_printer(app: App, actor: Actor, name: str, **changes: Any) -> PrinterConfig:
-    """Change any of: settings, language, dpi, media_mm, cjk_font, render, enabled."""
+    """Change any of: settings, language, dpi, media_mm (or one of media_width_mm and
+    media_height_mm), cjk_font, render, enabled."""
     allowed = {"settings", "language", "dpi", "media_mm", "cjk_font", "render", "enabled"}
+    allowed |= {"media_width_mm", "media_height_mm"}
     unknown = sorted(set(changes) - allowed)
     if unknown:
         raise ValidationError(f"cannot change {', '.join(unknown)} of a printer", field=unknown[0])
@@ -210,7 +212,13 @@ def update_printer(app: App, actor: Actor, name: str, **changes: Any) -> Printer
         authz.require(session, actor, "settings.manage")
         row = get_row(session, actor.org_id, name)
         before = PrinterConfig.of(row)
-        media = changes.get("media_mm", (before.media_width_mm, before.media_height_mm))
+        media = changes.get(
+            "media_mm",
+            (
+                changes.get("media_width_mm", before.media_width_mm),
+                changes.get("media_height_mm", before.media_height_mm),
+            ),
+        )
         draft = _draft(
             actor,
             before.name,
@@ -269,6 +277,34 @@ def calibrate(app: App, actor: Actor, name: str, dx_mm: float, dy_mm: float) -> 
             after={"offset_x_mm": row.offset_x_mm, "offset_y_mm": row.offset_y_mm},
         )
         return PrinterConfig.of(row)
+
+
+def remove_printer(app: App, actor: Actor, name: str) -> None:
+    """Remove a printer no print job used (`settings.manage`); one with jobs stays in
+    their history: disable it instead (`Conflict` says so)."""
+    with app.tx() as session:
+        authz.require(session, actor, "settings.manage")
+        row = get_row(session, actor.org_id, name)
+        used = session.scalar(
+            select(PrintJobItem.id).where(PrintJobItem.printer_id == row.id).limit(1)
+        ) or session.scalar(select(PrintJob.id).where(PrintJob.printer_id == row.id).limit(1))
+        if used is not None:
+            raise Conflict(
+                f"printer {row.name!r} has printed jobs, which name it; disable it instead",
+                field="name",
+            )
+        before = PrinterConfig.of(row).as_mapping()
+        printer_id = row.id
+        session.delete(row)
+        session.flush()
+        audit.record(
+            session,
+            "printer.remove",
+            actor=actor,
+            target_type="printer",
+            target_id=printer_id,
+            before=before,
+        )
 
 
 def list_printers(app: App, actor: Actor) -> list[PrinterConfig]:
@@ -363,7 +399,9 @@ def _draft(
 
 
 def _checked(app: App, config: PrinterConfig) -> PrinterConfig:
-    """Build the driver and the renderer as a job will; check dpi, media and language."""
+    """Build the driver and the renderer as a job will; check dpi, media and language.
+    Settings they refuse are the caller's mistake: a `ValidationError` naming `settings`
+    or `render` (not the `ConfigurationError` of a server misconfiguration)."""
     if isinstance(config.dpi, bool) or not isinstance(config.dpi, int):
         raise ValidationError(f"dpi must be a whole number, not {config.dpi!r}", field="dpi")
     if not DPI_RANGE[0] <= config.dpi <= DPI_RANGE[1]:
@@ -374,14 +412,20 @@ def _checked(app: App, config: PrinterConfig) -> PrinterConfig:
                 f"media sizes must be {MEDIA_RANGE_MM[0]:g} to {MEDIA_RANGE_MM[1]:g} mm",
                 field="media_mm",
             )
-    device = driver_for(app, config)
+    try:
+        device = driver_for(app, config)
+    except ConfigurationError as error:  # the merchant's settings, not the server's
+        raise ValidationError(error.message, field="settings") from None
     if not device.accepts(config.language):
         raise ValidationError(
             f"printer {config.name!r}: driver {config.driver!r} does not take "
             f"{config.language!r}; it takes {', '.join(sorted(device.LANGUAGES))}",
             field="language",
         )
-    renderer_for(app, config)
+    try:
+        renderer_for(app, config)
+    except ConfigurationError as error:
+        raise ValidationError(error.message, field="render") from None
     return config
 
 

@@ -32,6 +32,7 @@ from core.app import App
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import PrintJob, PrintJobItem, Waybill
 from core.printing.lease import holder_is_dead
+from core.printing.states import recount, recover
 
 PRINTED_STATES = ("done", "sending", "uncertain")
 REASON_MAX = 500
@@ -155,7 +156,8 @@ def resolve_uncertain(
 ) -> Resolution:
     """Settle uncertain items of a job (all of them, or those at `positions`): `skip`
     (`print.run`) or `reprint` (`print.reprint` + reason). Resume the job afterwards to
-    print the reprint items."""
+    print the reprint items. Items a dead runner left `sending` count as uncertain (no
+    live runner holds the job: that is checked first)."""
     if choice not in ("skip", "reprint"):
         raise ValidationError("choose skip or reprint", field="choice")
     if choice == "reprint":
@@ -168,6 +170,9 @@ def resolve_uncertain(
         if job is None or job.org_id != actor.org_id:
             raise NotFound(f"no print job {job_id}")
         _check_not_running(job)
+        if recover(session, job_id):  # labels a dead runner left `sending` may have printed
+            recount(session, job_id)
+            session.refresh(job)
         stmt = select(PrintJobItem).where(
             PrintJobItem.job_id == job_id, PrintJobItem.state == "uncertain"
         )

@@ -39,11 +39,17 @@ class Run:
         self.pause_reason = ""
         self.stopped_by = ""  # the job status an operator set (paused / cancelled)
         self.lost = ""
+        # Set by a stopping worker: stop after the labels in flight and hand the job back.
+        self.hand_back: threading.Event | None = None
         self._lock = threading.Lock()
 
     @property
     def stopping(self) -> bool:
-        return self.stop.is_set()
+        return self.stop.is_set() or self.handing_back
+
+    @property
+    def handing_back(self) -> bool:
+        return self.hand_back is not None and self.hand_back.is_set()
 
     def chunk_for(self, config: PrinterConfig) -> int:
         return max(1, self.pdf_chunk) if config.language == "pdf" else 1

@@ -41,7 +41,7 @@ from core.printing.worker import PrinterWorker
 @dataclass(frozen=True)
 class RunResult:
     job_id: int
-    status: str  # done | failed | paused | cancelled | lost
+    status: str  # done | failed | paused | cancelled | lost | queued (handed back)
     done: int
     failed: int
     uncertain: int
@@ -60,9 +60,12 @@ def run_job(
     lease_seconds: int = leases.LEASE_SECONDS,
     retry_failed: bool = True,
     render_processes: int | None = None,
+    hand_back: threading.Event | None = None,
 ) -> RunResult:
     """Print every unfinished item of job `job_id` (`print.run`); see the module docstring.
-    `render_processes`: render pool size (default: one per spare core; 0: render here)."""
+    `render_processes`: render pool size (default: one per spare core; 0: render here).
+    `hand_back` (a worker stopping): once set, the printers stop after the labels in
+    flight and the job goes back to `queued` for another runner, nothing else changed."""
     if render_processes is not None and not 0 <= render_processes <= MAX_REQUESTED:
         raise ValidationError(
             f"render processes must be 0 to {MAX_REQUESTED}, not {render_processes}",
@@ -98,6 +101,7 @@ def run_job(
             ]
         progress = Progress(app, actor.org_id, job_id, counts, on_progress)
         run = Run(app, lease, job, progress)
+        run.hand_back = hand_back
         run.refund_check = RefundCheck(  # 退款拦截: a step ahead of every printer
             app,
             actor.org_id,
@@ -179,6 +183,8 @@ def _verdict(run: Run, current: str, counts: dict[str, int]) -> tuple[str, str]:
         return "paused", "paused by an operator"
     if run.pause_reason:
         return "paused", run.pause_reason
+    if run.handing_back and counts.get("queued") and not counts.get("sending"):
+        return "queued", "handed back by a stopping worker; the next one continues it"
     if counts.get("queued") or counts.get("sending"):
         return "paused", "stopped before every item was sent; resume the job"
     if counts.get("uncertain"):
@@ -221,6 +227,30 @@ def cancel_job(app: App, actor: Actor, job_id: int) -> str:
     return status
 
 
+def resume_job(app: App, actor: Actor, job_id: int) -> str:
+    """Queue a paused or failed job again, for a worker to print (`print.run`): the
+    runner continues it from its first unfinished item and tries failed items again. A
+    job whose runner died (`running` with an expired or dead lease) is queued too; one a
+    live runner holds, or that ended, is a `Conflict`."""
+    with app.tx() as session:
+        authz.require(session, actor, "print.run")
+        job = session.get(PrintJob, job_id, with_for_update=True)
+        if job is None or job.org_id != actor.org_id:
+            raise NotFound(f"no print job {job_id}")
+        held = (
+            job.lease_owner
+            and not leases.holder_is_dead(job.lease_owner)
+            and job.lease_expires_at is not None
+            and clock.as_utc(job.lease_expires_at) > clock.now()
+        )
+        if held:
+            raise Conflict(f"print job {job_id} is being printed by {job.lease_owner}")
+        if job.status not in ("paused", "failed", "running", "queued"):
+            raise Conflict(f"print job {job_id} is {job.status}; there is nothing to resume")
+        job.status, job.error, job.finished_at = "queued", "", None
+        return job.status
+
+
 def _set_status(app: App, actor: Actor, job_id: int, status: str, allowed: tuple[str, ...]) -> str:
     with app.tx() as session:
         authz.require(session, actor, "print.run")
@@ -252,4 +282,4 @@ def settle_crashed(app: App, actor: Actor, job_id: int) -> int:
         return moved
 
 
-__all__ = ["RunResult", "cancel_job", "pause_job", "run_job", "settle_crashed"]
+__all__ = ["RunResult", "cancel_job", "pause_job", "resume_job", "run_job", "settle_crashed"]

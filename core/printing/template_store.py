@@ -296,6 +296,57 @@ def list_templates(app: App, actor: Actor, kind: str | None = None) -> list[Temp
         return [_info(r) for r in rows if r.org_id is not None or r.name not in own]
 
 
+@dataclass(frozen=True)
+class TemplateVersionInfo:
+    version: int
+    created_at: datetime
+    checksum: str
+
+
+@dataclass(frozen=True)
+class TemplateDetail:
+    """A template with its versions and its current layout (the template file's JSON)."""
+
+    id: int
+    name: str
+    kind: str
+    builtin: bool
+    current_version: int
+    width_mm: float
+    height_mm: float
+    updated_at: datetime | None
+    versions: list[TemplateVersionInfo]
+    layout: dict[str, Any]
+
+
+def show_template(app: App, actor: Actor, name: str) -> TemplateDetail:
+    """Template `name` as the org sees it (its own, else the built-in), whole."""
+    with app.tx() as session:
+        _require_view(session, actor)
+        row = find(session, actor.org_id, name)
+        stored = list(
+            session.scalars(
+                select(TemplateVersion)
+                .where(TemplateVersion.template_id == row.id)
+                .order_by(TemplateVersion.version)
+            )
+        )
+        current = next(v for v in stored if v.version == row.current_version)
+        info = _info(row)
+        return TemplateDetail(
+            id=info.id,
+            name=info.name,
+            kind=info.kind,
+            builtin=info.builtin,
+            current_version=info.current_version,
+            width_mm=info.width_mm,
+            height_mm=info.height_mm,
+            updated_at=info.updated_at,
+            versions=[TemplateVersionInfo(v.version, v.created_at, v.checksum) for v in stored],
+            layout=json.loads(template_to_json(_spec(row.name, row.kind, current))),
+        )
+
+
 def versions(app: App, actor: Actor, name: str) -> list[tuple[int, datetime, str]]:
     """(version, created at, checksum) of every version of a template, oldest first."""
     with app.tx() as session:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from core import clock
 from core.actor import Actor
 from core.app import App
 from core.errors import ValidationError
@@ -19,6 +20,7 @@ from core.reports.model import Report
 from core.reports.period import period as make_period
 
 Service = Callable[..., Report]
+DEFAULT_DAYS = 30  # the period when none is given: these days up to today
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,21 @@ def run_report(
     app: App,
     actor: Actor,
     name: str,
-    first: date | str,
-    last: date | str,
+    first: date | str | None,
+    last: date | str | None,
     *,
     by: str | None = None,
     shop: str | None = None,
 ) -> Report:
-    """The report `name` for the days `first` to `last` (Asia/Shanghai, both included)."""
+    """The report `name` for the days `first` to `last` (Asia/Shanghai, both included).
+
+    Without `last`, up to today; without `first`, the `DEFAULT_DAYS` days up to today
+    when `last` is missing too, else the one day `last`."""
     info = report_info(name)
+    if last is None:
+        last = clock.now().astimezone(clock.SHANGHAI).date()
+        if first is None:
+            first = last - timedelta(days=DEFAULT_DAYS - 1)
+    if first is None:
+        first = last
     return info.service(app, actor, make_period(first, last), by=by, shop=shop)

@@ -22,6 +22,9 @@ from core.errors import ValidationError
 
 #: Ten years of days: enough for any report, and a bound on the per-day queries.
 MAX_DAYS = 3660
+#: The days a report may cover: a day's UTC bounds and its week must stay inside what
+#: `datetime` holds (0001-01-01 in Shanghai starts in year 0 UTC).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 TIME_BUCKETS = ("day", "week", "month")
 
 
@@ -89,6 +92,9 @@ def period(first: date | str, last: date | str) -> Period:
     """A checked period: `first` ≤ `last`, at most `MAX_DAYS` days."""
     a = first if isinstance(first, date) else parse_day(first, "from")
     b = last if isinstance(last, date) else parse_day(last, "to")
+    for day, name in ((a, "from"), (b, "to")):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(f"{name}: {day} is outside {FIRST_DAY} … {LAST_DAY}", field=name)
     if b < a:
         raise ValidationError(f"the period ends ({b}) before it starts ({a})", field="to")
     if (b - a).days + 1 > MAX_DAYS:

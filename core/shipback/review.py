@@ -3,8 +3,11 @@
 
 - `outbox_status` (order.view): counts by state and the rows of one state (or every
   open and failed one), newest first, with the last error and its class.
+- `outbox_page` (order.view): every row or one state's, a keyset page at a time (the
+  HTTP API's list), with the counts by state.
 - `retry` (ship.confirm): rows that need a person, or held rows whose order is no
   longer on hold, go back to pending, due now; a held row's package is shipped again.
+  `retry_row` does the same for one row named by its id.
 - `mark_shipped_outside` (ship.confirm): the order was shipped by other means (the
   platform's back office, another tool); the row stops, its packages count as synced.
 
@@ -26,7 +29,7 @@ from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.db import open_write_transaction
-from core.errors import NotFound, ValidationError
+from core.errors import Conflict, NotFound, ValidationError
 from core.models import Order, Package, ShipmentOutbox
 from core.models.shipback import OUTBOX_STATES
 from core.shipback import outbox
@@ -42,6 +45,7 @@ STOPPABLE = ("pending", "held", "needs_person")
 class OutboxRow:
     """One outbox row as front ends show it (no ORM object)."""
 
+    id: int
     order_number: str
     package_id: int
     tracking_number: str
@@ -107,37 +111,128 @@ def outbox_status(
         )
 
 
+@dataclass(frozen=True)
+class OutboxPage:
+    """One page of outbox rows, newest first; `next_cursor` continues it (None: the
+    end). `counts` are the org's rows by state, all of them, whatever the filter."""
+
+    items: list[OutboxRow]
+    next_cursor: str | None
+    counts: dict[str, int]
+
+
+def outbox_page(
+    app: App,
+    actor: Actor,
+    *,
+    state: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> OutboxPage:
+    """The org's outbox a page at a time (the API's list; `order.view`), newest row
+    first: rows of `state`, or every row. Keyset paging on the row id: `after` is the
+    previous page's `next_cursor`."""
+    if state is not None and state not in OUTBOX_STATES:
+        raise ValidationError(
+            f"state must be one of {', '.join(OUTBOX_STATES)}, not {state!r}", field="state"
+        )
+    if isinstance(limit, bool) or not 1 <= limit <= MAX_ROWS:
+        raise ValidationError(f"limit must be 1–{MAX_ROWS}, not {limit}", field="limit")
+    before = _cursor_id(after)
+    with app.tx() as session:
+        authz.require(session, actor, "order.view")
+        org = ShipmentOutbox.org_id == actor.org_id
+        counts = dict(
+            session.execute(
+                select(ShipmentOutbox.state, func.count()).where(org).group_by(ShipmentOutbox.state)
+            ).all()
+        )
+        query = select(ShipmentOutbox).where(org).order_by(ShipmentOutbox.id.desc())
+        if state is not None:
+            query = query.where(ShipmentOutbox.state == state)
+        if before is not None:
+            query = query.where(ShipmentOutbox.id < before)
+        rows = [_view(r) for r in session.scalars(query.limit(limit + 1))]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return OutboxPage(
+        items=rows,
+        next_cursor=str(rows[-1].id) if more else None,
+        counts={s: counts.get(s, 0) for s in OUTBOX_STATES},
+    )
+
+
+def _cursor_id(after: str | None) -> int | None:
+    if after is None or after == "":
+        return None
+    text = after.strip()
+    # A cursor is a row id: an INTEGER column (32-bit on PostgreSQL, which refuses a
+    # larger number outright rather than finding nothing).
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > 2**31 - 1:
+        raise ValidationError(
+            f"after: {after!r} is not a cursor this list gave out; start from the first page",
+            field="after",
+        )
+    return int(text)
+
+
 def retry(app: App, actor: Actor, order_numbers: Iterable[str]) -> ReviewResult:
     """Send these rows again (needs_person, or held once their order is released)."""
     numbers = _numbers(order_numbers)
     result = ReviewResult()
-    now = clock.now()
     with app.tx() as session:
         authz.require(session, actor, "ship.confirm")
         open_write_transaction(session)
         rows = _rows(session, actor.org_id, numbers)
         on_hold = _orders_on_hold(session, [r.order_id for r in rows.values()])
         for number in numbers:
-            row = rows[number]
-            if row.state not in RETRYABLE:
-                result.refused[number] = f"order {number} is {row.state}: nothing to retry"
-            elif row.state == "held" and row.order_id in on_hold:
-                result.refused[number] = (
-                    f"order {number} is on hold ({on_hold[row.order_id]}); release it first "
-                    f"(`orderhub orders release {number}`) once the refund is closed"
-                )
+            why = _retry_row(session, actor, rows[number], on_hold)
+            if why:
+                result.refused[number] = why
             else:
-                if row.state == "held":
-                    session.execute(
-                        update(Package)
-                        .where(Package.id == row.package_id, Package.status == "on_hold")
-                        .values(status="shipped", hold_reason="", updated_at=now)
-                    )
-                before = {"state": row.state, "error": row.last_error_class}
-                row.state, row.next_attempt_at, row.updated_at = "pending", now, now
                 result.changed.append(number)
-                _audit(session, actor, "ship.retry", row, before)
     return result
+
+
+def retry_row(app: App, actor: Actor, row_id: int) -> OutboxRow:
+    """`retry` for one row named by its id (the API's `…/outbox/{id}/retry`): the row as
+    it is now, pending and due; `Conflict` with the reason when it cannot be retried,
+    `NotFound` when it is not the org's."""
+    with app.tx() as session:
+        authz.require(session, actor, "ship.confirm")
+        open_write_transaction(session)
+        row = session.get(ShipmentOutbox, row_id)
+        if row is None or row.org_id != actor.org_id:
+            raise NotFound(f"no shipment confirmation with id {row_id}")
+        why = _retry_row(session, actor, row, _orders_on_hold(session, [row.order_id]))
+        if why:
+            raise Conflict(why, field="state")
+        session.flush()
+        return _view(row)
+
+
+def _retry_row(session: Session, actor: Actor, row: ShipmentOutbox, on_hold: dict[int, str]) -> str:
+    """Put one row back to pending, due now (a held row's package shipped again); or
+    say why it may not be."""
+    number = row.order_number
+    if row.state not in RETRYABLE:
+        return f"order {number} is {row.state}: nothing to retry"
+    if row.state == "held" and row.order_id in on_hold:
+        return (
+            f"order {number} is on hold ({on_hold[row.order_id]}); release it first "
+            f"(`orderhub orders release {number}`) once the refund is closed"
+        )
+    now = clock.now()
+    if row.state == "held":
+        session.execute(
+            update(Package)
+            .where(Package.id == row.package_id, Package.status == "on_hold")
+            .values(status="shipped", hold_reason="", updated_at=now)
+        )
+    before = {"state": row.state, "error": row.last_error_class}
+    row.state, row.next_attempt_at, row.updated_at = "pending", now, now
+    _audit(session, actor, "ship.retry", row, before)
+    return ""
 
 
 def mark_shipped_outside(
@@ -233,6 +328,7 @@ def _audit(
 
 def _view(row: ShipmentOutbox) -> OutboxRow:
     return OutboxRow(
+        id=row.id,
         order_number=row.order_number,
         package_id=row.package_id,
         tracking_number=row.tracking_number,

@@ -29,6 +29,8 @@ BACKLOG_CHECK_SECONDS = 60.0
 class ShipbackPass:
     """Callable once per worker round; `stop` is the worker's stop request."""
 
+    name = "shipback"  # in the worker registry
+
     def __init__(self, app: App, worker_id: str, stop: Callable[[], bool] = lambda: False) -> None:
         self.app, self.worker_id, self.stop = app, worker_id, stop
         self._backlog_at: float | None = None

@@ -35,6 +35,7 @@ from core import clock
 from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
+from core.errors import ValidationError
 from core.models import Order, OrderLine, Package, PackageLine, Shop, Waybill
 from core.models.packages import ACTIVE_WAYBILL_STATUSES
 from core.orders.status import blocking_reason
@@ -64,6 +65,23 @@ class PackAnswer:
     items: tuple[Item, ...] = ()
     loud: bool = False
     abandoned: int | None = None
+
+
+@dataclass(frozen=True)
+class StationState:
+    """A half-scanned package as a stateless front end keeps it between scans: its
+    waybill number and the counts scanned so far, by item code."""
+
+    waybill: str
+    scanned: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StationScan:
+    """`scan_once`'s answer, and the station to send with the next scan (None: empty)."""
+
+    answer: PackAnswer
+    station: StationState | None
 
 
 @dataclass
@@ -130,6 +148,54 @@ class PackStation:
             note = f"（包裹 {left} 未验完 {current.progress()}，已放弃 / left unverified）"
             answer = replace(answer, message=f"{answer.message} {note}", abandoned=left)
         return answer
+
+    def state(self) -> StationState | None:
+        """What is on the station now, as a stateless front end carries it to the next
+        scan (`resume`); None when no package is half-scanned."""
+        current = self.current
+        if current is None:
+            return None
+        counts = {i.code: i.scanned for i in current.items.values() if i.scanned}
+        return StationState(current.waybill, counts)
+
+    def resume(self, state: StationState) -> PackAnswer | None:
+        """Put the package of `state.waybill` back on the station with its counts, as they
+        were after the previous scan. None when it is back; otherwise the answer its
+        waybill gets now — put on hold, cancelled or verified since — and the station is
+        empty. Counts that are not the package's items, or more than it holds, or that
+        complete it (the last item verifies, so that scan happened already) are refused:
+        they are not what this station answered."""
+        self.current = None
+        answer = self.scan(state.waybill)
+        current = self.current
+        if current is None:
+            return answer
+        for code, count in state.scanned.items():
+            key = current.aliases.get(normalise(code))
+            item = current.items.get(key) if key is not None else None
+            if item is None or isinstance(count, bool) or count < 0:
+                self.current = None
+                raise ValidationError(
+                    f"station: {code!r} is not an item of package {current.package_id} "
+                    "(send the counts the previous answer gave)",
+                    field="station",
+                )
+            if item.scanned + count > item.expected:
+                self.current = None
+                raise ValidationError(
+                    f"station: package {current.package_id} holds {item.expected} of "
+                    f"{item.code}, not {item.scanned + count}",
+                    field="station",
+                )
+            current.items[key] = replace(item, scanned=item.scanned + count)  # type: ignore[index]
+        if all(i.done for i in current.items.values()):
+            self.current = None
+            raise ValidationError(
+                f"station: every item of package {current.package_id} is counted already; "
+                "scan its waybill to see its state",
+                field="station",
+            )
+        return None
 
     def abandon(self) -> int | None:
         """Take the half-scanned package off the station (nothing is written)."""
@@ -259,6 +325,24 @@ def open_station(app: App, actor: Actor) -> PackStation:
     with app.tx() as session:
         authz.require(session, actor, PERMISSION)
     return PackStation(app, actor)
+
+
+def scan_once(
+    app: App, actor: Actor, code: str, station: StationState | None = None
+) -> StationScan:
+    """One scan at a station that lives in the front end, not here (the HTTP API): the
+    station is opened (`ship.confirm`), the package of `station` put back with its counts
+    (`PackStation.resume`), and `code` scanned. The answer carries the station to send
+    with the next scan. When the package cannot go back on the station (put on hold
+    meanwhile …) that is the answer, and `code` is not scanned: the operator must see it.
+    """
+    pack = open_station(app, actor)
+    if station is not None:
+        refused = pack.resume(station)
+        if refused is not None:
+            return StationScan(refused, None)
+    answer = pack.scan(code)
+    return StationScan(answer, pack.state())
 
 
 # ---------------------------------------------------------------- queries

@@ -30,7 +30,13 @@ from core.accounts import audit, authz
 from core.actor import Actor
 from core.app import App
 from core.contracts.platform import TokenGrant
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from core.models import Shop
 from core.shops import oauth_state
 from core.shops.tokens import (
@@ -116,10 +122,14 @@ def start_authorization(
     return AuthorizationStart(url=url, state=state, expires_at=expires_at)
 
 
-def complete_authorization(app: App, code: str, state: str) -> ShopInfo:
+def complete_authorization(
+    app: App, code: str, state: str, *, platform: str | None = None
+) -> ShopInfo:
     """Finish binding: check the state, exchange the code, bind or re-authorise the shop.
 
-    The state is claimed (and committed as used) before the code is exchanged. The shop
+    The state is claimed (and committed as used) before the code is exchanged; with
+    `platform` (the platform a callback URL names) a state issued for another platform is
+    refused, used up all the same. The shop
     is identified by (org, platform, platform shop id): a new one is created; a known one
     gets its new tokens and becomes active again, keeping its cursor and settings. The
     same platform shop bound in another org is a `Conflict` that names nothing of it.
@@ -128,6 +138,11 @@ def complete_authorization(app: App, code: str, state: str) -> ShopInfo:
         raise ValidationError("the authorisation code is empty", field="code")
     with app.tx() as session:
         pending = oauth_state.claim(session, app, state)
+    if platform is not None and platform != pending.platform:
+        raise AuthenticationFailed(
+            f"this authorisation link was issued for {pending.platform}, not {platform}; "
+            + oauth_state.RESTART
+        )
     actor = pending.actor
     with app.tx() as session:  # permission may have been revoked in the last 10 minutes
         authz.require(session, actor, "shop.bind")

@@ -2,8 +2,9 @@
 proof that they equal the ledger (`verify`, what `orderhub stock verify` runs).
 
 Both need `stock.view`. `list_levels` reads every level, or a page of them for a screen
-(a text filter, one warehouse, by warehouse and code or lowest available first, keyset
-`after` a row's key; `core.stock.paging`), and `count_levels` counts what it would
+(a text filter, one warehouse, only the levels at or below their low-stock threshold,
+by warehouse and code or lowest available first, keyset `after` a row's key;
+`core.stock.paging`), and `count_levels` counts what it would
 answer. `verify` sums every level's moves in one grouped query and compares: a level
 without moves, moves without a level, or any difference is reported with the
 warehouse, the SKU and both numbers.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, func, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from core.accounts import authz
@@ -67,12 +68,15 @@ def list_levels(
     warehouse: str | None = None,
     text: str = "",
     order: str = "warehouse",
+    low: bool = False,
     after: tuple[object, ...] | None = None,
     limit: int | None = None,
 ) -> list[LevelInfo]:
     """The org's levels (of one `warehouse`, by name, when given) whose code, name or
-    warehouse holds every word of `text`; at most `limit` of them (all when None), from
-    the row after the key `after` (a row's `key`).
+    warehouse holds every word of `text` (with `low`: only those whose available is at
+    or below their low-stock threshold, the ones `core.stock.lowstock` alerts about); at
+    most `limit` of them (all when None), from the row after the key `after` (a row's
+    `key`).
 
     `order="warehouse"` sorts by warehouse name, then code; `"available"` puts the
     lowest available first, ties in the order the levels' warehouses and SKUs were made
@@ -84,9 +88,10 @@ def list_levels(
     with app.tx() as session:
         authz.require(session, actor, "stock.view")
         houses = _warehouses(session, actor.org_id, warehouse)
+        only = _low() if low else true()
         if order == "available":
-            return _by_available(session, actor.org_id, houses, wanted, after, limit)
-        return _by_warehouse(session, actor.org_id, houses, wanted, after, limit)
+            return _by_available(session, actor.org_id, houses, wanted, only, after, limit)
+        return _by_warehouse(session, actor.org_id, houses, wanted, only, after, limit)
 
 
 def count_levels(
@@ -129,6 +134,11 @@ def count_levels(
         return LevelCount(total, short or 0)
 
 
+def _low() -> ColumnElement[bool]:
+    """At or below the level's own low-stock threshold (none set: never low)."""
+    return and_(StockLevel.low_stock.is_not(None), _available() <= StockLevel.low_stock)
+
+
 def _warehouses(session: Session, org_id: int, name: str | None) -> list[tuple[int, str]]:
     """(id, name) of the org's warehouses (the one named `name`) in name order, as the
     database sorts names."""
@@ -155,6 +165,7 @@ def _by_warehouse(
     org_id: int,
     houses: list[tuple[int, str]],
     wanted: list[str],
+    only: ColumnElement[bool],
     after: tuple[object, ...] | None,
     limit: int | None,
 ) -> list[LevelInfo]:
@@ -179,7 +190,7 @@ def _by_warehouse(
             .join(StockLevel, (StockLevel.sku_id == Sku.id) & (StockLevel.warehouse_id == house_id))
             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
             .where(Sku.org_id == org_id, StockLevel.org_id == org_id)
-            .where(matches(wanted, Sku.code, Sku.name, Warehouse.name))
+            .where(matches(wanted, Sku.code, Sku.name, Warehouse.name), only)
             .order_by(Sku.code)
         )
         if house_name == start_name:
@@ -200,6 +211,7 @@ def _by_available(
     org_id: int,
     houses: list[tuple[int, str]],
     wanted: list[str],
+    only: ColumnElement[bool],
     after: tuple[object, ...] | None,
     limit: int | None,
 ) -> list[LevelInfo]:
@@ -216,7 +228,7 @@ def _by_available(
             .join(Sku, Sku.id == StockLevel.sku_id)
             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
             .where(StockLevel.warehouse_id == house_id, StockLevel.org_id == org_id)
-            .where(matches(wanted, Sku.code, Sku.name, Warehouse.name))
+            .where(matches(wanted, Sku.code, Sku.name, Warehouse.name), only)
             .order_by(_available(), StockLevel.sku_id)
         )
         if after is not None:

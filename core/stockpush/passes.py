@@ -42,6 +42,9 @@ def enabled_orgs(app: App) -> list[int]:
 class StockPushPass:
     """Callable once per worker round; pushes at most every `PASS_SECONDS`."""
 
+    name = "stockpush"  # in the worker registry
+    exclusive = True  # one worker at a time pushes (core.workers.exclusive)
+
     def __init__(self, app: App, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.app, self._monotonic = app, monotonic
         self._ran_at: float | None = None

@@ -26,6 +26,7 @@ from core.models import Shop, SyncRun
 
 READ_PERMISSIONS = frozenset({"order.view", "shop.bind"})
 MAX_RUNS = 500
+RUN_STATUSES = ("running", "ok", "failed")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,76 @@ def recent_runs(
                 raise NotFound(f"no shop with id {shop_id}")
             stmt = stmt.where(SyncRun.shop_id == shop_id)
         return [_info(run, name) for run, name in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class SyncRunPage:
+    """One page of the sync log, newest first; `next_cursor` continues it (None: the end)."""
+
+    items: list[SyncRunInfo]
+    next_cursor: str | None
+
+
+def runs_page(
+    app: App,
+    actor: Actor,
+    *,
+    shop_id: int | None = None,
+    status: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> SyncRunPage:
+    """The org's sync log a page at a time (the API's list), newest row first.
+
+    Keyset paging on the row id (rows are written as windows commit, so the id order is
+    the order they were logged): `after` is the previous page's `next_cursor`, and a page
+    never repeats or skips a row when new runs are logged meanwhile. `shop_id` keeps one
+    shop's runs (another org's shop is not found), `status` one status.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_RUNS:
+        raise ValidationError(f"limit must be 1 to {MAX_RUNS}, not {limit!r}", field="limit")
+    if status is not None and status not in RUN_STATUSES:
+        raise ValidationError(
+            f"status must be one of {', '.join(RUN_STATUSES)}, not {status!r}", field="status"
+        )
+    before = _cursor_id(after)
+    with app.tx() as session:
+        _require_read(session, actor)
+        stmt = (
+            select(SyncRun, Shop.name)
+            .join(Shop, Shop.id == SyncRun.shop_id)
+            .where(SyncRun.org_id == actor.org_id)
+            .order_by(SyncRun.id.desc())
+            .limit(limit + 1)
+        )
+        if shop_id is not None:
+            shop = session.get(Shop, shop_id)
+            if shop is None or shop.org_id != actor.org_id:
+                raise NotFound(f"no shop with id {shop_id}")
+            stmt = stmt.where(SyncRun.shop_id == shop_id)
+        if status is not None:
+            stmt = stmt.where(SyncRun.status == status)
+        if before is not None:
+            stmt = stmt.where(SyncRun.id < before)
+        rows = [_info(run, name) for run, name in session.execute(stmt)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return SyncRunPage(rows, str(rows[-1].id) if more else None)
+
+
+def _cursor_id(after: str | None) -> int | None:
+    """The row id a `next_cursor` names (a page's last id), or None for the first page."""
+    if after is None or after == "":
+        return None
+    text = after.strip()
+    # A cursor is a row id: an INTEGER column (32-bit on PostgreSQL, which refuses a
+    # larger number outright rather than finding nothing).
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > 2**31 - 1:
+        raise ValidationError(
+            f"after: {after!r} is not a cursor this list gave out; start from the first page",
+            field="after",
+        )
+    return int(text)
 
 
 def running_passes(app: App, actor: Actor) -> list[RunningPass]:

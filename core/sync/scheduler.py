@@ -175,16 +175,43 @@ def sync_shop(
     return run_pass(app, lease, kind=kind, since=since, until=until, control=control)
 
 
-def request_sync(app: App, actor: Actor, shop_id: int) -> None:
+@dataclass(frozen=True)
+class SyncRequest:
+    """A "sync now" request: the shop is due at `due_at`, for the next free worker.
+    `running_worker` names the worker syncing the shop at this moment, if one is: that
+    pass is already fetching, and its end sets the shop's next sync time itself."""
+
+    shop_id: int
+    shop_name: str
+    due_at: datetime
+    running_worker: str | None
+
+
+def request_sync(app: App, actor: Actor, shop_id: int) -> SyncRequest:
     """ "Sync now": make the shop due at once for the workers (`order.import` or
-    `shop.bind`)."""
+    `shop.bind`); nothing is fetched here, so a front end never waits on the platform.
+
+    Refused (`Conflict`) when no worker would take it: the shop is not active (unbound,
+    or waiting to be authorised again) or its sync is switched off.
+    """
+    now = clock.now()
     with app.tx() as session:
-        _shop_for(session, actor, shop_id)
+        shop = _shop_for(session, actor, shop_id)
+        if shop.status != "active":
+            raise Conflict(
+                f"shop {shop.id} ({shop.name}) is {shop.status.replace('_', ' ')}; "
+                f"bind it again (`orderhub shop bind --platform {shop.platform}`) to sync it"
+            )
+        if not shop.sync_enabled:
+            raise Conflict(
+                f"sync is switched off for shop {shop.id} ({shop.name}); switch it on first"
+            )
         session.execute(
-            update(Shop.__table__)
-            .where(Shop.__table__.c.id == shop_id)
-            .values(next_sync_at=clock.now())
+            update(Shop.__table__).where(Shop.__table__.c.id == shop_id).values(next_sync_at=now)
         )
+        expires = clock.as_utc(shop.lease_expires_at) if shop.lease_expires_at else None
+        running = shop.lease_owner if expires is not None and expires > now else None
+        return SyncRequest(shop.id, shop.name, now, running)
 
 
 def _shop_for(session: Session, actor: Actor, shop_id: int) -> Shop:

@@ -5,8 +5,14 @@ Each round syncs every due shop (`scheduler.run_due`), at most every
 after payment has ended are approved), at most every `ALERTS_PASS_SECONDS` the alert
 passes (`core.alertdesk.passes.run_due`: overdue-to-ship check, forwarding new alerts to
 the notifiers), then the extra passes it was handed (`passes`: callables from layers above
-sync, e.g. ship-back's outbox drain, which `orderhub worker` hands it), and then sleeps
-`poll_seconds`.
+sync, e.g. ship-back's outbox drain and print spooling, which `orderhub worker` hands it),
+and then sleeps `poll_seconds`. A pass may have a `name` (shown in the registry), a
+`registry` dict (more registry fields), `exclusive = True` (never run by two workers at
+once, `core.workers.exclusive`; the alert passes are too), `wait()` (`once`: its
+background work finishes before the worker exits) and `close()` (called when the worker
+stops).
+While it runs the worker is in the registry (`core.workers.registry`), heartbeating from a
+thread of its own; `orderhub status` lists it with the leases it holds.
 SIGTERM or SIGINT asks it to stop: the window in hand is finished and committed, the
 shop is released (due again at once) and the loop ends; a second signal interrupts at
 once (the leases then time out after `[sync] lease_seconds`). A worker killed outright
@@ -36,6 +42,8 @@ from core.app import App
 from core.auditing import engine as auditing
 from core.sync import lease as leases
 from core.sync.scheduler import Control, PassReport, run_due
+from core.workers.exclusive import exclusive
+from core.workers.registry import Registration
 
 log = logging.getLogger("orderhub.worker")
 
@@ -90,20 +98,24 @@ class Worker:
 
     def run(self, *, once: bool = False) -> WorkerTotals:
         """Loop until stopped (or one round with `once`); leases are released on the way
-        out, whatever ends the loop."""
+        out, whatever ends the loop. The worker is in the registry while it runs."""
         taken_back = leases.release_all(self.app, self.worker_id)
         if taken_back:
             log.info(
                 "worker %s took back %d lease(s) of its previous run", self.worker_id, taken_back
             )
-        log.info("worker %s started", self.worker_id)
+        registration = self._registration().start()
+        log.info("worker %s started (%s)", self.worker_id, ", ".join(registration.passes))
         try:
             while not self.control.stopping():
                 self._round()
                 if once:
+                    self._wait_for_passes()
                     break
                 self.control.wait(self.poll_seconds)
         finally:
+            self._close_passes()
+            registration.stop()
             released = leases.release_all(self.app, self.worker_id)
             log.info(
                 "worker %s stopped after %d pass(es), %d order(s) seen%s",
@@ -114,6 +126,32 @@ class Worker:
             )
         return self.totals
 
+    def _registration(self) -> Registration:
+        """This worker's registry row: its passes (each pass's `name`) and what the passes
+        add (`registry`: the print pass's printers and lease owner)."""
+        names = ["sync", "audit", "alerts"]
+        extra: dict = {}
+        for p in self.passes:
+            names.append(str(getattr(p, "name", type(p).__name__)))
+            extra.update(getattr(p, "registry", None) or {})
+        return Registration(self.app, self.worker_id, names, **extra)
+
+    def _wait_for_passes(self) -> None:
+        """`once`: let passes that work in the background (printing) finish their work."""
+        for p in self.passes:
+            wait = getattr(p, "wait", None)
+            if callable(wait):
+                wait()
+
+    def _close_passes(self) -> None:
+        for p in self.passes:
+            close = getattr(p, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception:  # the others must still close, the leases be released
+                    log.exception("worker %s: closing a pass failed", self.worker_id)
+
     def _round(self) -> None:
         self.totals.rounds += 1
         try:
@@ -121,7 +159,7 @@ class Worker:
             self._audit_pass()
             self._alerts_pass()
             for extra in self.passes:
-                extra()
+                self._extra(extra)
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             log.error(
@@ -150,6 +188,15 @@ class Worker:
                 f": {report.error}" if report.error else "",
             )
 
+    def _extra(self, extra: Callable[[], object]) -> None:
+        """One handed pass; one marked `exclusive` only while no other worker runs it."""
+        if not getattr(extra, "exclusive", False):
+            extra()
+            return
+        with exclusive(self.app, str(getattr(extra, "name", type(extra).__name__))) as mine:
+            if mine:
+                extra()
+
     def _audit_pass(self) -> None:
         """Approve the orders whose wait has ended, at most every `AUDIT_PASS_SECONDS`."""
         started = time.monotonic()
@@ -162,12 +209,15 @@ class Worker:
 
     def _alerts_pass(self) -> None:
         """Raise overdue-to-ship alerts and forward new alerts, at most every
-        `ALERTS_PASS_SECONDS`."""
+        `ALERTS_PASS_SECONDS`, and never in two workers at once (`exclusive`)."""
         started = time.monotonic()
         if self._alerted_at is not None and started - self._alerted_at < ALERTS_PASS_SECONDS:
             return
-        self._alerted_at = started
-        report = alert_passes.run_due(self.app)
+        with exclusive(self.app, "alerts") as mine:
+            if not mine:
+                return  # another worker is running it; try again next round
+            self._alerted_at = started
+            report = alert_passes.run_due(self.app)
         if report.raised or report.forwarded:
             log.info(
                 "alerts: %d overdue alert(s) raised, %d alert(s) forwarded",

@@ -143,6 +143,34 @@ def list_accounts(app: App, actor: Actor) -> list[AccountInfo]:
         return [AccountInfo.of(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class CarrierKind:
+    """A loaded carrier plugin and what it can do."""
+
+    name: str
+    max_batch: int
+    supports_cancel: bool
+    supports_reprint_query: bool
+    carrier_codes: tuple[str, ...]  # codes whose tracking numbers it recognises
+
+
+def list_carriers(app: App, actor: Actor) -> list[CarrierKind]:
+    """The carrier plugins accounts can use (`print.run`, `print.reprint` or
+    `settings.manage`)."""
+    with app.tx() as session:
+        require_any(session, actor, READ_PERMISSIONS)
+    return [
+        CarrierKind(
+            name=name,
+            max_batch=cls.MAX_BATCH,
+            supports_cancel=cls.SUPPORTS_CANCEL,
+            supports_reprint_query=cls.SUPPORTS_REPRINT_QUERY,
+            carrier_codes=tuple(sorted(cls.TRACKING_NUMBER_PATTERNS)),
+        )
+        for name, cls in sorted(app.plugins.carriers().items())
+    ]
+
+
 def get_account(app: App, actor: Actor, ref: int | str) -> AccountInfo:
     with app.tx() as session:
         require_any(session, actor, READ_PERMISSIONS)

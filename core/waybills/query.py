@@ -50,9 +50,11 @@ def list_waybills(
     order_number: str | None = None,
     number: str | None = None,
     package_id: int | None = None,
+    before_id: int | None = None,
     limit: int = 100,
 ) -> list[WaybillInfo]:
-    """The org's waybills, newest first (`order.view` or `print.run`)."""
+    """The org's waybills, newest first (`order.view` or `print.run`); `before_id` pages
+    on (the last id of the page before)."""
     if status is not None and status not in WAYBILL_STATUSES:
         raise ValidationError(
             f"status must be one of {', '.join(WAYBILL_STATUSES)}, not {status!r}", field="status"
@@ -72,6 +74,8 @@ def list_waybills(
             stmt = stmt.where(Waybill.number == number.strip())
         if package_id is not None:
             stmt = stmt.where(Waybill.package_id == package_id)
+        if before_id is not None:
+            stmt = stmt.where(Waybill.id < before_id)
         if order_number:
             stmt = stmt.where(
                 Waybill.package_id.in_(

@@ -149,3 +149,31 @@ def test_no_view_permission_no_list(app, acme, raised) -> None:
 def test_open_counts_cover_the_installation(app, acme, raised) -> None:
     with app.engine.connect() as connection:
         assert listing.open_counts(connection) == {"info": 2, "warning": 1, "critical": 3}
+
+
+def test_alerts_page_by_state_and_keyset(app, acme, raised) -> None:
+    """`alerts_page`: the HTTP API's list, newest id first, a page at a time."""
+    mine = [raised[k] for k in ("install", "note", "info", "hold", "sync")]
+    first = listing.alerts_page(app, acme.admin, limit=3)
+    rest = listing.alerts_page(app, acme.admin, limit=3, after=first.next_cursor)
+    assert [v.id for v in (*first.items, *rest.items)] == mine and rest.next_cursor is None
+    listing.ack_alerts(app, acme.admin, [raised["hold"]])
+    assert [v.id for v in listing.alerts_page(app, acme.admin, state="acked").items] == [
+        raised["hold"]
+    ]
+    assert raised["hold"] not in [v.id for v in listing.alerts_page(app, acme.admin).items]
+    assert len(listing.alerts_page(app, acme.admin, state="all").items) == 5
+    for bad in ({"state": "closed"}, {"after": "-1"}, {"limit": 0}):
+        with pytest.raises(ValidationError):
+            listing.alerts_page(app, acme.admin, **bad)
+
+
+def test_ack_alert_answers_the_alert_as_it_is(app, acme, raised) -> None:
+    view = listing.ack_alert(app, acme.admin, raised["sync"])
+    assert (view.id, view.acked_by) == (raised["sync"], "boss") and view.acked_at is not None
+    assert listing.ack_alert(app, acme.admin, raised["sync"]) == view  # again: unchanged
+    assert len(audit_actions(app, "alert.ack")) == 1
+    with pytest.raises(NotFound):
+        listing.ack_alert(app, acme.admin, raised["globex"])
+    with pytest.raises(PermissionDenied):
+        listing.ack_alert(app, acme.staff("viewer", "read_only"), raised["hold"])

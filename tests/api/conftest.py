@@ -1,26 +1,28 @@
-"""The API in process: Starlette's TestClient runs the lifespan (the core App opens and
-closes) and calls the ASGI app directly, on both backends through `settings`."""
+"""The API in process: an httpx client over `httpx.ASGITransport` (`tests.api.asgi_client`)
+runs the lifespan (the core App opens and closes) and calls the ASGI app directly, on
+both backends through `settings`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from api.app import create_app
 from core.config import Settings
+from tests.api.asgi_client import asgi_client
 from tests.conftest import ADMIN_PASSWORD
 
 
 @pytest.fixture
-def client(settings: Settings, app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(settings: Settings, app) -> Iterator[ApiClient]:  # type: ignore[no-untyped-def]
     # `app` first: the fixture orgs (acme, globex) are made through it.
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    with asgi_client(create_app(settings)) as c:
         yield c
 
 
-def login(client: TestClient, username: str, password: str = ADMIN_PASSWORD) -> dict[str, str]:
+def login(client: ApiClient, username: str, password: str = ADMIN_PASSWORD) -> dict[str, str]:
     """Bearer headers of a fresh session of `username`."""
     r = client.post("/v1/auth/login", json={"username": username, "password": password})
     assert r.status_code == 200, r.text

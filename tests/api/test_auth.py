@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from core.accounts import auth, totp
 from tests.api.conftest import assert_problem, login
 from tests.conftest import ADMIN_PASSWORD
 
 
-def test_login_gives_a_session_token_that_works_until_logout(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+def test_login_gives_a_session_token_that_works_until_logout(client: ApiClient, acme) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/v1/auth/login", json={"username": "boss", "password": ADMIN_PASSWORD})
     assert r.status_code == 200
     assert r.json()["token_type"] == "Bearer" and r.json()["username"] == "boss"
@@ -19,7 +19,7 @@ def test_login_gives_a_session_token_that_works_until_logout(client: TestClient,
     assert_problem(client.get("/v1/shops", headers=headers), 401, "authentication_failed")
 
 
-def test_no_token_or_a_wrong_one_is_401(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+def test_no_token_or_a_wrong_one_is_401(client: ApiClient, acme) -> None:  # type: ignore[no-untyped-def]
     assert_problem(client.get("/v1/shops"), 401, "authentication_failed")
     bad = {"Authorization": "Bearer not-a-token"}
     assert_problem(client.get("/v1/orders", headers=bad), 401, "authentication_failed")
@@ -28,9 +28,7 @@ def test_no_token_or_a_wrong_one_is_401(client: TestClient, acme) -> None:  # ty
     )
 
 
-def test_personal_api_token_works_and_revocation_is_immediate(
-    client: TestClient, app, acme
-) -> None:  # type: ignore[no-untyped-def]
+def test_personal_api_token_works_and_revocation_is_immediate(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     issued = auth.create_api_token(app, acme.admin, "erp", username="boss")
     headers = {"Authorization": f"Bearer {issued.token}"}
     assert client.get("/v1/shops", headers=headers).status_code == 200
@@ -38,7 +36,7 @@ def test_personal_api_token_works_and_revocation_is_immediate(
     assert_problem(client.get("/v1/shops", headers=headers), 401, "authentication_failed")
 
 
-def test_failed_logins_count_toward_the_lockout(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_failed_logins_count_toward_the_lockout(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     threshold = app.settings.auth.lockout_threshold
     for _ in range(threshold):
         r = client.post("/v1/auth/login", json={"username": "boss", "password": "wrong-one-1"})
@@ -52,7 +50,7 @@ def test_failed_logins_count_toward_the_lockout(client: TestClient, app, acme) -
     assert assert_problem(r, 401, "authentication_failed")["detail"] == body["detail"]
 
 
-def test_totp_is_asked_for_then_accepted(client: TestClient, app, acme, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+def test_totp_is_asked_for_then_accepted(client: ApiClient, app, acme, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     enrol = auth.start_totp(app, acme.admin)
     auth.confirm_totp(app, acme.admin, totp.code_at(enrol.secret, totp.step_of(frozen_clock[0])))
     r = client.post("/v1/auth/login", json={"username": "boss", "password": ADMIN_PASSWORD})
@@ -65,7 +63,7 @@ def test_totp_is_asked_for_then_accepted(client: TestClient, app, acme, frozen_c
     assert r.status_code == 200, r.text
 
 
-def test_logout_needs_a_token(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+def test_logout_needs_a_token(client: ApiClient, acme) -> None:  # type: ignore[no-untyped-def]
     assert_problem(client.post("/v1/auth/logout"), 401, "authentication_failed")
     headers = login(client, "boss")
     assert client.post("/v1/auth/logout", headers=headers).status_code == 204

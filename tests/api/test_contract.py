@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from httpx import Client as ApiClient
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from api import problems
 from api.app import create_app
 from api.contract import Call, Operation, Registry
 from core.config import ApiSettings
 from core.errors import ValidationError
+from tests.api.asgi_client import asgi_client
 from tests.api.conftest import assert_problem, login
 
 
-def test_openapi_document_lists_exactly_the_routes(client: TestClient) -> None:
+def test_openapi_document_lists_exactly_the_routes(client: ApiClient) -> None:
     doc = client.get("/v1/openapi.json").json()
     assert doc["openapi"] == "3.1.0"
     documented = {(path, m.upper()) for path, item in doc["paths"].items() for m in item}
@@ -45,12 +46,12 @@ def test_a_route_is_declared_once() -> None:
         reg.add(op)
 
 
-def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
+def test_unknown_route_and_method_are_problems(client: ApiClient) -> None:
     assert_problem(client.get("/v1/nothing"), 404, "no_such_route")
     assert_problem(client.delete("/v1/shops"), 405, "method_not_allowed")
 
 
-def test_bad_body_names_the_field(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+def test_bad_body_names_the_field(client: ApiClient, acme) -> None:  # type: ignore[no-untyped-def]
     body = assert_problem(
         client.post("/v1/auth/login", json={"password": "x"}), 422, "validation_error"
     )
@@ -73,7 +74,7 @@ def test_bad_body_names_the_field(client: TestClient, acme) -> None:  # type: ig
 
 def test_too_large_body_is_413(settings, app) -> None:  # type: ignore[no-untyped-def]
     small = replace(settings, api=ApiSettings(max_body_bytes=1024))
-    with TestClient(create_app(small)) as c:
+    with asgi_client(create_app(small)) as c:
         r = c.post("/v1/auth/login", content=b"{" + b" " * 5000 + b"}")
         assert_problem(r, 413, "body_too_large")
         # Also without a Content-Length (chunked), the stream is cut at the limit.
@@ -91,7 +92,7 @@ def test_core_errors_map_to_stable_types_and_bugs_hide_tracebacks(settings, app)
     reg = Registry()
     reg.add(Operation("GET", "/v1/invalid", "x", invalid, None, authenticated=False))
     reg.add(Operation("GET", "/v1/broken", "x", broken, None, authenticated=False))
-    with TestClient(create_app(settings, reg), raise_server_exceptions=False) as c:
+    with asgi_client(create_app(settings, reg)) as c:
         body = assert_problem(c.get("/v1/invalid"), 422, "validation_error")
         assert (body["field"], body["row"]) == ("price", 3)
         r = c.get("/v1/broken")
@@ -113,7 +114,7 @@ def test_every_error_kind_has_a_status() -> None:
 
 def test_rate_limit_answers_429_with_retry_after(settings, acme) -> None:  # type: ignore[no-untyped-def]
     tight = replace(settings, api=ApiSettings(rate_per_minute=1, burst=3))
-    with TestClient(create_app(tight)) as c:
+    with asgi_client(create_app(tight)) as c:
         headers = login(c, "boss")  # the login itself is counted on the client address
         for _ in range(3):
             assert c.get("/v1/shops", headers=headers).status_code == 200
@@ -125,7 +126,7 @@ def test_rate_limit_answers_429_with_retry_after(settings, acme) -> None:  # typ
         assert c.get("/v1/shops", headers=other).status_code == 200
 
 
-def test_cors_is_off(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+def test_cors_is_off(client: ApiClient, acme) -> None:  # type: ignore[no-untyped-def]
     headers = {**login(client, "boss"), "Origin": "https://evil.example"}
     r = client.get("/v1/shops", headers=headers)
     assert r.status_code == 200
@@ -172,7 +173,7 @@ def test_raw_stream_and_header_results(settings, app, acme) -> None:  # type: ig
     reg = _extra_registry()
     for op in reg.operations:
         object.__setattr__(op, "authenticated", False)
-    with TestClient(create_app(settings, reg), raise_server_exceptions=False) as c:
+    with asgi_client(create_app(settings, reg)) as c:
         r = c.get("/v1/x.csv")
         assert r.headers["content-type"].startswith("text/csv")
         assert r.headers["content-disposition"] == 'attachment; filename="x.csv"'
@@ -193,7 +194,7 @@ def test_raw_stream_and_header_results(settings, app, acme) -> None:  # type: ig
     assert names == {"If-Match", "Idempotency-Key"}
 
 
-def test_a_nul_character_anywhere_is_a_422_naming_where(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+def test_a_nul_in_an_order_number_or_a_login_is_a_422(client, acme) -> None:  # type: ignore[no-untyped-def]
     """PostgreSQL cannot take NUL in text: before this check a NUL in an order number or a
     login name was a 500 there (schemathesis' kind of input)."""
     headers = login(client, "boss")
@@ -211,3 +212,19 @@ def test_a_nul_character_anywhere_is_a_422_naming_where(client: TestClient, acme
     assert_problem(r, 401, "authentication_failed")
     # Without a token the answer stays 401: nothing is said about the input first.
     assert_problem(client.get("/v1/orders/A%00"), 401, "authentication_failed")
+
+
+def test_nul_characters_are_refused_before_core(client, acme) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL text cannot hold NUL: a path, query or body string with one is a 422."""
+    headers = login(client, "boss")
+    body = assert_problem(
+        client.get("/v1/stock?text=a%00", headers=headers), 422, "validation_error"
+    )
+    assert body["field"] == "text"
+    r = client.patch("/v1/skus/A%00", json={"name": "x"}, headers=headers)
+    assert assert_problem(r, 422, "validation_error")["field"] == "code"
+    r = client.post("/v1/skus", content=b'{"code": "A\\u0000"}', headers=headers)
+    assert assert_problem(r, 422, "validation_error")["field"] == "body"
+    # An escaped backslash followed by `u0000` is plain text, not a NUL.
+    r = client.post("/v1/skus", content=b'{"code": "A\\\\u0000"}', headers=headers)
+    assert r.status_code == 201 and r.json()["code"] == "A\\u0000"

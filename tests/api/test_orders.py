@@ -3,7 +3,7 @@ org's boundary (404 for another org's numbers) and permissions (403)."""
 
 from __future__ import annotations
 
-from starlette.testclient import TestClient
+from httpx import Client as ApiClient
 
 from tests.api.conftest import assert_problem, login
 from tests.packages.desk import Desk, make_order
@@ -15,7 +15,7 @@ def _orders(app, org, *numbers: str, shop_id: str = "9001") -> None:  # type: ig
     desk.store(shop, *(make_order(n) for n in numbers))
 
 
-def test_shops_list_and_permission(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_shops_list_and_permission(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     _orders(app, acme, "A-1")
     _orders(app, globex, "G-1", shop_id="7001")
     r = client.get("/v1/shops", headers=login(client, "boss"))
@@ -32,7 +32,7 @@ def test_shops_list_and_permission(client: TestClient, app, acme, globex) -> Non
     assert body["field"] == "bound"
 
 
-def test_search_pages_with_the_cursor(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_search_pages_with_the_cursor(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _orders(app, acme, "A-1", "A-2", "A-3")
     headers = login(client, "boss")
     seen: list[str] = []
@@ -51,7 +51,7 @@ def test_search_pages_with_the_cursor(client: TestClient, app, acme) -> None:  #
     assert [row["order_no"] for row in r.json()["items"]] == ["A-2"]
 
 
-def test_search_rejects_bad_input_naming_the_field(client: TestClient, acme) -> None:  # type: ignore[no-untyped-def]
+def test_search_rejects_bad_input_naming_the_field(client: ApiClient, acme) -> None:  # type: ignore[no-untyped-def]
     headers = login(client, "boss")
     for url, name in (
         ("/v1/orders?limit=0", "limit"),
@@ -67,7 +67,7 @@ def test_search_rejects_bad_input_naming_the_field(client: TestClient, acme) -> 
     assert_problem(client.get("/v1/orders?after=garbage", headers=headers), 422, "validation_error")
 
 
-def test_counts_and_detail(client: TestClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
+def test_counts_and_detail(client: ApiClient, app, acme, globex) -> None:  # type: ignore[no-untyped-def]
     _orders(app, acme, "A-1", "A-2")
     _orders(app, globex, "G-1", shop_id="7001")
     headers = login(client, "boss")
@@ -84,7 +84,7 @@ def test_counts_and_detail(client: TestClient, app, acme, globex) -> None:  # ty
     assert_problem(client.get("/v1/orders/NOPE", headers=headers), 404, "not_found")
 
 
-def test_orders_need_order_view(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_orders_need_order_view(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     _orders(app, acme, "A-1")
     acme.staff("guest")
     headers = login(client, "guest")
@@ -92,7 +92,7 @@ def test_orders_need_order_view(client: TestClient, app, acme) -> None:  # type:
         assert_problem(client.get(url, headers=headers), 403, "permission_denied")
 
 
-def test_answers_decode_as_their_declared_response_types(client: TestClient, app, acme) -> None:  # type: ignore[no-untyped-def]
+def test_answers_decode_as_their_declared_response_types(client: ApiClient, app, acme) -> None:  # type: ignore[no-untyped-def]
     import msgspec
 
     from api.routes import REGISTRY

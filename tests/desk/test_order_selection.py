@@ -73,3 +73,20 @@ def test_a_filter_wider_than_the_limit_is_refused_not_cut(app, acme, shop) -> No
         assert type(exc).__name__ == "ValidationError" and "narrow it" in str(exc)
     else:
         raise AssertionError("a selection over the limit was cut instead of refused")
+
+
+def test_selected_numbers_is_numbers_or_a_filter(app, acme, shop) -> None:  # type: ignore[no-untyped-def]
+    from core.desk.selection import selected_numbers
+    from core.errors import ValidationError
+
+    store(app, acme.org_id, shop, "A1", "A2", source="sync")
+    assert selected_numbers(app, acme.admin, ["A2", "A1"]) == ["A2", "A1"]
+    assert selected_numbers(app, acme.admin, query="order:A2") == ["A2"]
+    for numbers, query, field in (
+        (["A1"], "order:A1", "orders"),
+        ([], None, "orders"),
+        ([], "province:西藏自治区", "filter"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            selected_numbers(app, acme.admin, numbers, query)
+        assert caught.value.details["field"] == field

@@ -36,7 +36,18 @@ from core.auditing import decisions
 from core.auditing import engine as audit_engine
 from core.auditing import settings as audit_settings
 from core.contracts import Contact
-from core.desk import edits, holds, manual, packing, rerouting, saved_filters, search, show, tags
+from core.desk import (
+    edits,
+    holds,
+    manual,
+    packing,
+    rerouting,
+    saved_filters,
+    search,
+    selection,
+    show,
+    tags,
+)
 from core.errors import OrderhubError, PermissionDenied
 from core.exports import orders as export_orders
 from core.exports import prints as export_prints
@@ -53,8 +64,9 @@ from core.printing import (
     reprint,
     runner,
     template_store,
+    watch,
 )
-from core.printing.jobs import create_job
+from core.printing.jobs import create_job, create_print_job, reprint_job
 from core.reports import carriers as report_carriers
 from core.reports import catalog as report_catalog
 from core.reports import exceptions as report_exceptions
@@ -73,6 +85,7 @@ from core.shipping import settings as shipping_settings
 from core.shops import binding
 from core.stock import bins as stock_bins
 from core.stock import catalogue as stock_catalogue
+from core.stock import history as stock_history
 from core.stock import levels as stock_levels
 from core.stock import mapping as stock_mapping
 from core.stock import mapping_file as stock_mapping_file
@@ -88,7 +101,7 @@ from core.stockpush import passes as stock_push
 from core.stockpush import settings as stock_push_settings
 from core.sync import log as sync_log
 from core.sync import scheduler
-from core.waybills import account_edits, allocation, carrier_accounts, query
+from core.waybills import account_edits, allocation, by_reference, carrier_accounts, query
 from plugins.platforms.pinduoduo.sandbox import SandboxConfig, SandboxServer
 from tests.conftest import OrgFixture
 from tests.printing.rig import PrintRig
@@ -121,6 +134,11 @@ INTERNAL = {
     "waybills.batches.run": "a step of waybills.allocation.allocate",
     "waybills.cancel.cancel": "the steps behind waybills.allocation.cancel",
     "waybills.compensation.compensate": "a step of waybills.batches.run",
+    "idempotency.service.begin": "a step around every idempotent API operation "
+    "(api/idempotency.py), whose own service checks the permission; a refused request's "
+    "key is freed at once (tests/api/test_print_jobs.py)",
+    "idempotency.service.finish": "the step after an idempotent API operation succeeded",
+    "idempotency.service.abandon": "the step after an idempotent API operation failed",
 }
 
 
@@ -149,6 +167,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
     )
     return {
         "accounts.audit.list_events": lambda w: audit.list_events(w.app, w.viewer),
+        "accounts.audit.audit_page": lambda w: audit.audit_page(w.app, w.viewer),
         "accounts.auth.create_api_token": lambda w: auth.create_api_token(
             w.app, w.viewer, "sneaky", username="boss"
         ),
@@ -217,6 +236,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "stock.mapping.list_mappings": lambda w: stock_mapping.list_mappings(w.app, w.viewer),
         "stock.mapping.unmapped": lambda w: stock_mapping.unmapped(w.app, w.viewer),
         "stock.levels.verify": lambda w: stock_levels.verify(w.app, w.viewer),
+        "stock.history.list_moves": lambda w: stock_history.list_moves(w.app, w.viewer),
         "stock.warehouses.update_warehouse": lambda w: stock_warehouses.update_warehouse(
             w.app, w.viewer, "主仓", contact="偷偷"
         ),
@@ -357,6 +377,12 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "desk.search.matching_numbers": lambda w: search.matching_numbers(
             w.app, w.viewer, "hold:no", most=100
         ),
+        "desk.selection.selected_numbers": lambda w: selection.selected_numbers(
+            w.app, w.viewer, query="hold:no"
+        ),
+        "desk.show.order_packages": lambda w: show.order_packages(
+            w.app, w.viewer, w.order_numbers[0]
+        ),
         "desk.show.show_order": lambda w: show.show_order(
             w.app, w.viewer, w.order_numbers[0], reveal=True
         ),
@@ -399,6 +425,8 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "orders.merging.merge": lambda w: merging.merge(w.app, w.viewer, _numbers(w)[:2]),
         "alertdesk.listing.list_alerts": lambda w: alert_listing.list_alerts(w.app, w.viewer),
         "alertdesk.listing.ack_alerts": lambda w: alert_listing.ack_alerts(w.app, w.viewer, [1]),
+        "alertdesk.listing.alerts_page": lambda w: alert_listing.alerts_page(w.app, w.viewer),
+        "alertdesk.listing.ack_alert": lambda w: alert_listing.ack_alert(w.app, w.viewer, 1),
         "alertdesk.listing.ack_kind": lambda w: alert_listing.ack_kind(
             w.app, w.viewer, "sync.failing"
         ),
@@ -439,6 +467,31 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         "printing.history.list_jobs": lambda w: history.list_jobs(w.app, w.viewer),
         "printing.history.get_job": lambda w: history.get_job(w.app, w.viewer, w.done_job),
         "printing.history.job_items": lambda w: history.job_items(w.app, w.viewer, w.done_job),
+        "printing.history.job_detail": lambda w: history.job_detail(w.app, w.viewer, w.done_job),
+        "printing.watch.watch_job": lambda w: next(watch.watch_job(w.app, w.viewer, w.done_job)),
+        "printing.jobs.create_print_job": lambda w: create_print_job(
+            w.app, w.viewer, ["pdf"], orders=[_number(w)]
+        ),
+        "printing.jobs.reprint_job": lambda w: reprint_job(w.app, w.viewer, w.done_job, "again"),
+        "printing.runner.resume_job": lambda w: runner.resume_job(w.app, w.viewer, w.crashed_job),
+        "printing.printers.remove_printer": lambda w: printers.remove_printer(
+            w.app, w.viewer, "pdf"
+        ),
+        "printing.template_store.show_template": lambda w: template_store.show_template(
+            w.app, w.viewer, "label-text-76x130"
+        ),
+        "printing.preview.preview_named": lambda w: preview.preview_named(
+            w.app, w.viewer, "label-76x130"
+        ),
+        "waybills.carrier_accounts.list_carriers": lambda w: carrier_accounts.list_carriers(
+            w.app, w.viewer
+        ),
+        "waybills.by_reference.allocate_for": lambda w: by_reference.allocate_for(
+            w.app, w.viewer, w.account, orders=w.order_numbers[2:]
+        ),
+        "waybills.by_reference.cancel_numbers": lambda w: by_reference.cancel_numbers(
+            w.app, w.viewer, [w.waybill_number]
+        ),
         "printing.jobs.create_job": lambda w: create_job(
             w.app, w.viewer, w.order_ids[:1], ["pdf"], reprint=True, reason="again"
         ),
@@ -469,6 +522,7 @@ def _calls() -> dict[str, Callable[[World], Any]]:
         ),
         "sync.log.recent_runs": lambda w: sync_log.recent_runs(w.app, w.viewer),
         "sync.log.running_passes": lambda w: sync_log.running_passes(w.app, w.viewer),
+        "sync.log.runs_page": lambda w: sync_log.runs_page(w.app, w.viewer),
         "waybills.account_edits.update_account": lambda w: account_edits.update_account(
             w.app, w.viewer, w.account, enabled=False
         ),
@@ -529,6 +583,8 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             w.app, w.viewer, w.package_ids[:1]
         ),
         "shipback.review.retry": lambda w: ship_review.retry(w.app, w.viewer, [_number(w)]),
+        "shipback.review.retry_row": lambda w: ship_review.retry_row(w.app, w.viewer, 1),
+        "shipback.review.outbox_page": lambda w: ship_review.outbox_page(w.app, w.viewer),
         "shipback.review.mark_shipped_outside": lambda w: ship_review.mark_shipped_outside(
             w.app, w.viewer, [_number(w)]
         ),
@@ -577,6 +633,9 @@ def _calls() -> dict[str, Callable[[World], Any]]:
             tracking_scan.open_tracking_scanner(w.app, w.viewer, w.account)
         ),
         "shipping.pack_station.open_station": lambda w: pack_station.open_station(w.app, w.viewer),
+        "shipping.pack_station.scan_once": lambda w: pack_station.scan_once(
+            w.app, w.viewer, w.waybill_number
+        ),
         "shipping.settings.show_settings": lambda w: shipping_settings.show_settings(
             w.app, w.viewer
         ),
@@ -612,6 +671,7 @@ READS = {
     "stock.mapping.list_mappings",
     "stock.mapping.unmapped",
     "stock.levels.verify",
+    "stock.history.list_moves",
     "stock.bins.list_bins",
     "stock.routing_rules.list_rules",
     "stock.policies.list_policies",
@@ -631,8 +691,10 @@ READS = {
     "reports.rates.list_rates",  # a read; refused anyway (rates are money: finance.view)
     "accounts.preferences.language_of",
     "alertdesk.listing.list_alerts",
+    "alertdesk.listing.alerts_page",
     "assignment.service.list_rules",
     "shipback.review.outbox_status",
+    "shipback.review.outbox_page",
     "shipback.overview.ready_counts",
     "shipback.overview.failure_classes",
     "shipping.intercepted.intercepted_packages",
@@ -645,6 +707,8 @@ READS = {
     "desk.search.search_orders",
     "desk.search.count_tabs",
     "desk.search.matching_numbers",
+    "desk.selection.selected_numbers",
+    "desk.show.order_packages",
     "desk.saved_filters.list_filters",
     "desk.saved_filters.filter_query",
     "orders.packages.packages_for_orders",
@@ -653,6 +717,8 @@ READS = {
     "printing.history.list_jobs",
     "printing.history.get_job",
     "printing.history.job_items",
+    "printing.history.job_detail",
+    "printing.watch.watch_job",
     "shops.binding.list_shops",
     "shops.binding.get_shop",
     "waybills.query.list_waybills",
@@ -660,6 +726,7 @@ READS = {
     "shipping.settings.show_settings",
     "sync.log.recent_runs",
     "sync.log.running_passes",
+    "sync.log.runs_page",
 }
 
 

@@ -300,3 +300,33 @@ def test_a_bad_template_file_is_one_line_on_stderr_and_nothing_stored(
         assert words in err, err
     listed = ok(capsys, "print", "templates")
     assert TEXT_TEMPLATE not in {t["name"] for t in listed}
+
+
+def test_a_queued_job_is_printed_by_orderhub_worker(cli, capsys, listener) -> None:
+    synced_with_account(cli, capsys)
+    cli.text_printer("gp-1", listener.port)
+    queued = ok(
+        capsys,
+        "print",
+        "--filter",
+        "limit=5",
+        "--printer",
+        "gp-1",
+        "--template",
+        TEXT_TEMPLATE,
+        "--no-run",
+        "--quiet",
+    )
+    total = queued["total"]
+    assert queued["status"] == "queued" and total > 0
+    code, _, err = run(capsys, "worker", "--once", "--worker-id", "w-noprint", "--no-print")
+    assert code == 0, err
+    assert "sync, audit, alerts, shipback, stockpush, idempotency-purge)" in err  # no print
+    assert listener.total() == 0
+    code, _, err = run(capsys, "worker", "--once", "--worker-id", "w-print", "--printer", "gp-1")
+    assert code == 0, err
+    assert f"print job {queued['job']}: done, {total} sent now" in err
+    assert sum(streams.settle(listener, total).values()) == total  # each label once
+    assert set(streams.printed(listener.connections).values()) == {1}
+    job = ok(capsys, "print", "jobs")
+    assert [(j["job"], j["status"]) for j in job] == [(queued["job"], "done")]

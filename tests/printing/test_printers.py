@@ -9,7 +9,6 @@ import pytest
 
 from core.accounts import audit
 from core.errors import (
-    ConfigurationError,
     Conflict,
     ExternalError,
     NotFound,
@@ -70,10 +69,10 @@ def test_the_default_language_is_what_the_driver_takes(app, acme, tmp_path) -> N
     ("kwargs", "error", "words"),
     [
         ({"driver": "telepathy"}, ValidationError, "unknown driver 'telepathy'; known: file"),
-        ({"driver": "network", "settings": {}}, ConfigurationError, "setting 'host' is required"),
+        ({"driver": "network", "settings": {}}, ValidationError, "setting 'host' is required"),
         (
             {"driver": "network", "settings": {"host": "h", "port": "ninety"}},
-            ConfigurationError,
+            ValidationError,
             "setting 'port' must be an integer",
         ),
         (
@@ -83,12 +82,12 @@ def test_the_default_language_is_what_the_driver_takes(app, acme, tmp_path) -> N
         ),
         (
             {"driver": "network", "settings": {"host": "h"}, "render": {"gap": 3}},
-            ConfigurationError,
+            ValidationError,
             "unknown setting(s) gap",
         ),
         (
             {"driver": "network", "settings": {"host": "h"}, "render": {"density": 99}},
-            ConfigurationError,
+            ValidationError,
             "density must be between 0 and 15",
         ),
         ({"driver": "network", "settings": {"host": "h"}, "dpi": 20}, ValidationError, "dpi"),
@@ -135,8 +134,9 @@ def test_only_settings_managers_add_and_operators_see(app, acme) -> None:
 
 def test_update_checks_the_new_settings_and_keeps_the_old_on_error(app, acme) -> None:
     network(app, acme.admin)
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ValidationError) as caught:
         update_printer(app, acme.admin, "gp-1", settings={"host": "h", "port": -1})
+    assert caught.value.details["field"] == "settings"
     assert get_printer(app, acme.admin, "gp-1").settings["port"] == 9100
     updated = update_printer(app, acme.admin, "gp-1", language="zpl", enabled=False)
     assert (updated.language, updated.enabled) == ("zpl", False)

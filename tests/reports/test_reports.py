@@ -189,5 +189,11 @@ def test_bad_names_periods_and_groupings_are_clear(world: World) -> None:
         catalog.run_report(world.app, world.admin, "orders", LAST, FIRST)
     with pytest.raises(ValidationError, match="at most 3660 days"):
         period("2000-01-01", "2026-01-01")
+    with pytest.raises(ValidationError, match="outside") as caught:
+        period("0001-01-01", "0001-01-02")  # Shanghai's first midnight is in year 0 UTC
+    assert caught.value.details["field"] == "from"
+    with pytest.raises(ValidationError, match="outside") as caught:
+        period("9998-12-30", "9999-01-01")
+    assert caught.value.details["field"] == "to"
     with pytest.raises(ValidationError, match="leave out --shop"):
         run(world, "prints", shop="旗舰店")

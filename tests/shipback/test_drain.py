@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from core import clock
@@ -205,3 +206,40 @@ def test_a_drain_run_by_a_person_reports_its_progress(rig) -> None:
     advanced = [call for call in task if call[0] == "advance"]
     assert sum(call[1] for call in advanced) == 3
     assert advanced[-1][2]["sent"] == 3 and task[-1] == ("finish",)
+
+
+def test_the_outbox_by_pages_and_one_row_retried_by_id(rig, globex) -> None:  # type: ignore[no-untyped-def]
+    """`outbox_page` and `retry_row`: what the HTTP API lists and retries."""
+    from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+
+    orders = confirmed(rig, 3)
+    paused, refunded, _fine = list(orders)
+    rig.sandbox.update(paused, ship_hold=True)
+    rig.sandbox.refund(refunded, 3)
+    rig.drain()
+    admin = rig.org.admin
+    first = review.outbox_page(rig.app, admin, limit=2)
+    rest = review.outbox_page(rig.app, admin, limit=2, after=first.next_cursor)
+    assert rest.next_cursor is None
+    rows = [*first.items, *rest.items]
+    assert [r.id for r in rows] == sorted((r.id for r in rows), reverse=True)
+    assert {r.order_number for r in rows} == set(orders)
+    assert (first.counts["done"], first.counts["needs_person"], first.counts["held"]) == (1, 1, 1)
+    (held,) = review.outbox_page(rig.app, admin, state="held").items
+    (stuck,) = review.outbox_page(rig.app, admin, state="needs_person").items
+    assert (held.order_number, stuck.order_number) == (refunded, paused)
+    with pytest.raises(ValidationError):
+        review.outbox_page(rig.app, admin, after="x")
+
+    with pytest.raises(Conflict, match="on hold"):
+        review.retry_row(rig.app, admin, held.id)
+    with pytest.raises(NotFound):
+        review.retry_row(rig.app, globex.admin, stuck.id)
+    with pytest.raises(PermissionDenied):
+        review.retry_row(rig.app, rig.org.staff("kuaiji", "finance"), stuck.id)
+    rig.sandbox.update(paused, ship_hold=False)
+    again = review.retry_row(rig.app, admin, stuck.id)
+    assert (again.id, again.state) == (stuck.id, "pending")
+    assert rig.drain().sent == 1 and rig.outbox()[paused].state == "done"
+    with pytest.raises(Conflict, match="nothing to retry"):
+        review.retry_row(rig.app, admin, stuck.id)

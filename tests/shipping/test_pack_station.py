@@ -163,3 +163,35 @@ def test_with_a_catalogue_the_goods_are_scanned_by_their_barcodes(world: ShipWor
     assert (done.kind, status_of(world, package)) == ("verified", "verified")
     (event,) = audit.list_events(app, admin, action="package.verify")
     assert event.after["items"] == {"6901234567892": 3, "LID": 2}
+
+
+def test_a_station_kept_by_the_front_end_scan_by_scan(world: ShipWorld) -> None:
+    """`scan_once`: the HTTP API's station, carried between scans as `StationState`."""
+    from core.errors import ValidationError
+    from core.shipping.pack_station import StationState, scan_once
+
+    order, package = labelled(world, "SF1000000000001")
+    first = scan_once(world.app, world.admin, "SF1000000000001")
+    assert (first.answer.kind, first.station) == ("package", StationState("SF1000000000001", {}))
+    step = scan_once(world.app, world.admin, "cup-r", first.station)
+    assert step.answer.kind == "item" and step.station.scanned == {"CUP-R": 1}
+    step = scan_once(world.app, world.admin, "LID", step.station)
+    assert step.station.scanned == {"CUP-R": 1, "LID": 1}
+    excess = scan_once(world.app, world.admin, "LID", step.station)
+    assert (excess.answer.kind, excess.station) == ("excess", step.station)
+    assert status_of(world, package) == "waybill_allocated"
+    for scanned in ({"MUG-9": 1}, {"LID": 2}, {"CUP-R": 2, "LID": 1}):
+        with pytest.raises(ValidationError, match="station"):
+            scan_once(world.app, world.admin, "CUP-R", StationState("SF1000000000001", scanned))
+    done = scan_once(world.app, world.admin, "CUP-R", step.station)
+    assert (done.answer.kind, done.station) == ("verified", None)
+    assert status_of(world, package) == "verified"
+
+    # A hold between two scans: the package does not go back on the station, loudly.
+    order, package = labelled(world, "SF1000000000002")
+    first = scan_once(world.app, world.admin, "SF1000000000002")
+    holds.hold_orders(world.app, world.admin, [order], reason="退款中")
+    held = scan_once(world.app, world.admin, "CUP-R", first.station)
+    assert (held.answer.kind, held.answer.loud, held.station) == ("hold", True, None)
+    with pytest.raises(PermissionDenied):
+        scan_once(world.app, world.org.staff("kuaiji", "finance"), "SF1000000000002")

@@ -170,3 +170,34 @@ def test_bad_pages_are_refused_by_field(app: App, world: OrgFixture) -> None:
         with pytest.raises(ValidationError) as refused:
             call()
         assert refused.value.details["field"] == field
+
+
+def test_low_lists_only_levels_at_or_below_their_threshold_in_both_orders(
+    app: App, acme: OrgFixture, globex: OrgFixture
+) -> None:
+    from core.stock import policies
+
+    admin = acme.admin
+    warehouses.add_warehouse(app, admin, "主仓")
+    warehouses.add_warehouse(app, admin, "北仓")
+    for code in ("A", "B", "C"):
+        catalogue.add_sku(app, admin, code)
+    operations.receive(app, admin, [Line("A", 5), Line("B", 30), Line("C", 2)], warehouse="主仓")
+    operations.receive(app, admin, [Line("A", 50)], warehouse="北仓")
+    policies.set_threshold(app, admin, "A", 10)  # every warehouse: 主仓 (5) is low, 北仓 not
+    policies.set_threshold(app, admin, "B", 30, warehouse="主仓")  # equal: low
+    warehouses.add_warehouse(app, globex.admin, "主仓")  # another org's low levels never show
+    catalogue.add_sku(app, globex.admin, "A")
+    operations.receive(app, globex.admin, [Line("A", 1)])
+    policies.set_threshold(app, globex.admin, "A", 10)
+
+    def low(**kw: object) -> list[tuple[str, str, int]]:
+        found = levels.list_levels(app, admin, low=True, **kw)  # type: ignore[arg-type]
+        return [(lv.warehouse, lv.code, lv.available) for lv in found]
+
+    assert low() == [("主仓", "A", 5), ("主仓", "B", 30)]
+    assert low(order="available") == [("主仓", "A", 5), ("主仓", "B", 30)]
+    first = levels.list_levels(app, admin, low=True, limit=1)
+    assert [lv.code for lv in levels.list_levels(app, admin, low=True, after=first[0].key)] == ["B"]
+    assert low(warehouse="北仓") == []
+    assert low(text="b") == [("主仓", "B", 30)]

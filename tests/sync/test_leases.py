@@ -149,8 +149,21 @@ def test_who_may_sync_which_shop(app, acme, globex, frozen_clock) -> None:
     with pytest.raises(NotFound):  # another org's shop does not exist for globex
         request_sync(app, globex.admin, shop_id)
     printer = acme.staff("dayin", "print_operator")  # has order.import
-    request_sync(app, printer, shop_id)
+    asked = request_sync(app, printer, shop_id)
+    assert (asked.shop_id, asked.due_at, asked.running_worker) == (shop_id, clock.now(), None)
     assert leases.claim_next_due(app, "w").shop_id == shop_id  # due now
+    assert request_sync(app, printer, shop_id).running_worker == "w"  # a worker holds it
+
+
+def test_sync_now_is_refused_when_no_worker_would_take_the_shop(app, acme) -> None:
+    unbound, paused = add_shops(app, acme, 2)
+    with app.tx() as session:
+        session.get(Shop, unbound).status = "unbound"
+        session.get(Shop, paused).sync_enabled = False
+    with pytest.raises(Conflict, match="unbound; bind it again"):
+        request_sync(app, acme.admin, unbound)
+    with pytest.raises(Conflict, match="switched off"):
+        request_sync(app, acme.admin, paused)
 
 
 def test_an_unbound_shop_is_not_synced_by_hand(app, acme) -> None:

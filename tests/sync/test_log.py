@@ -95,3 +95,33 @@ def test_reading_the_log_needs_order_view_or_shop_bind(app, acme) -> None:
         sync_log.recent_runs(app, nobody)
     with pytest.raises(PermissionDenied):
         sync_log.running_passes(app, nobody)
+
+
+def test_runs_page_walks_the_log_by_keyset(app, acme, globex) -> None:
+    cups = _shop(app, acme.org_id, "杯子店")
+    theirs = _shop(app, globex.org_id, "other")
+    for minutes in range(5):
+        _run(app, acme.org_id, cups, minutes, status="failed" if minutes == 2 else "ok")
+    _run(app, globex.org_id, theirs, 9)
+
+    first = sync_log.runs_page(app, acme.admin, limit=2)
+    assert [r.window_end for r in first.items] == [T0 + timedelta(minutes=m) for m in (4, 3)]
+    second = sync_log.runs_page(app, acme.admin, limit=2, after=first.next_cursor)
+    third = sync_log.runs_page(app, acme.admin, limit=2, after=second.next_cursor)
+    assert len(second.items) == 2 and len(third.items) == 1 and third.next_cursor is None
+    ids = [r.id for page in (first, second, third) for r in page.items]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 5
+    # A run logged meanwhile does not shift the pages already handed out.
+    _run(app, acme.org_id, cups, 30)
+    again = sync_log.runs_page(app, acme.admin, limit=2, after=first.next_cursor)
+    assert [r.id for r in again.items] == [r.id for r in second.items]
+
+    (failed,) = sync_log.runs_page(app, acme.admin, status="failed").items
+    assert failed.window_end == T0 + timedelta(minutes=2)
+    with pytest.raises(NotFound):
+        sync_log.runs_page(app, acme.admin, shop_id=theirs)
+    for bad in ({"after": "nope"}, {"status": "lost"}, {"limit": 0}):
+        with pytest.raises(ValidationError):
+            sync_log.runs_page(app, acme.admin, **bad)
+    with pytest.raises(PermissionDenied):
+        sync_log.runs_page(app, acme.staff("guest"))

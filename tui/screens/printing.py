@@ -32,6 +32,7 @@ from core.app import App as CoreApp
 from core.orders import packages
 from core.printing.history import ItemInfo, JobInfo, get_job, job_items
 from core.printing.jobs import CreatedJob, create_job
+from core.printing.lease import new_owner
 from core.printing.preview import preview
 from core.printing.printers import list_printers
 from core.printing.progress import ProgressEvent
@@ -192,6 +193,7 @@ class PrintScreen(OrderhubScreen[None]):
 
         def work() -> RunResult:
             ids = list(packages.packages_for_orders(core, actor, batch.orders).values())
+            runner = new_owner()  # this screen runs the job: no worker takes it meanwhile
             job = create_job(
                 core,
                 actor,
@@ -200,9 +202,10 @@ class PrintScreen(OrderhubScreen[None]):
                 kind=batch.kind,
                 template=batch.template,
                 options=options,
+                runner=runner,
             )
             self.post_message(JobCreated(job, job_items(core, actor, job.job_id, limit=MAX_ROWS)))
-            return run_job(core, actor, job.job_id, on_progress=self._progressed)
+            return run_job(core, actor, job.job_id, on_progress=self._progressed, owner=runner)
 
         self._run(work)
 
