@@ -11,13 +11,16 @@ to a core service), and the response encoded by msgspec. Every error is problem+
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import msgspec
 from starlette.applications import Starlette
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -62,6 +65,9 @@ def create_app(settings: Settings, registry: Registry = REGISTRY) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         core = open_app(settings)
         state["core"] = core
+        # Handlers run in at most `api.threads` threads; an event stream's pulls do not
+        # count (a long stream must not hold a request's place).
+        state["threads"] = anyio.CapacityLimiter(settings.api.threads)
         app.state.core = core
         try:
             yield
@@ -111,7 +117,10 @@ def _endpoint(op: Operation, state: dict[str, Any], limiter: RateLimiter, max_bo
                     headers={"Retry-After": str(wait)},
                 )
             raw = await _read_body(request, max_body) if op.request is not None else b""
-            result = await run_in_threadpool(_run, op, state["core"], request, token, raw)
+            result = await anyio.to_thread.run_sync(
+                functools.partial(_run, op, state["core"], request, token, raw),
+                limiter=state["threads"],
+            )
         except _TooLarge:
             return problems.problem(
                 413, "body_too_large", f"the request body is over {max_body} bytes"

@@ -11,7 +11,9 @@ A handler may instead return a `Reply` (its own status and headers: `ETag`, `Loc
 `Raw` bytes (CSV, XLSX, PNG; the media types are declared in `produces`) or an
 `EventStream` (server-sent events, declared with `stream=True`). Request headers an
 operation reads (`If-Match`, `Idempotency-Key`) are declared in `headers` so the document
-lists them.
+lists them. `links` declare OpenAPI links from a success answer to another operation (a
+search's first order number into the order's detail): clients may follow them, and the
+schemathesis harness (tests/api/test_schema_fuzz.py) chains calls along them.
 """
 
 from __future__ import annotations
@@ -59,6 +61,16 @@ IDEMPOTENCY_KEY = Header(
     "a key of your choosing (a UUID) that makes retrying safe: the same key with the same "
     "request within 24 h answers the first answer again; with a different request, 422",
 )
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: the success answer gives `target`'s parameters, each a runtime
+    expression, e.g. `{"number": "$response.body#/items/0/order_no"}`."""
+
+    name: str
+    target: Callable[[Call], Any]  # the other operation's handler
+    parameters: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,7 @@ class Operation:
     #: Honours an `Idempotency-Key` header: a retry with the same key and request gets the
     #: first answer again (`api.idempotency`); the header is declared by this flag.
     idempotent: bool = False
+    links: tuple[Link, ...] = ()  # to other operations, from the success answer
 
     @property
     def operation_id(self) -> str:
@@ -219,6 +232,11 @@ def openapi(registry: Registry, *, title: str, version: str) -> dict[str, Any]:
     schema_of = dict(zip(types, refs, strict=True))
     components["Problem"] = _PROBLEM
     paths: dict[str, dict[str, Any]] = {}
+    known = {op.handler for op in registry.operations}
+    for op in registry.operations:
+        for link in op.links:
+            if link.target not in known:
+                raise ValueError(f"{op.method} {op.path}: link {link.name!r} to no declared route")
     for op in registry.operations:
         item: dict[str, Any] = {
             "operationId": op.operation_id,
@@ -298,6 +316,14 @@ def _responses(op: Operation, schema_of: dict[type, Any]) -> dict[str, Any]:
         content["text/event-stream"] = {"schema": _event_schema(op, schema_of)}
     if content:
         ok["content"] = content
+    if op.links:
+        ok["links"] = {
+            link.name: {
+                "operationId": link.target.__name__.lstrip("_"),
+                "parameters": dict(link.parameters),
+            }
+            for link in op.links
+        }
     out: dict[str, Any] = {str(op.status): ok}
     problem = {
         "content": {

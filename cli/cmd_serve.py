@@ -3,6 +3,10 @@
 It listens on 127.0.0.1 by default and speaks plain HTTP: put a reverse proxy with TLS in
 front (nginx, Caddy) before binding another address. `--workers N` runs N processes; each
 opens its own core App and holds its own rate-limit buckets.
+
+uvicorn runs with httptools and uvloop when they are installed (its `auto` choice; h11 and
+asyncio otherwise), without its access log unless `--access-log` is given (one log line
+per request costs more than routing it), and with a listen backlog of 2048.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from cli.common import settings_from
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 MAX_WORKERS = 64  # processes of one `serve`; more machines scale further (docs/api.md)
+BACKLOG = 2048  # pending connections the kernel queues per listening socket
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8080, help="port (8080)")
     parser.add_argument("--workers", type=_workers, default=1, help="processes (1)")
+    parser.add_argument(
+        "--access-log", action="store_true", help="log every request (off: it costs CPU)"
+    )
     parser.set_defaults(handler=_serve)
 
 
@@ -41,6 +49,23 @@ def _workers(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_WORKERS:
         raise argparse.ArgumentTypeError(f"workers are 1 to {MAX_WORKERS}, not {text[:40]!r}")
     return int(text)
+
+
+def uvicorn_options(
+    host: str, port: int, workers: int, log_level: str, *, access_log: bool = False
+) -> dict[str, object]:
+    """uvicorn's settings for `serve` (bench/api_bench.py runs its bare Starlette app
+    under the same ones, to compare like with like)."""
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": log_level.lower(),
+        "access_log": access_log,
+        "http": "auto",  # httptools when installed, else h11
+        "loop": "auto",  # uvloop when installed, else asyncio
+        "backlog": BACKLOG,
+    }
 
 
 def is_loopback(host: str) -> bool:
@@ -65,22 +90,18 @@ def _serve(args: argparse.Namespace) -> int:
             "proxy) in front; bearer tokens must not cross a network in clear",
             file=sys.stderr,
         )
+    options = uvicorn_options(
+        args.host,
+        args.port,
+        args.workers,
+        settings.log_level,
+        access_log=getattr(args, "access_log", False),
+    )
     if args.workers > 1:
         if getattr(args, "config", None):
             os.environ["ORDERHUB_CONFIG"] = args.config
-        uvicorn.run(
-            "api.app:from_environment",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=settings.log_level.lower(),
-        )
+        uvicorn.run("api.app:from_environment", factory=True, **options)  # type: ignore[arg-type]
     else:
-        uvicorn.run(
-            create_app(settings),
-            host=args.host,
-            port=args.port,
-            log_level=settings.log_level.lower(),
-        )
+        options.pop("workers")
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
     return 0

@@ -243,6 +243,9 @@ class ApiSettings:
     rate_per_minute: int = _between(600, 1, 1_000_000, "requests a minute")
     burst: int = _between(60, 1, 100_000, "requests")
     max_body_bytes: int = _between(1_048_576, 1024, 104_857_600, "bytes")
+    # Requests a process runs at once in its threads (core is synchronous); the others wait
+    # in the event loop. More threads only fight over the GIL (bench/api_bench.py).
+    threads: int = _between(4, 1, 256, "threads")
 
     SECTION: ClassVar[str] = "api"
 

@@ -249,6 +249,30 @@ def test_tokens_for_others_need_user_manage(app, acme) -> None:
         auth.revoke_token(app, wang, auth.create_api_token(app, acme.admin, "mine").id)
 
 
+def test_authenticating_a_request_costs_two_reads(app, acme) -> None:
+    """Every API request authenticates: the token and two columns of its user, not the User
+    with its roles (selectin: two more queries). Revocation still applies on the next
+    request, because nothing is cached."""
+    from sqlalchemy import event
+
+    token = auth.login(app, "boss", ADMIN_PASSWORD).session_token.token
+    auth.authenticate(app, token)  # the first use writes last_used_at
+    statements: list[str] = []
+
+    def keep(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", keep)
+    try:
+        auth.authenticate(app, token)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", keep)
+    assert [s.split()[0] for s in statements] == ["SELECT", "SELECT"], statements
+    auth.logout(app, auth.authenticate(app, token))
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        auth.authenticate(app, token)
+
+
 def test_disabling_a_user_ends_their_sessions_at_once(app, acme) -> None:
     acme.staff("wang", "print_operator")
     token = auth.login(app, "wang", ADMIN_PASSWORD).session_token.token

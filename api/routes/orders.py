@@ -10,7 +10,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.contract import Call, Operation, Reply
+from api.contract import Call, Link, Operation, Reply
 from api.versions import etag
 from core.desk import search
 from core.desk.listing import OrderRow
@@ -73,6 +73,7 @@ OPERATIONS = (
         query=OrderQuery,
         permission="order.view",
         tags=("orders",),
+        links=(Link("first_order", _show_order, {"number": "$response.body#/items/0/order_no"}),),
     ),
     Operation(
         "GET",

@@ -2,7 +2,10 @@
 
 `order_rows` reads one page of orders by id, in the order given, with the few look-ups a
 row needs done once per page (shop names, tags, printed labels, carriers), so a page of
-100 costs a handful of indexed queries whatever the filter was. The receiver is masked:
+100 costs a handful of indexed queries whatever the filter was. Those statements are built
+once, with bound parameters (the ids as an expanding list): building a SQLAlchemy
+statement costs more CPU than running such a query (a page is read on every API request,
+bench/api_bench.py). The receiver is masked:
 only `core.desk.show` reveals it, to `pii.view`, audited.
 """
 
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -88,18 +91,12 @@ def order_rows(session: Session, org_id: int, ids: Sequence[int]) -> list[OrderR
     """Rows for `ids` of org `org_id`, in the order of `ids` (unknown ids left out)."""
     if not ids:
         return []
-    found = {
-        r.id: r
-        for r in session.execute(
-            select(*_COLUMNS)
-            .join(Shop, Shop.id == Order.shop_id)
-            .where(Order.org_id == org_id, Order.id.in_(ids))
-        )
-    }
-    tags = _tags(session, org_id, ids)
-    printed = _printed(session, org_id, ids)
+    page = {"org": org_id, "ids": list(ids)}
+    found = {r.id: r for r in session.execute(_ROWS, page)}
+    tags = _tags(session, page)
+    printed = set(session.scalars(_PRINTED, page))
     accounts = _account_names(session, org_id, {r.assigned for r in found.values() if r.assigned})
-    on_waybill = _waybill_carriers(session, org_id, ids)
+    on_waybill = {order_id: name for order_id, name in session.execute(_WAYBILL_CARRIERS, page)}
     rows = []
     for order_id in ids:
         r = found.get(order_id)
@@ -144,55 +141,56 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else clock.as_utc(value)
 
 
-def _tags(session: Session, org_id: int, ids: Sequence[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    rows = session.execute(
-        select(OrderTag.order_id, Tag.name)
-        .join(Tag, Tag.id == OrderTag.tag_id)
-        .where(OrderTag.org_id == org_id, OrderTag.order_id.in_(ids))
-        .order_by(Tag.name)
+_ORG = bindparam("org")
+_IDS = bindparam("ids", expanding=True)
+
+_ROWS = (
+    select(*_COLUMNS)
+    .join(Shop, Shop.id == Order.shop_id)
+    .where(Order.org_id == _ORG, Order.id.in_(_IDS))
+)
+_TAGS = (
+    select(OrderTag.order_id, Tag.name)
+    .join(Tag, Tag.id == OrderTag.tag_id)
+    .where(OrderTag.org_id == _ORG, OrderTag.order_id.in_(_IDS))
+    .order_by(Tag.name)
+)
+#: Orders with a label sent to a printer.
+_PRINTED = (
+    select(PackageLine.order_id)
+    .join(PrintJobItem, PrintJobItem.package_id == PackageLine.package_id)
+    .where(
+        PackageLine.org_id == _ORG,
+        PackageLine.order_id.in_(_IDS),
+        PrintJobItem.kind == "label",
+        PrintJobItem.state.in_(PRINTED_STATES),
     )
-    for order_id, name in rows:
+)
+_ACCOUNT_NAMES = select(CarrierAccount.id, CarrierAccount.name).where(
+    CarrierAccount.org_id == _ORG, CarrierAccount.id.in_(_IDS)
+)
+#: The carrier account of each order's active waybill (any, when it has several).
+_WAYBILL_CARRIERS = (
+    select(PackageLine.order_id, CarrierAccount.name)
+    .join(Waybill, Waybill.package_id == PackageLine.package_id)
+    .join(CarrierAccount, CarrierAccount.id == Waybill.carrier_account_id)
+    .where(
+        PackageLine.org_id == _ORG,
+        PackageLine.order_id.in_(_IDS),
+        Waybill.status.in_(ACTIVE_WAYBILL_STATUSES),
+    )
+)
+
+
+def _tags(session: Session, page: dict[str, object]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for order_id, name in session.execute(_TAGS, page):
         found[order_id].append(name)
     return found
-
-
-def _printed(session: Session, org_id: int, ids: Sequence[int]) -> set[int]:
-    return set(
-        session.scalars(
-            select(PackageLine.order_id)
-            .join(PrintJobItem, PrintJobItem.package_id == PackageLine.package_id)
-            .where(
-                PackageLine.org_id == org_id,
-                PackageLine.order_id.in_(ids),
-                PrintJobItem.kind == "label",
-                PrintJobItem.state.in_(PRINTED_STATES),
-            )
-        )
-    )
 
 
 def _account_names(session: Session, org_id: int, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = session.execute(
-        select(CarrierAccount.id, CarrierAccount.name).where(
-            CarrierAccount.org_id == org_id, CarrierAccount.id.in_(ids)
-        )
-    )
+    rows = session.execute(_ACCOUNT_NAMES, {"org": org_id, "ids": sorted(ids)})
     return {account_id: name for account_id, name in rows}
-
-
-def _waybill_carriers(session: Session, org_id: int, ids: Sequence[int]) -> dict[int, str]:
-    """The carrier account of each order's active waybill (any, when it has several)."""
-    rows = session.execute(
-        select(PackageLine.order_id, CarrierAccount.name)
-        .join(Waybill, Waybill.package_id == PackageLine.package_id)
-        .join(CarrierAccount, CarrierAccount.id == Waybill.carrier_account_id)
-        .where(
-            PackageLine.org_id == org_id,
-            PackageLine.order_id.in_(ids),
-            Waybill.status.in_(ACTIVE_WAYBILL_STATUSES),
-        )
-    )
-    return {order_id: name for order_id, name in rows}

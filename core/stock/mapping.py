@@ -222,8 +222,10 @@ def components(
 
 def _key(platform: str, platform_sku_id: str) -> tuple[str, str]:
     platform, sku_key = (platform or "").strip(), (platform_sku_id or "").strip()
-    if not platform:
-        raise ValidationError("name the platform (pinduoduo …)", field="platform")
+    if not platform or len(platform) > 32:
+        raise ValidationError(
+            "name the platform (pinduoduo …), 1 to 32 characters", field="platform"
+        )
     if not sku_key or len(sku_key) > 64:
         raise ValidationError("a platform SKU id is 1 to 64 characters", field="platform_sku_id")
     return platform, sku_key

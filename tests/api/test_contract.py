@@ -194,6 +194,26 @@ def test_raw_stream_and_header_results(settings, app, acme) -> None:  # type: ig
     assert names == {"If-Match", "Idempotency-Key"}
 
 
+def test_a_nul_in_an_order_number_or_a_login_is_a_422(client, acme) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot take NUL in text: before this check a NUL in an order number or a
+    login name was a 500 there (schemathesis' kind of input)."""
+    headers = login(client, "boss")
+    for url, name in (
+        ("/v1/orders/A%00", "number"),
+        ("/v1/orders/A-1?shop=%00", "shop"),
+        ("/v1/orders?q=order:A%00", "q"),
+    ):
+        body = assert_problem(client.get(url, headers=headers), 422, "validation_error")
+        assert body["field"] == name, body
+    r = client.post("/v1/auth/login", json={"username": "bo\u0000ss", "password": "x"})
+    assert assert_problem(r, 422, "validation_error")["field"] == "body"
+    # An escaped backslash before `u0000` is text, not a NUL: an ordinary failed login.
+    r = client.post("/v1/auth/login", json={"username": "bo\\u0000ss", "password": "x"})
+    assert_problem(r, 401, "authentication_failed")
+    # Without a token the answer stays 401: nothing is said about the input first.
+    assert_problem(client.get("/v1/orders/A%00"), 401, "authentication_failed")
+
+
 def test_nul_characters_are_refused_before_core(client, acme) -> None:  # type: ignore[no-untyped-def]
     """PostgreSQL text cannot hold NUL: a path, query or body string with one is a 422."""
     headers = login(client, "boss")

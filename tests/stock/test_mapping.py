@@ -71,6 +71,11 @@ def test_mapping_checks_its_input_and_permission(app, acme: OrgFixture, orders) 
     assert "part 1 (LID)" in str(zero.value)
     with pytest.raises(ValidationError):
         mapping.map_platform_sku(app, admin, "", "sku-9", [Part("LID")])
+    # Longer than the column: PostgreSQL refused the insert (a 500 through the API, found
+    # by tests/api/test_schema_fuzz.py); SQLite would have stored it.
+    with pytest.raises(ValidationError) as long_name:
+        mapping.map_platform_sku(app, admin, "p" * 33, "sku-9", [Part("LID")])
+    assert long_name.value.details["field"] == "platform"
     with pytest.raises(NotFound):
         mapping.unmap_platform_sku(app, admin, "pinduoduo", "sku-9")
     viewer = acme.staff("viewer", "只读")
