@@ -21,6 +21,7 @@ READERS = "print.run, print.reprint or settings.manage"
 
 class CarrierList(msgspec.Struct):
     items: list[CarrierKind]
+    next_cursor: str | None = None  # always null: the whole list in one answer
 
 
 class CarrierAccount(msgspec.Struct):
@@ -43,6 +44,7 @@ class CarrierAccount(msgspec.Struct):
 
 class AccountList(msgspec.Struct):
     items: list[CarrierAccount]
+    next_cursor: str | None = None  # always null: the whole list in one answer
 
 
 Short = Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)]

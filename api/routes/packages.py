@@ -34,6 +34,7 @@ class OrderPackages(msgspec.Struct):
     orders' lines too. Cancelled packages (emptied by a split or unmerge) are listed."""
 
     items: list[OrderPackage]
+    next_cursor: str | None = None  # always null: the whole list in one answer
 
 
 class Packages(msgspec.Struct):
@@ -46,6 +47,7 @@ class CandidateQuery(msgspec.Struct, forbid_unknown_fields=True):
 
 class Candidates(msgspec.Struct):
     items: list[merging.CandidateGroup]  # receivers masked
+    next_cursor: str | None = None  # always null: the first `limit` groups, no paging
 
 
 class MergeBody(msgspec.Struct, forbid_unknown_fields=True):

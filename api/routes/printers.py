@@ -41,6 +41,7 @@ class Printer(msgspec.Struct):
 
 class PrinterList(msgspec.Struct):
     items: list[Printer]
+    next_cursor: str | None = None  # always null: the whole list in one answer
 
 
 class PrinterCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -22,6 +22,7 @@ TagName = Annotated[str, msgspec.Meta(min_length=1, max_length=tags.MAX_NAME, pa
 
 class TagList(msgspec.Struct):
     items: list[tags.TagInfo]
+    next_cursor: str | None = None  # always null: the whole list in one answer
 
 
 class BatchTagging(Selection, forbid_unknown_fields=True, kw_only=True):

@@ -22,6 +22,7 @@ class TemplateQuery(msgspec.Struct, forbid_unknown_fields=True):
 
 class TemplateList(msgspec.Struct):
     items: list[TemplateInfo]
+    next_cursor: str | None = None  # always null: the whole list in one answer
 
 
 class PreviewQuery(msgspec.Struct, forbid_unknown_fields=True):

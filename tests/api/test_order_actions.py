@@ -346,7 +346,10 @@ def test_tags_list_and_tagging(client, app, acme, globex) -> None:  # type: igno
     assert r.json() == {"orders": 1, "added": {"紧急": ["A-1"]}, "removed": {}}
     _decode(client, "PUT", "/v1/orders/{number}/tags/{tag}", r)
     r = client.get("/v1/tags", headers=headers)
-    assert r.json() == {"items": [{"id": urgent.id, "name": "紧急", "colour": "red", "orders": 1}]}
+    assert r.json() == {
+        "items": [{"id": urgent.id, "name": "紧急", "colour": "red", "orders": 1}],
+        "next_cursor": None,
+    }
     _decode(client, "GET", "/v1/tags", r)
     r = client.post(
         "/v1/orders/tags", json={"filter": "order:A-2", "add": ["紧急"]}, headers=headers

@@ -64,7 +64,8 @@ def test_merge_list_unmerge_and_weigh(client: ApiClient, app, acme, globex) -> N
                 "lines": [["A1", 1, 2], ["A1", 2, 1], ["A2", 1, 3]],
                 "waybills": [],
             }
-        ]
+        ],
+        "next_cursor": None,
     }
     _decode(client, "GET", "/v1/orders/{number}/packages", r)
 
@@ -203,7 +204,10 @@ def test_packages_need_their_permissions_and_good_input(
     ):
         r = client.request(method.upper(), url, headers=viewer, json=body)
         assert_problem(r, 403, "permission_denied")
-    assert client.get("/v1/orders/A1/packages", headers=boss).json() == {"items": []}
+    assert client.get("/v1/orders/A1/packages", headers=boss).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
 
     for method, url, body, name in (
         ("post", "/v1/packages/merge", {"orders": ["A1"]}, "orders"),
