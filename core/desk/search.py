@@ -38,6 +38,7 @@ from core.accounts import authz
 from core.actor import Actor
 from core.app import App
 from core.crypto import Keyring
+from core.db import plain_connection
 from core.desk import predicates
 from core.desk.listing import OrderRow, order_rows
 from core.desk.query import TABS, Query, Term, parse
@@ -72,7 +73,12 @@ class TabCounts:
 
 
 def as_query(query: str | Query | None) -> Query:
-    return query if isinstance(query, Query) else parse(query)
+    return query if isinstance(query, Query) else _parse(query or "")
+
+
+#: Parsing a typical filter costs ≈ 0.2 ms and API clients repeat their filters; a `Query`
+#: is immutable, so one parse serves every request with the same text (errors are not kept).
+_parse = lru_cache(maxsize=1024)(parse)
 
 
 def search_orders(
@@ -283,7 +289,7 @@ def _run_phase(
         params["org"] = scope.org_id
     else:
         stmt = _phase_select(predicates.where(query, scope), key, descending, valued, marked)
-    return session.execute(stmt, params).all()
+    return plain_connection(session).execute(stmt, params).all()
 
 
 @lru_cache(maxsize=512)
