@@ -63,7 +63,7 @@ def create_app(settings: Settings, registry: Registry = REGISTRY) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        core = open_app(settings)
+        core = open_app(settings, sqlite_mmap_mib=settings.api.sqlite_mmap_mib)
         state["core"] = core
         # Handlers run in at most `api.threads` threads; an event stream's pulls do not
         # count (a long stream must not hold a request's place).

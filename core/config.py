@@ -246,6 +246,10 @@ class ApiSettings:
     # Requests a process runs at once in its threads (core is synchronous); the others wait
     # in the event loop. More threads only fight over the GIL (bench/api_bench.py).
     threads: int = _between(4, 1, 256, "threads")
+    # SQLite only: the API's processes read the database through a memory map this large
+    # (`core.db.create_db_engine`); 0 turns it off. Resident memory grows with the pages
+    # read; an I/O error on the file kills the process (SIGBUS) instead of failing a request.
+    sqlite_mmap_mib: int = _between(4096, 0, 1_048_576, "MiB")
 
     SECTION: ClassVar[str] = "api"
 

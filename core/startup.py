@@ -28,16 +28,24 @@ class CoreServices:
 
 
 def open_app(
-    settings: Settings | None = None, *, load_plugins: bool = True, bulk_writes: bool = False
+    settings: Settings | None = None,
+    *,
+    load_plugins: bool = True,
+    bulk_writes: bool = False,
+    sqlite_mmap_mib: int = 0,
 ) -> App:
     """Connect to the database, install the keyring, load plugins. Does not migrate, and
     does not create a database that is not there (`orderhub init` does). `bulk_writes`:
-    for the worker and imports (`core.db.create_db_engine`)."""
+    for the worker and imports; `sqlite_mmap_mib`: for the API's processes
+    (`core.db.create_db_engine`)."""
     settings = settings or load_settings()
     keyring = crypto.keyring_from(settings.secret_key, settings.effective_key_file)
     crypto.install_keyring(keyring)
     engine = create_db_engine(
-        settings.effective_database_url, must_exist=True, bulk_writes=bulk_writes
+        settings.effective_database_url,
+        must_exist=True,
+        bulk_writes=bulk_writes,
+        mmap_mib=sqlite_mmap_mib,
     )
     host = PluginHost(settings.plugins)
     app = App(settings, engine, make_session_factory(engine), keyring, host)

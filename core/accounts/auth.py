@@ -24,6 +24,7 @@ from core.accounts import audit, authz, passwords, tokens, totp
 from core.actor import Actor
 from core.app import App
 from core.config import AuthSettings
+from core.db import plain_connection
 from core.errors import (
     AuthenticationFailed,
     Conflict,
@@ -188,7 +189,8 @@ def authenticate(app: App, token: str) -> Actor:
         row = tokens.find_valid(session, token)
         # Two columns, not the User: loading it would also load its roles (selectin), two
         # more queries on every API request. Permissions are checked by each service.
-        user = session.execute(_USER_STATUS, {"user": row.user_id}).one_or_none()
+        found = plain_connection(session).execute(_USER_STATUS, {"user": row.user_id})
+        user = found.one_or_none()
         if user is None or user.status != "active":
             raise AuthenticationFailed("this account is disabled; ask an administrator")
         now = clock.now()

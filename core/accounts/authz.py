@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts.permissions import PERMISSIONS
 from core.actor import Actor
+from core.db import plain_connection
 from core.errors import AuthenticationFailed, PermissionDenied
 from core.models import Org, RolePermission, User, UserRole
 
@@ -33,7 +34,7 @@ def permissions_of(session: Session, actor: Actor) -> frozenset[str]:
         return frozenset(PERMISSIONS)
     # One round trip: the user's and the org's status with every permission of the user's
     # roles (loading the User would also load its roles, three queries before the check).
-    rows = session.execute(_PERMISSIONS, {"user": actor.user_id}).all()
+    rows = plain_connection(session).execute(_PERMISSIONS, {"user": actor.user_id}).all()
     if not rows or rows[0][0] != actor.org_id or rows[0][1] != "active":
         raise AuthenticationFailed("this account is disabled or no longer exists; log in again")
     if rows[0][2] != "active":

@@ -1,12 +1,14 @@
 """Rows of the order list, as plain frozen dataclasses (front ends never get ORM objects).
 
-`order_rows` reads one page of orders by id, in the order given, with the few look-ups a
-row needs done once per page (shop names, tags, printed labels, carriers), so a page of
-100 costs a handful of indexed queries whatever the filter was. Those statements are built
-once, with bound parameters (the ids as an expanding list): building a SQLAlchemy
-statement costs more CPU than running such a query (a page is read on every API request,
-bench/api_bench.py). The receiver is masked:
-only `core.desk.show` reveals it, to `pii.view`, audited.
+`order_rows` reads one page of orders by id, in the order given, with what a row needs
+besides the order (shop names, tags, printed labels, carriers), so a page of 100 costs two
+indexed queries whatever the filter was: the rows with their shop, carriers and printed
+label (per-row sub-queries, each an index look-up), then the tags. Those statements are
+built once, with bound parameters (the ids as an expanding list): building a SQLAlchemy
+statement costs more CPU than running such a query, and each query's round trip through
+SQLAlchemy costs about what SQLite spends on it (a page is read on every API request,
+bench/api_bench.py). The receiver is masked: only `core.desk.show` reveals it, to
+`pii.view`, audited.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from core import clock
+from core.db import plain_connection
 from core.desk.predicates import PRINTED_STATES, effective_flag, tab_of
 from core.models import CarrierAccount, Order, OrderTag, PackageLine, PrintJobItem, Shop, Tag
 from core.models.packages import ACTIVE_WAYBILL_STATUSES, Waybill
@@ -83,7 +86,6 @@ _COLUMNS = (
     Order.in_exception.label("in_exception"),
     Order.on_hold.label("on_hold"),
     Order.hold_reason.label("hold_reason"),
-    Order.assigned_carrier_account_id.label("assigned"),
 )
 
 
@@ -92,11 +94,9 @@ def order_rows(session: Session, org_id: int, ids: Sequence[int]) -> list[OrderR
     if not ids:
         return []
     page = {"org": org_id, "ids": list(ids)}
-    found = {r.id: r for r in session.execute(_ROWS, page)}
-    tags = _tags(session, page)
-    printed = set(session.scalars(_PRINTED, page))
-    accounts = _account_names(session, org_id, {r.assigned for r in found.values() if r.assigned})
-    on_waybill = {order_id: name for order_id, name in session.execute(_WAYBILL_CARRIERS, page)}
+    connection = plain_connection(session)
+    found = {r.id: r for r in connection.execute(_ROWS, page)}
+    tags = _tags(connection, page)
     rows = []
     for order_id in ids:
         r = found.get(order_id)
@@ -130,8 +130,8 @@ def order_rows(session: Session, org_id: int, ids: Sequence[int]) -> list[OrderR
                 exception_reasons=tuple(r.exception_reasons or ()),
                 on_hold=bool(r.on_hold),
                 hold_reason=r.hold_reason,
-                printed=order_id in printed,
-                carrier=accounts.get(r.assigned, "") or on_waybill.get(order_id, ""),
+                printed=bool(r.printed),
+                carrier=r.assigned_carrier or r.waybill_carrier or "",
             )
         )
     return rows
@@ -144,9 +144,46 @@ def _utc(value: datetime | None) -> datetime | None:
 _ORG = bindparam("org")
 _IDS = bindparam("ids", expanding=True)
 
+_ASSIGNED = aliased(CarrierAccount)
+#: A label of the order was sent to a printer.
+_PRINTED = exists(
+    select(PackageLine.id)
+    .join(PrintJobItem, PrintJobItem.package_id == PackageLine.package_id)
+    .where(
+        PackageLine.org_id == _ORG,
+        PackageLine.order_id == Order.id,
+        PrintJobItem.kind == "label",
+        PrintJobItem.state.in_(PRINTED_STATES),
+    )
+)
+#: The carrier account of the order's active waybill (any, when it has several).
+_WAYBILL_CARRIER = (
+    select(CarrierAccount.name)
+    .join(Waybill, Waybill.carrier_account_id == CarrierAccount.id)
+    .join(PackageLine, PackageLine.package_id == Waybill.package_id)
+    .where(
+        PackageLine.org_id == _ORG,
+        PackageLine.order_id == Order.id,
+        Waybill.status.in_(ACTIVE_WAYBILL_STATUSES),
+    )
+    .limit(1)
+    .scalar_subquery()
+)
+#: The page's orders with their shop, assigned carrier, printed label and waybill carrier
+#: in one statement (one round trip instead of four; the sub-queries are per row of a
+#: page, each an index look-up).
 _ROWS = (
-    select(*_COLUMNS)
+    select(
+        *_COLUMNS,
+        _ASSIGNED.name.label("assigned_carrier"),
+        _PRINTED.label("printed"),
+        _WAYBILL_CARRIER.label("waybill_carrier"),
+    )
     .join(Shop, Shop.id == Order.shop_id)
+    .outerjoin(
+        _ASSIGNED,
+        and_(_ASSIGNED.id == Order.assigned_carrier_account_id, _ASSIGNED.org_id == _ORG),
+    )
     .where(Order.org_id == _ORG, Order.id.in_(_IDS))
 )
 _TAGS = (
@@ -155,42 +192,10 @@ _TAGS = (
     .where(OrderTag.org_id == _ORG, OrderTag.order_id.in_(_IDS))
     .order_by(Tag.name)
 )
-#: Orders with a label sent to a printer.
-_PRINTED = (
-    select(PackageLine.order_id)
-    .join(PrintJobItem, PrintJobItem.package_id == PackageLine.package_id)
-    .where(
-        PackageLine.org_id == _ORG,
-        PackageLine.order_id.in_(_IDS),
-        PrintJobItem.kind == "label",
-        PrintJobItem.state.in_(PRINTED_STATES),
-    )
-)
-_ACCOUNT_NAMES = select(CarrierAccount.id, CarrierAccount.name).where(
-    CarrierAccount.org_id == _ORG, CarrierAccount.id.in_(_IDS)
-)
-#: The carrier account of each order's active waybill (any, when it has several).
-_WAYBILL_CARRIERS = (
-    select(PackageLine.order_id, CarrierAccount.name)
-    .join(Waybill, Waybill.package_id == PackageLine.package_id)
-    .join(CarrierAccount, CarrierAccount.id == Waybill.carrier_account_id)
-    .where(
-        PackageLine.org_id == _ORG,
-        PackageLine.order_id.in_(_IDS),
-        Waybill.status.in_(ACTIVE_WAYBILL_STATUSES),
-    )
-)
 
 
-def _tags(session: Session, page: dict[str, object]) -> dict[int, list[str]]:
+def _tags(connection: Connection, page: dict[str, object]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
-    for order_id, name in session.execute(_TAGS, page):
+    for order_id, name in connection.execute(_TAGS, page):
         found[order_id].append(name)
     return found
-
-
-def _account_names(session: Session, org_id: int, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(_ACCOUNT_NAMES, {"org": org_id, "ids": sorted(ids)})
-    return {account_id: name for account_id, name in rows}

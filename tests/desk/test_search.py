@@ -194,6 +194,31 @@ def test_search_needs_order_view_and_sees_only_its_org(
         search.count_tabs(app, nobody)
 
 
+def test_a_statement_built_once_serves_each_org_only_its_own_orders(
+    app: App, acme: OrgFixture, globex: OrgFixture
+) -> None:
+    """The keyset statement of a filter is built once per process with the org as a bind
+    parameter: the next org asking the same filter (tags and shops are org sub-queries)
+    must see its own orders, on every page."""
+    spec = OrderSpec(paid=BASE, tags=frozenset({"VIP"}))
+    later = OrderSpec(paid=BASE + timedelta(hours=1), tags=frozenset({"VIP"}))
+    acme_ids = [o.order_id for o in store_world(app, acme.org_id, [spec, later]).orders]
+    globex_ids = [o.order_id for o in store_world(app, globex.org_id, [spec, later]).orders]
+    text = "tag:VIP shop:杯子店 sort:paid"
+
+    def pages(actor: Actor) -> list[int]:
+        first = search.search_orders(app, actor, text, limit=1)
+        assert first.next_cursor
+        second = search.search_orders(app, actor, text, after=first.next_cursor, limit=1)
+        return [r.id for r in (*first.rows, *second.rows)]
+
+    hits = search._shared_phase.cache_info().hits
+    assert pages(acme.admin) == acme_ids
+    assert pages(globex.admin) == globex_ids
+    assert pages(acme.admin) == acme_ids
+    assert search._shared_phase.cache_info().hits >= hits + 4
+
+
 def test_phone_search_normalises_the_number(app: App, acme: OrgFixture) -> None:
     (a, _b) = store_world(
         app, acme.org_id, [OrderSpec(phone="+86 139-0000-2222"), OrderSpec()]
