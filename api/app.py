@@ -15,6 +15,7 @@ import functools
 import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
@@ -140,7 +141,7 @@ def _response(op: Operation, result: Any) -> Response:
     if isinstance(result, Raw):
         headers = {}
         if result.filename:
-            headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+            headers["Content-Disposition"] = _attachment(result.filename)
         return Response(
             result.content, status_code=op.status, media_type=result.media_type, headers=headers
         )
@@ -155,6 +156,15 @@ def _response(op: Operation, result: Any) -> Response:
     if encoded.content is None:
         return Response(status_code=encoded.status, headers=headers)
     return Response(encoded.content, status_code=encoded.status, media_type=JSON, headers=headers)
+
+
+def _attachment(filename: str) -> str:
+    """`Content-Disposition` for a download; a non-ASCII name also as RFC 6266 `filename*`
+    (headers are Latin-1: the name itself would not fit)."""
+    plain = filename.encode("ascii", "replace").decode().replace('"', "_").replace("\\", "_")
+    if plain == filename:
+        return f'attachment; filename="{plain}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 async def _server_sent(stream: EventStream) -> AsyncIterator[bytes]:

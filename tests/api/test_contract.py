@@ -228,3 +228,12 @@ def test_nul_characters_are_refused_before_core(client, acme) -> None:  # type: 
     # An escaped backslash followed by `u0000` is plain text, not a NUL.
     r = client.post("/v1/skus", content=b'{"code": "A\\\\u0000"}', headers=headers)
     assert r.status_code == 201 and r.json()["code"] == "A\\u0000"
+
+
+def test_download_names_fit_a_latin_1_header() -> None:
+    from api.app import _attachment
+
+    assert _attachment("shipped-2026-12-01.csv") == 'attachment; filename="shipped-2026-12-01.csv"'
+    chinese = _attachment("发货统计.xlsx")
+    assert chinese.encode("latin-1")  # no UnicodeEncodeError: a header can carry it
+    assert chinese.endswith("filename*=UTF-8''%E5%8F%91%E8%B4%A7%E7%BB%9F%E8%AE%A1.xlsx")
