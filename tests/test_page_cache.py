@@ -45,12 +45,12 @@ def test_serve_opens_the_core_app_with_the_api_mmap_setting(tmp_path: Path) -> N
     from dataclasses import replace
 
     from cryptography.fernet import Fernet
-    from starlette.testclient import TestClient
 
     from api.app import create_app
     from core.config import ApiSettings, Settings
     from core.db import create_db_engine as create
     from core.models.base import Base
+    from tests.api.asgi_client import asgi_client
 
     db = tmp_path / "hub.db"
     Base.metadata.create_all(create(f"sqlite:///{db}"))
@@ -62,7 +62,7 @@ def test_serve_opens_the_core_app_with_the_api_mmap_setting(tmp_path: Path) -> N
         ),
         api=ApiSettings(sqlite_mmap_mib=32),
     )
-    with TestClient(create_app(settings)) as client:
+    with asgi_client(create_app(settings)) as client:
         engine = client.app.state.core.engine  # type: ignore[attr-defined]
         with engine.connect() as conn:
             assert conn.execute(text("PRAGMA mmap_size")).scalar_one() == 32 * 1024 * 1024

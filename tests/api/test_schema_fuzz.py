@@ -136,19 +136,16 @@ def api_schema(fuzzed: Fuzzed) -> Iterator[schemathesis.BaseSchema]:
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
-@pytest.fixture
-def boundary_backend(settings: Settings) -> None:
-    """schemathesis' explicit phase (boundary values, missing and wrong fields: half the
-    run's time) bites on PostgreSQL, which enforces lengths and ranges SQLite lets through:
-    it runs there, or on SQLite when no PostgreSQL is configured."""
-    if settings.database_url.startswith("sqlite") and PG_URL:
-        pytest.skip("boundary examples run on PostgreSQL; SQLite gets generated ones")
-
-
-@pytest.fixture
-def sqlite_beside_postgres(settings: Settings) -> None:
-    if not (settings.database_url.startswith("sqlite") and PG_URL):
-        pytest.skip("only SQLite, when PostgreSQL takes the boundary examples")
+# Which backend each run takes, chosen at collection (no run is skipped in CI):
+# schemathesis' explicit phase (boundary values, missing and wrong fields: half the run's
+# time) bites on PostgreSQL, which enforces lengths and ranges SQLite lets through, so it
+# runs there (on SQLite when no PostgreSQL is configured); the generated examples run on
+# SQLite too; the 401s before any handler runs do not depend on the backend.
+POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+BOUNDARY_BACKEND = pytest.mark.parametrize(
+    "database_url", [POSTGRES if PG_URL else "sqlite"], indirect=True
+)
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _as_admin(case, fuzzed: Fuzzed) -> None:  # type: ignore[no-untyped-def]
@@ -158,28 +155,21 @@ def _as_admin(case, fuzzed: Fuzzed) -> None:  # type: ignore[no-untyped-def]
 
 @schema.parametrize()
 @FUZZ
-@pytest.mark.usefixtures("boundary_backend")
+@BOUNDARY_BACKEND
 def test_authenticated_answers_match_the_document(case, fuzzed: Fuzzed) -> None:  # type: ignore[no-untyped-def]
     _as_admin(case, fuzzed)
 
 
 @schema.parametrize()
 @GENERATED
-@pytest.mark.usefixtures("sqlite_beside_postgres")
+@ON_SQLITE
 def test_authenticated_generated_examples_on_sqlite(case, fuzzed: Fuzzed) -> None:  # type: ignore[no-untyped-def]
     _as_admin(case, fuzzed)
 
 
-@pytest.fixture
-def sqlite_only(settings: Settings) -> None:
-    """The 401 before any handler runs does not depend on the backend."""
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("the unauthenticated run is backend-independent: SQLite only")
-
-
 @schema.parametrize()
 @ANONYMOUS
-@pytest.mark.usefixtures("sqlite_only")
+@ON_SQLITE
 def test_without_a_token_only_public_operations_answer(case) -> None:  # type: ignore[no-untyped-def]
     response = case.call_and_validate(checks=CHECKS, timeout=TIMEOUT)
     declared = case.method.upper() == case.operation.method.upper()  # not a TRACE probe
