@@ -82,8 +82,10 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from core.startup import open_app
 
     settings = settings_from(args)  # fails here, before binding, on a bad config
+    open_app(settings).close()  # and here on a database that is missing or refuses us
     if not is_loopback(args.host):
         print(
             f"warning: serving plain HTTP on {args.host}: put TLS termination (a reverse "
@@ -100,8 +102,22 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         if getattr(args, "config", None):
             os.environ["ORDERHUB_CONFIG"] = args.config
-        uvicorn.run("api.app:from_environment", factory=True, **options)  # type: ignore[arg-type]
-    else:
-        options.pop("workers")
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return serve_factory("api.app:from_environment", options)
+    options.pop("workers")
+    uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+    return 0
+
+
+def serve_factory(factory: str, options: dict[str, object]) -> int:
+    """Serve the ASGI app factory `factory` ("module:function", loaded in each process) with
+    uvicorn `options`; several processes each accept on their own socket where the kernel
+    balances them (`cli.serve_processes`), else on uvicorn's shared one. The exit status."""
+    import uvicorn
+
+    from cli import serve_processes
+
+    workers = int(options["workers"])  # type: ignore[call-overload]
+    if workers > 1 and serve_processes.balances_connections():
+        return serve_processes.run(factory, options, workers)
+    uvicorn.run(factory, factory=True, **options)  # type: ignore[arg-type]
     return 0
