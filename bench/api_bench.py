@@ -370,7 +370,8 @@ def typical_queries(count: int, seed: int = 11) -> list[str]:
 
 
 def _token(url: str, key: str, cache: Path) -> tuple[str, Any]:
-    """A fresh API token of the bench org's admin, and the settings it was made with."""
+    """A fresh API token of the bench org's admin, and the settings it was made with (the
+    cached database's indexes aligned with the model first)."""
     import desk_bench
     from sqlalchemy import select
 
@@ -382,6 +383,7 @@ def _token(url: str, key: str, cache: Path) -> tuple[str, Any]:
     settings = desk_bench._settings(url, key, cache)
     app = open_app(settings)
     try:
+        desk_bench.align_indexes(app.engine)  # the model's indexes, as the desk bench does
         with app.tx() as session:
             org_id = session.scalars(select(Org.id).where(Org.name == "bench")).one()
             user_id = session.scalars(
@@ -446,9 +448,9 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     bare = [
         sys.executable,
         "-c",
-        "import uvicorn; from cli.cmd_serve import uvicorn_options; "
-        f"uvicorn.run('api_bench:bare_app', factory=True, "
-        f"**uvicorn_options('127.0.0.1', {port}, {args.workers}, 'warning'))",
+        "import sys; from cli.cmd_serve import serve_factory, uvicorn_options; "
+        f"sys.exit(serve_factory('api_bench:bare_app', "
+        f"uvicorn_options('127.0.0.1', {port}, {args.workers}, 'warning')))",
     ]
     figures["bare"] = run_load(bare, {**env, BARE_BODY_ENV: body_file.name}, port, urls, "x", args)
     os.unlink(body_file.name)

@@ -22,7 +22,18 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "platform_order_no"),
-        Index("ix_orders_org_status_paid", "org_id", "hub_status", "paid_at"),
+        # A status in payment order (the desk's tabs). The tab's flags ride at the end, so
+        # a tab's filter (`on_hold = 0 AND in_exception = 0`) is checked in the index
+        # instead of in each candidate's row; `id` after `paid_at` serves the list's order.
+        Index(
+            "ix_orders_org_status_paid_tab",
+            "org_id",
+            "hub_status",
+            "paid_at",
+            "id",
+            "on_hold",
+            "in_exception",
+        ),
         # The desk's 全部 tab and any filter without a status: walked in payment order and
         # left after one page, where the index above would sort every order first.
         Index("ix_orders_org_paid", "org_id", "paid_at", "id"),
@@ -60,13 +71,18 @@ class Order(Base):
             "hub_status",
             "shop_id",
         ),
-        # The desk's usual list: a status, a province, a payment window, in payment order.
+        # The desk's usual list: a status, a province, a payment window, in payment order,
+        # the tab's flags at the end as above (half the search's time at 1,000,000 orders,
+        # bench/README.md, the API section).
         Index(
-            "ix_orders_org_status_province_paid",
+            "ix_orders_org_status_province_paid_tab",
             "org_id",
             "hub_status",
             "receiver_province",
             "paid_at",
+            "id",
+            "on_hold",
+            "in_exception",
         ),
     )
     # Optimistic lock: every write through the ORM checks and bumps it, so the second of
