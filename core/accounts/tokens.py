@@ -14,12 +14,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.db import plain_connection
 from core.errors import AuthenticationFailed
-from core.models import ApiToken
+from core.models import ApiToken, User
 
 PREFIX = "oh_"
 
@@ -66,16 +67,37 @@ def issue(
 
 
 #: Built once: every API request runs it (building a statement costs more than running it).
-_BY_PUBLIC_ID = select(ApiToken).where(ApiToken.public_id == bindparam("public_id"))
+#: The token's columns and its user's name and status in one statement, read as columns:
+#: two queries and the ORM's identity map cost more than the check itself.
+_BY_PUBLIC_ID = (
+    select(
+        ApiToken.id,
+        ApiToken.org_id,
+        ApiToken.user_id,
+        ApiToken.secret_hash,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        User.username,
+        User.status.label("user_status"),
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.public_id == bindparam("public_id"))
+)
+_TOUCH = (
+    update(ApiToken).where(ApiToken.id == bindparam("token")).values(last_used_at=bindparam("now"))
+)
 
 
-def find_valid(session: Session, token: str) -> ApiToken:
-    """The live token row for this text, or AuthenticationFailed saying why not."""
+def find_valid(session: Session, token: str) -> Row:
+    """The live token for this text — its id, org_id, user_id, last_used_at, and its user's
+    username and user_status — or AuthenticationFailed saying why not."""
     match = TOKEN_SHAPE.fullmatch(token)
     if match is None:
         raise AuthenticationFailed("malformed token: expected oh_<id>_<secret>")
     public_id, secret = match.group("public_id"), match.group("secret")
-    row = session.scalars(_BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
+    found = plain_connection(session).execute(_BY_PUBLIC_ID, {"public_id": public_id})
+    row = found.one_or_none()
     if row is None or not hmac.compare_digest(row.secret_hash, _digest(secret)):
         raise AuthenticationFailed("unknown token")
     if row.revoked_at is not None:
@@ -83,3 +105,8 @@ def find_valid(session: Session, token: str) -> ApiToken:
     if row.expires_at <= clock.now():
         raise AuthenticationFailed(f"token expired at {clock.local_text(row.expires_at)}")
     return row
+
+
+def touch(session: Session, token_id: int, now: datetime) -> None:
+    """Record that the token was used at `now`."""
+    plain_connection(session).execute(_TOUCH, {"token": token_id, "now": now})
