@@ -21,7 +21,6 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from core import clock
 from core.db import plain_connection
 from core.desk.predicates import PRINTED_STATES, effective_flag, tab_of
 from core.models import CarrierAccount, Order, OrderTag, PackageLine, PrintJobItem, Shop, Tag
@@ -60,6 +59,7 @@ class OrderRow:
     carrier: str  # assigned carrier account, else the active waybill's account
 
 
+#: The page's columns, in the order `order_rows` unpacks them (then the three of `_ROWS`).
 _COLUMNS = (
     Order.id.label("id"),
     Order.platform_order_no.label("order_no"),
@@ -95,50 +95,78 @@ def order_rows(session: Session, org_id: int, ids: Sequence[int]) -> list[OrderR
         return []
     page = {"org": org_id, "ids": list(ids)}
     connection = plain_connection(session)
-    found = {r.id: r for r in connection.execute(_ROWS, page)}
+    # Rows as plain tuples, read by position: a Row's attribute costs ≈ 0.4 µs (its index
+    # ≈ 0.04), and a page reads 28 of them per order on every API request.
+    found = {r[0]: tuple(r) for r in connection.execute(_ROWS, page)}
     tags = _tags(connection, page)
     rows = []
     for order_id in ids:
         r = found.get(order_id)
         if r is None:
             continue
+        (
+            _,
+            order_no,
+            shop,
+            platform,
+            source,
+            hub_status,
+            platform_status,
+            refund_status,
+            created_at,
+            paid_at,
+            promised_ship_by,
+            goods_amount_fen,
+            pay_amount_fen,
+            receiver_name,
+            receiver_phone,
+            province,
+            city,
+            district,
+            flag,
+            has_memo,
+            has_remark,
+            exception_reasons,
+            in_exception,
+            on_hold,
+            hold_reason,
+            assigned_carrier,
+            printed,
+            waybill_carrier,
+        ) = r
         rows.append(
             OrderRow(
-                id=r.id,
-                order_no=r.order_no,
-                shop=r.shop,
-                platform=r.platform,
-                source=r.source,
-                tab=tab_of(r.hub_status, bool(r.on_hold), bool(r.in_exception)),
-                hub_status=r.hub_status,
-                platform_status=r.platform_status,
-                refund_status=r.refund_status,
-                created_at=_utc(r.created_at),
-                paid_at=_utc(r.paid_at),
-                promised_ship_by=_utc(r.promised_ship_by),
-                goods_amount_fen=r.goods_amount_fen,
-                pay_amount_fen=r.pay_amount_fen,
-                receiver_name=r.receiver_name,
-                receiver_phone=r.receiver_phone,
-                province=r.province,
-                city=r.city,
-                district=r.district,
+                id=order_id,
+                order_no=order_no,
+                shop=shop,
+                platform=platform,
+                source=source,
+                tab=tab_of(hub_status, bool(on_hold), bool(in_exception)),
+                hub_status=hub_status,
+                platform_status=platform_status,
+                refund_status=refund_status,
+                created_at=created_at,  # aware UTC already (core.models.base.UTCDateTime)
+                paid_at=paid_at,
+                promised_ship_by=promised_ship_by,
+                goods_amount_fen=goods_amount_fen,
+                pay_amount_fen=pay_amount_fen,
+                receiver_name=receiver_name,
+                receiver_phone=receiver_phone,
+                province=province,
+                city=city,
+                district=district,
                 tags=tuple(tags.get(order_id, ())),
-                flag=r.flag or "",
-                has_memo=bool(r.has_memo),
-                has_remark=bool(r.has_remark),
-                exception_reasons=tuple(r.exception_reasons or ()),
-                on_hold=bool(r.on_hold),
-                hold_reason=r.hold_reason,
-                printed=bool(r.printed),
-                carrier=r.assigned_carrier or r.waybill_carrier or "",
+                flag=flag or "",
+                has_memo=bool(has_memo),
+                has_remark=bool(has_remark),
+                exception_reasons=tuple(exception_reasons or ()),
+                on_hold=bool(on_hold),
+                hold_reason=hold_reason,
+                printed=bool(printed),
+                carrier=assigned_carrier or waybill_carrier or "",
             )
         )
     return rows
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else clock.as_utc(value)
 
 
 _ORG = bindparam("org")
