@@ -22,7 +22,7 @@ from sqlalchemy import Connection, and_, bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from core.db import plain_connection
-from core.desk.predicates import PRINTED_STATES, effective_flag, tab_of
+from core.desk.predicates import PRINTED_STATES, any_of, effective_flag, tab_of
 from core.models import CarrierAccount, Order, OrderTag, PackageLine, PrintJobItem, Shop, Tag
 from core.models.packages import ACTIVE_WAYBILL_STATUSES, Waybill
 
@@ -181,7 +181,7 @@ _PRINTED = exists(
         PackageLine.org_id == _ORG,
         PackageLine.order_id == Order.id,
         PrintJobItem.kind == "label",
-        PrintJobItem.state.in_(PRINTED_STATES),
+        any_of(PrintJobItem.state, PRINTED_STATES),
     )
 )
 #: The carrier account of the order's active waybill (any, when it has several).
@@ -192,7 +192,7 @@ _WAYBILL_CARRIER = (
     .where(
         PackageLine.org_id == _ORG,
         PackageLine.order_id == Order.id,
-        Waybill.status.in_(ACTIVE_WAYBILL_STATUSES),
+        any_of(Waybill.status, ACTIVE_WAYBILL_STATUSES),
     )
     .limit(1)
     .scalar_subquery()

@@ -12,7 +12,7 @@ the plain reading of the filter says.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     not_,
     or_,
     select,
@@ -106,10 +107,10 @@ def tab_clause(tab: str) -> ColumnElement[bool]:
     """The desk's tabs split every order into exactly one: held and exception orders still
     to ship have their own tabs, ahead of their hub status; closed statuses are their own."""
     if tab == "on_hold":
-        return and_(Order.on_hold == true(), Order.hub_status.in_(OPEN))
+        return and_(Order.on_hold == true(), any_of(Order.hub_status, OPEN))
     if tab == "exception":
         return and_(
-            Order.on_hold == false(), Order.in_exception == true(), Order.hub_status.in_(OPEN)
+            Order.on_hold == false(), Order.in_exception == true(), any_of(Order.hub_status, OPEN)
         )
     if tab in OPEN:
         return and_(
@@ -127,6 +128,14 @@ def tab_of(hub_status: str, on_hold: bool, in_exception: bool) -> str:
     return hub_status
 
 
+def any_of(column: ColumnElement, values: Sequence[object]) -> ColumnElement[bool]:
+    """`column IN (…)` with one plain bind parameter per value. `column.in_(list)` is an
+    "expanding" parameter whose SQL SQLAlchemy rewrites on every execution (≈ 8 % of an API
+    search's CPU with four of them); here a built statement's text is fixed, so it is
+    compiled once and SQLite's and PostgreSQL's statement caches keep it."""
+    return column.in_([literal(value, column.type) for value in values])
+
+
 def printed_clause() -> ColumnElement[bool]:
     """A label of one of the order's packages was sent to a printer."""
     return exists(
@@ -135,7 +144,7 @@ def printed_clause() -> ColumnElement[bool]:
         .where(
             PackageLine.order_id == Order.id,
             PrintJobItem.kind == "label",
-            PrintJobItem.state.in_(PRINTED_STATES),
+            any_of(PrintJobItem.state, PRINTED_STATES),
         )
     )
 
@@ -157,7 +166,7 @@ def _texts(term: Term) -> list[str]:
 
 
 def _column_in(column: InstrumentedAttribute) -> Callable[[Term, Scope], ColumnElement[bool]]:
-    return lambda term, scope: column.in_(_texts(term))
+    return lambda term, scope: any_of(column, _texts(term))
 
 
 def _yes_no(clause: Callable[[], ColumnElement[bool]]) -> Callable[[Term, Scope], ColumnElement]:
@@ -176,7 +185,7 @@ def _status(term: Term, scope: Scope) -> ColumnElement[bool]:
 
 def _shops(column: InstrumentedAttribute) -> Callable[[Term, Scope], ColumnElement[bool]]:
     def build(term: Term, scope: Scope) -> ColumnElement[bool]:
-        ids = select(Shop.id).where(Shop.org_id == scope.org_id, column.in_(_texts(term)))
+        ids = select(Shop.id).where(Shop.org_id == scope.org_id, any_of(column, _texts(term)))
         return Order.shop_id.in_(ids)
 
     return build
@@ -186,14 +195,14 @@ def _carrier(term: Term, scope: Scope) -> ColumnElement[bool]:
     names = _texts(term)
     accounts = select(CarrierAccount.id).where(
         CarrierAccount.org_id == scope.org_id,
-        or_(CarrierAccount.name.in_(names), CarrierAccount.wp_code.in_(names)),
+        or_(any_of(CarrierAccount.name, names), any_of(CarrierAccount.wp_code, names)),
     )
     on_waybill = exists(
         select(Waybill.id)
         .join(PackageLine, PackageLine.package_id == Waybill.package_id)
         .where(
             PackageLine.order_id == Order.id,
-            Waybill.status.in_(ACTIVE_WAYBILL_STATUSES),
+            any_of(Waybill.status, ACTIVE_WAYBILL_STATUSES),
             Waybill.carrier_account_id.in_(accounts),
         )
     )
@@ -211,7 +220,7 @@ def _like(text: str) -> str:
 
 def _sku(term: Term, scope: Scope) -> ColumnElement[bool]:
     wanted = _texts(term)
-    return _line(or_(OrderLine.platform_sku_id.in_(wanted), OrderLine.outer_id.in_(wanted)))
+    return _line(or_(any_of(OrderLine.platform_sku_id, wanted), any_of(OrderLine.outer_id, wanted)))
 
 
 def _title(term: Term, scope: Scope) -> ColumnElement[bool]:
@@ -232,14 +241,14 @@ def _words(values: tuple[Value, ...], scope: Scope) -> ColumnElement[bool]:
 def _tag(term: Term, scope: Scope) -> ColumnElement[bool]:
     # The names become ids once (an uncorrelated sub-query), then each candidate order is
     # one look-up in order_tags' primary key, instead of a join to tags per candidate.
-    tag_ids = select(Tag.id).where(Tag.org_id == scope.org_id, Tag.name.in_(_texts(term)))
+    tag_ids = select(Tag.id).where(Tag.org_id == scope.org_id, any_of(Tag.name, _texts(term)))
     return exists(
         select(OrderTag.order_id).where(OrderTag.order_id == Order.id, OrderTag.tag_id.in_(tag_ids))
     )
 
 
 def _flag(term: Term, scope: Scope) -> ColumnElement[bool]:
-    return effective_flag().in_(["" if f == "none" else f for f in _texts(term)])
+    return any_of(effective_flag(), ["" if f == "none" else f for f in _texts(term)])
 
 
 def _exception(term: Term, scope: Scope) -> ColumnElement[bool]:
@@ -259,14 +268,14 @@ def _waybill(term: Term, scope: Scope) -> ColumnElement[bool]:
     orders = (
         select(PackageLine.order_id)
         .join(Waybill, Waybill.package_id == PackageLine.package_id)
-        .where(Waybill.org_id == scope.org_id, Waybill.number.in_(_texts(term)))
+        .where(Waybill.org_id == scope.org_id, any_of(Waybill.number, _texts(term)))
     )
     return Order.id.in_(orders)
 
 
 def _phone(term: Term, scope: Scope) -> ColumnElement[bool]:
     hashes = [phone_hash(scope.keyring, p) for p in _texts(term)]
-    return and_(Order.receiver_phone_hash.is_not(None), Order.receiver_phone_hash.in_(hashes))
+    return and_(Order.receiver_phone_hash.is_not(None), any_of(Order.receiver_phone_hash, hashes))
 
 
 # ---------------------------------------------------------------- times
@@ -323,7 +332,7 @@ def _due(term: Term, scope: Scope) -> ColumnElement[bool]:
         else:
             found.append(time_clause(column, value))
             continue
-        found.append(and_(column.is_not(None), Order.hub_status.in_(OPEN), clause))
+        found.append(and_(column.is_not(None), any_of(Order.hub_status, OPEN), clause))
     return or_(*found)
 
 
@@ -342,7 +351,7 @@ _BUILDERS: dict[str, Callable[[Term, Scope], ColumnElement[bool]]] = {
     "district": _column_in(Order.receiver_district),
     "carrier": _carrier,
     "sku": _sku,
-    "outer_id": lambda term, scope: _line(OrderLine.outer_id.in_(_texts(term))),
+    "outer_id": lambda term, scope: _line(any_of(OrderLine.outer_id, _texts(term))),
     "title": _title,
     "tag": _tag,
     "flag": _flag,
