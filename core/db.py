@@ -2,11 +2,13 @@
 
 SQLite gets WAL (readers never block the writer, online backup works while we write),
 foreign keys on (off by default in SQLite!) and a busy timeout so a second process waits
-instead of failing. PostgreSQL gets the psycopg 3 driver whatever scheme the user typed.
+instead of failing. PostgreSQL gets the psycopg 3 driver whatever scheme the user typed,
+and a pooled connection that sat idle is checked before use (`_ping_if_idle`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigurationError
@@ -71,7 +73,10 @@ def create_db_engine(
         event.listen(engine, "connect", pragmas)
         return engine
     if backend == "postgresql":
-        return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=json_text)
+        engine = create_engine(url, echo=echo, json_serializer=json_text)
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", _ping_if_idle)
+        return engine
     raise ConfigurationError(
         f"database URL {mask_dsn(url)!r}: only sqlite and postgresql are supported, not {backend}"
     )
@@ -105,6 +110,32 @@ def _sqlite_pragmas(dbapi_connection, _record, *, cache_kib: int, mmap_mib: int 
         # instead of an exception. Writes still go through the WAL as before.
         cursor.execute(f"PRAGMA mmap_size={int(mmap_mib) * 1024 * 1024}")
     cursor.close()
+
+
+#: A PostgreSQL connection idle in the pool longer than this is checked before use.
+IDLE_PING_S = 10.0
+
+
+def _note_checkin(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, proxy) -> None:  # type: ignore[no-untyped-def]
+    """Check a connection that sat idle (the server may have restarted or a firewall
+    dropped it meanwhile); the pool replaces one that fails. SQLAlchemy's `pool_pre_ping`
+    checks every connection at every checkout: a round trip per transaction, which cost
+    a third of the API's search throughput on PostgreSQL (bench/README.md). A connection
+    in steady use is not checked: if the server drops it, the statement that finds out
+    fails and the pool drops every connection of that moment."""
+    last = record.info.get("checked_in_at")
+    if last is None or time.monotonic() - last <= IDLE_PING_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:
+        raise DisconnectionError(f"idle connection is gone: {exc}") from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
