@@ -180,17 +180,17 @@ def _succeed(session: Session, app: App, user: User, password: str, source: str)
 
 def authenticate(app: App, token: str) -> Actor:
     """The actor behind a session or API token; raises AuthenticationFailed otherwise."""
-    with app.tx() as session:
-        # The token with its user's name and status in one statement: not the User, whose
-        # roles would load too (two more queries on every API request). Permissions are
-        # checked by each service.
-        row = tokens.find_valid(session, token)
+    # A connection, not an ORM session: every API request authenticates, and reads only
+    # columns. The token with its user's name and status in one statement: not the User,
+    # whose roles would load too (two more queries). Permissions are checked by each service.
+    with app.engine.begin() as connection:
+        row = tokens.find_valid(connection, token)
         if row.user_status != "active":
             raise AuthenticationFailed("this account is disabled; ask an administrator")
         now = clock.now()
         # Write last-use at most once a minute: a busy API client must not turn reads into writes.
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-            tokens.touch(session, row.id, now)
+            tokens.touch(connection, row.id, now)
         return Actor(org_id=row.org_id, user_id=row.user_id, label=row.username, token_id=row.id)
 
 

@@ -14,11 +14,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.db import plain_connection
 from core.errors import AuthenticationFailed
 from core.models import ApiToken, User
 
@@ -89,14 +88,14 @@ _TOUCH = (
 )
 
 
-def find_valid(session: Session, token: str) -> Row:
+def find_valid(connection: Connection, token: str) -> Row:
     """The live token for this text — its id, org_id, user_id, last_used_at, and its user's
     username and user_status — or AuthenticationFailed saying why not."""
     match = TOKEN_SHAPE.fullmatch(token)
     if match is None:
         raise AuthenticationFailed("malformed token: expected oh_<id>_<secret>")
     public_id, secret = match.group("public_id"), match.group("secret")
-    found = plain_connection(session).execute(_BY_PUBLIC_ID, {"public_id": public_id})
+    found = connection.execute(_BY_PUBLIC_ID, {"public_id": public_id})
     row = found.one_or_none()
     if row is None or not hmac.compare_digest(row.secret_hash, _digest(secret)):
         raise AuthenticationFailed("unknown token")
@@ -107,6 +106,6 @@ def find_valid(session: Session, token: str) -> Row:
     return row
 
 
-def touch(session: Session, token_id: int, now: datetime) -> None:
+def touch(connection: Connection, token_id: int, now: datetime) -> None:
     """Record that the token was used at `now`."""
-    plain_connection(session).execute(_TOUCH, {"token": token_id, "now": now})
+    connection.execute(_TOUCH, {"token": token_id, "now": now})
