@@ -1,24 +1,23 @@
 """Rows of the order list, as plain frozen dataclasses (front ends never get ORM objects).
 
 `order_rows` reads one page of orders by id, in the order given, with what a row needs
-besides the order (shop names, tags, printed labels, carriers), so a page of 100 costs two
-indexed queries whatever the filter was: the rows with their shop, carriers and printed
-label (per-row sub-queries, each an index look-up), then the tags. Those statements are
-built once, with bound parameters (the ids as an expanding list): building a SQLAlchemy
-statement costs more CPU than running such a query, and each query's round trip through
-SQLAlchemy costs about what SQLite spends on it (a page is read on every API request,
-bench/api_bench.py). The receiver is masked: only `core.desk.show` reveals it, to
-`pii.view`, audited.
+besides the order (shop names, tags, printed labels, carriers), so a page of 100 costs one
+indexed query whatever the filter was: the rows with their shop, carriers, printed label
+and tags (per-row sub-queries, each an index look-up). The statement is built once, with
+bound parameters (the ids as an expanding list): building a SQLAlchemy statement costs
+more CPU than running such a query, and each query's round trip through SQLAlchemy costs
+about what SQLite spends on it (a page is read on every API request, bench/api_bench.py).
+The receiver is masked: only `core.desk.show` reveals it, to `pii.view`, audited.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, exists, select
+from sqlalchemy import JSON, FunctionElement, and_, bindparam, exists, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 
 from core.db import plain_connection
@@ -98,7 +97,6 @@ def order_rows(session: Session, org_id: int, ids: Sequence[int]) -> list[OrderR
     # Rows as plain tuples, read by position: a Row's attribute costs ≈ 0.4 µs (its index
     # ≈ 0.04), and a page reads 28 of them per order on every API request.
     found = {r[0]: tuple(r) for r in connection.execute(_ROWS, page)}
-    tags = _tags(connection, page)
     rows = []
     for order_id in ids:
         r = found.get(order_id)
@@ -133,6 +131,7 @@ def order_rows(session: Session, org_id: int, ids: Sequence[int]) -> list[OrderR
             assigned_carrier,
             printed,
             waybill_carrier,
+            tags,
         ) = r
         rows.append(
             OrderRow(
@@ -155,7 +154,7 @@ def order_rows(session: Session, org_id: int, ids: Sequence[int]) -> list[OrderR
                 province=province,
                 city=city,
                 district=district,
-                tags=tuple(tags.get(order_id, ())),
+                tags=tuple(sorted(tags or ())),
                 flag=flag or "",
                 has_memo=bool(has_memo),
                 has_remark=bool(has_remark),
@@ -197,8 +196,36 @@ _WAYBILL_CARRIER = (
     .limit(1)
     .scalar_subquery()
 )
-#: The page's orders with their shop, assigned carrier, printed label and waybill carrier
-#: in one statement (one round trip instead of four; the sub-queries are per row of a
+
+
+class _NameArray(FunctionElement[list]):
+    """The names a sub-query yields as one JSON array (NULL or `[]` when none):
+    `json_group_array` on SQLite, `json_agg` on PostgreSQL."""
+
+    type = JSON()
+    inherit_cache = True
+
+
+@compiles(_NameArray)
+def _name_array_sqlite(element: _NameArray, compiler, **kw) -> str:  # type: ignore[no-untyped-def]
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_NameArray, "postgresql")
+def _name_array_postgresql(element: _NameArray, compiler, **kw) -> str:  # type: ignore[no-untyped-def]
+    return f"json_agg({compiler.process(element.clauses, **kw)})"
+
+
+#: The order's tag names, per row of the page (an index look-up in order_tags' primary key).
+_TAG_NAMES = (
+    select(_NameArray(Tag.name))
+    .select_from(OrderTag)
+    .join(Tag, Tag.id == OrderTag.tag_id)
+    .where(OrderTag.org_id == _ORG, OrderTag.order_id == Order.id)
+    .scalar_subquery()
+)
+#: The page's orders with their shop, assigned carrier, printed label, waybill carrier and
+#: tags in one statement (one round trip instead of five; the sub-queries are per row of a
 #: page, each an index look-up).
 _ROWS = (
     select(
@@ -206,6 +233,7 @@ _ROWS = (
         _ASSIGNED.name.label("assigned_carrier"),
         _PRINTED.label("printed"),
         _WAYBILL_CARRIER.label("waybill_carrier"),
+        _TAG_NAMES.label("tags"),
     )
     .join(Shop, Shop.id == Order.shop_id)
     .outerjoin(
@@ -214,16 +242,3 @@ _ROWS = (
     )
     .where(Order.org_id == _ORG, Order.id.in_(_IDS))
 )
-_TAGS = (
-    select(OrderTag.order_id, Tag.name)
-    .join(Tag, Tag.id == OrderTag.tag_id)
-    .where(OrderTag.org_id == _ORG, OrderTag.order_id.in_(_IDS))
-    .order_by(Tag.name)
-)
-
-
-def _tags(connection: Connection, page: dict[str, object]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    for order_id, name in connection.execute(_TAGS, page):
-        found[order_id].append(name)
-    return found
