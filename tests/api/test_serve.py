@@ -20,10 +20,22 @@ from tests.conftest import ADMIN_PASSWORD, TEST_KEY
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def serve_env(settings, tmp_path: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The environment `orderhub serve` runs in: the test's database, key and no config."""
+    return dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        ORDERHUB_CONFIG=str(tmp_path / "absent.toml"),
+        ORDERHUB_DATABASE_URL=settings.database_url,
+        ORDERHUB_SECRET_KEY=TEST_KEY,
+        ORDERHUB_PLUGINS_ONLY="orderhub",
+    )
 
 
 @pytest.mark.parametrize(
@@ -41,15 +53,8 @@ def test_loopback_detection(host: str, loopback: bool) -> None:
 
 
 def test_serve_answers_and_warns_off_loopback(settings, acme, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(ROOT),
-        ORDERHUB_CONFIG=str(tmp_path / "absent.toml"),
-        ORDERHUB_DATABASE_URL=settings.database_url,
-        ORDERHUB_SECRET_KEY=TEST_KEY,
-        ORDERHUB_PLUGINS_ONLY="orderhub",
-    )
+    port = free_port()
+    env = serve_env(settings, tmp_path)
     code = "import sys; from cli.main import main; sys.exit(main())"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "serve", "--host", "0.0.0.0", "--port", str(port)],

@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from cli.serve_processes import balances_connections
-from tests.conftest import TEST_KEY
+from tests.api.test_serve import free_port, serve_env
+from tests.processes import descendants
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = "import sys; from cli.main import main; sys.exit(main())"
@@ -32,23 +33,6 @@ pytestmark = pytest.mark.skipif(
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(settings, tmp_path: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return dict(
-        os.environ,
-        PYTHONPATH=str(ROOT),
-        ORDERHUB_CONFIG=str(tmp_path / "absent.toml"),
-        ORDERHUB_DATABASE_URL=settings.database_url,
-        ORDERHUB_SECRET_KEY=TEST_KEY,
-        ORDERHUB_PLUGINS_ONLY="orderhub",
-    )
-
-
 def _serve(env: dict[str, str], port: int, workers: int = 2) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", CODE, "serve", "--port", str(port), "--workers", str(workers)],
@@ -57,24 +41,6 @@ def _serve(env: dict[str, str], port: int, workers: int = 2) -> subprocess.Popen
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def _tree(pid: int) -> set[int]:
-    """`pid`'s descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            found.add(child)
-            todo.append(child)
-    return found
 
 
 def _sockets(port: int, state: str) -> set[int]:
@@ -109,7 +75,7 @@ def _listeners(proc: subprocess.Popen[str], port: int, count: int) -> dict[int, 
     deadline = time.monotonic() + 60
     while True:
         assert proc.poll() is None, proc.communicate()[1]
-        held = _owners(_tree(proc.pid), _sockets(port, "0A"))
+        held = _owners(descendants(proc.pid), _sockets(port, "0A"))
         if len(held) == count:
             return held
         assert time.monotonic() < deadline, f"listening: {held}"
@@ -124,8 +90,8 @@ def _stop(proc: subprocess.Popen[str]) -> str:
 
 @SQLITE
 def test_connections_opened_at_once_reach_every_process(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
-    proc = _serve(_env(settings, tmp_path), port)
+    port = free_port()
+    proc = _serve(serve_env(settings, tmp_path), port)
     clients: list[socket.socket] = []
     try:
         listening = _listeners(proc, port, 2)
@@ -151,15 +117,15 @@ def test_connections_opened_at_once_reach_every_process(settings, tmp_path) -> N
 
 @SQLITE
 def test_a_killed_process_is_replaced_and_sigterm_leaves_none(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
-    proc = _serve(_env(settings, tmp_path), port)
+    port = free_port()
+    proc = _serve(serve_env(settings, tmp_path), port)
     try:
         first = _listeners(proc, port, 2)
         victim = min(first)
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 60
         while True:
-            now = _owners(_tree(proc.pid), _sockets(port, "0A"))
+            now = _owners(descendants(proc.pid), _sockets(port, "0A"))
             if len(now) == 2 and victim not in now:
                 break
             assert time.monotonic() < deadline, f"not replaced: {now}"
@@ -180,7 +146,7 @@ def test_a_taken_port_is_an_error_before_anything_starts(settings, tmp_path) -> 
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = _serve(_env(settings, tmp_path), port)
+        proc = _serve(serve_env(settings, tmp_path), port)
         err = proc.communicate(timeout=120)[1]
     assert proc.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
@@ -188,9 +154,9 @@ def test_a_taken_port_is_an_error_before_anything_starts(settings, tmp_path) -> 
 
 @SQLITE
 def test_a_missing_database_is_one_line_before_anything_listens(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    env = _env(settings, tmp_path)
+    env = serve_env(settings, tmp_path)
     env["ORDERHUB_DATABASE_URL"] = f"sqlite:///{tmp_path / 'missing.db'}"
-    port = _free_port()
+    port = free_port()
     proc = _serve(env, port)
     err = proc.communicate(timeout=120)[1]
     assert proc.returncode == 1, err
@@ -218,7 +184,7 @@ def _supervise(app: str, port: int) -> subprocess.Popen[str]:
     ],
 )
 def test_processes_that_cannot_start_or_keep_ending_stop_the_server(app: str, said: str) -> None:
-    port = _free_port()
+    port = free_port()
     proc = _supervise(app, port)
     err = proc.communicate(timeout=120)[1]
     assert proc.returncode == 1, err

@@ -24,6 +24,7 @@ from core.importing.pipeline import ImportFailed
 from tests.importing import reader_formats
 from tests.importing.builders import HEADER, csv_bytes, row, xlsx_from_csv_text
 from tests.importing.conftest import import_events, make_shop, order_count, stored_orders
+from tests.processes import children
 from tests.progress_watch import Recorder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -256,19 +257,6 @@ service.import_orders(app, Actor.system(org_id, label="t"), shop_id, work / "ord
 """
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def _running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -290,7 +278,7 @@ def test_the_reader_dies_with_its_parent(tmp_path: Path) -> None:
         while not readers and time.monotonic() < deadline and parent.poll() is None:
             readers = [
                 pid
-                for pid in _children(parent.pid)
+                for pid in children(parent.pid)
                 if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
             ]
             time.sleep(0.2)
