@@ -58,7 +58,7 @@ class OrderRow:
     carrier: str  # assigned carrier account, else the active waybill's account
 
 
-#: The page's columns, in the order `order_rows` unpacks them (then the three of `_ROWS`).
+#: The page's columns, in the order `order_rows` unpacks them (then the four of `_ROWS`).
 _COLUMNS = (
     Order.id.label("id"),
     Order.platform_order_no.label("order_no"),
