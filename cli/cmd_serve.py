@@ -17,6 +17,7 @@ import os
 import sys
 
 from cli.common import settings_from
+from core.config import Settings
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 MAX_WORKERS = 64  # processes of one `serve`; more machines scale further (docs/api.md)
@@ -82,10 +83,9 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
-    from core.startup import open_app
 
     settings = settings_from(args)  # fails here, before binding, on a bad config
-    open_app(settings).close()  # and here on a database that is missing or refuses us
+    _check_database(settings)  # and here on a database that is missing or refuses us
     if not is_loopback(args.host):
         print(
             f"warning: serving plain HTTP on {args.host}: put TLS termination (a reverse "
@@ -106,6 +106,20 @@ def _serve(args: argparse.Namespace) -> int:
     options.pop("workers")
     uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
     return 0
+
+
+def _check_database(settings: Settings) -> None:
+    """Connect once before listening: a missing SQLite file or a PostgreSQL server that
+    refuses us is one line from the CLI here, not a traceback from each process's start-up
+    (plugins are not loaded: each process does that itself)."""
+    from core.startup import open_app
+
+    app = open_app(settings, load_plugins=False)
+    try:
+        with app.engine.connect():
+            pass
+    finally:
+        app.close()
 
 
 def serve_factory(factory: str, options: dict[str, object]) -> int:

@@ -164,6 +164,16 @@ def test_a_missing_database_is_one_line_before_anything_listens(settings, tmp_pa
     assert "Traceback" not in err
 
 
+@SQLITE
+def test_a_database_server_that_refuses_us_is_one_line(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = serve_env(settings, tmp_path)
+    env["ORDERHUB_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{free_port()}/none"
+    proc = _serve(env, free_port())
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 1, err
+    assert "orderhub: error: database:" in err and "Traceback" not in err
+
+
 def _supervise(app: str, port: int) -> subprocess.Popen[str]:
     code = (
         "import sys; from cli.serve_processes import run; from cli.cmd_serve import "
